@@ -1,0 +1,43 @@
+import { z } from 'zod'
+import { SystemInfo } from './system'
+import { RunSummary, RunsListInput } from './runs'
+import { JobEvent, JobInfo, JobKind } from './jobs'
+
+export * from './system'
+export * from './runs'
+export * from './jobs'
+export * from './errors'
+
+const NoInput = z.object({}).strict()
+
+/**
+ * Every call the renderer can make, declared once. Electron IPC (preload + main/app)
+ * and web mode (main/server) are both thin adapters over this table; inputs are
+ * validated on the main side in both.
+ */
+export const calls = {
+  systemInfo: { input: NoInput, output: SystemInfo },
+  runsList: { input: RunsListInput, output: z.array(RunSummary) },
+  jobsStart: { input: z.object({ kind: JobKind }).strict(), output: JobInfo },
+  jobsCancel: { input: z.object({ jobId: z.string().min(1) }).strict(), output: JobInfo },
+  jobsList: { input: NoInput, output: z.array(JobInfo) },
+} as const
+
+/** Every event main pushes to the renderer. */
+export const events = {
+  onJobEvent: JobEvent,
+} as const
+
+export type Calls = typeof calls
+export type CallName = keyof Calls
+export type CallInput<N extends CallName> = z.input<Calls[N]['input']>
+export type CallOutput<N extends CallName> = z.infer<Calls[N]['output']>
+export type EventName = keyof typeof events
+export type EventPayload<N extends EventName> = z.infer<(typeof events)[N]>
+
+/** The API object the renderer sees (window.api in Electron, HTTP client in web mode). */
+export type Api = {
+  [N in CallName]: (input: CallInput<N>) => Promise<CallOutput<N>>
+} & {
+  [N in EventName]: (listener: (payload: EventPayload<N>) => void) => () => void
+}
