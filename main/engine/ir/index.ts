@@ -1,0 +1,6 @@
+export * from './dtype'
+export * from './errors'
+export * from './shape'
+export * from './graph'
+export * from './ops'
+export * as F from './functional'
