@@ -1,0 +1,5 @@
+export { gradients, type GradientOptions } from './gradients'
+export { GRADIENT_RULES } from './registry'
+export { AutodiffError, NotDifferentiableError } from './errors'
+export { reduceToShape, zeros } from './helpers'
+export type { GradArgs, GradRule, GradientRules } from './rule'

@@ -1,0 +1,5 @@
+export { evaluate, runReference, type Feeds, type FileWeightSource, type ReferenceOptions } from './evaluate'
+export { InterpreterError } from './bindings'
+export { ndarray, scalar, sizeOf, type NdArray } from './ndarray'
+export { KERNELS } from './kernels'
+export { erf } from './erf'

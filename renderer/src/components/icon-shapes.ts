@@ -1,0 +1,35 @@
+// Line icons drawn for this app on a 24×24 grid. LineIcon strokes them in the current text
+// colour, so they follow the theme.
+export type Shape =
+  | { path: string }
+  | { circle: [cx: number, cy: number, r: number] }
+  | { rect: [x: number, y: number, width: number, height: number, radius: number] }
+
+export const iconShapes = {
+  models: [{ path: 'M12 3l8 4.5v9L12 21l-8-4.5v-9z' }, { path: 'M4 7.5l8 4.5 8-4.5M12 12v9' }],
+  datasets: [
+    { path: 'M5 6c0-1.66 3.13-3 7-3s7 1.34 7 3-3.13 3-7 3-7-1.34-7-3z' },
+    { path: 'M5 6v12c0 1.66 3.13 3 7 3s7-1.34 7-3V6' },
+    { path: 'M5 12c0 1.66 3.13 3 7 3s7-1.34 7-3' },
+  ],
+  'new-run': [{ circle: [12, 12, 9] }, { path: 'M12 8v8M8 12h8' }],
+  runs: [{ path: 'M3 12h4l3-8 4 16 3-8h4' }],
+  system: [
+    { rect: [5, 5, 14, 14, 2] },
+    { rect: [9, 9, 6, 6, 1] },
+    { path: 'M9 2v3M15 2v3M9 19v3M15 19v3M2 9h3M2 15h3M19 9h3M19 15h3' },
+  ],
+  settings: [
+    { path: 'M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1' },
+    { circle: [15, 6, 2] },
+    { circle: [9, 12, 2] },
+    { circle: [17, 18, 2] },
+  ],
+  refresh: [
+    { path: 'M20 11a8 8 0 0 0-14.9-3.5M4 4v3.5h3.5' },
+    { path: 'M4 13a8 8 0 0 0 14.9 3.5M20 20v-3.5h-3.5' },
+  ],
+  probe: [{ path: 'M13 2L4 14h7l-1 8 9-12h-7z' }],
+} satisfies Record<string, Shape[]>
+
+export type IconName = keyof typeof iconShapes

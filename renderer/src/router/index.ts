@@ -1,0 +1,32 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import ModelsView from '../views/ModelsView.vue'
+import DatasetsView from '../views/DatasetsView.vue'
+import NewRunView from '../views/NewRunView.vue'
+import RunsView from '../views/RunsView.vue'
+import SystemView from '../views/SystemView.vue'
+import SettingsView from '../views/SettingsView.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Shown in the window title and the navigation. */
+    title?: string
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/runs' },
+  { path: '/models', name: 'models', component: ModelsView, meta: { title: 'Models' } },
+  { path: '/datasets', name: 'datasets', component: DatasetsView, meta: { title: 'Datasets' } },
+  { path: '/new-run', name: 'new-run', component: NewRunView, meta: { title: 'New run' } },
+  { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
+  { path: '/system', name: 'system', component: SystemView, meta: { title: 'System' } },
+  { path: '/settings', name: 'settings', component: SettingsView, meta: { title: 'Settings' } },
+  { path: '/:unknown(.*)*', redirect: '/runs' },
+]
+
+// Hash history: Electron loads the page from a file, where path-based URLs cannot resolve.
+export const router = createRouter({ history: createWebHashHistory(), routes })
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · Mixture Studio` : 'Mixture Studio'
+})

@@ -1,0 +1,42 @@
+import type { JobInfo, RunSummary, SystemInfo, SystemProbeResult } from '../../main/contract'
+
+export function systemInfo(overrides: Partial<SystemInfo> = {}): SystemInfo {
+  return {
+    appVersion: '0.1.0',
+    os: { platform: 'linux', release: '6.8.0', arch: 'x64' },
+    cpu: { model: 'Test CPU', cores: 8 },
+    memory: { totalBytes: 16 * 2 ** 30, freeBytes: 8 * 2 ** 30 },
+    node: 'v20.20.2',
+    onnxruntime: '1.30.0',
+    providers: [
+      { name: 'cpu', available: true, reason: 'always present' },
+      { name: 'cuda', available: false, reason: 'libcudart.so.12 not found' },
+    ],
+    dataDir: '/home/test/.mixture-studio',
+    ...overrides,
+  }
+}
+
+export function runningJob(id: string, overrides: Partial<JobInfo> = {}): JobInfo {
+  return {
+    id, kind: 'system-probe', state: 'running', startedAt: '2025-01-01T10:00:00.000Z',
+    endedAt: null, error: null, ...overrides,
+  }
+}
+
+export const probeResult: SystemProbeResult = {
+  onnxruntime: '1.30.0',
+  providers: [
+    { name: 'cpu', available: true, reason: 'created a session and ran a test model in 3 ms' },
+    { name: 'cuda', available: false, reason: 'libcudart.so.12 not found' },
+  ],
+  skipped: [],
+}
+
+export function run(id: string, overrides: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id, name: `run ${id}`, status: 'completed', method: 'mov', modelId: 'm1', datasetId: 'd1',
+    createdAt: '2025-01-01T10:00:00.000Z', startedAt: '2025-01-01T10:00:01.000Z',
+    finishedAt: '2025-01-01T11:00:00.000Z', error: null, resumedFrom: null, ...overrides,
+  }
+}
