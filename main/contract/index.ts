@@ -7,6 +7,7 @@ export * from './system'
 export * from './runs'
 export * from './jobs'
 export * from './errors'
+export * from './api-call-error'
 
 const NoInput = z.object({}).strict()
 
@@ -31,6 +32,8 @@ export const events = {
 export type Calls = typeof calls
 export type CallName = keyof Calls
 export type CallInput<N extends CallName> = z.input<Calls[N]['input']>
+/** The input after validation on the main side (defaults applied). */
+export type CallParsedInput<N extends CallName> = z.output<Calls[N]['input']>
 export type CallOutput<N extends CallName> = z.infer<Calls[N]['output']>
 export type EventName = keyof typeof events
 export type EventPayload<N extends EventName> = z.infer<(typeof events)[N]>

@@ -1,6 +1,15 @@
 import { z } from 'zod'
+import { ExecutionProviderStatus } from './system'
 
-export const JobKind = z.enum(['system-probe'])
+/**
+ * What a job process can do.
+ * - `system-probe`: tries every onnxruntime execution provider on a tiny model and reports
+ *   which ones really run here (the live answer behind systemInfo's static facts).
+ * - `selftest-wait`: diagnostics only. Does nothing but report progress once a second for
+ *   up to 60 s, so that cancellation and crash detection of job processes can be checked
+ *   on a user's machine (and by our tests) without starting real work.
+ */
+export const JobKind = z.enum(['system-probe', 'selftest-wait'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])
@@ -33,3 +42,12 @@ export const JobInfo = z.object({
   result: z.unknown().optional(),
 })
 export type JobInfo = z.infer<typeof JobInfo>
+
+/** The `result` data of a `system-probe` job. */
+export const SystemProbeResult = z.object({
+  onnxruntime: z.string(),
+  providers: z.array(ExecutionProviderStatus),
+  /** Providers onnxruntime listed that this version of Mixture Studio does not know. */
+  skipped: z.array(z.string()),
+})
+export type SystemProbeResult = z.infer<typeof SystemProbeResult>

@@ -2,3 +2,13 @@
 // A unit test checks they equal the keys of `calls` and `events` in ./index.
 export const callNames = ['systemInfo', 'runsList', 'jobsStart', 'jobsCancel', 'jobsList'] as const
 export const eventNames = ['onJobEvent'] as const
+
+/** The Electron IPC channel of a call (ipcMain.handle / ipcRenderer.invoke). */
+export function callChannel(name: string): string {
+  return `api:${name}`
+}
+
+/** The Electron IPC channel main sends an event on (webContents.send / ipcRenderer.on). */
+export function eventChannel(name: string): string {
+  return `event:${name}`
+}

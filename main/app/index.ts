@@ -1,0 +1,69 @@
+// The Electron main process: a window, the IPC adapter and utilityProcess jobs over the
+// same services web mode and the CLI use. Nothing here is reached by the tests (Electron
+// cannot run on our build machines), so it stays thin.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, dialog } from 'electron'
+import { createServices, type Services } from '../services'
+import { defaultDataDir } from '../store'
+import { registerIpc } from './ipc-adapter'
+import { createUtilitySpawner } from './utility-spawner'
+import { createMainWindow, installContentSecurityPolicy, isAppUrl, type WindowPlaces } from './window'
+
+/** Files beside the bundled main (out/main/index.js). */
+function builtFile(relative: string): string {
+  return fileURLToPath(new URL(relative, import.meta.url))
+}
+
+function firstExisting(paths: string[]): string {
+  return paths.find((path) => existsSync(path)) ?? paths[0]
+}
+
+const places: WindowPlaces = {
+  // Sandboxed preloads must be CommonJS; electron.vite.config.ts emits index.cjs.
+  preloadPath: firstExisting([builtFile('../preload/index.cjs'), builtFile('../preload/index.js')]),
+  rendererIndex: builtFile('../renderer/index.html'),
+  devServerUrl: process.env.ELECTRON_RENDERER_URL,
+}
+
+let services: Services | undefined
+
+async function start(): Promise<void> {
+  await app.whenReady()
+  try {
+    services = createServices({
+      dataDir: defaultDataDir(),
+      appVersion: app.getVersion(),
+      spawner: createUtilitySpawner(firstExisting([builtFile('./job-worker.js'), builtFile('./job-worker.mjs')])),
+    })
+  } catch (error) {
+    // A database from a newer version, or a damaged one: say so and touch nothing.
+    dialog.showErrorBox('Mixture Studio cannot open its data', (error as Error).message)
+    app.exit(1)
+    return
+  }
+  installContentSecurityPolicy(places.devServerUrl)
+  registerIpc(services, {
+    isTrustedSender: (url) => isAppUrl(url, places),
+    targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
+  })
+  createMainWindow(places)
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(places)
+  })
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+let closing = false
+app.on('will-quit', (event) => {
+  if (closing || !services) return
+  // Stop running jobs and close the database before the process goes.
+  event.preventDefault()
+  closing = true
+  void services.close().finally(() => app.quit())
+})
+
+void start()

@@ -1,0 +1,67 @@
+import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '../../bench/engine'
+import { EXIT_OK, UsageError, type Command } from '../command'
+import { parseOptions } from '../parse-options'
+
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build'] as const
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'measure engine throughput on this machine',
+  usage: `Usage: mixture-studio bench [--json] [--only NAMES] [--reps N] [--warmup N] [--threads N] [--device D]
+
+Engine figures (see BENCHMARKS.md): matmul_limit_gflops, fwd_bwd_fraction_of_limit,
+build_seconds_24x1024. Each is the median of --reps runs after --warmup runs.
+
+  --json        one JSON object per line ({"bench": name, ...figures})
+  --only NAMES  comma-separated subset of ${ENGINE_BENCHES.join(', ')} (fwd-bwd needs matmul)
+  --reps N      timed repetitions (default 5)
+  --warmup N    untimed runs first (default 2)
+  --threads N   onnxruntime intra-op threads (default: all cores)
+  --device D    auto | cpu | cuda | webgpu | dml (default cpu)`,
+
+  async run(args, context) {
+    const { values } = parseOptions(args, {
+      json: { type: 'boolean' },
+      only: { type: 'string' },
+      reps: { type: 'string' },
+      warmup: { type: 'string' },
+      threads: { type: 'string' },
+      device: { type: 'string' },
+    })
+    const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...ENGINE_BENCHES]
+    for (const name of only) if (!(ENGINE_BENCHES as readonly string[]).includes(name)) throw new UsageError(`unknown bench "${name}" (known: ${ENGINE_BENCHES.join(', ')})`)
+    const device = values.device ?? 'cpu'
+    if (!['auto', 'cpu', 'cuda', 'webgpu', 'dml'].includes(device)) throw new UsageError(`--device must be auto, cpu, cuda, webgpu or dml, not "${device}"`)
+    const options: BenchOptions = {
+      reps: positive('--reps', values.reps, 5),
+      warmup: positive('--warmup', values.warmup, 2, true),
+      threads: values.threads === undefined ? undefined : positive('--threads', values.threads, 1),
+      device: device as BenchOptions['device'],
+    }
+    const report = (figures: { bench: string } & Record<string, unknown>) =>
+      context.stdout(values.json ? `${JSON.stringify(figures)}\n` : `${formatRow(figures)}\n`)
+    let limit: number | null = null
+    if (only.includes('matmul') || only.includes('fwd-bwd')) {
+      const m = await matmulLimit(options)
+      limit = m.matmul_limit_gflops
+      report(m as unknown as { bench: string } & Record<string, unknown>)
+    }
+    if (only.includes('fwd-bwd')) report((await fwdBwdFraction(limit!, options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('build')) report((await buildSeconds(options)) as unknown as { bench: string } & Record<string, unknown>)
+    return EXIT_OK
+  },
+}
+
+function positive(flag: string, text: string | undefined, fallback: number, allowZero = false): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || (!allowZero && n === 0)) throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, not "${text}"`)
+  return n
+}
+
+function formatRow(figures: { bench: string } & Record<string, unknown>): string {
+  const cells = Object.entries(figures)
+    .filter(([k]) => k !== 'bench')
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : JSON.stringify(v, (_k, x) => (typeof x === 'number' ? +x.toFixed(3) : x))}`)
+  return `${figures.bench.padEnd(28)} ${cells.join('  ')}`
+}

@@ -1,0 +1,7 @@
+import type { Command } from '../command'
+import { benchCommand } from './bench'
+import { runsCommand } from './runs'
+import { serveCommand } from './serve'
+
+/** Every top-level command, in the order the help lists them. Add a command: add a file, list it here. */
+export const commands: readonly Command[] = [serveCommand, runsCommand, benchCommand]

@@ -1,0 +1,63 @@
+import { DatabaseCorruptError, DatabaseTooNewError } from '../store'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type Command } from './command'
+import { commands } from './commands'
+
+export type { CliContext, Command } from './command'
+
+export function generalUsage(list: readonly Command[] = commands): string {
+  const width = Math.max(...list.map((command) => command.name.length))
+  return [
+    'Usage: mixture-studio <command> [options]',
+    '',
+    'Commands:',
+    ...list.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Run `mixture-studio <command> --help` for a command\'s options.',
+    'Data lives in $MIXTURE_STUDIO_HOME, or the platform\'s application-data folder.',
+  ].join('\n')
+}
+
+function processContext(): CliContext {
+  return {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    untilInterrupted: () =>
+      new Promise((resolve) => {
+        process.once('SIGINT', () => resolve())
+        process.once('SIGTERM', () => resolve())
+      }),
+  }
+}
+
+/** The `mixture-studio` command. Returns the exit code: 0 ok, 1 failed, 2 wrong usage. */
+export async function main(argv: string[], context: CliContext = processContext()): Promise<number> {
+  const [name, ...args] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ;(name === undefined ? context.stderr : context.stdout)(`${generalUsage()}\n`)
+    return name === undefined ? EXIT_USAGE : EXIT_OK
+  }
+  const command = commands.find((candidate) => candidate.name === name)
+  if (!command) {
+    context.stderr(`Unknown command "${name}".\n\n${generalUsage()}\n`)
+    return EXIT_USAGE
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    context.stdout(`${command.usage}\n`)
+    return EXIT_OK
+  }
+  try {
+    return await command.run(args, context)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      context.stderr(`${error.message}\n\n${command.usage}\n`)
+      return EXIT_USAGE
+    }
+    if (error instanceof DatabaseTooNewError || error instanceof DatabaseCorruptError) {
+      context.stderr(`${error.message}\n`)
+      return EXIT_FAILURE
+    }
+    context.stderr(`mixture-studio ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    return EXIT_FAILURE
+  }
+}

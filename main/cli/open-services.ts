@@ -1,0 +1,10 @@
+import { createServices, type Services } from '../services'
+import { resolveDataDir } from '../store'
+import { homedir } from 'node:os'
+import type { CliContext } from './command'
+
+/** The services over the user's data dir (MIXTURE_STUDIO_HOME or the platform default). */
+export function openServices(context: CliContext): Services {
+  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+  return createServices({ dataDir })
+}

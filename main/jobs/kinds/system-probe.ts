@@ -1,0 +1,76 @@
+import type { ExecutionProviderStatus, SystemProbeResult } from '../../contract'
+import { explainProviderFailure, isKnownProvider, type ProviderName } from '../../runtime/execution-providers'
+import type { JobMain } from './job-context'
+import { probeExpected, probeInputs, probeModelBytes } from './probe-model'
+
+/** A provider that cannot find its device may wait on drivers; don't let it hold up the rest. */
+const PER_PROVIDER_TIMEOUT_MS = 30_000
+
+/**
+ * Creates a session on a tiny Add model with each provider alone (no silent CPU fallback),
+ * runs it once and checks the answer. A provider that cannot do that is reported with
+ * the reason onnxruntime gave.
+ */
+export const systemProbe: JobMain = async (context) => {
+  const ort = await import('onnxruntime-node')
+  const listed = ort.listSupportedBackends().map((backend) => backend.name)
+  const names = listed.filter(isKnownProvider)
+  const skipped = listed.filter((name) => !isKnownProvider(name))
+  if (skipped.length > 0) context.log('warn', `not probing providers this version does not know: ${skipped.join(', ')}`)
+
+  const model = probeModelBytes()
+  const providers: ExecutionProviderStatus[] = []
+  for (const [index, name] of names.entries()) {
+    context.progress(index, names.length, `trying ${name}`)
+    const status = await probeProvider(ort, name, model)
+    context.log(status.available ? 'info' : 'warn', `${name}: ${status.reason}`)
+    providers.push(status)
+  }
+  context.progress(names.length, names.length, 'done')
+  const result: SystemProbeResult = { onnxruntime: ort.env.versions.node ?? 'unknown', providers, skipped }
+  return result
+}
+
+type Ort = typeof import('onnxruntime-node')
+
+async function probeProvider(ort: Ort, name: ProviderName, model: Uint8Array): Promise<ExecutionProviderStatus> {
+  const began = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${PER_PROVIDER_TIMEOUT_MS / 1000} s`)), PER_PROVIDER_TIMEOUT_MS)
+    })
+    const output = await Promise.race([runOnce(ort, name, model), timeout])
+    const ms = Math.round(performance.now() - began)
+    if (!sameValues(output, probeExpected)) {
+      return { name, available: false, reason: `ran but computed [${[...output].join(', ')}] instead of [${probeExpected.join(', ')}]` }
+    }
+    return { name, available: true, reason: `created a session and ran a test model in ${ms} ms` }
+  } catch (error) {
+    return { name, available: false, reason: explainProviderFailure(name, (error as Error).message ?? String(error)) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function runOnce(ort: Ort, name: ProviderName, model: Uint8Array): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [name],
+    // Without this a provider that cannot run Add would hand it to the CPU and "pass".
+    ...(name === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
+  })
+  try {
+    const feeds = {
+      x: new ort.Tensor('float32', Float32Array.from(probeInputs.x), [2]),
+      y: new ort.Tensor('float32', Float32Array.from(probeInputs.y), [2]),
+    }
+    const outputs = await session.run(feeds)
+    return outputs.z.data as Float32Array
+  } finally {
+    await session.release()
+  }
+}
+
+function sameValues(actual: Float32Array, expected: readonly number[]): boolean {
+  return actual.length === expected.length && expected.every((value, i) => Math.abs(actual[i] - value) < 1e-5)
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod'
+import { JobEvent } from '../contract'
+
+/**
+ * What a job process may send to main. Progress, logs and the result are contract
+ * JobEvents forwarded as they are; `failed` says the job itself gave up (its error is for
+ * the user), as opposed to the process dying, which main detects on its own.
+ * main adds `started` and `ended`: they describe the process, which the job cannot.
+ */
+export const JobFailed = z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string() })
+export type JobFailed = z.infer<typeof JobFailed>
+
+export const WorkerMessage = z.union([JobEvent, JobFailed])
+export type WorkerMessage = z.infer<typeof WorkerMessage>
+
+/** The command-line arguments a job process is started with: `<kind> <jobId>`. */
+export function workerArgs(kind: string, jobId: string): string[] {
+  return [kind, jobId]
+}

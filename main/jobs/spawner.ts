@@ -1,0 +1,29 @@
+import type { JobKind } from '../contract'
+
+export interface JobProcessExit {
+  code: number | null
+  signal: string | null
+  /** Set when the process could not be started at all. */
+  spawnError?: Error
+}
+
+/** What the runner hears from a job process. */
+export interface JobProcessHandlers {
+  onSpawn(pid: number): void
+  onMessage(message: unknown): void
+  onStderr(text: string): void
+  /** Called exactly once, after every message the process sent has been delivered. */
+  onExit(exit: JobProcessExit): void
+}
+
+export interface JobProcess {
+  kill(signal: 'SIGTERM' | 'SIGKILL'): void
+}
+
+/**
+ * Starts one job process. Node uses child_process.fork (main/jobs/node-spawner.ts); the
+ * Electron app supplies a utilityProcess one (main/app/utility-spawner.ts).
+ */
+export interface JobSpawner {
+  spawn(request: { kind: JobKind; jobId: string }, handlers: JobProcessHandlers): JobProcess
+}

@@ -1,0 +1,32 @@
+// Entry point of a job process (Node fork or Electron utilityProcess). Started with
+// `<kind> <jobId>` as arguments; streams WorkerMessages to main, then exits 0 when the job
+// finished or 1 when it failed. Dying any other way is how main tells a crash.
+import { JobKind } from '../contract'
+import { jobMains } from './kinds'
+import { connectToParent } from './worker-channel'
+
+async function runJob(): Promise<void> {
+  const channel = connectToParent()
+  const [kindArg, jobId] = process.argv.slice(2)
+  const kind = JobKind.safeParse(kindArg)
+  if (!kind.success || !jobId) {
+    channel.sendLastAndExit({ type: 'failed', jobId: jobId ?? '', error: `unknown job kind "${kindArg}"` }, 1)
+    return
+  }
+  // Goes to stderr so that it is among the last words main keeps if the process dies.
+  process.stderr.write(`mixture-studio job ${jobId} (${kind.data}) running as process ${process.pid}\n`)
+  try {
+    const result = await jobMains[kind.data]({
+      jobId,
+      log: (level, message) => channel.send({ type: 'log', jobId, level, message }),
+      progress: (done, total, label) => channel.send({ type: 'progress', jobId, done, total, label }),
+    })
+    channel.sendLastAndExit({ type: 'result', jobId, data: result ?? null }, 0)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`${error instanceof Error ? error.stack : message}\n`)
+    channel.sendLastAndExit({ type: 'failed', jobId, error: message }, 1)
+  }
+}
+
+void runJob()

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { ExecutionProviderStatus } from '../contract'
+
+export type ProviderName = ExecutionProviderStatus['name']
+
+/** Every provider the contract knows, in the order DESIGN.md prefers them. */
+export const knownProviders: readonly ProviderName[] = ['cuda', 'tensorrt', 'dml', 'webgpu', 'coreml', 'cpu']
+
+export function isKnownProvider(name: string): name is ProviderName {
+  return (knownProviders as readonly string[]).includes(name)
+}
+
+/** What onnxruntime-node says about itself, plus what we can see on disk. */
+export interface ProviderFacts {
+  platform: NodeJS.Platform
+  arch: string
+  /** From `listSupportedBackends()`. */
+  backends: readonly { name: string; bundled: boolean }[]
+  /** Whether a provider's separately installed shared library sits beside the binding. */
+  hasProviderLibrary(name: ProviderName): boolean
+}
+
+const CUDA_INSTALL_HINT =
+  'install them with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12 and cuDNN 9 on the machine)'
+
+/**
+ * What can be known without running anything: which providers this build of onnxruntime
+ * has, and the platform rules of DESIGN.md "Execution providers". `available: true` here
+ * means "present and worth trying"; the `system-probe` job gives the live answer.
+ */
+export function describeProviders(facts: ProviderFacts): ExecutionProviderStatus[] {
+  const listed = new Map(facts.backends.map((backend) => [backend.name, backend]))
+  return knownProviders.map((name) => {
+    const backend = listed.get(name)
+    if (!backend) return { name, available: false, reason: notBuiltReason(name, facts) }
+    if (backend.bundled) return { name, available: true, reason: bundledReason(name) }
+    if (facts.hasProviderLibrary(name)) {
+      return {
+        name,
+        available: true,
+        reason: `provider library installed; run the system probe to check the driver and GPU`,
+      }
+    }
+    return {
+      name,
+      available: false,
+      reason: `the ${name === 'tensorrt' ? 'TensorRT' : 'CUDA'} provider libraries are not installed beside onnxruntime-node; ${CUDA_INSTALL_HINT}`,
+    }
+  })
+}
+
+function notBuiltReason(name: ProviderName, facts: ProviderFacts): string {
+  switch (name) {
+    case 'dml':
+      return 'DirectML runs only on Windows'
+    case 'coreml':
+      return 'Core ML runs only on macOS'
+    case 'cuda':
+    case 'tensorrt':
+      return facts.platform === 'darwin'
+        ? 'NVIDIA GPUs are not supported on macOS'
+        : `onnxruntime-node has no ${name} build for ${facts.platform}/${facts.arch}`
+    default:
+      return `this onnxruntime-node build for ${facts.platform}/${facts.arch} does not include it`
+  }
+}
+
+function bundledReason(name: ProviderName): string {
+  switch (name) {
+    case 'cpu':
+      return 'always available'
+    case 'webgpu':
+      return 'built in; needs a GPU adapter (Vulkan, Metal or D3D12): run the system probe to check'
+    default:
+      return 'built in; run the system probe to check the GPU'
+  }
+}
+
+/** Adds what to do to a provider's failure message, where we know it. */
+export function explainProviderFailure(name: ProviderName, message: string, platform: NodeJS.Platform = process.platform): string {
+  const firstLine = message.split('\n')[0].trim()
+  if ((name === 'cuda' || name === 'tensorrt') && /load (shared )?library/i.test(message)) {
+    return `${firstLine} — the ${name} provider libraries are missing or cannot find CUDA; ${CUDA_INSTALL_HINT}`
+  }
+  if (name === 'webgpu' && /adapter/i.test(message)) {
+    const detail = /Failed to get a WebGPU adapter[^\n]*/.exec(message)?.[0] ?? firstLine
+    // Seen on a headless Linux GPU server: the GPU is there, the Vulkan loader is not.
+    const needs =
+      platform === 'linux'
+        ? 'install the Vulkan loader (libvulkan1) and the GPU vendor\'s Vulkan driver'
+        : platform === 'win32'
+          ? 'it needs a GPU with a D3D12 driver'
+          : 'it needs a GPU with Metal support'
+    return `${detail} — ${needs}`
+  }
+  return firstLine
+}
+
+/** Looks for a provider's shared library where onnxruntime-node's installer puts it. */
+export function hasProviderLibraryOnDisk(name: ProviderName, platform = process.platform, arch = process.arch): boolean {
+  const fileName = platform === 'win32' ? `onnxruntime_providers_${name}.dll` : `libonnxruntime_providers_${name}.so`
+  const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
+  return existsSync(join(packageDir, 'bin', 'napi-v6', platform, arch, fileName))
+}

@@ -1,0 +1,3 @@
+export { createServices, type Services, type ServicesOptions, type CallHandlers } from './services'
+export { dispatchCall, isCallName, invalidInput, toApiError, type CallResult } from './dispatch'
+export { collectSystemInfo } from './system-info'

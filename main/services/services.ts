@@ -1,0 +1,57 @@
+import type { CallName, CallOutput, CallParsedInput, EventName, EventPayload } from '../contract'
+import { createNodeSpawner, JobRunner, type JobSpawner } from '../jobs'
+import { openStore, type Store } from '../store'
+import { readAppVersion } from './app-version'
+import { collectSystemInfo } from './system-info'
+
+/** One handler per contract call, taking the input already validated by the transport. */
+export type CallHandlers = {
+  [N in CallName]: (input: CallParsedInput<N>) => Promise<CallOutput<N>>
+}
+
+export interface Services extends CallHandlers {
+  readonly dataDir: string
+  readonly store: Store
+  subscribe<N extends EventName>(event: N, listener: (payload: EventPayload<N>) => void): () => void
+  /** Cancels running jobs and closes the store. */
+  close(): Promise<void>
+}
+
+export interface ServicesOptions {
+  dataDir: string
+  /** How job processes start; Node's fork unless the Electron app supplies utilityProcess. */
+  spawner?: JobSpawner
+  appVersion?: string
+}
+
+/** The use cases behind every contract call, free of Electron and of any transport. */
+export function createServices(options: ServicesOptions): Services {
+  const { dataDir } = options
+  const store = openStore(dataDir)
+  const jobs = new JobRunner(options.spawner ?? createNodeSpawner())
+  const appVersion = options.appVersion ?? readAppVersion()
+
+  return {
+    dataDir,
+    store,
+    systemInfo: async () => collectSystemInfo({ appVersion, dataDir }),
+    runsList: async ({ status, limit }) => store.runs.list({ status, limit }),
+    jobsStart: async ({ kind }) => jobs.start(kind),
+    jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
+    jobsList: async () => jobs.list(),
+    subscribe(event, listener) {
+      // One event today; a `switch` with a never-check keeps new ones from being forgotten.
+      const name: EventName = event
+      switch (name) {
+        case 'onJobEvent':
+          return jobs.subscribe(listener as (payload: EventPayload<'onJobEvent'>) => void)
+        default:
+          throw new Error(`unknown event ${String(name satisfies never)}`)
+      }
+    },
+    async close() {
+      await jobs.shutdown()
+      store.close()
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs'
+import { databasePath } from './data-dir'
+import { openDatabase, type Database } from './db'
+import { RunsRepo } from './repos/runs-repo'
+import { MetricsRepo } from './repos/metrics-repo'
+import { CatalogRepo } from './repos/catalog-repo'
+import { ArtifactsRepo } from './repos/artifacts-repo'
+import { markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
+import { DatabaseCorruptError, isCorruptionError } from './errors'
+
+export { resolveDataDir, defaultDataDir, databasePath } from './data-dir'
+export { openDatabase, migrate, schemaVersion } from './db'
+export { DatabaseCorruptError, DatabaseTooNewError } from './errors'
+export { markOrphanedRunsInterrupted } from './recovery'
+export { currentBootTimeMs } from './process-liveness'
+export type { ProcessProbe } from './recovery'
+export type { RunRecord, NewRun, FinalRunStatus } from './repos/runs-repo'
+export type { MetricPoint, MetricSample } from './repos/metrics-repo'
+export type { ModelRecord, DatasetRecord } from './repos/catalog-repo'
+export type { CheckpointRecord, ExportRecord, ExportFormat } from './repos/artifacts-repo'
+export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo }
+
+export interface Store {
+  readonly path: string
+  readonly db: Database
+  readonly runs: RunsRepo
+  readonly metrics: MetricsRepo
+  readonly catalog: CatalogRepo
+  readonly artifacts: ArtifactsRepo
+  /** Runs found orphaned and marked interrupted when the store was opened. */
+  readonly recoveredRunIds: readonly string[]
+  close(): void
+}
+
+/** Opens `<dataDir>/studio.db`, migrating it and recovering runs orphaned by a crash. */
+export function openStore(dataDir: string, options: { processProbe?: ProcessProbe } = {}): Store {
+  mkdirSync(dataDir, { recursive: true })
+  const path = databasePath(dataDir)
+  const db = openDatabase(path)
+  const runs = new RunsRepo(db)
+  let recoveredRunIds: string[]
+  try {
+    recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe)
+  } catch (error) {
+    db.close()
+    throw isCorruptionError(error) ? new DatabaseCorruptError(path, error.message) : error
+  }
+  return {
+    path,
+    db,
+    runs,
+    metrics: new MetricsRepo(db),
+    catalog: new CatalogRepo(db),
+    artifacts: new ArtifactsRepo(db),
+    recoveredRunIds,
+    close: () => db.close(),
+  }
+}

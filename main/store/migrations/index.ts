@@ -1,0 +1,25 @@
+import type { Migration } from './migration'
+import { initial } from './0001-initial'
+
+export type { Migration } from './migration'
+
+/**
+ * Every schema step, oldest first. Append new migrations here (never edit a shipped one):
+ * the database records how far it got in `PRAGMA user_version`.
+ */
+export const migrations: readonly Migration[] = [initial]
+
+/** Throws when the list is not 1, 2, 3 ... in order (a mistake in this file, not the user's). */
+export function checkMigrationList(list: readonly Migration[]): void {
+  list.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `Migration list out of order: entry ${index} is version ${migration.version} (${migration.name}), expected ${index + 1}`,
+      )
+    }
+  })
+}
+
+export function latestSchemaVersion(list: readonly Migration[] = migrations): number {
+  return list.length === 0 ? 0 : list[list.length - 1].version
+}
