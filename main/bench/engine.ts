@@ -1,0 +1,131 @@
+// Engine figures of /work/shared/BENCHMARKS.md "Engine". Reports, never timed tests.
+import { cpus } from 'node:os'
+import { gradients } from '../engine/autodiff'
+import { F, Graph, type Value } from '../engine/ir'
+import { linear } from '../engine/nn'
+import { createGraphSession, hostTensor, type CreateSessionOptions } from '../runtime'
+import { buildLlamaTrainStep } from './llama-train-graph'
+import { randomFloats, timeRepeated } from './timing'
+import { writeRandomWeights } from './weights-file'
+
+export interface BenchOptions {
+  reps: number
+  warmup: number
+  threads?: number
+  device?: CreateSessionOptions['device']
+}
+
+export interface MatmulLimit {
+  bench: 'matmul_limit_gflops'
+  matmul_limit_gflops: number
+  by_d: Record<string, number>
+  threads: number
+  provider: string
+}
+
+const N = 2048
+const LAYERS = 8
+
+/** Best float32 throughput over D ∈ {1024, 2048} of a chain of 8 MatMuls reduced to a scalar in the graph. */
+export async function matmulLimit(o: BenchOptions): Promise<MatmulLimit> {
+  const byD: Record<string, number> = {}
+  let provider = ''
+  for (const D of [1024, 2048]) {
+    const weights = writeRandomWeights(Object.fromEntries(Array.from({ length: LAYERS }, (_, i) => [`w${i}`, [D, D] as [number, number]])))
+    try {
+      const g = new Graph()
+      const w = weights.declare(g)
+      let h: Value = g.input('x', 'float32', [N, D])
+      for (let i = 0; i < LAYERS; i++) h = F.matmul(h, w[`w${i}`]) // [N, D]
+      g.output('total', F.sum(h, [0, 1]))
+      const session = await createGraphSession(g, { device: o.device ?? 'cpu', threads: o.threads })
+      provider = session.provider
+      const x = hostTensor('float32', [N, D], randomFloats(N * D, 1, 7))
+      const t = await timeRepeated(() => session.run({ x }), o.reps, o.warmup)
+      byD[D] = (2 * N * D * D * LAYERS) / t.median / 1e9
+      await session.dispose()
+    } finally {
+      weights.remove()
+    }
+  }
+  return { bench: 'matmul_limit_gflops', matmul_limit_gflops: Math.max(...Object.values(byD)), by_d: byD, threads: o.threads ?? cpus().length, provider }
+}
+
+export type WeightLayout = 'hf' | 'pretransposed'
+
+export interface FwdBwd {
+  bench: 'fwd_bwd_fraction_of_limit'
+  fwd_bwd_fraction_of_limit: number
+  fwd_bwd_gflops: number
+  seconds_per_step: number
+  layout: WeightLayout
+  optimization: string
+  variants: { layout: WeightLayout; optimization: string; gflops: number }[]
+}
+
+/**
+ * 8 frozen linear layers (D = 1024, N = 2048), each followed by a trainable elementwise vector;
+ * loss = Σ output; gradients for the 8 vectors. FLOPs 2·N·D²·(2·8 − 1): 8 forward products and
+ * 7 input-gradient products (the first layer's input needs none).
+ * Variants: weight in HF layout [out, in] (forward x·Wᵀ) or stored pre-transposed [in, out].
+ */
+export async function fwdBwdFraction(limitGflops: number, o: BenchOptions): Promise<FwdBwd> {
+  const D = 1024
+  const flops = 2 * N * D * D * (2 * LAYERS - 1)
+  const variants: FwdBwd['variants'] = []
+  let best: { layout: WeightLayout; optimization: string; gflops: number; seconds: number } | null = null
+  const weights = writeRandomWeights(Object.fromEntries(Array.from({ length: LAYERS }, (_, i) => [`w${i}`, [D, D] as [number, number]])))
+  try {
+    for (const layout of ['hf', 'pretransposed'] as const) {
+      for (const optimization of ['all', 'extended'] as const) {
+        const g = new Graph()
+        const w = weights.declare(g)
+        const vectors = Array.from({ length: LAYERS }, (_, i) => g.input(`v${i}`, 'float32', [D]))
+        let h: Value = g.input('x', 'float32', [N, D])
+        for (let i = 0; i < LAYERS; i++) {
+          const y = layout === 'hf' ? linear(h, w[`w${i}`]) : F.matmul(h, w[`w${i}`]) // [N, D]
+          h = F.mul(y, vectors[i])
+        }
+        const loss = F.sum(h, [0, 1])
+        g.output('loss', loss)
+        gradients(loss, vectors).forEach((grad, i) => g.output(`grad_v${i}`, grad))
+        const session = await createGraphSession(g, { device: o.device ?? 'cpu', threads: o.threads, optimizationLevel: optimization })
+        const feeds: Record<string, ReturnType<typeof hostTensor>> = { x: hostTensor('float32', [N, D], randomFloats(N * D, 1, 3)) }
+        vectors.forEach((_, i) => (feeds[`v${i}`] = hostTensor('float32', [D], new Float32Array(D).fill(1))))
+        const t = await timeRepeated(() => session.run(feeds), o.reps, o.warmup)
+        await session.dispose()
+        const gflops = flops / t.median / 1e9
+        variants.push({ layout, optimization, gflops })
+        if (!best || gflops > best.gflops) best = { layout, optimization, gflops, seconds: t.median }
+      }
+    }
+  } finally {
+    weights.remove()
+  }
+  return {
+    bench: 'fwd_bwd_fraction_of_limit',
+    fwd_bwd_fraction_of_limit: best!.gflops / limitGflops,
+    fwd_bwd_gflops: best!.gflops,
+    seconds_per_step: best!.seconds,
+    layout: best!.layout,
+    optimization: best!.optimization,
+    variants,
+  }
+}
+
+export interface BuildSeconds {
+  bench: 'build_seconds_24x1024'
+  build_seconds_24x1024: number
+  graph_seconds: number
+  emit_seconds: number
+  session_seconds: number
+  nodes: number
+  model_bytes: number
+  weight_bytes: number
+}
+
+/** Graph construction + ONNX emission + session creation of a 24-layer, width-1024 Llama-style train step. */
+export async function buildSeconds(o: BenchOptions): Promise<BuildSeconds> {
+  const result = await buildLlamaTrainStep({ layers: 24, hidden: 1024, heads: 16, kvHeads: 8, ffn: 2816, vocab: 32000 }, { device: o.device ?? 'cpu', threads: o.threads })
+  return { bench: 'build_seconds_24x1024', build_seconds_24x1024: result.graphSeconds + result.emitSeconds + result.sessionSeconds, graph_seconds: result.graphSeconds, emit_seconds: result.emitSeconds, session_seconds: result.sessionSeconds, nodes: result.nodes, model_bytes: result.modelBytes, weight_bytes: result.weightBytes }
+}

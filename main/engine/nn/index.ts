@@ -1,0 +1,8 @@
+export { linear } from './linear'
+export { embedding } from './embedding'
+export { rmsNorm, layerNorm } from './norms'
+export { silu, gelu, geluTanh, activation, type Activation } from './activations'
+export { gatedFfn, plainFfn, type GatedFfnWeights, type PlainFfnWeights } from './ffn'
+export { rotaryTables, rotaryForPositions, applyRotary, type RotaryTables } from './rotary'
+export { attentionBias, scaledDotProductAttention, splitHeads, mergeHeads, MASKED_SCORE, type AttentionShape } from './attention'
+export { crossEntropy } from './loss'

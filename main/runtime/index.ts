@@ -1,0 +1,6 @@
+export * from './session'
+export * from './graph-session'
+export * from './tensors'
+export * from './safetensors'
+export * from './external-data'
+export * from './provider-choice'

@@ -1,0 +1,86 @@
+// Runs one graph through onnxruntime (float32 graph, CPU) and through the float64 reference
+// interpreter, and measures how far apart every output is.
+import type { DType, Graph } from '../../main/engine/ir'
+import { ndarray, runReference, type NdArray } from '../../main/engine/reference'
+import { createGraphSession, readSafetensorsHeader, readTensorBytes, type HostTensor } from '../../main/runtime'
+
+/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Uniform values in [lo, hi), rounded to float32 so both sides see the same numbers. */
+export function uniform(random: () => number, n: number, lo = -1, hi = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * random())
+}
+
+export function f32(shape: number[], data: ArrayLike<number>): HostTensor {
+  return { dtype: 'float32', shape, data: Float32Array.from(data) }
+}
+export function i64(shape: number[], data: ArrayLike<number>): HostTensor {
+  return { dtype: 'int64', shape, data: BigInt64Array.from(Array.from(data), (v) => BigInt(v)) }
+}
+
+export function toNdArray(t: HostTensor): NdArray {
+  const values = t.dtype === 'int64' ? Array.from(t.data as BigInt64Array, Number) : Array.from(t.data as ArrayLike<number>)
+  return ndarray(t.dtype as DType, t.shape, values)
+}
+
+export function hostToNumbers(t: HostTensor): number[] {
+  return t.dtype === 'int64' ? Array.from(t.data as BigInt64Array, Number) : Array.from(t.data as ArrayLike<number>)
+}
+
+export interface OutputComparison {
+  name: string
+  shape: readonly number[]
+  referenceShape: readonly number[]
+  dtype: string
+  maxAbsError: number
+  /** max |reference| (at least 1), the scale errors are judged against. */
+  scale: number
+}
+
+/** The reference reads file-backed weights through main/runtime's safetensors reader. */
+function readWeightBytes(source: { path: string; offset: number; length: number }): Uint8Array {
+  const file = readSafetensorsHeader(source.path)
+  for (const entry of file.tensors.values()) {
+    if (entry.offset === source.offset && entry.length === source.length) return readTensorBytes(file, entry.name)
+  }
+  throw new Error(`no tensor at offset ${source.offset} in ${source.path}`)
+}
+
+export async function compareWithReference(graph: Graph, feedSets: Record<string, HostTensor>[]): Promise<OutputComparison[][]> {
+  const session = await createGraphSession(graph, { device: 'cpu', threads: 1 })
+  try {
+    const results: OutputComparison[][] = []
+    for (const feeds of feedSets) {
+      const ort = await session.run(feeds)
+      const reference = runReference(graph, Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toNdArray(v)])), { readWeightBytes })
+      results.push(
+        graph.outputs.map(({ name }) => {
+          const got = hostToNumbers(ort[name])
+          const want = reference[name]
+          let maxAbsError = 0
+          let scale = 1
+          want.data.forEach((w, i) => {
+            scale = Math.max(scale, Math.abs(w))
+            const err = Math.abs(got[i] - w)
+            maxAbsError = Math.max(maxAbsError, Number.isNaN(err) ? Infinity : err)
+          })
+          if (got.length !== want.data.length) maxAbsError = Infinity
+          return { name, shape: ort[name].shape, referenceShape: want.shape, dtype: ort[name].dtype, maxAbsError, scale }
+        }),
+      )
+    }
+    return results
+  } finally {
+    await session.dispose()
+  }
+}

@@ -1,0 +1,88 @@
+// Emission as a whole: symbolic shapes resolved at run time, names, pruning, the size report.
+import { describe, expect, it } from 'vitest'
+import { F, Graph, GraphBuildError } from '../../../main/engine/ir'
+import { describeModel, emitModel, ONNX_OPSET } from '../../../main/engine/onnx'
+import { compareWithReference, f32, rng, uniform } from '../../helpers/ort-vs-reference'
+
+function symbolicGraph(): Graph {
+  const g = new Graph()
+  const x = g.input('x', 'float32', ['batch', 'seq', 8])
+  const w = g.weight('w', 'float32', [8, 4], { kind: 'inline', data: uniform(rng(1), 32) })
+  const y = g.scoped('layers.0.proj', () => F.reshape(F.matmul(F.reshape(x, ['batch*seq', 8]), w), ['batch', 'seq', 4])) // one symbol -> -1
+  const split = F.reshape(y, ['batch', 'seq', 2, 2]) // two symbols -> run-time shape
+  const positions = F.cast(F.iota(x, 'seq'), 'float32') // [seq]
+  const bias = F.expand(F.reshape(positions, [1, 'seq', 1, 1]), ['batch', 'seq', 2, 2])
+  g.output('y', F.add(split, bias))
+  g.output('x_copy', x)
+  g.output('y_again', y)
+  g.output('y_twice', y)
+  return g
+}
+
+describe('emitModel', () => {
+  it('runs one session at different batch and sequence sizes, matching the reference', async () => {
+    const random = rng(3)
+    const feeds = [[2, 3], [4, 5], [1, 1]].map(([b, t]) => ({ x: f32([b, t, 8], uniform(random, b * t * 8)) }))
+    const results = await compareWithReference(symbolicGraph(), feeds)
+    results.forEach((outputs, k) => {
+      const [b, t] = [[2, 3], [4, 5], [1, 1]][k]
+      expect(outputs.find((o) => o.name === 'y')!.shape).toEqual([b, t, 2, 2])
+      for (const o of outputs) {
+        expect(o.shape).toEqual(o.referenceShape)
+        expect(o.maxAbsError / o.scale).toBeLessThan(1e-5)
+      }
+    })
+  })
+
+  it('reads each symbol once from the input that binds it, and writes -1 where one symbol suffices', () => {
+    const model = emitModel(symbolicGraph())
+    const shapes = model.graph.node.filter((n) => n.opType === 'Shape')
+    expect(shapes.map((n) => n.input[0])).toEqual(['x', 'x']) // batch and seq, each once
+    const minusOne = model.graph.initializer!.filter((t) => t.dataType === 7 && t.rawData && new BigInt64Array(new Uint8Array(t.rawData).buffer).includes(-1n))
+    expect(minusOne.length).toBeGreaterThan(0)
+    expect(model.opsetImport).toEqual([{ domain: '', version: ONNX_OPSET }])
+  })
+
+  it('names nodes after their scope, keeps every output name unique and names graph outputs', () => {
+    const model = emitModel(symbolicGraph())
+    expect(model.graph.node.some((n) => n.name!.startsWith('layers.0.proj/MatMul_'))).toBe(true)
+    const produced = model.graph.node.flatMap((n) => n.output)
+    expect(new Set(produced).size).toBe(produced.length)
+    expect(model.graph.output.map((o) => o.name)).toEqual(['y', 'x_copy', 'y_again', 'y_twice'])
+    for (const name of ['y', 'x_copy', 'y_again', 'y_twice']) expect(produced).toContain(name)
+  })
+
+  it('leaves out nodes and weights no output depends on', () => {
+    const g = new Graph()
+    const x = g.input('x', 'float32', [2])
+    const unused = g.weight('unused', 'float32', [2], { kind: 'inline', data: [1, 2] })
+    F.exp(F.add(x, unused))
+    g.output('y', F.neg(x))
+    const model = emitModel(g)
+    expect(model.graph.node.map((n) => n.opType)).toEqual(['Neg'])
+    expect(model.graph.initializer ?? []).toEqual([])
+  })
+
+  it('refuses a graph output named like a graph input', () => {
+    const g = new Graph()
+    g.output('x', F.neg(g.input('x', 'float32', [2])))
+    expect(() => emitModel(g)).toThrow(/graph output "x" has the name of a graph input/)
+  })
+
+  it('refuses a symbol that no graph input binds, naming it', () => {
+    const g = new Graph()
+    const x = g.input('x', 'float32', ['batch*seq', 4])
+    g.output('y', F.reshape(x, ['batch', 'seq', 4]))
+    expect(() => emitModel(g)).toThrow(GraphBuildError)
+    expect(() => emitModel(g)).toThrow(/"batch"/)
+  })
+
+  it('describes the model: op counts, inline and external bytes', () => {
+    const g = new Graph()
+    const x = g.input('x', 'float32', [2, 4])
+    const w = g.weight('w', 'float32', [4, 4], { kind: 'file', path: 'weights.safetensors', offset: 64, length: 64 })
+    g.output('y', F.matmul(x, w))
+    const d = describeModel(emitModel(g))
+    expect(d).toMatchObject({ opset: ONNX_OPSET, nodes: 1, externalInitializers: 1, externalBytes: 64, externalFiles: ['weights.safetensors'], inputs: ['x'], outputs: ['y'] })
+  })
+})
