@@ -1,0 +1,2 @@
+export * from './spec'
+export { parseModelConfig, readModelConfig } from './parse'
