@@ -2,10 +2,12 @@ import { z } from 'zod'
 import { SystemInfo } from './system'
 import { RunSummary, RunsListInput } from './runs'
 import { JobEvent, JobInfo, JobKind } from './jobs'
+import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInput, DatasetSummary } from './datasets'
 
 export * from './system'
 export * from './runs'
 export * from './jobs'
+export * from './datasets'
 export * from './errors'
 export * from './api-call-error'
 
@@ -22,6 +24,10 @@ export const calls = {
   jobsStart: { input: z.object({ kind: JobKind }).strict(), output: JobInfo },
   jobsCancel: { input: z.object({ jobId: z.string().min(1) }).strict(), output: JobInfo },
   jobsList: { input: NoInput, output: z.array(JobInfo) },
+  datasetsImport: { input: DatasetsImportInput, output: DatasetDetail },
+  datasetsList: { input: NoInput, output: z.array(DatasetSummary) },
+  datasetsShow: { input: z.object({ id: z.string().min(1) }).strict(), output: DatasetDetail },
+  datasetsPreview: { input: DatasetsPreviewInput, output: DatasetPreview },
 } as const
 
 /** Every event main pushes to the renderer. */

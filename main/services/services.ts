@@ -3,6 +3,7 @@ import { createNodeSpawner, JobRunner, type JobSpawner } from '../jobs'
 import { openStore, type Store } from '../store'
 import { readAppVersion } from './app-version'
 import { collectSystemInfo } from './system-info'
+import { createDatasetHandlers } from './datasets'
 
 /** One handler per contract call, taking the input already validated by the transport. */
 export type CallHandlers = {
@@ -39,6 +40,7 @@ export function createServices(options: ServicesOptions): Services {
     jobsStart: async ({ kind }) => jobs.start(kind),
     jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
     jobsList: async () => jobs.list(),
+    ...createDatasetHandlers(store, dataDir),
     subscribe(event, listener) {
       // One event today; a `switch` with a never-check keeps new ones from being forgotten.
       const name: EventName = event

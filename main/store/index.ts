@@ -5,6 +5,7 @@ import { RunsRepo } from './repos/runs-repo'
 import { MetricsRepo } from './repos/metrics-repo'
 import { CatalogRepo } from './repos/catalog-repo'
 import { ArtifactsRepo } from './repos/artifacts-repo'
+import { DatasetsRepo } from './repos/datasets-repo'
 import { markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
 import { DatabaseCorruptError, isCorruptionError } from './errors'
 
@@ -18,7 +19,8 @@ export type { RunRecord, NewRun, FinalRunStatus } from './repos/runs-repo'
 export type { MetricPoint, MetricSample } from './repos/metrics-repo'
 export type { ModelRecord, DatasetRecord } from './repos/catalog-repo'
 export type { CheckpointRecord, ExportRecord, ExportFormat } from './repos/artifacts-repo'
-export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo }
+export type { ImportedDatasetRecord, TokenCacheRecord } from './repos/datasets-repo'
+export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo }
 
 export interface Store {
   readonly path: string
@@ -27,6 +29,7 @@ export interface Store {
   readonly metrics: MetricsRepo
   readonly catalog: CatalogRepo
   readonly artifacts: ArtifactsRepo
+  readonly datasets: DatasetsRepo
   /** Runs found orphaned and marked interrupted when the store was opened. */
   readonly recoveredRunIds: readonly string[]
   close(): void
@@ -52,6 +55,7 @@ export function openStore(dataDir: string, options: { processProbe?: ProcessProb
     metrics: new MetricsRepo(db),
     catalog: new CatalogRepo(db),
     artifacts: new ArtifactsRepo(db),
+    datasets: new DatasetsRepo(db),
     recoveredRunIds,
     close: () => db.close(),
   }

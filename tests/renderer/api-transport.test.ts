@@ -17,6 +17,10 @@ function bridge(overrides: Partial<Api> = {}): Api {
     jobsStart: async () => { throw new Error('not used') },
     jobsCancel: async () => { throw new Error('not used') },
     jobsList: async () => [],
+    datasetsImport: async () => { throw new Error('not used') },
+    datasetsList: async () => [],
+    datasetsShow: async () => { throw new Error('not used') },
+    datasetsPreview: async () => { throw new Error('not used') },
     onJobEvent: () => () => {},
     ...overrides,
   }

@@ -16,6 +16,10 @@ export const fake = {
   jobsStart: vi.fn() as CallMock<'jobsStart'>,
   jobsCancel: vi.fn() as CallMock<'jobsCancel'>,
   jobsList: vi.fn() as CallMock<'jobsList'>,
+  datasetsImport: vi.fn() as CallMock<'datasetsImport'>,
+  datasetsList: vi.fn() as CallMock<'datasetsList'>,
+  datasetsShow: vi.fn() as CallMock<'datasetsShow'>,
+  datasetsPreview: vi.fn() as CallMock<'datasetsPreview'>,
   emit(event: JobEvent): void {
     jobListeners.forEach((listener) => listener(event))
   },
@@ -26,7 +30,19 @@ export const fake = {
     return jobListeners.size
   },
   reset(): void {
-    for (const mock of [fake.systemInfo, fake.runsList, fake.jobsStart, fake.jobsCancel, fake.jobsList]) mock.mockReset()
+    for (const mock of [
+      fake.systemInfo,
+      fake.runsList,
+      fake.jobsStart,
+      fake.jobsCancel,
+      fake.jobsList,
+      fake.datasetsImport,
+      fake.datasetsList,
+      fake.datasetsShow,
+      fake.datasetsPreview,
+    ]) {
+      mock.mockReset()
+    }
     jobListeners.clear()
     reconnectListeners.clear()
   },
@@ -38,6 +54,10 @@ export const api: Api = {
   jobsStart: (input) => fake.jobsStart(input),
   jobsCancel: (input) => fake.jobsCancel(input),
   jobsList: (input) => fake.jobsList(input),
+  datasetsImport: (input) => fake.datasetsImport(input),
+  datasetsList: (input) => fake.datasetsList(input),
+  datasetsShow: (input) => fake.datasetsShow(input),
+  datasetsPreview: (input) => fake.datasetsPreview(input),
   onJobEvent: (listener) => {
     jobListeners.add(listener)
     return () => jobListeners.delete(listener)

@@ -1,8 +1,9 @@
 import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '../../bench/engine'
+import { dataBench } from '../../bench/data'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'data'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -17,7 +18,11 @@ build_seconds_24x1024. Each is the median of --reps runs after --warmup runs.
   --reps N      timed repetitions (default 5)
   --warmup N    untimed runs first (default 2)
   --threads N   onnxruntime intra-op threads (default: all cores)
-  --device D    auto | cpu | cuda | webgpu | dml (default cpu)`,
+  --device D    auto | cpu | cuda | webgpu | dml (default cpu)
+  --data-mb N   data: size of the generated JSONL imported (default 50; BENCHMARKS.md uses 500).
+                Reports import_mb_per_s, import_peak_rss_mb, and the peak at a quarter of the
+                size (bounded memory: import_peak_rss_growth_mb stays near 0). At most 3 reps.
+  --data-tokenize-mb N  data: size of the file tokenised for tokenize_tokens_per_s (default 5)`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -27,6 +32,8 @@ build_seconds_24x1024. Each is the median of --reps runs after --warmup runs.
       warmup: { type: 'string' },
       threads: { type: 'string' },
       device: { type: 'string' },
+      'data-mb': { type: 'string' },
+      'data-tokenize-mb': { type: 'string' },
     })
     const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...ENGINE_BENCHES]
     for (const name of only) if (!(ENGINE_BENCHES as readonly string[]).includes(name)) throw new UsageError(`unknown bench "${name}" (known: ${ENGINE_BENCHES.join(', ')})`)
@@ -48,6 +55,11 @@ build_seconds_24x1024. Each is the median of --reps runs after --warmup runs.
     }
     if (only.includes('fwd-bwd')) report((await fwdBwdFraction(limit!, options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('build')) report((await buildSeconds(options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('data')) {
+      const sizeMb = positive('--data-mb', values['data-mb'], 50)
+      const tokenizeMb = positive('--data-tokenize-mb', values['data-tokenize-mb'], 5)
+      report((await dataBench({ sizeMb, tokenizeMb, reps: Math.min(options.reps, 3) })) as unknown as { bench: string } & Record<string, unknown>)
+    }
     return EXIT_OK
   },
 }

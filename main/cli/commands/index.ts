@@ -1,7 +1,8 @@
 import type { Command } from '../command'
 import { benchCommand } from './bench'
+import { datasetsCommand } from './datasets'
 import { runsCommand } from './runs'
 import { serveCommand } from './serve'
 
 /** Every top-level command, in the order the help lists them. Add a command: add a file, list it here. */
-export const commands: readonly Command[] = [serveCommand, runsCommand, benchCommand]
+export const commands: readonly Command[] = [serveCommand, runsCommand, datasetsCommand, benchCommand]

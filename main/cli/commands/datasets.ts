@@ -1,0 +1,174 @@
+import type { DatasetDetail, DatasetSummary } from '../../contract'
+import { dispatchCall } from '../../services'
+import type { CallName } from '../../contract'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
+import { openServices } from '../open-services'
+import { parseOptions } from '../parse-options'
+
+export const datasetsCommand: Command = {
+  name: 'datasets',
+  summary: 'import, list and inspect datasets',
+  usage: `Usage: mixture-studio datasets import FILE [options]
+       mixture-studio datasets list [--json]
+       mixture-studio datasets show ID [--json]
+
+import reads JSON Lines, JSON arrays, CSV/TSV, Parquet or plain text, detects the format
+(alpaca, chat, prompt-completion, text) and checks every row.
+
+  --format F         alpaca | chat | prompt-completion | text (default: detected)
+  --map FIELD=COL    use column COL for FIELD (repeatable), e.g. --map output=response
+  --on-error E       stop (default: the first bad row stops the import, nothing is stored)
+                     | skip (bad rows are skipped and listed in the report)
+  --model DIR        tokenise with this model's tokenizer; the tokenized cache is built
+  --template T       auto | model | chatml | plain (default auto)
+  --max-length N     rows longer than N tokens are bad rows (needs --model)
+  --train-on-prompt  train on prompt tokens too (default: completions only)
+  --system TEXT      system prompt for rows without one
+  --validation V     0.05 (a fraction), 500 (a count) or a FILE (default: none)
+  --seed N           seed of the validation split (default 42)
+  --name NAME        catalog name (default: the file name)
+  --json             print the result as JSON`,
+
+  async run(args, context) {
+    const [subcommand, ...rest] = args
+    switch (subcommand) {
+      case 'import':
+        return importCommand(rest, context)
+      case 'list':
+        return listCommand(rest, context)
+      case 'show':
+        return showCommand(rest, context)
+      case undefined:
+        throw new UsageError('Which datasets command? (import, list, show)')
+      default:
+        throw new UsageError(`Unknown datasets command "${subcommand}"`)
+    }
+  },
+}
+
+async function importCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(
+    args,
+    {
+      format: { type: 'string' },
+      map: { type: 'string', multiple: true },
+      'on-error': { type: 'string' },
+      model: { type: 'string' },
+      template: { type: 'string' },
+      'max-length': { type: 'string' },
+      'train-on-prompt': { type: 'boolean' },
+      system: { type: 'string' },
+      validation: { type: 'string' },
+      seed: { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    true,
+  )
+  if (positionals.length !== 1) throw new UsageError('datasets import needs exactly one FILE')
+  const input: Record<string, unknown> = { path: positionals[0] }
+  if (values.format !== undefined) input.format = values.format
+  if (values.map) input.mapping = parseMappings(values.map)
+  if (values['on-error'] !== undefined) input.onError = values['on-error']
+  if (values.model !== undefined) input.model = values.model
+  if (values.template !== undefined) input.template = values.template
+  if (values['max-length'] !== undefined) input.maxLength = integer('--max-length', values['max-length'])
+  if (values['train-on-prompt']) input.trainOnPrompt = true
+  if (values.system !== undefined) input.systemPrompt = values.system
+  if (values.name !== undefined) input.name = values.name
+  if (values.validation !== undefined) input.validation = parseValidation(values.validation, values.seed)
+  const detail = (await call(context, 'datasetsImport', input, values.json)) as DatasetDetail | null
+  if (!detail) return EXIT_FAILURE
+  if (values.json) context.stdout(`${JSON.stringify(detail)}\n`)
+  else context.stdout(formatDetail(detail))
+  return EXIT_OK
+}
+
+async function listCommand(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseOptions(args, { json: { type: 'boolean' } })
+  const list = (await call(context, 'datasetsList', {}, values.json)) as DatasetSummary[] | null
+  if (!list) return EXIT_FAILURE
+  if (values.json) for (const dataset of list) context.stdout(`${JSON.stringify(dataset)}\n`)
+  else context.stdout(list.length === 0 ? 'No datasets. Import one with `mixture-studio datasets import FILE`.\n' : formatList(list))
+  return EXIT_OK
+}
+
+async function showCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length !== 1) throw new UsageError('datasets show needs exactly one ID')
+  const detail = (await call(context, 'datasetsShow', { id: positionals[0] }, values.json)) as DatasetDetail | null
+  if (!detail) return EXIT_FAILURE
+  context.stdout(values.json ? `${JSON.stringify(detail)}\n` : formatDetail(detail))
+  return EXIT_OK
+}
+
+/** Runs a call; a failure is printed (as a JSON error object with --json) and gives null. */
+async function call(context: CliContext, name: CallName, input: unknown, json: boolean | undefined): Promise<unknown> {
+  const services = openServices(context)
+  try {
+    const result = await dispatchCall(services, name, input)
+    if (result.ok) return result.data
+    if (result.error.code === 'invalid_input' && result.error.issues) {
+      throw new UsageError(result.error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '))
+    }
+    if (json) context.stdout(`${JSON.stringify({ type: 'error', message: result.error.message })}\n`)
+    else context.stderr(`${result.error.message}\n`)
+    return null
+  } finally {
+    await services.close()
+  }
+}
+
+function parseMappings(pairs: string[]): Record<string, string> {
+  const mapping: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0 || at === pair.length - 1) throw new UsageError(`--map needs FIELD=COLUMN, not "${pair}"`)
+    mapping[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return mapping
+}
+
+function parseValidation(text: string, seedText: string | undefined): unknown {
+  const seed = seedText === undefined ? 42 : integer('--seed', seedText)
+  if (/^0?\.\d+$/.test(text)) return { kind: 'fraction', fraction: Number(text), seed }
+  if (/^\d+$/.test(text)) return { kind: 'count', count: Number(text), seed }
+  return { kind: 'file', path: text }
+}
+
+function integer(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, not "${text}"`)
+  return Number(text)
+}
+
+function formatList(list: DatasetSummary[]): string {
+  const header = ['ID', 'NAME', 'FORMAT', 'EXAMPLES', 'SKIPPED', 'CREATED']
+  const rows = list.map((d) => [d.id, d.name, d.format, String(d.numExamples), String(d.numSkipped), d.createdAt.replace('T', ' ').slice(0, 19)])
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()
+  return [line(header), ...rows.map(line)].join('\n') + '\n'
+}
+
+function formatDetail(d: DatasetDetail): string {
+  const { counts, stats } = d.report
+  const lines = [
+    `Dataset ${d.id}  ${d.name}`,
+    `  file       ${d.path} (${d.fileType}, ${d.encoding}, ${(d.sizeBytes / 1e6).toFixed(2)} MB, sha256 ${d.contentHash.slice(0, 12)}…)`,
+    `  format     ${d.format} (${d.report.detection.reason})`,
+    `  mapping    ${Object.entries(d.mapping).map(([field, column]) => `${field}=${column}`).join(' ')}`,
+    `  rows       ${counts.rows} read, ${counts.examples} examples, ${counts.skipped} skipped, ${counts.blankLines} blank lines`,
+    `  split      ${counts.train} train / ${counts.validation} validation${d.validationDatasetId ? ` (validation file: dataset ${d.validationDatasetId})` : ''}`,
+    `  lengths    characters p50 ${stats.characters.p50}, p90 ${stats.characters.p90}, max ${stats.characters.max}`,
+  ]
+  if (stats.tokens) {
+    lines.push(`             tokens p50 ${stats.tokens.p50}, p90 ${stats.tokens.p90}, max ${stats.tokens.max}; ${stats.trainedTokens} of ${stats.tokens.total} trained`)
+  }
+  for (const cache of d.caches) lines.push(`  cache      ${cache.path} (${cache.numExamples} examples, ${cache.numTokens} tokens, template ${cache.templateName})`)
+  if (d.report.problems.length > 0) {
+    lines.push('  skipped rows:')
+    for (const problem of d.report.problems) lines.push(`    ${problem.file}:${problem.line}: ${problem.reason}`)
+    if (d.report.problemsNotListed > 0) lines.push(`    … and ${d.report.problemsNotListed} more (all in ${d.report.problemsFile})`)
+  }
+  for (const warning of d.report.warnings) lines.push(`  warning: ${warning}`)
+  return `${lines.join('\n')}\n`
+}

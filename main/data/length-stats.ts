@@ -1,0 +1,78 @@
+/** Summary of example lengths, with a histogram the UI can draw. */
+export interface LengthStats {
+  unit: 'tokens' | 'characters'
+  count: number
+  total: number
+  min: number
+  max: number
+  mean: number
+  p50: number
+  p90: number
+  p99: number
+  histogram: { binStart: number; binEnd: number; count: number }[]
+}
+
+/**
+ * Counts lengths exactly per value (tokens) or per bucket (characters), so memory depends
+ * on the spread of lengths, not on the number of examples.
+ */
+export class LengthCounter {
+  private readonly counts = new Map<number, number>()
+  private count = 0
+  private total = 0
+  private min = Infinity
+  private max = 0
+
+  constructor(
+    readonly unit: 'tokens' | 'characters',
+    /** Lengths are counted in buckets of this width (1 = exact). */
+    private readonly bucket = unit === 'tokens' ? 1 : 16,
+  ) {}
+
+  add(length: number): void {
+    const key = Math.floor(length / this.bucket)
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1)
+    this.count++
+    this.total += length
+    if (length < this.min) this.min = length
+    if (length > this.max) this.max = length
+  }
+
+  summary(bins = 20): LengthStats {
+    if (this.count === 0) {
+      return { unit: this.unit, count: 0, total: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p99: 0, histogram: [] }
+    }
+    const keys = [...this.counts.keys()].sort((a, b) => a - b)
+    const quantile = (q: number) => {
+      const rank = Math.ceil(q * this.count)
+      let seen = 0
+      for (const key of keys) {
+        seen += this.counts.get(key) as number
+        if (seen >= rank) return Math.min(this.max, key * this.bucket + this.bucket - 1)
+      }
+      return this.max
+    }
+    const width = Math.max(1, Math.ceil((this.max - this.min + 1) / bins))
+    const histogram = Array.from({ length: Math.ceil((this.max - this.min + 1) / width) }, (_, i) => ({
+      binStart: this.min + i * width,
+      binEnd: this.min + (i + 1) * width,
+      count: 0,
+    }))
+    for (const key of keys) {
+      const value = Math.max(this.min, key * this.bucket)
+      histogram[Math.min(histogram.length - 1, Math.floor((value - this.min) / width))].count += this.counts.get(key) as number
+    }
+    return {
+      unit: this.unit,
+      count: this.count,
+      total: this.total,
+      min: this.min,
+      max: this.max,
+      mean: this.total / this.count,
+      p50: quantile(0.5),
+      p90: quantile(0.9),
+      p99: quantile(0.99),
+      histogram,
+    }
+  }
+}
