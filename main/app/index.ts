@@ -8,6 +8,7 @@ import { createServices, type Services } from '../services'
 import { defaultDataDir } from '../store'
 import { registerIpc } from './ipc-adapter'
 import { createUtilitySpawner } from './utility-spawner'
+import { openFileDialog } from './file-dialog'
 import { createMainWindow, installContentSecurityPolicy, isAppUrl, type WindowPlaces } from './window'
 
 /** Files beside the bundled main (out/main/index.js). */
@@ -35,6 +36,7 @@ async function start(): Promise<void> {
       dataDir: defaultDataDir(),
       appVersion: app.getVersion(),
       spawner: createUtilitySpawner(firstExisting([builtFile('./job-worker.js'), builtFile('./job-worker.mjs')])),
+      openFileDialog,
     })
   } catch (error) {
     // A database from a newer version, or a damaged one: say so and touch nothing.

@@ -114,6 +114,11 @@ export const DatasetSummary = z.object({
   format: z.string(),
   numExamples: z.number().int(),
   numSkipped: z.number().int(),
+  /** Examples trained on and held out; a separate validation file counts as held out. */
+  numTrain: z.number().int(),
+  numValidation: z.number().int(),
+  /** The dataset imported from the separate validation file, when there is one. */
+  validationDatasetId: z.string().nullable(),
   sizeBytes: z.number(),
   createdAt: z.string(),
 })

@@ -3,11 +3,17 @@ import { SystemInfo } from './system'
 import { RunSummary, RunsListInput } from './runs'
 import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInput, DatasetSummary } from './datasets'
+import { SettingsPatch, SettingsState } from './settings'
+import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
+import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
 
 export * from './system'
 export * from './runs'
 export * from './jobs'
 export * from './datasets'
+export * from './settings'
+export * from './dialogs'
+export * from './models'
 export * from './errors'
 export * from './api-call-error'
 
@@ -28,6 +34,16 @@ export const calls = {
   datasetsList: { input: NoInput, output: z.array(DatasetSummary) },
   datasetsShow: { input: z.object({ id: z.string().min(1) }).strict(), output: DatasetDetail },
   datasetsPreview: { input: DatasetsPreviewInput, output: DatasetPreview },
+  settingsGet: { input: NoInput, output: SettingsState },
+  settingsSet: { input: SettingsPatch, output: SettingsState },
+  /** Desktop app only: a native picker; web mode answers `invalid_input` (type the path instead). */
+  dialogOpenFile: { input: DialogOpenFileInput, output: DialogOpenFileResult },
+  /** Validates a model folder and registers it; nothing is registered when it is not usable. */
+  modelsImport: { input: ModelsImportInput, output: ModelDetail },
+  modelsList: { input: NoInput, output: z.array(ModelSummary) },
+  modelsShow: { input: ModelIdInput, output: ModelDetail },
+  /** Forgets a model (its folder is left alone); runs that used it keep their record. */
+  modelsRemove: { input: ModelIdInput, output: ModelSummary },
 } as const
 
 /** Every event main pushes to the renderer. */

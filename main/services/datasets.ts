@@ -89,7 +89,7 @@ export function createDatasetHandlers(store: Store, dataDir: string) {
 
   function detail(record: ImportedDatasetRecord): DatasetDetail {
     return {
-      ...summary(record),
+      ...summaryOf(record),
       encoding: record.encoding,
       contentHash: record.contentHash,
       mapping: record.mapping,
@@ -108,6 +108,10 @@ export function createDatasetHandlers(store: Store, dataDir: string) {
         createdAt: cache.createdAt,
       })),
     }
+  }
+
+  function summaryOf(record: ImportedDatasetRecord): DatasetSummary {
+    return summary(record, record.validationDatasetId ? store.datasets.get(record.validationDatasetId) : undefined)
   }
 
   function mustGet(id: string): ImportedDatasetRecord {
@@ -135,7 +139,7 @@ export function createDatasetHandlers(store: Store, dataDir: string) {
       }
     },
     async datasetsList(): Promise<CallOutput<'datasetsList'>> {
-      return store.datasets.list().map(summary)
+      return store.datasets.list().map(summaryOf)
     },
     async datasetsShow({ id }: CallParsedInput<'datasetsShow'>): Promise<CallOutput<'datasetsShow'>> {
       return detail(mustGet(id))
@@ -173,8 +177,8 @@ export function createDatasetHandlers(store: Store, dataDir: string) {
   }
 }
 
-function summary(record: ImportedDatasetRecord): DatasetSummary {
-  const counts = (record.report as { counts?: { skipped?: number } }).counts
+function summary(record: ImportedDatasetRecord, validationFile: ImportedDatasetRecord | undefined): DatasetSummary {
+  const counts = (record.report as { counts?: { skipped?: number; train?: number; validation?: number } }).counts
   return {
     id: record.id,
     name: record.name,
@@ -183,6 +187,9 @@ function summary(record: ImportedDatasetRecord): DatasetSummary {
     format: record.format,
     numExamples: record.numExamples,
     numSkipped: counts?.skipped ?? 0,
+    numTrain: counts?.train ?? record.numExamples,
+    numValidation: validationFile ? validationFile.numExamples : counts?.validation ?? 0,
+    validationDatasetId: record.validationDatasetId,
     sizeBytes: record.sizeBytes,
     createdAt: record.createdAt,
   }

@@ -4,6 +4,9 @@ import { openStore, type Store } from '../store'
 import { readAppVersion } from './app-version'
 import { collectSystemInfo } from './system-info'
 import { createDatasetHandlers } from './datasets'
+import { createModelHandlers } from './models'
+import { createSettingsHandlers } from './settings'
+import { ApiCallError } from '../contract'
 
 /** One handler per contract call, taking the input already validated by the transport. */
 export type CallHandlers = {
@@ -23,6 +26,8 @@ export interface ServicesOptions {
   /** How job processes start; Node's fork unless the Electron app supplies utilityProcess. */
   spawner?: JobSpawner
   appVersion?: string
+  /** The desktop app's native file picker; absent in web mode and the CLI. */
+  openFileDialog?: (input: CallParsedInput<'dialogOpenFile'>) => Promise<CallOutput<'dialogOpenFile'>>
 }
 
 /** The use cases behind every contract call, free of Electron and of any transport. */
@@ -41,6 +46,14 @@ export function createServices(options: ServicesOptions): Services {
     jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
     jobsList: async () => jobs.list(),
     ...createDatasetHandlers(store, dataDir),
+    ...createModelHandlers(store),
+    ...createSettingsHandlers(dataDir),
+    async dialogOpenFile(input) {
+      if (!options.openFileDialog) {
+        throw new ApiCallError('invalid_input', 'There is no file picker in web mode: type the path of the file instead.')
+      }
+      return options.openFileDialog(input)
+    },
     subscribe(event, listener) {
       // One event today; a `switch` with a never-check keeps new ones from being forgotten.
       const name: EventName = event

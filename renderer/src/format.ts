@@ -29,3 +29,12 @@ export function formatTime(iso: string | null): string {
   const date = new Date(iso)
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString()
 }
+
+/** 124439808 → "124.4 M": parameter counts as model cards write them. */
+export function formatCount(count: number): string {
+  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']]
+  for (const [size, suffix] of units) {
+    if (count >= size) return `${(count / size).toFixed(count >= size * 100 ? 0 : 1)} ${suffix}`
+  }
+  return String(count)
+}

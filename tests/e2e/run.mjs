@@ -8,20 +8,15 @@ import { chromium } from 'playwright-core'
 import WebSocket from 'ws'
 import { assert, assertEqual, check, indent, runChecks } from './runner.mjs'
 import { startServer } from './server.mjs'
+import { browserErrors, goTo, luminance, openApp, pageFor, pages, screenshot as screenshotTo } from './app.mjs'
+import { registerModelChecks, registerModelRemovalCheck } from './models.mjs'
+import { makeWorkDir, writeBrokenDataset, writeGoodDataset, writeTinyModelFolder } from './fixtures.mjs'
+import { registerDatasetChecks } from './datasets.mjs'
+import { registerSettingsChecks } from './settings.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
 const chromiumPath = '/usr/bin/chromium'
-const viewport = { width: 1280, height: 800 }
-
-const pages = [
-  { link: 'Models', route: 'models', heading: 'Models' },
-  { link: 'Datasets', route: 'datasets', heading: 'Datasets' },
-  { link: 'New run', route: 'new-run', heading: 'New run' },
-  { link: 'Runs', route: 'runs', heading: 'Runs' },
-  { link: 'System', route: 'system', heading: 'System' },
-  { link: 'Settings', route: 'settings', heading: 'Settings' },
-]
 
 function preflight() {
   if (!existsSync(chromiumPath)) {
@@ -33,59 +28,18 @@ function preflight() {
   }
 }
 
-/** Every console error, uncaught exception and CSP violation a page produces, for the last check. */
-const browserErrors = []
-function watchForErrors(page, label) {
-  page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(`${label}: console error: ${message.text()}`)
-  })
-  page.on('pageerror', (error) => browserErrors.push(`${label}: uncaught: ${error.message}`))
-}
-
-async function openApp(browser, server, options = {}) {
-  const context = await browser.newContext({ viewport, ...options })
-  const page = await context.newPage()
-  watchForErrors(page, options.colorScheme ?? 'default')
-  await page.goto(server.pageUrl)
-  await page.getByRole('navigation', { name: 'Main' }).waitFor()
-  return { context, page }
-}
-
-async function goTo(page, { link, route, heading }) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click()
-  await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor()
-  const hash = new URL(page.url()).hash
-  assertEqual(hash, `#/${route}`, `address after clicking "${link}"`)
-}
-
-function pageFor(route) {
-  return pages.find((entry) => entry.route === route)
-}
-
-/**
- * The app scrolls inside its layout, not the document, so a full-page screenshot would stop
- * at the window's edge: the window is made as tall as the content for the shot instead.
- */
-async function screenshot(page, name) {
-  const contentHeight = await page.evaluate(() => {
-    const main = document.querySelector('main')
-    return main ? Math.ceil(main.getBoundingClientRect().top + main.scrollHeight + 48) : 0
-  })
-  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, contentHeight) })
-  // Finished transitions, so a menu item or button is not caught halfway between states.
-  await page.screenshot({ path: join(resultsDir, name), animations: 'disabled' })
-  await page.setViewportSize(viewport)
-}
-
-/** Relative luminance (0 dark … 1 light) of an `rgb(...)` CSS colour. */
-function luminance(cssColor) {
-  const [r, g, b] = cssColor.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number)
-  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
-}
+const screenshot = (page, name) => screenshotTo(page, resultsDir, name)
 
 async function main() {
   preflight()
   mkdirSync(resultsDir, { recursive: true })
+  const work = makeWorkDir()
+  const files = {
+    dir: work.dir,
+    good: writeGoodDataset(work.dir),
+    broken: writeBrokenDataset(work.dir),
+    modelDir: await writeTinyModelFolder(work.dir, repoRoot),
+  }
   const server = await startServer(repoRoot)
   let browser
   try {
@@ -93,16 +47,18 @@ async function main() {
       executablePath: chromiumPath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     })
-    registerChecks(browser, server)
+    registerChecks(browser, server, files)
     return await runChecks()
   } finally {
     await browser?.close()
     await server.stop()
+    work.remove()
   }
 }
 
-function registerChecks(browser, server) {
+function registerChecks(browser, server, files) {
   let app
+  const env = { app: () => app, server, files, screenshot }
 
   check('the server answers 401 to requests without the token', async () => {
     const page = await fetch(`${server.origin}/`)
@@ -179,6 +135,11 @@ function registerChecks(browser, server) {
     const cpuRow = panel.locator('tr[data-provider=cpu]')
     assertEqual((await cpuRow.locator('td').nth(1).innerText()).trim(), 'Available', 'probed status of cpu')
   })
+
+  registerModelChecks(env)
+  registerDatasetChecks(env)
+  registerSettingsChecks(env)
+  registerModelRemovalCheck(env)
 
   check('the theme follows the operating system', async () => {
     for (const colorScheme of ['light', 'dark']) {

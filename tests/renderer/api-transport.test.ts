@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Api } from '../../main/contract'
 import { bridgeErrorMessage } from '../../main/contract/api-call-error'
+import { callNames } from '../../main/contract/names'
 import { systemInfo } from './fixtures'
 
 /** Imports a fresh copy of the api module, which picks its transport when it loads. */
@@ -10,20 +11,18 @@ async function loadApiModule() {
   return import('../../renderer/src/api')
 }
 
+/** A preload bridge whose calls are unused unless overridden (lists and dialogs answer empty). */
 function bridge(overrides: Partial<Api> = {}): Api {
+  const unused = Object.fromEntries(callNames.map((name) => [name, async () => { throw new Error(`${name}: not used`) }]))
   return {
+    ...unused,
     systemInfo: async () => systemInfo(),
     runsList: async () => [],
-    jobsStart: async () => { throw new Error('not used') },
-    jobsCancel: async () => { throw new Error('not used') },
     jobsList: async () => [],
-    datasetsImport: async () => { throw new Error('not used') },
     datasetsList: async () => [],
-    datasetsShow: async () => { throw new Error('not used') },
-    datasetsPreview: async () => { throw new Error('not used') },
     onJobEvent: () => () => {},
     ...overrides,
-  }
+  } as Api
 }
 
 afterEach(() => {

@@ -1,25 +1,21 @@
 // Stands in for renderer/src/api in store tests: every call is a vi.fn the test programs,
-// and events are emitted by hand, so stores are tested without a transport.
+// and events are emitted by hand, so stores are tested without a transport. The mocks are
+// made from the contract's call list, so a new call is faked as soon as it is declared.
 import { vi } from 'vitest'
 import type { Api, CallInput, CallName, CallOutput, JobEvent } from '../../main/contract'
+import { callNames } from '../../main/contract/names'
 
 export { ApiCallError, describeApiError, toApiCallError } from '../../renderer/src/api/errors'
 
 type CallMock<N extends CallName> = ReturnType<typeof vi.fn<(input: CallInput<N>) => Promise<CallOutput<N>>>>
+type CallMocks = { [N in CallName]: CallMock<N> }
 
 const jobListeners = new Set<(event: JobEvent) => void>()
 const reconnectListeners = new Set<() => void>()
 
-export const fake = {
-  systemInfo: vi.fn() as CallMock<'systemInfo'>,
-  runsList: vi.fn() as CallMock<'runsList'>,
-  jobsStart: vi.fn() as CallMock<'jobsStart'>,
-  jobsCancel: vi.fn() as CallMock<'jobsCancel'>,
-  jobsList: vi.fn() as CallMock<'jobsList'>,
-  datasetsImport: vi.fn() as CallMock<'datasetsImport'>,
-  datasetsList: vi.fn() as CallMock<'datasetsList'>,
-  datasetsShow: vi.fn() as CallMock<'datasetsShow'>,
-  datasetsPreview: vi.fn() as CallMock<'datasetsPreview'>,
+const mocks = Object.fromEntries(callNames.map((name) => [name, vi.fn()])) as unknown as CallMocks
+
+export const fake = Object.assign(mocks, {
   emit(event: JobEvent): void {
     jobListeners.forEach((listener) => listener(event))
   },
@@ -30,41 +26,25 @@ export const fake = {
     return jobListeners.size
   },
   reset(): void {
-    for (const mock of [
-      fake.systemInfo,
-      fake.runsList,
-      fake.jobsStart,
-      fake.jobsCancel,
-      fake.jobsList,
-      fake.datasetsImport,
-      fake.datasetsList,
-      fake.datasetsShow,
-      fake.datasetsPreview,
-    ]) {
-      mock.mockReset()
-    }
+    for (const name of callNames) mocks[name].mockReset()
     jobListeners.clear()
     reconnectListeners.clear()
   },
-}
+})
 
-export const api: Api = {
-  systemInfo: (input) => fake.systemInfo(input),
-  runsList: (input) => fake.runsList(input),
-  jobsStart: (input) => fake.jobsStart(input),
-  jobsCancel: (input) => fake.jobsCancel(input),
-  jobsList: (input) => fake.jobsList(input),
-  datasetsImport: (input) => fake.datasetsImport(input),
-  datasetsList: (input) => fake.datasetsList(input),
-  datasetsShow: (input) => fake.datasetsShow(input),
-  datasetsPreview: (input) => fake.datasetsPreview(input),
-  onJobEvent: (listener) => {
+const calls = Object.fromEntries(
+  callNames.map((name) => [name, (input: never) => (mocks[name] as (input: never) => Promise<unknown>)(input)]),
+)
+
+export const api = {
+  ...calls,
+  onJobEvent: (listener: (event: JobEvent) => void) => {
     jobListeners.add(listener)
     return () => jobListeners.delete(listener)
   },
-}
+} as unknown as Api
 
-export const transport = 'web'
+export const transport: 'web' | 'electron' = 'web'
 
 export function onEventsReconnected(listener: () => void): () => void {
   reconnectListeners.add(listener)

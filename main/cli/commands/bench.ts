@@ -1,9 +1,10 @@
 import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '../../bench/engine'
+import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'data'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -11,7 +12,10 @@ export const benchCommand: Command = {
   usage: `Usage: mixture-studio bench [--json] [--only NAMES] [--reps N] [--warmup N] [--threads N] [--device D]
 
 Engine figures (see BENCHMARKS.md): matmul_limit_gflops, fwd_bwd_fraction_of_limit,
-build_seconds_24x1024. Each is the median of --reps runs after --warmup runs.
+build_seconds_24x1024. Models figures (models-tiny, models-wide): forward_tokens_per_s,
+generate_tokens_per_s (KV cache) and peak_rss_over_weights of a random Llama-style model
+(tiny: hidden 128, 2 layers; wide: hidden 1024, 16 layers, ~254M parameters), each measured
+in its own process. Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
   --only NAMES  comma-separated subset of ${ENGINE_BENCHES.join(', ')} (fwd-bwd needs matmul)
@@ -55,6 +59,9 @@ build_seconds_24x1024. Each is the median of --reps runs after --warmup runs.
     }
     if (only.includes('fwd-bwd')) report((await fwdBwdFraction(limit!, options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('build')) report((await buildSeconds(options)) as unknown as { bench: string } & Record<string, unknown>)
+    for (const which of ['tiny', 'wide'] as const) {
+      if (only.includes(`models-${which}`)) report((await modelFigures(which, options)) as unknown as { bench: string } & Record<string, unknown>)
+    }
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
       const tokenizeMb = positive('--data-tokenize-mb', values['data-tokenize-mb'], 5)

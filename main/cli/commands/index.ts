@@ -1,8 +1,11 @@
 import type { Command } from '../command'
 import { benchCommand } from './bench'
 import { datasetsCommand } from './datasets'
+import { evalCommand } from './eval'
+import { generateCommand } from './generate'
+import { modelsCommand } from './models'
 import { runsCommand } from './runs'
 import { serveCommand } from './serve'
 
 /** Every top-level command, in the order the help lists them. Add a command: add a file, list it here. */
-export const commands: readonly Command[] = [serveCommand, runsCommand, datasetsCommand, benchCommand]
+export const commands: readonly Command[] = [serveCommand, runsCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand]

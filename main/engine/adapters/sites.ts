@@ -14,6 +14,13 @@ export interface SiteBase {
   /** Encoder-decoder models: which stack and attention the site belongs to. */
   stack: 'decoder' | 'encoder'
   attention?: 'self' | 'cross'
+  /**
+   * Which tokens of `x` are real: [batch, seq] over x's leading two axes (1 = token, 0 = padding;
+   * numeric or bool). For cross-attention keys/values that is the encoder's mask. Mixture
+   * adapters use it to count router statistics and the load-balancing loss over real tokens
+   * only; without it every position counts. It never changes what the site computes.
+   */
+  tokenMask?: Value
 }
 
 /**
@@ -32,6 +39,15 @@ export interface ProjectionSite extends SiteBase {
   inFeatures: number
   outFeatures: number
 }
+
+/**
+ * Every projection name a builder may give a ProjectionSite, so that a run configuration can be
+ * checked before any model is loaded. Llama/Qwen/Mistral: q, k, v, o, gate, up, down.
+ * GPT-2: c_attn, c_proj (attention output), c_fc, mlp_c_proj. T5: q, k, v, o, wi_0, wi_1, wo
+ * (T5 v1.0's single `wi` is named wi_0).
+ */
+export const PROJECTION_NAMES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'c_attn', 'c_proj', 'c_fc', 'mlp_c_proj', 'wi_0', 'wi_1', 'wo'] as const
+export type ProjectionName = (typeof PROJECTION_NAMES)[number]
 
 export interface AdapterHooks {
   /** Returns the (possibly rescaled) activation; must keep x's shape and dtype. */

@@ -21,6 +21,19 @@ export interface DatasetRecord {
   createdAt: string
 }
 
+interface ModelRow {
+  id: string
+  name: string
+  path: string
+  architecture: string | null
+  config: string
+  created_at: string
+}
+
+function modelFromRow(row: ModelRow): ModelRecord {
+  return { id: row.id, name: row.name, path: row.path, architecture: row.architecture, config: JSON.parse(row.config), createdAt: row.created_at }
+}
+
 export class CatalogRepo {
   constructor(private readonly db: Database) {}
 
@@ -33,22 +46,22 @@ export class CatalogRepo {
   }
 
   listModels(): ModelRecord[] {
-    const rows = this.db.prepare('SELECT * FROM models ORDER BY created_at DESC').all() as {
-      id: string
-      name: string
-      path: string
-      architecture: string | null
-      config: string
-      created_at: string
-    }[]
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      path: row.path,
-      architecture: row.architecture,
-      config: JSON.parse(row.config),
-      createdAt: row.created_at,
-    }))
+    return (this.db.prepare('SELECT * FROM models ORDER BY created_at DESC').all() as ModelRow[]).map(modelFromRow)
+  }
+
+  getModel(id: string): ModelRecord | null {
+    const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined
+    return row ? modelFromRow(row) : null
+  }
+
+  findModelByPath(path: string): ModelRecord | null {
+    const row = this.db.prepare('SELECT * FROM models WHERE path = ?').get(path) as ModelRow | undefined
+    return row ? modelFromRow(row) : null
+  }
+
+  /** Removes the record (runs that used it keep theirs, with model_id set to NULL); false when there was none. */
+  removeModel(id: string): boolean {
+    return this.db.prepare('DELETE FROM models WHERE id = ?').run(id).changes > 0
   }
 
   addDataset(dataset: Omit<DatasetRecord, 'id' | 'createdAt'> & { id?: string }, now = new Date()): DatasetRecord {

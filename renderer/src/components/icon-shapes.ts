@@ -30,6 +30,11 @@ export const iconShapes = {
     { path: 'M4 13a8 8 0 0 0 14.9 3.5M20 20v-3.5h-3.5' },
   ],
   probe: [{ path: 'M13 2L4 14h7l-1 8 9-12h-7z' }],
+  copy: [{ rect: [8, 8, 12, 12, 2] }, { path: 'M16 8V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h2' }],
+  import: [{ path: 'M12 3v12M7 10l5 5 5-5' }, { path: 'M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2' }],
+  folder: [{ path: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z' }],
+  back: [{ path: 'M15 5l-7 7 7 7' }],
+  trash: [{ path: 'M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3' }],
 } satisfies Record<string, Shape[]>
 
 export type IconName = keyof typeof iconShapes

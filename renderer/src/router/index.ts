@@ -1,6 +1,8 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
 import ModelsView from '../views/ModelsView.vue'
 import DatasetsView from '../views/DatasetsView.vue'
+import DatasetImportView from '../views/DatasetImportView.vue'
+import DatasetDetailView from '../views/DatasetDetailView.vue'
 import NewRunView from '../views/NewRunView.vue'
 import RunsView from '../views/RunsView.vue'
 import SystemView from '../views/SystemView.vue'
@@ -10,6 +12,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** Shown in the window title and the navigation. */
     title?: string
+    /** The navigation entry a sub-page belongs to (its route name), when not its own. */
+    section?: string
   }
 }
 
@@ -17,6 +21,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/runs' },
   { path: '/models', name: 'models', component: ModelsView, meta: { title: 'Models' } },
   { path: '/datasets', name: 'datasets', component: DatasetsView, meta: { title: 'Datasets' } },
+  { path: '/datasets/import', name: 'dataset-import', component: DatasetImportView, meta: { title: 'Import a dataset', section: 'datasets' } },
+  { path: '/datasets/:id', name: 'dataset-detail', component: DatasetDetailView, props: true, meta: { title: 'Dataset', section: 'datasets' } },
   { path: '/new-run', name: 'new-run', component: NewRunView, meta: { title: 'New run' } },
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
   { path: '/system', name: 'system', component: SystemView, meta: { title: 'System' } },

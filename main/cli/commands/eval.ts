@@ -1,0 +1,55 @@
+import { resolve } from 'node:path'
+import { evaluate } from '../../models/eval/evaluate'
+import { readEvalExamples } from '../../models/eval/examples'
+import { openModel } from '../../models/inference/open-model'
+import { ModelTokenizer } from '../../models/tokenizer'
+import { EXIT_OK, UsageError, type Command } from '../command'
+import { parseOptions } from '../parse-options'
+import { reportUserError } from './model-errors'
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'score a dataset with a model: per-example NLL and the mean loss',
+  usage: `Usage: mixture-studio eval --model DIR --data FILE [--json] [--batch-size N] [--threads N]
+
+DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
+prompt is the encoder input) or {"text"} rows (every token after the first is scored).
+Prints each example's summed negative log-likelihood (nats) and scored-token count, then the
+token-mean loss over all of them (Σ nll / Σ tokens).
+
+  --json          one JSON object per line: {"type":"example","index","line","nll","tokens"} ...,
+                  then {"type":"eval","loss","nll","tokens","examples"}
+  --batch-size N  examples per forward pass (default 8)
+  --threads N     onnxruntime threads (default: all cores)`,
+
+  async run(args, context) {
+    const { values } = parseOptions(args, { model: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' } })
+    if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE')
+    const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
+    const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
+    try {
+      const model = openModel(resolve(values.model))
+      const examples = readEvalExamples(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
+      const { summary } = await evaluate(model, examples, {
+        batchSize,
+        threads,
+        onExample: (s) =>
+          context.stdout(values.json ? `${JSON.stringify({ type: 'example', ...s })}\n` : `example ${s.index} (line ${s.line})  nll ${s.nll.toFixed(4)}  tokens ${s.tokens}\n`),
+      })
+      context.stdout(
+        values.json
+          ? `${JSON.stringify({ type: 'eval', ...summary })}\n`
+          : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)})\n`,
+      )
+      return EXIT_OK
+    } catch (error) {
+      return reportUserError(error, context, values.json)
+    }
+  },
+}
+
+export function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError(`${flag} must be a positive integer, not "${text}"`)
+  return Number(text)
+}

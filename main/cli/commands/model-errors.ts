@@ -1,0 +1,12 @@
+import { TemplateError, TokenizerLoadError } from '../../data'
+import { ModelFolderError } from '../../models'
+import { EvalDataError } from '../../models/eval/examples'
+import { EXIT_FAILURE, type CliContext } from '../command'
+
+/** Problems with the user's folder, data or template: printed as a message (a JSON error line with --json), exit 1. Anything else propagates. */
+export function reportUserError(error: unknown, context: CliContext, json: boolean | undefined): number {
+  if (!(error instanceof ModelFolderError || error instanceof EvalDataError || error instanceof TokenizerLoadError || error instanceof TemplateError)) throw error
+  if (json) context.stdout(`${JSON.stringify({ type: 'error', message: error.message })}\n`)
+  else context.stderr(`${error.message}\n`)
+  return EXIT_FAILURE
+}

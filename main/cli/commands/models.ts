@@ -1,0 +1,109 @@
+import type { CallName, ModelDetail, ModelSummary } from '../../contract'
+import { dispatchCall } from '../../services'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
+import { openServices } from '../open-services'
+import { parseOptions } from '../parse-options'
+
+export const modelsCommand: Command = {
+  name: 'models',
+  summary: 'register, list and inspect Hugging Face model folders',
+  usage: `Usage: mixture-studio models import DIR [--name NAME] [--json]
+       mixture-studio models list [--json]
+       mixture-studio models show ID [--json]
+       mixture-studio models remove ID [--json]
+
+import checks a Hugging Face folder (config.json, safetensors weights or shards, tokenizer files)
+and registers it: architecture, parameter count, dtype, size on disk, context length, vocabulary,
+chat template. A folder that cannot be used (pickle weights, corrupt or mismatched safetensors,
+unsupported architecture) is refused with the reason and nothing is registered.
+remove forgets the model; its folder is left alone.`,
+
+  async run(args, context) {
+    const [subcommand, ...rest] = args
+    switch (subcommand) {
+      case 'import': {
+        const { values, positionals } = parseOptions(rest, { name: { type: 'string' }, json: { type: 'boolean' } }, true)
+        if (positionals.length !== 1) throw new UsageError('models import needs exactly one DIR')
+        const input = { path: positionals[0], ...(values.name !== undefined ? { name: values.name } : {}) }
+        return print(context, values.json, await call(context, 'modelsImport', input, values.json), formatDetail)
+      }
+      case 'list': {
+        const { values } = parseOptions(rest, { json: { type: 'boolean' } })
+        const list = (await call(context, 'modelsList', {}, values.json)) as ModelSummary[] | null
+        if (!list) return EXIT_FAILURE
+        if (values.json) for (const model of list) context.stdout(`${JSON.stringify(model)}\n`)
+        else context.stdout(list.length === 0 ? 'No models. Register one with `mixture-studio models import DIR`.\n' : formatList(list))
+        return EXIT_OK
+      }
+      case 'show':
+      case 'remove': {
+        const { values, positionals } = parseOptions(rest, { json: { type: 'boolean' } }, true)
+        if (positionals.length !== 1) throw new UsageError(`models ${subcommand} needs exactly one ID`)
+        if (subcommand === 'show') return print(context, values.json, await call(context, 'modelsShow', { id: positionals[0] }, values.json), formatDetail)
+        return print(context, values.json, await call(context, 'modelsRemove', { id: positionals[0] }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
+      }
+      case undefined:
+        throw new UsageError('Which models command? (import, list, show, remove)')
+      default:
+        throw new UsageError(`Unknown models command "${subcommand}"`)
+    }
+  },
+}
+
+function print<T>(context: CliContext, json: boolean | undefined, result: unknown, format: (value: T) => string): number {
+  if (result === null) return EXIT_FAILURE
+  context.stdout(json ? `${JSON.stringify(result)}\n` : format(result as T))
+  return EXIT_OK
+}
+
+/** Runs a call; a failure is printed (as a JSON error object with --json) and gives null. */
+async function call(context: CliContext, name: CallName, input: unknown, json: boolean | undefined): Promise<unknown> {
+  const services = openServices(context)
+  try {
+    const result = await dispatchCall(services, name, input)
+    if (result.ok) return result.data
+    if (result.error.code === 'invalid_input' && result.error.issues) {
+      throw new UsageError(result.error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '))
+    }
+    if (json) context.stdout(`${JSON.stringify({ type: 'error', message: result.error.message })}\n`)
+    else context.stderr(`${result.error.message}\n`)
+    return null
+  } finally {
+    await services.close()
+  }
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`
+  return String(n)
+}
+
+function formatBytes(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} KB`
+}
+
+function formatList(list: ModelSummary[]): string {
+  const header = ['ID', 'NAME', 'ARCHITECTURE', 'PARAMS', 'DTYPE', 'SIZE', 'CONTEXT', 'VOCAB', 'CHAT']
+  const rows = list.map((m) => [m.id, m.name, m.architecture, formatCount(m.parameterCount), m.dtype, formatBytes(m.sizeBytes), m.contextLength === null ? '-' : String(m.contextLength), String(m.vocabSize), m.hasChatTemplate ? 'yes' : 'no'])
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()
+  return [line(header), ...rows.map(line)].join('\n') + '\n'
+}
+
+function formatDetail(m: ModelDetail): string {
+  const lines = [
+    `Model ${m.id}  ${m.name}`,
+    `  folder        ${m.path}`,
+    `  architecture  ${m.architecture} (${m.modelType})`,
+    `  parameters    ${formatCount(m.parameterCount)} (${m.parameterCount})`,
+    `  weights       ${m.dtype}, ${formatBytes(m.sizeBytes)} in ${m.files.length} file${m.files.length === 1 ? '' : 's'}`,
+    `  shape         ${m.layers} layers${m.decoderLayers !== null ? ` + ${m.decoderLayers} decoder layers` : ''}, hidden ${m.hiddenSize}, ${m.heads} heads (${m.kvHeads} KV) of ${m.headDim}, FFN ${m.ffnSize}${m.tiedEmbeddings ? ', tied head' : ''}`,
+    `  context       ${m.contextLength ?? 'unbounded (relative positions)'}`,
+    `  vocabulary    ${m.vocabSize}`,
+    `  tokenizer     ${m.hasTokenizer ? 'tokenizer.json' : 'missing (training needs tokenizer.json)'}; chat template ${m.hasChatTemplate ? 'yes' : 'no'}`,
+  ]
+  for (const note of m.notes) lines.push(`  note: ${note}`)
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod'
+
+export const ThemeChoice = z.enum(['system', 'light', 'dark'])
+export type ThemeChoice = z.infer<typeof ThemeChoice>
+
+/** The device new runs use unless a run says otherwise (the run configuration's `device`). */
+export const DeviceChoice = z.enum(['auto', 'cpu', 'cuda', 'webgpu', 'dml'])
+export type DeviceChoice = z.infer<typeof DeviceChoice>
+
+/** The user's preferences; every field has a default, so a missing file means "all defaults". */
+export const Settings = z
+  .object({
+    theme: ThemeChoice.default('system'),
+    defaultDevice: DeviceChoice.default('auto'),
+  })
+  .strict()
+export type Settings = z.output<typeof Settings>
+
+/** A change to some settings; fields left out keep their value. */
+export const SettingsPatch = z
+  .object({
+    theme: ThemeChoice.optional(),
+    defaultDevice: DeviceChoice.optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one setting to change' })
+
+export const SettingsState = z.object({
+  settings: Settings,
+  /** Where models, datasets, runs and this settings file live (MIXTURE_STUDIO_HOME or the OS default). */
+  dataDir: z.string(),
+  /** The settings file itself. */
+  file: z.string(),
+  /**
+   * Why the stored file could not be used (damaged JSON, an unknown value); the defaults are
+   * in effect and the file is left untouched until the user saves.
+   */
+  problem: z.string().nullable(),
+})
+export type SettingsState = z.infer<typeof SettingsState>

@@ -1,0 +1,90 @@
+// The inputs of a decoder stack and what follows from them, in both build modes: token ids,
+// positions, the self-attention visibility bias, and (cached mode) where keys/values come from.
+import { F, type Graph, type Value } from '../ir'
+import { cacheNames, writeIntoCache } from './kv-cache'
+import { positionsFromMask, visibilityBias } from './masks'
+import type { BuildMode } from './types'
+
+export interface DecoderInputOptions {
+  mode: BuildMode
+  layers: number
+  kvHeads: number
+  headDim: number
+  /** Mistral's sliding window, or null. */
+  window: number | null
+  /** Key positions are needed beyond the window (T5's relative position bias). */
+  needKeyPositions?: boolean
+  /** forward-mode input names and sequence symbol (T5's decoder: decoder_input_ids, decoder_attention_mask, tgt). */
+  forwardNames?: { ids: string; mask: string; seq: string }
+}
+
+export interface DecoderInputs {
+  mode: BuildMode
+  /** int64 [batch, T]: the tokens this graph computes (T = seq, or step in cached mode). */
+  ids: Value
+  /** int64 [batch, T] */
+  queryPositions: Value
+  /** int64 [batch, K] (K = seq, or cache): positions of the keys attended to. */
+  keyPositions: Value | null
+  /** [batch, T] real/pad for adapter statistics; forward mode only. */
+  tokenMask: Value | undefined
+  /** float32 [batch, 1, T, K]: causal, padding and window visibility. */
+  bias: Value
+  /** The keys/values a layer's queries attend to, given that layer's fresh ones [batch, kv, T, Dh]. */
+  keysValues(layer: number, key: Value, value: Value): { key: Value; value: Value }
+  /** Cached mode: the fresh keys/values per layer, declared as graph outputs. */
+  present: { key: Value; value: Value }[]
+}
+
+export function declareDecoderInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
+  return o.mode === 'forward' ? forwardInputs(g, o) : cachedInputs(g, o)
+}
+
+function forwardInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
+  const names = o.forwardNames ?? { ids: 'input_ids', mask: 'attention_mask', seq: 'seq' }
+  const ids = g.input(names.ids, 'int64', ['batch', names.seq])
+  const mask = g.input(names.mask, 'int64', ['batch', names.seq])
+  const positions = positionsFromMask(mask) // [B, T]
+  const slots = F.iota(mask, names.seq) // [T]
+  const bias = visibilityBias({
+    keyMask: mask,
+    causal: { querySlots: slots, keySlots: slots },
+    ...(o.window !== null ? { window: { size: o.window, queryPositions: positions, keyPositions: positions } } : {}),
+  })
+  return {
+    mode: 'forward', ids, queryPositions: positions, keyPositions: positions, tokenMask: mask, bias,
+    keysValues: (_layer, key, value) => ({ key, value }),
+    present: [],
+  }
+}
+
+function cachedInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
+  const ids = g.input('input_ids', 'int64', ['batch', 'step'])
+  const positions = g.input('position_ids', 'int64', ['batch', 'step'])
+  const mask = g.input('attention_mask', 'int64', ['batch', 'cache'])
+  const cacheStart = g.input('cache_start', 'int64', [1])
+  const keyPositions = o.window !== null || o.needKeyPositions ? g.input('cache_positions', 'int64', ['batch', 'cache']) : null
+  const bias = visibilityBias({
+    keyMask: mask,
+    causal: { querySlots: F.add(F.iota(ids, 'step'), cacheStart), keySlots: F.iota(mask, 'cache') },
+    ...(o.window !== null ? { window: { size: o.window, queryPositions: positions, keyPositions: keyPositions! } } : {}),
+  })
+  const past = Array.from({ length: o.layers }, (_, l) => {
+    const n = cacheNames(l)
+    const shape = ['batch', o.kvHeads, 'cache', o.headDim]
+    return { key: g.input(n.pastKey, 'float32', shape), value: g.input(n.pastValue, 'float32', shape) }
+  })
+  const present: { key: Value; value: Value }[] = []
+  return {
+    mode: 'cached', ids, queryPositions: positions, keyPositions, tokenMask: undefined, bias, present,
+    keysValues(layer, key, value) {
+      const freshKey = F.cast(key, 'float32')
+      const freshValue = F.cast(value, 'float32')
+      present[layer] = { key: freshKey, value: freshValue }
+      const n = cacheNames(layer)
+      g.output(n.presentKey, freshKey)
+      g.output(n.presentValue, freshValue)
+      return { key: writeIntoCache(past[layer].key, freshKey, cacheStart), value: writeIntoCache(past[layer].value, freshValue, cacheStart) }
+    },
+  }
+}

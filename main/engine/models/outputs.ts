@@ -1,0 +1,49 @@
+// What a language-model graph can hand back: logits, the training loss and per-token NLL.
+// Labels are aligned with the logits (labels[t] is the token position t must predict); the caller
+// shifts them, because seq is symbolic and the op set slices only static axes.
+import { F, type Graph, type Value } from '../ir'
+import { crossEntropy } from '../nn'
+
+export type LmOutputName = 'logits' | 'loss' | 'token_nll'
+
+export interface LmValues {
+  /** float32 [batch, seq, vocab] */
+  logits: Value
+  /** float32 []: token-mean cross-entropy over label_mask (present when labels were requested). */
+  loss: Value | null
+  /** float32 [batch, seq]: −log p(label) at counted positions, 0 elsewhere (present when labels were requested). */
+  tokenNll: Value | null
+}
+
+export interface LabelInputs {
+  labels: Value
+  labelMask: Value
+}
+
+/** int64 inputs "labels" and "label_mask" over the same axes as the logits' leading two. */
+export function declareLabels(g: Graph, batch: string, seq: string): LabelInputs {
+  return { labels: g.input('labels', 'int64', [batch, seq]), labelMask: g.input('label_mask', 'int64', [batch, seq]) }
+}
+
+/** −log softmax(logits)[label] where the mask counts, 0 elsewhere: float32 [batch, seq]. */
+export function tokenNegLogLikelihood(logits: Value, labels: LabelInputs): Value {
+  const mask = F.cast(labels.labelMask, 'float32') // [B, T]
+  const safe = F.where(F.greater(mask, 0), labels.labels, 0) // [B, T]: ignored positions may hold -100
+  const logProbs = F.logSoftmax(F.cast(logits, 'float32'), -1) // [B, T, V]
+  const picked = F.squeeze(F.gatherElements(logProbs, F.unsqueeze(safe, -1), -1), -1) // [B, T]
+  return F.mul(F.neg(picked), mask)
+}
+
+export function lmValues(logits: Value, labels: LabelInputs | null): LmValues {
+  if (!labels) return { logits, loss: null, tokenNll: null }
+  return { logits, loss: crossEntropy(logits, labels.labels, labels.labelMask), tokenNll: tokenNegLogLikelihood(logits, labels) }
+}
+
+/** Declares the requested graph outputs; asking for loss or token_nll without labels is an error. */
+export function declareOutputs(g: Graph, values: LmValues, names: readonly LmOutputName[]): void {
+  for (const name of names) {
+    const value = name === 'logits' ? values.logits : name === 'loss' ? values.loss : values.tokenNll
+    if (!value) throw new Error(`output "${name}" needs labels: build with labels: true`)
+    g.output(name, value)
+  }
+}

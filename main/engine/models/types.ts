@@ -1,0 +1,45 @@
+import type { Graph, Value } from '../ir'
+import type { AdapterHooks } from '../adapters/sites'
+import type { LmOutputName, LmValues } from './outputs'
+
+/**
+ * - `forward`: whole sequences at once (training, eval, scoring). Inputs input_ids and
+ *   attention_mask [batch, seq] int64 (T5: plus decoder_input_ids / decoder_attention_mask
+ *   [batch, tgt]); positions come from the mask. Optional labels / label_mask.
+ * - `cached`: one generation step over a KV cache (see kv-cache.ts and CachedStepInputs).
+ */
+export type BuildMode = 'forward' | 'cached'
+
+export interface ModelBuildOptions {
+  /** Adapter sites; default NO_ADAPTER. */
+  hooks?: AdapterHooks
+  mode?: BuildMode
+  /** forward mode: declare labels and label_mask inputs and build loss and token_nll. */
+  labels?: boolean
+  /** forward mode: which graph outputs to declare (default ['logits']). */
+  outputs?: readonly LmOutputName[]
+  /**
+   * Longest sequence (positions) the graph must handle: rows of the rotary tables. Default: the
+   * model's context length, at most 4096. Ignored by GPT-2 (its table is a weight) and T5.
+   */
+  maxPositions?: number
+}
+
+export interface ModelBuild {
+  graph: Graph
+  /** Forward mode: logits, loss and token NLL values (loss/token NLL with labels). Cached mode: logits of the last step position, [batch, vocab]. */
+  values: LmValues
+  /** Cached mode: the new keys/values per layer, [batch, kv_heads, step, head_dim] (also graph outputs present.{l}.key/value). */
+  present: { key: Value; value: Value }[]
+}
+
+/**
+ * Inputs of a cached decoder step (every decoder-only model and T5's decoder):
+ * - input_ids, position_ids int64 [batch, step]: this step's tokens (a whole prompt at the first step) and their positions;
+ * - attention_mask int64 [batch, cache]: 1 at every cache slot holding a real token, this step's included;
+ * - cache_start int64 [1]: the slot of this step's first token (slots are shared by the batch);
+ * - past.{l}.key / past.{l}.value float32 [batch, kv_heads, cache, head_dim];
+ * - cache_positions int64 [batch, cache] (only when a sliding window or T5 needs key positions).
+ * Outputs: logits [batch, vocab] at the step's last position, present.{l}.key/value [batch, kv_heads, step, head_dim].
+ */
+export const CACHED_STEP_INPUTS = ['input_ids', 'position_ids', 'attention_mask', 'cache_start', 'cache_positions'] as const

@@ -1,0 +1,17 @@
+// A model folder opened for inference: inspected (config, weights, tokenizer files) and its
+// checkpoint in the form the engine's builders take. Nothing is read beyond headers.
+import type { ModelSpec } from '../config'
+import { checkpointWeightsOf } from '../checkpoint-weights'
+import { inspectModelFolder, type ModelFolderInfo } from '../folder'
+import type { CheckpointWeights } from '../../engine/models'
+
+export interface OpenedModel {
+  info: ModelFolderInfo
+  spec: ModelSpec
+  checkpoint: CheckpointWeights
+}
+
+export function openModel(dir: string): OpenedModel {
+  const info = inspectModelFolder(dir)
+  return { info, spec: info.spec, checkpoint: checkpointWeightsOf(info) }
+}
