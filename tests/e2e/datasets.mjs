@@ -112,6 +112,8 @@ export function registerDatasetChecks(env) {
 
     await next(page, 'preview')
     await next(page, 'split')
+    const warning = await page.getByTestId('stop-warning').innerText()
+    assert(warning.includes('stop at line 3'), `the split step does not warn of the stop: ${warning}`)
     await page.getByTestId('wizard-import').click()
     const error = await page.getByTestId('import-error').innerText()
     assert(error.includes(`${broken.path}:3:`) && error.includes('import stopped'), `the stopped import says: ${error}`)

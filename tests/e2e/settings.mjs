@@ -1,9 +1,21 @@
 // Settings: the data folder, a theme applied at once and kept across reloads, the default device.
-import { chooseOption, goTo, luminance, pageBackground, pageFor } from './app.mjs'
-import { assert, assertEqual, check } from './runner.mjs'
+import { chooseOption, goTo, pageFor } from './app.mjs'
+import { assert, check } from './runner.mjs'
 
-async function isDark(page) {
-  return luminance(await pageBackground(page)) < 0.5
+/** Waits until the page background has turned (it fades, so an immediate read can catch it halfway). */
+async function waitForTheme(page, theme) {
+  await page.waitForFunction((wanted) => {
+    const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number)
+    const luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+    return wanted === 'dark' ? luminance < 0.2 : luminance > 0.8
+  }, theme, { timeout: 5_000 })
+}
+
+/** Does something that saves a setting and waits for the server to have written it. */
+async function saving(page, action) {
+  const saved = page.waitForResponse((response) => response.url().endsWith('/api/settingsSet') && response.ok())
+  await action()
+  await saved
 }
 
 export function registerSettingsChecks(env) {
@@ -12,23 +24,20 @@ export function registerSettingsChecks(env) {
     await goTo(page, pageFor('settings'))
     const dataDir = await page.getByTestId('data-dir').innerText()
     assert(dataDir.includes(env.server.home), `the data folder shown is ${dataDir}, not ${env.server.home}`)
-    assert(!(await isDark(page)), 'the page is dark before choosing a theme')
+    await waitForTheme(page, 'light')
     await env.screenshot(page, 'settings.png')
 
-    await page.getByTestId('theme-choice').getByText('Dark', { exact: true }).click()
-    await page.waitForFunction(() => {
-      const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number)
-      return r + g + b < 200
-    })
-    await chooseOption(page, page.getByTestId('default-device'), /^CPU/)
-    await page.waitForTimeout(300)
+    await saving(page, () => page.getByTestId('theme-choice').getByText('Dark', { exact: true }).click())
+    await waitForTheme(page, 'dark')
+    await saving(page, () => chooseOption(page, page.getByTestId('default-device'), /^CPU/))
     await env.screenshot(page, 'settings-dark.png')
 
     await page.reload()
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
     await page.getByTestId('default-device').waitFor()
-    assert(await isDark(page), 'the dark theme did not survive a reload')
-    assertEqual((await page.getByTestId('default-device').innerText()).trim().startsWith('CPU'), true, 'default device after reload')
+    await waitForTheme(page, 'dark')
+    const device = (await page.getByTestId('default-device').innerText()).trim()
+    assert(device.startsWith('CPU'), `default device after reload: ${device}`)
 
     // The other pages in the dark theme, for a person to look at.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
@@ -41,10 +50,7 @@ export function registerSettingsChecks(env) {
 
     // Back to following the system, which the checks after this one expect.
     await goTo(page, pageFor('settings'))
-    await page.getByTestId('theme-choice').getByText('System', { exact: true }).click()
-    await page.waitForFunction(() => {
-      const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number)
-      return r + g + b > 600
-    })
+    await saving(page, () => page.getByTestId('theme-choice').getByText('System', { exact: true }).click())
+    await waitForTheme(page, 'light')
   })
 }

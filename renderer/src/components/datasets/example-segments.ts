@@ -22,8 +22,9 @@ export function textSegments(rendered: NonNullable<PreviewRow['rendered']>): Seg
 
 /**
  * Shows whitespace a token carries, so token boundaries stay visible ("·" space, "↵" newline).
- * A token that decodes to nothing on its own (a word-start marker) is shown by its id.
+ * A token that decodes to nothing on its own is almost always SentencePiece's word-start
+ * marker (decoding drops a leading space), so it is shown as a space too; its id is in the tooltip.
  */
 export function visibleToken(token: { id: number; text: string }): string {
-  return token.text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '→') || `#${token.id}`
+  return token.text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '→') || '·'
 }
