@@ -39,8 +39,15 @@ export function dimProduct(dims: readonly Dim[]): Dim {
   let n = 1
   const symbols: string[] = []
   for (const d of dims) {
-    if (typeof d === 'number') n *= d
-    else symbols.push(...d.split('*'))
+    if (typeof d === 'number') {
+      n *= d
+      continue
+    }
+    // A product dim may carry a numeric factor ("8*batch*seq", as this function returns).
+    for (const factor of d.split('*')) {
+      if (/^\d+$/.test(factor)) n *= Number(factor)
+      else symbols.push(factor)
+    }
   }
   if (symbols.length === 0) return n
   if (n === 0) return 0

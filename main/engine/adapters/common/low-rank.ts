@@ -1,0 +1,59 @@
+// The low-rank update LoRA and MoLoRA share (METHOD.md "LoRA", "MoLoRA"):
+//   LoRA:    Δ = (α/r) · B(A x)
+//   MoLoRA:  Δ = (α/r) · Σ_e p_e · B_e(A_e x)
+// All experts run as two matmuls whatever E is: A stacked as [E·r, in] gives every expert's
+// rank-r code in one product, the codes are weighted by p_e, and B stacked as [out, E·r]
+// sums the weighted experts' outputs in the second product (mixing outputs, as the reference
+// code does, because Σ_e p_e B_e h_e = [B_1 … B_E] · [p_1 h_1; …; p_E h_E]).
+// LoRA is the E = 1 case without weights, so MoLoRA with one expert computes what LoRA computes.
+import { dimProduct, F, formatShape, type Value } from '../../ir'
+import type { ProjectionSite } from '../sites'
+
+export interface LowRankFactors {
+  /** [E·r, in]: expert e's A_e in rows e·r … e·r + r − 1. */
+  a: Value
+  /** [out, E·r]: expert e's B_e in columns e·r … e·r + r − 1. */
+  b: Value
+  experts: number
+  rank: number
+}
+
+/**
+ * (α/r) · Σ_e w_e · B_e(A_e x) for x [..., in] in the adapter dtype -> [..., out].
+ * `weights` [..., E] mixes the experts; null means the single unweighted expert of LoRA.
+ * Tokens are flattened to rows first, so the gradients of A and B are single
+ * [in, rows]·[rows, E·r] and [E·r, rows]·[rows, out] products, never per-batch partials.
+ */
+export function lowRankUpdate(x: Value, factors: LowRankFactors, weights: Value | null, scale: number): Value {
+  const { a, b, experts, rank } = factors
+  const lead = x.shape.slice(0, -1)
+  const rows = dimProduct(lead)
+  const flat = F.reshape(x, [rows, x.shape[x.rank - 1]]) // [rows, in]
+  let codes = F.matmul(flat, F.transpose(a, [1, 0])) // [rows, E·r]
+  if (weights) {
+    const perExpert = F.reshape(codes, [rows, experts, rank]) // [rows, E, r]
+    const weighted = F.mul(perExpert, F.reshape(weights, [rows, experts, 1])) // [rows, E, r]
+    codes = F.reshape(weighted, [rows, experts * rank]) // [rows, E·r]
+  }
+  const out = F.mul(F.matmul(codes, F.transpose(b, [1, 0])), scale) // [rows, out]
+  return F.reshape(out, [...lead, out.shape[1]]) // [..., out]
+}
+
+/** Checks x and the base output against the site's declared features; names the site. */
+export function checkProjection(site: ProjectionSite, x: Value, y: Value): void {
+  const inDim = x.shape[x.rank - 1]
+  const outDim = y.shape[y.rank - 1]
+  if (inDim !== site.inFeatures || outDim !== site.outFeatures) {
+    throw new Error(
+      `adapter site ${site.module} (${site.name}): declared ${site.inFeatures} -> ${site.outFeatures} features, but x is ${x.describe()} ` +
+        `and base(x) is ${y.describe()} (last axes ${formatShape([inDim])} -> ${formatShape([outDim])})`,
+    )
+  }
+}
+
+/** base(x) + Δ, with Δ computed by `update` on x in the adapter dtype and added in base(x)'s dtype. */
+export function addToProjection(site: ProjectionSite, x: Value, base: (x: Value) => Value, dtype: 'float32' | 'float64', update: (x: Value) => Value): Value {
+  const y = base(x)
+  checkProjection(site, x, y)
+  return F.add(y, F.cast(update(F.cast(x, dtype)), y.dtype))
+}

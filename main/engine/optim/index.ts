@@ -1,0 +1,8 @@
+export * from './types'
+export { OptimizerError } from './slots'
+export { AdamW, type AdamWOptions } from './adamw'
+export { Adafactor, type AdafactorOptions } from './adafactor'
+export { Sgd, type SgdOptions } from './sgd'
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerSpec } from './create'
+export { learningRateAt, scheduleFactor, SCHEDULE_NAMES, type ScheduleName, type ScheduleOptions } from './schedule'
+export { clipGradientsByGlobalNorm, globalGradientNorm, type ClipResult } from './clip'
