@@ -8,8 +8,8 @@ import { workerArgs } from '../jobs/protocol'
  */
 export function createUtilitySpawner(workerPath: string): JobSpawner {
   return {
-    spawn({ kind, jobId }, handlers) {
-      const child = utilityProcess.fork(workerPath, workerArgs(kind, jobId), {
+    spawn({ kind, jobId, args }, handlers) {
+      const child = utilityProcess.fork(workerPath, workerArgs(kind, jobId, args), {
         stdio: ['ignore', 'ignore', 'pipe'],
         serviceName: `Mixture Studio job (${kind})`,
       })

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { buildByteLevelTokenizer } from './byte-level-tokenizer'
+import { buildByteLevelTokenizer } from '../demo/byte-level-tokenizer'
 import { QWEN_LIKE_TEMPLATE } from './data-template'
 
 /**

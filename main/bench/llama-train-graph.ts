@@ -19,7 +19,8 @@ export interface LlamaBuild {
   weightBytes: number
 }
 
-function weightShapes(s: LlamaShape): Record<string, [number, number] | [number]> {
+/** Hugging Face names and shapes of a Llama-style model's weights. */
+export function llamaWeightShapes(s: LlamaShape): Record<string, [number, number] | [number]> {
   const headDim = s.hidden / s.heads
   const shapes: Record<string, [number, number] | [number]> = { 'model.embed_tokens.weight': [s.vocab, s.hidden], 'model.norm.weight': [s.hidden] }
   for (let i = 0; i < s.layers; i++) {
@@ -39,43 +40,50 @@ function weightShapes(s: LlamaShape): Record<string, [number, number] | [number]
   return shapes
 }
 
-/** Builds the graph (tied LM head), emits it and opens a session; times each phase. */
+/**
+ * The Llama-style graph on declared weights `w` (tied LM head): the loss of a batch, and for a
+ * train step also its gradients for one (IA)³ vector per layer (graph inputs `model.layers.i.mlp.ia3_l`).
+ */
+export function buildLlamaGraph(g: Graph, w: Record<string, Value>, s: LlamaShape, kind: 'train' | 'forward'): void {
+  const headDim = s.hidden / s.heads
+  const ids = g.input('input_ids', 'int64', ['batch', 'seq'])
+  const mask = g.input('attention_mask', 'float32', ['batch', 'seq'])
+  const positions = g.input('position_ids', 'int64', ['batch', 'seq'])
+  const labels = g.input('labels', 'int64', ['batch', 'seq'])
+  const labelMask = g.input('label_mask', 'float32', ['batch', 'seq'])
+  const trainable: Value[] = []
+  const rope = nn.rotaryForPositions(nn.rotaryTables(g, headDim, 4096, 10000), positions)
+  const bias = nn.attentionBias(mask, true)
+  let h = nn.embedding(ids, w['model.embed_tokens.weight']) // [B, T, hidden]
+  for (let i = 0; i < s.layers; i++) {
+    const p = `model.layers.${i}`
+    const ia3 = g.input(`${p}.mlp.ia3_l`, 'float32', [s.ffn])
+    trainable.push(ia3)
+    h = g.scoped(`layers.${i}`, () => {
+      const x = nn.rmsNorm(h, w[`${p}.input_layernorm.weight`], 1e-5)
+      const q = nn.applyRotary(nn.splitHeads(nn.linear(x, w[`${p}.self_attn.q_proj.weight`]), s.heads, headDim), rope.cos, rope.sin)
+      const k = nn.applyRotary(nn.splitHeads(nn.linear(x, w[`${p}.self_attn.k_proj.weight`]), s.kvHeads, headDim), rope.cos, rope.sin)
+      const v = nn.splitHeads(nn.linear(x, w[`${p}.self_attn.v_proj.weight`]), s.kvHeads, headDim)
+      const attn = nn.scaledDotProductAttention(q, k, v, bias, { heads: s.heads, kvHeads: s.kvHeads, headDim })
+      const afterAttn = F.add(h, nn.linear(nn.mergeHeads(attn), w[`${p}.self_attn.o_proj.weight`]))
+      const y = nn.rmsNorm(afterAttn, w[`${p}.post_attention_layernorm.weight`], 1e-5)
+      const gated = F.mul(F.mul(nn.silu(nn.linear(y, w[`${p}.mlp.gate_proj.weight`])), nn.linear(y, w[`${p}.mlp.up_proj.weight`])), ia3) // [B, T, ffn]
+      return F.add(afterAttn, nn.linear(gated, w[`${p}.mlp.down_proj.weight`]))
+    })
+  }
+  const logits = nn.linear(nn.rmsNorm(h, w['model.norm.weight'], 1e-5), w['model.embed_tokens.weight']) // [B, T, vocab]
+  const loss = nn.crossEntropy(logits, labels, labelMask)
+  g.output('loss', loss)
+  if (kind === 'train') gradients(loss, trainable).forEach((grad, i) => g.output(`grad.${i}`, grad))
+}
+
+/** Builds the train-step graph, emits it and opens a session; times each phase. */
 export async function buildLlamaTrainStep(s: LlamaShape, session: CreateSessionOptions): Promise<LlamaBuild> {
-  const file = writeRandomWeights(weightShapes(s))
+  const file = writeRandomWeights(llamaWeightShapes(s))
   try {
     const t0 = performance.now()
     const g = new Graph()
-    const w = file.declare(g)
-    const headDim = s.hidden / s.heads
-    const ids = g.input('input_ids', 'int64', ['batch', 'seq'])
-    const mask = g.input('attention_mask', 'float32', ['batch', 'seq'])
-    const positions = g.input('position_ids', 'int64', ['batch', 'seq'])
-    const labels = g.input('labels', 'int64', ['batch', 'seq'])
-    const labelMask = g.input('label_mask', 'float32', ['batch', 'seq'])
-    const trainable: Value[] = []
-    const rope = nn.rotaryForPositions(nn.rotaryTables(g, headDim, 4096, 10000), positions)
-    const bias = nn.attentionBias(mask, true)
-    let h = nn.embedding(ids, w['model.embed_tokens.weight']) // [B, T, hidden]
-    for (let i = 0; i < s.layers; i++) {
-      const p = `model.layers.${i}`
-      const ia3 = g.input(`${p}.mlp.ia3_l`, 'float32', [s.ffn])
-      trainable.push(ia3)
-      h = g.scoped(`layers.${i}`, () => {
-        const x = nn.rmsNorm(h, w[`${p}.input_layernorm.weight`], 1e-5)
-        const q = nn.applyRotary(nn.splitHeads(nn.linear(x, w[`${p}.self_attn.q_proj.weight`]), s.heads, headDim), rope.cos, rope.sin)
-        const k = nn.applyRotary(nn.splitHeads(nn.linear(x, w[`${p}.self_attn.k_proj.weight`]), s.kvHeads, headDim), rope.cos, rope.sin)
-        const v = nn.splitHeads(nn.linear(x, w[`${p}.self_attn.v_proj.weight`]), s.kvHeads, headDim)
-        const attn = nn.scaledDotProductAttention(q, k, v, bias, { heads: s.heads, kvHeads: s.kvHeads, headDim })
-        const afterAttn = F.add(h, nn.linear(nn.mergeHeads(attn), w[`${p}.self_attn.o_proj.weight`]))
-        const y = nn.rmsNorm(afterAttn, w[`${p}.post_attention_layernorm.weight`], 1e-5)
-        const gated = F.mul(F.mul(nn.silu(nn.linear(y, w[`${p}.mlp.gate_proj.weight`])), nn.linear(y, w[`${p}.mlp.up_proj.weight`])), ia3) // [B, T, ffn]
-        return F.add(afterAttn, nn.linear(gated, w[`${p}.mlp.down_proj.weight`]))
-      })
-    }
-    const logits = nn.linear(nn.rmsNorm(h, w['model.norm.weight'], 1e-5), w['model.embed_tokens.weight']) // [B, T, vocab]
-    const loss = nn.crossEntropy(logits, labels, labelMask)
-    g.output('loss', loss)
-    gradients(loss, trainable).forEach((grad, i) => g.output(`grad.${i}`, grad))
+    buildLlamaGraph(g, file.declare(g), s, 'train')
     const t1 = performance.now()
     const plan = planExternalData(g)
     const bytes = emitModelBytes(g, { externalLocation: (path) => plan.locations.get(path) ?? path })

@@ -4,6 +4,7 @@
 import { ForwardSession } from '../models/inference/forward'
 import { Generator } from '../models/inference/generate'
 import { openModel } from '../models/inference/open-model'
+import { peakRssBytes } from './peak-rss'
 import { timeRepeated } from './timing'
 import { FORWARD_BATCH, FORWARD_SEQ, NEW_TOKENS, PROMPT_TOKENS, type ModelWorkerRequest, type ModelWorkerResult } from './model-workload'
 
@@ -52,7 +53,7 @@ function stepQuarters(runs: number[][]): { first: number; last: number } {
 }
 
 function peakRss(): number {
-  return process.resourceUsage().maxRSS * 1024
+  return peakRssBytes()
 }
 
 process.once('message', (message) => {

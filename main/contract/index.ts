@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { SystemInfo } from './system'
-import { RunSummary, RunsListInput } from './runs'
+import { RunDetail, RunIdInput, RunMetrics, RunsListInput, RunsMetricsInput, RunStarted, RunSummary, RunEvent } from './runs'
+import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInput, DatasetSummary } from './datasets'
 import { SettingsPatch, SettingsState } from './settings'
@@ -9,6 +10,7 @@ import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './mo
 
 export * from './system'
 export * from './runs'
+export * from './run-config'
 export * from './jobs'
 export * from './datasets'
 export * from './settings'
@@ -27,6 +29,17 @@ const NoInput = z.object({}).strict()
 export const calls = {
   systemInfo: { input: NoInput, output: SystemInfo },
   runsList: { input: RunsListInput, output: z.array(RunSummary) },
+  /** Records a run (queued) and starts the job process that trains it. */
+  runsStart: { input: z.object({ config: RunConfig }).strict(), output: RunStarted },
+  /** Stops a run at its next step boundary (it writes a checkpoint and ends `cancelled`). */
+  runsCancel: { input: RunIdInput, output: RunSummary },
+  /** Continues an interrupted, cancelled or failed run from its last checkpoint, as the same run. */
+  runsResume: { input: RunIdInput, output: RunStarted },
+  runsShow: { input: RunIdInput, output: RunDetail },
+  /** Metric curves of a run, for charts (poll with sinceStep). */
+  runsMetrics: { input: RunsMetricsInput, output: RunMetrics },
+  /** Deletes a run that is not running: its record, metrics and folder. */
+  runsDelete: { input: RunIdInput, output: RunSummary },
   jobsStart: { input: z.object({ kind: JobKind }).strict(), output: JobInfo },
   jobsCancel: { input: z.object({ jobId: z.string().min(1) }).strict(), output: JobInfo },
   jobsList: { input: NoInput, output: z.array(JobInfo) },
@@ -49,6 +62,7 @@ export const calls = {
 /** Every event main pushes to the renderer. */
 export const events = {
   onJobEvent: JobEvent,
+  onRunEvent: RunEvent,
 } as const
 
 export type Calls = typeof calls

@@ -8,8 +8,10 @@ import { ExecutionProviderStatus } from './system'
  * - `selftest-wait`: diagnostics only. Does nothing but report progress once a second for
  *   up to 60 s, so that cancellation and crash detection of job processes can be checked
  *   on a user's machine (and by our tests) without starting real work.
+ * - `train`: trains one run (started by runsStart / runsResume, which pass the run id); the
+ *   process owns its run's record in the store and streams `onRunEvent`s.
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])

@@ -1,7 +1,7 @@
 // Plain lists of call and event names, free of zod, so the sandboxed preload stays tiny.
 // A unit test checks they equal the keys of `calls` and `events` in ./index.
-export const callNames = ['systemInfo', 'runsList', 'jobsStart', 'jobsCancel', 'jobsList', 'datasetsImport', 'datasetsList', 'datasetsShow', 'datasetsPreview', 'settingsGet', 'settingsSet', 'dialogOpenFile', 'modelsImport', 'modelsList', 'modelsShow', 'modelsRemove'] as const
-export const eventNames = ['onJobEvent'] as const
+export const callNames = ['systemInfo', 'runsList', 'runsStart', 'runsCancel', 'runsResume', 'runsShow', 'runsMetrics', 'runsDelete', 'jobsStart', 'jobsCancel', 'jobsList', 'datasetsImport', 'datasetsList', 'datasetsShow', 'datasetsPreview', 'settingsGet', 'settingsSet', 'dialogOpenFile', 'modelsImport', 'modelsList', 'modelsShow', 'modelsRemove'] as const
+export const eventNames = ['onJobEvent', 'onRunEvent'] as const
 
 /** The Electron IPC channel of a call (ipcMain.handle / ipcRenderer.invoke). */
 export function callChannel(name: string): string {

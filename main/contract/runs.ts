@@ -22,3 +22,79 @@ export const RunsListInput = z.object({
   status: RunStatus.optional(),
   limit: z.number().int().positive().max(10_000).default(200),
 }).strict()
+
+/** Router statistics of one routed site at a logging step (MoV, MoLoRA). */
+export const RouterSiteStats = z.object({
+  module: z.string(),
+  site: z.string(),
+  layer: z.number().int(),
+  /** Mean routing probability per expert over real tokens; sums to 1. */
+  load: z.array(z.number()),
+  /** Mean routing entropy in nats (ln E = uniform, 0 = one expert takes all). */
+  entropy: z.number(),
+})
+export type RouterSiteStats = z.infer<typeof RouterSiteStats>
+
+/** What a training run reports as it goes, pushed as `onRunEvent`. */
+export const RunEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('step'),
+    runId: z.string(),
+    step: z.number().int(),
+    loss: z.number(),
+    lr: z.number(),
+    gradNorm: z.number(),
+    tokensPerSecond: z.number(),
+    etaSeconds: z.number(),
+    epoch: z.number().int(),
+    auxLoss: z.number().nullable(),
+    routers: z.array(RouterSiteStats).nullable(),
+  }),
+  z.object({ type: z.literal('eval'), runId: z.string(), step: z.number().int(), loss: z.number(), tokens: z.number().int(), examples: z.number().int() }),
+  z.object({ type: z.literal('checkpoint'), runId: z.string(), step: z.number().int(), path: z.string() }),
+  z.object({ type: z.literal('log'), runId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({
+    type: z.literal('status'),
+    runId: z.string(),
+    status: RunStatus,
+    error: z.string().nullable(),
+    /** The final adapter folder, once the run completed. */
+    adapter: z.string().nullable(),
+  }),
+])
+export type RunEvent = z.infer<typeof RunEvent>
+
+export const RunIdInput = z.object({ runId: z.string().min(1) }).strict()
+
+/** A started (or resumed) run and the job process that trains it. */
+export const RunStarted = z.object({ run: RunSummary, jobId: z.string() })
+export type RunStarted = z.infer<typeof RunStarted>
+
+export const RunCheckpoint = z.object({ step: z.number().int(), path: z.string(), createdAt: z.string() })
+
+export const RunDetail = z.object({
+  run: RunSummary,
+  /** The run configuration as validated (every default filled in). */
+  config: z.unknown(),
+  /** The run's folder: config, data, checkpoints, adapter. */
+  folder: z.string(),
+  /** The newest value of every metric. */
+  latest: z.record(z.string(), z.object({ step: z.number().int(), value: z.number() })),
+  checkpoints: z.array(RunCheckpoint),
+  /** The final adapter (native format), once completed. */
+  adapter: z.string().nullable(),
+})
+export type RunDetail = z.infer<typeof RunDetail>
+
+export const RunsMetricsInput = z
+  .object({
+    runId: z.string().min(1),
+    /** Metric names (loss, lr, grad_norm, tokens_per_s, eval_loss, router.*); all when omitted. */
+    names: z.array(z.string().min(1)).optional(),
+    /** Only points after this step (for polling a live curve). */
+    sinceStep: z.number().int().min(0).optional(),
+  })
+  .strict()
+
+export const RunMetrics = z.object({ runId: z.string(), series: z.record(z.string(), z.array(z.object({ step: z.number().int(), value: z.number() }))) })
+export type RunMetrics = z.infer<typeof RunMetrics>

@@ -1,4 +1,4 @@
-// A small byte-level BPE tokenizer (GPT-2 style) built in code, so benchmarks and tests can
+// A small byte-level BPE tokenizer (GPT-2 style) built in code, so the demo model, benchmarks and tests can
 // tokenize real text without downloading a model. Its merges are learned from a fixed
 // English sample, so common words become single tokens as with a real vocabulary.
 

@@ -18,8 +18,8 @@ function tsxLoaderUrl(): string {
 export function createNodeSpawner(options: { workerPath?: string } = {}): JobSpawner {
   const workerPath = options.workerPath ?? defaultWorkerPath
   return {
-    spawn({ kind, jobId }, handlers) {
-      const child = fork(workerPath, workerArgs(kind, jobId), {
+    spawn({ kind, jobId, args }, handlers) {
+      const child = fork(workerPath, workerArgs(kind, jobId, args), {
         execArgv: workerPath.endsWith('.ts') ? ['--import', tsxLoaderUrl()] : [],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       })

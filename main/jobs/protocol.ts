@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { JobEvent } from '../contract'
+import { JobEvent, RunEvent } from '../contract'
 
 /**
  * What a job process may send to main. Progress, logs and the result are contract
@@ -10,10 +10,14 @@ import { JobEvent } from '../contract'
 export const JobFailed = z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string() })
 export type JobFailed = z.infer<typeof JobFailed>
 
-export const WorkerMessage = z.union([JobEvent, JobFailed])
+/** A training job's run event (step, eval, checkpoint, status), forwarded as `onRunEvent`. */
+export const JobRunEvent = z.object({ type: z.literal('run'), jobId: z.string(), event: RunEvent })
+export type JobRunEvent = z.infer<typeof JobRunEvent>
+
+export const WorkerMessage = z.union([JobEvent, JobFailed, JobRunEvent])
 export type WorkerMessage = z.infer<typeof WorkerMessage>
 
-/** The command-line arguments a job process is started with: `<kind> <jobId>`. */
-export function workerArgs(kind: string, jobId: string): string[] {
-  return [kind, jobId]
+/** The command-line arguments a job process is started with: `<kind> <jobId> [job arguments...]`. */
+export function workerArgs(kind: string, jobId: string, args: readonly string[] = []): string[] {
+  return [kind, jobId, ...args]
 }

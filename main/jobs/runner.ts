@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ApiCallError, type JobEvent, type JobInfo, type JobKind, type JobState } from '../contract'
+import { ApiCallError, type JobEvent, type JobInfo, type JobKind, type JobState, type RunEvent } from '../contract'
 import { WorkerMessage } from './protocol'
 import type { JobProcess, JobProcessExit, JobSpawner } from './spawner'
 import { StderrTail } from './stderr-tail'
@@ -23,6 +23,7 @@ interface Job {
 }
 
 export type JobEventListener = (event: JobEvent) => void
+export type RunEventListener = (event: RunEvent, jobId: string) => void
 
 /**
  * Runs each job in its own process and keeps them in memory. Everything a process sends is
@@ -32,6 +33,7 @@ export type JobEventListener = (event: JobEvent) => void
 export class JobRunner {
   private readonly jobs = new Map<string, Job>()
   private readonly listeners = new Set<JobEventListener>()
+  private readonly runListeners = new Set<RunEventListener>()
 
   constructor(
     private readonly spawner: JobSpawner,
@@ -43,6 +45,12 @@ export class JobRunner {
     return () => this.listeners.delete(listener)
   }
 
+  /** Run events of training jobs (see JobRunEvent), with the job that sent them. */
+  subscribeRunEvents(listener: RunEventListener): () => void {
+    this.runListeners.add(listener)
+    return () => this.runListeners.delete(listener)
+  }
+
   list(): JobInfo[] {
     return [...this.jobs.values()].map((job) => ({ ...job.info }))
   }
@@ -51,7 +59,8 @@ export class JobRunner {
     return { ...this.mustFind(jobId).info }
   }
 
-  start(kind: JobKind): JobInfo {
+  /** Starts a job; `args` are passed to the job's code (JobContext.args). */
+  start(kind: JobKind, args: readonly string[] = []): JobInfo {
     const id = randomUUID()
     let resolveEnded!: (info: JobInfo) => void
     const ended = new Promise<JobInfo>((resolve) => (resolveEnded = resolve))
@@ -67,7 +76,7 @@ export class JobRunner {
     }
     this.jobs.set(id, job)
     job.process = this.spawner.spawn(
-      { kind, jobId: id },
+      { kind, jobId: id, args },
       {
         onSpawn: (pid) => {
           job.pid = pid
@@ -123,6 +132,16 @@ export class JobRunner {
     const message = parsed.data
     if (message.type === 'failed') {
       job.reportedError = message.error
+      return
+    }
+    if (message.type === 'run') {
+      for (const listener of this.runListeners) {
+        try {
+          listener(message.event, job.info.id)
+        } catch (error) {
+          console.error('run event listener failed', error)
+        }
+      }
       return
     }
     if (message.type === 'result') job.info.result = message.data

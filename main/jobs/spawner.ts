@@ -25,5 +25,6 @@ export interface JobProcess {
  * Electron app supplies a utilityProcess one (main/app/utility-spawner.ts).
  */
 export interface JobSpawner {
-  spawn(request: { kind: JobKind; jobId: string }, handlers: JobProcessHandlers): JobProcess
+  /** `args` are the job's own arguments (e.g. a train job's data dir and run id). */
+  spawn(request: { kind: JobKind; jobId: string; args?: readonly string[] }, handlers: JobProcessHandlers): JobProcess
 }

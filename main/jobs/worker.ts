@@ -7,7 +7,7 @@ import { connectToParent } from './worker-channel'
 
 async function runJob(): Promise<void> {
   const channel = connectToParent()
-  const [kindArg, jobId] = process.argv.slice(2)
+  const [kindArg, jobId, ...args] = process.argv.slice(2)
   const kind = JobKind.safeParse(kindArg)
   if (!kind.success || !jobId) {
     channel.sendLastAndExit({ type: 'failed', jobId: jobId ?? '', error: `unknown job kind "${kindArg}"` }, 1)
@@ -18,6 +18,8 @@ async function runJob(): Promise<void> {
   try {
     const result = await jobMains[kind.data]({
       jobId,
+      args,
+      runEvent: (event) => channel.send({ type: 'run', jobId, event }),
       log: (level, message) => channel.send({ type: 'log', jobId, level, message }),
       progress: (done, total, label) => channel.send({ type: 'progress', jobId, done, total, label }),
     })

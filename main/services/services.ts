@@ -6,6 +6,7 @@ import { collectSystemInfo } from './system-info'
 import { createDatasetHandlers } from './datasets'
 import { createModelHandlers } from './models'
 import { createSettingsHandlers } from './settings'
+import { createRunHandlers } from './runs'
 import { ApiCallError } from '../contract'
 
 /** One handler per contract call, taking the input already validated by the transport. */
@@ -46,6 +47,7 @@ export function createServices(options: ServicesOptions): Services {
     jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
     jobsList: async () => jobs.list(),
     ...createDatasetHandlers(store, dataDir),
+    ...createRunHandlers(store, dataDir, jobs),
     ...createModelHandlers(store),
     ...createSettingsHandlers(dataDir),
     async dialogOpenFile(input) {
@@ -55,11 +57,13 @@ export function createServices(options: ServicesOptions): Services {
       return options.openFileDialog(input)
     },
     subscribe(event, listener) {
-      // One event today; a `switch` with a never-check keeps new ones from being forgotten.
+      // A `switch` with a never-check keeps new events from being forgotten.
       const name: EventName = event
       switch (name) {
         case 'onJobEvent':
           return jobs.subscribe(listener as (payload: EventPayload<'onJobEvent'>) => void)
+        case 'onRunEvent':
+          return jobs.subscribeRunEvents(listener as (payload: EventPayload<'onRunEvent'>) => void)
         default:
           throw new Error(`unknown event ${String(name satisfies never)}`)
       }

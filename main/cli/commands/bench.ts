@@ -1,10 +1,11 @@
 import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '../../bench/engine'
 import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
+import { trainMemory } from '../../bench/train-memory'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -15,7 +16,9 @@ Engine figures (see BENCHMARKS.md): matmul_limit_gflops, fwd_bwd_fraction_of_lim
 build_seconds_24x1024. Models figures (models-tiny, models-wide): forward_tokens_per_s,
 generate_tokens_per_s (KV cache) and peak_rss_over_weights of a random Llama-style model
 (tiny: hidden 128, 2 layers; wide: hidden 1024, 16 layers, ~254M parameters), each measured
-in its own process. Each is the median of --reps runs after --warmup runs.
+in its own process. train-memory: peak_rss_over_weights and session_seconds of a train-step
+session of the BENCHMARKS small shape (float32; float16, bfloat16 and forward-only as variants),
+each in its own process. Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
   --only NAMES  comma-separated subset of ${ENGINE_BENCHES.join(', ')} (fwd-bwd needs matmul)
@@ -62,6 +65,7 @@ in its own process. Each is the median of --reps runs after --warmup runs.
     for (const which of ['tiny', 'wide'] as const) {
       if (only.includes(`models-${which}`)) report((await modelFigures(which, options)) as unknown as { bench: string } & Record<string, unknown>)
     }
+    if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
       const tokenizeMb = positive('--data-tokenize-mb', values['data-tokenize-mb'], 5)

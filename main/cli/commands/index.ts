@@ -1,11 +1,13 @@
 import type { Command } from '../command'
 import { benchCommand } from './bench'
 import { datasetsCommand } from './datasets'
+import { demoCommand } from './demo'
 import { evalCommand } from './eval'
 import { generateCommand } from './generate'
 import { modelsCommand } from './models'
 import { runsCommand } from './runs'
 import { serveCommand } from './serve'
+import { trainCommand } from './train'
 
 /** Every top-level command, in the order the help lists them. Add a command: add a file, list it here. */
-export const commands: readonly Command[] = [serveCommand, runsCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand]
+export const commands: readonly Command[] = [demoCommand, trainCommand, serveCommand, runsCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand]

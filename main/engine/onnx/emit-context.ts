@@ -118,7 +118,8 @@ export class EmitContext {
     )
   }
 
-  private cached(key: string, make: () => string): string {
+  /** The name `make` returns for `key`, made once per emission (shared helper nodes). */
+  cached(key: string, make: () => string): string {
     const hit = this.cache.get(key)
     if (hit) return hit
     const name = make()

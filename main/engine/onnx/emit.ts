@@ -2,8 +2,9 @@
 // input there, so reductions have one form, and ScatterElements has reduction='add' (16+).
 // ORT 1.30's CPU, CUDA and WebGPU providers all register opset-18 kernels for what we emit.
 import { GraphBuildError, type Graph, type Node, type Value } from '../ir'
-import { EmitContext } from './emit-context'
+import { attr, EmitContext } from './emit-context'
 import { emitters } from './emit-ops'
+import { emitGemmTransB, emittedInputs, planTransposes, type TransposePlan } from './emit-transposes'
 import { encodeModel, type ModelProtoObject, type TensorProtoObject, type ValueInfoProtoObject } from './proto'
 import { encodeValues, onnxDataType } from './tensor-data'
 
@@ -30,9 +31,10 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   }
   const ctx = new EmitContext(graph)
   const names = new Map<Value, string>()
-  const live = liveNodes(graph)
+  const plan = planTransposes(graph.nodes, new Set(graph.outputs.map((o) => o.value)))
+  const live = liveNodes(graph, plan)
   const used = new Set<Value>()
-  for (const node of live) node.inputs.forEach((v) => used.add(v))
+  for (const node of live) emittedInputs(plan, node).forEach((v) => used.add(v))
   graph.outputs.forEach((o) => used.add(o.value))
 
   for (const v of graph.inputs) names.set(v, v.name!)
@@ -71,13 +73,18 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
       names.set(v, name)
       return name
     })
-    const inputs = node.inputs.map((v) => {
+    const inputs = emittedInputs(plan, node).map((v) => {
       const name = names.get(v)
       if (!name) throw new Error(`emit: ${node.op} node ${node.id} reads ${v.describe()}, which has no producer in this graph`)
       return name
     })
-    const emit = emitters[node.op] as (c: EmitContext, r: { node: Node; name: string; inputs: string[]; outputs: string[] }) => void
-    emit(ctx, { node, name: base, inputs, outputs })
+    const collapsed = plan.collapsed.get(node)
+    if (plan.gemmTransB.has(node)) emitGemmTransB(ctx, base, node, inputs, outputs[0])
+    else if (collapsed) ctx.addNode(base, 'Transpose', inputs, outputs, [attr.ints('perm', collapsed.perm)])
+    else {
+      const emit = emitters[node.op] as (c: EmitContext, r: { node: Node; name: string; inputs: string[]; outputs: string[] }) => void
+      emit(ctx, { node, name: base, inputs, outputs })
+    }
   }
   for (const o of pendingIdentity) ctx.addNode(`output/${o.name}`, 'Identity', [names.get(o.value)!], [o.name])
 
@@ -101,15 +108,15 @@ export function emitModelBytes(graph: Graph, options: EmitOptions = {}): Uint8Ar
   return encodeModel(emitModel(graph, options))
 }
 
-/** Nodes on a path to some graph output, in build (topological) order. */
-function liveNodes(graph: Graph): Node[] {
+/** Nodes on a path to some graph output as emitted (absorbed transposes are not), in build (topological) order. */
+function liveNodes(graph: Graph, plan: TransposePlan): Node[] {
   const live = new Set<Node>()
   const stack = graph.outputs.map((o) => o.value)
   while (stack.length) {
     const v = stack.pop()!
     if (v.origin.kind !== 'node' || live.has(v.origin.node)) continue
     live.add(v.origin.node)
-    stack.push(...v.origin.node.inputs)
+    stack.push(...emittedInputs(plan, v.origin.node))
   }
   return graph.nodes.filter((n) => live.has(n))
 }

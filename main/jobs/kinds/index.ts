@@ -2,6 +2,7 @@ import type { JobKind } from '../../contract'
 import type { JobMain } from './job-context'
 import { selftestWait } from './selftest-wait'
 import { systemProbe } from './system-probe'
+import { trainJob } from './train'
 
 export type { JobContext, JobMain } from './job-context'
 
@@ -9,4 +10,5 @@ export type { JobContext, JobMain } from './job-context'
 export const jobMains: Record<JobKind, JobMain> = {
   'system-probe': systemProbe,
   'selftest-wait': selftestWait,
+  train: trainJob,
 }

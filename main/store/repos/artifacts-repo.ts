@@ -29,6 +29,33 @@ export class ArtifactsRepo {
     return record
   }
 
+  /** Records a checkpoint; one written again at the same step (a resumed run repeating it) replaces the row. */
+  putCheckpoint(runId: string, step: number, path: string, now = new Date()): CheckpointRecord {
+    const record = { runId, step, path, createdAt: now.toISOString() }
+    this.db
+      .prepare('INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, created_at = excluded.created_at')
+      .run(runId, step, path, record.createdAt)
+    return record
+  }
+
+  /** Forgets checkpoints whose folders were pruned. */
+  removeCheckpoints(runId: string, paths: readonly string[]): void {
+    const remove = this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND path = ?')
+    this.db.transaction(() => {
+      for (const path of paths) remove.run(runId, path)
+    })()
+  }
+
+  listCheckpoints(runId: string): CheckpointRecord[] {
+    const rows = this.db.prepare('SELECT run_id, step, path, created_at FROM checkpoints WHERE run_id = ? ORDER BY step').all(runId) as {
+      run_id: string
+      step: number
+      path: string
+      created_at: string
+    }[]
+    return rows.map((row) => ({ runId: row.run_id, step: row.step, path: row.path, createdAt: row.created_at }))
+  }
+
   /** Where a resumed run starts from. */
   latestCheckpoint(runId: string): CheckpointRecord | undefined {
     const row = this.db

@@ -30,6 +30,19 @@ export class MetricsRepo {
     return this.db.prepare(curveSql).all(runId, name) as MetricPoint[]
   }
 
+  /** Points after `sinceStep` (for polling a live curve). */
+  curveSince(runId: string, name: string, sinceStep: number): MetricPoint[] {
+    return this.db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name = ? AND step > ? ORDER BY step').all(runId, name, sinceStep) as MetricPoint[]
+  }
+
+  /** The newest point of every metric of a run. */
+  latest(runId: string): Record<string, MetricPoint> {
+    const rows = this.db
+      .prepare('SELECT name, step, value FROM metrics m WHERE run_id = ? AND step = (SELECT max(step) FROM metrics WHERE run_id = m.run_id AND name = m.name)')
+      .all(runId) as MetricSample[]
+    return Object.fromEntries(rows.map((r) => [r.name, { step: r.step, value: r.value }]))
+  }
+
   names(runId: string): string[] {
     return (this.db.prepare('SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name').all(runId) as {
       name: string

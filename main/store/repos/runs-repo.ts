@@ -99,6 +99,11 @@ export class RunsRepo {
     return this.mustGet(id)
   }
 
+  /** Removes a run; its metrics, checkpoints and exports rows go with it (ON DELETE CASCADE). */
+  delete(id: string): void {
+    this.changeOne('DELETE FROM runs WHERE id = ?', id)
+  }
+
   listRunning(): RunRecord[] {
     return (this.db.prepare("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[]).map(toRecord)
   }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildByteLevelTokenizer } from '../../../main/bench/byte-level-tokenizer'
+import { buildByteLevelTokenizer } from '../../../main/demo/byte-level-tokenizer'
 
 /** A Qwen2-style chat template: a default system prompt, ChatML turns, BOS-free. */
 export const QWEN_STYLE_TEMPLATE =

@@ -1,0 +1,70 @@
+// How `train` and `demo` print a run's events: a line per step (every few steps for humans),
+// or with --json one object per line in the DESIGN.md "CLI" shapes.
+import type { RunEvent } from '../../contract'
+import type { CliContext } from '../command'
+
+export interface TrainPrinter {
+  event(event: RunEvent): void
+  done(runId: string, adapter: string, step: number): void
+  error(message: string): void
+}
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
+
+export function trainPrinter(context: CliContext, json: boolean, maxSteps: number): TrainPrinter {
+  const line = (object: Record<string, unknown>) => context.stdout(`${JSON.stringify(object)}\n`)
+  // Humans get about 20 step lines per run, plus the first and the last.
+  const every = Math.max(1, Math.round(maxSteps / 20))
+  return {
+    event(event) {
+      if (json) {
+        switch (event.type) {
+          case 'step':
+            return line({
+              type: 'step', step: event.step, loss: event.loss, lr: event.lr, grad_norm: event.gradNorm,
+              tokens_per_s: event.tokensPerSecond, eta_s: event.etaSeconds, ...(event.routers ? { routers: event.routers } : {}),
+            })
+          case 'eval':
+            return line({ type: 'eval', step: event.step, loss: event.loss, tokens: event.tokens, examples: event.examples })
+          case 'checkpoint':
+            return line({ type: 'checkpoint', step: event.step, path: event.path })
+          case 'log':
+            return line({ type: 'log', level: event.level, message: event.message })
+          case 'status':
+            return event.status === 'running' ? undefined : line({ type: 'status', status: event.status, error: event.error })
+        }
+        return
+      }
+      switch (event.type) {
+        case 'step':
+          if (event.step === 1 || event.step % every === 0 || event.step === maxSteps) {
+            context.stdout(
+              `step ${String(event.step).padStart(String(maxSteps).length)}/${maxSteps}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  ` +
+                `grad ${event.gradNorm.toFixed(3)}  ${Math.round(event.tokensPerSecond)} tok/s  eta ${duration(event.etaSeconds)}\n`,
+            )
+          }
+          return
+        case 'eval':
+          return context.stdout(`eval at step ${event.step}: loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples\n`)
+        case 'log':
+          return (event.level === 'info' ? context.stdout : context.stderr)(`${event.message}\n`)
+        case 'status':
+          if (event.status === 'cancelled') context.stderr('cancelled; the run stopped after writing a checkpoint\n')
+          return
+        case 'checkpoint':
+          return
+      }
+    },
+    done(runId, adapter, step) {
+      if (json) line({ type: 'done', run_id: runId, adapter, step })
+      else context.stdout(`done: run ${runId}, ${step} steps; adapter written to ${adapter}\n`)
+    },
+    error(message) {
+      if (json) line({ type: 'error', message })
+      else context.stderr(`${message}\n`)
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { dirname } from 'node:path'
+import { RunConfig } from '../../contract'
+import { readRunConfigFile, RunConfigError } from '../../config/run-config-file'
+import { absoluteConfigPaths } from '../../services/runs'
+import { openStore } from '../../store'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
+import { parseOptions } from '../parse-options'
+import { positiveInteger } from './eval'
+import { cliDataDir, recordRun, trainLocally } from './run-locally'
+import { trainPrinter } from './train-output'
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train an adapter from a run configuration (YAML or JSON)',
+  usage: `Usage: mixture-studio train --config FILE [--json] [--threads N]
+       mixture-studio train --resume RUN [--json] [--threads N]
+
+Trains in this process and records the run in the store (see DESIGN.md "Run configuration"
+for the file: model, data, adapter, train, device). Paths in the file are relative to it.
+Ctrl+C stops after the current step and writes a checkpoint; --resume RUN continues an
+interrupted, cancelled or failed run from its last checkpoint.
+
+  --json       one JSON object per line: {"type":"step","step","loss","lr","tokens_per_s",...},
+               {"type":"eval",...}, {"type":"done","run_id","adapter"}, {"type":"error","message"}
+  --threads N  onnxruntime threads (default: all cores)`,
+
+  async run(args, context) {
+    const { values } = parseOptions(args, { config: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' } })
+    if (!values.config === !values.resume) throw new UsageError('train needs --config FILE or --resume RUN')
+    const json = values.json ?? false
+    const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
+    const dataDir = cliDataDir(context)
+    let runId: string
+    let maxSteps: number
+    if (values.config) {
+      let config: RunConfig
+      try {
+        config = absoluteConfigPaths(readRunConfigFile(values.config), dirname(values.config))
+      } catch (error) {
+        if (!(error instanceof RunConfigError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        trainPrinter(context, json, 1).error(error instanceof RunConfigError ? error.message : `${values.config}: no such file`)
+        return EXIT_FAILURE
+      }
+      runId = recordRun(dataDir, config)
+      maxSteps = config.train.max_steps
+    } else {
+      runId = values.resume as string
+      const store = openStore(dataDir)
+      const run = store.runs.get(runId)
+      store.close()
+      if (!run) {
+        trainPrinter(context, json, 1).error(`there is no run ${runId}; \`mixture-studio runs list\` shows the runs`)
+        return EXIT_FAILURE
+      }
+      maxSteps = RunConfig.parse(run.config).train.max_steps
+    }
+    const outcome = await trainLocally(context, dataDir, runId, trainPrinter(context, json, maxSteps), threads)
+    return outcome.status === 'completed' ? EXIT_OK : EXIT_FAILURE
+  },
+}

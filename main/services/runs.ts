@@ -1,0 +1,123 @@
+// Training runs as use cases: start (record + `train` job), cancel, resume, show, metrics,
+// delete. The job process owns the run's record while it trains; here main only fills in what
+// a process cannot say about itself: that it was killed (interrupted) or cancelled.
+//
+// Resume continues the SAME run (same id, folder and curves) from its newest checkpoint: its
+// metrics stay one continuous curve, steps repeated after the checkpoint replace their earlier
+// values, and the run a user knows by name is the one that finishes. (runs.resumed_from is
+// left for "fork a new run from this one's checkpoint", which is a different use case.)
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
+import type { JobRunner } from '../jobs'
+import type { Store } from '../store'
+import { defaultRunName, runFolder } from '../train/run-training'
+
+/** Paths in a configuration are used by a process with another working directory: make them absolute. */
+export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConfig {
+  const abs = (p: string | null) => (p === null ? null : resolve(baseDir, p))
+  return {
+    ...config,
+    model: resolve(baseDir, config.model),
+    data: { ...config.data, train: resolve(baseDir, config.data.train), validation: abs(config.data.validation) },
+    adapter: { ...config.adapter, init: abs(config.adapter.init) },
+  }
+}
+
+export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner) {
+  /** Which job trains which run (jobs started by this process). */
+  const jobOfRun = new Map<string, string>()
+  const runOfJob = new Map<string, string>()
+
+  jobs.subscribe((event: JobEvent) => {
+    if (event.type !== 'ended') return
+    const runId = runOfJob.get(event.jobId)
+    if (!runId) return
+    runOfJob.delete(event.jobId)
+    jobOfRun.delete(runId)
+    const run = store.runs.get(runId)
+    // The process ends its own run unless it could not: killed, crashed, or cancelled mid-step.
+    if (!run || (run.status !== 'running' && run.status !== 'queued')) return
+    if (event.state === 'cancelled') store.runs.finish(runId, 'cancelled')
+    else {
+      const detail = event.error ?? 'the training process ended without finishing the run'
+      store.runs.finish(runId, event.state === 'failed' ? 'failed' : 'interrupted', event.state === 'failed' ? detail : `${detail} Resume the run to continue from its last checkpoint.`)
+    }
+  })
+
+  function mustGet(runId: string) {
+    const run = store.runs.get(runId)
+    if (!run) throw new ApiCallError('not_found', `There is no run ${runId}; \`mixture-studio runs list\` shows the runs`)
+    return run
+  }
+
+  function startJob(runId: string) {
+    const job = jobs.start('train', [dataDir, runId])
+    jobOfRun.set(runId, job.id)
+    runOfJob.set(job.id, runId)
+    return { run: summary(mustGet(runId)), jobId: job.id }
+  }
+
+  return {
+    async runsStart({ config }: CallParsedInput<'runsStart'>): Promise<CallOutput<'runsStart'>> {
+      const absolute = absoluteConfigPaths(config, process.cwd())
+      const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method })
+      return startJob(run.id)
+    },
+
+    async runsCancel({ runId }: CallParsedInput<'runsCancel'>): Promise<CallOutput<'runsCancel'>> {
+      const run = mustGet(runId)
+      const jobId = jobOfRun.get(runId)
+      if (jobId) await jobs.cancel(jobId)
+      else if (run.status === 'running' && run.pid !== null) {
+        // Trained by another process (e.g. `mixture-studio train`): it stops at the next step on SIGTERM.
+        try {
+          process.kill(run.pid, 'SIGTERM')
+        } catch {
+          // Already gone: start-up recovery marks it interrupted.
+        }
+      } else if (run.status === 'queued') store.runs.finish(runId, 'cancelled')
+      return summary(mustGet(runId))
+    },
+
+    async runsResume({ runId }: CallParsedInput<'runsResume'>): Promise<CallOutput<'runsResume'>> {
+      const run = mustGet(runId)
+      if (run.status === 'running' || jobOfRun.has(runId)) throw new ApiCallError('conflict', `Run ${runId} is still training`)
+      if (run.status === 'completed') throw new ApiCallError('conflict', `Run ${runId} is completed; start a new run (adapter.init: its adapter folder) to train further`)
+      return startJob(runId)
+    },
+
+    async runsShow({ runId }: CallParsedInput<'runsShow'>): Promise<CallOutput<'runsShow'>> {
+      const run = mustGet(runId)
+      const adapter = store.artifacts.listExports(runId).filter((e) => e.format === 'native').at(-1)?.path ?? null
+      return {
+        run: summary(run),
+        config: run.config,
+        folder: runFolder(dataDir, runId),
+        latest: store.metrics.latest(runId),
+        checkpoints: store.artifacts.listCheckpoints(runId).map(({ step, path, createdAt }) => ({ step, path, createdAt })),
+        adapter,
+      }
+    },
+
+    async runsMetrics({ runId, names, sinceStep }: CallParsedInput<'runsMetrics'>): Promise<CallOutput<'runsMetrics'>> {
+      mustGet(runId)
+      const wanted = names ?? store.metrics.names(runId)
+      const series = Object.fromEntries(wanted.map((name) => [name, sinceStep === undefined ? store.metrics.curve(runId, name) : store.metrics.curveSince(runId, name, sinceStep)]))
+      return { runId, series }
+    },
+
+    async runsDelete({ runId }: CallParsedInput<'runsDelete'>): Promise<CallOutput<'runsDelete'>> {
+      const run = mustGet(runId)
+      if (run.status === 'running' || jobOfRun.has(runId)) throw new ApiCallError('conflict', `Run ${runId} is training; cancel it before deleting it`)
+      store.runs.delete(runId)
+      rmSync(runFolder(dataDir, runId), { recursive: true, force: true })
+      return summary(run)
+    },
+  }
+}
+
+function summary(run: RunSummary): RunSummary {
+  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom } = run
+  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom }
+}

@@ -1,0 +1,166 @@
+// The native adapter format (DESIGN.md "Native adapter format"): a folder with
+// adapter_config.json and adapter_model.safetensors (float32 tensors named after the base
+// model's own module paths). The final adapter of a run, every checkpoint and `adapter.init`
+// go through here; exporters (PEFT, ONNX, merged) build on readAdapterFolder.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { parseAdapterConfig, type AdapterConfig } from '../engine/adapters'
+import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
+
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
+export const NATIVE_FORMAT = 'mixture-studio-adapter'
+export const NATIVE_VERSION = 1
+
+/** What the adapter was trained on, so a loader can check it is applied to the same model. */
+export interface BaseModelInfo {
+  /** The model folder as the run named it. */
+  path: string
+  model_type: string
+  architecture: string
+  hidden_size: number
+  num_layers: number
+  vocab_size: number
+}
+
+/** adapter_config.json. The summary fields follow DESIGN.md; `adapter` is the full engine config it was built with. */
+export interface NativeAdapterConfig {
+  format: typeof NATIVE_FORMAT
+  version: number
+  method: AdapterConfig['method']
+  base_model: BaseModelInfo
+  num_experts: number | null
+  rank: number | null
+  alpha: number | null
+  top_k: number | null
+  renormalize: boolean | null
+  /** Site names as configured (k, v, ffn, q ...); null = the method's defaults. */
+  sites: string[] | null
+  /** The adapter section it was trained with (engine schema), so the same graph can be rebuilt. */
+  adapter: AdapterConfig
+  /** Trainable parameters and the step it was written at. */
+  trainable_parameters: number
+  step: number | null
+}
+
+export interface AdapterTensor {
+  name: string
+  shape: readonly number[]
+  data: Float32Array
+}
+
+export class AdapterFolderError extends Error {
+  override name = 'AdapterFolderError'
+}
+
+export function nativeAdapterConfig(adapter: AdapterConfig, base: BaseModelInfo, trainableParameters: number, step: number | null): NativeAdapterConfig {
+  const field = <K extends string>(key: K): unknown => (key in adapter ? (adapter as Record<string, unknown>)[key] : null)
+  return {
+    format: NATIVE_FORMAT,
+    version: NATIVE_VERSION,
+    method: adapter.method,
+    base_model: base,
+    num_experts: field('experts') as number | null,
+    rank: field('rank') as number | null,
+    alpha: field('alpha') as number | null,
+    top_k: field('top_k') as number | null,
+    renormalize: field('renormalize') as boolean | null,
+    sites: adapter.sites ? [...adapter.sites] : null,
+    adapter: { ...adapter, init: null },
+    trainable_parameters: trainableParameters,
+    step,
+  }
+}
+
+/**
+ * Writes the folder into a sibling temporary folder and renames it into place, so a reader
+ * never sees half an adapter. An existing folder at `dir` is replaced.
+ */
+export function writeAdapterFolder(dir: string, config: NativeAdapterConfig, tensors: readonly AdapterTensor[]): void {
+  const temp = join(dirname(dir), `.tmp-${basename(dir)}-${process.pid}-${Date.now().toString(36)}`)
+  mkdirSync(temp, { recursive: true })
+  try {
+    writeAdapterFiles(temp, config, tensors)
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
+    renameSync(temp, dir)
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** Writes the two files into an existing folder (checkpoints write them into their own temp folder). */
+export function writeAdapterFiles(dir: string, config: NativeAdapterConfig, tensors: readonly AdapterTensor[]): void {
+  writeSafetensors(
+    join(dir, ADAPTER_WEIGHTS_FILE),
+    tensors.map((t) => ({ name: t.name, dtype: 'float32', shape: t.shape, data: t.data })),
+    { format: NATIVE_FORMAT, method: config.method },
+  )
+  writeFileSync(join(dir, ADAPTER_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`)
+}
+
+export interface AdapterFolder {
+  dir: string
+  config: NativeAdapterConfig
+  /** Parsed and defaulted engine config of the adapter. */
+  adapter: AdapterConfig
+  tensors: Map<string, AdapterTensor>
+}
+
+/** Reads a native adapter folder; every problem names the file and what to do. */
+export function readAdapterFolder(dir: string): AdapterFolder {
+  const configPath = join(dir, ADAPTER_CONFIG_FILE)
+  const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE)
+  if (!existsSync(configPath) || !existsSync(weightsPath)) {
+    throw new AdapterFolderError(`${dir}: not an adapter folder (it needs ${ADAPTER_CONFIG_FILE} and ${ADAPTER_WEIGHTS_FILE}, as a run's adapter/ or checkpoints/step-N/ folder has)`)
+  }
+  let raw: Record<string, unknown>
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new AdapterFolderError(`${configPath}: not valid JSON (${(error as Error).message})`)
+  }
+  if (raw.format !== NATIVE_FORMAT) {
+    const hint = 'peft_type' in raw ? ' It looks like a PEFT adapter; import it with the PEFT format instead.' : ''
+    throw new AdapterFolderError(`${configPath}: "format" is ${JSON.stringify(raw.format)}, expected "${NATIVE_FORMAT}".${hint}`)
+  }
+  if (typeof raw.version !== 'number' || raw.version > NATIVE_VERSION) {
+    throw new AdapterFolderError(`${configPath}: format version ${String(raw.version)} is newer than this Mixture Studio reads (${NATIVE_VERSION}); update the app`)
+  }
+  const adapter = parseAdapterConfig(raw.adapter ?? { method: raw.method }, `${configPath}: adapter`)
+  const file = readSafetensorsHeader(weightsPath)
+  const tensors = new Map<string, AdapterTensor>()
+  for (const entry of file.tensors.values()) {
+    if (entry.dtype !== 'F32') throw new AdapterFolderError(`${weightsPath}: tensor "${entry.name}" is ${entry.dtype}; adapters are stored as F32`)
+    const bytes = readTensorBytes(file, entry.name)
+    const data = new Float32Array(entry.length / 4)
+    new Uint8Array(data.buffer).set(bytes)
+    tensors.set(entry.name, { name: entry.name, shape: entry.shape, data })
+  }
+  return { dir, config: raw as unknown as NativeAdapterConfig, adapter, tensors }
+}
+
+/**
+ * Initial values for `parameters` from an adapter folder: every parameter must be there with
+ * its shape, and the folder must not hold tensors this adapter does not train.
+ */
+export function valuesFromAdapter(folder: AdapterFolder, parameters: readonly { name: string; shape: readonly number[] }[]): Map<string, Float32Array> {
+  const problems: string[] = []
+  const values = new Map<string, Float32Array>()
+  for (const p of parameters) {
+    const t = folder.tensors.get(p.name)
+    if (!t) problems.push(`missing ${p.name} [${p.shape.join(', ')}]`)
+    else if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) problems.push(`${p.name} is [${t.shape.join(', ')}], this run needs [${p.shape.join(', ')}]`)
+    else values.set(p.name, t.data.slice())
+  }
+  const wanted = new Set(parameters.map((p) => p.name))
+  const extra = [...folder.tensors.keys()].filter((n) => !wanted.has(n))
+  if (extra.length) problems.push(`${extra.length} tensor(s) this adapter does not have, e.g. ${extra.slice(0, 3).join(', ')}`)
+  if (problems.length) {
+    throw new AdapterFolderError(
+      `adapter.init ${folder.dir} (a ${folder.adapter.method} adapter) does not fit this run's adapter:\n  ${problems.slice(0, 8).join('\n  ')}\n` +
+        'Start from an adapter trained with the same method, sites, experts and rank on the same base model.',
+    )
+  }
+  return values
+}

@@ -1,0 +1,158 @@
+// Batches for the step graph: a deterministic order of examples per epoch (seed + epoch, or
+// file order with shuffle off), padding per batch to its longest example, and labels shifted
+// the way the model builders require (labels[t] is the token position t must predict).
+// A DataPosition (epoch, batch) says where the next batch starts, so a resumed run takes
+// exactly the batches the uninterrupted run would have taken.
+import { Rng } from '../engine/random'
+import { hostTensor, type HostTensor } from '../runtime'
+
+/** A tokenized example: ids, and which tokens are trained (label = the token itself). */
+export interface TrainingExample {
+  /** 1-based line in the source file, for messages. */
+  line: number
+  inputIds: Int32Array
+  trained: Uint8Array
+}
+
+/** Where the next batch starts: `batch` batches of `epoch` were taken already. */
+export interface DataPosition {
+  epoch: number
+  batch: number
+}
+
+export const START_POSITION: DataPosition = { epoch: 0, batch: 0 }
+
+export interface BatchOrderOptions {
+  batchSize: number
+  shuffle: boolean
+  seed: number
+}
+
+/** The example indices of every batch of an epoch, and the walk from one position to the next. */
+export class BatchOrder {
+  readonly batchesPerEpoch: number
+  private cachedEpoch = -1
+  private cachedOrder: Uint32Array = new Uint32Array(0)
+
+  constructor(
+    readonly count: number,
+    private readonly options: BatchOrderOptions,
+  ) {
+    if (count === 0) throw new Error('there are no training examples')
+    // The last batch of an epoch may be smaller: every example is seen once per epoch.
+    this.batchesPerEpoch = Math.ceil(count / options.batchSize)
+  }
+
+  /** Example indices of the batch at `position`, and the position after it. */
+  take(position: DataPosition): { indices: number[]; next: DataPosition } {
+    if (position.batch >= this.batchesPerEpoch || position.batch < 0) throw new Error(`data position batch ${position.batch} is outside epoch ${position.epoch} (${this.batchesPerEpoch} batches)`)
+    const order = this.orderOf(position.epoch)
+    const start = position.batch * this.options.batchSize
+    const indices = Array.from(order.subarray(start, Math.min(start + this.options.batchSize, this.count)))
+    const next = position.batch + 1 < this.batchesPerEpoch ? { epoch: position.epoch, batch: position.batch + 1 } : { epoch: position.epoch + 1, batch: 0 }
+    return { indices, next }
+  }
+
+  /** File order, or a Fisher–Yates permutation drawn from its own stream per (seed, epoch). */
+  orderOf(epoch: number): Uint32Array {
+    if (epoch === this.cachedEpoch) return this.cachedOrder
+    const order = new Uint32Array(this.count)
+    for (let i = 0; i < this.count; i++) order[i] = i
+    if (this.options.shuffle) {
+      const rng = Rng.derive(this.options.seed, `data-order/epoch-${epoch}`)
+      for (let i = this.count - 1; i > 0; i--) {
+        const j = Math.floor(rng.uniform() * (i + 1))
+        const swap = order[i]
+        order[i] = order[j]
+        order[j] = swap
+      }
+    }
+    this.cachedEpoch = epoch
+    this.cachedOrder = order
+    return order
+  }
+}
+
+/** The feeds of one batch, plus what the trainer counts. */
+export interface Batch {
+  feeds: Record<string, HostTensor>
+  /** Label tokens (Σ label_mask): the loss is their mean. */
+  labelTokens: number
+  /** Real tokens the model reads (encoder and decoder), for tokens/s. */
+  tokens: number
+}
+
+export interface BatchLayout {
+  /** T5: the untrained prefix feeds the encoder, the trained rest the decoder. */
+  seq2seq: boolean
+  /** T5's first decoder input. */
+  decoderStartTokenId: number
+  /** Any valid id: padded positions are masked out. */
+  padTokenId: number
+}
+
+function int64(rows: number[][], width: number, pad: number): HostTensor {
+  const data = new BigInt64Array(rows.length * width).fill(BigInt(pad))
+  rows.forEach((row, b) => row.forEach((v, t) => (data[b * width + t] = BigInt(v))))
+  return hostTensor('int64', [rows.length, width], data)
+}
+
+const ones = (row: readonly unknown[]): number[] => row.map(() => 1)
+
+/** Decoder-only: position t predicts token t+1 where that token is trained. */
+function causalBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
+  const width = Math.max(...examples.map((e) => e.inputIds.length))
+  const ids = examples.map((e) => Array.from(e.inputIds))
+  const labels = examples.map((e) => Array.from(e.inputIds, (_, t) => (t + 1 < e.inputIds.length && e.trained[t + 1] ? e.inputIds[t + 1] : 0)))
+  const labelMask: number[][] = examples.map((e) => Array.from(e.inputIds, (_, t) => (t + 1 < e.inputIds.length && e.trained[t + 1] ? 1 : 0)))
+  const labelTokens = labelMask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0)
+  return {
+    feeds: {
+      input_ids: int64(ids, width, layout.padTokenId),
+      attention_mask: int64(ids.map(ones), width, 0),
+      labels: int64(labels, width, 0),
+      label_mask: int64(labelMask, width, 0),
+    },
+    labelTokens,
+    tokens: ids.reduce((n, row) => n + row.length, 0),
+  }
+}
+
+/** T5: encoder = the prefix before the first trained token; decoder = [start] + target[:-1], labels = target. */
+function seq2seqBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
+  const encoder: number[][] = []
+  const targets: number[][] = []
+  const targetMask: number[][] = []
+  for (const e of examples) {
+    const first = e.trained.indexOf(1)
+    if (first <= 0) {
+      throw new Error(
+        `line ${e.line}: an encoder-decoder model needs a prompt (untrained tokens) before the completion; ` +
+          (first === 0 ? 'this example is trained from its first token (a "text" row or train_on_prompt: true)' : 'this example has no trained tokens'),
+      )
+    }
+    encoder.push(Array.from(e.inputIds.subarray(0, first)))
+    targets.push(Array.from(e.inputIds.subarray(first)))
+    targetMask.push(Array.from(e.trained.subarray(first)))
+  }
+  const srcWidth = Math.max(...encoder.map((r) => r.length))
+  const tgtWidth = Math.max(...targets.map((r) => r.length))
+  const labelTokens = targetMask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0)
+  return {
+    feeds: {
+      input_ids: int64(encoder, srcWidth, layout.padTokenId),
+      attention_mask: int64(encoder.map(ones), srcWidth, 0),
+      decoder_input_ids: int64(targets.map((t) => [layout.decoderStartTokenId, ...t.slice(0, -1)]), tgtWidth, layout.padTokenId),
+      decoder_attention_mask: int64(targets.map(ones), tgtWidth, 0),
+      labels: int64(targets, tgtWidth, 0),
+      label_mask: int64(targetMask, tgtWidth, 0),
+    },
+    labelTokens,
+    tokens: encoder.reduce((n, r) => n + r.length, 0) + targets.reduce((n, r) => n + r.length, 0),
+  }
+}
+
+export function makeBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
+  if (examples.length === 0) throw new Error('a batch needs at least one example')
+  return layout.seq2seq ? seq2seqBatch(examples, layout) : causalBatch(examples, layout)
+}

@@ -1,0 +1,123 @@
+// Checkpoints of a run: <runDir>/checkpoints/step-N/ holds the adapter in the native format
+// (adapter_model.safetensors + adapter_config.json), the optimizer state (optimizer.safetensors)
+// and state.json (step, data position). Each is written into a temporary folder and renamed
+// into place, so a folder named step-N is always complete; a leftover .tmp-* folder from a
+// process killed mid-write is ignored (and cleared by the next write).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { OptimizerKind, OptimizerState } from '../engine/optim'
+import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
+import { readAdapterFolder, writeAdapterFiles, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
+import type { DataPosition } from './batches'
+
+export const OPTIMIZER_FILE = 'optimizer.safetensors'
+export const STATE_FILE = 'state.json'
+const CHECKPOINT_VERSION = 1
+const STEP_FOLDER = /^step-(\d+)$/
+
+/** What, besides tensors, a resumed run needs to continue exactly. */
+export interface CheckpointState {
+  version: number
+  /** Optimizer updates applied (the run's step). */
+  step: number
+  /** Where the next batch starts. */
+  position: DataPosition
+  optimizer: { kind: OptimizerKind; step: number }
+  savedAt: string
+}
+
+export interface CheckpointContents {
+  path: string
+  state: CheckpointState
+  parameters: Map<string, Float32Array>
+  optimizer: OptimizerState
+}
+
+export function checkpointPath(checkpointsDir: string, step: number): string {
+  return join(checkpointsDir, `step-${step}`)
+}
+
+export interface CheckpointToWrite {
+  step: number
+  position: DataPosition
+  adapterConfig: NativeAdapterConfig
+  parameters: readonly AdapterTensor[]
+  optimizer: OptimizerState
+}
+
+/** Writes step-N atomically and returns its path. */
+export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointToWrite, now = new Date()): string {
+  mkdirSync(checkpointsDir, { recursive: true })
+  clearTemporaryFolders(checkpointsDir)
+  const final = checkpointPath(checkpointsDir, checkpoint.step)
+  const temp = join(checkpointsDir, `.tmp-step-${checkpoint.step}-${process.pid}`)
+  rmSync(temp, { recursive: true, force: true })
+  mkdirSync(temp)
+  try {
+    writeAdapterFiles(temp, checkpoint.adapterConfig, checkpoint.parameters)
+    writeSafetensors(
+      join(temp, OPTIMIZER_FILE),
+      Object.entries(checkpoint.optimizer.tensors).map(([name, data]) => ({ name, dtype: 'float32' as const, shape: [data.length], data })),
+      { kind: checkpoint.optimizer.kind, step: String(checkpoint.optimizer.step) },
+    )
+    const state: CheckpointState = {
+      version: CHECKPOINT_VERSION,
+      step: checkpoint.step,
+      position: checkpoint.position,
+      optimizer: { kind: checkpoint.optimizer.kind, step: checkpoint.optimizer.step },
+      savedAt: now.toISOString(),
+    }
+    writeFileSync(join(temp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
+    // A checkpoint of this step from an earlier attempt (a resumed run repeating it) is replaced.
+    rmSync(final, { recursive: true, force: true })
+    renameSync(temp, final)
+    return final
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** Complete checkpoints (step-N folders with a state file), oldest first; temporary folders are ignored. */
+export function listCheckpoints(checkpointsDir: string): { step: number; path: string }[] {
+  if (!existsSync(checkpointsDir)) return []
+  return readdirSync(checkpointsDir)
+    .map((name) => ({ name, match: STEP_FOLDER.exec(name) }))
+    .filter(({ name, match }) => match !== null && existsSync(join(checkpointsDir, name, STATE_FILE)))
+    .map(({ name, match }) => ({ step: Number(match![1]), path: join(checkpointsDir, name) }))
+    .sort((a, b) => a.step - b.step)
+}
+
+/** Removes all but the newest `keep` checkpoints (never the one at `protect`); returns the removed paths. */
+export function pruneCheckpoints(checkpointsDir: string, keep: number, protect: number | null = null): string[] {
+  const all = listCheckpoints(checkpointsDir)
+  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => c.step !== protect)
+  for (const c of doomed) rmSync(c.path, { recursive: true, force: true })
+  return doomed.map((c) => c.path)
+}
+
+export function readCheckpoint(path: string): CheckpointContents {
+  const statePath = join(path, STATE_FILE)
+  let state: CheckpointState
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointState
+  } catch (error) {
+    throw new Error(`${statePath}: cannot read the checkpoint state (${(error as Error).message}); resume from an earlier checkpoint`)
+  }
+  if (state.version !== CHECKPOINT_VERSION) throw new Error(`${statePath}: checkpoint version ${state.version} is not one this Mixture Studio reads (${CHECKPOINT_VERSION})`)
+  const adapter = readAdapterFolder(path)
+  const parameters = new Map([...adapter.tensors].map(([name, t]) => [name, t.data]))
+  const file = readSafetensorsHeader(join(path, OPTIMIZER_FILE))
+  const tensors: Record<string, Float32Array> = {}
+  for (const entry of file.tensors.values()) {
+    const bytes = readTensorBytes(file, entry.name)
+    const data = new Float32Array(entry.length / 4)
+    new Uint8Array(data.buffer).set(bytes)
+    tensors[entry.name] = data
+  }
+  return { path, state, parameters, optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, tensors } }
+}
+
+function clearTemporaryFolders(checkpointsDir: string): void {
+  for (const name of readdirSync(checkpointsDir)) if (name.startsWith('.tmp-')) rmSync(join(checkpointsDir, name), { recursive: true, force: true })
+}

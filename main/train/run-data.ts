@@ -1,0 +1,83 @@
+// A run's training and validation examples, tokenized once into the run's own folder
+// (<runDir>/data/train.tokens, validation.tokens) with main/data's import pipeline. A resumed
+// run reads those files again, so it sees exactly the examples (and order) it started with even
+// if the source file has changed since.
+import { existsSync, mkdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import type { RunConfig } from '../contract/run-config'
+import { importDataset, loadTokenizerBundle, TokenCacheReader, validationMask, type ExampleFormat, type ImportReport } from '../data'
+import type { TrainingExample } from './batches'
+
+export interface RunData {
+  train: TrainingExample[]
+  validation: TrainingExample[]
+  /** Things the user should know (rows skipped, and why). */
+  notes: string[]
+}
+
+const FORMATS: Record<RunConfig['data']['format'], ExampleFormat | undefined> = {
+  auto: undefined,
+  alpaca: 'alpaca',
+  chat: 'chat',
+  prompt_completion: 'prompt-completion',
+  text: 'text',
+}
+
+export async function prepareRunData(config: RunConfig, modelDir: string, runDir: string): Promise<RunData> {
+  const dir = join(runDir, 'data')
+  mkdirSync(dir, { recursive: true })
+  const notes: string[] = []
+  const trainFile = join(dir, 'train.tokens')
+  const validationFile = join(dir, 'validation.tokens')
+  if (!existsSync(trainFile)) notes.push(...(await tokenize(config, modelDir, config.data.train, trainFile)))
+  if (config.data.validation && !existsSync(validationFile)) notes.push(...(await tokenize(config, modelDir, config.data.validation, validationFile)))
+
+  const all = await readExamples(trainFile)
+  if (config.data.validation) return { train: all, validation: await readExamples(validationFile), notes }
+  const split = config.data.split
+  if (split === null) return { train: all, validation: [], notes }
+  const spec = split < 1 ? { kind: 'fraction' as const, fraction: split, seed: config.train.seed } : { kind: 'count' as const, count: split, seed: config.train.seed }
+  const mask = validationMask(spec, all.length)
+  const train = all.filter((_, i) => !mask[i])
+  const validation = all.filter((_, i) => mask[i])
+  if (train.length === 0) throw new Error(`data.split ${split} leaves no training examples out of ${all.length}; use a smaller split`)
+  return { train, validation, notes }
+}
+
+async function tokenize(config: RunConfig, modelDir: string, source: string, target: string): Promise<string[]> {
+  const bundle = loadTokenizerBundle(modelDir)
+  const cacheDir = join(target, '..', 'import')
+  mkdirSync(cacheDir, { recursive: true })
+  const report: ImportReport = await importDataset({
+    path: source,
+    format: FORMATS[config.data.format],
+    onError: 'skip',
+    template: 'auto',
+    trainOnPrompt: config.data.train_on_prompt,
+    tokenization: { bundle, maxLength: config.data.max_length, cacheDir },
+    split: { kind: 'none' },
+  })
+  if (!report.cache) throw new Error(`internal: ${source} was imported without a tokenized cache`)
+  renameSync(report.cache.path, target)
+  const notes: string[] = []
+  if (report.counts.skipped > 0) {
+    const first = report.problems[0]
+    notes.push(`${source}: ${report.counts.skipped} of ${report.counts.rows} rows skipped${first ? ` (first: line ${first.line}: ${first.reason})` : ''}`)
+  }
+  if (report.stats.trainedTokens === 0) throw new Error(`${source}: no example has a trained token; check data.format and data.train_on_prompt`)
+  return notes
+}
+
+async function readExamples(path: string): Promise<TrainingExample[]> {
+  const reader = await TokenCacheReader.open(path)
+  try {
+    const examples: TrainingExample[] = []
+    for (let i = 0; i < reader.count; i++) {
+      const e = await reader.read(i)
+      examples.push({ line: e.line, inputIds: e.inputIds, trained: e.trained })
+    }
+    return examples
+  } finally {
+    await reader.close()
+  }
+}

@@ -1,0 +1,205 @@
+// One run, trained by the process that calls this (a `train` job process, or the CLI itself).
+// That process owns the run's record: it marks it running with its pid, writes metrics (one
+// transaction per step), checkpoints and the final adapter to the store itself (SQLite WAL is
+// safe across processes), so a dead main process loses nothing and CLI and UI runs behave the
+// same. A run that has checkpoints continues from the newest one: resuming is running again.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { RunConfig, type RunEvent } from '../contract'
+import { openModel, type OpenedModel } from '../models'
+import { currentBootTimeMs, openStore, type MetricSample, type Store } from '../store'
+import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
+import { START_POSITION, type BatchLayout } from './batches'
+import { listCheckpoints, readCheckpoint } from './checkpoint'
+import { prepareRunData } from './run-data'
+import { buildTrainStep } from './step-graph'
+import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
+
+export function runFolder(dataDir: string, runId: string): string {
+  return join(dataDir, 'runs', runId)
+}
+
+export interface RunTrainingOptions {
+  dataDir: string
+  runId: string
+  onEvent?: (event: RunEvent) => void
+  /** Asked between steps; true stops the run (checkpoint, then `cancelled`). */
+  shouldStop?: () => boolean
+  /** onnxruntime threads; default all cores. */
+  threads?: number
+  /** Test-only faults (see TrainerFaults); not reachable from a run configuration. */
+  faults?: TrainerFaults
+}
+
+export interface RunOutcome {
+  status: 'completed' | 'cancelled' | 'failed'
+  step: number
+  adapter: string | null
+  error: string | null
+}
+
+/** Trains the run `runId` of the store in `dataDir` to its end (or until stopped). */
+export async function runTraining(options: RunTrainingOptions): Promise<RunOutcome> {
+  const store = openStore(options.dataDir)
+  try {
+    return await trainRun(store, options)
+  } finally {
+    store.close()
+  }
+}
+
+async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunOutcome> {
+  const { runId } = options
+  const record = store.runs.get(runId)
+  if (!record) throw new Error(`there is no run ${runId}`)
+  if (record.status === 'running' && record.pid !== null && record.pid !== process.pid) {
+    throw new Error(`run ${runId} is already being trained by process ${record.pid}`)
+  }
+  if (record.status === 'completed') throw new Error(`run ${runId} is completed; start a new run to train further`)
+  const emit = (event: RunEvent) => options.onEvent?.(event)
+  const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', runId, level, message })
+
+  store.runs.markRunning(runId, { pid: process.pid, bootTimeMs: currentBootTimeMs() })
+  emit({ type: 'status', runId, status: 'running', error: null, adapter: null })
+  let lastStep = 0
+  try {
+    const config = RunConfig.parse(record.config)
+    const dir = runFolder(options.dataDir, runId)
+    mkdirSync(dir, { recursive: true })
+    const configFile = join(dir, 'config.json')
+    if (!existsSync(configFile)) writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
+    checkPrecision(config)
+
+    const model = openModel(config.model)
+    const data = await prepareRunData(config, model.info.dir, dir)
+    for (const note of data.notes) log('warn', note)
+    const maxPositions = config.data.max_length
+    const session = { device: config.device, ...(options.threads ? { threads: options.threads } : {}) }
+    const step = await buildTrainStep(model, config.adapter, { kind: 'train', maxPositions, ...session })
+    const evalStep = data.validation.length > 0 ? await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, ...session }) : null
+    log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${step.session.provider}, ${data.train.length} training and ${data.validation.length} validation examples`)
+
+    const checkpointsDir = join(dir, 'checkpoints')
+    const start = startingPoint(config, step, checkpointsDir)
+    if (start.checkpoint) log('info', `resuming from ${start.checkpoint} (step ${start.step})`)
+    const base = baseModelInfo(config.model, model)
+    const trainer = new Trainer({
+      step,
+      evalStep,
+      train: data.train,
+      validation: data.validation,
+      layout: batchLayout(model),
+      settings: { ...config.train, shuffle: config.data.shuffle },
+      checkpointsDir,
+      adapterConfigAt: (at) => nativeAdapterConfig(config.adapter, base, step.trainableParameterCount, at),
+      start,
+      hooks: {
+        onStep(event) {
+          lastStep = event.step
+          store.metrics.append(runId, stepMetrics(event))
+          emit({ type: 'step', runId, ...event })
+        },
+        onEval(event) {
+          store.metrics.append(runId, [{ name: 'eval_loss', step: event.step, value: event.loss }])
+          emit({ type: 'eval', runId, ...event })
+        },
+        onCheckpoint(event) {
+          store.db.transaction(() => {
+            store.artifacts.putCheckpoint(runId, event.step, event.path)
+            store.artifacts.removeCheckpoints(runId, event.removed)
+          })()
+          emit({ type: 'checkpoint', runId, step: event.step, path: event.path })
+        },
+        shouldStop: options.shouldStop,
+      },
+      ...(options.faults ? { faults: options.faults } : {}),
+    })
+    const result = await trainer.run()
+    await step.session.dispose()
+    await evalStep?.session.dispose()
+
+    if (result.status === 'cancelled') {
+      store.runs.finish(runId, 'cancelled')
+      emit({ type: 'status', runId, status: 'cancelled', error: null, adapter: null })
+      return { status: 'cancelled', step: result.step, adapter: null, error: null }
+    }
+    const adapterDir = join(dir, 'adapter')
+    writeAdapterFolder(
+      adapterDir,
+      nativeAdapterConfig(config.adapter, base, step.trainableParameterCount, result.step),
+      step.parameters.map((p) => ({ name: p.name, shape: p.shape, data: result.parameters.get(p.name)! })),
+    )
+    store.db.transaction(() => {
+      store.artifacts.addExport(runId, 'native', adapterDir)
+      store.runs.finish(runId, 'completed')
+    })()
+    emit({ type: 'status', runId, status: 'completed', error: null, adapter: adapterDir })
+    return { status: 'completed', step: result.step, adapter: adapterDir, error: null }
+  } catch (error) {
+    const message = error instanceof TrainingDivergedError ? error.message : `${error instanceof Error ? error.message : String(error)}`
+    store.runs.finish(runId, 'failed', message)
+    emit({ type: 'status', runId, status: 'failed', error: message, adapter: null })
+    return { status: 'failed', step: lastStep, adapter: null, error: message }
+  }
+}
+
+/** CPU runs float32 (DESIGN.md "Precision"); reduced precision needs the GPU path, not built yet. */
+function checkPrecision(config: RunConfig): void {
+  const precision = config.train.precision
+  if (precision === 'fp16' || precision === 'bf16') {
+    throw new Error(`train.precision ${precision}: mixed-precision training is not available yet; use precision: auto (float32) or fp32`)
+  }
+}
+
+/** The newest checkpoint of the run, else adapter.init, else the method's init from the seed. */
+function startingPoint(config: RunConfig, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
+  const newest = listCheckpoints(checkpointsDir).at(-1)
+  if (newest) {
+    const saved = readCheckpoint(newest.path)
+    return { step: saved.state.step, position: saved.state.position, parameters: saved.parameters, optimizer: saved.optimizer, checkpoint: newest.path }
+  }
+  const parameters = config.adapter.init ? valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters) : step.initialValues(config.train.seed)
+  return { step: 0, position: START_POSITION, parameters, optimizer: null, checkpoint: null }
+}
+
+function batchLayout(model: OpenedModel): BatchLayout {
+  const { spec } = model
+  return {
+    seq2seq: spec.family === 't5',
+    decoderStartTokenId: spec.family === 't5' ? spec.decoderStartTokenId : 0,
+    padTokenId: spec.tokens.pad ?? spec.tokens.eos[0] ?? 0,
+  }
+}
+
+function baseModelInfo(path: string, model: OpenedModel): BaseModelInfo {
+  return {
+    path,
+    model_type: model.spec.modelType,
+    architecture: model.info.architecture,
+    hidden_size: model.spec.hiddenSize,
+    num_layers: model.spec.numLayers,
+    vocab_size: model.spec.vocabSize,
+  }
+}
+
+/** One step's metrics (stored in one transaction): loss, lr, grad_norm, tokens_per_s, and router statistics when fetched. */
+export function stepMetrics(event: StepEvent): MetricSample[] {
+  const { step } = event
+  const samples: MetricSample[] = [
+    { name: 'loss', step, value: event.loss },
+    { name: 'lr', step, value: event.lr },
+    { name: 'grad_norm', step, value: event.gradNorm },
+    { name: 'tokens_per_s', step, value: event.tokensPerSecond },
+  ]
+  if (event.auxLoss !== null) samples.push({ name: 'aux_loss', step, value: event.auxLoss })
+  for (const r of event.routers ?? []) {
+    samples.push({ name: `router.${r.module}.entropy`, step, value: r.entropy })
+    r.load.forEach((value, e) => samples.push({ name: `router.${r.module}.load.${e}`, step, value }))
+  }
+  return samples
+}
+
+/** A run's display name when the config gives none: "mov on <model folder>". */
+export function defaultRunName(config: RunConfig): string {
+  return config.name ?? `${config.adapter.method} on ${basename(config.model)}`
+}
