@@ -3,8 +3,8 @@
 // place), opens the session, runs one small train step, and reports over IPC.
 // The entry point of that process only: importing it elsewhere would answer that process's IPC.
 import { Graph, type Value } from '../engine/ir'
-import { emitModelBytes } from '../engine/onnx'
-import { createSession, hostTensor, planExternalData, readSafetensorsHeader, weightSourceOf, type HostTensor } from '../runtime'
+import { emitModel, encodeModel } from '../engine/onnx'
+import { createSession, eachWeightReadOnce, hostTensor, planExternalData, readSafetensorsHeader, weightSourceOf, type HostTensor } from '../runtime'
 import { buildLlamaGraph } from './llama-train-graph'
 import { peakRssBytes } from './peak-rss'
 import type { TrainMemoryRequest, TrainMemoryResult } from './train-memory'
@@ -36,9 +36,12 @@ async function measure(request: TrainMemoryRequest): Promise<TrainMemoryResult> 
   const g = new Graph()
   buildLlamaGraph(g, declareFileWeights(g, request.weightsPath), request.shape, request.graph)
   const plan = planExternalData(g)
-  const bytes = emitModelBytes(g, { externalLocation: (path) => plan.locations.get(path) ?? path })
+  const model = emitModel(g, { externalLocation: (path) => plan.locations.get(path) ?? path })
+  const bytes = encodeModel(model)
+  // As createGraphSession decides, unless the request says.
+  const prepackWeights = request.prepackWeights ?? eachWeightReadOnce(model, new Set(g.weights.map((w) => w.name!)))
   const started = performance.now()
-  const session = await createSession(bytes, { device: 'cpu', threads: request.threads, externalDataFolder: plan.folder, prepackWeights: request.prepackWeights })
+  const session = await createSession(bytes, { device: 'cpu', threads: request.threads, externalDataFolder: plan.folder, prepackWeights })
   const sessionSeconds = (performance.now() - started) / 1000
   const sessionPeakRssBytes = peakRssBytes()
   const feeds = stepFeeds(request, session.inputNames)

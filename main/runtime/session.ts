@@ -17,11 +17,11 @@ export interface CreateSessionOptions {
   /** ORT's memory-pattern planner; on by default. */
   memPattern?: boolean
   /**
-   * Let the CPU provider pre-pack constant MatMul/Gemm operands at session creation. Off by
-   * default: each kernel packs its own copy of a weight, so a frozen weight read by the forward
-   * Gemm and by the backward MatMul is held twice more (2.1× the weight bytes for a train step,
-   * 1.25× for a forward pass, where the copy replaces the mapped file), and creating the session
-   * reads every weight. Without it a weight stays memory-mapped from its file, read in place.
+   * Let the CPU provider pre-pack constant MatMul/Gemm operands at session creation: faster
+   * products, but one packed copy per reading kernel, so a weight read twice (forward Gemm and
+   * backward MatMul of a train step) is held twice more (measured 2.5× the weight bytes for a
+   * train step). Off unless asked here; createGraphSession turns it on only when every weight
+   * has one reader (prepack-choice.ts). Without it weights stay memory-mapped, read in place.
    */
   prepackWeights?: boolean
   /** Writes the graph as ORT optimised it to this path (to inspect what it folded and fused). */

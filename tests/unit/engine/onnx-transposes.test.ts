@@ -66,7 +66,7 @@ describe('emission of x·Wᵀ and of transpose chains', () => {
       const g = linearWithGradients([...xShape])
       const feeds = sizes.map((dims) => {
         let k = 0
-        const shape = xShape.map((d) => (typeof d === 'number' ? d : dims[k++]))
+        const shape: number[] = xShape.map((d) => (typeof d === 'number' ? d : dims[k++]))
         const n = shape.reduce((a, b) => a * b, 1)
         return { x: f32(shape, uniform(random, n)), v: f32([4], uniform(random, 4)) }
       })
