@@ -1,58 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
-import { RunConfig } from '../contract/run-config'
+import { parseRunConfig, RunConfigError } from './run-config-text'
+import type { RunConfig } from '../contract/run-config'
 
-/** A run configuration file that cannot be used: every problem with its line and field. */
-export class RunConfigError extends Error {
-  override name = 'RunConfigError'
-  constructor(
-    readonly file: string,
-    readonly problems: { line: number | null; field: string; message: string }[],
-  ) {
-    super(`${file}: invalid run configuration\n${problems.map((p) => `  ${p.line ? `line ${p.line}: ` : ''}${p.field ? `${p.field}: ` : ''}${p.message}`).join('\n')}`)
-  }
-}
-
-/** Finds the YAML node at a zod issue path, walking up to the nearest node that exists. */
-function nodeAt(root: Node | null, path: readonly PropertyKey[]): Node | null {
-  let node: Node | null = root
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key)
-      if (!pair) return node
-      node = (pair.value as Node | null) ?? (pair.key as Node)
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key] as Node | undefined
-      if (!item) return node
-      node = item
-    } else return node
-  }
-  return node
-}
-
-/** Parses and validates a run configuration given as YAML or JSON text (JSON is YAML). */
-export function parseRunConfig(text: string, file: string): RunConfig {
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  if (doc.errors.length > 0) {
-    throw new RunConfigError(file, doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, field: '', message: e.message.split('\n')[0] })))
-  }
-  const result = RunConfig.safeParse(doc.toJS())
-  if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    // An unrecognized key's path is its parent; name the key itself.
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [null]
-    return keys.map((key) => {
-      const path = key === null ? issue.path : [...issue.path, key]
-      const node = nodeAt(doc.contents as Node | null, path)
-      const line = node?.range ? lineCounter.linePos(node.range[0]).line : null
-      const message = issue.code === 'unrecognized_keys' ? 'unknown field (check its spelling; see DESIGN.md "Run configuration")' : issue.message
-      return { line, field: path.map(String).join('.'), message }
-    })
-  })
-  throw new RunConfigError(file, problems.flat())
-}
+export { parseRunConfig, RunConfigError } from './run-config-text'
 
 export function readRunConfigFile(path: string): RunConfig {
   const ext = extname(path).toLowerCase()

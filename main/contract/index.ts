@@ -7,6 +7,9 @@ import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInpu
 import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
+import { RunExport, RunsExportInput } from './exports'
+import { RunEstimate, RunsEstimateInput } from './estimate'
+import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
 
 export * from './system'
 export * from './runs'
@@ -16,6 +19,9 @@ export * from './datasets'
 export * from './settings'
 export * from './dialogs'
 export * from './models'
+export * from './exports'
+export * from './estimate'
+export * from './playground'
 export * from './errors'
 export * from './api-call-error'
 
@@ -40,6 +46,12 @@ export const calls = {
   runsMetrics: { input: RunsMetricsInput, output: RunMetrics },
   /** Deletes a run that is not running: its record, metrics and folder. */
   runsDelete: { input: RunIdInput, output: RunSummary },
+  /** Exports a run's adapter (or an adapter folder) as native, PEFT or merged; recorded with the run. */
+  runsExport: { input: RunsExportInput, output: RunExport },
+  /** Trainable parameters (exact: the adapter is built on the model's graph), memory and time per step (estimates). */
+  runsEstimate: { input: RunsEstimateInput, output: RunEstimate },
+  /** Generates from the base model and from base + a run's adapter for one prompt (in a job process). */
+  playgroundGenerate: { input: PlaygroundGenerateInput, output: PlaygroundResult },
   jobsStart: { input: z.object({ kind: JobKind }).strict(), output: JobInfo },
   jobsCancel: { input: z.object({ jobId: z.string().min(1) }).strict(), output: JobInfo },
   jobsList: { input: NoInput, output: z.array(JobInfo) },

@@ -10,8 +10,10 @@ import { ExecutionProviderStatus } from './system'
  *   on a user's machine (and by our tests) without starting real work.
  * - `train`: trains one run (started by runsStart / runsResume, which pass the run id); the
  *   process owns its run's record in the store and streams `onRunEvent`s.
+ * - `generate`: one prompt through a base model and base + adapter (playgroundGenerate waits
+ *   for its result); onnxruntime blocks the thread it runs on, so not in main.
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])

@@ -89,7 +89,7 @@ export type RunDetail = z.infer<typeof RunDetail>
 export const RunsMetricsInput = z
   .object({
     runId: z.string().min(1),
-    /** Metric names (loss, lr, grad_norm, tokens_per_s, eval_loss, router.*); all when omitted. */
+    /** Metric names (loss, lr, grad_norm, tokens_per_s, tokens, eval_loss, router.*); all when omitted. */
     names: z.array(z.string().min(1)).optional(),
     /** Only points after this step (for polling a live curve). */
     sinceStep: z.number().int().min(0).optional(),

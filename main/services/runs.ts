@@ -7,7 +7,7 @@
 // values, and the run a user knows by name is the one that finishes. (runs.resumed_from is
 // left for "fork a new run from this one's checkpoint", which is a different use case.)
 import { rmSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
 import type { JobRunner } from '../jobs'
 import type { Store } from '../store'
@@ -61,7 +61,8 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
   return {
     async runsStart({ config }: CallParsedInput<'runsStart'>): Promise<CallOutput<'runsStart'>> {
       const absolute = absoluteConfigPaths(config, process.cwd())
-      const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method })
+      const { modelId, datasetId } = catalogIds(store, absolute)
+      const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method, modelId, datasetId })
       return startJob(run.id)
     },
 
@@ -89,7 +90,9 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
 
     async runsShow({ runId }: CallParsedInput<'runsShow'>): Promise<CallOutput<'runsShow'>> {
       const run = mustGet(runId)
-      const adapter = store.artifacts.listExports(runId).filter((e) => e.format === 'native').at(-1)?.path ?? null
+      // The run's own adapter folder, not a user's later `export --format native` copy of it.
+      const own = join(runFolder(dataDir, runId), 'adapter')
+      const adapter = store.artifacts.listExports(runId).find((e) => e.format === 'native' && resolve(e.path) === resolve(own))?.path ?? null
       return {
         run: summary(run),
         config: run.config,
@@ -115,6 +118,13 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       return summary(run)
     },
   }
+}
+
+/** The registered model and dataset a configuration names by path, so lists can show their names. */
+function catalogIds(store: Store, config: RunConfig): { modelId: string | null; datasetId: string | null } {
+  const model = store.catalog.findModelByPath(config.model) ?? store.catalog.listModels().find((m) => resolve(m.path) === config.model)
+  const dataset = store.datasets.list().find((d) => resolve(d.path) === config.data.train)
+  return { modelId: model?.id ?? null, datasetId: dataset?.id ?? null }
 }
 
 function summary(run: RunSummary): RunSummary {

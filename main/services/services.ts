@@ -7,6 +7,9 @@ import { createDatasetHandlers } from './datasets'
 import { createModelHandlers } from './models'
 import { createSettingsHandlers } from './settings'
 import { createRunHandlers } from './runs'
+import { createExportHandlers } from './exports'
+import { createEstimateHandlers } from './estimate'
+import { createPlaygroundHandlers } from './playground'
 import { ApiCallError } from '../contract'
 
 /** One handler per contract call, taking the input already validated by the transport. */
@@ -48,6 +51,9 @@ export function createServices(options: ServicesOptions): Services {
     jobsList: async () => jobs.list(),
     ...createDatasetHandlers(store, dataDir),
     ...createRunHandlers(store, dataDir, jobs),
+    ...createExportHandlers(store, dataDir),
+    ...createEstimateHandlers(store),
+    ...createPlaygroundHandlers(store, dataDir, jobs),
     ...createModelHandlers(store),
     ...createSettingsHandlers(dataDir),
     async dialogOpenFile(input) {

@@ -182,7 +182,7 @@ function baseModelInfo(path: string, model: OpenedModel): BaseModelInfo {
   }
 }
 
-/** One step's metrics (stored in one transaction): loss, lr, grad_norm, tokens_per_s, and router statistics when fetched. */
+/** One step's metrics (stored in one transaction): loss, lr, grad_norm, tokens_per_s, tokens, and router statistics when fetched. */
 export function stepMetrics(event: StepEvent): MetricSample[] {
   const { step } = event
   const samples: MetricSample[] = [
@@ -190,6 +190,7 @@ export function stepMetrics(event: StepEvent): MetricSample[] {
     { name: 'lr', step, value: event.lr },
     { name: 'grad_norm', step, value: event.gradNorm },
     { name: 'tokens_per_s', step, value: event.tokensPerSecond },
+    { name: 'tokens', step, value: event.tokens },
   ]
   if (event.auxLoss !== null) samples.push({ name: 'aux_loss', step, value: event.auxLoss })
   for (const r of event.routers ?? []) {

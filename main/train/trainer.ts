@@ -33,6 +33,8 @@ export interface StepEvent {
   lr: number
   gradNorm: number
   tokensPerSecond: number
+  /** Real (unpadded) tokens this step read, accumulation included: summed, the x axis "tokens seen". */
+  tokens: number
   /** Seconds left at the current pace. */
   etaSeconds: number
   epoch: number
@@ -239,6 +241,7 @@ export class Trainer {
     this.optimizer.update(Object.fromEntries(this.params), grads, lr)
 
     const seconds = (performance.now() - began) / 1000
+    const stepTokens = micro.reduce((n, m) => n + m.batch.tokens, 0)
     this.stepSeconds.push(seconds)
     const recent = this.stepSeconds.slice(-20)
     const pace = recent.reduce((a, b) => a + b, 0) / recent.length
@@ -247,7 +250,8 @@ export class Trainer {
       loss,
       lr,
       gradNorm: clip.norm,
-      tokensPerSecond: micro.reduce((n, m) => n + m.batch.tokens, 0) / Math.max(seconds, 1e-9),
+      tokensPerSecond: stepTokens / Math.max(seconds, 1e-9),
+      tokens: stepTokens,
       etaSeconds: pace * (settings.max_steps - step),
       epoch,
       auxLoss,

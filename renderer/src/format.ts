@@ -38,3 +38,31 @@ export function formatCount(count: number): string {
   }
   return String(count)
 }
+
+/** 95 → "1 min 35 s", 7300 → "2 h 1 min": how long, to the precision a person needs. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '–'
+  if (seconds < 1) return `${Math.max(0, seconds * 1000).toFixed(0)} ms`
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+}
+
+/** Seconds between two ISO timestamps, or null when either is missing. */
+export function secondsBetween(start: string | null, end: string | null): number | null {
+  if (!start || !end) return null
+  const seconds = (new Date(end).getTime() - new Date(start).getTime()) / 1000
+  return Number.isFinite(seconds) ? seconds : null
+}
+
+/** 0.3214 → "0.321 %", 12.5 → "12.5 %": a share in percent with three significant digits. */
+export function formatPercent(percent: number): string {
+  if (percent === 0) return '0 %'
+  return `${percent >= 10 ? percent.toFixed(1) : percent.toPrecision(3)} %`
+}
+
+/** A loss or other small metric: four decimals, or an en dash. */
+export function formatMetric(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(4)
+}

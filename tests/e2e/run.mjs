@@ -13,6 +13,7 @@ import { registerModelChecks, registerModelRemovalCheck } from './models.mjs'
 import { makeWorkDir, writeBrokenDataset, writeGoodDataset, writeTinyModelFolder } from './fixtures.mjs'
 import { registerDatasetChecks } from './datasets.mjs'
 import { registerSettingsChecks } from './settings.mjs'
+import { registerTrainingChecks } from './training.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
@@ -139,6 +140,7 @@ function registerChecks(browser, server, files) {
   registerModelChecks(env)
   registerDatasetChecks(env)
   registerSettingsChecks(env)
+  registerTrainingChecks(env)
   registerModelRemovalCheck(env)
 
   check('the theme follows the operating system', async () => {

@@ -2,10 +2,11 @@ import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '..
 import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
 import { trainMemory } from '../../bench/train-memory'
+import { trainingBench } from '../../bench/training'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -21,7 +22,8 @@ session of the BENCHMARKS small shape (float32; float16, bfloat16 and forward-on
 each in its own process. Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
-  --only NAMES  comma-separated subset of ${ENGINE_BENCHES.join(', ')} (fwd-bwd needs matmul)
+  --only NAMES  comma-separated subset of ${ENGINE_BENCHES.join(', ')} (fwd-bwd and training need matmul,
+                which they measure)
   --reps N      timed repetitions (default 5)
   --warmup N    untimed runs first (default 2)
   --threads N   onnxruntime intra-op threads (default: all cores)
@@ -29,7 +31,13 @@ each in its own process. Each is the median of --reps runs after --warmup runs.
   --data-mb N   data: size of the generated JSONL imported (default 50; BENCHMARKS.md uses 500).
                 Reports import_mb_per_s, import_peak_rss_mb, and the peak at a quarter of the
                 size (bounded memory: import_peak_rss_growth_mb stays near 0). At most 3 reps.
-  --data-tokenize-mb N  data: size of the file tokenised for tokenize_tokens_per_s (default 5)`,
+  --data-tokenize-mb N  data: size of the file tokenised for tokenize_tokens_per_s (default 5)
+  --train-shape S training: small (hidden 512, 8 layers) or medium (1024, 16 layers); default small.
+                Reports train_tokens_per_s and train_fraction_of_limit per method (mov E=10,
+                molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
+                E=15/E=1), each a full step: session.run + AdamW update
+  --train-batch N  training: sequences per step (default 8)
+  --train-seq N    training: tokens per sequence (default 256)`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -41,6 +49,9 @@ each in its own process. Each is the median of --reps runs after --warmup runs.
       device: { type: 'string' },
       'data-mb': { type: 'string' },
       'data-tokenize-mb': { type: 'string' },
+      'train-shape': { type: 'string' },
+      'train-batch': { type: 'string' },
+      'train-seq': { type: 'string' },
     })
     const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...ENGINE_BENCHES]
     for (const name of only) if (!(ENGINE_BENCHES as readonly string[]).includes(name)) throw new UsageError(`unknown bench "${name}" (known: ${ENGINE_BENCHES.join(', ')})`)
@@ -55,7 +66,7 @@ each in its own process. Each is the median of --reps runs after --warmup runs.
     const report = (figures: { bench: string } & Record<string, unknown>) =>
       context.stdout(values.json ? `${JSON.stringify(figures)}\n` : `${formatRow(figures)}\n`)
     let limit: number | null = null
-    if (only.includes('matmul') || only.includes('fwd-bwd')) {
+    if (only.includes('matmul') || only.includes('fwd-bwd') || only.includes('training')) {
       const m = await matmulLimit(options)
       limit = m.matmul_limit_gflops
       report(m as unknown as { bench: string } & Record<string, unknown>)
@@ -64,6 +75,12 @@ each in its own process. Each is the median of --reps runs after --warmup runs.
     if (only.includes('build')) report((await buildSeconds(options)) as unknown as { bench: string } & Record<string, unknown>)
     for (const which of ['tiny', 'wide'] as const) {
       if (only.includes(`models-${which}`)) report((await modelFigures(which, options)) as unknown as { bench: string } & Record<string, unknown>)
+    }
+    if (only.includes('training')) {
+      const shape = values['train-shape'] ?? 'small'
+      if (shape !== 'small' && shape !== 'medium') throw new UsageError(`--train-shape must be small or medium, not "${shape}"`)
+      const training = { ...options, shape, batch: positive('--train-batch', values['train-batch'], 8), seq: positive('--train-seq', values['train-seq'], 256) } as const
+      for (const figures of await trainingBench(limit!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
     }
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {

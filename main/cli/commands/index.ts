@@ -3,6 +3,7 @@ import { benchCommand } from './bench'
 import { datasetsCommand } from './datasets'
 import { demoCommand } from './demo'
 import { evalCommand } from './eval'
+import { exportCommand } from './export'
 import { generateCommand } from './generate'
 import { modelsCommand } from './models'
 import { runsCommand } from './runs'
@@ -10,4 +11,4 @@ import { serveCommand } from './serve'
 import { trainCommand } from './train'
 
 /** Every top-level command, in the order the help lists them. Add a command: add a file, list it here. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, serveCommand, runsCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand]
+export const commands: readonly Command[] = [demoCommand, trainCommand, serveCommand, runsCommand, exportCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand]

@@ -3,6 +3,7 @@ import type { JobMain } from './job-context'
 import { selftestWait } from './selftest-wait'
 import { systemProbe } from './system-probe'
 import { trainJob } from './train'
+import { generateJob } from './generate'
 
 export type { JobContext, JobMain } from './job-context'
 
@@ -11,4 +12,5 @@ export const jobMains: Record<JobKind, JobMain> = {
   'system-probe': systemProbe,
   'selftest-wait': selftestWait,
   train: trainJob,
+  generate: generateJob,
 }

@@ -3,6 +3,8 @@
 // created once (T5: plus one encoder run). Rows of a batch are left-padded so that every row's
 // last prompt token sits in the same slot.
 import { readFileSync } from 'node:fs'
+import { createAdapter, type AdapterAttachment, type AdapterConfig } from '../../engine/adapters'
+import { Graph } from '../../engine/ir'
 import { buildDecoderOnly, buildT5, buildT5Encoder, crossNames } from '../../engine/models'
 import { createGraphSession, hostTensor, type CreateSessionOptions, type GraphSession, type HostTensor } from '../../runtime'
 import { KvBuffers } from './kv-buffers'
@@ -34,27 +36,54 @@ export interface GenerationStats {
   stepSeconds: number[]
 }
 
+/** A trained adapter to generate through: the config it was built with and its tensors by name. */
+export interface GeneratorAdapter {
+  config: AdapterConfig
+  values: ReadonlyMap<string, Float32Array>
+}
+
 export interface GeneratorOptions extends Pick<CreateSessionOptions, 'device' | 'threads'> {
   /** Longest prompt + output in tokens (rotary table rows); default the model's context length, at most 4096. */
   maxPositions?: number
+  /** Generate with this adapter attached at its sites (the base model alone when absent). */
+  adapter?: GeneratorAdapter
 }
+
+/** Feeds of one graph: the adapter parameters its build declared (none without an adapter). */
+type AdapterFeeds = Record<string, HostTensor>
 
 export class Generator {
   private constructor(
     readonly model: OpenedModel,
     private readonly step: GraphSession,
     private readonly encoder: GraphSession | null,
+    private readonly stepAdapter: AdapterFeeds = {},
+    private readonly encoderAdapter: AdapterFeeds = {},
   ) {}
 
   static async create(model: OpenedModel, options: GeneratorOptions = {}): Promise<Generator> {
     const session = { device: options.device ?? 'cpu', threads: options.threads }
     const build = { mode: 'cached' as const, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
-    if (model.spec.family === 't5') {
-      const encoder = await createGraphSession(buildT5Encoder(model.spec, model.checkpoint), session)
-      const step = await createGraphSession(buildT5(model.spec, model.checkpoint, build).graph, session)
-      return new Generator(model, step, encoder)
+    // The adapter is a build-time rewrite: each graph gets its own attachment, fed its own tensors.
+    const adapter = options.adapter
+    const withAdapter = <T>(make: (graph: Graph, hooks: { hooks?: AdapterAttachment }) => T): { built: T; feeds: AdapterFeeds } => {
+      const graph = new Graph()
+      if (!adapter) return { built: make(graph, {}), feeds: {} }
+      const hooks = createAdapter(adapter.config).attach(graph, { dtype: 'float32' })
+      const built = make(graph, { hooks })
+      return { built, feeds: adapterFeeds(hooks.finish().parameters, adapter) }
     }
-    return new Generator(model, await createGraphSession(buildDecoderOnly(model.spec, model.checkpoint, build).graph, session), null)
+    if (model.spec.family === 't5') {
+      const spec = model.spec
+      const enc = withAdapter((graph, hooks) => buildT5Encoder(spec, model.checkpoint, hooks, graph))
+      const dec = withAdapter((graph, hooks) => buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph)
+      const encoder = await createGraphSession(enc.built, session)
+      const step = await createGraphSession(dec.built, session)
+      return new Generator(model, step, encoder, dec.feeds, enc.feeds)
+    }
+    const spec = model.spec
+    const dec = withAdapter((graph, hooks) => buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph)
+    return new Generator(model, await createGraphSession(dec.built, session), null, dec.feeds)
   }
 
   get provider(): string {
@@ -88,7 +117,7 @@ export class Generator {
     if (this.encoder && spec.family === 't5') {
       const encoderIds = prompts.map((p) => [...p, ...new Array<number>(Math.max(...prompts.map((q) => q.length)) - p.length).fill(spec.tokens.pad ?? 0)])
       const encoderMask = prompts.map((p) => encoderIds[0].map((_, t) => (t < p.length ? 1 : 0)))
-      const encoded = await this.encoder.run({ input_ids: int64Matrix(encoderIds), attention_mask: int64Matrix(encoderMask) })
+      const encoded = await this.encoder.run({ ...this.encoderAdapter, input_ids: int64Matrix(encoderIds), attention_mask: int64Matrix(encoderMask) })
       fixed.encoder_attention_mask = int64Matrix(encoderMask)
       for (let l = 0; l < spec.numDecoderLayers; l++) {
         fixed[crossNames(l).key] = encoded[crossNames(l).key]
@@ -151,6 +180,7 @@ export class Generator {
   ): Promise<HostTensor> {
     const batch = ids.length
     const feeds: Record<string, HostTensor> = {
+      ...this.stepAdapter,
       ...fixed,
       ...cache.feeds(),
       input_ids: int64Matrix(ids, 'input_ids'),
@@ -168,6 +198,18 @@ export class Generator {
     await this.step.dispose()
     await this.encoder?.dispose()
   }
+}
+
+/** The adapter's tensors for the parameters one graph declared; a missing or misshapen one is named. */
+function adapterFeeds(parameters: readonly { name: string; shape: readonly number[]; size: number }[], adapter: GeneratorAdapter): AdapterFeeds {
+  const feeds: AdapterFeeds = {}
+  for (const p of parameters) {
+    const data = adapter.values.get(p.name)
+    if (!data) throw new Error(`the ${adapter.config.method} adapter has no tensor ${p.name} [${p.shape.join(', ')}]; was it trained on this model with these sites?`)
+    if (data.length !== p.size) throw new Error(`adapter tensor ${p.name} has ${data.length} values; this model needs [${p.shape.join(', ')}] (${p.size})`)
+    feeds[p.name] = hostTensor('float32', p.shape, data)
+  }
+  return feeds
 }
 
 /** Position of each cache slot: the real tokens before it in its row. */

@@ -34,6 +34,13 @@ export const iconShapes = {
   import: [{ path: 'M12 3v12M7 10l5 5 5-5' }, { path: 'M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2' }],
   folder: [{ path: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z' }],
   back: [{ path: 'M15 5l-7 7 7 7' }],
+  playground: [{ path: 'M4 5h16v11H9l-5 4z' }, { path: 'M8 9.5h8M8 12.5h5' }],
+  compare: [{ path: 'M4 19l5-7 4 3 7-10' }, { path: 'M4 13l5-2 4 4 7-2' }],
+  stop: [{ rect: [6, 6, 12, 12, 2] }],
+  play: [{ path: 'M7 5l12 7-12 7z' }],
+  export: [{ path: 'M12 15V3M7 8l5-5 5 5' }, { path: 'M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2' }],
+  save: [{ path: 'M5 4h11l3 3v13H5z' }, { path: 'M8 4v5h7V4M8 20v-6h8v6' }],
+  open: [{ path: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v1H7.5L4 19H5' }, { path: 'M4 19l3.5-9H22l-3.5 9z' }],
   trash: [{ path: 'M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3' }],
 } satisfies Record<string, Shape[]>
 

@@ -5,6 +5,9 @@ import DatasetImportView from '../views/DatasetImportView.vue'
 import DatasetDetailView from '../views/DatasetDetailView.vue'
 import NewRunView from '../views/NewRunView.vue'
 import RunsView from '../views/RunsView.vue'
+import RunView from '../views/RunView.vue'
+import CompareView from '../views/CompareView.vue'
+import PlaygroundView from '../views/PlaygroundView.vue'
 import SystemView from '../views/SystemView.vue'
 import SettingsView from '../views/SettingsView.vue'
 
@@ -25,6 +28,9 @@ export const routes: RouteRecordRaw[] = [
   { path: '/datasets/:id', name: 'dataset-detail', component: DatasetDetailView, props: true, meta: { title: 'Dataset', section: 'datasets' } },
   { path: '/new-run', name: 'new-run', component: NewRunView, meta: { title: 'New run' } },
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
+  { path: '/runs/:id', name: 'run', component: RunView, props: true, meta: { title: 'Run', section: 'runs' } },
+  { path: '/compare', name: 'compare', component: CompareView, meta: { title: 'Compare runs', section: 'runs' } },
+  { path: '/playground', name: 'playground', component: PlaygroundView, meta: { title: 'Playground' } },
   { path: '/system', name: 'system', component: SystemView, meta: { title: 'System' } },
   { path: '/settings', name: 'settings', component: SettingsView, meta: { title: 'Settings' } },
   { path: '/:unknown(.*)*', redirect: '/runs' },

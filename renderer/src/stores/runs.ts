@@ -2,6 +2,10 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { RunSummary } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
+import { lowest } from '../runs/series'
+
+/** Runs whose eval curves are read at once when the list loads. */
+const EVAL_READS_AT_ONCE = 6
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([])
@@ -9,6 +13,9 @@ export const useRunsStore = defineStore('runs', () => {
   const loaded = ref(false)
   const loading = ref(false)
   const loadError = ref<ApiCallError | null>(null)
+  /** Run id → its lowest eval loss (null: never evaluated); absent until read. */
+  const bestEvalLoss = ref<Record<string, number | null>>({})
+  const deleteError = ref<ApiCallError | null>(null)
 
   async function load(): Promise<void> {
     loading.value = true
@@ -21,7 +28,57 @@ export const useRunsStore = defineStore('runs', () => {
     } finally {
       loading.value = false
     }
+    await loadBestEvalLosses()
   }
 
-  return { runs, loaded, loading, loadError, load }
+  /**
+   * Reads each run's eval curve for the "best eval loss" column, a few runs at a time. A
+   * finished run's best never changes, so it is read once; active runs are read every time.
+   */
+  async function loadBestEvalLosses(): Promise<void> {
+    const pending = runs.value.filter((run) => !(run.id in bestEvalLoss.value) || run.status === 'running' || run.status === 'queued')
+    for (let i = 0; i < pending.length; i += EVAL_READS_AT_ONCE) {
+      await Promise.all(
+        pending.slice(i, i + EVAL_READS_AT_ONCE).map(async (run) => {
+          try {
+            const metrics = await api.runsMetrics({ runId: run.id, names: ['eval_loss'] })
+            bestEvalLoss.value[run.id] = lowest(metrics.series.eval_loss)
+          } catch {
+            // A run deleted meanwhile (or unreadable) just shows no figure.
+          }
+        }),
+      )
+    }
+  }
+
+  /** Deletes a run that is not training (its record, curves and folder). */
+  async function remove(runId: string): Promise<boolean> {
+    try {
+      await api.runsDelete({ runId })
+      runs.value = runs.value.filter((run) => run.id !== runId)
+      delete bestEvalLoss.value[runId]
+      deleteError.value = null
+      return true
+    } catch (error) {
+      deleteError.value = toApiCallError(error, 'runsDelete')
+      return false
+    }
+  }
+
+  let unsubscribe: (() => void) | null = null
+
+  /** Re-reads the list when any run changes status (started, finished), while a view shows it. */
+  function listen(): void {
+    if (unsubscribe) return
+    unsubscribe = api.onRunEvent((event) => {
+      if (event.type === 'status') void load()
+    })
+  }
+
+  function stopListening(): void {
+    unsubscribe?.()
+    unsubscribe = null
+  }
+
+  return { runs, loaded, loading, loadError, bestEvalLoss, deleteError, load, loadBestEvalLosses, remove, listen, stopListening }
 })

@@ -68,6 +68,8 @@ describe('a run', () => {
       expect(store.metrics.curve(runId, 'loss').map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
       expect(store.metrics.curve(runId, 'lr')[0].value).toBe(0) // cosine with warmup starts at 0
       expect(store.metrics.curve(runId, 'eval_loss').map((p) => p.step)).toEqual([0, 4, 8])
+      expect(store.metrics.curve(runId, 'tokens').map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect(store.metrics.curve(runId, 'tokens').every((p) => Number.isInteger(p.value) && p.value > 0)).toBe(true)
       expect(store.metrics.names(runId)).toEqual(expect.arrayContaining(['grad_norm', 'tokens_per_s', 'router.model.layers.0.mlp.entropy', 'router.model.layers.0.mlp.load.1']))
       // the newest three checkpoints are kept, on disk and in the store
       const kept = store.artifacts.listCheckpoints(runId)

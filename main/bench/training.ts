@@ -1,0 +1,190 @@
+// Training figures of /work/shared/BENCHMARKS.md "Training": full train steps (one session.run of
+// the one-graph step from main/train/step-graph.ts, then the AdamW update in TypeScript) of a
+// Llama-style model with random weights, per method, and the cost of experts: MoV at E=60 over
+// E=1, MoLoRA at E=15 over E=1. Steps of the sessions being compared are interleaved, so that the
+// load of a shared machine falls on both alike; figures are medians after warm-up.
+import { createOptimizer } from '../engine/optim'
+import { parseAdapterConfig, type AdapterConfigInput } from '../engine/adapters'
+import { openModel, type OpenedModel } from '../models'
+import { hostTensor, type HostTensor } from '../runtime'
+import { makeBatch } from '../train/batches'
+import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
+import type { BenchOptions } from './engine'
+import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
+
+/** BENCHMARKS.md shapes. */
+export const TRAINING_SHAPES: Record<'small' | 'medium', BenchLlamaShape> = {
+  small: { hidden: 512, layers: 8, heads: 8, kvHeads: 4, ffn: 1376, vocab: 32000 },
+  medium: { hidden: 1024, layers: 16, heads: 16, kvHeads: 8, ffn: 2816, vocab: 32000 },
+}
+
+/** The methods at BENCHMARKS.md's defaults. */
+export const TRAINING_METHODS: Record<'mov' | 'molora' | 'lora' | 'ia3', AdapterConfigInput> = {
+  mov: { method: 'mov', experts: 10 },
+  molora: { method: 'molora', experts: 10, rank: 4 },
+  lora: { method: 'lora', rank: 16 },
+  ia3: { method: 'ia3' },
+}
+
+/** BENCHMARKS.md goals for expert_cost_ratio. */
+export const EXPERT_COST_GOALS = { mov: 1.1, molora: 1.5 } as const
+
+export interface TrainingBenchOptions extends BenchOptions {
+  shape: 'small' | 'medium'
+  /** Sequences per step (BENCHMARKS.md: 8). */
+  batch: number
+  /** Tokens per sequence (BENCHMARKS.md: 256). */
+  seq: number
+}
+
+export interface TrainingFigures {
+  bench: 'training'
+  shape: 'small' | 'medium'
+  method: string
+  adapter: AdapterConfigInput
+  batch: number
+  seq: number
+  provider: string
+  train_tokens_per_s: number
+  train_fraction_of_limit: number
+  step_seconds: number
+  /** The optimizer update's share of the step (the rest is session.run). */
+  optimizer_seconds: number
+  trainable_parameters: number
+  session_seconds: number
+}
+
+export interface ExpertCostFigures {
+  bench: 'expert_cost_ratio'
+  shape: 'small' | 'medium'
+  batch: number
+  seq: number
+  /** Step time of MoV E=60 over E=1 (goal ≤ 1.10). */
+  mov: number
+  /** Step time of MoLoRA E=15 over E=1, r=4 (goal ≤ 1.5). */
+  molora: number
+  goals: typeof EXPERT_COST_GOALS
+  step_seconds: Record<string, number>
+}
+
+/**
+ * FLOPs of one frozen-base train step: forward and input gradients through every matmul weight
+ * (2·N each per token: 4·N·tokens, N = parameters less the input embedding, which is a lookup),
+ * plus attention: q·kᵀ and p·v forward (4·T²·d per sequence and layer, causal masking not
+ * subtracted) and their four backward products (twice that).
+ */
+export function trainStepFlops(shape: BenchLlamaShape, matmulParameters: number, batch: number, seq: number): number {
+  const tokens = batch * seq
+  const attention = 3 * 4 * batch * seq * seq * shape.hidden * shape.layers
+  return 4 * matmulParameters * tokens + attention
+}
+
+/** One method's train step ready to time: a session, parameters, optimizer and a fixed batch. */
+interface TimedStep {
+  step: TrainStep
+  run(): Promise<{ optimizerSeconds: number }>
+  sessionSeconds: number
+}
+
+async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>): Promise<TimedStep> {
+  const started = performance.now()
+  const step = await buildTrainStep(model, parseAdapterConfig(adapter), { kind: 'train', maxPositions: o.seq, device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}) })
+  const sessionSeconds = (performance.now() - started) / 1000
+  const values = step.initialValues(1)
+  const params = Object.fromEntries(values)
+  const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })
+  const fetches = [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))]
+  return {
+    step,
+    sessionSeconds,
+    async run() {
+      const parameterFeeds = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])]))
+      const out = await step.session.run({ ...feeds, ...parameterFeeds }, fetches)
+      const grads = Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array]))
+      const t = performance.now()
+      optimizer.update(params, grads, 1e-4)
+      return { optimizerSeconds: (performance.now() - t) / 1000 }
+    },
+  }
+}
+
+/** Times the steps round-robin (one step of each per round) and returns each one's median step and optimizer seconds. */
+async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup: number): Promise<{ step: number; optimizer: number }[]> {
+  const samples = steps.map(() => ({ step: [] as number[], optimizer: [] as number[] }))
+  for (let round = 0; round < warmup + reps; round++) {
+    for (const [i, s] of steps.entries()) {
+      const t = performance.now()
+      const { optimizerSeconds } = await s.run()
+      if (round >= warmup) {
+        samples[i].step.push((performance.now() - t) / 1000)
+        samples[i].optimizer.push(optimizerSeconds)
+      }
+    }
+  }
+  return samples.map((s) => ({ step: median(s.step), optimizer: median(s.optimizer) }))
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+/** Synthetic causal batch: every position after the first trained, token ids spread over the vocabulary. */
+function benchBatch(shape: BenchLlamaShape, batch: number, seq: number): Record<string, HostTensor> {
+  const examples = Array.from({ length: batch }, (_, b) => ({
+    line: b + 1,
+    inputIds: Int32Array.from({ length: seq }, (_, t) => (((b * seq + t) * 7919) % (shape.vocab - 3)) + 3),
+    trained: Uint8Array.from({ length: seq }, (_, t) => (t > 0 ? 1 : 0)),
+  }))
+  return makeBatch(examples, { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }).feeds
+}
+
+export async function trainingBench(limitGflops: number, o: TrainingBenchOptions): Promise<[...TrainingFigures[], ExpertCostFigures]> {
+  const shape = TRAINING_SHAPES[o.shape]
+  const folder = writeBenchLlamaFolder(shape)
+  try {
+    const model = openModel(folder.dir)
+    const embedding = shape.vocab * shape.hidden
+    const flops = trainStepFlops(shape, model.info.parameterCount - embedding, o.batch, o.seq)
+    const feeds = benchBatch(shape, o.batch, o.seq)
+    const tokens = o.batch * o.seq
+
+    const methods: TrainingFigures[] = []
+    for (const [name, adapter] of Object.entries(TRAINING_METHODS)) {
+      const opened = await openStep(model, adapter, o, feeds)
+      const [timing] = await timeInterleaved([opened], o.reps, o.warmup)
+      methods.push({
+        bench: 'training', shape: o.shape, method: name, adapter, batch: o.batch, seq: o.seq, provider: opened.step.session.provider,
+        train_tokens_per_s: tokens / timing.step,
+        train_fraction_of_limit: flops / timing.step / 1e9 / limitGflops,
+        step_seconds: timing.step,
+        optimizer_seconds: timing.optimizer,
+        trainable_parameters: opened.step.trainableParameterCount,
+        session_seconds: opened.sessionSeconds,
+      })
+      await opened.step.session.dispose()
+    }
+
+    const ratio = async (many: AdapterConfigInput, one: AdapterConfigInput) => {
+      const a = await openStep(model, many, o, feeds)
+      const b = await openStep(model, one, o, feeds)
+      try {
+        const [manyTiming, oneTiming] = await timeInterleaved([a, b], o.reps, o.warmup)
+        return { ratio: manyTiming.step / oneTiming.step, many: manyTiming.step, one: oneTiming.step }
+      } finally {
+        await a.step.session.dispose()
+        await b.step.session.dispose()
+      }
+    }
+    const mov = await ratio({ method: 'mov', experts: 60 }, { method: 'mov', experts: 1 })
+    const molora = await ratio({ method: 'molora', experts: 15, rank: 4 }, { method: 'molora', experts: 1, rank: 4 })
+    const cost: ExpertCostFigures = {
+      bench: 'expert_cost_ratio', shape: o.shape, batch: o.batch, seq: o.seq,
+      mov: mov.ratio, molora: molora.ratio, goals: EXPERT_COST_GOALS,
+      step_seconds: { mov_e60: mov.many, mov_e1: mov.one, molora_e15: molora.many, molora_e1: molora.one },
+    }
+    return [...methods, cost]
+  } finally {
+    folder.remove()
+  }
+}

@@ -1,0 +1,83 @@
+import { existsSync, statSync } from 'node:fs'
+import type { RunExport } from '../../contract'
+import { dispatchCall } from '../../services'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
+import { openServices } from '../open-services'
+import { parseOptions } from '../parse-options'
+
+const FORMATS = ['native', 'peft', 'merged'] as const
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: "export a run's adapter: native, PEFT (LoRA, (IA)³) or merged into the base model",
+  usage: `Usage: mixture-studio export RUN|DIR --format native|peft|merged --out DIR [--force] [--model DIR] [--json]
+
+RUN is a run id (its final adapter); DIR is an adapter folder (a run's adapter/ or
+checkpoints/step-N/, or a copy). Every export gets a README.md model card.
+
+  --format native  the adapter folder as is (adapter_config.json + adapter_model.safetensors)
+  --format peft    PEFT's layout, for PeftModel.from_pretrained (LoRA and (IA)³ only)
+  --format merged  a complete model folder with the adapter folded into the base weights, in
+                   their dtype (LoRA and (IA)³ only: a mixture's routing depends on the input)
+  --out DIR        the folder to write; written to a temporary folder, then renamed into place
+  --force          replace DIR when it exists and is not empty
+  --model DIR      the base model, when it moved since training (peft, merged)
+  --json           one JSON object: {"type":"export","format","path","files":[{"path","bytes"}],...}`,
+
+  async run(args, context) {
+    const { values, positionals } = parseOptions(
+      args,
+      { format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, model: { type: 'string' }, json: { type: 'boolean' } },
+      true,
+    )
+    if (positionals.length !== 1) throw new UsageError('export needs one RUN id or adapter folder')
+    if (!values.format || !(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`)
+    if (!values.out) throw new UsageError('export needs --out DIR')
+    const [what] = positionals
+    const isFolder = existsSync(what) && statSync(what).isDirectory()
+    const input = {
+      ...(isFolder ? { adapterDir: what } : { runId: what }),
+      format: values.format,
+      out: values.out,
+      overwrite: values.force ?? false,
+      ...(values.model ? { baseModel: values.model } : {}),
+    }
+    const services = openServices(context)
+    try {
+      const result = await dispatchCall(services, 'runsExport', input)
+      if (!result.ok) {
+        if (values.json) context.stdout(`${JSON.stringify({ type: 'error', message: result.error.message })}\n`)
+        else context.stderr(`${result.error.message}\n`)
+        return EXIT_FAILURE
+      }
+      const exported = result.data as RunExport
+      if (values.json) context.stdout(`${JSON.stringify({ type: 'export', ...exported })}\n`)
+      else context.stdout(describe(exported))
+      return EXIT_OK
+    } finally {
+      await services.close()
+    }
+  },
+}
+
+function describe(e: RunExport): string {
+  const width = Math.max(...e.files.map((f) => formatBytes(f.bytes).length))
+  const lines = [
+    `Exported the ${e.method} adapter ${e.runId ? `of run ${e.runId} ` : ''}as ${e.format} to ${e.path}:`,
+    ...e.files.map((f) => `  ${formatBytes(f.bytes).padStart(width)}  ${f.path}`),
+  ]
+  if (!e.recorded) lines.push('(not recorded in the run store: the adapter folder belongs to no run there)')
+  return `${lines.join('\n')}\n`
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let value = n / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(1)} ${units[unit]}`
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod'
+import { RunConfig } from './run-config'
+
+export const RunsEstimateInput = z.object({ config: RunConfig }).strict()
+
+/** One term of the memory estimate, in bytes, with how it was computed. */
+export const MemoryTerm = z.object({ label: z.string(), bytes: z.number(), formula: z.string() })
+
+/**
+ * What a run configuration costs, before it is started. The parameter count is exact (the
+ * adapter is built against the model's own graph); memory and time are estimates whose
+ * formulas come with the answer.
+ */
+export const RunEstimate = z.object({
+  /** Adapter (and router) parameters that train. */
+  trainableParameters: z.number().int(),
+  baseParameters: z.number().int(),
+  /** trainable / base, in percent (the paper's headline figure). */
+  trainablePercent: z.number(),
+  /** Sites adapted, e.g. 72 = 24 layers × k, v, ffn. */
+  sites: z.number().int(),
+  /** Tokens per optimizer step assumed: batch × accumulation × sequence length. */
+  tokensPerStep: z.number(),
+  /** Sequence length assumed (the dataset's 90th percentile when it was imported with this model, else max_length). */
+  sequenceLength: z.number().int(),
+  memory: z.object({ totalBytes: z.number(), terms: z.array(MemoryTerm) }),
+  time: z.object({
+    secondsPerStep: z.number(),
+    /** Seconds for all of train.max_steps. */
+    totalSeconds: z.number(),
+    /** `measured`: tokens/s of an earlier run on this model; `nominal`: FLOPs over an assumed device throughput. */
+    basis: z.enum(['measured', 'nominal']),
+    formula: z.string(),
+  }),
+  /** What the estimate could not take into account. */
+  notes: z.array(z.string()),
+})
+export type RunEstimate = z.infer<typeof RunEstimate>

@@ -1,0 +1,48 @@
+import { z } from 'zod'
+
+/**
+ * One prompt through the base model and through base + a run's adapter, with the same sampling
+ * settings and seed, so the two answers differ only by the adapter.
+ */
+export const PlaygroundGenerateInput = z
+  .object({
+    /** A registered model (Models page) ... */
+    modelId: z.string().min(1).optional(),
+    /** ... or a model folder. With neither, the model the run trained on. */
+    modelPath: z.string().min(1).optional(),
+    /** The run whose final adapter to apply; without it only the base model answers. */
+    runId: z.string().min(1).optional(),
+    prompt: z.string().min(1, 'write a prompt'),
+    /** Wrap the prompt in the model's chat template (a user turn with the generation prompt). */
+    chat: z.boolean().default(false),
+    maxTokens: z.number().int().min(1).max(4096).default(64),
+    /** 0 = greedy. */
+    temperature: z.number().min(0).max(5).default(0),
+    topP: z.number().gt(0).max(1).default(1),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict()
+  .refine((input) => !(input.modelId && input.modelPath), { message: 'give modelId or modelPath, not both', path: ['modelPath'] })
+  .refine((input) => input.modelId || input.modelPath || input.runId, { message: 'give a model (modelId or modelPath) or a run', path: ['modelId'] })
+
+export const PlaygroundAnswer = z.object({
+  text: z.string(),
+  tokens: z.number().int(),
+  finishReason: z.enum(['stop', 'max_tokens']),
+  /** Decode speed after the prompt; null when only one token was generated. */
+  tokensPerSecond: z.number().nullable(),
+})
+export type PlaygroundAnswer = z.infer<typeof PlaygroundAnswer>
+
+export const PlaygroundResult = z.object({
+  /** The model folder used. */
+  model: z.string(),
+  promptTokens: z.number().int(),
+  base: PlaygroundAnswer,
+  /** Null when no run was given. */
+  adapted: PlaygroundAnswer.nullable(),
+  /** The adapter folder applied, and its method. */
+  adapter: z.object({ path: z.string(), method: z.string() }).nullable(),
+  provider: z.string(),
+})
+export type PlaygroundResult = z.infer<typeof PlaygroundResult>

@@ -1,0 +1,51 @@
+// What an export takes and gives back (DESIGN.md "Native adapter format", CLI `export`).
+import type { AdapterMethodName } from '../engine/adapters/names'
+
+/** The formats `export` writes. ONNX export is not built yet. */
+export const EXPORT_FORMATS = ['native', 'peft', 'merged'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+/** What to export: a run's final adapter, or any adapter folder (a run's adapter/, a checkpoint, a copy). */
+export type ExportSource = { runId: string } | { adapterDir: string }
+
+export interface ExportOptions {
+  format: ExportFormat
+  /** The folder to write; created, or replaced when `overwrite` is set. */
+  out: string
+  /** Replace a non-empty `out` (never the adapter or the base model themselves). */
+  overwrite?: boolean
+  /** The base model folder, when it is no longer where the adapter's config says (peft, merged, and the model card's share). */
+  baseModel?: string
+}
+
+export interface ExportedFile {
+  /** Absolute path. */
+  path: string
+  bytes: number
+}
+
+export interface ExportResult {
+  format: ExportFormat
+  method: AdapterMethodName
+  /** The folder written (absolute). */
+  path: string
+  files: ExportedFile[]
+  /** The adapter folder that was exported. */
+  source: string
+  /** The run the adapter belongs to (null for a folder from outside the store). */
+  runId: string | null
+  /** Whether the export was recorded in the run store's exports table (it needs a run). */
+  recorded: boolean
+}
+
+/** An export that cannot be done as asked; the message says why and what to do instead. */
+export class ExportError extends Error {
+  override name = 'ExportError'
+  constructor(
+    message: string,
+    /** `not_found`: the run asked for does not exist; `refused`: it exists but cannot be exported so. */
+    readonly reason: 'not_found' | 'refused' = 'refused',
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,74 @@
+// The playground's generation, in a job process: onnxruntime's session.run blocks the thread it
+// runs on, so main only resolves what to load and waits for this job's result. The base model
+// and base + adapter answer in turn (one model in memory at a time), same prompt, same seed.
+import { z } from 'zod'
+import type { PlaygroundAnswer, PlaygroundResult } from '../../contract'
+import { Generator, type GeneratorAdapter } from '../../models/inference/generate'
+import { openModel, type OpenedModel } from '../../models/inference/open-model'
+import { ModelTokenizer } from '../../models/tokenizer'
+import { readAdapterFolder } from '../../train/adapter-files'
+import type { JobMain } from './job-context'
+
+/** What main passes (as one JSON argument): paths already resolved from ids. */
+export const GenerateJobRequest = z.object({
+  model: z.string().min(1),
+  /** A native adapter folder, or null for the base model only. */
+  adapter: z.string().min(1).nullable(),
+  prompt: z.string().min(1),
+  chat: z.boolean(),
+  maxTokens: z.number().int().min(1),
+  temperature: z.number().min(0),
+  topP: z.number().gt(0).max(1),
+  seed: z.number().int().min(0),
+})
+export type GenerateJobRequest = z.infer<typeof GenerateJobRequest>
+
+export const generateJob: JobMain = async (context) => {
+  const parsed = GenerateJobRequest.safeParse(JSON.parse(context.args[0] ?? 'null'))
+  if (!parsed.success) throw new Error('a generate job needs its request as one JSON argument; use playgroundGenerate (or `mixture-studio generate`)')
+  return generateSideBySide(parsed.data, (done, total, label) => context.progress(done, total, label))
+}
+
+export async function generateSideBySide(request: GenerateJobRequest, progress: (done: number, total: number, label: string) => void = () => {}): Promise<PlaygroundResult> {
+  const model = openModel(request.model)
+  const tokenizer = ModelTokenizer.load(model.info.dir)
+  if (request.chat && !tokenizer.hasChatTemplate) {
+    throw new Error(`${model.info.dir} has no chat template; generate without "chat"`)
+  }
+  const prompt = tokenizer.promptIds(request.prompt, request.chat)
+  const longest = prompt.length + request.maxTokens
+  if (model.spec.contextLength !== null && longest > model.spec.contextLength) {
+    throw new Error(`the prompt (${prompt.length} tokens) + ${request.maxTokens} new tokens exceed the model's context length (${model.spec.contextLength}); ask for fewer tokens`)
+  }
+  const folder = request.adapter ? readAdapterFolder(request.adapter) : null
+  const adapter: GeneratorAdapter | null = folder ? { config: folder.adapter, values: new Map([...folder.tensors].map(([name, t]) => [name, t.data])) } : null
+  const total = adapter ? 2 : 1
+
+  progress(0, total, 'base model')
+  const base = await answer(model, tokenizer, prompt, request, longest, null)
+  progress(1, total, adapter ? 'base + adapter' : 'done')
+  const adapted = adapter ? await answer(model, tokenizer, prompt, request, longest, adapter) : null
+  progress(total, total, 'done')
+  return {
+    model: model.info.dir,
+    promptTokens: prompt.length,
+    base: base.answer,
+    adapted: adapted?.answer ?? null,
+    adapter: folder ? { path: folder.dir, method: folder.adapter.method } : null,
+    provider: base.provider,
+  }
+}
+
+async function answer(
+  model: OpenedModel, tokenizer: ModelTokenizer, prompt: number[], request: GenerateJobRequest, longest: number, adapter: GeneratorAdapter | null,
+): Promise<{ answer: PlaygroundAnswer; provider: string }> {
+  const generator = await Generator.create(model, { maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
+  try {
+    const { rows, stats } = await generator.generate([prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed })
+    const row = rows[0]
+    const tokensPerSecond = stats.decodeSeconds > 0 && stats.generatedTokens > 1 ? (stats.generatedTokens - 1) / stats.decodeSeconds : null
+    return { answer: { text: tokenizer.decode(row.tokens), tokens: row.tokens.length, finishReason: row.finishReason, tokensPerSecond }, provider: generator.provider }
+  } finally {
+    await generator.dispose()
+  }
+}

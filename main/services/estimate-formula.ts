@@ -1,0 +1,99 @@
+// The memory and time a train step costs, estimated from the model's shape (no I/O, so the
+// formulas are tested on their own). The trainable parameter count is not estimated here: the
+// caller builds the adapter on the model's graph and counts it exactly.
+//
+// Memory (float32, 4 bytes a value, the precision training runs in today):
+//   base weights   N · 4                        ORT holds one float32 copy of every frozen weight
+//   adapter        P · 4 · (2 + s)              parameters and gradients, plus s optimizer states
+//                                               per value (AdamW 2, Adafactor ≈ 1, SGD 0)
+//   activations    B · T · L · (16·d + 4·f) · 4 what the backward pass keeps per layer and token:
+//                                               ~16 d-wide tensors (norms, q/k/v/o, residuals,
+//                                               their adapter rescalings) and 4 d_ff-wide (gate,
+//                                               up, activation, product)
+//   attention      B · h · T² · L · 4 · 2       scores and probabilities of every layer
+//   logits         B · T · V · 4 · 3            logits, log-softmax and its gradient
+// with B the batch (one micro-batch: accumulation runs them one after another), T the sequence
+// length, L layers, d hidden size, f FFN width, h heads, V vocabulary.
+//
+// Time per optimizer step = tokens per step / throughput, tokens per step = B · accumulation · T.
+// Throughput is measured when an earlier run trained this model (its median tokens/s), else
+//   FLOPs per token ≈ 4·N + 8·L·T·d   forward (2N) and backward through the frozen weights to
+//                                     the adapters (2N; no weight gradients), plus attention
+// over a nominal device throughput (NOMINAL_FLOPS).
+import type { RunConfig, RunEstimate } from '../contract'
+
+const FLOAT32 = 4
+
+/** Sustained float32 throughput a train step reaches, per CPU core and per GPU: a rough guess, said so in the answer. */
+export const NOMINAL_FLOPS = { cpuCore: 8e9, gpu: 20e12 } as const
+
+const OPTIMIZER_STATES: Record<RunConfig['train']['optimizer'], number> = { adamw: 2, adafactor: 1, sgd: 0 }
+
+export interface ModelShape {
+  parameters: number
+  layers: number
+  hiddenSize: number
+  ffnSize: number
+  heads: number
+  vocabSize: number
+}
+
+export interface EstimateFacts {
+  model: ModelShape
+  trainable: number
+  sites: number
+  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer' | 'max_steps'>
+  sequenceLength: number
+  /** Tokens/s an earlier run of this model reached, when there is one. */
+  measuredTokensPerSecond: number | null
+  device: { kind: 'cpu'; cores: number } | { kind: 'gpu' }
+  notes: string[]
+}
+
+export function estimateRun(facts: EstimateFacts): RunEstimate {
+  const { model, train, trainable } = facts
+  const B = train.batch_size
+  const T = facts.sequenceLength
+  const L = model.layers
+  const states = OPTIMIZER_STATES[train.optimizer]
+  const terms = [
+    { label: 'base weights', bytes: model.parameters * FLOAT32, formula: `${model.parameters} parameters × 4 B (float32)` },
+    { label: 'adapter + gradients + optimizer', bytes: trainable * FLOAT32 * (2 + states), formula: `${trainable} × 4 B × (2 + ${states} ${train.optimizer} states)` },
+    {
+      label: 'activations',
+      bytes: B * T * L * (16 * model.hiddenSize + 4 * model.ffnSize) * FLOAT32,
+      formula: `batch ${B} × ${T} tokens × ${L} layers × (16·${model.hiddenSize} + 4·${model.ffnSize}) × 4 B`,
+    },
+    { label: 'attention', bytes: B * model.heads * T * T * L * FLOAT32 * 2, formula: `batch ${B} × ${model.heads} heads × ${T}² × ${L} layers × 4 B × 2` },
+    { label: 'logits', bytes: B * T * model.vocabSize * FLOAT32 * 3, formula: `batch ${B} × ${T} tokens × ${model.vocabSize} vocabulary × 4 B × 3` },
+  ]
+  const tokensPerStep = B * train.grad_accum * T
+  const time = timePerStep(facts, tokensPerStep)
+  return {
+    trainableParameters: trainable,
+    baseParameters: model.parameters,
+    trainablePercent: model.parameters > 0 ? (100 * trainable) / model.parameters : 0,
+    sites: facts.sites,
+    tokensPerStep,
+    sequenceLength: T,
+    memory: { totalBytes: terms.reduce((n, t) => n + t.bytes, 0), terms },
+    time: { ...time, totalSeconds: time.secondsPerStep * train.max_steps },
+    notes: facts.notes,
+  }
+}
+
+function timePerStep(facts: EstimateFacts, tokensPerStep: number): Omit<RunEstimate['time'], 'totalSeconds'> {
+  if (facts.measuredTokensPerSecond && facts.measuredTokensPerSecond > 0) {
+    const tps = facts.measuredTokensPerSecond
+    return { secondsPerStep: tokensPerStep / tps, basis: 'measured', formula: `${tokensPerStep} tokens per step ÷ ${tps.toFixed(0)} tokens/s measured on an earlier run of this model` }
+  }
+  const { model } = facts
+  const flopsPerToken = 4 * model.parameters + 8 * model.layers * facts.sequenceLength * model.hiddenSize
+  const throughput = facts.device.kind === 'cpu' ? NOMINAL_FLOPS.cpuCore * facts.device.cores : NOMINAL_FLOPS.gpu
+  const where = facts.device.kind === 'cpu' ? `${facts.device.cores} CPU cores × ${NOMINAL_FLOPS.cpuCore / 1e9} GFLOP/s` : `a GPU at ${NOMINAL_FLOPS.gpu / 1e12} TFLOP/s`
+  return {
+    secondsPerStep: (tokensPerStep * flopsPerToken) / throughput,
+    basis: 'nominal',
+    formula: `${tokensPerStep} tokens × (4·N + 8·L·T·d = ${flopsPerToken.toExponential(2)} FLOPs per token) ÷ ${where} (assumed)`,
+  }
+}

@@ -1,0 +1,80 @@
+// runsEstimate: what a configuration will cost, answered while the user edits the New run form.
+// The adapter is built against the model's real graph (no session, no weights read), so the
+// trainable parameter count is the one training will report; memory and time come from
+// estimate-formula.ts. A tiny model answers in milliseconds, a 1B model in well under a second.
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { ApiCallError, RunConfig, type CallOutput, type CallParsedInput } from '../contract'
+import { openModel, type OpenedModel } from '../models'
+import type { Store } from '../store'
+import { buildStepGraph } from '../train/step-graph'
+import { estimateRun, type EstimateFacts } from './estimate-formula'
+
+/** How many of a run's last tokens/s samples make its measured throughput (their median). */
+const MEASURED_SAMPLES = 20
+
+export function createEstimateHandlers(store: Store) {
+  function open(path: string): OpenedModel {
+    try {
+      return openModel(path)
+    } catch (error) {
+      throw new ApiCallError('invalid_input', `model: ${(error as Error).message}`)
+    }
+  }
+
+  /** The imported dataset of this file, if any: its token lengths say how long a sequence really is. */
+  function sequenceLength(config: RunConfig, notes: string[]): number {
+    const path = resolve(config.data.train)
+    const dataset = store.datasets.list().find((d) => resolve(d.path) === path)
+    const tokens = (dataset?.report as { stats?: { tokens?: { p90?: number } | null } } | undefined)?.stats?.tokens
+    if (tokens?.p90) return Math.max(1, Math.min(config.data.max_length, Math.ceil(tokens.p90)))
+    notes.push(`every example assumed ${config.data.max_length} tokens long (data.max_length): import ${path} on the Datasets page with a model for its real lengths`)
+    return config.data.max_length
+  }
+
+  /** The median tokens/s of the newest earlier run on this model folder that logged any. */
+  function measuredTokensPerSecond(modelPath: string): number | null {
+    for (const run of store.runs.list({ limit: 50 })) {
+      const parsed = RunConfig.safeParse(store.runs.get(run.id)?.config)
+      if (!parsed.success || resolve(parsed.data.model) !== modelPath) continue
+      const samples = store.metrics.curve(run.id, 'tokens_per_s').slice(-MEASURED_SAMPLES).map((p) => p.value).sort((a, b) => a - b)
+      if (samples.length > 0) return samples[Math.floor(samples.length / 2)]
+    }
+    return null
+  }
+
+  return {
+    async runsEstimate({ config }: CallParsedInput<'runsEstimate'>): Promise<CallOutput<'runsEstimate'>> {
+      const modelPath = resolve(config.model)
+      const model = open(modelPath)
+      let step: ReturnType<typeof buildStepGraph>
+      try {
+        step = buildStepGraph(model, config.adapter, { kind: 'eval', maxPositions: config.data.max_length })
+      } catch (error) {
+        throw new ApiCallError('invalid_input', `adapter: ${(error as Error).message}`)
+      }
+      const notes: string[] = []
+      const { spec } = model
+      const gpu = config.device !== 'auto' && config.device !== 'cpu'
+      if (config.device === 'auto') notes.push('device auto: timed as the CPU (training runs float32 on the CPU today)')
+      const facts: EstimateFacts = {
+        model: {
+          parameters: model.info.parameterCount,
+          layers: spec.family === 't5' ? spec.numLayers + spec.numDecoderLayers : spec.numLayers,
+          hiddenSize: spec.hiddenSize,
+          ffnSize: spec.intermediateSize,
+          heads: spec.numHeads,
+          vocabSize: spec.vocabSize,
+        },
+        trainable: step.trainableParameterCount,
+        sites: new Set(step.parameters.map((p) => p.site.module)).size,
+        train: config.train,
+        sequenceLength: sequenceLength(config, notes),
+        measuredTokensPerSecond: measuredTokensPerSecond(modelPath),
+        device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },
+        notes,
+      }
+      return estimateRun(facts)
+    },
+  }
+}

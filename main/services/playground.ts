@@ -1,0 +1,60 @@
+// playgroundGenerate: main resolves ids to folders and starts a `generate` job process, whose
+// result is the answer (onnxruntime would block main's thread; see main/jobs/kinds/generate.ts).
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ApiCallError, PlaygroundResult, type CallOutput, type CallParsedInput } from '../contract'
+import type { JobRunner } from '../jobs'
+import type { GenerateJobRequest } from '../jobs/kinds/generate'
+import type { Store } from '../store'
+import { runFolder } from '../train/run-training'
+
+export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: JobRunner) {
+  function runOf(runId: string) {
+    const run = store.runs.get(runId)
+    if (!run) throw new ApiCallError('not_found', `There is no run ${runId}; pick one from the Runs page`)
+    return run
+  }
+
+  function modelFolder(input: CallParsedInput<'playgroundGenerate'>): string {
+    if (input.modelPath) return resolve(input.modelPath)
+    if (input.modelId) {
+      const model = store.catalog.getModel(input.modelId)
+      if (!model) throw new ApiCallError('not_found', `There is no model ${input.modelId}; add its folder on the Models page`)
+      return model.path
+    }
+    const model = (runOf(input.runId!).config as { model?: unknown } | null)?.model
+    if (typeof model !== 'string') throw new ApiCallError('invalid_input', `Run ${input.runId} names no model in its configuration; pick the model to generate with`)
+    return model
+  }
+
+  function adapterFolder(runId: string): string {
+    const run = runOf(runId)
+    const dir = join(runFolder(dataDir, runId), 'adapter')
+    if (run.status !== 'completed' || !existsSync(dir)) {
+      throw new ApiCallError('conflict', `Run ${run.name} has no final adapter (it is ${run.status}); generate with it once it has completed`)
+    }
+    return dir
+  }
+
+  return {
+    async playgroundGenerate(input: CallParsedInput<'playgroundGenerate'>): Promise<CallOutput<'playgroundGenerate'>> {
+      const adapter = input.runId ? adapterFolder(input.runId) : null
+      const request: GenerateJobRequest = {
+        model: modelFolder(input),
+        adapter,
+        prompt: input.prompt,
+        chat: input.chat,
+        maxTokens: input.maxTokens,
+        temperature: input.temperature,
+        topP: input.topP,
+        seed: input.seed,
+      }
+      const job = jobs.start('generate', [JSON.stringify(request)])
+      const ended = await jobs.waitForEnd(job.id)
+      // `failed` is the job's own account (a bad prompt length, a missing template); anything else is a crash.
+      if (ended.state === 'failed') throw new ApiCallError('invalid_input', `Could not generate: ${ended.error ?? 'unknown error'}`)
+      if (ended.state !== 'completed') throw new ApiCallError('internal', `The generation process was ${ended.state}: ${ended.error ?? 'no reason given'}`)
+      return PlaygroundResult.parse(ended.result)
+    },
+  }
+}

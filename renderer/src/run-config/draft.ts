@@ -1,0 +1,93 @@
+// The New run form's state: a run configuration being written, every field present (defaults
+// filled in), validated by the contract's own RunConfig schema as it changes.
+import { DataConfig, RunConfig, TrainConfig, type RunConfigInput } from '../../../main/contract/run-config'
+import { methodFields, type AdapterMethodName } from './adapter-methods'
+import { defaultsOf, fieldSpec, objectFields, type FieldSpec } from './schema-fields'
+import type { AdapterPreset } from './presets'
+
+export interface RunDraft {
+  name: string
+  model: string
+  data: Record<string, unknown>
+  adapter: { method: AdapterMethodName } & Record<string, unknown>
+  train: Record<string, unknown>
+  device: string
+}
+
+/** Fields of the data section the form edits generically (the files are picked separately). */
+export const DATA_FIELDS: FieldSpec[] = objectFields(DataConfig, ['train', 'validation'])
+export const TRAIN_FIELDS: FieldSpec[] = objectFields(TrainConfig)
+export const DEVICE_FIELD: FieldSpec = fieldSpec('device', RunConfig.shape.device)!
+
+export function adapterDefaults(method: AdapterMethodName): RunDraft['adapter'] {
+  return { method, ...defaultsOf(methodFields(method)) }
+}
+
+export function emptyDraft(): RunDraft {
+  return {
+    name: '',
+    model: '',
+    data: { train: '', validation: null, ...defaultsOf(DATA_FIELDS) },
+    adapter: adapterDefaults('mov'),
+    train: defaultsOf(TRAIN_FIELDS),
+    device: String(DEVICE_FIELD.defaultValue ?? 'auto'),
+  }
+}
+
+/** A preset replaces the adapter section (the method's defaults, then the preset's values). */
+export function withPreset(draft: RunDraft, preset: AdapterPreset): RunDraft {
+  return { ...draft, adapter: { ...adapterDefaults(preset.adapter.method), ...preset.adapter } }
+}
+
+function blankToNull(value: unknown): unknown {
+  if (value === '' || value === undefined) return null
+  if (Array.isArray(value) && value.length === 0) return null
+  return value
+}
+
+function section(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, blankToNull(value)]))
+}
+
+/** What the form says, as a run configuration input (blank optional fields are null). */
+export function draftToInput(draft: RunDraft): RunConfigInput {
+  const input: Record<string, unknown> = {
+    model: draft.model.trim(),
+    data: { ...section(draft.data), train: String(draft.data.train ?? '').trim() },
+    adapter: section(draft.adapter),
+    train: section(draft.train),
+    device: draft.device,
+  }
+  if (draft.name.trim()) input.name = draft.name.trim()
+  return input as RunConfigInput
+}
+
+/** A validated configuration (every default filled in) as the form's state. */
+export function draftFromConfig(config: RunConfig): RunDraft {
+  const { name, model, data, adapter, train, device } = config
+  return {
+    name: name ?? '',
+    model,
+    data: { ...data },
+    adapter: { ...adapterDefaults(adapter.method), ...adapter } as RunDraft['adapter'],
+    train: { ...train },
+    device,
+  }
+}
+
+export interface DraftCheck {
+  config: RunConfig | null
+  /** Field path ("train.lr", "adapter.top_k") → what is wrong with it. */
+  issues: Record<string, string>
+}
+
+export function checkDraft(draft: RunDraft): DraftCheck {
+  const result = RunConfig.safeParse(draftToInput(draft))
+  if (result.success) return { config: result.data, issues: {} }
+  const issues: Record<string, string> = {}
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String).join('.') || 'config'
+    issues[path] ??= issue.message
+  }
+  return { config: null, issues }
+}

@@ -1,0 +1,30 @@
+// Run configurations side by side: every leaf as a dotted path ("train.lr"), and the rows where
+// the runs differ (what the Compare page puts first).
+
+export type Leaf = string | number | boolean | null
+
+/** {train: {lr: 1}} → {"train.lr": 1}; arrays are leaves ("k, v, ffn"). */
+export function flattenConfig(value: unknown, prefix = ''): Record<string, Leaf> {
+  if (value === null || value === undefined) return prefix ? { [prefix]: null } : {}
+  if (Array.isArray(value)) return { [prefix]: value.map(String).join(', ') }
+  if (typeof value === 'object') {
+    return Object.assign({}, ...Object.entries(value as Record<string, unknown>).map(([key, v]) => flattenConfig(v, prefix ? `${prefix}.${key}` : key)))
+  }
+  return { [prefix]: value as Leaf }
+}
+
+export interface DiffRow {
+  path: string
+  values: Leaf[]
+  differs: boolean
+}
+
+/** One row per path any run has, in section order, with `differs` when the values are not all equal. */
+export function diffConfigs(configs: readonly unknown[]): DiffRow[] {
+  const flat = configs.map((config) => flattenConfig(config))
+  const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))]
+  return paths.map((path) => {
+    const values = flat.map((f) => (path in f ? f[path] : null))
+    return { path, values, differs: values.some((v) => v !== values[0]) }
+  })
+}

@@ -1,0 +1,158 @@
+import { defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import type { DatasetDetail, DatasetSummary, RunEstimate, RunStarted } from '../../../main/contract'
+import { api, toApiCallError, type ApiCallError } from '../api'
+import { adapterDefaults, checkDraft, draftFromConfig, draftToInput, emptyDraft, withPreset, type RunDraft } from '../run-config/draft'
+import { dataSectionFor } from '../run-config/dataset-section'
+import type { AdapterMethodName } from '../run-config/adapter-methods'
+import { ADAPTER_PRESETS } from '../run-config/presets'
+import { configFromYaml, configToYaml } from '../run-config/yaml'
+
+/** Quiet time after the last edit before the estimate is asked for (it builds the model's graph). */
+export const ESTIMATE_DELAY_MS = 300
+
+export const useNewRunStore = defineStore('new-run', () => {
+  const draft = ref<RunDraft>(emptyDraft())
+  /** The preset the adapter section came from, until the user changes a field of it. */
+  const presetId = ref<string | null>(null)
+  /** Fields are judged once touched, or all of them after Start was pressed. */
+  const touched = ref<Set<string>>(new Set())
+  const startAttempted = ref(false)
+
+  const check = computed(() => checkDraft(draft.value))
+  const valid = computed(() => check.value.config !== null)
+  const yaml = computed(() => configToYaml(draftToInput(draft.value)))
+
+  const estimate = ref<RunEstimate | null>(null)
+  const estimateError = ref<ApiCallError | null>(null)
+  const estimating = ref(false)
+  let estimateTimer: ReturnType<typeof setTimeout> | null = null
+  let estimateAsked = 0
+
+  const starting = ref(false)
+  const startError = ref<ApiCallError | null>(null)
+  const loadProblems = ref<string[]>([])
+
+  /** The problem to show under a field, if it is time to show it. */
+  function issueOf(path: string): string | null {
+    const issue = check.value.issues[path]
+    if (!issue) return null
+    return startAttempted.value || touched.value.has(path) ? issue : null
+  }
+
+  function touch(path: string): void {
+    touched.value = new Set(touched.value).add(path)
+  }
+
+  function setField(section: 'data' | 'adapter' | 'train', key: string, value: unknown): void {
+    draft.value[section][key] = value
+    touch(`${section}.${key}`)
+    if (section === 'adapter') presetId.value = null
+  }
+
+  function setDevice(device: string): void {
+    draft.value.device = device
+    touch('device')
+  }
+
+  /** Settings' default device, unless the user already chose one here. */
+  function suggestDevice(device: string | undefined): void {
+    if (device && !touched.value.has('device')) draft.value.device = device
+  }
+
+  function setMethod(method: AdapterMethodName): void {
+    draft.value.adapter = adapterDefaults(method)
+    presetId.value = null
+  }
+
+  function applyPreset(id: string): void {
+    const preset = ADAPTER_PRESETS.find((p) => p.id === id)
+    if (!preset) return
+    draft.value = withPreset(draft.value, preset)
+    presetId.value = id
+  }
+
+  function chooseModel(path: string): void {
+    draft.value.model = path
+    touch('model')
+  }
+
+  function chooseDataset(dataset: DatasetDetail, all: readonly DatasetSummary[]): void {
+    draft.value.data = { ...draft.value.data, ...dataSectionFor(dataset, all) }
+    touch('data.train')
+  }
+
+  /** Asks for the estimate once the form has been quiet for ESTIMATE_DELAY_MS. */
+  function scheduleEstimate(): void {
+    if (estimateTimer) clearTimeout(estimateTimer)
+    estimateTimer = setTimeout(() => void refreshEstimate(), ESTIMATE_DELAY_MS)
+  }
+
+  /** Estimates the current configuration now; an answer to an older one is dropped. */
+  async function refreshEstimate(): Promise<void> {
+    const config = check.value.config
+    const asked = ++estimateAsked
+    if (!config) {
+      estimating.value = false
+      return
+    }
+    estimating.value = true
+    try {
+      const answer = await api.runsEstimate({ config: draftToInput(draft.value) })
+      if (asked !== estimateAsked) return
+      estimate.value = answer
+      estimateError.value = null
+    } catch (error) {
+      if (asked !== estimateAsked) return
+      estimate.value = null
+      estimateError.value = toApiCallError(error, 'runsEstimate')
+    } finally {
+      if (asked === estimateAsked) estimating.value = false
+    }
+  }
+
+  watch(draft, scheduleEstimate, { deep: true })
+
+  /** Starts the run; null (with startError or field issues shown) when it could not. */
+  async function start(): Promise<RunStarted | null> {
+    startAttempted.value = true
+    if (!valid.value) return null
+    starting.value = true
+    startError.value = null
+    try {
+      return await api.runsStart({ config: draftToInput(draft.value) })
+    } catch (error) {
+      startError.value = toApiCallError(error, 'runsStart')
+      return null
+    } finally {
+      starting.value = false
+    }
+  }
+
+  /** Replaces the form by a YAML (or JSON) configuration; false with loadProblems when it is refused. */
+  function loadYaml(text: string, fileName: string): boolean {
+    const loaded = configFromYaml(text, fileName)
+    if (!loaded.ok) {
+      loadProblems.value = loaded.problems
+      return false
+    }
+    loadProblems.value = []
+    draft.value = draftFromConfig(loaded.config)
+    presetId.value = null
+    return true
+  }
+
+  function reset(): void {
+    draft.value = emptyDraft()
+    presetId.value = null
+    touched.value = new Set()
+    startAttempted.value = false
+    startError.value = null
+    loadProblems.value = []
+  }
+
+  return {
+    draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, startAttempted,
+    issueOf, touch, setField, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, reset,
+  }
+})

@@ -1,0 +1,48 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { PlaygroundResult } from '../../../main/contract'
+import { api, toApiCallError, type ApiCallError } from '../api'
+
+export interface PlaygroundSettings {
+  maxTokens: number
+  temperature: number
+  topP: number
+  seed: number
+  chat: boolean
+}
+
+/** One prompt through the base model and base + a run's adapter, side by side. */
+export const usePlaygroundStore = defineStore('playground', () => {
+  const modelId = ref<string | null>(null)
+  const runId = ref<string | null>(null)
+  const prompt = ref('')
+  const settings = ref<PlaygroundSettings>({ maxTokens: 48, temperature: 0, topP: 1, seed: 0, chat: false })
+  const generating = ref(false)
+  const result = ref<PlaygroundResult | null>(null)
+  /** The prompt the result answers (the box may have changed since). */
+  const answeredPrompt = ref('')
+  const error = ref<ApiCallError | null>(null)
+
+  async function generate(): Promise<PlaygroundResult | null> {
+    generating.value = true
+    error.value = null
+    const text = prompt.value
+    try {
+      result.value = await api.playgroundGenerate({
+        ...(modelId.value ? { modelId: modelId.value } : {}),
+        ...(runId.value ? { runId: runId.value } : {}),
+        prompt: text,
+        ...settings.value,
+      })
+      answeredPrompt.value = text
+      return result.value
+    } catch (caught) {
+      error.value = toApiCallError(caught, 'playgroundGenerate')
+      return null
+    } finally {
+      generating.value = false
+    }
+  }
+
+  return { modelId, runId, prompt, settings, generating, result, answeredPrompt, error, generate }
+})

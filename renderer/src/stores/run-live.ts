@@ -1,0 +1,185 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { RunConfig, type RunDetail, type RunEvent, type RunStatus } from '../../../main/contract'
+import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
+import { mergePoints, type Point } from '../runs/series'
+import { routerHistory } from '../runs/router-stats'
+
+export interface RunLogLine {
+  at: string
+  level: 'info' | 'warn' | 'error'
+  message: string
+}
+
+/** Keeps the newest lines only: a long run must not grow the page without bound. */
+const MAX_LOG_LINES = 1000
+
+const ACTIVE: readonly RunStatus[] = ['queued', 'running']
+
+/** One run's page: its record, curves, router statistics and log, kept live by onRunEvent. */
+export const useRunLiveStore = defineStore('run-live', () => {
+  const runId = ref<string | null>(null)
+  const detail = ref<RunDetail | null>(null)
+  const series = ref<Record<string, Point[]>>({})
+  const logs = ref<RunLogLine[]>([])
+  /** What the newest step event said (ETA and speed are only known live). */
+  const pace = ref<{ step: number; etaSeconds: number; tokensPerSecond: number } | null>(null)
+  const loading = ref(false)
+  const loadError = ref<ApiCallError | null>(null)
+  const actionError = ref<ApiCallError | null>(null)
+  const acting = ref<'cancel' | 'resume' | null>(null)
+  /** Trainable parameters and their share of the base model (runsEstimate on the run's own config). */
+  const size = ref<{ trainable: number; percent: number } | null>(null)
+  let unsubscribe: (() => void) | null = null
+
+  const status = computed<RunStatus | null>(() => detail.value?.run.status ?? null)
+  const active = computed(() => status.value !== null && ACTIVE.includes(status.value))
+  const config = computed<RunConfig | null>(() => {
+    const parsed = RunConfig.safeParse(detail.value?.config)
+    return parsed.success ? parsed.data : null
+  })
+  const maxSteps = computed(() => config.value?.train.max_steps ?? null)
+  const step = computed(() => series.value.loss?.at(-1)?.step ?? 0)
+  const progress = computed(() => (maxSteps.value ? Math.min(1, step.value / maxSteps.value) : 0))
+  const etaSeconds = computed(() => (active.value && pace.value ? pace.value.etaSeconds : null))
+  const routers = computed(() => routerHistory(series.value))
+
+  function addPoints(name: string, points: Point[]): void {
+    series.value[name] = mergePoints(series.value[name] ?? [], points)
+  }
+
+  function log(level: RunLogLine['level'], message: string): void {
+    logs.value.push({ at: new Date().toISOString(), level, message })
+    if (logs.value.length > MAX_LOG_LINES) logs.value.splice(0, logs.value.length - MAX_LOG_LINES)
+  }
+
+  function applyEvent(event: RunEvent): void {
+    if (event.runId !== runId.value) return
+    switch (event.type) {
+      case 'step': {
+        const at = event.step
+        addPoints('loss', [{ step: at, value: event.loss }])
+        addPoints('lr', [{ step: at, value: event.lr }])
+        addPoints('grad_norm', [{ step: at, value: event.gradNorm }])
+        addPoints('tokens_per_s', [{ step: at, value: event.tokensPerSecond }])
+        for (const r of event.routers ?? []) {
+          addPoints(`router.${r.module}.entropy`, [{ step: at, value: r.entropy }])
+          r.load.forEach((value, e) => addPoints(`router.${r.module}.load.${e}`, [{ step: at, value }]))
+        }
+        pace.value = { step: at, etaSeconds: event.etaSeconds, tokensPerSecond: event.tokensPerSecond }
+        if (detail.value && detail.value.run.status !== 'running') detail.value.run.status = 'running'
+        break
+      }
+      case 'eval':
+        addPoints('eval_loss', [{ step: event.step, value: event.loss }])
+        log('info', `eval at step ${event.step}: loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples`)
+        break
+      case 'checkpoint':
+        detail.value?.checkpoints.push({ step: event.step, path: event.path, createdAt: new Date().toISOString() })
+        log('info', `checkpoint at step ${event.step}: ${event.path}`)
+        break
+      case 'log':
+        log(event.level, event.message)
+        break
+      case 'status':
+        if (detail.value) {
+          detail.value.run.status = event.status
+          detail.value.run.error = event.error
+          if (event.adapter) detail.value.adapter = event.adapter
+        }
+        log(event.status === 'failed' ? 'error' : 'info', `run ${event.status}${event.error ? `: ${event.error}` : ''}`)
+        // The record's times and final adapter come from the store once the run stops.
+        if (!ACTIVE.includes(event.status)) void reload()
+        break
+      default: {
+        const unknownEvent: never = event
+        console.warn('Ignored an unknown run event', unknownEvent)
+      }
+    }
+  }
+
+  async function reload(): Promise<void> {
+    const id = runId.value
+    if (!id) return
+    loading.value = true
+    try {
+      const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id })])
+      if (id !== runId.value) return
+      detail.value = shown
+      for (const [name, points] of Object.entries(metrics.series)) addPoints(name, points)
+      loadError.value = null
+      if (!size.value) void measureSize(id, shown.config)
+    } catch (error) {
+      loadError.value = toApiCallError(error, 'runsShow')
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** The adapter's size is a fact of its configuration; a model folder gone since leaves it unknown. */
+  async function measureSize(id: string, runConfig: unknown): Promise<void> {
+    const parsed = RunConfig.safeParse(runConfig)
+    if (!parsed.success) return
+    try {
+      const estimate = await api.runsEstimate({ config: parsed.data })
+      if (id === runId.value) size.value = { trainable: estimate.trainableParameters, percent: estimate.trainablePercent }
+    } catch {
+      // The page still shows everything else; the figure is simply absent.
+    }
+  }
+
+  /** Shows a run: listens before reading, so no step falls between the read and the first event. */
+  async function open(id: string): Promise<void> {
+    if (runId.value !== id) {
+      runId.value = id
+      detail.value = null
+      series.value = {}
+      logs.value = []
+      pace.value = null
+      actionError.value = null
+      size.value = null
+    }
+    if (!unsubscribe) {
+      const stopEvents = api.onRunEvent(applyEvent)
+      const stopReconnect = onEventsReconnected(() => void reload())
+      unsubscribe = () => {
+        stopEvents()
+        stopReconnect()
+      }
+    }
+    await reload()
+  }
+
+  function close(): void {
+    unsubscribe?.()
+    unsubscribe = null
+  }
+
+  async function act(kind: 'cancel' | 'resume'): Promise<void> {
+    const id = runId.value
+    if (!id) return
+    acting.value = kind
+    actionError.value = null
+    try {
+      if (kind === 'cancel') {
+        const run = await api.runsCancel({ runId: id })
+        if (detail.value) detail.value.run = run
+      } else {
+        const started = await api.runsResume({ runId: id })
+        if (detail.value) detail.value.run = started.run
+        pace.value = null
+        log('info', 'resuming from the last checkpoint')
+      }
+    } catch (error) {
+      actionError.value = toApiCallError(error, kind === 'cancel' ? 'runsCancel' : 'runsResume')
+    } finally {
+      acting.value = null
+    }
+  }
+
+  return {
+    runId, detail, series, logs, pace, loading, loadError, actionError, acting, size,
+    status, active, config, maxSteps, step, progress, etaSeconds, routers,
+    open, close, reload, applyEvent, cancel: () => act('cancel'), resume: () => act('resume'),
+  }
+})

@@ -1,0 +1,228 @@
+// Training from the UI on the tiny model and the imported `questions` dataset: a MoV run set up
+// in the New run form (presets, inline validation, live cost, YAML save and load), watched live,
+// cancelled and resumed to the end, with its expert-load heatmap; a LoRA run; the history table,
+// Compare, Export and the Playground. Runs are a few hundred tiny steps, seconds each.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { chooseOption, goTo, pageFor } from './app.mjs'
+import { assert, assertEqual, check } from './runner.mjs'
+
+const TRAIN_MINUTES = 2 * 60_000
+
+/** Types into a schema-generated number field and leaves it, which is when the form takes the value. */
+async function setNumber(page, path, value) {
+  const input = page.locator(`[data-field="${path}"] input`)
+  await input.fill(String(value))
+  await input.blur()
+}
+
+async function fieldFeedback(page, path) {
+  return (await page.locator(`[data-field="${path}"] .n-form-item-feedback-wrapper`).innerText()).trim()
+}
+
+async function runStatus(page) {
+  return page.getByTestId('run-progress').getAttribute('data-status')
+}
+
+async function waitForStatus(page, statuses, timeout = TRAIN_MINUTES) {
+  await page.waitForFunction(
+    (wanted) => wanted.includes(document.querySelector('[data-testid=run-progress]')?.dataset.status),
+    statuses,
+    { timeout },
+  )
+}
+
+async function lossPoints(page) {
+  return Number(await page.getByTestId('loss-chart').getAttribute('data-points'))
+}
+
+async function waitForEstimate(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=estimate]')?.dataset.ready === 'true', undefined, { timeout: 20_000 })
+}
+
+export function registerTrainingChecks(env) {
+  const runs = {}
+
+  check('New run sets up a MoV run from presets, validates inline, shows its cost and round-trips YAML', async () => {
+    const { page } = env.app()
+    await goTo(page, pageFor('new-run'))
+    await page.getByTestId('start-run').click()
+    const problems = await page.getByTestId('form-problems').innerText()
+    assert(/fields? need/.test(problems), `pressing Start on an empty form says: ${problems}`)
+    assert((await fieldFeedback(page, 'model')).includes('give a model folder'), 'the empty model is not marked')
+
+    await chooseOption(page, page.getByTestId('model-select'), 'tiny-qwen2')
+    await chooseOption(page, page.getByTestId('dataset-select'), 'questions')
+    await page.getByTestId('presets').getByText('MoV-10', { exact: true }).click()
+    await waitForEstimate(page)
+    const trainable = await page.getByTestId('estimate-trainable').innerText()
+    const share = await page.getByTestId('estimate-share').innerText()
+    assert(/\d/.test(trainable) && /%/.test(share), `the cost readout says ${trainable} / ${share}`)
+    const mov10 = await page.getByTestId('estimate').innerText()
+
+    // Inline validation from the schema: top-k above the number of experts.
+    await setNumber(page, 'adapter.top_k', 20)
+    const topK = await fieldFeedback(page, 'adapter.top_k')
+    assert(topK.includes('top_k 20 exceeds experts 10'), `top_k 20 with 10 experts says: ${topK}`)
+    await page.locator('[data-field="adapter.top_k"] .n-base-clear').click({ force: true })
+    await page.waitForFunction(() => !document.querySelector('[data-field="adapter.top_k"]')?.textContent?.includes('exceeds'))
+
+    await page.getByTestId('presets').getByText('MoV-30', { exact: true }).click()
+    await page.waitForFunction((before) => document.querySelector('[data-testid=estimate]')?.dataset.ready === 'true' &&
+      document.querySelector('[data-testid=estimate]')?.innerText !== before, mov10, { timeout: 20_000 })
+    const mov30 = Number((await page.getByTestId('estimate').innerText()).match(/([\d,]+) exactly/)[1].replaceAll(',', ''))
+    const mov10Count = Number(mov10.match(/([\d,]+) exactly/)[1].replaceAll(',', ''))
+    assert(mov30 > 2 * mov10Count, `MoV-30 trains ${mov30} parameters, MoV-10 ${mov10Count}`)
+    await page.getByTestId('presets').getByText('MoV-10', { exact: true }).click()
+
+    // Enough tiny steps to watch, cancel and resume; eval and checkpoints along the way.
+    await setNumber(page, 'train.lr', 0.01)
+    await setNumber(page, 'train.batch_size', 2)
+    await setNumber(page, 'train.max_steps', 300)
+    await setNumber(page, 'train.eval_every', 60)
+    await setNumber(page, 'train.save_every', 10)
+    await setNumber(page, 'data.max_length', 64)
+    await page.getByLabel('Run name').fill('mov-e2e')
+    await waitForEstimate(page)
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('yaml-save').click()])
+    const saved = readFileSync(await download.path(), 'utf8')
+    for (const expected of ['name: mov-e2e', 'method: mov', 'experts: 10', 'max_steps: 300', env.files.good.path]) {
+      assert(saved.includes(expected), `the saved YAML lacks "${expected}":\n${saved}`)
+    }
+    // Loading a file replaces the form; a bad one is refused with its line.
+    const bad = join(env.files.dir, 'bad-run.yaml')
+    writeFileSync(bad, saved.replace('experts: 10', 'experts: 0'))
+    await page.getByTestId('yaml-file').setInputFiles(bad)
+    const refusal = await page.getByTestId('yaml-problems').innerText()
+    assert(/line \d+: adapter.experts/.test(refusal), `the bad YAML is refused with: ${refusal}`)
+    const good = join(env.files.dir, 'run.yaml')
+    writeFileSync(good, saved.replace('experts: 10', 'experts: 4'))
+    await page.getByTestId('yaml-file').setInputFiles(good)
+    await page.waitForFunction(() => document.querySelector('[data-field="adapter.experts"] input')?.value === '4')
+    await setNumber(page, 'adapter.experts', 10)
+    await waitForEstimate(page)
+    await env.screenshot(page, 'new-run.png')
+
+    await page.getByTestId('start-run').click()
+    await page.waitForURL(/#\/runs\/[0-9a-f-]{36}$/)
+    runs.mov = page.url().split('/').at(-1)
+    await page.getByRole('heading', { level: 1, name: 'mov-e2e' }).waitFor()
+  })
+
+  check('the run page charts a MoV run live; Cancel stops it and Resume finishes it with an expert-load heatmap', async () => {
+    const { page } = env.app()
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) >= 3, undefined, { timeout: 60_000 })
+    const before = await lossPoints(page)
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > n, before, { timeout: 30_000 })
+    assertEqual(await runStatus(page), 'running', 'status while the chart grows')
+    assert((await page.getByTestId('run-eta').innerText()).startsWith('ETA'), 'no ETA while running')
+    await env.screenshot(page, 'run-live.png')
+
+    await page.getByTestId('run-cancel').click()
+    await waitForStatus(page, ['cancelled'], 30_000)
+    const stoppedAt = Number(await page.getByTestId('run-progress').getAttribute('data-step'))
+    assert(stoppedAt > 0 && stoppedAt < 300, `cancelled at step ${stoppedAt}`)
+
+    await page.getByTestId('run-resume').click()
+    await waitForStatus(page, ['completed', 'failed'])
+    assertEqual(await runStatus(page), 'completed', `status after resume (log: ${await page.getByTestId('run-log').innerText()})`)
+    assertEqual(await page.getByTestId('run-progress').getAttribute('data-step'), '300', 'last step')
+    const log = await page.getByTestId('run-log').innerText()
+    assert(log.includes('resuming from'), `the log does not say it resumed:\n${log}`)
+    assert((await page.getByTestId('run-trainable').innerText()).includes('% of the base model'), 'the trainable share is missing')
+
+    const panel = page.getByTestId('router-panel')
+    await panel.waitFor()
+    assert(Number(await panel.getAttribute('data-steps')) >= 3, 'router statistics at fewer than 3 steps')
+    await page.getByTestId('expert-load-heatmap').locator('canvas').waitFor()
+    await page.getByTestId('routing-card').scrollIntoViewIfNeeded()
+    await env.screenshot(page, 'run-mixture-heatmap.png')
+  })
+
+  check('a LoRA run from the LoRA r16 preset trains to the end', async () => {
+    const { page } = env.app()
+    await goTo(page, pageFor('new-run'))
+    await page.getByTestId('presets').getByText('LoRA r16', { exact: true }).click()
+    await setNumber(page, 'train.max_steps', 60)
+    await setNumber(page, 'train.eval_every', 20)
+    await page.getByLabel('Run name').fill('lora-e2e')
+    await waitForEstimate(page)
+    await page.getByTestId('start-run').click()
+    await page.waitForURL(/#\/runs\/[0-9a-f-]{36}$/)
+    runs.lora = page.url().split('/').at(-1)
+    await waitForStatus(page, ['completed', 'failed'])
+    assertEqual(await runStatus(page), 'completed', `LoRA status (log: ${await page.getByTestId('run-log').innerText()})`)
+    assertEqual(await page.getByTestId('routing-card').count(), 0, 'a LoRA run shows expert routing')
+  })
+
+  check('Runs lists both runs with their figures, filters them and compares two', async () => {
+    const { page } = env.app()
+    await goTo(page, pageFor('runs'))
+    const mov = page.locator('tr[data-run="mov-e2e"]')
+    await mov.waitFor()
+    await page.waitForFunction(() => /\d\.\d{4}/.test(document.querySelector('tr[data-run="mov-e2e"]')?.textContent ?? ''))
+    const movRow = await mov.innerText()
+    for (const expected of ['completed', 'MoV', 'tiny-qwen2', 'questions']) assert(movRow.includes(expected), `the MoV row lacks "${expected}": ${movRow}`)
+    await chooseOption(page, page.getByLabel('Method'), 'LoRA')
+    await page.locator('tr[data-run="mov-e2e"]').waitFor({ state: 'detached' })
+    assertEqual(await page.locator('tr[data-run]').count(), 1, 'rows when filtered to LoRA')
+    await page.getByLabel('Method').locator('.n-base-clear').click({ force: true })
+    await mov.waitFor()
+    await mov.locator('.n-checkbox').click()
+    await page.locator('tr[data-run="lora-e2e"] .n-checkbox').click()
+    await env.screenshot(page, 'runs.png')
+
+    await page.getByTestId('compare-runs').click()
+    await page.getByRole('heading', { level: 1, name: 'Compare runs' }).waitFor()
+    await page.getByTestId('config-diff').waitFor()
+    const method = await page.locator('[data-testid=config-diff] tr[data-path="adapter.method"]').innerText()
+    assert(method.includes('mov') && method.includes('lora'), `the method row says: ${method}`)
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=compare-loss]')?.dataset.points) >= 360)
+    await page.getByTestId('compare-axis').getByText('By tokens seen').click()
+    await page.waitForFunction(() => document.querySelector('[data-testid=compare-loss]')?.textContent?.includes('tokens seen') !== false)
+    await page.getByTestId('compare-loss').locator('canvas').waitFor()
+    await env.screenshot(page, 'compare.png')
+  })
+
+  check('Export writes the MoV adapter in the native format and lists the files', async () => {
+    const { page } = env.app()
+    await page.goto(`${env.server.origin}/#/runs/${runs.mov}`)
+    await page.getByTestId('run-export').click()
+    const dialog = page.getByTestId('export-dialog')
+    await dialog.waitFor()
+    assert(await dialog.getByText('PEFT', { exact: true }).locator('xpath=ancestor::label').first().evaluate((el) => el.className.includes('disabled')), 'PEFT is offered for a mixture')
+    const out = join(env.files.dir, 'exported-mov')
+    await dialog.getByLabel('Destination folder').fill(out)
+    await page.getByTestId('export-run').click()
+    const result = await page.getByTestId('export-result').innerText()
+    for (const expected of ['adapter_config.json', 'adapter_model.safetensors', out]) assert(result.includes(expected), `the export result lacks "${expected}":\n${result}`)
+    await env.screenshot(page, 'export.png')
+    await page.keyboard.press('Escape')
+  })
+
+  check('the Playground answers one prompt with the base model and with the LoRA adapter', async () => {
+    const { page } = env.app()
+    await goTo(page, pageFor('playground'))
+    await chooseOption(page, page.getByTestId('playground-run'), 'lora-e2e')
+    await page.waitForFunction(() => document.querySelector('[data-testid=playground-model]')?.textContent?.includes('tiny-qwen2'))
+    await page.getByTestId('playground-prompt').locator('textarea').fill('what is the sea like on day 3?')
+    await page.getByTestId('playground-generate').click()
+    await page.getByTestId('answer-adapted').waitFor({ timeout: 60_000 })
+    const base = await page.getByTestId('answer-base').innerText()
+    const adapted = await page.getByTestId('answer-adapted').innerText()
+    assert(base.includes('Base model') && adapted.includes('LoRA adapter'), `answer cards say:\n${base}\n---\n${adapted}`)
+    assert(/\d+ tokens/.test(base) && /\d+ tokens/.test(adapted), 'token counts are missing')
+    await env.screenshot(page, 'playground.png')
+  })
+
+  check('Runs deletes a run after asking', async () => {
+    const { page } = env.app()
+    await goTo(page, pageFor('runs'))
+    const row = page.locator('tr[data-run="lora-e2e"]')
+    await row.getByRole('button', { name: 'Delete' }).click()
+    await page.locator('.n-popconfirm').getByRole('button', { name: 'Delete' }).click()
+    await row.waitFor({ state: 'detached' })
+    await page.locator('tr[data-run="mov-e2e"]').waitFor()
+  })
+}

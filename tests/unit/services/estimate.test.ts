@@ -1,0 +1,115 @@
+// runsEstimate: the trainable parameter count is the one the train step builds (exact, per
+// method), the share is of the model's own parameter count, it answers fast, bad input names
+// its field; the memory and time formulas add up and scale as documented.
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RunConfig, RunEstimate } from '../../../main/contract'
+import { openModel } from '../../../main/models'
+import { createServices, dispatchCall, type Services } from '../../../main/services'
+import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/services/estimate-formula'
+import { buildStepGraph } from '../../../main/train/step-graph'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel } from '../../helpers/tiny-models'
+
+let tmp: ReturnType<typeof makeTempDir>
+let services: Services
+let modelDir: string
+beforeAll(() => {
+  tmp = makeTempDir('ms-estimate-')
+  services = createServices({ dataDir: join(tmp.dir, 'home') })
+  modelDir = writeTinyModel(join(tmp.dir, 'model'), 'qwen2').dir
+})
+afterAll(async () => {
+  await services.close()
+  tmp.remove()
+})
+
+function config(adapter: Record<string, unknown>, train: Record<string, unknown> = {}) {
+  return { model: modelDir, data: { train: join(tmp.dir, 'train.jsonl'), max_length: 64 }, adapter, train, device: 'cpu' }
+}
+
+async function estimate(input: unknown): Promise<RunEstimate> {
+  const result = await dispatchCall(services, 'runsEstimate', { config: input })
+  if (!result.ok) throw new Error(result.error.message)
+  return RunEstimate.parse(result.data)
+}
+
+describe('runsEstimate', () => {
+  it.each([
+    { method: 'mov', experts: 10 },
+    { method: 'mov', experts: 30 },
+    { method: 'molora', experts: 10, rank: 4 },
+    { method: 'ia3' },
+    { method: 'lora', rank: 16 },
+  ])('counts $method trainable parameters exactly as the train step builds them', async (adapter) => {
+    const started = performance.now()
+    const answer = await estimate(config(adapter))
+    expect(performance.now() - started).toBeLessThan(1000)
+    const model = openModel(modelDir)
+    const step = buildStepGraph(model, RunConfig.parse(config(adapter)).adapter, { kind: 'train', maxPositions: 64 })
+    expect(answer.trainableParameters).toBe(step.trainableParameterCount)
+    expect(answer.baseParameters).toBe(model.info.parameterCount)
+    expect(answer.trainablePercent).toBeCloseTo((100 * step.trainableParameterCount) / model.info.parameterCount, 10)
+    expect(answer.sites).toBe(new Set(step.parameters.map((p) => p.site.module)).size)
+  })
+
+  it('grows with the number of experts, and MoV-10 on (IA)³ sites is ten vectors plus routers per site', async () => {
+    const ia3 = await estimate(config({ method: 'ia3' }))
+    const mov10 = await estimate(config({ method: 'mov', experts: 10 }))
+    const mov30 = await estimate(config({ method: 'mov', experts: 30 }))
+    expect(mov10.trainableParameters).toBeGreaterThan(10 * ia3.trainableParameters)
+    expect(mov30.trainableParameters).toBeGreaterThan(mov10.trainableParameters)
+    expect(mov10.sites).toBe(ia3.sites)
+  })
+
+  it('assumes max_length tokens when the data was not imported, and says so', async () => {
+    const answer = await estimate(config({ method: 'ia3' }, { batch_size: 4, grad_accum: 2 }))
+    expect(answer.sequenceLength).toBe(64)
+    expect(answer.tokensPerStep).toBe(4 * 2 * 64)
+    expect(answer.notes.join('\n')).toMatch(/assumed 64 tokens long/)
+    expect(answer.time.basis).toBe('nominal')
+  })
+
+  it('refuses a folder that is not a model, and sites the model lacks, naming them', async () => {
+    const notModel = await dispatchCall(services, 'runsEstimate', { config: { ...config({ method: 'ia3' }), model: tmp.dir } })
+    expect(notModel).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('model:') } })
+    const badSite = await dispatchCall(services, 'runsEstimate', { config: config({ method: 'lora', sites: ['c_attn'] }) })
+    expect(badSite).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/adapter:.*c_attn/) } })
+  })
+})
+
+describe('the estimate formulas', () => {
+  const facts: EstimateFacts = {
+    model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
+    trainable: 2000,
+    sites: 12,
+    train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw', max_steps: 10 },
+    sequenceLength: 32,
+    measuredTokensPerSecond: null,
+    device: { kind: 'cpu', cores: 2 },
+    notes: [],
+  }
+
+  it('adds up the documented memory terms', () => {
+    const { memory } = estimateRun(facts)
+    const byLabel = Object.fromEntries(memory.terms.map((t) => [t.label, t.bytes]))
+    expect(byLabel['base weights']).toBe(4_000_000)
+    expect(byLabel['adapter + gradients + optimizer']).toBe(2000 * 4 * 4)
+    expect(byLabel.activations).toBe(2 * 32 * 4 * (16 * 64 + 4 * 256) * 4)
+    expect(byLabel.attention).toBe(2 * 4 * 32 * 32 * 4 * 4 * 2)
+    expect(byLabel.logits).toBe(2 * 32 * 1000 * 4 * 3)
+    expect(memory.totalBytes).toBe(memory.terms.reduce((n, t) => n + t.bytes, 0))
+    const sgd = estimateRun({ ...facts, train: { ...facts.train, optimizer: 'sgd' } })
+    expect(sgd.memory.terms.find((t) => t.label.startsWith('adapter'))!.bytes).toBe(2000 * 4 * 2)
+  })
+
+  it('times a step from FLOPs over the nominal throughput, or from measured tokens/s when there are some', () => {
+    const nominal = estimateRun(facts)
+    const tokens = 2 * 3 * 32
+    const flops = tokens * (4 * 1_000_000 + 8 * 4 * 32 * 64)
+    expect(nominal.time.secondsPerStep).toBeCloseTo(flops / (2 * NOMINAL_FLOPS.cpuCore), 12)
+    expect(nominal.time.totalSeconds).toBeCloseTo(10 * nominal.time.secondsPerStep, 12)
+    const measured = estimateRun({ ...facts, measuredTokensPerSecond: 96 })
+    expect(measured.time).toMatchObject({ basis: 'measured', secondsPerStep: 2 })
+  })
+})

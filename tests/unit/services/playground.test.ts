@@ -1,0 +1,93 @@
+// playgroundGenerate through the services: a real `generate` job process answers for the base
+// model and for base + a completed run's adapter, with the same prompt and seed.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PlaygroundResult } from '../../../main/contract'
+import { createAdapter, parseAdapterConfig } from '../../../main/engine/adapters'
+import { Graph } from '../../../main/engine/ir'
+import { buildDecoderOnly } from '../../../main/engine/models'
+import { Rng } from '../../../main/engine/random'
+import { generateSideBySide } from '../../../main/jobs/kinds/generate'
+import { openModel } from '../../../main/models'
+import { createServices, dispatchCall, type Services } from '../../../main/services'
+import { nativeAdapterConfig, runFolder, writeAdapterFolder } from '../../../main/train'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel } from '../../helpers/tiny-models'
+
+let tmp: ReturnType<typeof makeTempDir>
+let services: Services
+let modelDir: string
+let runId: string
+
+/** A LoRA adapter whose B is far from zero, written where a completed run keeps its adapter. */
+function writeLoraRun(): string {
+  const model = openModel(modelDir)
+  const config = parseAdapterConfig({ method: 'lora', rank: 2 })
+  const graph = new Graph()
+  const attachment = createAdapter(config).attach(graph)
+  buildDecoderOnly(model.spec as Parameters<typeof buildDecoderOnly>[0], model.checkpoint, { mode: 'forward', hooks: attachment }, graph)
+  const build = attachment.finish()
+  const values = build.initialValues(1)
+  const rng = new Rng(5)
+  const tensors = build.parameters.map((p) => {
+    const data = values.get(p.name)!
+    for (let i = 0; i < data.length; i++) data[i] += rng.uniform() - 0.5
+    return { name: p.name, shape: p.shape, data }
+  })
+  const run = services.store.runs.create({ name: 'lora run', config: { model: modelDir }, method: 'lora' })
+  mkdirSync(runFolder(services.dataDir, run.id), { recursive: true })
+  const base = { path: modelDir, model_type: model.spec.modelType, architecture: model.info.architecture, hidden_size: model.spec.hiddenSize, num_layers: model.spec.numLayers, vocab_size: model.spec.vocabSize }
+  writeAdapterFolder(join(runFolder(services.dataDir, run.id), 'adapter'), nativeAdapterConfig(config, base, build.trainableParameterCount, 10), tensors)
+  services.store.runs.finish(run.id, 'completed')
+  return run.id
+}
+
+beforeAll(() => {
+  tmp = makeTempDir('ms-playground-')
+  services = createServices({ dataDir: join(tmp.dir, 'home') })
+  modelDir = writeTinyModel(join(tmp.dir, 'model'), 'qwen2', { config: { tie_word_embeddings: false } }).dir
+  runId = writeLoraRun()
+})
+afterAll(async () => {
+  await services.close()
+  tmp.remove()
+})
+
+const REQUEST = { prompt: 'the sea is', maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 11 }
+
+describe('playgroundGenerate', () => {
+  it('answers for the base model and base + the run\'s adapter in a job process', async () => {
+    const result = await dispatchCall(services, 'playgroundGenerate', { runId, ...REQUEST })
+    expect(result.ok).toBe(true)
+    const answer = PlaygroundResult.parse(result.ok && result.data)
+    expect(answer.model).toBe(modelDir)
+    expect(answer.adapter).toEqual({ path: join(runFolder(services.dataDir, runId), 'adapter'), method: 'lora' })
+    expect(answer.base.tokens).toBeGreaterThan(0)
+    expect(answer.adapted!.tokens).toBeGreaterThan(0)
+    expect(answer.adapted!.text).not.toBe(answer.base.text)
+    // Same seed, same settings: the base answer is what generating in-process gives.
+    const local = await generateSideBySide({ model: modelDir, adapter: null, chat: false, ...REQUEST })
+    expect(answer.base).toMatchObject({ text: local.base.text, tokens: local.base.tokens, finishReason: local.base.finishReason })
+    expect((await services.jobsList({})).some((job) => job.kind === 'generate' && job.state === 'completed')).toBe(true)
+  })
+
+  it('answers for the base model alone, given a model folder and no run', async () => {
+    const result = await dispatchCall(services, 'playgroundGenerate', { modelPath: modelDir, ...REQUEST })
+    const answer = PlaygroundResult.parse(result.ok && result.data)
+    expect(answer.adapted).toBeNull()
+    expect(answer.adapter).toBeNull()
+  })
+
+  it('refuses a run without an adapter and a chat prompt on a model without a template, saying why', async () => {
+    const running = services.store.runs.create({ name: 'still going', config: { model: modelDir } })
+    expect(await dispatchCall(services, 'playgroundGenerate', { runId: running.id, ...REQUEST })).toMatchObject({
+      ok: false, error: { code: 'conflict', message: expect.stringContaining('still going has no final adapter (it is queued)') },
+    })
+    expect(await dispatchCall(services, 'playgroundGenerate', { runId: 'nope', ...REQUEST })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    const noTemplate = writeTinyModel(join(tmp.dir, 'plain'), 'gpt2').dir
+    expect(await dispatchCall(services, 'playgroundGenerate', { modelPath: noTemplate, ...REQUEST, chat: true })).toMatchObject({
+      ok: false, error: { code: 'invalid_input', message: expect.stringContaining('no chat template') },
+    })
+  })
+})
