@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { evaluate } from '../../models/eval/evaluate'
+import { loadInferenceAdapter } from '../../models/inference/adapter'
 import { readEvalExamples } from '../../models/eval/examples'
 import { openModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
@@ -10,27 +11,31 @@ import { reportUserError } from './model-errors'
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a dataset with a model: per-example NLL and the mean loss',
-  usage: `Usage: mixture-studio eval --model DIR --data FILE [--json] [--batch-size N] [--threads N]
+  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--batch-size N] [--threads N]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
 Prints each example's summed negative log-likelihood (nats) and scored-token count, then the
 token-mean loss over all of them (Σ nll / Σ tokens).
 
+  --adapter DIR   score through a trained adapter (a run's adapter/ or checkpoints/step-N/
+                  folder, native format) attached to the model
   --json          one JSON object per line: {"type":"example","index","line","nll","tokens"} ...,
                   then {"type":"eval","loss","nll","tokens","examples"}
   --batch-size N  examples per forward pass (default 8)
   --threads N     onnxruntime threads (default: all cores)`,
 
   async run(args, context) {
-    const { values } = parseOptions(args, { model: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' } })
+    const { values } = parseOptions(args, { model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' } })
     if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE')
     const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
     try {
       const model = openModel(resolve(values.model))
+      const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
       const examples = readEvalExamples(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
       const { summary } = await evaluate(model, examples, {
+        adapter,
         batchSize,
         threads,
         onExample: (s) =>

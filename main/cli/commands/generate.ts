@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { loadInferenceAdapter } from '../../models/inference/adapter'
 import { Generator } from '../../models/inference/generate'
 import { openModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
@@ -15,6 +16,8 @@ export const generateCommand: Command = {
 Greedy by default; with --temperature above 0, samples (nucleus sampling with --top-p) from a
 stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
 
+  --adapter DIR      generate through a trained adapter (a run's adapter/ or checkpoints/step-N/
+                     folder, native format) attached to the model
   --max-tokens N     most new tokens (default 128)
   --temperature T    0 = greedy (default 0)
   --top-p P          nucleus sampling mass in (0, 1] (default 1)
@@ -27,7 +30,7 @@ stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
 
   async run(args, context) {
     const { values } = parseOptions(args, {
-      model: { type: 'string' }, prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' },
+      model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' },
       'top-p': { type: 'string' }, seed: { type: 'string' }, chat: { type: 'boolean' }, threads: { type: 'string' }, json: { type: 'boolean' },
     })
     if (!values.model || values.prompt === undefined) throw new UsageError('generate needs --model DIR and --prompt TEXT')
@@ -48,7 +51,8 @@ stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
       if (model.spec.contextLength !== null && longest > model.spec.contextLength) {
         throw new UsageError(`the prompt (${prompt.length} tokens) + --max-tokens ${maxTokens} exceeds the model's context length (${model.spec.contextLength}); lower --max-tokens`)
       }
-      generator = await Generator.create(model, { threads, maxPositions: Math.max(longest, 1) })
+      const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
+      generator = await Generator.create(model, { threads, maxPositions: Math.max(longest, 1), adapter })
       const { rows, stats } = await generator.generate([prompt], { maxTokens, temperature, topP, seed })
       const row = rows[0]
       const text = tokenizer.decode(row.tokens)

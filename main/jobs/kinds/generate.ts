@@ -3,10 +3,10 @@
 // and base + adapter answer in turn (one model in memory at a time), same prompt, same seed.
 import { z } from 'zod'
 import type { PlaygroundAnswer, PlaygroundResult } from '../../contract'
-import { Generator, type GeneratorAdapter } from '../../models/inference/generate'
+import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
+import { Generator } from '../../models/inference/generate'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
-import { readAdapterFolder } from '../../train/adapter-files'
 import type { JobMain } from './job-context'
 
 /** What main passes (as one JSON argument): paths already resolved from ids. */
@@ -40,8 +40,7 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
   if (model.spec.contextLength !== null && longest > model.spec.contextLength) {
     throw new Error(`the prompt (${prompt.length} tokens) + ${request.maxTokens} new tokens exceed the model's context length (${model.spec.contextLength}); ask for fewer tokens`)
   }
-  const folder = request.adapter ? readAdapterFolder(request.adapter) : null
-  const adapter: GeneratorAdapter | null = folder ? { config: folder.adapter, values: new Map([...folder.tensors].map(([name, t]) => [name, t.data])) } : null
+  const adapter = request.adapter ? loadInferenceAdapter(request.adapter) : null
   const total = adapter ? 2 : 1
 
   progress(0, total, 'base model')
@@ -54,13 +53,13 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
     promptTokens: prompt.length,
     base: base.answer,
     adapted: adapted?.answer ?? null,
-    adapter: folder ? { path: folder.dir, method: folder.adapter.method } : null,
+    adapter: adapter ? { path: adapter.dir ?? request.adapter!, method: adapter.config.method } : null,
     provider: base.provider,
   }
 }
 
 async function answer(
-  model: OpenedModel, tokenizer: ModelTokenizer, prompt: number[], request: GenerateJobRequest, longest: number, adapter: GeneratorAdapter | null,
+  model: OpenedModel, tokenizer: ModelTokenizer, prompt: number[], request: GenerateJobRequest, longest: number, adapter: InferenceAdapter | null,
 ): Promise<{ answer: PlaygroundAnswer; provider: string }> {
   const generator = await Generator.create(model, { maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
   try {

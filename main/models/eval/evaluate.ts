@@ -1,6 +1,7 @@
 // Eval: the summed negative log-likelihood and the number of scored tokens of every example, and
 // the token-mean loss over all of them (Σ nll / Σ tokens, as training's loss averages tokens).
 import { ForwardSession, type ForwardBatch } from '../inference/forward'
+import type { InferenceAdapter } from '../inference/adapter'
 import type { OpenedModel } from '../inference/open-model'
 import type { EvalExample } from './examples'
 
@@ -23,11 +24,13 @@ export interface EvaluateOptions {
   batchSize?: number
   threads?: number
   onExample?: (score: ExampleScore) => void
+  /** Score through this trained adapter (the base model alone when absent). */
+  adapter?: InferenceAdapter | null
 }
 
 export async function evaluate(model: OpenedModel, examples: readonly EvalExample[], options: EvaluateOptions = {}): Promise<{ scores: ExampleScore[]; summary: EvalSummary }> {
   const longest = Math.max(...examples.map((e) => Math.max(e.ids.length, e.decoderIds?.length ?? 0)))
-  const session = await ForwardSession.create(model, { outputs: ['token_nll'], threads: options.threads, maxPositions: Math.max(longest, 1) })
+  const session = await ForwardSession.create(model, { outputs: ['token_nll'], threads: options.threads, maxPositions: Math.max(longest, 1), adapter: options.adapter })
   const scores: ExampleScore[] = []
   const batchSize = options.batchSize ?? 8
   try {

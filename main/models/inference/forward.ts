@@ -1,7 +1,7 @@
 // Whole-sequence forward passes (scoring, eval): one session per graph, reused for every batch.
 import { buildDecoderOnly, buildT5, type LmOutputName } from '../../engine/models'
-import type { Graph } from '../../engine/ir'
 import { createGraphSession, type CreateSessionOptions, type GraphSession, type HostTensor } from '../../runtime'
+import { buildWithAdapter, type AdapterFeeds, type InferenceAdapter } from './adapter'
 import type { OpenedModel } from './open-model'
 import { int64Matrix, onesLike } from './tensors'
 
@@ -20,31 +20,42 @@ export interface ForwardBatch {
   labelMask?: number[][]
 }
 
-export interface ForwardSessionOptions extends Pick<CreateSessionOptions, 'device' | 'threads'> {
+export interface ForwardGraphOptions {
   outputs?: readonly LmOutputName[]
   maxPositions?: number
+  /** Score through this trained adapter (the base model alone when absent). */
+  adapter?: InferenceAdapter | null
 }
 
-export function forwardGraph(model: OpenedModel, options: { outputs?: readonly LmOutputName[]; maxPositions?: number } = {}): Graph {
+export type ForwardSessionOptions = ForwardGraphOptions & Pick<CreateSessionOptions, 'device' | 'threads'>
+
+/** The forward graph and the adapter tensors it must be fed with every batch. */
+export function forwardGraph(model: OpenedModel, options: ForwardGraphOptions = {}) {
   const outputs = options.outputs ?? ['logits']
   const labels = outputs.some((o) => o !== 'logits')
   const build = { mode: 'forward' as const, labels, outputs, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
-  return model.spec.family === 't5' ? buildT5(model.spec, model.checkpoint, build).graph : buildDecoderOnly(model.spec, model.checkpoint, build).graph
+  const spec = model.spec
+  return buildWithAdapter(options.adapter, (graph, hooks) =>
+    spec.family === 't5' ? buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph : buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph,
+  )
 }
 
 export class ForwardSession {
   private constructor(
     readonly model: OpenedModel,
     readonly session: GraphSession,
+    private readonly adapterFeeds: AdapterFeeds,
   ) {}
 
   static async create(model: OpenedModel, options: ForwardSessionOptions = {}): Promise<ForwardSession> {
-    const session = await createGraphSession(forwardGraph(model, options), { device: options.device ?? 'cpu', threads: options.threads })
-    return new ForwardSession(model, session)
+    const { built: graph, feeds } = forwardGraph(model, options)
+    const session = await createGraphSession(graph, { device: options.device ?? 'cpu', threads: options.threads })
+    return new ForwardSession(model, session, feeds)
   }
 
   async run(batch: ForwardBatch): Promise<Record<string, HostTensor>> {
     const feeds: Record<string, HostTensor> = {
+      ...this.adapterFeeds,
       input_ids: int64Matrix(batch.tokens.ids, 'input_ids'),
       attention_mask: int64Matrix(batch.tokens.mask ?? onesLike(batch.tokens.ids), 'attention_mask'),
     }

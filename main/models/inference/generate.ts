@@ -3,10 +3,9 @@
 // created once (T5: plus one encoder run). Rows of a batch are left-padded so that every row's
 // last prompt token sits in the same slot.
 import { readFileSync } from 'node:fs'
-import { createAdapter, type AdapterAttachment, type AdapterConfig } from '../../engine/adapters'
-import { Graph } from '../../engine/ir'
 import { buildDecoderOnly, buildT5, buildT5Encoder, crossNames } from '../../engine/models'
 import { createGraphSession, hostTensor, type CreateSessionOptions, type GraphSession, type HostTensor } from '../../runtime'
+import { buildWithAdapter, type AdapterFeeds, type InferenceAdapter } from './adapter'
 import { KvBuffers } from './kv-buffers'
 import type { OpenedModel } from './open-model'
 import { TokenSampler, type SamplingOptions } from './sampling'
@@ -36,21 +35,12 @@ export interface GenerationStats {
   stepSeconds: number[]
 }
 
-/** A trained adapter to generate through: the config it was built with and its tensors by name. */
-export interface GeneratorAdapter {
-  config: AdapterConfig
-  values: ReadonlyMap<string, Float32Array>
-}
-
 export interface GeneratorOptions extends Pick<CreateSessionOptions, 'device' | 'threads'> {
   /** Longest prompt + output in tokens (rotary table rows); default the model's context length, at most 4096. */
   maxPositions?: number
   /** Generate with this adapter attached at its sites (the base model alone when absent). */
-  adapter?: GeneratorAdapter
+  adapter?: InferenceAdapter | null
 }
-
-/** Feeds of one graph: the adapter parameters its build declared (none without an adapter). */
-type AdapterFeeds = Record<string, HostTensor>
 
 export class Generator {
   private constructor(
@@ -64,15 +54,7 @@ export class Generator {
   static async create(model: OpenedModel, options: GeneratorOptions = {}): Promise<Generator> {
     const session = { device: options.device ?? 'cpu', threads: options.threads }
     const build = { mode: 'cached' as const, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
-    // The adapter is a build-time rewrite: each graph gets its own attachment, fed its own tensors.
-    const adapter = options.adapter
-    const withAdapter = <T>(make: (graph: Graph, hooks: { hooks?: AdapterAttachment }) => T): { built: T; feeds: AdapterFeeds } => {
-      const graph = new Graph()
-      if (!adapter) return { built: make(graph, {}), feeds: {} }
-      const hooks = createAdapter(adapter.config).attach(graph, { dtype: 'float32' })
-      const built = make(graph, { hooks })
-      return { built, feeds: adapterFeeds(hooks.finish().parameters, adapter) }
-    }
+    const withAdapter = <T>(make: Parameters<typeof buildWithAdapter<T>>[1]) => buildWithAdapter(options.adapter, make)
     if (model.spec.family === 't5') {
       const spec = model.spec
       const enc = withAdapter((graph, hooks) => buildT5Encoder(spec, model.checkpoint, hooks, graph))
@@ -201,17 +183,6 @@ export class Generator {
 }
 
 /** The adapter's tensors for the parameters one graph declared; a missing or misshapen one is named. */
-function adapterFeeds(parameters: readonly { name: string; shape: readonly number[]; size: number }[], adapter: GeneratorAdapter): AdapterFeeds {
-  const feeds: AdapterFeeds = {}
-  for (const p of parameters) {
-    const data = adapter.values.get(p.name)
-    if (!data) throw new Error(`the ${adapter.config.method} adapter has no tensor ${p.name} [${p.shape.join(', ')}]; was it trained on this model with these sites?`)
-    if (data.length !== p.size) throw new Error(`adapter tensor ${p.name} has ${data.length} values; this model needs [${p.shape.join(', ')}] (${p.size})`)
-    feeds[p.name] = hostTensor('float32', p.shape, data)
-  }
-  return feeds
-}
-
 /** Position of each cache slot: the real tokens before it in its row. */
 function cachePositions(mask: BigInt64Array, batch: number, length: number): HostTensor {
   const out = new BigInt64Array(batch * length)
