@@ -51,6 +51,19 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     return run
   }
 
+  /**
+   * A process that has finished its run (it wrote `cancelled` and said so) may still be exiting;
+   * wait for it rather than refuse a Resume or Delete clicked on that status.
+   */
+  async function settled(runId: string): Promise<void> {
+    const run = mustGet(runId)
+    const jobId = jobOfRun.get(runId)
+    if (run.status === 'running' || run.status === 'queued') {
+      if (jobId || run.status === 'running') throw new ApiCallError('conflict', `Run ${run.name} is still training; cancel it first`)
+    }
+    if (jobId) await jobs.waitForEnd(jobId)
+  }
+
   function startJob(runId: string) {
     const job = jobs.start('train', [dataDir, runId])
     jobOfRun.set(runId, job.id)
@@ -82,8 +95,8 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     },
 
     async runsResume({ runId }: CallParsedInput<'runsResume'>): Promise<CallOutput<'runsResume'>> {
+      await settled(runId)
       const run = mustGet(runId)
-      if (run.status === 'running' || jobOfRun.has(runId)) throw new ApiCallError('conflict', `Run ${runId} is still training`)
       if (run.status === 'completed') throw new ApiCallError('conflict', `Run ${runId} is completed; start a new run (adapter.init: its adapter folder) to train further`)
       return startJob(runId)
     },
@@ -111,8 +124,8 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     },
 
     async runsDelete({ runId }: CallParsedInput<'runsDelete'>): Promise<CallOutput<'runsDelete'>> {
+      await settled(runId)
       const run = mustGet(runId)
-      if (run.status === 'running' || jobOfRun.has(runId)) throw new ApiCallError('conflict', `Run ${runId} is training; cancel it before deleting it`)
       store.runs.delete(runId)
       rmSync(runFolder(dataDir, runId), { recursive: true, force: true })
       return summary(run)

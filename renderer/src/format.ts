@@ -66,3 +66,12 @@ export function formatPercent(percent: number): string {
 export function formatMetric(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(4)
 }
+
+/** ISO timestamp → "Nov 30, 14:05" this year, "Nov 30, 2025" before: dates in a dense table. */
+export function formatShortDateTime(iso: string | null, now = new Date()): string {
+  if (!iso) return '–'
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  if (date.getFullYear() !== now.getFullYear()) return date.toLocaleDateString(undefined, { dateStyle: 'medium' })
+  return `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+}

@@ -56,6 +56,8 @@ export async function goTo(page, { link, route, heading }) {
 export async function screenshot(page, resultsDir, name) {
   const contentHeight = await page.evaluate(() => {
     const main = document.querySelector('main')
+    // From the top of the page, wherever a check left it scrolled.
+    for (let el = main?.parentElement; el; el = el.parentElement) el.scrollTop = 0
     return main ? Math.ceil(main.getBoundingClientRect().top + main.scrollHeight + 48) : 0
   })
   await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, contentHeight) })

@@ -2,7 +2,7 @@
 // and events are emitted by hand, so stores are tested without a transport. The mocks are
 // made from the contract's call list, so a new call is faked as soon as it is declared.
 import { vi } from 'vitest'
-import type { Api, CallInput, CallName, CallOutput, JobEvent } from '../../main/contract'
+import type { Api, CallInput, CallName, CallOutput, JobEvent, RunEvent } from '../../main/contract'
 import { callNames } from '../../main/contract/names'
 
 export { ApiCallError, describeApiError, toApiCallError } from '../../renderer/src/api/errors'
@@ -11,6 +11,7 @@ type CallMock<N extends CallName> = ReturnType<typeof vi.fn<(input: CallInput<N>
 type CallMocks = { [N in CallName]: CallMock<N> }
 
 const jobListeners = new Set<(event: JobEvent) => void>()
+const runListeners = new Set<(event: RunEvent) => void>()
 const reconnectListeners = new Set<() => void>()
 
 const mocks = Object.fromEntries(callNames.map((name) => [name, vi.fn()])) as unknown as CallMocks
@@ -18,6 +19,12 @@ const mocks = Object.fromEntries(callNames.map((name) => [name, vi.fn()])) as un
 export const fake = Object.assign(mocks, {
   emit(event: JobEvent): void {
     jobListeners.forEach((listener) => listener(event))
+  },
+  emitRun(event: RunEvent): void {
+    runListeners.forEach((listener) => listener(event))
+  },
+  runListenerCount(): number {
+    return runListeners.size
   },
   reconnect(): void {
     reconnectListeners.forEach((listener) => listener())
@@ -28,6 +35,7 @@ export const fake = Object.assign(mocks, {
   reset(): void {
     for (const name of callNames) mocks[name].mockReset()
     jobListeners.clear()
+    runListeners.clear()
     reconnectListeners.clear()
   },
 })
@@ -41,6 +49,10 @@ export const api = {
   onJobEvent: (listener: (event: JobEvent) => void) => {
     jobListeners.add(listener)
     return () => jobListeners.delete(listener)
+  },
+  onRunEvent: (listener: (event: RunEvent) => void) => {
+    runListeners.add(listener)
+    return () => runListeners.delete(listener)
   },
 } as unknown as Api
 

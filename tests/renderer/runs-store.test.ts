@@ -42,3 +42,54 @@ describe('useRunsStore', () => {
     expect(store.loading).toBe(false)
   })
 })
+
+describe('useRunsStore history figures and deletion', () => {
+  beforeEach(() => {
+    fake.reset()
+    setActivePinia(createPinia())
+  })
+
+  it('reads each run\'s lowest eval loss once, and again only for runs still training', async () => {
+    const store = useRunsStore()
+    fake.runsList.mockResolvedValue([run('done'), run('live', { status: 'running' }), run('noeval')])
+    fake.runsMetrics.mockImplementation(async ({ runId }) => ({
+      runId,
+      series: { eval_loss: runId === 'noeval' ? [] : [{ step: 0, value: 3 }, { step: 10, value: 1.25 }, { step: 20, value: 1.5 }] },
+    }))
+    await store.load()
+    expect(store.bestEvalLoss).toEqual({ done: 1.25, live: 1.25, noeval: null })
+    expect(fake.runsMetrics).toHaveBeenCalledWith({ runId: 'done', names: ['eval_loss'] })
+    fake.runsMetrics.mockClear()
+    await store.load()
+    expect(fake.runsMetrics.mock.calls.map(([input]) => input.runId)).toEqual(['live'])
+  })
+
+  it('deletes a run from the list, and keeps it with the error when the server refuses', async () => {
+    const store = useRunsStore()
+    fake.runsList.mockResolvedValueOnce([run('a'), run('b')])
+    fake.runsMetrics.mockResolvedValue({ runId: 'x', series: {} })
+    await store.load()
+    fake.runsDelete.mockResolvedValueOnce(run('a'))
+    expect(await store.remove('a')).toBe(true)
+    expect(store.runs.map((r) => r.id)).toEqual(['b'])
+    const { ApiCallError } = await import('./fake-api')
+    fake.runsDelete.mockRejectedValueOnce(new ApiCallError('conflict', 'Run b is still training; cancel it first'))
+    expect(await store.remove('b')).toBe(false)
+    expect(store.runs.map((r) => r.id)).toEqual(['b'])
+    expect(store.deleteError?.message).toContain('cancel it first')
+  })
+
+  it('reloads the list when a run changes status, while listening', async () => {
+    const store = useRunsStore()
+    fake.runsList.mockResolvedValue([])
+    store.listen()
+    store.listen()
+    expect(fake.runListenerCount()).toBe(1)
+    fake.emitRun({ type: 'step', runId: 'r', step: 1, loss: 1, lr: 1, gradNorm: 1, tokensPerSecond: 1, etaSeconds: 1, epoch: 0, auxLoss: null, routers: null })
+    expect(fake.runsList).not.toHaveBeenCalled()
+    fake.emitRun({ type: 'status', runId: 'r', status: 'completed', error: null, adapter: '/a' })
+    await vi.waitFor(() => expect(fake.runsList).toHaveBeenCalledTimes(1))
+    store.stopListening()
+    expect(fake.runListenerCount()).toBe(0)
+  })
+})

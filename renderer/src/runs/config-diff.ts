@@ -19,10 +19,19 @@ export interface DiffRow {
   differs: boolean
 }
 
+/** The run configuration's sections in the order DESIGN.md writes them. */
+const SECTIONS = ['name', 'model', 'data', 'adapter', 'train', 'device']
+
+function sectionIndex(path: string): number {
+  const index = SECTIONS.indexOf(path.split('.')[0])
+  return index < 0 ? SECTIONS.length : index
+}
+
 /** One row per path any run has, in section order, with `differs` when the values are not all equal. */
 export function diffConfigs(configs: readonly unknown[]): DiffRow[] {
   const flat = configs.map((config) => flattenConfig(config))
-  const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))]
+  // A stable sort keeps each section's fields in the order the configurations list them.
+  const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort((a, b) => sectionIndex(a) - sectionIndex(b))
   return paths.map((path) => {
     const values = flat.map((f) => (path in f ? f[path] : null))
     return { path, values, differs: values.some((v) => v !== values[0]) }

@@ -84,6 +84,8 @@ export const useNewRunStore = defineStore('new-run', () => {
 
   /** Asks for the estimate once the form has been quiet for ESTIMATE_DELAY_MS. */
   function scheduleEstimate(): void {
+    // The figures shown are stale from this edit on, not only once the request leaves.
+    estimating.value = true
     if (estimateTimer) clearTimeout(estimateTimer)
     estimateTimer = setTimeout(() => void refreshEstimate(), ESTIMATE_DELAY_MS)
   }

@@ -75,6 +75,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
         log('info', `eval at step ${event.step}: loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples`)
         break
       case 'checkpoint':
+        // Cancelling writes the step's checkpoint again when it was just saved: one line is enough.
+        if (detail.value?.checkpoints.at(-1)?.step === event.step) break
         detail.value?.checkpoints.push({ step: event.step, path: event.path, createdAt: new Date().toISOString() })
         log('info', `checkpoint at step ${event.step}: ${event.path}`)
         break
@@ -88,8 +90,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
           if (event.adapter) detail.value.adapter = event.adapter
         }
         log(event.status === 'failed' ? 'error' : 'info', `run ${event.status}${event.error ? `: ${event.error}` : ''}`)
-        // The record's times and final adapter come from the store once the run stops.
-        if (!ACTIVE.includes(event.status)) void reload()
+        // The record's times (started, finished) and final adapter come from the store.
+        void reload()
         break
       default: {
         const unknownEvent: never = event

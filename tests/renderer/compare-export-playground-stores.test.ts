@@ -1,0 +1,94 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { ApiCallError, fake } from './fake-api'
+import { movConfig, runDetail } from './training-fixtures'
+
+vi.mock('../../renderer/src/api', () => import('./fake-api'))
+
+const { useCompareStore, COMPARED_METRICS } = await import('../../renderer/src/stores/compare')
+const { useRunExportStore } = await import('../../renderer/src/stores/run-export')
+const { usePlaygroundStore } = await import('../../renderer/src/stores/playground')
+
+describe('useCompareStore', () => {
+  beforeEach(() => {
+    fake.reset()
+    setActivePinia(createPinia())
+  })
+
+  it('reads every run\'s record and curves and lists the configuration fields that differ', async () => {
+    const lora = { ...movConfig, name: 'lora run', adapter: { method: 'lora', rank: 16, alpha: 16, init_std: 0.02, sites: null, init: null } }
+    fake.runsShow.mockImplementation(async ({ runId }) => runDetail(runId, {}, runId === 'a' ? movConfig : lora))
+    fake.runsMetrics.mockImplementation(async ({ runId }) => ({ runId, series: { loss: [{ step: 1, value: 2 }] } }))
+    const store = useCompareStore()
+    await store.load(['a', 'b'])
+    expect(fake.runsMetrics).toHaveBeenCalledWith({ runId: 'a', names: [...COMPARED_METRICS] })
+    expect(store.runs.map((r) => r.detail.run.id)).toEqual(['a', 'b'])
+    const paths = store.shownDiff.map((row) => row.path)
+    expect(paths).toEqual(expect.arrayContaining(['name', 'adapter.method', 'adapter.experts', 'adapter.rank']))
+    expect(paths).not.toContain('train.lr')
+    expect(store.shownDiff.find((row) => row.path === 'adapter.method')?.values).toEqual(['mov', 'lora'])
+    store.onlyDifferences = false
+    expect(store.shownDiff.map((row) => row.path)).toContain('train.lr')
+  })
+
+  it('reports a run that cannot be read', async () => {
+    fake.runsShow.mockRejectedValueOnce(new ApiCallError('not_found', 'There is no run x'))
+    fake.runsMetrics.mockResolvedValue({ runId: 'x', series: {} })
+    const store = useCompareStore()
+    await store.load(['x'])
+    expect(store.loadError?.code).toBe('not_found')
+  })
+})
+
+describe('useRunExportStore', () => {
+  beforeEach(() => {
+    fake.reset()
+    setActivePinia(createPinia())
+  })
+
+  it('exports with the chosen format and destination and keeps the files written', async () => {
+    const store = useRunExportStore()
+    store.prepare('/runs/r1/export')
+    store.format = 'peft'
+    store.out = '  /tmp/out  '
+    const written = { format: 'peft' as const, method: 'lora', path: '/tmp/out', files: [{ path: '/tmp/out/adapter_config.json', bytes: 400 }], source: '/runs/r1/adapter', runId: 'r1', recorded: true }
+    fake.runsExport.mockResolvedValueOnce(written)
+    expect(await store.run('r1')).toEqual(written)
+    expect(fake.runsExport).toHaveBeenCalledWith({ runId: 'r1', format: 'peft', out: '/tmp/out', overwrite: false })
+    store.prepare('/runs/r2/export')
+    expect(store.result).toBeNull()
+    expect(store.format).toBe('peft')
+  })
+
+  it('keeps the refusal for the dialog to show', async () => {
+    const store = useRunExportStore()
+    fake.runsExport.mockRejectedValueOnce(new ApiCallError('invalid_input', 'cannot export a mov adapter in PEFT format'))
+    expect(await store.run('r1')).toBeNull()
+    expect(store.error?.message).toContain('PEFT format')
+    expect(store.exporting).toBe(false)
+  })
+})
+
+describe('usePlaygroundStore', () => {
+  beforeEach(() => {
+    fake.reset()
+    setActivePinia(createPinia())
+  })
+
+  it('sends the prompt with the run, model and settings, and remembers which prompt was answered', async () => {
+    const store = usePlaygroundStore()
+    store.runId = 'r1'
+    store.prompt = 'hello'
+    store.settings.temperature = 0.7
+    const answer = { text: ' world', tokens: 2, finishReason: 'stop' as const, tokensPerSecond: 10 }
+    fake.playgroundGenerate.mockResolvedValueOnce({ model: '/m', promptTokens: 1, base: answer, adapted: answer, adapter: { path: '/a', method: 'lora' }, provider: 'cpu' })
+    await store.generate()
+    expect(fake.playgroundGenerate).toHaveBeenCalledWith({ runId: 'r1', prompt: 'hello', maxTokens: 48, temperature: 0.7, topP: 1, seed: 0, chat: false })
+    store.prompt = 'changed'
+    expect(store.answeredPrompt).toBe('hello')
+    fake.playgroundGenerate.mockRejectedValueOnce(new ApiCallError('conflict', 'Run r1 has no final adapter'))
+    await store.generate()
+    expect(store.error?.message).toContain('no final adapter')
+    expect(store.result?.adapted?.text).toBe(' world')
+  })
+})

@@ -1,0 +1,97 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { RunEvent } from '../../main/contract'
+import { ApiCallError, fake } from './fake-api'
+import { run } from './fixtures'
+import { estimate, runDetail } from './training-fixtures'
+
+vi.mock('../../renderer/src/api', () => import('./fake-api'))
+
+const { useRunLiveStore } = await import('../../renderer/src/stores/run-live')
+
+function step(runId: string, at: number, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}): RunEvent {
+  return { type: 'step', runId, step: at, loss: 5 - at / 10, lr: 3e-4, gradNorm: 1, tokensPerSecond: 1000 + at, etaSeconds: 50 - at, epoch: 0, auxLoss: null, routers: null, ...extra }
+}
+
+async function opened(id = 'r1') {
+  const store = useRunLiveStore()
+  fake.runsShow.mockResolvedValue(runDetail(id))
+  fake.runsMetrics.mockResolvedValue({ runId: id, series: { loss: [{ step: 1, value: 4.9 }, { step: 2, value: 4.8 }], eval_loss: [{ step: 0, value: 5.2 }] } })
+  fake.runsEstimate.mockResolvedValue(estimate(2880, { trainablePercent: 0.32 }))
+  await store.open(id)
+  return store
+}
+
+describe('useRunLiveStore', () => {
+  beforeEach(() => {
+    fake.reset()
+    setActivePinia(createPinia())
+  })
+
+  it('reads the run and its curves, listening first so no step is lost', async () => {
+    const store = await opened()
+    expect(fake.runListenerCount()).toBe(1)
+    expect(store.status).toBe('running')
+    expect(store.maxSteps).toBe(50)
+    expect(store.step).toBe(2)
+    expect(store.progress).toBeCloseTo(2 / 50)
+    await vi.waitFor(() => expect(store.size).toEqual({ trainable: 2880, percent: 0.32 }))
+    store.close()
+    expect(fake.runListenerCount()).toBe(0)
+  })
+
+  it('appends live steps, replaces repeated ones, and ignores other runs', async () => {
+    const store = await opened()
+    fake.emitRun(step('r1', 3))
+    fake.emitRun(step('other', 4))
+    fake.emitRun(step('r1', 2, { loss: 9 }))
+    expect(store.series.loss.map((p) => [p.step, p.value])).toEqual([[1, 4.9], [2, 9], [3, 4.7]])
+    expect(store.series.tokens_per_s).toEqual([{ step: 2, value: 1002 }, { step: 3, value: 1003 }])
+    // A repeated step is a resumed run going on from there: its pace is the newest.
+    expect(store.etaSeconds).toBe(48)
+    fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4 })
+    expect(store.series.eval_loss).toEqual([{ step: 0, value: 5.2 }, { step: 3, value: 4.5 }])
+    expect(store.logs.at(-1)?.message).toContain('eval at step 3: loss 4.5000')
+  })
+
+  it('turns router statistics from step events into the expert-load history', async () => {
+    const store = await opened()
+    const routers = [
+      { module: 'model.layers.0.self_attn.k_proj', site: 'k', layer: 0, load: [0.25, 0.75], entropy: 0.56 },
+      { module: 'model.layers.0.mlp', site: 'ffn', layer: 0, load: [0.97, 0.03], entropy: 0.13 },
+    ]
+    fake.emitRun(step('r1', 10, { routers }))
+    const history = store.routers!
+    expect(history.sites.map((s) => s.label)).toEqual(['L0 · k', 'L0 · ffn'])
+    expect(history.steps).toEqual([10])
+    expect(history.load[0]).toEqual([[0.25, 0.75], [0.97, 0.03]])
+  })
+
+  it('follows status events, re-reading the record when the run stops, and logs one line per checkpoint', async () => {
+    const store = await opened()
+    fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 5, path: '/c/step-5' })
+    fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 5, path: '/c/step-5' })
+    expect(store.logs.filter((l) => l.message.startsWith('checkpoint')).length).toBe(1)
+    fake.runsShow.mockResolvedValue(runDetail('r1', { status: 'completed', finishedAt: '2025-01-01T11:00:00.000Z' }))
+    fake.emitRun({ type: 'status', runId: 'r1', status: 'completed', error: null, adapter: '/runs/r1/adapter' })
+    expect(store.status).toBe('completed')
+    expect(store.active).toBe(false)
+    expect(store.etaSeconds).toBeNull()
+    await vi.waitFor(() => expect(store.detail?.run.finishedAt).toBe('2025-01-01T11:00:00.000Z'))
+  })
+
+  it('cancels and resumes, and says why when the server refuses', async () => {
+    const store = await opened()
+    fake.runsCancel.mockResolvedValueOnce(run('r1', { status: 'cancelled' }))
+    await store.cancel()
+    expect(store.status).toBe('cancelled')
+    fake.runsResume.mockResolvedValueOnce({ run: run('r1', { status: 'queued' }), jobId: 'j2' })
+    await store.resume()
+    expect(store.status).toBe('queued')
+    expect(store.logs.at(-1)?.message).toBe('resuming from the last checkpoint')
+    fake.runsResume.mockRejectedValueOnce(new ApiCallError('conflict', 'Run r1 is completed; start a new run'))
+    await store.resume()
+    expect(store.actionError?.message).toContain('start a new run')
+    expect(store.acting).toBeNull()
+  })
+})
