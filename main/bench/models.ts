@@ -2,9 +2,8 @@
 // 1024-wide Llama-style model with random weights, and the peak resident memory of the process
 // that runs each, over the bytes of the weights (weights must not be held twice). Each
 // measurement runs in a fresh process, so the weights written by the bench do not count.
-import { fork } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
+import { runBenchWorker } from './child-worker'
 import type { BenchOptions } from './engine'
 import { MODEL_BENCH_SHAPES, writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
 import { FORWARD_BATCH, FORWARD_SEQ, NEW_TOKENS, PROMPT_TOKENS, type ModelWorkerRequest, type ModelWorkerResult } from './model-workload'
@@ -64,21 +63,5 @@ export async function modelFigures(which: 'tiny' | 'wide', o: BenchOptions): Pro
 const workerPath = fileURLToPath(new URL('./model-worker.ts', import.meta.url))
 
 function runWorker(request: ModelWorkerRequest): Promise<ModelWorkerResult> {
-  return new Promise((resolve, reject) => {
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-    const child = fork(workerPath, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
-    let stderr = ''
-    let answered = false
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)))
-    child.on('message', (message) => {
-      answered = true
-      const m = message as { ok: true; result: ModelWorkerResult } | { ok: false; message: string }
-      if (m.ok) resolve(m.result)
-      else reject(new Error(`models bench (${request.measure}) failed: ${m.message}`))
-    })
-    child.on('close', (code, signal) => {
-      if (!answered) reject(new Error(`models bench process exited (${signal ?? code}) without a result: ${stderr.trim()}`))
-    })
-    child.send(request)
-  })
+  return runBenchWorker<ModelWorkerRequest, ModelWorkerResult>(workerPath, request, `models bench (${request.measure})`)
 }

@@ -5,9 +5,8 @@
 // safetensors file peaks near 1× the weights plus the process baseline and the activations of
 // its step; every copy made at session creation (folded transposes, pre-packed operands, a
 // float32 copy of half-precision weights) adds about 1×.
-import { fork } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
+import { runBenchWorker } from './child-worker'
 import type { BenchOptions } from './engine'
 import { llamaWeightShapes, type LlamaShape } from './llama-train-graph'
 import { writeRandomWeights, type BenchWeightDType } from './weights-file'
@@ -134,22 +133,6 @@ function medianResult(results: TrainMemoryResult[]): TrainMemoryResult {
 
 const workerPath = fileURLToPath(new URL('./train-memory-worker.ts', import.meta.url))
 
-export function runWorker(request: TrainMemoryRequest): Promise<TrainMemoryResult> {
-  return new Promise((resolve, reject) => {
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-    const child = fork(workerPath, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
-    let stderr = ''
-    let answered = false
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)))
-    child.on('message', (message) => {
-      answered = true
-      const m = message as { ok: true; result: TrainMemoryResult } | { ok: false; message: string }
-      if (m.ok) resolve(m.result)
-      else reject(new Error(`train_memory bench (${request.graph}) failed: ${m.message}`))
-    })
-    child.on('close', (code, signal) => {
-      if (!answered) reject(new Error(`train_memory bench process exited (${signal ?? code}) without a result: ${stderr.trim()}`))
-    })
-    child.send(request)
-  })
+function runWorker(request: TrainMemoryRequest): Promise<TrainMemoryResult> {
+  return runBenchWorker<TrainMemoryRequest, TrainMemoryResult>(workerPath, request, `train_memory bench (${request.graph})`)
 }

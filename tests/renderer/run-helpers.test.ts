@@ -6,7 +6,7 @@ import { objectFields } from '../../renderer/src/run-config/schema-fields'
 import { methodFields, siteOptions } from '../../renderer/src/run-config/adapter-methods'
 import { againstTokens, lowest, mergePoints, tokensSeenByStep } from '../../renderer/src/runs/series'
 import { collapsedSites, describeModule, normalisedEntropy, routerHistory } from '../../renderer/src/runs/router-stats'
-import { diffConfigs, flattenConfig } from '../../renderer/src/runs/config-diff'
+import { diffConfigs, flattenConfig } from '../../main/contract/config-diff'
 
 describe('schema fields', () => {
   it('reads kinds, bounds, defaults and nullability from the run configuration schema', () => {

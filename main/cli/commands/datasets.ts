@@ -1,8 +1,6 @@
 import type { DatasetDetail, DatasetSummary } from '../../contract'
-import { dispatchCall } from '../../services'
-import type { CallName } from '../../contract'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
-import { openServices } from '../open-services'
+import { callService } from '../call-service'
 import { parseOptions } from '../parse-options'
 
 export const datasetsCommand: Command = {
@@ -77,7 +75,7 @@ async function importCommand(args: string[], context: CliContext): Promise<numbe
   if (values.system !== undefined) input.systemPrompt = values.system
   if (values.name !== undefined) input.name = values.name
   if (values.validation !== undefined) input.validation = parseValidation(values.validation, values.seed)
-  const detail = (await call(context, 'datasetsImport', input, values.json)) as DatasetDetail | null
+  const detail = (await callService(context, 'datasetsImport', input, values.json)) as DatasetDetail | null
   if (!detail) return EXIT_FAILURE
   if (values.json) context.stdout(`${JSON.stringify(detail)}\n`)
   else context.stdout(formatDetail(detail))
@@ -86,7 +84,7 @@ async function importCommand(args: string[], context: CliContext): Promise<numbe
 
 async function listCommand(args: string[], context: CliContext): Promise<number> {
   const { values } = parseOptions(args, { json: { type: 'boolean' } })
-  const list = (await call(context, 'datasetsList', {}, values.json)) as DatasetSummary[] | null
+  const list = (await callService(context, 'datasetsList', {}, values.json)) as DatasetSummary[] | null
   if (!list) return EXIT_FAILURE
   if (values.json) for (const dataset of list) context.stdout(`${JSON.stringify(dataset)}\n`)
   else context.stdout(list.length === 0 ? 'No datasets. Import one with `mixture-studio datasets import FILE`.\n' : formatList(list))
@@ -96,28 +94,12 @@ async function listCommand(args: string[], context: CliContext): Promise<number>
 async function showCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
   if (positionals.length !== 1) throw new UsageError('datasets show needs exactly one ID')
-  const detail = (await call(context, 'datasetsShow', { id: positionals[0] }, values.json)) as DatasetDetail | null
+  const detail = (await callService(context, 'datasetsShow', { id: positionals[0] }, values.json)) as DatasetDetail | null
   if (!detail) return EXIT_FAILURE
   context.stdout(values.json ? `${JSON.stringify(detail)}\n` : formatDetail(detail))
   return EXIT_OK
 }
 
-/** Runs a call; a failure is printed (as a JSON error object with --json) and gives null. */
-async function call(context: CliContext, name: CallName, input: unknown, json: boolean | undefined): Promise<unknown> {
-  const services = openServices(context)
-  try {
-    const result = await dispatchCall(services, name, input)
-    if (result.ok) return result.data
-    if (result.error.code === 'invalid_input' && result.error.issues) {
-      throw new UsageError(result.error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '))
-    }
-    if (json) context.stdout(`${JSON.stringify({ type: 'error', message: result.error.message })}\n`)
-    else context.stderr(`${result.error.message}\n`)
-    return null
-  } finally {
-    await services.close()
-  }
-}
 
 function parseMappings(pairs: string[]): Record<string, string> {
   const mapping: Record<string, string> = {}

@@ -1,7 +1,6 @@
-import type { CallName, ModelDetail, ModelSummary } from '../../contract'
-import { dispatchCall } from '../../services'
+import type { ModelDetail, ModelSummary } from '../../contract'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
-import { openServices } from '../open-services'
+import { callService } from '../call-service'
 import { parseOptions } from '../parse-options'
 
 export const modelsCommand: Command = {
@@ -25,11 +24,11 @@ remove forgets the model; its folder is left alone.`,
         const { values, positionals } = parseOptions(rest, { name: { type: 'string' }, json: { type: 'boolean' } }, true)
         if (positionals.length !== 1) throw new UsageError('models import needs exactly one DIR')
         const input = { path: positionals[0], ...(values.name !== undefined ? { name: values.name } : {}) }
-        return print(context, values.json, await call(context, 'modelsImport', input, values.json), formatDetail)
+        return print(context, values.json, await callService(context, 'modelsImport', input, values.json), formatDetail)
       }
       case 'list': {
         const { values } = parseOptions(rest, { json: { type: 'boolean' } })
-        const list = (await call(context, 'modelsList', {}, values.json)) as ModelSummary[] | null
+        const list = (await callService(context, 'modelsList', {}, values.json)) as ModelSummary[] | null
         if (!list) return EXIT_FAILURE
         if (values.json) for (const model of list) context.stdout(`${JSON.stringify(model)}\n`)
         else context.stdout(list.length === 0 ? 'No models. Register one with `mixture-studio models import DIR`.\n' : formatList(list))
@@ -39,8 +38,8 @@ remove forgets the model; its folder is left alone.`,
       case 'remove': {
         const { values, positionals } = parseOptions(rest, { json: { type: 'boolean' } }, true)
         if (positionals.length !== 1) throw new UsageError(`models ${subcommand} needs exactly one ID`)
-        if (subcommand === 'show') return print(context, values.json, await call(context, 'modelsShow', { id: positionals[0] }, values.json), formatDetail)
-        return print(context, values.json, await call(context, 'modelsRemove', { id: positionals[0] }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
+        if (subcommand === 'show') return print(context, values.json, await callService(context, 'modelsShow', { id: positionals[0] }, values.json), formatDetail)
+        return print(context, values.json, await callService(context, 'modelsRemove', { id: positionals[0] }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
       }
       case undefined:
         throw new UsageError('Which models command? (import, list, show, remove)')
@@ -56,22 +55,6 @@ function print<T>(context: CliContext, json: boolean | undefined, result: unknow
   return EXIT_OK
 }
 
-/** Runs a call; a failure is printed (as a JSON error object with --json) and gives null. */
-async function call(context: CliContext, name: CallName, input: unknown, json: boolean | undefined): Promise<unknown> {
-  const services = openServices(context)
-  try {
-    const result = await dispatchCall(services, name, input)
-    if (result.ok) return result.data
-    if (result.error.code === 'invalid_input' && result.error.issues) {
-      throw new UsageError(result.error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '))
-    }
-    if (json) context.stdout(`${JSON.stringify({ type: 'error', message: result.error.message })}\n`)
-    else context.stderr(`${result.error.message}\n`)
-    return null
-  } finally {
-    await services.close()
-  }
-}
 
 export function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`

@@ -1,15 +1,20 @@
-import { RunStatus, type RunSummary } from '../../contract'
+import { RunStatus, type RunDetail, type RunMetrics, type RunSummary } from '../../contract'
+import { diffConfigs } from '../../contract/config-diff'
+import { callService } from '../call-service'
 import { dispatchCall } from '../../services'
-import { EXIT_OK, UsageError, type CliContext, type Command } from '../command'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'list training runs',
+  summary: 'list, show and compare training runs',
   usage: `Usage: mixture-studio runs list [--json] [--status S] [--limit N]
+       mixture-studio runs show RUN [--json]
+       mixture-studio runs compare RUN RUN... [--json]
 
-Lists runs, newest first.
+list: runs, newest first. show: a run's status, folder, adapter, checkpoints and latest
+metrics. compare: final and best losses side by side, then the configuration fields that differ.
 
   --json       one JSON object per line instead of a table
   --status S   only runs in state S (${RunStatus.options.join(', ')})
@@ -20,8 +25,12 @@ Lists runs, newest first.
     switch (subcommand) {
       case 'list':
         return listRuns(rest, context)
+      case 'show':
+        return showRun(rest, context)
+      case 'compare':
+        return compareRuns(rest, context)
       case undefined:
-        throw new UsageError('Which runs command? (list)')
+        throw new UsageError('Which runs command? (list, show, compare)')
       default:
         throw new UsageError(`Unknown runs command "${subcommand}"`)
     }
@@ -59,8 +68,100 @@ async function listRuns(args: string[], context: CliContext): Promise<number> {
 
 function formatTable(runs: RunSummary[]): string {
   const header = ['ID', 'NAME', 'STATUS', 'METHOD', 'CREATED']
-  const rows = runs.map((run) => [run.id, run.name, run.status, run.method ?? '-', run.createdAt.replace('T', ' ').slice(0, 19)])
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n') + '\n'
+  return table([header, ...runs.map((run) => [run.id, run.name, run.status, run.method ?? '-', run.createdAt.replace('T', ' ').slice(0, 19)])])
+}
+
+async function showRun(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length !== 1) throw new UsageError('runs show needs one RUN id')
+  const detail = (await callService(context, 'runsShow', { runId: positionals[0] }, values.json)) as RunDetail | null
+  if (!detail) return EXIT_FAILURE
+  if (values.json) {
+    context.stdout(`${JSON.stringify(detail)}\n`)
+    return EXIT_OK
+  }
+  const { run } = detail
+  const lines = [
+    `${run.name}  (${run.id})`,
+    `status      ${run.status}${run.error ? `: ${run.error}` : ''}`,
+    `method      ${run.method ?? '-'}`,
+    `created     ${run.createdAt}`,
+    `folder      ${detail.folder}`,
+    `adapter     ${detail.adapter ?? '(none yet)'}`,
+    `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => c.step).join(', ')}`,
+    ...metricLines(detail.latest),
+  ]
+  context.stdout(`${lines.join('\n')}\n`)
+  return EXIT_OK
+}
+
+/** Latest training metrics; the many router.* series are summed up in one line (all of them are in --json). */
+function metricLines(latest: RunDetail['latest']): string[] {
+  const names = Object.keys(latest).filter((name) => !name.startsWith('router.'))
+  const width = Math.max(11, ...names.map((name) => name.length))
+  const lines = names.map((name) => `${name.padEnd(width)} ${formatValue(latest[name].value)} at step ${latest[name].step}`)
+  const routerSites = new Set(Object.keys(latest).filter((name) => name.endsWith('.entropy')).map((name) => name.slice('router.'.length, -'.entropy'.length)))
+  if (routerSites.size > 0) lines.push(`${'routers'.padEnd(width)} load and entropy at ${routerSites.size} sites (--json lists them)`)
+  return lines
+}
+
+interface ComparedRun {
+  id: string
+  name: string
+  status: string
+  method: string | null
+  steps: number | null
+  finalLoss: number | null
+  bestEvalLoss: number | null
+}
+
+async function compareRuns(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length < 2) throw new UsageError('runs compare needs two or more RUN ids')
+  const details: RunDetail[] = []
+  const compared: ComparedRun[] = []
+  for (const runId of positionals) {
+    const detail = (await callService(context, 'runsShow', { runId }, values.json)) as RunDetail | null
+    const metrics = detail && ((await callService(context, 'runsMetrics', { runId, names: ['eval_loss'] }, values.json)) as RunMetrics | null)
+    if (!detail || !metrics) return EXIT_FAILURE
+    const evals = metrics.series.eval_loss ?? []
+    details.push(detail)
+    compared.push({
+      id: detail.run.id,
+      name: detail.run.name,
+      status: detail.run.status,
+      method: detail.run.method,
+      steps: detail.latest.loss?.step ?? null,
+      finalLoss: detail.latest.loss?.value ?? null,
+      bestEvalLoss: evals.length ? Math.min(...evals.map((p) => p.value)) : null,
+    })
+  }
+  const differences = diffConfigs(details.map((d) => d.config)).filter((row) => row.differs)
+  if (values.json) {
+    context.stdout(`${JSON.stringify({ type: 'runs', runs: compared })}\n`)
+    context.stdout(`${JSON.stringify({ type: 'config_diff', fields: differences.map((d) => ({ path: d.path, values: d.values })) })}\n`)
+    return EXIT_OK
+  }
+  const header = ['', ...compared.map((r) => r.name)]
+  const rows = [
+    ['id', ...compared.map((r) => r.id.slice(0, 8))],
+    ['status', ...compared.map((r) => r.status)],
+    ['method', ...compared.map((r) => r.method ?? '-')],
+    ['steps', ...compared.map((r) => (r.steps === null ? '-' : String(r.steps)))],
+    ['final loss', ...compared.map((r) => formatValue(r.finalLoss))],
+    ['best eval', ...compared.map((r) => formatValue(r.bestEvalLoss))],
+    ...differences.map((d) => [d.path, ...d.values.map((v) => (v === null ? '-' : String(v)))]),
+  ]
+  context.stdout(table([header, ...rows]) + (differences.length === 0 ? 'The configurations are identical.\n' : ''))
+  return EXIT_OK
+}
+
+function formatValue(value: number | null): string {
+  if (value === null) return '-'
+  return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4)
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)))
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n') + '\n'
 }

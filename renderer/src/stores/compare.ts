@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { RunDetail } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
-import { diffConfigs } from '../runs/config-diff'
+import { diffConfigs } from '../../../main/contract/config-diff'
 import type { Point } from '../runs/series'
 
 /** The curves the Compare page overlays (tokens: per-step counts for the tokens-seen axis). */

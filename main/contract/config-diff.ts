@@ -1,3 +1,4 @@
+// Shared by the Compare page and `mixture-studio runs compare`.
 // Run configurations side by side: every leaf as a dotted path ("train.lr"), and the rows where
 // the runs differ (what the Compare page puts first).
 

@@ -1,0 +1,69 @@
+// `runs show` and `runs compare` over runs trained by `mixture-studio train` into a temp data dir.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main, type CliContext } from '../../../main/cli'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel } from '../../helpers/tiny-models'
+import { writePromptCompletionFile } from '../train/support'
+
+let tmp: ReturnType<typeof makeTempDir>
+const runIds: string[] = []
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const context: CliContext = { env: { MIXTURE_STUDIO_HOME: join(tmp.dir, 'home') }, stdout: (t) => (out += t), stderr: (t) => (err += t), untilInterrupted: () => new Promise(() => {}) }
+  return { code: await main(args, context), out, err }
+}
+
+const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>
+
+beforeAll(async () => {
+  tmp = makeTempDir('ms-runs-cli-')
+  writeTinyModel(join(tmp.dir, 'model'), 'qwen2')
+  writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 12)
+  for (const [name, adapter] of [['mov', '{ method: mov, experts: 2 }'], ['lora', '{ method: lora, rank: 2 }']]) {
+    const path = join(tmp.dir, `${name}.yaml`)
+    writeFileSync(path, `name: ${name}-run\nmodel: model\ndata: { train: train.jsonl, split: 4, max_length: 160 }\nadapter: ${adapter}\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, eval_every: 2, save_every: 10 }\ndevice: cpu\n`)
+    const { code, out } = await cli(['train', '--config', path, '--json'])
+    expect(code).toBe(0)
+    runIds.push(lastJson(out).run_id as string)
+  }
+}, 120_000)
+afterAll(() => tmp.remove())
+
+describe('mixture-studio runs show / compare', () => {
+  it('show prints status, adapter, checkpoints and the latest metrics', async () => {
+    const { code, out } = await cli(['runs', 'show', runIds[0]])
+    expect(code).toBe(0)
+    expect(out).toMatch(/^mov-run {2}\(/)
+    expect(out).toMatch(/status +completed/)
+    expect(out).toMatch(/adapter +\S+adapter/)
+    expect(out).toMatch(/loss +\d+\.\d{4} at step 3/)
+    expect(out).toMatch(/routers +load and entropy at \d+ sites/)
+    const json = JSON.parse((await cli(['runs', 'show', runIds[0], '--json'])).out) as { run: { id: string }; latest: Record<string, unknown> }
+    expect(json.run.id).toBe(runIds[0])
+    expect(Object.keys(json.latest)).toEqual(expect.arrayContaining(['loss', 'eval_loss']))
+  })
+
+  it('compare lists losses side by side and only the configuration fields that differ', async () => {
+    const { code, out } = await cli(['runs', 'compare', ...runIds, '--json'])
+    expect(code).toBe(0)
+    const [runs, diff] = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect((runs.runs as { method: string; bestEvalLoss: number | null }[]).map((r) => r.method)).toEqual(['mov', 'lora'])
+    for (const r of runs.runs as { bestEvalLoss: number | null }[]) expect(r.bestEvalLoss).toBeGreaterThan(0)
+    const paths = (diff.fields as { path: string }[]).map((f) => f.path)
+    expect(paths).toEqual(expect.arrayContaining(['name', 'adapter.method']))
+    expect(paths).not.toContain('train.lr')
+    const table = (await cli(['runs', 'compare', ...runIds])).out
+    expect(table).toMatch(/adapter\.method +mov +lora/)
+  })
+
+  it('names a run that does not exist, and wants two runs to compare', async () => {
+    const missing = await cli(['runs', 'show', 'no-such-run'])
+    expect(missing.code).toBe(1)
+    expect(missing.err).toMatch(/no run no-such-run/)
+    expect((await cli(['runs', 'compare', runIds[0]])).code).toBe(2)
+  })
+})
