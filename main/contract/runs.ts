@@ -15,8 +15,22 @@ export const RunSummary = z.object({
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
   resumedFrom: z.string().nullable(),
+  /** Seconds trained in the run's finished segments (a stopped and resumed run has several). */
+  trainingSeconds: z.number().min(0),
+  /** When the segment now training began; null unless the run is running. */
+  segmentStartedAt: z.string().nullable(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
+
+/**
+ * How long a run has trained, over all its segments, as of `now` (the running segment counts
+ * up to now); null when it never started. What every page and command shows as its duration.
+ */
+export function runTrainingSeconds(run: Pick<RunSummary, 'startedAt' | 'trainingSeconds' | 'segmentStartedAt'>, now: Date = new Date()): number | null {
+  if (run.startedAt === null) return null
+  const running = run.segmentStartedAt === null ? 0 : Math.max(0, (now.getTime() - new Date(run.segmentStartedAt).getTime()) / 1000)
+  return run.trainingSeconds + (Number.isFinite(running) ? running : 0)
+}
 
 export const RunsListInput = z.object({
   status: RunStatus.optional(),
@@ -34,6 +48,9 @@ export const RouterSiteStats = z.object({
   entropy: z.number(),
 })
 export type RouterSiteStats = z.infer<typeof RouterSiteStats>
+
+/** One expert taking at least this share of a site's routing is a collapse (METHOD.md): the Run page warns. */
+export const ROUTER_COLLAPSE_LOAD = 0.9
 
 /** What a training run reports as it goes, pushed as `onRunEvent`. */
 export const RunEvent = z.discriminatedUnion('type', [
@@ -98,3 +115,26 @@ export const RunsMetricsInput = z
 
 export const RunMetrics = z.object({ runId: z.string(), series: z.record(z.string(), z.array(z.object({ step: z.number().int(), value: z.number() }))) })
 export type RunMetrics = z.infer<typeof RunMetrics>
+
+export const RunsLogInput = z
+  .object({
+    runId: z.string().min(1),
+    /** Only lines after this one (for following a live run). */
+    afterId: z.number().int().min(0).optional(),
+    /** At most the newest this many lines; every kept line when omitted. */
+    limit: z.number().int().positive().max(10_000).optional(),
+  })
+  .strict()
+
+export const RunLogLine = z.object({
+  /** Increasing: ask for the lines after the last one you have. */
+  id: z.number().int(),
+  at: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+})
+export type RunLogLine = z.infer<typeof RunLogLine>
+
+/** A run's stored log, oldest first. A run keeps its newest `maxLines` lines; `total` is how many it holds. */
+export const RunLog = z.object({ runId: z.string(), lines: z.array(RunLogLine), total: z.number().int(), maxLines: z.number().int() })
+export type RunLog = z.infer<typeof RunLog>

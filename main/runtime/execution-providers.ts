@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderStatus } from '../contract'
@@ -20,10 +20,33 @@ export interface ProviderFacts {
   backends: readonly { name: string; bundled: boolean }[]
   /** Whether a provider's separately installed shared library sits beside the binding. */
   hasProviderLibrary(name: ProviderName): boolean
+  /**
+   * Linux: whether the kernel shows any GPU device node. Without one, a WebGPU adapter can only
+   * be a software Vulkan driver (Mesa's lavapipe, SwiftShader) computing on the CPU, slower than
+   * ORT's CPU provider: `auto` then skips WebGPU (an explicit `webgpu` still uses it).
+   * Undefined: unknown (other platforms), taken as present.
+   */
+  gpuDevicePresent?: boolean
+}
+
+/** Why `auto` does not pick WebGPU on a Linux machine without GPU device nodes. */
+export const SOFTWARE_WEBGPU_REASON =
+  'no GPU device on this machine (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg): a WebGPU adapter here is a software Vulkan driver running on the CPU, slower than the CPU provider; choose device webgpu to use it anyway'
+
+/** Linux GPU device nodes: DRM render nodes (Mesa, amdgpu, i915, nouveau), NVIDIA's driver, WSL2's GPU. */
+export function linuxGpuDevicePresent(devDir = '/dev'): boolean {
+  const has = (dir: string, pattern: RegExp) => {
+    try {
+      return readdirSync(dir).some((name) => pattern.test(name))
+    } catch {
+      return false
+    }
+  }
+  return has(`${devDir}/dri`, /^renderD\d+$/) || has(devDir, /^(nvidia\d+|dxg)$/)
 }
 
 const CUDA_INSTALL_HINT =
-  'install them with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12 and cuDNN 9 on the machine)'
+  'install them with `npm install-scripts approve onnxruntime-node` and then `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (npm 11 skips a dependency\'s install script until it is approved; needs CUDA 12 and cuDNN 9 on the machine)'
 
 /**
  * What can be known without running anything: which providers this build of onnxruntime
@@ -35,7 +58,10 @@ export function describeProviders(facts: ProviderFacts): ExecutionProviderStatus
   return knownProviders.map((name) => {
     const backend = listed.get(name)
     if (!backend) return { name, available: false, reason: notBuiltReason(name, facts) }
-    if (backend.bundled) return { name, available: true, reason: bundledReason(name) }
+    if (backend.bundled) {
+      if (name === 'webgpu' && facts.platform === 'linux' && facts.gpuDevicePresent === false) return { name, available: true, reason: `built in, but ${SOFTWARE_WEBGPU_REASON}` }
+      return { name, available: true, reason: bundledReason(name) }
+    }
     if (facts.hasProviderLibrary(name)) {
       return {
         name,

@@ -1,7 +1,7 @@
 // Which execution providers a session tries, in order (DESIGN.md "Execution providers"):
 // Linux cuda -> webgpu -> cpu; Windows dml -> webgpu -> cpu; macOS webgpu -> cpu.
 // Pure: the facts about this onnxruntime build come in, so every platform can be tested anywhere.
-import { describeProviders, type ProviderFacts } from './execution-providers'
+import { describeProviders, SOFTWARE_WEBGPU_REASON, type ProviderFacts } from './execution-providers'
 
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml'
 export type SessionProvider = Exclude<Device, 'auto'>
@@ -42,8 +42,15 @@ export function planProviders(device: Device, facts: ProviderFacts): ProviderPla
       skipped.push({ provider, reason: device === 'auto' ? `not used on ${facts.platform}` : `device "${device}" was requested` })
     } else if (!s?.available) {
       skipped.push({ provider, reason: s?.reason ?? 'unknown provider' })
+    } else if (softwareOnly(provider, device, facts)) {
+      skipped.push({ provider, reason: SOFTWARE_WEBGPU_REASON })
     }
   }
-  for (const provider of wanted) if (status.get(provider)?.available) candidates.push(provider)
+  for (const provider of wanted) if (status.get(provider)?.available && !softwareOnly(provider, device, facts)) candidates.push(provider)
   return { candidates, skipped }
+}
+
+/** `auto` on Linux without a GPU device node would give WebGPU a software adapter: not worth trying. */
+function softwareOnly(provider: SessionProvider, device: Device, facts: ProviderFacts): boolean {
+  return provider === 'webgpu' && device === 'auto' && facts.platform === 'linux' && facts.gpuDevicePresent === false
 }

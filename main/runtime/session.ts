@@ -3,7 +3,7 @@
 // reported: which provider runs, and why each other one does not.
 import { cpus } from 'node:os'
 import ort from 'onnxruntime-node'
-import { explainProviderFailure, hasProviderLibraryOnDisk, type ProviderFacts } from './execution-providers'
+import { explainProviderFailure, hasProviderLibraryOnDisk, linuxGpuDevicePresent, type ProviderFacts } from './execution-providers'
 import { planProviders, type Device, type ProviderVerdict, type SessionProvider } from './provider-choice'
 import { fromOrtTensor, toOrtTensor, type HostTensor } from './tensors'
 
@@ -54,6 +54,7 @@ export function currentProviderFacts(): ProviderFacts {
     arch: process.arch,
     backends: ort.listSupportedBackends(),
     hasProviderLibrary: (name) => hasProviderLibraryOnDisk(name),
+    ...(process.platform === 'linux' ? { gpuDevicePresent: linuxGpuDevicePresent() } : {}),
   }
 }
 

@@ -46,3 +46,20 @@ export function fromOrtTensor(name: string, t: ort.Tensor): HostTensor {
       throw new Error(`output "${name}" has type ${t.type}, which the engine does not use; cast it in the graph`)
   }
 }
+
+/**
+ * An int64 feed in the dtype a graph declares for it (GPU graphs take masks as float32 and labels
+ * as int32; see engine/ir GraphOptions.inputDTypes). Only exact conversions: an id beyond int32,
+ * or a value float32 cannot hold exactly (|v| > 2²⁴), is an error naming the input.
+ */
+export function conformIntegerFeed(name: string, t: HostTensor, dtype: DType): HostTensor {
+  if (t.dtype === dtype || t.dtype !== 'int64' || (dtype !== 'int32' && dtype !== 'float32')) return t
+  const limit = dtype === 'int32' ? 2 ** 31 : 2 ** 24
+  const out = dtype === 'int32' ? new Int32Array(t.data.length) : new Float32Array(t.data.length)
+  for (let i = 0; i < t.data.length; i++) {
+    const v = Number(t.data[i])
+    if (!(Math.abs(v) < limit)) throw new Error(`input "${name}": value ${t.data[i]} at element ${i} does not fit ${dtype}, which this graph takes it as`)
+    out[i] = v
+  }
+  return { dtype, shape: t.shape, data: out } as HostTensor
+}

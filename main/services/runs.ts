@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
 import type { JobRunner } from '../jobs'
-import type { Store } from '../store'
+import { RUN_LOG_MAX_LINES, type Store } from '../store'
 import { defaultRunName, runFolder } from '../train/run-training'
 
 /** Paths in a configuration are used by a process with another working directory: make them absolute. */
@@ -38,10 +38,17 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     const run = store.runs.get(runId)
     // The process ends its own run unless it could not: killed, crashed, or cancelled mid-step.
     if (!run || (run.status !== 'running' && run.status !== 'queued')) return
-    if (event.state === 'cancelled') store.runs.finish(runId, 'cancelled')
-    else {
+    if (event.state === 'cancelled') {
+      store.runs.finish(runId, 'cancelled')
+      store.runLog.append(runId, 'info', 'run cancelled (its process was stopped mid-step)')
+    } else {
       const detail = event.error ?? 'the training process ended without finishing the run'
-      store.runs.finish(runId, event.state === 'failed' ? 'failed' : 'interrupted', event.state === 'failed' ? detail : `${detail} Resume the run to continue from its last checkpoint.`)
+      const status = event.state === 'failed' ? 'failed' : 'interrupted'
+      const message = status === 'failed' ? detail : `${detail} Resume the run to continue from its last checkpoint.`
+      store.runs.finish(runId, status, message)
+      store.runLog.append(runId, 'error', `run ${status}: ${message}`)
+      // What the process printed as it died is often the only clue (a native crash, out of memory).
+      if (event.lastWords) store.runLog.append(runId, 'error', `last words of the training process:\n${event.lastWords}`)
     }
   })
 
@@ -123,6 +130,12 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       return { runId, series }
     },
 
+    async runsLog({ runId, afterId, limit }: CallParsedInput<'runsLog'>): Promise<CallOutput<'runsLog'>> {
+      mustGet(runId)
+      const lines = store.runLog.list(runId, { ...(afterId !== undefined ? { afterId } : {}), ...(limit !== undefined ? { limit } : {}) })
+      return { runId, lines, total: store.runLog.count(runId), maxLines: RUN_LOG_MAX_LINES }
+    },
+
     async runsDelete({ runId }: CallParsedInput<'runsDelete'>): Promise<CallOutput<'runsDelete'>> {
       await settled(runId)
       const run = mustGet(runId)
@@ -141,6 +154,6 @@ function catalogIds(store: Store, config: RunConfig): { modelId: string | null; 
 }
 
 function summary(run: RunSummary): RunSummary {
-  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom } = run
-  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom }
+  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt } = run
+  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt }
 }

@@ -6,6 +6,7 @@ import { MetricsRepo } from './repos/metrics-repo'
 import { CatalogRepo } from './repos/catalog-repo'
 import { ArtifactsRepo } from './repos/artifacts-repo'
 import { DatasetsRepo } from './repos/datasets-repo'
+import { RunLogRepo } from './repos/run-log-repo'
 import { markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
 import { DatabaseCorruptError, isCorruptionError } from './errors'
 
@@ -20,7 +21,9 @@ export type { MetricPoint, MetricSample } from './repos/metrics-repo'
 export type { ModelRecord, DatasetRecord } from './repos/catalog-repo'
 export type { CheckpointRecord, ExportRecord, ExportFormat } from './repos/artifacts-repo'
 export type { ImportedDatasetRecord, TokenCacheRecord } from './repos/datasets-repo'
-export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo }
+export type { RunLogLine, RunLogLevel } from './repos/run-log-repo'
+export { RUN_LOG_MAX_LINES } from './repos/run-log-repo'
+export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo }
 
 export interface Store {
   readonly path: string
@@ -30,6 +33,8 @@ export interface Store {
   readonly catalog: CatalogRepo
   readonly artifacts: ArtifactsRepo
   readonly datasets: DatasetsRepo
+  /** Each run's log lines (bounded), for its page and `runs show`. */
+  readonly runLog: RunLogRepo
   /** Runs found orphaned and marked interrupted when the store was opened. */
   readonly recoveredRunIds: readonly string[]
   close(): void
@@ -41,9 +46,10 @@ export function openStore(dataDir: string, options: { processProbe?: ProcessProb
   const path = databasePath(dataDir)
   const db = openDatabase(path)
   const runs = new RunsRepo(db)
+  const runLog = new RunLogRepo(db)
   let recoveredRunIds: string[]
   try {
-    recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe)
+    recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
   } catch (error) {
     db.close()
     throw isCorruptionError(error) ? new DatabaseCorruptError(path, error.message) : error
@@ -56,6 +62,7 @@ export function openStore(dataDir: string, options: { processProbe?: ProcessProb
     catalog: new CatalogRepo(db),
     artifacts: new ArtifactsRepo(db),
     datasets: new DatasetsRepo(db),
+    runLog,
     recoveredRunIds,
     close: () => db.close(),
   }

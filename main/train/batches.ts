@@ -5,6 +5,7 @@
 // exactly the batches the uninterrupted run would have taken.
 import { Rng } from '../engine/random'
 import { hostTensor, type HostTensor } from '../runtime'
+import type { StaticBatchShape } from './step-target'
 
 /** A tokenized example: ids, and which tokens are trained (label = the token itself). */
 export interface TrainingExample {
@@ -89,29 +90,63 @@ export interface BatchLayout {
   decoderStartTokenId: number
   /** Any valid id: padded positions are masked out. */
   padTokenId: number
+  /**
+   * Pad every batch to this shape (GPU step graphs are static): rows beyond the examples are all
+   * padding, masked out of attention, loss and router statistics. Default: each batch as long as
+   * its longest example.
+   */
+  shape?: StaticBatchShape | null
 }
 
-function int64(rows: number[][], width: number, pad: number): HostTensor {
-  const data = new BigInt64Array(rows.length * width).fill(BigInt(pad))
+/** `rows` padded to [height, width] with `pad`. */
+function int64(rows: number[][], width: number, pad: number, height = rows.length): HostTensor {
+  const data = new BigInt64Array(height * width).fill(BigInt(pad))
   rows.forEach((row, b) => row.forEach((v, t) => (data[b * width + t] = BigInt(v))))
-  return hostTensor('int64', [rows.length, width], data)
+  return hostTensor('int64', [height, width], data)
+}
+
+/** The width of a batch: its longest row, or the static width, which no row may exceed. */
+function widthOf(rows: readonly { length: number }[], fixed: number | undefined, what: string, examples: readonly TrainingExample[]): number {
+  const longest = Math.max(...rows.map((r) => r.length))
+  if (fixed === undefined) return longest
+  const over = rows.findIndex((r) => r.length > fixed)
+  if (over >= 0) throw new Error(`line ${examples[over].line}: ${rows[over].length} ${what} tokens, more than the ${fixed} this step graph was built for`)
+  return fixed
+}
+
+/**
+ * The static shape for GPU step graphs over every example a run feeds (training and validation):
+ * `batchSize` rows of the longest example (T5: longest prompt and longest completion).
+ */
+export function staticBatchShape(examples: readonly TrainingExample[], batchSize: number, layout: Pick<BatchLayout, 'seq2seq'>): StaticBatchShape {
+  if (examples.length === 0) throw new Error('there are no examples to size the batch shape from')
+  if (!layout.seq2seq) return { batch: batchSize, seq: Math.max(...examples.map((e) => e.inputIds.length)) }
+  let seq = 1
+  let tgt = 1
+  for (const e of examples) {
+    const first = Math.max(e.trained.indexOf(1), 1)
+    seq = Math.max(seq, first)
+    tgt = Math.max(tgt, e.inputIds.length - first)
+  }
+  return { batch: batchSize, seq, tgt }
 }
 
 const ones = (row: readonly unknown[]): number[] => row.map(() => 1)
 
 /** Decoder-only: position t predicts token t+1 where that token is trained. */
 function causalBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
-  const width = Math.max(...examples.map((e) => e.inputIds.length))
+  const width = widthOf(examples.map((e) => e.inputIds), layout.shape?.seq, 'input', examples)
+  const height = layout.shape?.batch ?? examples.length
   const ids = examples.map((e) => Array.from(e.inputIds))
   const labels = examples.map((e) => Array.from(e.inputIds, (_, t) => (t + 1 < e.inputIds.length && e.trained[t + 1] ? e.inputIds[t + 1] : 0)))
   const labelMask: number[][] = examples.map((e) => Array.from(e.inputIds, (_, t) => (t + 1 < e.inputIds.length && e.trained[t + 1] ? 1 : 0)))
   const labelTokens = labelMask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0)
   return {
     feeds: {
-      input_ids: int64(ids, width, layout.padTokenId),
-      attention_mask: int64(ids.map(ones), width, 0),
-      labels: int64(labels, width, 0),
-      label_mask: int64(labelMask, width, 0),
+      input_ids: int64(ids, width, layout.padTokenId, height),
+      attention_mask: int64(ids.map(ones), width, 0, height),
+      labels: int64(labels, width, 0, height),
+      label_mask: int64(labelMask, width, 0, height),
     },
     labelTokens,
     tokens: ids.reduce((n, row) => n + row.length, 0),
@@ -135,17 +170,18 @@ function seq2seqBatch(examples: readonly TrainingExample[], layout: BatchLayout)
     targets.push(Array.from(e.inputIds.subarray(first)))
     targetMask.push(Array.from(e.trained.subarray(first)))
   }
-  const srcWidth = Math.max(...encoder.map((r) => r.length))
-  const tgtWidth = Math.max(...targets.map((r) => r.length))
+  const srcWidth = widthOf(encoder, layout.shape?.seq, 'prompt', examples)
+  const tgtWidth = widthOf(targets, layout.shape?.tgt, 'completion', examples)
+  const height = layout.shape?.batch ?? examples.length
   const labelTokens = targetMask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0)
   return {
     feeds: {
-      input_ids: int64(encoder, srcWidth, layout.padTokenId),
-      attention_mask: int64(encoder.map(ones), srcWidth, 0),
-      decoder_input_ids: int64(targets.map((t) => [layout.decoderStartTokenId, ...t.slice(0, -1)]), tgtWidth, layout.padTokenId),
-      decoder_attention_mask: int64(targets.map(ones), tgtWidth, 0),
-      labels: int64(targets, tgtWidth, 0),
-      label_mask: int64(targetMask, tgtWidth, 0),
+      input_ids: int64(encoder, srcWidth, layout.padTokenId, height),
+      attention_mask: int64(encoder.map(ones), srcWidth, 0, height),
+      decoder_input_ids: int64(targets.map((t) => [layout.decoderStartTokenId, ...t.slice(0, -1)]), tgtWidth, layout.padTokenId, height),
+      decoder_attention_mask: int64(targets.map(ones), tgtWidth, 0, height),
+      labels: int64(targets, tgtWidth, 0, height),
+      label_mask: int64(targetMask, tgtWidth, 0, height),
     },
     labelTokens,
     tokens: encoder.reduce((n, r) => n + r.length, 0) + targets.reduce((n, r) => n + r.length, 0),
@@ -154,5 +190,6 @@ function seq2seqBatch(examples: readonly TrainingExample[], layout: BatchLayout)
 
 export function makeBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
   if (examples.length === 0) throw new Error('a batch needs at least one example')
+  if (layout.shape && examples.length > layout.shape.batch) throw new Error(`a batch of ${examples.length} examples does not fit the static batch of ${layout.shape.batch}`)
   return layout.seq2seq ? seq2seqBatch(examples, layout) : causalBatch(examples, layout)
 }

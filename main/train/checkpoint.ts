@@ -9,6 +9,7 @@ import type { OptimizerKind, OptimizerState } from '../engine/optim'
 import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
 import { readAdapterFolder, writeAdapterFiles, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
 import type { DataPosition } from './batches'
+import type { LossScaleState } from './loss-scale'
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors'
 export const STATE_FILE = 'state.json'
@@ -23,6 +24,8 @@ export interface CheckpointState {
   /** Where the next batch starts. */
   position: DataPosition
   optimizer: { kind: OptimizerKind; step: number }
+  /** fp16 runs: the dynamic loss scale (absent for float32/bf16 runs and older checkpoints). */
+  lossScale?: LossScaleState
   savedAt: string
 }
 
@@ -43,6 +46,7 @@ export interface CheckpointToWrite {
   adapterConfig: NativeAdapterConfig
   parameters: readonly AdapterTensor[]
   optimizer: OptimizerState
+  lossScale?: LossScaleState | null
 }
 
 /** Writes step-N atomically and returns its path. */
@@ -65,6 +69,7 @@ export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointTo
       step: checkpoint.step,
       position: checkpoint.position,
       optimizer: { kind: checkpoint.optimizer.kind, step: checkpoint.optimizer.step },
+      ...(checkpoint.lossScale ? { lossScale: checkpoint.lossScale } : {}),
       savedAt: now.toISOString(),
     }
     writeFileSync(join(temp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)

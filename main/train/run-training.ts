@@ -9,10 +9,12 @@ import { RunConfig, type RunEvent } from '../contract'
 import { openModel, type OpenedModel } from '../models'
 import { currentBootTimeMs, openStore, type MetricSample, type Store } from '../store'
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
-import { START_POSITION, type BatchLayout } from './batches'
+import { START_POSITION, staticBatchShape, type BatchLayout } from './batches'
 import { listCheckpoints, readCheckpoint } from './checkpoint'
 import { prepareRunData } from './run-data'
+import { runEventLogLine } from './run-log-lines'
 import { buildTrainStep } from './step-graph'
+import { describeTarget } from './step-target'
 import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
 
 export function runFolder(dataDir: string, runId: string): string {
@@ -56,7 +58,16 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     throw new Error(`run ${runId} is already being trained by process ${record.pid}`)
   }
   if (record.status === 'completed') throw new Error(`run ${runId} is completed; start a new run to train further`)
-  const emit = (event: RunEvent) => options.onEvent?.(event)
+  // The line is stored before the event goes out, so a page that re-reads the log on an event finds it.
+  let lastCheckpointStep: number | null = null
+  const emit = (event: RunEvent) => {
+    // Cancelling right after a save writes the same step's checkpoint again: one line is enough.
+    const repeated = event.type === 'checkpoint' && event.step === lastCheckpointStep
+    if (event.type === 'checkpoint') lastCheckpointStep = event.step
+    const line = repeated ? null : runEventLogLine(event)
+    if (line) store.runLog.append(runId, line.level, line.message)
+    options.onEvent?.(event)
+  }
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', runId, level, message })
 
   store.runs.markRunning(runId, { pid: process.pid, bootTimeMs: currentBootTimeMs() })
@@ -68,16 +79,28 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     mkdirSync(dir, { recursive: true })
     const configFile = join(dir, 'config.json')
     if (!existsSync(configFile)) writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
-    checkPrecision(config)
 
     const model = openModel(config.model)
     const data = await prepareRunData(config, model.info.dir, dir)
     for (const note of data.notes) log('warn', note)
     const maxPositions = config.data.max_length
-    const session = { device: config.device, ...(options.threads ? { threads: options.threads } : {}) }
-    const step = await buildTrainStep(model, config.adapter, { kind: 'train', maxPositions, ...session })
-    const evalStep = data.validation.length > 0 ? await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, ...session }) : null
-    log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${step.session.provider}, ${data.train.length} training and ${data.validation.length} validation examples`)
+    const layout = batchLayout(model)
+    const step = await buildTrainStep(model, config.adapter, {
+      kind: 'train',
+      maxPositions,
+      device: config.device,
+      precision: config.train.precision,
+      // A GPU graph is static: every batch is padded to the longest example of the run.
+      batchShape: staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout),
+      storedDType: model.info.dtype,
+      ...(options.threads ? { threads: options.threads } : {}),
+    })
+    for (const r of step.rejected) if (wasTried(r.reason)) log('info', `not training on ${r.provider}: ${r.reason}`)
+    // On a GPU, evaluation reads the loss of the train session: a second session would hold a
+    // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
+    // the sessions, and the eval graph skips the backward pass.
+    const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, ...(options.threads ? { threads: options.threads } : {}) })
+    log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}, ${data.train.length} training and ${data.validation.length} validation examples`)
 
     const checkpointsDir = join(dir, 'checkpoints')
     const start = startingPoint(config, step, checkpointsDir)
@@ -88,7 +111,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       evalStep,
       train: data.train,
       validation: data.validation,
-      layout: batchLayout(model),
+      layout: { ...layout, shape: step.target.shape },
       settings: { ...config.train, shuffle: config.data.shuffle },
       checkpointsDir,
       adapterConfigAt: (at) => nativeAdapterConfig(config.adapter, base, step.trainableParameterCount, at),
@@ -97,6 +120,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
         onStep(event) {
           lastStep = event.step
           store.metrics.append(runId, stepMetrics(event))
+          store.runs.markProgress(runId)
           emit({ type: 'step', runId, ...event })
         },
         onEval(event) {
@@ -111,12 +135,13 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
           emit({ type: 'checkpoint', runId, step: event.step, path: event.path })
         },
         shouldStop: options.shouldStop,
+        onNotice: (level, message) => log(level, message),
       },
       ...(options.faults ? { faults: options.faults } : {}),
     })
     const result = await trainer.run()
     await step.session.dispose()
-    await evalStep?.session.dispose()
+    if (evalStep !== step) await evalStep?.session.dispose()
 
     if (result.status === 'cancelled') {
       store.runs.finish(runId, 'cancelled')
@@ -143,12 +168,9 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
   }
 }
 
-/** CPU runs float32 (DESIGN.md "Precision"); reduced precision needs the GPU path, not built yet. */
-function checkPrecision(config: RunConfig): void {
-  const precision = config.train.precision
-  if (precision === 'fp16' || precision === 'bf16') {
-    throw new Error(`train.precision ${precision}: mixed-precision training is not available yet; use precision: auto (float32) or fp32`)
-  }
+/** A provider that was tried (or could have been), not one merely outside this platform's order. */
+function wasTried(reason: string): boolean {
+  return !/^not used on |^device "/.test(reason)
 }
 
 /** The newest checkpoint of the run, else adapter.init, else the method's init from the seed. */
@@ -156,7 +178,7 @@ function startingPoint(config: RunConfig, step: Awaited<ReturnType<typeof buildT
   const newest = listCheckpoints(checkpointsDir).at(-1)
   if (newest) {
     const saved = readCheckpoint(newest.path)
-    return { step: saved.state.step, position: saved.state.position, parameters: saved.parameters, optimizer: saved.optimizer, checkpoint: newest.path }
+    return { step: saved.state.step, position: saved.state.position, parameters: saved.parameters, optimizer: saved.optimizer, checkpoint: newest.path, lossScale: saved.state.lossScale ?? null }
   }
   const parameters = config.adapter.init ? valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters) : step.initialValues(config.train.seed)
   return { step: 0, position: START_POSITION, parameters, optimizer: null, checkpoint: null }
@@ -193,6 +215,7 @@ export function stepMetrics(event: StepEvent): MetricSample[] {
     { name: 'tokens', step, value: event.tokens },
   ]
   if (event.auxLoss !== null) samples.push({ name: 'aux_loss', step, value: event.auxLoss })
+  if (event.lossScale !== null) samples.push({ name: 'loss_scale', step, value: event.lossScale })
   for (const r of event.routers ?? []) {
     samples.push({ name: `router.${r.module}.entropy`, step, value: r.entropy })
     r.load.forEach((value, e) => samples.push({ name: `router.${r.module}.load.${e}`, step, value }))

@@ -8,7 +8,9 @@ import { createAdapter, type AdapterConfig, type AdapterParameter } from '../eng
 import { F, Graph, type Value } from '../engine/ir'
 import { buildDecoderOnly, buildT5, type ModelBuildOptions } from '../engine/models'
 import type { OpenedModel } from '../models/inference/open-model'
-import { createGraphSession, type CreateSessionOptions, type GraphSession } from '../runtime'
+import { createGraphSession, currentProviderFacts, planProviders, SessionError, type CreateSessionOptions, type Device, type GraphSession, type ProviderVerdict } from '../runtime'
+import type { ProviderFacts } from '../runtime/execution-providers'
+import { graphOptionsFor, resolvePrecision, type RequestedPrecision, type StaticBatchShape, type StepTarget } from './step-target'
 
 export type StepKind = 'train' | 'eval'
 
@@ -18,6 +20,8 @@ export const STEP_OUTPUTS = {
   loss: 'loss',
   /** float32 []: the load-balancing term added to the loss before differentiation (when configured). */
   auxLoss: 'aux_loss',
+  /** float32 [] input of fp16 train graphs: the loss is multiplied by it before differentiation, the gradients divided after. */
+  lossScale: 'loss_scale',
   gradient: (parameter: string) => `grad.${parameter}`,
   routerLoad: (index: number) => `router.${index}.load`,
   routerEntropy: (index: number) => `router.${index}.entropy`,
@@ -47,17 +51,32 @@ export interface StepGraph {
   routers: readonly RouterOutputs[]
   /** T5 feeds encoder and decoder inputs; decoder-only models feed one sequence. */
   seq2seq: boolean
+  /** What the graph was built for (CPU float32 unless a target was given). */
+  target: StepTarget
+  /** Whether the graph takes the `loss_scale` input (fp16 train graphs). */
+  lossScaled: boolean
 }
 
 export interface StepGraphOptions {
   kind: StepKind
   /** Longest sequence the graph must handle (sizes the rotary tables); default: the model's context. */
   maxPositions?: number
+  /**
+   * Pins symbolic dims to sizes (batch, seq; T5: src, tgt) so the graph is fully static: what a
+   * GPU session needs (see Graph). Default: symbolic, one graph for every batch shape (CPU).
+   */
+  fixedDims?: Readonly<Record<string, number>>
+  /** Provider, precision and static shape to build for; default CPU float32, symbolic. */
+  target?: StepTarget
 }
+
+const CPU_TARGET: StepTarget = { provider: 'cpu', precision: 'fp32', shape: null }
 
 /** Builds the step graph (no session): useful to inspect, and what buildTrainStep opens. */
 export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig, options: StepGraphOptions): StepGraph {
-  const graph = new Graph()
+  const target = options.target ?? CPU_TARGET
+  const { graph: graphOptions } = graphOptionsFor(target)
+  const graph = new Graph({ ...graphOptions, ...(options.fixedDims ? { fixedDims: options.fixedDims } : {}) })
   const attachment = createAdapter(adapterConfig).attach(graph, { dtype: 'float32' })
   const build: ModelBuildOptions = { hooks: attachment, mode: 'forward', labels: true, outputs: [], ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
   const { spec, checkpoint } = model
@@ -67,6 +86,7 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   graph.output(STEP_OUTPUTS.loss, taskLoss)
 
   const routers: RouterOutputs[] = []
+  const lossScaled = options.kind === 'train' && target.precision === 'fp16'
   if (options.kind === 'train') {
     let objective = taskLoss
     if (adapter.auxiliaryLoss) {
@@ -74,8 +94,11 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
       graph.output(STEP_OUTPUTS.auxLoss, aux)
       objective = F.add(taskLoss, aux)
     }
-    const grads = gradients(objective, adapter.parameters.map((p) => p.value))
-    adapter.parameters.forEach((p, i) => graph.output(STEP_OUTPUTS.gradient(p.name), grads[i]))
+    // fp16 products: differentiate loss × scale so small gradients survive fp16, then unscale
+    // in float32. An overflow shows as a non-finite gradient; the trainer lowers the scale.
+    const scale = lossScaled ? graph.input(STEP_OUTPUTS.lossScale, 'float32', []) : null
+    const grads = gradients(scale ? F.mul(objective, scale) : objective, adapter.parameters.map((p) => p.value))
+    adapter.parameters.forEach((p, i) => graph.output(STEP_OUTPUTS.gradient(p.name), scale ? F.div(grads[i], scale) : grads[i]))
     adapter.routerStatistics().forEach((r, i) => {
       graph.output(STEP_OUTPUTS.routerLoad(i), r.load)
       graph.output(STEP_OUTPUTS.routerEntropy(i), r.entropy)
@@ -91,23 +114,65 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
     hasAuxLoss: adapter.auxiliaryLoss !== null,
     routers,
     seq2seq: spec.family === 't5',
+    target,
+    lossScaled,
   }
 }
 
 export interface TrainStep extends StepGraph {
   session: GraphSession
+  /** Providers not used for this step, each with why (for the run log; never a silent fallback). */
+  rejected: readonly ProviderVerdict[]
+}
+
+export interface TrainStepOptions extends StepGraphOptions, Pick<CreateSessionOptions, 'threads'> {
+  /** Default cpu (tests); runs pass their configured device. */
+  device?: Device
+  /** Default auto. */
+  precision?: RequestedPrecision
+  /** The static batch shape a GPU graph is built for; without it only the CPU is tried. */
+  batchShape?: StaticBatchShape | null
+  /** Dtype of the model's stored weights (auto picks bf16 on CUDA for a bf16 checkpoint). */
+  storedDType?: string
+  /** Facts about the onnxruntime build (tests pass their own). */
+  facts?: ProviderFacts
 }
 
 /**
- * The train (or eval) step of `model` with the adapter `adapterConfig`, as an open session,
- * reused for every step. Options pick the device and threads (CPU float32 is what runs today).
+ * The train (or eval) step of `model` with the adapter `adapterConfig`, as an open session reused
+ * for every step. Providers are tried in DESIGN.md's order; each gets the graph built for it
+ * (CPU: symbolic float32; GPU: static shape, half-precision frozen products), and each one not
+ * used is reported with why: a precision it cannot run, no static shape, or a session that failed.
  */
-export async function buildTrainStep(
-  model: OpenedModel,
-  adapterConfig: AdapterConfig,
-  options: StepGraphOptions & Pick<CreateSessionOptions, 'device' | 'threads'>,
-): Promise<TrainStep> {
-  const step = buildStepGraph(model, adapterConfig, options)
-  const session = await createGraphSession(step.graph, { device: options.device ?? 'cpu', ...(options.threads ? { threads: options.threads } : {}) })
-  return { ...step, session }
+export async function buildTrainStep(model: OpenedModel, adapterConfig: AdapterConfig, options: TrainStepOptions): Promise<TrainStep> {
+  const device = options.device ?? 'cpu'
+  const plan = planProviders(device, options.facts ?? currentProviderFacts())
+  const rejected: ProviderVerdict[] = [...plan.skipped]
+  for (const provider of plan.candidates) {
+    const resolved = resolvePrecision(provider, options.precision ?? 'auto', options.storedDType ?? 'float32')
+    if ('refused' in resolved) {
+      rejected.push({ provider, reason: resolved.refused })
+      continue
+    }
+    if (provider !== 'cpu' && !options.batchShape) {
+      rejected.push({ provider, reason: 'a GPU step graph needs the static batch shape of the run' })
+      continue
+    }
+    const target: StepTarget = { provider, precision: resolved.precision, shape: provider === 'cpu' ? null : options.batchShape! }
+    const step = buildStepGraph(model, adapterConfig, { ...options, target })
+    try {
+      const session = await createGraphSession(step.graph, {
+        device: provider,
+        emitTarget: graphOptionsFor(target).emit,
+        ...(options.threads ? { threads: options.threads } : {}),
+        ...(options.facts ? { facts: options.facts } : {}),
+      })
+      return { ...step, session, rejected: rejected.filter((r) => r.provider !== provider) }
+    } catch (e) {
+      rejected.push({ provider, reason: e instanceof SessionError ? e.message.replace(/^device "[^"]+" cannot run this graph: [a-z]+: /, '') : (e as Error).message })
+    }
+  }
+  const relevant = device === 'auto' ? rejected : rejected.filter((r) => r.provider === device)
+  const reasons = relevant.map((r) => `${r.provider}: ${r.reason}`).join('; ')
+  throw new SessionError(device === 'auto' ? `no execution provider can run this training step (${reasons})` : `device "${device}" cannot run this training step: ${reasons}`)
 }

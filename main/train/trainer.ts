@@ -8,6 +8,7 @@ import { hostTensor, type HostTensor } from '../runtime'
 import type { AdapterTensor, NativeAdapterConfig } from './adapter-files'
 import { BatchOrder, makeBatch, type Batch, type BatchLayout, type DataPosition, type TrainingExample } from './batches'
 import { pruneCheckpoints, writeCheckpoint } from './checkpoint'
+import { initialLossScale, nextLossScale, type LossScaleState } from './loss-scale'
 import { STEP_OUTPUTS, type TrainStep } from './step-graph'
 
 /** Router statistics are fetched every this many steps (and at the last step). */
@@ -40,6 +41,10 @@ export interface StepEvent {
   epoch: number
   auxLoss: number | null
   routers: RouterSiteStats[] | null
+  /** fp16 runs: the loss scale this step ran with (null otherwise). */
+  lossScale: number | null
+  /** fp16 runs: the gradients overflowed, so this step applied no update (and the scale was halved). */
+  skippedUpdate: boolean
 }
 
 export interface EvalEvent {
@@ -61,6 +66,8 @@ export interface TrainerHooks {
   onCheckpoint?(event: CheckpointEvent): void
   /** Asked between steps; true stops the run after a checkpoint. */
   shouldStop?(): boolean
+  /** Something the user should read in the run log (an fp16 update skipped, ...). */
+  onNotice?(level: 'info' | 'warn', message: string): void
 }
 
 /** Where training starts: fresh (step 0) or from a checkpoint. */
@@ -71,6 +78,8 @@ export interface TrainerStart {
   optimizer: OptimizerState | null
   /** The checkpoint it was read from: the last good one until a newer is written. */
   checkpoint: string | null
+  /** fp16 runs: the checkpointed loss scale; absent or null starts from the initial scale. */
+  lossScale?: LossScaleState | null
 }
 
 /** Test-only fault injection; deliberately not reachable from a run configuration. */
@@ -137,6 +146,8 @@ export class Trainer {
   private stepsDone: number
   private lastCheckpoint: string | null = null
   private readonly stepSeconds: number[] = []
+  /** fp16 train graphs only (step.lossScaled). */
+  private lossScale: LossScaleState | null
 
   constructor(private readonly setup: TrainerSetup) {
     const { settings, step, start } = setup
@@ -154,6 +165,7 @@ export class Trainer {
     this.position = { ...start.position }
     this.stepsDone = start.step
     this.lastCheckpoint = start.checkpoint
+    this.lossScale = step.lossScaled ? (start.lossScale ?? initialLossScale()) : null
   }
 
   get parameters(): Map<string, Float32Array> {
@@ -234,11 +246,23 @@ export class Trainer {
     if (this.setup.faults?.nonFiniteLossAtStep === step) loss = Number.NaN
 
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, `the loss is ${loss}`, this.lastCheckpoint)
+    const ranWithScale = this.lossScale?.scale ?? null
     const clip = clipGradientsByGlobalNorm(grads, settings.max_grad_norm)
-    if (clip.nonFinite.length > 0) {
-      throw new TrainingDivergedError(step, `the gradient of ${clip.nonFinite.slice(0, 3).join(', ')}${clip.nonFinite.length > 3 ? ` and ${clip.nonFinite.length - 3} more` : ''} is not finite (NaN or infinity)`, this.lastCheckpoint)
+    const nonFinite = () => `the gradient of ${clip.nonFinite.slice(0, 3).join(', ')}${clip.nonFinite.length > 3 ? ` and ${clip.nonFinite.length - 3} more` : ''} is not finite (NaN or infinity)`
+    let skippedUpdate = false
+    if (this.lossScale) {
+      // fp16: an overflow is expected now and then; it costs one update and halves the scale.
+      const outcome = nextLossScale(this.lossScale, clip.nonFinite.length === 0)
+      if (outcome.kind === 'exhausted') throw new TrainingDivergedError(step, `${nonFinite()} even at loss scale ${this.lossScale.scale}`, this.lastCheckpoint)
+      if (outcome.kind === 'skip') {
+        skippedUpdate = true
+        this.setup.hooks?.onNotice?.('warn', `step ${step}: the fp16 gradients overflowed at loss scale ${this.lossScale.scale}; this update was skipped and the scale lowered to ${outcome.next.scale}`)
+      }
+      this.lossScale = outcome.next
+    } else if (clip.nonFinite.length > 0) {
+      throw new TrainingDivergedError(step, nonFinite(), this.lastCheckpoint)
     }
-    this.optimizer.update(Object.fromEntries(this.params), grads, lr)
+    if (!skippedUpdate) this.optimizer.update(Object.fromEntries(this.params), grads, lr)
 
     const seconds = (performance.now() - began) / 1000
     const stepTokens = micro.reduce((n, m) => n + m.batch.tokens, 0)
@@ -249,13 +273,15 @@ export class Trainer {
       step,
       loss,
       lr,
-      gradNorm: clip.norm,
+      gradNorm: skippedUpdate ? 0 : clip.norm,
       tokensPerSecond: stepTokens / Math.max(seconds, 1e-9),
       tokens: stepTokens,
       etaSeconds: pace * (settings.max_steps - step),
       epoch,
       auxLoss,
       routers: withRouters ? this.routerStats(micro[0].out) : null,
+      lossScale: ranWithScale,
+      skippedUpdate,
     }
   }
 
@@ -277,8 +303,11 @@ export class Trainer {
     }))
   }
 
+  /** The adapter's parameters, and the loss scale when the graph takes one. */
   private parameterFeeds(step: TrainStep): Record<string, HostTensor> {
-    return Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, this.params.get(p.name)!)]))
+    const feeds: Record<string, HostTensor> = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, this.params.get(p.name)!)]))
+    if (step.lossScaled) feeds[STEP_OUTPUTS.lossScale] = hostTensor('float32', [], Float32Array.of(this.lossScale?.scale ?? 1))
+    return feeds
   }
 
   private checkpoint(): void {
@@ -291,6 +320,7 @@ export class Trainer {
       adapterConfig: this.setup.adapterConfigAt(step),
       parameters,
       optimizer: this.optimizer.state(),
+      lossScale: this.lossScale,
     })
     this.lastCheckpoint = path
     const removed = pruneCheckpoints(this.setup.checkpointsDir, CHECKPOINTS_KEPT, step)

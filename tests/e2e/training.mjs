@@ -4,7 +4,7 @@
 // Compare, Export and the Playground. Runs are a few hundred tiny steps, seconds each.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chooseOption, goTo, pageFor } from './app.mjs'
+import { chooseOption, goTo, openApp, pageFor } from './app.mjs'
 import { assert, assertEqual, check } from './runner.mjs'
 
 const TRAIN_MINUTES = 2 * 60_000
@@ -135,6 +135,20 @@ export function registerTrainingChecks(env) {
     const log = await page.getByTestId('run-log').innerText()
     assert(log.includes('resuming from'), `the log does not say it resumed:\n${log}`)
     assert((await page.getByTestId('run-trainable').innerText()).includes('% of the base model'), 'the trainable share is missing')
+    // The log and the training time (both segments) are stored with the run: a fresh window shows them.
+    // (A second window, so this one keeps the New run form the next check starts from.)
+    const fresh = await openApp(page.context().browser(), env.server)
+    try {
+      await fresh.page.goto(`${env.server.pageUrl}#/runs/${runs.mov}`)
+      await waitForStatus(fresh.page, ['completed'], 30_000)
+      await fresh.page.waitForFunction(() => document.querySelector('[data-testid=run-log]')?.textContent?.includes('run completed'), undefined, { timeout: 10_000 })
+      const storedLog = await fresh.page.getByTestId('run-log').innerText()
+      for (const line of ['run started', 'run cancelled', 'resuming from', 'run completed']) assert(storedLog.includes(line), `the stored log lacks "${line}":\n${storedLog}`)
+      const facts = await fresh.page.getByTestId('run-facts').innerText()
+      assert(/trained \d/.test(facts), `the facts do not say how long the run trained:\n${facts}`)
+    } finally {
+      await fresh.context.close()
+    }
 
     const panel = page.getByTestId('router-panel')
     await panel.waitFor()

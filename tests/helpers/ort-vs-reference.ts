@@ -1,4 +1,5 @@
 // Runs one graph through onnxruntime (float32 graph, CPU) and through the float64 reference
+import type { EmitTarget } from '../../main/engine/onnx'
 // interpreter, and measures how far apart every output is.
 import type { DType, Graph } from '../../main/engine/ir'
 import { ndarray, runReference, type NdArray } from '../../main/engine/reference'
@@ -56,8 +57,9 @@ function readWeightBytes(source: { path: string; offset: number; length: number 
   throw new Error(`no tensor at offset ${source.offset} in ${source.path}`)
 }
 
-export async function compareWithReference(graph: Graph, feedSets: Record<string, HostTensor>[]): Promise<OutputComparison[][]> {
-  const session = await createGraphSession(graph, { device: 'cpu', threads: 1 })
+/** Runs `graph` on ORT's CPU provider (emitted for `emitTarget`, default cpu) and on the reference interpreter. */
+export async function compareWithReference(graph: Graph, feedSets: Record<string, HostTensor>[], emitTarget: EmitTarget = 'cpu'): Promise<OutputComparison[][]> {
+  const session = await createGraphSession(graph, { device: 'cpu', threads: 1, emitTarget })
   try {
     const results: OutputComparison[][] = []
     for (const feeds of feedSets) {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import type { RunEvent } from '../../main/contract'
+import type { RunEvent, RunLogLine } from '../../main/contract'
 import { ApiCallError, fake } from './fake-api'
 import { run } from './fixtures'
 import { estimate, runDetail } from './training-fixtures'
@@ -13,7 +13,21 @@ function step(runId: string, at: number, extra: Partial<Extract<RunEvent, { type
   return { type: 'step', runId, step: at, loss: 5 - at / 10, lr: 3e-4, gradNorm: 1, tokensPerSecond: 1000 + at, etaSeconds: 50 - at, epoch: 0, auxLoss: null, routers: null, ...extra }
 }
 
+/** A stored run log the fake runsLog serves as the server would: the lines after afterId. */
+function storedLog(id: string, lines: RunLogLine[]) {
+  fake.runsLog.mockImplementation(async ({ afterId }) => {
+    const after = lines.filter((line) => line.id > (afterId ?? 0))
+    return { runId: id, lines: after, total: lines.length, maxLines: 2000 }
+  })
+  return {
+    add(level: RunLogLine['level'], message: string) {
+      lines.push({ id: lines.length + 1, at: '2025-01-01T10:00:00.000Z', level, message })
+    },
+  }
+}
+
 async function opened(id = 'r1') {
+  if (!fake.runsLog.getMockImplementation()) storedLog(id, [])
   const store = useRunLiveStore()
   fake.runsShow.mockResolvedValue(runDetail(id))
   fake.runsMetrics.mockResolvedValue({ runId: id, series: { loss: [{ step: 1, value: 4.9 }, { step: 2, value: 4.8 }], eval_loss: [{ step: 0, value: 5.2 }] } })
@@ -51,7 +65,25 @@ describe('useRunLiveStore', () => {
     expect(store.etaSeconds).toBe(48)
     fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4 })
     expect(store.series.eval_loss).toEqual([{ step: 0, value: 5.2 }, { step: 3, value: 4.5 }])
-    expect(store.logs.at(-1)?.message).toContain('eval at step 3: loss 4.5000')
+  })
+
+  it("shows a finished run's stored log, and reads only the new lines as events come", async () => {
+    const log = storedLog('r1', [
+      { id: 1, at: '2025-01-01T10:00:01.000Z', level: 'info', message: 'training 2880 adapter parameters' },
+      { id: 2, at: '2025-01-01T10:05:00.000Z', level: 'warn', message: '3 rows were longer than max_length' },
+    ])
+    const store = await opened('r1')
+    expect(store.logs.map((l) => l.message)).toEqual(['training 2880 adapter parameters', '3 rows were longer than max_length'])
+    expect(fake.runsLog).toHaveBeenLastCalledWith({ runId: 'r1' })
+
+    log.add('info', 'eval at step 3: loss 4.5000 over 100 tokens of 4 examples')
+    fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4 })
+    log.add('info', 'checkpoint at step 3: /c/step-3')
+    fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 3, path: '/c/step-3' })
+    fake.emitRun(step('r1', 4)) // steps are curves, not lines: no read
+    await vi.waitFor(() => expect(store.logs.map((l) => l.id)).toEqual([1, 2, 3, 4]))
+    expect(fake.runsLog.mock.calls.slice(1).map(([input]) => input.afterId)).toEqual([2, 3])
+    expect(store.logs.at(-1)?.message).toBe('checkpoint at step 3: /c/step-3')
   })
 
   it('turns router statistics from step events into the expert-load history', async () => {
@@ -67,11 +99,11 @@ describe('useRunLiveStore', () => {
     expect(history.load[0]).toEqual([[0.25, 0.75], [0.97, 0.03]])
   })
 
-  it('follows status events, re-reading the record when the run stops, and logs one line per checkpoint', async () => {
+  it('follows status events, re-reading the record when the run stops, and lists a checkpoint once', async () => {
     const store = await opened()
     fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 5, path: '/c/step-5' })
     fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 5, path: '/c/step-5' })
-    expect(store.logs.filter((l) => l.message.startsWith('checkpoint')).length).toBe(1)
+    expect(store.detail?.checkpoints.map((c) => c.step)).toEqual([5])
     fake.runsShow.mockResolvedValue(runDetail('r1', { status: 'completed', finishedAt: '2025-01-01T11:00:00.000Z' }))
     fake.emitRun({ type: 'status', runId: 'r1', status: 'completed', error: null, adapter: '/runs/r1/adapter' })
     expect(store.status).toBe('completed')
@@ -88,7 +120,6 @@ describe('useRunLiveStore', () => {
     fake.runsResume.mockResolvedValueOnce({ run: run('r1', { status: 'queued' }), jobId: 'j2' })
     await store.resume()
     expect(store.status).toBe('queued')
-    expect(store.logs.at(-1)?.message).toBe('resuming from the last checkpoint')
     fake.runsResume.mockRejectedValueOnce(new ApiCallError('conflict', 'Run r1 is completed; start a new run'))
     await store.resume()
     expect(store.actionError?.message).toContain('start a new run')

@@ -12,7 +12,7 @@ export const movConfig = RunConfig.parse({
 
 export function runDetail(id: string, overrides: Partial<RunDetail['run']> = {}, config: unknown = movConfig): RunDetail {
   return {
-    run: run(id, { status: 'running', finishedAt: null, ...overrides }),
+    run: run(id, { status: 'running', finishedAt: null, trainingSeconds: 0, segmentStartedAt: '2025-01-01T10:00:01.000Z', ...overrides }),
     config,
     folder: `/home/test/runs/${id}`,
     latest: {},

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { RunConfig } from '../../contract'
 import { writeDemoModel } from '../../demo/tiny-llama'
 import { writeSampleDataset } from '../../demo/sample-data'
+import { demoRunConfig } from '../../demo/demo-run-config'
 import { EXIT_FAILURE, EXIT_OK, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
@@ -17,8 +17,9 @@ export const demoCommand: Command = {
 Without --model, generates a small random Llama-style model (byte-level tokenizer built in
 code) under <data dir>/demo/model; without --data, a sample dataset of prompt/completion rows
 (copy, reverse, uppercase, count short strings) under <data dir>/demo/data. Then trains MoV
-(4 experts on keys, values and FFN) with 10% of the rows held out, and prints the loss falling
-and where the adapter was written.
+(4 experts on keys, values and FFN; lr 3e-2 after a 60-step warm-up, load balancing 0.1 so the
+routers stay spread) with 10% of the rows held out, and prints the loss falling and where the
+adapter was written.
 
   --steps N   training steps (default 600)
   --json      one JSON object per line, as \`train --json\``,
@@ -39,14 +40,7 @@ and where the adapter was written.
       writeSampleDataset(data)
       say(`generated a sample dataset (400 prompt/completion rows) in ${data}`)
     }
-    const config = RunConfig.parse({
-      name: 'demo: MoV',
-      model,
-      data: { train: data, split: 0.1, max_length: 128 },
-      adapter: { method: 'mov', experts: 4 },
-      train: { optimizer: 'adamw', lr: 3e-2, batch_size: 8, max_steps: steps, eval_every: Math.max(1, Math.floor(steps / 6)), save_every: steps, seed: 42 },
-      device: 'cpu',
-    })
+    const config = demoRunConfig({ model, data }, steps)
     const began = performance.now()
     let firstLoss: number | null = null
     let lastLoss: number | null = null

@@ -1,4 +1,4 @@
-import { RunStatus, type RunDetail, type RunMetrics, type RunSummary } from '../../contract'
+import { RunStatus, runTrainingSeconds, type RunDetail, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
 import { diffConfigs } from '../../contract/config-diff'
 import { callService } from '../call-service'
 import { dispatchCall } from '../../services'
@@ -10,15 +10,16 @@ export const runsCommand: Command = {
   name: 'runs',
   summary: 'list, show and compare training runs',
   usage: `Usage: mixture-studio runs list [--json] [--status S] [--limit N]
-       mixture-studio runs show RUN [--json]
+       mixture-studio runs show RUN [--json] [--log N]
        mixture-studio runs compare RUN RUN... [--json]
 
-list: runs, newest first. show: a run's status, folder, adapter, checkpoints and latest
-metrics. compare: final and best losses side by side, then the configuration fields that differ.
+list: runs, newest first. show: a run's status, training time, folder, adapter, checkpoints,
+latest metrics and the end of its log. compare: final and best losses side by side, then the configuration fields that differ.
 
   --json       one JSON object per line instead of a table
   --status S   only runs in state S (${RunStatus.options.join(', ')})
-  --limit N    at most N runs (default 200)`,
+  --limit N    at most N runs (default 200)
+  --log N      show: the last N lines of the run's log (default 10; 0 for none)`,
 
   async run(args, context) {
     const [subcommand, ...rest] = args
@@ -72,27 +73,48 @@ function formatTable(runs: RunSummary[]): string {
 }
 
 async function showRun(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' }, log: { type: 'string' } }, true)
   if (positionals.length !== 1) throw new UsageError('runs show needs one RUN id')
+  const logLines = values.log === undefined ? 10 : Number(values.log)
+  if (!Number.isInteger(logLines) || logLines < 0) throw new UsageError(`--log wants a whole number of lines (0 or more), not "${values.log}"`)
   const detail = (await callService(context, 'runsShow', { runId: positionals[0] }, values.json)) as RunDetail | null
   if (!detail) return EXIT_FAILURE
+  const log = logLines > 0 ? ((await callService(context, 'runsLog', { runId: positionals[0], limit: logLines }, values.json)) as RunLog | null) : null
   if (values.json) {
-    context.stdout(`${JSON.stringify(detail)}\n`)
+    context.stdout(`${JSON.stringify(log ? { ...detail, log: { lines: log.lines, total: log.total } } : detail)}\n`)
     return EXIT_OK
   }
   const { run } = detail
+  const trained = runTrainingSeconds(run)
   const lines = [
     `${run.name}  (${run.id})`,
     `status      ${run.status}${run.error ? `: ${run.error}` : ''}`,
     `method      ${run.method ?? '-'}`,
     `created     ${run.createdAt}`,
+    `trained     ${trained === null ? '(not started)' : `${formatSeconds(trained)}${run.segmentStartedAt ? ' so far' : ''}`}`,
     `folder      ${detail.folder}`,
     `adapter     ${detail.adapter ?? '(none yet)'}`,
     `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => c.step).join(', ')}`,
     ...metricLines(detail.latest),
+    ...(log ? logTail(log) : []),
   ]
   context.stdout(`${lines.join('\n')}\n`)
   return EXIT_OK
+}
+
+/** 4830.2 → "1h20m30s", 95 → "1m35s", 4.2 → "4.2s". */
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)}s`
+  const s = Math.round(seconds)
+  const minutes = Math.floor(s / 60)
+  const rest = `${String(s % 60).padStart(2, '0')}s`
+  return minutes < 60 ? `${minutes}m${rest}` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m${rest}`
+}
+
+function logTail(log: RunLog): string[] {
+  if (log.lines.length === 0) return ['log         (empty)']
+  const shown = log.lines.length < log.total ? `last ${log.lines.length} of ${log.total} lines` : `${log.total} line${log.total === 1 ? '' : 's'}`
+  return [`log (${shown}):`, ...log.lines.map((line) => `  ${line.at.slice(11, 19)} ${line.level.padEnd(5)} ${line.message.replace(/\n/g, '\n' + ' '.repeat(17))}`)]
 }
 
 /** Latest training metrics; the many router.* series are summed up in one line (all of them are in --json). */

@@ -1,5 +1,5 @@
 import type { DType } from './dtype'
-import { formatShape, type Shape } from './shape'
+import { formatShape, type Dim, type Shape } from './shape'
 import { inferOutputs, type OpAttrs, type OpName } from './ops'
 
 /** Where a frozen weight's bytes live: inside a safetensors file (external data) or inline. */
@@ -45,6 +45,28 @@ export interface Node<K extends OpName = OpName> {
   readonly scope: string | null
 }
 
+/** How a graph is built for a target (defaults: symbolic dims, declared dtypes, float32 products). */
+export interface GraphOptions {
+  /**
+   * Pins symbols to numbers ({ batch: 8, seq: 256 }): every input declared with them gets a
+   * static shape, so shape inference makes the whole graph static and emission writes constant
+   * shapes instead of Shape/Concat nodes. GPU providers need that: ORT keeps run-time shape
+   * arithmetic on the CPU, which a GPU session refuses (no silent fallback).
+   */
+  fixedDims?: Readonly<Record<string, number>>
+  /**
+   * Replaces the dtype an input is declared with, by name ({ attention_mask: 'float32' }). The
+   * builders cast what they read, so a mask fed as float32 or labels as int32 need no int64
+   * kernel: ORT's WebGPU provider lacks most of them and would leave those nodes on the CPU.
+   */
+  inputDTypes?: Readonly<Record<string, DType>>
+  /**
+   * The dtype products with frozen weights run in (DESIGN.md "Precision": fp16/bf16 on a GPU).
+   * nn/linear reads it; activations, norms, softmax, loss and adapters stay float32.
+   */
+  frozenMatmulDType?: DType
+}
+
 /**
  * A dataflow graph in the engine's closed op set. Building a node runs shape inference at
  * once, so a shape error surfaces where the model code made it, naming the op and shapes.
@@ -59,10 +81,25 @@ export class Graph {
   private scopeStack: string[] = []
   private readonly names = new Set<string>()
 
+  readonly fixedDims: Readonly<Record<string, number>>
+  /** Declared dtypes replaced by name (see GraphOptions.inputDTypes). */
+  private readonly inputDTypes: Readonly<Record<string, DType>>
+  /** The dtype frozen-weight products run in (see GraphOptions.frozenMatmulDType). */
+  readonly frozenMatmulDType: DType
+
+  constructor(options: GraphOptions = {}) {
+    this.fixedDims = options.fixedDims ?? {}
+    this.inputDTypes = options.inputDTypes ?? {}
+    this.frozenMatmulDType = options.frozenMatmulDType ?? 'float32'
+    for (const [symbol, size] of Object.entries(this.fixedDims)) {
+      if (!Number.isInteger(size) || size < 1) throw new Error(`fixed dim "${symbol}" must be a positive integer, got ${size}`)
+    }
+  }
+
   /** A tensor fed at run time (token ids, masks, adapter parameters). */
   input(name: string, dtype: DType, shape: Shape): Value {
     this.claimName(name)
-    const v = new Value(this, this.nextId++, dtype, [...shape], { kind: 'input' }, name)
+    const v = new Value(this, this.nextId++, this.inputDTypes[name] ?? dtype, shape.map((d) => this.fixDim(d)), { kind: 'input' }, name)
     this.inputs.push(v)
     return v
   }
@@ -93,6 +130,7 @@ export class Graph {
     for (const v of inputs) {
       if (v.graph !== this) throw new Error(`${op}: input ${v.describe()} belongs to another graph`)
     }
+    attrs = this.fixAttrs(attrs)
     const specs = inferOutputs(op, inputs, attrs)
     const outputs: Value[] = []
     const node: Node<K> = { id: this.nextId++, op, inputs: [...inputs], attrs, outputs, scope: this.scopeStack.join('.') || null }
@@ -120,6 +158,23 @@ export class Graph {
     } finally {
       this.scopeStack.pop()
     }
+  }
+
+  /** Target shapes (Reshape, Expand) and lengths (Iota) written with fixed symbols become static. */
+  private fixAttrs<A>(attrs: A): A {
+    if (Object.keys(this.fixedDims).length === 0) return attrs
+    const a = attrs as Record<string, unknown>
+    if (Array.isArray(a.shape)) return { ...a, shape: (a.shape as Dim[]).map((d) => this.fixDim(d)) } as A
+    if (typeof a.length === 'string') return { ...a, length: this.fixDim(a.length) } as A
+    return attrs
+  }
+
+  /** A symbol (or "a*b" product) whose symbols are all fixed becomes its number. */
+  private fixDim(dim: Dim): Dim {
+    if (typeof dim === 'number') return dim
+    const factors = dim.split('*').map((f) => (/^\d+$/.test(f) ? Number(f) : this.fixedDims[f]))
+    if (factors.some((f) => f === undefined)) return dim
+    return factors.reduce((a, b) => a * b, 1)
   }
 
   private claimName(name: string): void {

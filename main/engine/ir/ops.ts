@@ -62,9 +62,9 @@ export interface OpAttrMap {
   Slice: { axis: number; start: number; end: number }
   /** Zero padding along one axis (the gradient of Slice). */
   Pad: { axis: number; before: number; after: number }
-  /** Gather(data, indices: int64) along axis: out = data[:axis] + indices.shape + data[axis+1:]. */
+  /** Gather(data, indices: int64 | int32) along axis: out = data[:axis] + indices.shape + data[axis+1:]. */
   Gather: { axis: number }
-  /** GatherElements(data, indices: int64): out has the indices' shape. */
+  /** GatherElements(data, indices: int64 | int32): out has the indices' shape. */
   GatherElements: { axis: number }
   /** ScatterElements(data, indices, updates) with reduction 'add' (the gradient of GatherElements). */
   ScatterElementsAdd: { axis: number }
@@ -97,6 +97,11 @@ function sameDType(inputs: readonly Value[], where: () => string): DType {
 
 function requireFloat(v: Value, where: () => string): void {
   if (!isFloat(v.dtype)) fail(where, `needs a floating-point input, got ${v.dtype}`)
+}
+
+/** Index tensors are int64 or int32 (int32 where a GPU provider lacks the int64 kernel). */
+function requireIndices(v: Value, where: () => string): void {
+  if (v.dtype !== 'int64' && v.dtype !== 'int32') fail(where, `indices must be int64 or int32, got ${v.dtype}`)
 }
 
 function requireDType(v: Value, dtype: DType, role: string, where: () => string): void {
@@ -262,14 +267,14 @@ const infer: { [K in OpName]: Infer<K> } = {
   Gather: (inputs, attrs, where) => {
     arity(inputs, 2, where)
     const [data, idx] = inputs
-    requireDType(idx, 'int64', 'indices', where)
+    requireIndices(idx, where)
     const axis = normalizeAxis(attrs.axis, data.rank, where)
     return [{ dtype: data.dtype, shape: [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)] }]
   },
   GatherElements: (inputs, attrs, where) => {
     arity(inputs, 2, where)
     const [data, idx] = inputs
-    requireDType(idx, 'int64', 'indices', where)
+    requireIndices(idx, where)
     if (idx.rank !== data.rank) fail(where, 'indices must have the rank of data')
     normalizeAxis(attrs.axis, data.rank, where)
     return [{ dtype: data.dtype, shape: idx.shape }]
@@ -277,7 +282,7 @@ const infer: { [K in OpName]: Infer<K> } = {
   ScatterElementsAdd: (inputs, attrs, where) => {
     arity(inputs, 3, where)
     const [data, idx, updates] = inputs
-    requireDType(idx, 'int64', 'indices', where)
+    requireIndices(idx, where)
     if (updates.dtype !== data.dtype) fail(where, 'updates must have the dtype of data')
     if (idx.rank !== data.rank || updates.rank !== data.rank) fail(where, 'indices and updates must have the rank of data')
     if (!idx.shape.every((d, i) => dimsEqual(d, updates.shape[i]))) fail(where, 'indices and updates must share one shape')

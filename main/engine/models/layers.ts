@@ -1,7 +1,7 @@
 // Pieces every architecture shares: projections that go through the adapter hooks, and the
 // reshapes between [batch, seq, heads·head_dim] and per-head layouts.
 import { F, type Value } from '../ir'
-import { linear } from '../nn'
+import { frozenMatmul, linear } from '../nn'
 import type { AdapterHooks, ProjectionName, SiteBase } from '../adapters/sites'
 import type { BoundWeight } from './weights'
 
@@ -9,7 +9,7 @@ import type { BoundWeight } from './weights'
 export function applyProjection(x: Value, weight: BoundWeight, bias: BoundWeight | null): Value {
   if (weight.layout === 'linear') return linear(x, weight.value, bias?.value)
   if (weight.layout !== 'conv1d') throw new Error(`${weight.entry.hfName}: a ${weight.layout} tensor cannot be used as a projection`)
-  const y = F.matmul(x, F.cast(weight.value, x.dtype)) // [..., out]
+  const y = frozenMatmul(x, weight.value, false) // [..., out]
   return bias ? F.add(y, F.cast(bias.value, x.dtype)) : y
 }
 

@@ -6,12 +6,15 @@ import { F, type Value } from '../ir'
 /** A masked score: finite, so a query that sees nothing (a pad) stays finite. */
 export const MASKED_SCORE = -1e9
 
-/** int64 [batch, seq]: exclusive running count of real tokens (mask: 1 real, 0 pad; any numeric dtype). */
+/**
+ * int32 [batch, seq]: exclusive running count of real tokens (mask: 1 real, 0 pad; any numeric
+ * dtype). int32, not int64: ORT's WebGPU provider lacks int64 casts and arithmetic.
+ */
 export function positionsFromMask(mask: Value): Value {
   const [, seq] = mask.shape
   const idx = F.iota(mask, seq) // [T]
   const before = F.cast(F.less(F.reshape(idx, [seq, 1]), F.reshape(idx, [1, seq])), 'float32') // [T(j), T(i)]: j < i
-  return F.cast(F.matmul(F.cast(mask, 'float32'), before), 'int64') // [B, T]: exact below 2^24 tokens
+  return F.cast(F.matmul(F.cast(mask, 'float32'), before), 'int32') // [B, T]: exact below 2^24 tokens
 }
 
 export interface Visibility {

@@ -2,7 +2,7 @@
 // Labels are aligned with the logits (labels[t] is the token position t must predict); the caller
 // shifts them, because seq is symbolic and the op set slices only static axes.
 import { F, type Graph, type Value } from '../ir'
-import { crossEntropy } from '../nn'
+import { crossEntropy, safeLabelIndices } from '../nn'
 
 export type LmOutputName = 'logits' | 'loss' | 'token_nll'
 
@@ -28,7 +28,7 @@ export function declareLabels(g: Graph, batch: string, seq: string): LabelInputs
 /** −log softmax(logits)[label] where the mask counts, 0 elsewhere: float32 [batch, seq]. */
 export function tokenNegLogLikelihood(logits: Value, labels: LabelInputs): Value {
   const mask = F.cast(labels.labelMask, 'float32') // [B, T]
-  const safe = F.where(F.greater(mask, 0), labels.labels, 0) // [B, T]: ignored positions may hold -100
+  const safe = safeLabelIndices(labels.labels, mask) // [B, T]: ignored positions may hold -100
   const logProbs = F.logSoftmax(F.cast(logits, 'float32'), -1) // [B, T, V]
   const picked = F.squeeze(F.gatherElements(logProbs, F.unsqueeze(safe, -1), -1), -1) // [B, T]
   return F.mul(F.neg(picked), mask)

@@ -43,12 +43,15 @@ export function relativePositionBias(table: Value, queryPositions: Value, keyPos
   const g = table.graph
   const m = o.maxDistance
   const buckets = Array.from({ length: 2 * m + 1 }, (_, i) => relativePositionBucket(i - m, o.bidirectional, o.numBuckets, m))
-  const bucketOf = g.constant(buckets, 'int64', [2 * m + 1])
+  // int32 and float32 throughout (positions are exact in float32 below 2^24): ORT's WebGPU
+  // provider has no int64 arithmetic, and a GPU session may not leave it to the CPU.
+  const bucketOf = g.constant(buckets, 'int32', [2 * m + 1])
   const [batch, queries] = queryPositions.shape
   const keys = keyPositions.shape[1]
-  const relative = F.sub(F.reshape(keyPositions, [batch, 1, keys]), F.reshape(queryPositions, [batch, queries, 1])) // [B, Tq, Tk]
+  const asFloat = (v: Value) => F.cast(v, 'float32')
+  const relative = F.sub(F.reshape(asFloat(keyPositions), [batch, 1, keys]), F.reshape(asFloat(queryPositions), [batch, queries, 1])) // [B, Tq, Tk]
   const clamped = F.maximum(F.minimum(relative, m), -m) // same bucket as the true distance
-  const bucket = F.gather(bucketOf, F.add(clamped, m), 0) // [B, Tq, Tk]
+  const bucket = F.gather(bucketOf, F.cast(F.add(clamped, m), 'int32'), 0) // [B, Tq, Tk] int32
   const perHead = F.cast(F.gather(table, bucket, 0), 'float32') // [B, Tq, Tk, H]
   return F.transpose(perHead, [0, 3, 1, 2]) // [B, H, Tq, Tk]
 }

@@ -1,7 +1,7 @@
 // The builder's view of a checkpoint: roles ("decoder layer 3, q weight") resolve to graph weights
 // that point into the model's own safetensors bytes. Each tensor becomes one graph weight, however
 // often it is used (a tied embedding feeds both the lookup and the head), so nothing is held twice.
-import type { DType, Graph, Value, WeightSource } from '../ir'
+import { F, type DType, type Graph, type Value, type WeightSource } from '../ir'
 import type { Stack, WeightLayout, WeightMap, WeightMapEntry, WeightPart } from '../../models/weights-map/types'
 
 /** One stored tensor: its dtype on disk and where its bytes are. */
@@ -52,8 +52,16 @@ export class GraphWeights {
         throw new Error(`weight "${entry.hfName}" is [${stored.shape.join(', ')}] in the checkpoint, the model needs [${entry.shape.join(', ')}]`)
       }
       value = this.graph.weight(entry.hfName, stored.dtype, entry.shape, stored.source)
+      // A graph computing in one half type reads weights stored in the other through one cast
+      // (folded at session creation): WebGPU has no bfloat16 kernels at all, not even Gather.
+      const half = this.graph.frozenMatmulDType
+      if (isHalf(half) && isHalf(stored.dtype) && stored.dtype !== half) value = F.cast(value, half)
       this.byName.set(entry.hfName, value)
     }
     return { value, layout: entry.layout, module: entry.hfName.replace(/\.(weight|bias)$/, ''), entry }
   }
+}
+
+function isHalf(dtype: DType): boolean {
+  return dtype === 'float16' || dtype === 'bfloat16'
 }

@@ -15,6 +15,12 @@ export const attr = {
 /** Where a symbol ("batch") can be read at run time: an axis of a graph input. */
 interface SymbolBinding { input: string; axis: number }
 
+/**
+ * Which kernels the emitted graph may rely on: `cpu` uses every kernel of ORT's CPU provider;
+ * `gpu` writes ops some GPU providers lack (LogSoftmax on WebGPU) as compositions they have.
+ */
+export type EmitTarget = 'cpu' | 'gpu'
+
 export class EmitContext {
   readonly nodes: NodeProtoObject[] = []
   readonly initializers: TensorProtoObject[] = []
@@ -22,7 +28,10 @@ export class EmitContext {
   private readonly cache = new Map<string, string>()
   private readonly bindings = new Map<string, SymbolBinding>()
 
-  constructor(graph: Graph) {
+  constructor(
+    graph: Graph,
+    readonly target: EmitTarget = 'cpu',
+  ) {
     for (const v of [...graph.inputs, ...graph.weights]) this.usedNames.add(v.name!)
     for (const o of graph.outputs) this.usedNames.add(o.name)
     // The first graph input that has a symbol as a whole axis binds it (products cannot bind).

@@ -2,7 +2,7 @@
 // so TypeScript rejects an op without an emitter.
 import { dimsEqual, type Dim, type Node, type OpName, type Shape } from '../ir'
 import { attr, type EmitContext } from './emit-context'
-import { onnxDataType } from './tensor-data'
+import { encodeValues, onnxDataType } from './tensor-data'
 
 export interface EmitRequest<K extends OpName> {
   node: Node<K>
@@ -43,6 +43,21 @@ function expandTarget(ctx: EmitContext, input: Shape, target: Shape): string {
   return ctx.shapeTensor(dims)
 }
 
+/**
+ * log softmax(x) = (x − max x) − log Σ exp(x − max x), for GPU targets: ORT's WebGPU provider
+ * has no LogSoftmax kernel, and a GPU session may not hand it to the CPU. Same numerics as the
+ * fused kernel (max-shifted); only the forward is written here, the gradient rule reads its output.
+ */
+function emitLogSoftmaxComposed(ctx: EmitContext, r: EmitRequest<'LogSoftmax'>): void {
+  const rank = r.node.inputs[0].rank
+  const axes = ctx.int64s([r.node.attrs.axis < 0 ? r.node.attrs.axis + rank : r.node.attrs.axis])
+  const keep = [attr.int('keepdims', 1)]
+  const max = ctx.helper(`${r.name}/max`, 'ReduceMax', [r.inputs[0], axes], keep)
+  const shifted = ctx.helper(`${r.name}/shifted`, 'Sub', [r.inputs[0], max])
+  const sum = ctx.helper(`${r.name}/sum`, 'ReduceSum', [ctx.helper(`${r.name}/exp`, 'Exp', [shifted]), axes], keep)
+  ctx.addNode(r.name, 'Sub', [shifted, ctx.helper(`${r.name}/log`, 'Log', [sum])], r.outputs)
+}
+
 export const emitters: { [K in OpName]: Emitter<K> } = {
   Add: same('Add'),
   Sub: same('Sub'),
@@ -75,7 +90,7 @@ export const emitters: { [K in OpName]: Emitter<K> } = {
   ReduceMean: reduce('ReduceMean'),
   ReduceMax: reduce('ReduceMax'),
   Softmax: (ctx, r) => ctx.addNode(r.name, 'Softmax', r.inputs, r.outputs, [attr.int('axis', r.node.attrs.axis)]),
-  LogSoftmax: (ctx, r) => ctx.addNode(r.name, 'LogSoftmax', r.inputs, r.outputs, [attr.int('axis', r.node.attrs.axis)]),
+  LogSoftmax: (ctx, r) => (ctx.target === 'gpu' ? emitLogSoftmaxComposed(ctx, r) : ctx.addNode(r.name, 'LogSoftmax', r.inputs, r.outputs, [attr.int('axis', r.node.attrs.axis)])),
   Reshape: (ctx, r) => {
     const shape = r.node.attrs.shape
     const attrs = shape.includes(0) ? [attr.int('allowzero', 1)] : []
@@ -109,6 +124,11 @@ export const emitters: { [K in OpName]: Emitter<K> } = {
     ]),
   Iota: (ctx, r) => {
     const length = r.node.attrs.length
+    // A static length is a constant (a static GPU graph keeps no Range for ORT to fold).
+    if (typeof length === 'number') {
+      ctx.initializers.push({ name: r.outputs[0], dims: [length], dataType: onnxDataType('int64'), rawData: encodeValues('int64', Array.from({ length }, (_, i) => i)) })
+      return
+    }
     const zero = ctx.constant('int64', [0], [])
     const one = ctx.constant('int64', [1], [])
     ctx.addNode(r.name, 'Range', [zero, ctx.dimScalar(length), one], r.outputs)

@@ -2,7 +2,7 @@
 // input there, so reductions have one form, and ScatterElements has reduction='add' (16+).
 // ORT 1.30's CPU, CUDA and WebGPU providers all register opset-18 kernels for what we emit.
 import { GraphBuildError, type Graph, type Node, type Value } from '../ir'
-import { attr, EmitContext } from './emit-context'
+import { attr, EmitContext, type EmitTarget } from './emit-context'
 import { emitters } from './emit-ops'
 import { emitGemmTransB, emittedInputs, planTransposes, type TransposePlan } from './emit-transposes'
 import { encodeModel, type ModelProtoObject, type TensorProtoObject, type ValueInfoProtoObject } from './proto'
@@ -19,6 +19,8 @@ export interface EmitOptions {
    */
   externalLocation?: (path: string) => string
   graphName?: string
+  /** Default `cpu`; see EmitTarget. */
+  target?: EmitTarget
 }
 
 /** Constants up to this many elements are shared between identical uses. */
@@ -29,7 +31,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   for (const o of graph.outputs) {
     if (taken.has(o.name)) throw new GraphBuildError(`graph output "${o.name}" has the name of a graph input or weight; ONNX needs distinct names (rename the output)`)
   }
-  const ctx = new EmitContext(graph)
+  const ctx = new EmitContext(graph, options.target)
   const names = new Map<Value, string>()
   const plan = planTransposes(graph.nodes, new Set(graph.outputs.map((o) => o.value)))
   const live = liveNodes(graph, plan)

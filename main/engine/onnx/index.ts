@@ -1,4 +1,5 @@
 export * from './proto'
 export { emitModel, emitModelBytes, ONNX_OPSET, ONNX_IR_VERSION, type EmitOptions } from './emit'
+export type { EmitTarget } from './emit-context'
 export { describeModel, formatModelDescription, type ModelDescription } from './describe'
 export { floatToHalfBits, halfBitsToFloat, floatToBFloat16Bits, bfloat16BitsToFloat, encodeValues } from './tensor-data'

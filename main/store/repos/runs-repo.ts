@@ -32,6 +32,9 @@ interface RunRow {
   finished_at: string | null
   error: string | null
   resumed_from: string | null
+  trained_seconds: number
+  segment_started_at: string | null
+  progress_at: string | null
   pid: number | null
   boot_time_ms: number | null
 }
@@ -76,11 +79,16 @@ export class RunsRepo {
     return rows.map(toSummary)
   }
 
+  /** Starts a training segment; started_at stays the first segment's start. */
   markRunning(id: string, process: { pid: number; bootTimeMs: number }, now = new Date()): RunRecord {
+    const at = now.toISOString()
     this.changeOne(
-      `UPDATE runs SET status = 'running', started_at = ?, finished_at = NULL, error = NULL, pid = ?, boot_time_ms = ?
+      `UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), segment_started_at = ?, progress_at = ?,
+       finished_at = NULL, error = NULL, pid = ?, boot_time_ms = ?
        WHERE id = ?`,
-      now.toISOString(),
+      at,
+      at,
+      at,
       process.pid,
       process.bootTimeMs,
       id,
@@ -88,13 +96,30 @@ export class RunsRepo {
     return this.mustGet(id)
   }
 
-  finish(id: string, status: FinalRunStatus, error: string | null = null, now = new Date()): RunRecord {
+  /** The training process made progress (a step): a segment that dies unseen is charged up to here. */
+  markProgress(id: string, now = new Date()): void {
+    this.db.prepare("UPDATE runs SET progress_at = ? WHERE id = ? AND status = 'running'").run(now.toISOString(), id)
+  }
+
+  /**
+   * Ends the run's current segment, adding its length to the training time. `trainedUntil:
+   * 'last-progress'` is for a run found orphaned: its process died at an unknown time, so the
+   * segment is charged up to its last recorded step rather than up to now.
+   */
+  finish(
+    id: string,
+    status: FinalRunStatus,
+    error: string | null = null,
+    now = new Date(),
+    options: { trainedUntil?: 'now' | 'last-progress' } = {},
+  ): RunRecord {
+    const segmentEnd = options.trainedUntil === 'last-progress' ? 'coalesce(progress_at, @now)' : '@now'
     this.changeOne(
-      'UPDATE runs SET status = ?, finished_at = ?, error = ?, pid = NULL WHERE id = ?',
-      status,
-      now.toISOString(),
-      error,
-      id,
+      `UPDATE runs SET status = @status, finished_at = @now, error = @error, pid = NULL,
+       trained_seconds = trained_seconds + coalesce(max(0, (julianday(${segmentEnd}) - julianday(segment_started_at)) * 86400), 0),
+       segment_started_at = NULL
+       WHERE id = @id`,
+      { status, now: now.toISOString(), error, id },
     )
     return this.mustGet(id)
   }
@@ -108,9 +133,12 @@ export class RunsRepo {
     return (this.db.prepare("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[]).map(toRecord)
   }
 
+  /** The run id is the last positional parameter, or `id` of named ones. */
   private changeOne(sql: string, ...params: unknown[]): void {
     const { changes } = this.db.prepare(sql).run(...params)
-    if (changes !== 1) throw new Error(`Run ${String(params[params.length - 1])} does not exist`)
+    const last = params[params.length - 1]
+    const id = typeof last === 'object' && last !== null && 'id' in last ? last.id : last
+    if (changes !== 1) throw new Error(`Run ${String(id)} does not exist`)
   }
 
   private mustGet(id: string): RunRecord {
@@ -133,6 +161,8 @@ function toSummary(row: RunRow): RunSummary {
     finishedAt: row.finished_at,
     error: row.error,
     resumedFrom: row.resumed_from,
+    trainingSeconds: row.trained_seconds,
+    segmentStartedAt: row.segment_started_at,
   }
 }
 

@@ -1,10 +1,11 @@
 // Router statistics of a mixture run (MoV, MoLoRA), read back from its metrics
 // (`router.<module>.load.<expert>`, `router.<module>.entropy`, logged every few steps): expert
 // load per site and layer at each logged step, and the sites where one expert took over.
+import { ROUTER_COLLAPSE_LOAD } from '../../../main/contract'
 import type { Point } from './series'
 
 /** One expert taking at least this share of a site's routing is a collapse (METHOD.md). */
-export const COLLAPSE_LOAD = 0.9
+export const COLLAPSE_LOAD = ROUTER_COLLAPSE_LOAD
 
 export interface RoutedSite {
   module: string

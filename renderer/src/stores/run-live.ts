@@ -1,22 +1,22 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { RunConfig, type RunDetail, type RunEvent, type RunStatus } from '../../../main/contract'
+import { RunConfig, type RunDetail, type RunEvent, type RunLogLine, type RunStatus } from '../../../main/contract'
 import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
 import { mergePoints, type Point } from '../runs/series'
 import { routerHistory } from '../runs/router-stats'
 
-export interface RunLogLine {
-  at: string
-  level: 'info' | 'warn' | 'error'
-  message: string
-}
+export type { RunLogLine } from '../../../main/contract'
 
-/** Keeps the newest lines only: a long run must not grow the page without bound. */
-const MAX_LOG_LINES = 1000
+/** As many lines as a run keeps in the store: a long run must not grow the page without bound. */
+const MAX_LOG_LINES = 2000
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running']
 
-/** One run's page: its record, curves, router statistics and log, kept live by onRunEvent. */
+/**
+ * One run's page: its record, curves, router statistics and log, kept live by onRunEvent. The
+ * log is the one stored with the run (so a finished run shows it too); an event that adds a
+ * line makes the page read the lines after the last one it has.
+ */
 export const useRunLiveStore = defineStore('run-live', () => {
   const runId = ref<string | null>(null)
   const detail = ref<RunDetail | null>(null)
@@ -48,9 +48,37 @@ export const useRunLiveStore = defineStore('run-live', () => {
     series.value[name] = mergePoints(series.value[name] ?? [], points)
   }
 
-  function log(level: RunLogLine['level'], message: string): void {
-    logs.value.push({ at: new Date().toISOString(), level, message })
-    if (logs.value.length > MAX_LOG_LINES) logs.value.splice(0, logs.value.length - MAX_LOG_LINES)
+  /** Reads the run's log lines after the newest one shown; calls made while one reads run once more after it. */
+  let logReading: Promise<void> | null = null
+  let logReadAgain = false
+  function followLog(): Promise<void> {
+    if (logReading) {
+      logReadAgain = true
+      return logReading
+    }
+    logReading = (async () => {
+      do {
+        logReadAgain = false
+        await readNewLogLines()
+      } while (logReadAgain)
+    })().finally(() => {
+      logReading = null
+    })
+    return logReading
+  }
+
+  async function readNewLogLines(): Promise<void> {
+    const id = runId.value
+    if (!id) return
+    const afterId = logs.value.at(-1)?.id
+    try {
+      const read = await api.runsLog({ runId: id, ...(afterId !== undefined ? { afterId } : {}) })
+      if (id !== runId.value) return
+      logs.value.push(...read.lines.filter((line) => afterId === undefined || line.id > afterId))
+      if (logs.value.length > MAX_LOG_LINES) logs.value.splice(0, logs.value.length - MAX_LOG_LINES)
+    } catch {
+      // The log is secondary: the next event or reconnect reads it again.
+    }
   }
 
   function applyEvent(event: RunEvent): void {
@@ -72,16 +100,16 @@ export const useRunLiveStore = defineStore('run-live', () => {
       }
       case 'eval':
         addPoints('eval_loss', [{ step: event.step, value: event.loss }])
-        log('info', `eval at step ${event.step}: loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples`)
+        void followLog()
         break
       case 'checkpoint':
         // Cancelling writes the step's checkpoint again when it was just saved: one line is enough.
         if (detail.value?.checkpoints.at(-1)?.step === event.step) break
         detail.value?.checkpoints.push({ step: event.step, path: event.path, createdAt: new Date().toISOString() })
-        log('info', `checkpoint at step ${event.step}: ${event.path}`)
+        void followLog()
         break
       case 'log':
-        log(event.level, event.message)
+        void followLog()
         break
       case 'status':
         if (detail.value) {
@@ -89,8 +117,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
           detail.value.run.error = event.error
           if (event.adapter) detail.value.adapter = event.adapter
         }
-        log(event.status === 'failed' ? 'error' : 'info', `run ${event.status}${event.error ? `: ${event.error}` : ''}`)
-        // The record's times (started, finished) and final adapter come from the store.
+        // The record's times (started, finished, training time), final adapter and log come from the store.
         void reload()
         break
       default: {
@@ -105,7 +132,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
     if (!id) return
     loading.value = true
     try {
-      const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id })])
+      const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id }), followLog()])
       if (id !== runId.value) return
       detail.value = shown
       for (const [name, points] of Object.entries(metrics.series)) addPoints(name, points)
@@ -170,7 +197,6 @@ export const useRunLiveStore = defineStore('run-live', () => {
         const started = await api.runsResume({ runId: id })
         if (detail.value) detail.value.run = started.run
         pace.value = null
-        log('info', 'resuming from the last checkpoint')
       }
     } catch (error) {
       actionError.value = toApiCallError(error, kind === 'cancel' ? 'runsCancel' : 'runsResume')

@@ -42,9 +42,27 @@ describe('mixture-studio runs show / compare', () => {
     expect(out).toMatch(/adapter +\S+adapter/)
     expect(out).toMatch(/loss +\d+\.\d{4} at step 3/)
     expect(out).toMatch(/routers +load and entropy at \d+ sites/)
-    const json = JSON.parse((await cli(['runs', 'show', runIds[0], '--json'])).out) as { run: { id: string }; latest: Record<string, unknown> }
+    expect(out).toMatch(/trained +\d+\.\ds\n/)
+    const json = JSON.parse((await cli(['runs', 'show', runIds[0], '--json'])).out) as { run: { id: string; trainingSeconds: number }; latest: Record<string, unknown> }
     expect(json.run.id).toBe(runIds[0])
+    expect(json.run.trainingSeconds).toBeGreaterThan(0)
     expect(Object.keys(json.latest)).toEqual(expect.arrayContaining(['loss', 'eval_loss']))
+  })
+
+  it("show prints the end of the run's stored log (--log N lines, 0 for none)", async () => {
+    const { code, out } = await cli(['runs', 'show', runIds[0], '--log', '3'])
+    expect(code).toBe(0)
+    const tail = out.slice(out.indexOf('log ('))
+    expect(tail).toMatch(/^log \(last 3 of \d+ lines\):\n/)
+    expect(tail.trim().split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}\d\d:\d\d:\d\d info {2}eval at step 3: loss \d+\.\d{4}/),
+      expect.stringMatching(/^ {2}\d\d:\d\d:\d\d info {2}checkpoint at step 3: /),
+      expect.stringMatching(/^ {2}\d\d:\d\d:\d\d info {2}run completed; adapter in /),
+    ])
+    expect((await cli(['runs', 'show', runIds[0], '--log', '0'])).out).not.toContain('log (')
+    const json = JSON.parse((await cli(['runs', 'show', runIds[0], '--json', '--log', '2'])).out) as { log: { lines: { message: string }[]; total: number } }
+    expect(json.log.lines.map((l) => l.message)).toEqual([expect.stringMatching(/^checkpoint at step 3/), expect.stringMatching(/^run completed/)])
+    expect((await cli(['runs', 'show', runIds[0], '--log', 'many'])).code).toBe(2)
   })
 
   it('compare lists losses side by side and only the configuration fields that differ', async () => {

@@ -1,6 +1,7 @@
 // Every op's ONNX emission, run by onnxruntime (float32) against the float64 reference interpreter.
 import { describe, expect, it } from 'vitest'
 import { F, Graph, OP_NAMES, type OpName, type Value } from '../../../main/engine/ir'
+import type { EmitTarget } from '../../../main/engine/onnx'
 import { emitters } from '../../../main/engine/onnx/emit-ops'
 import type { HostTensor } from '../../../main/runtime'
 import { compareWithReference, f32, i64, rng, uniform } from '../../helpers/ort-vs-reference'
@@ -127,5 +128,21 @@ describe('ONNX emission of every op, against the reference interpreter', () => {
         }
       })
     }
+  }
+})
+
+describe('GPU-target emission, where it differs (composed LogSoftmax, constant Iota), against the reference interpreter', () => {
+  const gpuCases: OpCase[] = [
+    ...cases.LogSoftmax,
+    { name: 'LogSoftmax of large logits (max-shifted)', build: (g) => [F.logSoftmax(F.mul(x(g), 400), 1)], feeds: { x: X } },
+    ...cases.Iota,
+  ]
+  for (const c of gpuCases) {
+    it(c.name, async () => {
+      const g = new Graph()
+      c.build(g).forEach((v, i) => g.output(`out${i}`, v))
+      const [outputs] = await compareWithReference(g, [c.feeds], 'gpu' satisfies EmitTarget)
+      for (const o of outputs) expect(o.maxAbsError / o.scale, `${o.name} error`).toBeLessThan(1e-5)
+    })
   }
 })

@@ -1,0 +1,83 @@
+// What a step graph is built for: the execution provider, the precision of its frozen products,
+// and (on a GPU) the static batch shape every step is padded to. DESIGN.md "Precision": the CPU
+// trains in float32; a GPU multiplies by the frozen weights in fp16 or bf16 while activations,
+// norms, softmax, loss, routers and adapters stay float32.
+import type { DType, GraphOptions } from '../engine/ir'
+import type { EmitTarget } from '../engine/onnx'
+import type { SessionProvider } from '../runtime'
+import type { RunConfig } from '../contract/run-config'
+
+export type RequestedPrecision = RunConfig['train']['precision']
+export type Precision = Exclude<RequestedPrecision, 'auto'>
+
+/** The one shape a GPU step graph runs at: batches are padded to it (see batches.ts). */
+export interface StaticBatchShape {
+  batch: number
+  /** Tokens per row (T5: encoder tokens). */
+  seq: number
+  /** T5: decoder tokens per row. */
+  tgt?: number
+}
+
+export interface StepTarget {
+  provider: SessionProvider
+  precision: Precision
+  /** null on the CPU: one symbolic graph serves every batch shape. */
+  shape: StaticBatchShape | null
+}
+
+/** The dtype each precision multiplies frozen weights in. */
+export const FROZEN_MATMUL_DTYPE: Record<Precision, DType> = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' }
+
+/**
+ * Starting loss scale for fp16 (dynamic: halved on overflow, doubled after a run of good steps;
+ * trainer.ts). fp16 gradients below 6e-8 flush to zero; scaling the loss keeps the small ones.
+ */
+export const INITIAL_LOSS_SCALE = 2 ** 12
+
+/**
+ * The precision `requested` resolves to on `provider`, or why that provider cannot train in it.
+ * `storedDType` is the dtype of the model's weights: a bf16 checkpoint keeps bf16 on CUDA.
+ */
+export function resolvePrecision(provider: SessionProvider, requested: RequestedPrecision, storedDType: string): { precision: Precision } | { refused: string } {
+  if (provider === 'cpu') {
+    if (requested === 'auto' || requested === 'fp32') return { precision: 'fp32' }
+    return { refused: `precision ${requested} needs a GPU: the CPU trains in float32 (its kernels multiply in float32 anyway); use precision auto or fp32, or a cuda/webgpu/dml device` }
+  }
+  if (requested === 'bf16' && provider !== 'cuda') {
+    return { refused: `precision bf16 needs CUDA: ${provider} has no bfloat16 kernels; use fp16 (or auto)` }
+  }
+  if (requested === 'auto') return { precision: provider === 'cuda' && storedDType === 'bfloat16' ? 'bf16' : 'fp16' }
+  return { precision: requested }
+}
+
+/** Graph inputs fed in a non-int64 dtype on a GPU (the builders cast what they read; see GraphOptions.inputDTypes). */
+const GPU_INPUT_DTYPES: Readonly<Record<string, DType>> = {
+  attention_mask: 'float32',
+  decoder_attention_mask: 'float32',
+  label_mask: 'float32',
+  labels: 'int32',
+}
+
+/** How the step graph for `target` is built and emitted. */
+export function graphOptionsFor(target: StepTarget): { graph: GraphOptions; emit: EmitTarget } {
+  if (target.provider === 'cpu') return { graph: {}, emit: 'cpu' }
+  if (!target.shape) throw new Error(`a ${target.provider} step graph needs a static batch shape`)
+  const { batch, seq, tgt } = target.shape
+  return {
+    graph: {
+      fixedDims: { batch, seq, src: seq, ...(tgt !== undefined ? { tgt } : {}) },
+      inputDTypes: GPU_INPUT_DTYPES,
+      frozenMatmulDType: FROZEN_MATMUL_DTYPE[target.precision],
+    },
+    emit: 'gpu',
+  }
+}
+
+/** "webgpu, fp16 frozen products, batches padded to 8 × 256" for the run log. */
+export function describeTarget(target: StepTarget): string {
+  if (target.provider === 'cpu') return 'cpu, float32'
+  const shape = target.shape ? `, batches padded to ${target.shape.batch} × ${target.shape.seq}${target.shape.tgt !== undefined ? ` → ${target.shape.tgt}` : ''}` : ''
+  const products = target.precision === 'fp32' ? 'float32' : `${target.precision} frozen products, float32 adapters`
+  return `${target.provider}, ${products}${shape}`
+}

@@ -1,0 +1,66 @@
+// One train step of the symbolic CPU graph and of a static (GPU-form) graph on the same batch:
+// what the static-shape, int32/float32-input, composed-LogSoftmax and half-precision forms
+// must reproduce. The static graph runs where `session` says (CPU or WebGPU).
+import type { AdapterConfigInput } from '../../../main/engine/adapters'
+import { parseAdapterConfig } from '../../../main/engine/adapters'
+import type { OpenedModel } from '../../../main/models'
+import { createGraphSession, hostTensor, type HostTensor, type SessionProvider } from '../../../main/runtime'
+import { makeBatch, staticBatchShape, type BatchLayout, type TrainingExample } from '../../../main/train/batches'
+import { buildStepGraph, buildTrainStep, STEP_OUTPUTS } from '../../../main/train/step-graph'
+import type { Precision } from '../../../main/train/step-target'
+import { patternExamples } from './support'
+
+export interface StepComparison {
+  cpuLoss: number
+  staticLoss: number
+  /** max over parameters of ‖g_static − g_cpu‖ / ‖g_cpu‖ */
+  worstGradientError: number
+  /** The static graph's session provider. */
+  provider: SessionProvider
+}
+
+/** Three examples of different lengths (so the static batch pads rows and columns). */
+export function unevenExamples(vocab: number): TrainingExample[] {
+  return patternExamples(vocab, 3, 12).map((e, i) => ({ ...e, inputIds: e.inputIds.subarray(0, 12 - 2 * i), trained: e.trained.subarray(0, 12 - 2 * i) }))
+}
+
+export async function compareStaticStep(
+  model: OpenedModel,
+  adapterInput: AdapterConfigInput,
+  options: { device: 'cpu' | 'webgpu'; precision: Precision; examples?: TrainingExample[] },
+): Promise<StepComparison> {
+  const adapter = parseAdapterConfig(adapterInput)
+  const layout: BatchLayout = { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }
+  const examples = options.examples ?? unevenExamples(model.spec.vocabSize)
+  const shape = staticBatchShape(examples, examples.length + 1, layout) // one all-padding row too
+  const cpu = await buildTrainStep(model, adapter, { kind: 'train', threads: 1, maxPositions: 32 })
+  // Built as for WebGPU whatever runs it: the CPU runs the GPU form too, which checks it without a GPU.
+  const target = { provider: 'webgpu' as const, precision: options.precision, shape }
+  const staticStep = buildStepGraph(model, adapter, { kind: 'train', maxPositions: 32, target })
+  const session = await createGraphSession(staticStep.graph, { device: options.device, emitTarget: 'gpu', threads: 1 })
+  try {
+    // Away from the init (LoRA's B = 0, MoV's vectors = 1), so every gradient is exercised.
+    const values = cpu.initialValues(3)
+    for (const v of values.values()) for (let i = 0; i < v.length; i++) v[i] += 0.05 * Math.sin(1 + i + v.length)
+    const params: Record<string, HostTensor> = Object.fromEntries(cpu.parameters.map((p) => [p.name, hostTensor('float32', p.shape, values.get(p.name)!)]))
+    const a = await cpu.session.run({ ...makeBatch(examples, layout).feeds, ...params })
+    const scale: Record<string, HostTensor> = staticStep.lossScaled ? { [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)) } : {}
+    const b = await session.run({ ...makeBatch(examples, { ...layout, shape }).feeds, ...params, ...scale })
+    let worst = 0
+    for (const p of cpu.parameters) {
+      const ga = a[STEP_OUTPUTS.gradient(p.name)].data as Float32Array
+      const gb = b[STEP_OUTPUTS.gradient(p.name)].data as Float32Array
+      let num = 0
+      let den = 0
+      for (let i = 0; i < ga.length; i++) {
+        num += (ga[i] - gb[i]) ** 2
+        den += ga[i] ** 2
+      }
+      worst = Math.max(worst, Math.sqrt(num / Math.max(den, 1e-30)))
+    }
+    return { cpuLoss: Number(a[STEP_OUTPUTS.loss].data[0]), staticLoss: Number(b[STEP_OUTPUTS.loss].data[0]), worstGradientError: worst, provider: session.provider }
+  } finally {
+    await cpu.session.dispose()
+    await session.dispose()
+  }
+}
