@@ -130,3 +130,14 @@ export function hasProviderLibraryOnDisk(name: ProviderName, platform = process.
   const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
   return existsSync(join(packageDir, 'bin', 'napi-v6', platform, arch, fileName))
 }
+
+/** The facts about this machine for onnxruntime's `listSupportedBackends()` result. */
+export function machineProviderFacts(backends: ProviderFacts['backends']): ProviderFacts {
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    backends,
+    hasProviderLibrary: (name) => hasProviderLibraryOnDisk(name),
+    ...(process.platform === 'linux' ? { gpuDevicePresent: linuxGpuDevicePresent() } : {}),
+  }
+}

@@ -3,7 +3,7 @@
 // reported: which provider runs, and why each other one does not.
 import { cpus } from 'node:os'
 import ort from 'onnxruntime-node'
-import { explainProviderFailure, hasProviderLibraryOnDisk, linuxGpuDevicePresent, type ProviderFacts } from './execution-providers'
+import { explainProviderFailure, machineProviderFacts, type ProviderFacts } from './execution-providers'
 import { planProviders, type Device, type ProviderVerdict, type SessionProvider } from './provider-choice'
 import { fromOrtTensor, toOrtTensor, type HostTensor } from './tensors'
 
@@ -49,13 +49,7 @@ export class SessionError extends Error {
 }
 
 export function currentProviderFacts(): ProviderFacts {
-  return {
-    platform: process.platform,
-    arch: process.arch,
-    backends: ort.listSupportedBackends(),
-    hasProviderLibrary: (name) => hasProviderLibraryOnDisk(name),
-    ...(process.platform === 'linux' ? { gpuDevicePresent: linuxGpuDevicePresent() } : {}),
-  }
+  return machineProviderFacts(ort.listSupportedBackends())
 }
 
 export async function createSession(model: Uint8Array | string, options: CreateSessionOptions = {}): Promise<EngineSession> {

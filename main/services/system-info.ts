@@ -1,6 +1,6 @@
 import { arch, cpus, freemem, platform, release, totalmem } from 'node:os'
 import type { SystemInfo } from '../contract'
-import { describeProviders, hasProviderLibraryOnDisk } from '../runtime/execution-providers'
+import { describeProviders, machineProviderFacts } from '../runtime/execution-providers'
 
 /**
  * Facts about this machine that need no GPU work. Providers are what onnxruntime lists
@@ -16,12 +16,7 @@ export async function collectSystemInfo(context: { appVersion: string; dataDir: 
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     node: process.versions.node,
     onnxruntime: ort.env.versions.node ?? 'unknown',
-    providers: describeProviders({
-      platform: process.platform,
-      arch: process.arch,
-      backends: ort.listSupportedBackends(),
-      hasProviderLibrary: (name) => hasProviderLibraryOnDisk(name),
-    }),
+    providers: describeProviders(machineProviderFacts(ort.listSupportedBackends())),
     dataDir: context.dataDir,
   }
 }

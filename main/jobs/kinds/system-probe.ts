@@ -1,5 +1,5 @@
 import type { ExecutionProviderStatus, SystemProbeResult } from '../../contract'
-import { explainProviderFailure, isKnownProvider, type ProviderName } from '../../runtime/execution-providers'
+import { explainProviderFailure, isKnownProvider, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderName } from '../../runtime/execution-providers'
 import type { JobMain } from './job-context'
 import { probeExpected, probeInputs, probeModelBytes } from './probe-model'
 
@@ -45,7 +45,10 @@ async function probeProvider(ort: Ort, name: ProviderName, model: Uint8Array): P
     if (!sameValues(output, probeExpected)) {
       return { name, available: false, reason: `ran but computed [${[...output].join(', ')}] instead of [${probeExpected.join(', ')}]` }
     }
-    return { name, available: true, reason: `created a session and ran a test model in ${ms} ms` }
+    const ran = `created a session and ran a test model in ${ms} ms`
+    // It works, but on a software Vulkan driver: say so, as `device: auto` will not use it.
+    if (name === 'webgpu' && process.platform === 'linux' && !linuxGpuDevicePresent()) return { name, available: true, reason: `${ran}, but ${SOFTWARE_WEBGPU_REASON}` }
+    return { name, available: true, reason: ran }
   } catch (error) {
     return { name, available: false, reason: explainProviderFailure(name, (error as Error).message ?? String(error)) }
   } finally {

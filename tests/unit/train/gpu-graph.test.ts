@@ -9,7 +9,7 @@ import { parseAdapterConfig } from '../../../main/engine/adapters'
 import { emitModel } from '../../../main/engine/onnx'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { conformIntegerFeed, hostTensor, planProviders } from '../../../main/runtime'
-import { linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderFacts } from '../../../main/runtime/execution-providers'
+import { describeProviders, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderFacts } from '../../../main/runtime/execution-providers'
 import { makeBatch, staticBatchShape } from '../../../main/train/batches'
 import { buildStepGraph, buildTrainStep } from '../../../main/train/step-graph'
 import { describeTarget, resolvePrecision } from '../../../main/train/step-target'
@@ -97,6 +97,9 @@ describe('precision and provider for a run (DESIGN.md "Precision")', () => {
     expect(soft.candidates).toEqual(['cpu'])
     expect(soft.skipped.find((s) => s.provider === 'webgpu')!.reason).toBe(SOFTWARE_WEBGPU_REASON)
     expect(planProviders('webgpu', facts(false)).candidates).toEqual(['webgpu'])
+    // and the System page says why
+    expect(describeProviders(facts(false)).find((p) => p.name === 'webgpu')).toEqual({ name: 'webgpu', available: true, reason: `built in, but ${SOFTWARE_WEBGPU_REASON}` })
+    expect(describeProviders(facts(true)).find((p) => p.name === 'webgpu')!.reason).toMatch(/^built in; needs a GPU adapter/)
   })
 
   it('GPU device nodes are DRM render nodes, NVIDIA devices or WSL2 dxg', () => {
