@@ -59,9 +59,9 @@ export interface ExpertCostFigures {
   shape: 'small' | 'medium'
   batch: number
   seq: number
-  /** Step time of MoV E=60 over E=1 (goal ≤ 1.10). */
+  /** Step time of MoV E=60 over E=1 (goal ≤ 1.10): the median over rounds of the two steps' ratio. */
   mov: number
-  /** Step time of MoLoRA E=15 over E=1, r=4 (goal ≤ 1.5). */
+  /** Step time of MoLoRA E=15 over E=1, r=4 (goal ≤ 1.5), estimated the same way. */
   molora: number
   goals: typeof EXPERT_COST_GOALS
   step_seconds: Record<string, number>
@@ -108,8 +108,11 @@ async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: Trai
   }
 }
 
-/** Times the steps round-robin (one step of each per round) and returns each one's median step and optimizer seconds. */
-async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup: number): Promise<{ step: number; optimizer: number }[]> {
+/**
+ * Times the steps round-robin (one step of each per round) and returns each one's median step and
+ * optimizer seconds, and its step seconds per round (rounds line up across steps).
+ */
+async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup: number): Promise<{ step: number; optimizer: number; rounds: number[] }[]> {
   const samples = steps.map(() => ({ step: [] as number[], optimizer: [] as number[] }))
   for (let round = 0; round < warmup + reps; round++) {
     for (const [i, s] of steps.entries()) {
@@ -121,7 +124,7 @@ async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup
       }
     }
   }
-  return samples.map((s) => ({ step: median(s.step), optimizer: median(s.optimizer) }))
+  return samples.map((s) => ({ step: median(s.step), optimizer: median(s.optimizer), rounds: s.step }))
 }
 
 function median(xs: number[]): number {
@@ -170,7 +173,11 @@ export async function trainingBench(limitGflops: number, o: TrainingBenchOptions
       const b = await openStep(model, one, o, feeds)
       try {
         const [manyTiming, oneTiming] = await timeInterleaved([a, b], o.reps, o.warmup)
-        return { ratio: manyTiming.step / oneTiming.step, many: manyTiming.step, one: oneTiming.step }
+        // The median of per-round ratios, not the ratio of medians: a round's two steps run back
+        // to back, so a load change on a shared machine falls on both, where the two medians
+        // may come from rounds seconds apart (a 5% cost is otherwise lost in the noise).
+        const perRound = manyTiming.rounds.map((t, i) => t / oneTiming.rounds[i])
+        return { ratio: median(perRound), many: manyTiming.step, one: oneTiming.step }
       } finally {
         await a.step.session.dispose()
         await b.step.session.dispose()

@@ -2,6 +2,7 @@ import type { Graph, Value } from '../ir'
 import type { Rng } from '../random'
 import type { AdapterMethodName } from './names'
 import type { ActivationSite, AdapterHooks, ProjectionSite, SiteBase } from './sites'
+import type { Routing } from './common/router'
 
 export { ADAPTER_METHOD_NAMES, type AdapterMethodName } from './names'
 
@@ -94,8 +95,8 @@ export interface SiteContext {
    * `initRole` names the init stream within the site (the init key is `${module}/${initRole}`).
    */
   parameter(suffix: string, shape: readonly number[], initRole: string, init: (rng: Rng, size: number) => Float32Array): Value
-  /** Records the full routing probabilities [..., E] of a router for statistics and the load-balancing loss. */
-  recordRouter(probs: Value): void
+  /** Records a router's logits and full probabilities [..., E] for statistics and the load-balancing loss. */
+  recordRouter(routing: Pick<Routing, 'logits' | 'probs'>): void
 }
 
 /** A method's graph rewrite: one function per site kind; a missing one leaves those sites unchanged. */

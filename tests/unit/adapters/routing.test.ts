@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { createAdapter, type AdapterBuild } from '../../../main/engine/adapters'
 import { Graph, type Value } from '../../../main/engine/ir'
 import { evaluate, ndarray, type NdArray } from '../../../main/engine/reference'
+import { createGraphSession } from '../../../main/runtime'
 
 interface RoutedSite {
   graph: Graph
@@ -143,5 +144,31 @@ describe('load balancing and router statistics', () => {
     expect(sum(load.data)).toBeCloseTo(1, 12)
     expect(h.data[0]).toBeGreaterThan(0)
     expect(h.data[0]).toBeLessThan(Math.log(E))
+  })
+
+  it('stays finite and exact in float32 when the losing experts\' probabilities underflow to 0 (onnxruntime)', async () => {
+    // p = softmax(x) with gaps of 200 in x: e^-200 is 0 in float32, so a −p·ln p written
+    // directly would give 0·(−inf) = NaN there; the entropy must still be the exact mix.
+    const graph = new Graph()
+    const x = graph.input('x', 'float32', [1, 3, 3])
+    const attachment = createAdapter({ method: 'mov', experts: 3 }).attach(graph, { dtype: 'float32' })
+    attachment.activation({ module: 'mlp', layer: 0, stack: 'decoder', kind: 'ffn' }, x)
+    const [stats] = attachment.finish().routerStatistics()
+    graph.output('entropy', stats.entropy)
+    graph.output('load', stats.load)
+    const session = await createGraphSession(graph, { device: 'cpu', threads: 1 })
+    try {
+      const f32 = (shape: number[], values: number[]) => ({ dtype: 'float32' as const, shape, data: Float32Array.from(values) })
+      const out = await session.run({
+        x: f32([1, 3, 3], [200, 0, 0, 0, 0, 200, Math.log(0.5), Math.log(0.25), Math.log(0.25)]),
+        'mlp.mov_vectors': f32([3, 3], identity(3)),
+        'mlp.mov_router.weight': f32([3, 3], identity(3)),
+      })
+      // tokens 1 and 2 pick one expert outright (entropy 0), token 3 mixes 1/2, 1/4, 1/4
+      expect(out.entropy.data[0]).toBeCloseTo(entropy([0.5, 0.25, 0.25]) / 3, 6)
+      Array.from(out.load.data as Float32Array).forEach((v, e) => expect(v).toBeCloseTo([1.5, 0.25, 1.25][e] / 3, 6))
+    } finally {
+      await session.dispose()
+    }
   })
 })

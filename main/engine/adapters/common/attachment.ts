@@ -20,6 +20,7 @@ function siteRef(site: ActivationSite | ProjectionSite): SiteRef {
 
 interface RecordedRouter {
   site: SiteRef
+  logits: Value
   probs: Value
   tokenMask: Value | null
 }
@@ -77,7 +78,7 @@ export class RewriteAttachment implements AdapterAttachment {
           site: r.site,
           experts: r.probs.shape[r.probs.rank - 1] as number,
           load: expertLoad(r.probs, r.tokenMask),
-          entropy: routingEntropy(r.probs, r.tokenMask),
+          entropy: routingEntropy(r, r.tokenMask),
         }))
         return statistics
       },
@@ -121,8 +122,8 @@ export class RewriteAttachment implements AdapterAttachment {
         this.parameters.push({ name, shape: [...shape], size, value, site: ref, initKey: `${site.module}/${initRole}`, init: (rng) => init(rng, size) })
         return value
       },
-      recordRouter: (probs) => {
-        this.routers.push({ site: ref, probs, tokenMask })
+      recordRouter: ({ logits, probs }) => {
+        this.routers.push({ site: ref, logits, probs, tokenMask })
       },
     }
   }

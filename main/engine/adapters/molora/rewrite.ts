@@ -16,7 +16,7 @@ import type { MoloraConfig } from './config'
 export function moloraRewrite(config: MoloraConfig): SiteRewrite {
   const E = config.experts
   const r = config.rank
-  const routing = { topK: config.top_k, renormalize: config.renormalize }
+  const routingOptions = { topK: config.top_k, renormalize: config.renormalize }
   return {
     sites: new Set(config.sites ?? DEFAULT_PROJECTION_SITES),
     sitesExplicit: config.sites !== null,
@@ -28,11 +28,11 @@ export function moloraRewrite(config: MoloraConfig): SiteRewrite {
         const a = ctx.parameter('molora_A', [E, r, dIn], 'A', normalInit(config.init_std)) // [E, r, in]
         const b = ctx.parameter('molora_B', [E, dOut, r], 'B', zerosInit) // [E, out, r]
         const router = ctx.parameter('molora_router.weight', [E, dIn], 'router', normalInit(config.init_std)) // [E, in]
-        const { probs, weights } = route(xa, router, routing) // [..., E]
-        ctx.recordRouter(probs)
+        const routing = route(xa, router, routingOptions) // [..., E]
+        ctx.recordRouter(routing)
         const stackedA = F.reshape(a, [E * r, dIn]) // [E·r, in]
         const stackedB = F.reshape(F.transpose(b, [1, 0, 2]), [dOut, E * r]) // [out, E·r]
-        return lowRankUpdate(xa, { a: stackedA, b: stackedB, experts: E, rank: r }, weights, config.alpha / r) // [..., out]
+        return lowRankUpdate(xa, { a: stackedA, b: stackedB, experts: E, rank: r }, routing.weights, config.alpha / r) // [..., out]
       })
     },
   }

@@ -21,7 +21,7 @@ import type { MovConfig } from './config'
 
 export function movRewrite(config: MovConfig): SiteRewrite {
   const E = config.experts
-  const routing = { topK: config.top_k, renormalize: config.renormalize }
+  const routingOptions = { topK: config.top_k, renormalize: config.renormalize }
   return {
     sites: new Set(config.sites ?? ACTIVATION_SITE_NAMES),
     sitesExplicit: config.sites !== null,
@@ -32,20 +32,20 @@ export function movRewrite(config: MovConfig): SiteRewrite {
         if (layout.kind === 'ffn') {
           const vectors = ctx.parameter('mov_vectors', [E, layout.dFf], 'vectors', onesInit) // [E, d_ff]
           const router = ctx.parameter('mov_router.weight', [E, layout.dFf], 'router', normalInit(config.init_std)) // [E, d_ff]
-          const { probs, weights } = route(xa, router, routing) // [batch, seq, E]
-          ctx.recordRouter(probs)
+          const routing = route(xa, router, routingOptions) // [batch, seq, E]
+          ctx.recordRouter(routing)
           const lead = xa.shape.slice(0, -1)
-          const merged = F.matmul(F.reshape(weights, [dimProduct(lead), E]), vectors) // [rows, d_ff]
+          const merged = F.matmul(F.reshape(routing.weights, [dimProduct(lead), E]), vectors) // [rows, d_ff]
           return F.reshape(merged, [...lead, layout.dFf]) // [batch, seq, d_ff]
         }
         const { heads, headDim } = layout
         const vectors = ctx.parameter('mov_vectors', [heads, E, headDim], 'vectors', onesInit) // [kv_heads, E, head_dim]
         const router = ctx.parameter('mov_router.weight', [E, headDim], 'router', normalInit(config.init_std)) // [E, head_dim]
-        const { probs, weights } = route(xa, router, routing) // [batch, seq, kv_heads, E]
-        ctx.recordRouter(probs)
+        const routing = route(xa, router, routingOptions) // [batch, seq, kv_heads, E]
+        ctx.recordRouter(routing)
         const [batch, seq] = xa.shape
         const rows = dimProduct([batch, seq])
-        const perHead = F.transpose(F.reshape(weights, [rows, heads, E]), [1, 0, 2]) // [kv_heads, rows, E]
+        const perHead = F.transpose(F.reshape(routing.weights, [rows, heads, E]), [1, 0, 2]) // [kv_heads, rows, E]
         const merged = F.matmul(perHead, vectors) // [kv_heads, rows, head_dim]
         return F.reshape(F.transpose(merged, [1, 0, 2]), [batch, seq, heads, headDim]) // [batch, seq, kv_heads, head_dim]
       })
