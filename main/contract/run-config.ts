@@ -17,6 +17,11 @@ export const DataConfig = z
     /** Held-out share of `train` (0 < f < 1) or a count of examples (an integer >= 1). */
     split: z.number().positive().nullable().default(null),
     format: z.enum(['auto', 'alpaca', 'chat', 'prompt_completion', 'text']).default('auto'),
+    /**
+     * Which column holds each field of the format ({ prompt: question, completion: answer }), over
+     * the detected mapping; what the Datasets wizard settled on travels here with the dataset.
+     */
+    mapping: z.record(z.string().min(1), z.string().min(1)).default({}),
     max_length: z.number().int().min(8).max(1_048_576).default(512),
     train_on_prompt: z.boolean().default(false),
     shuffle: z.boolean().default(true),

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunConfig } from '../contract/run-config'
-import { importDataset, loadTokenizerBundle, TokenCacheReader, validationMask, type ExampleFormat, type ImportReport } from '../data'
+import { importDataset, loadTokenizerBundle, MappingError, TokenCacheReader, validationMask, type ExampleFormat, type ImportReport } from '../data'
 import type { TrainingExample } from './batches'
 
 export interface RunData {
@@ -48,15 +48,23 @@ async function tokenize(config: RunConfig, modelDir: string, source: string, tar
   const bundle = loadTokenizerBundle(modelDir)
   const cacheDir = join(target, '..', 'import')
   mkdirSync(cacheDir, { recursive: true })
-  const report: ImportReport = await importDataset({
-    path: source,
-    format: FORMATS[config.data.format],
-    onError: 'skip',
-    template: 'auto',
-    trainOnPrompt: config.data.train_on_prompt,
-    tokenization: { bundle, maxLength: config.data.max_length, cacheDir },
-    split: { kind: 'none' },
-  })
+  let report: ImportReport
+  try {
+    report = await importDataset({
+      path: source,
+      format: FORMATS[config.data.format],
+      ...(Object.keys(config.data.mapping).length > 0 ? { mapping: config.data.mapping } : {}),
+      onError: 'skip',
+      template: 'auto',
+      trainOnPrompt: config.data.train_on_prompt,
+      tokenization: { bundle, maxLength: config.data.max_length, cacheDir },
+      split: { kind: 'none' },
+    })
+  } catch (error) {
+    // The data module speaks the CLI's --map; a run configuration says data.mapping.
+    if (error instanceof MappingError) throw new Error(`${source}: ${error.message.replace(/map it with --map (\S+)=COLUMN/, 'set data.mapping.$1 to the column that holds it')}`)
+    throw error
+  }
   if (!report.cache) throw new Error(`internal: ${source} was imported without a tokenized cache`)
   renameSync(report.cache.path, target)
   const notes: string[] = []

@@ -98,14 +98,14 @@ describe('useNewRunStore', () => {
     expect(store.estimateError?.message).toContain('c_attn')
   })
 
-  it('fills the data section from an imported dataset: its file, held-out split and format', () => {
+  it('fills the data section from an imported dataset: its file, held-out split, format and column mapping', () => {
     const store = useNewRunStore()
     const dataset = {
-      id: 'd1', name: 'questions', path: '/data/q.jsonl', format: 'prompt-completion', validationDatasetId: null,
+      id: 'd1', name: 'questions', path: '/data/q.jsonl', format: 'prompt-completion', validationDatasetId: null, mapping: { prompt: 'ask', completion: 'reply' },
       options: { split: { kind: 'fraction', fraction: 0.1, seed: 42 }, trainOnPrompt: false, maxLength: 256 },
     } as unknown as DatasetDetail
     store.chooseDataset(dataset, [])
-    expect(store.draft.data).toMatchObject({ train: '/data/q.jsonl', split: 0.1, validation: null, format: 'prompt_completion', max_length: 256 })
+    expect(store.draft.data).toMatchObject({ train: '/data/q.jsonl', split: 0.1, validation: null, format: 'prompt_completion', max_length: 256, mapping: { prompt: 'ask', completion: 'reply' } })
     const withFile = { ...dataset, validationDatasetId: 'd2', options: {} } as unknown as DatasetDetail
     store.chooseDataset(withFile, [{ id: 'd2', path: '/data/val.jsonl' } as never])
     expect(store.draft.data).toMatchObject({ validation: '/data/val.jsonl', split: null })

@@ -18,6 +18,8 @@ export function dataSectionFor(dataset: DatasetDetail, all: readonly DatasetSumm
     validation: validationFile,
     split: validationFile ? null : split?.kind === 'fraction' ? split.fraction ?? null : split?.kind === 'count' ? split.count ?? null : null,
     format: FORMATS[dataset.format] ?? 'auto',
+    // The columns the import used, so the run reads the file the same way.
+    mapping: { ...dataset.mapping },
     train_on_prompt: dataset.options.trainOnPrompt === true,
   }
   if (typeof dataset.options.maxLength === 'number') section.max_length = dataset.options.maxLength
