@@ -9,6 +9,7 @@ import { openModel, type OpenedModel } from '../models'
 import { hostTensor, type HostTensor } from '../runtime'
 import { makeBatch } from '../train/batches'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
+import { INITIAL_LOSS_SCALE } from '../train/step-target'
 import type { BenchOptions } from './engine'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
 
@@ -45,6 +46,9 @@ export interface TrainingFigures {
   batch: number
   seq: number
   provider: string
+  /** BENCHMARKS.md "On a GPU": the provider the step ran on, and the precision of its frozen products. */
+  device: string
+  precision: string
   train_tokens_per_s: number
   train_fraction_of_limit: number
   step_seconds: number
@@ -88,7 +92,14 @@ interface TimedStep {
 
 async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>): Promise<TimedStep> {
   const started = performance.now()
-  const step = await buildTrainStep(model, parseAdapterConfig(adapter), { kind: 'train', maxPositions: o.seq, device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}) })
+  const step = await buildTrainStep(model, parseAdapterConfig(adapter), {
+    kind: 'train',
+    maxPositions: o.seq,
+    device: o.device ?? 'cpu',
+    // A GPU step is built for the bench's one batch shape, with the precision a run would get.
+    batchShape: { batch: o.batch, seq: o.seq },
+    ...(o.threads ? { threads: o.threads } : {}),
+  })
   const sessionSeconds = (performance.now() - started) / 1000
   const values = step.initialValues(1)
   const params = Object.fromEntries(values)
@@ -98,7 +109,8 @@ async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: Trai
     step,
     sessionSeconds,
     async run() {
-      const parameterFeeds = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])]))
+      const parameterFeeds: Record<string, HostTensor> = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])]))
+      if (step.lossScaled) parameterFeeds[STEP_OUTPUTS.lossScale] = hostTensor('float32', [], Float32Array.of(INITIAL_LOSS_SCALE))
       const out = await step.session.run({ ...feeds, ...parameterFeeds }, fetches)
       const grads = Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array]))
       const t = performance.now()
@@ -158,6 +170,7 @@ export async function trainingBench(limitGflops: number, o: TrainingBenchOptions
       const [timing] = await timeInterleaved([opened], o.reps, o.warmup)
       methods.push({
         bench: 'training', shape: o.shape, method: name, adapter, batch: o.batch, seq: o.seq, provider: opened.step.session.provider,
+        device: opened.step.target.provider, precision: opened.step.target.precision,
         train_tokens_per_s: tokens / timing.step,
         train_fraction_of_limit: flops / timing.step / 1e9 / limitGflops,
         step_seconds: timing.step,
