@@ -62,11 +62,9 @@ export interface StepGraphOptions {
   /** Longest sequence the graph must handle (sizes the rotary tables); default: the model's context. */
   maxPositions?: number
   /**
-   * Pins symbolic dims to sizes (batch, seq; T5: src, tgt) so the graph is fully static: what a
-   * GPU session needs (see Graph). Default: symbolic, one graph for every batch shape (CPU).
+   * Provider, precision and static shape to build for (step-target.ts); default CPU float32 with
+   * symbolic batch dims: one graph for every batch shape.
    */
-  fixedDims?: Readonly<Record<string, number>>
-  /** Provider, precision and static shape to build for; default CPU float32, symbolic. */
   target?: StepTarget
 }
 
@@ -76,7 +74,7 @@ const CPU_TARGET: StepTarget = { provider: 'cpu', precision: 'fp32', shape: null
 export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig, options: StepGraphOptions): StepGraph {
   const target = options.target ?? CPU_TARGET
   const { graph: graphOptions } = graphOptionsFor(target)
-  const graph = new Graph({ ...graphOptions, ...(options.fixedDims ? { fixedDims: options.fixedDims } : {}) })
+  const graph = new Graph(graphOptions)
   const attachment = createAdapter(adapterConfig).attach(graph, { dtype: 'float32' })
   const build: ModelBuildOptions = { hooks: attachment, mode: 'forward', labels: true, outputs: [], ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
   const { spec, checkpoint } = model
