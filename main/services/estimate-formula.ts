@@ -2,8 +2,9 @@
 // formulas are tested on their own). The trainable parameter count is not estimated here: the
 // caller builds the adapter on the model's graph and counts it exactly.
 //
-// Memory (float32, 4 bytes a value, the precision training runs in today):
-//   base weights   N · 4                        ORT holds one float32 copy of every frozen weight
+// Memory (float32, 4 bytes a value, except the frozen weights on a GPU):
+//   base weights   N · w                        ORT holds one copy of every frozen weight: float32
+//                                               on the CPU (w = 4), fp16/bf16 on a GPU (w = 2)
 //   adapter        P · 4 · (2 + s)              parameters and gradients, plus s optimizer states
 //                                               per value (AdamW 2, Adafactor ≈ 1, SGD 0)
 //   activations    B · T · L · (16·d + 4·f) · 4 what the backward pass keeps per layer and token:
@@ -21,6 +22,7 @@
 //                                     the adapters (2N; no weight gradients), plus attention
 // over a nominal device throughput (NOMINAL_FLOPS).
 import type { RunConfig, RunEstimate } from '../contract'
+import type { Precision } from '../train/step-target'
 
 const FLOAT32 = 4
 
@@ -47,8 +49,12 @@ export interface EstimateFacts {
   /** Tokens/s an earlier run of this model reached, when there is one. */
   measuredTokensPerSecond: number | null
   device: { kind: 'cpu'; cores: number } | { kind: 'gpu' }
+  /** What the frozen products run in (step-target.ts resolvePrecision). */
+  precision: Precision
   notes: string[]
 }
+
+const WEIGHT_BYTES: Record<Precision, number> = { fp32: 4, fp16: 2, bf16: 2 }
 
 export function estimateRun(facts: EstimateFacts): RunEstimate {
   const { model, train, trainable } = facts
@@ -57,7 +63,11 @@ export function estimateRun(facts: EstimateFacts): RunEstimate {
   const L = model.layers
   const states = OPTIMIZER_STATES[train.optimizer]
   const terms = [
-    { label: 'base weights', bytes: model.parameters * FLOAT32, formula: `${model.parameters} parameters × 4 B (float32)` },
+    {
+      label: 'base weights',
+      bytes: model.parameters * WEIGHT_BYTES[facts.precision],
+      formula: `${model.parameters} parameters × ${WEIGHT_BYTES[facts.precision]} B (${facts.precision === 'fp32' ? 'float32' : facts.precision})`,
+    },
     { label: 'adapter + gradients + optimizer', bytes: trainable * FLOAT32 * (2 + states), formula: `${trainable} × 4 B × (2 + ${states} ${train.optimizer} states)` },
     {
       label: 'activations',

@@ -7,7 +7,9 @@ import { resolve } from 'node:path'
 import { ApiCallError, RunConfig, type CallOutput, type CallParsedInput } from '../contract'
 import { openModel, type OpenedModel } from '../models'
 import type { Store } from '../store'
+import { currentProviderFacts, planProviders } from '../runtime'
 import { buildStepGraph } from '../train/step-graph'
+import { resolvePrecision } from '../train/step-target'
 import { estimateRun, type EstimateFacts } from './estimate-formula'
 
 /** How many of a run's last tokens/s samples make its measured throughput (their median). */
@@ -55,8 +57,13 @@ export function createEstimateHandlers(store: Store) {
       }
       const notes: string[] = []
       const { spec } = model
-      const gpu = config.device !== 'auto' && config.device !== 'cpu'
-      if (config.device === 'auto') notes.push('device auto: timed as the CPU (training runs float32 on the CPU today)')
+      // The provider a run would try first here; if its session fails, the run log says so and the next one trains.
+      const provider = config.device === 'auto' ? (planProviders('auto', currentProviderFacts()).candidates[0] ?? 'cpu') : config.device
+      if (config.device === 'auto') notes.push(`device auto: estimated for ${provider}, the first provider this machine offers`)
+      const resolved = resolvePrecision(provider, config.train.precision, model.info.dtype)
+      if ('refused' in resolved) notes.push(`this run will not start on ${provider}: ${resolved.refused}`)
+      const precision = 'refused' in resolved ? 'fp32' : resolved.precision
+      const gpu = provider !== 'cpu'
       const facts: EstimateFacts = {
         model: {
           parameters: model.info.parameterCount,
@@ -72,6 +79,7 @@ export function createEstimateHandlers(store: Store) {
         sequenceLength: sequenceLength(config, notes),
         measuredTokensPerSecond: measuredTokensPerSecond(modelPath),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },
+        precision,
         notes,
       }
       return estimateRun(facts)

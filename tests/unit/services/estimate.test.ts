@@ -70,6 +70,13 @@ describe('runsEstimate', () => {
     expect(answer.time.basis).toBe('nominal')
   })
 
+  it('says before the run starts when its precision cannot run on its device', async () => {
+    const answer = await estimate(config({ method: 'ia3' }, { precision: 'fp16' }))
+    expect(answer.notes.join('\n')).toMatch(/this run will not start on cpu: precision fp16 needs a GPU/)
+    const gpu = await estimate({ ...config({ method: 'ia3' }), device: 'webgpu' })
+    expect(gpu.memory.terms.find((t) => t.label === 'base weights')!.formula).toMatch(/× 2 B \(fp16\)$/)
+  })
+
   it('refuses a folder that is not a model, and sites the model lacks, naming them', async () => {
     const notModel = await dispatchCall(services, 'runsEstimate', { config: { ...config({ method: 'ia3' }), model: tmp.dir } })
     expect(notModel).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('model:') } })
@@ -87,6 +94,7 @@ describe('the estimate formulas', () => {
     sequenceLength: 32,
     measuredTokensPerSecond: null,
     device: { kind: 'cpu', cores: 2 },
+    precision: 'fp32',
     notes: [],
   }
 
@@ -99,6 +107,9 @@ describe('the estimate formulas', () => {
     expect(byLabel.attention).toBe(2 * 4 * 32 * 32 * 4 * 4 * 2)
     expect(byLabel.logits).toBe(2 * 32 * 1000 * 4 * 3)
     expect(memory.totalBytes).toBe(memory.terms.reduce((n, t) => n + t.bytes, 0))
+    // a GPU holds the frozen weights in fp16/bf16
+    const gpu = estimateRun({ ...facts, device: { kind: 'gpu' }, precision: 'fp16' })
+    expect(gpu.memory.terms.find((t) => t.label === 'base weights')).toMatchObject({ bytes: 2_000_000, formula: '1000000 parameters × 2 B (fp16)' })
     const sgd = estimateRun({ ...facts, train: { ...facts.train, optimizer: 'sgd' } })
     expect(sgd.memory.terms.find((t) => t.label.startsWith('adapter'))!.bytes).toBe(2000 * 4 * 2)
   })
