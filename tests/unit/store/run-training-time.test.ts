@@ -1,31 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { markOrphanedRunsInterrupted, openDatabase, openStore, RunsRepo, type Store } from '../../../main/store'
+import { markOrphanedRunsInterrupted, openDatabase, RunsRepo } from '../../../main/store'
 import { migrations } from '../../../main/store/migrations'
 import { runTrainingSeconds } from '../../../main/contract'
-import { makeTempDir } from '../../helpers/temp-dir'
+import { useTempStore } from '../../helpers/temp-store'
 
-let temp: ReturnType<typeof makeTempDir>
-let store: Store
-beforeEach(() => {
-  temp = makeTempDir()
-  store = openStore(temp.dir)
-})
-afterEach(() => {
-  store.close()
-  temp.remove()
-})
+const temp = useTempStore()
 
 const at = (time: string) => new Date(`2025-03-01T${time}Z`)
 const proc = { pid: 4242, bootTimeMs: 1 }
 
 describe('training time over segments', () => {
   it('adds up every segment of a stopped and resumed run, not the time it sat stopped', () => {
-    const run = store.runs.create({ name: 'resumed', config: {} }, at('09:00:00'))
-    store.runs.markRunning(run.id, proc, at('10:00:00'))
-    store.runs.finish(run.id, 'cancelled', null, at('10:05:00')) // 300 s
-    store.runs.markRunning(run.id, proc, at('12:00:00'))
-    const finished = store.runs.finish(run.id, 'completed', null, at('12:02:30')) // 150 s
+    const run = temp.store.runs.create({ name: 'resumed', config: {} }, at('09:00:00'))
+    temp.store.runs.markRunning(run.id, proc, at('10:00:00'))
+    temp.store.runs.finish(run.id, 'cancelled', null, at('10:05:00')) // 300 s
+    temp.store.runs.markRunning(run.id, proc, at('12:00:00'))
+    const finished = temp.store.runs.finish(run.id, 'completed', null, at('12:02:30')) // 150 s
 
     expect(finished.trainingSeconds).toBeCloseTo(450, 3)
     expect(finished.segmentStartedAt).toBeNull()
@@ -35,27 +26,27 @@ describe('training time over segments', () => {
   })
 
   it('counts the running segment up to now while the run trains', () => {
-    const run = store.runs.create({ name: 'live', config: {} })
-    store.runs.markRunning(run.id, proc, at('10:00:00'))
-    store.runs.finish(run.id, 'interrupted', 'killed', at('10:01:00'))
-    const running = store.runs.markRunning(run.id, proc, at('11:00:00'))
+    const run = temp.store.runs.create({ name: 'live', config: {} })
+    temp.store.runs.markRunning(run.id, proc, at('10:00:00'))
+    temp.store.runs.finish(run.id, 'interrupted', 'killed', at('10:01:00'))
+    const running = temp.store.runs.markRunning(run.id, proc, at('11:00:00'))
     expect(running.segmentStartedAt).toBe(at('11:00:00').toISOString())
     expect(runTrainingSeconds(running, at('11:00:20'))).toBeCloseTo(80, 3)
-    expect(runTrainingSeconds(store.runs.create({ name: 'never started', config: {} }))).toBeNull()
+    expect(runTrainingSeconds(temp.store.runs.create({ name: 'never started', config: {} }))).toBeNull()
   })
 
   it('charges a run found orphaned only up to its last step, not up to the start-up that found it', () => {
-    const run = store.runs.create({ name: 'crashed', config: {} })
-    store.runs.markRunning(run.id, proc, at('10:00:00'))
-    store.runs.markProgress(run.id, at('10:00:40'))
-    expect(markOrphanedRunsInterrupted(store.runs, { isAlive: () => false, bootTimeMs: 1 }, store.runLog)).toEqual([run.id])
-    expect(store.runs.get(run.id)?.trainingSeconds).toBeCloseTo(40, 3)
-    expect(store.runLog.list(run.id).map((l) => [l.level, l.message])).toEqual([['warn', expect.stringMatching(/^run interrupted: Its process \d+ ended without reporting/)]])
+    const run = temp.store.runs.create({ name: 'crashed', config: {} })
+    temp.store.runs.markRunning(run.id, proc, at('10:00:00'))
+    temp.store.runs.markProgress(run.id, at('10:00:40'))
+    expect(markOrphanedRunsInterrupted(temp.store.runs, { isAlive: () => false, bootTimeMs: 1 }, temp.store.runLog)).toEqual([run.id])
+    expect(temp.store.runs.get(run.id)?.trainingSeconds).toBeCloseTo(40, 3)
+    expect(temp.store.runLog.list(run.id).map((l) => [l.level, l.message])).toEqual([['warn', expect.stringMatching(/^run interrupted: Its process \d+ ended without reporting/)]])
   })
 
   it('a queued run cancelled before it started has trained for no time', () => {
-    const run = store.runs.create({ name: 'queued', config: {} })
-    expect(store.runs.finish(run.id, 'cancelled').trainingSeconds).toBe(0)
+    const run = temp.store.runs.create({ name: 'queued', config: {} })
+    expect(temp.store.runs.finish(run.id, 'cancelled').trainingSeconds).toBe(0)
   })
 })
 
