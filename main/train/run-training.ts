@@ -14,6 +14,7 @@ import { listCheckpoints, readCheckpoint } from './checkpoint'
 import { prepareRunData } from './run-data'
 import { runEventLogLine } from './run-log-lines'
 import { buildTrainStep } from './step-graph'
+import { withFailureHint } from './failure-hints'
 import { describeTarget } from './step-target'
 import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
 
@@ -161,7 +162,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     emit({ type: 'status', runId, status: 'completed', error: null, adapter: adapterDir })
     return { status: 'completed', step: result.step, adapter: adapterDir, error: null }
   } catch (error) {
-    const message = error instanceof TrainingDivergedError ? error.message : `${error instanceof Error ? error.message : String(error)}`
+    const message = error instanceof TrainingDivergedError ? error.message : withFailureHint(error instanceof Error ? error.message : String(error))
     store.runs.finish(runId, 'failed', message)
     emit({ type: 'status', runId, status: 'failed', error: message, adapter: null })
     return { status: 'failed', step: lastStep, adapter: null, error: message }
