@@ -19,6 +19,8 @@ export const RunSummary = z.object({
   trainingSeconds: z.number().min(0),
   /** When the segment now training began; null unless the run is running. */
   segmentStartedAt: z.string().nullable(),
+  /** Where it trains: "webgpu, fp16 frozen products, float32 adapters, batches padded to 8 × 256"; null before its first start. */
+  trainedOn: z.string().nullable(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
 

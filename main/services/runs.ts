@@ -154,6 +154,6 @@ function catalogIds(store: Store, config: RunConfig): { modelId: string | null; 
 }
 
 function summary(run: RunSummary): RunSummary {
-  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt } = run
-  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt }
+  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt, trainedOn } = run
+  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt, trainedOn }
 }

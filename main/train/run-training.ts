@@ -97,6 +97,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       ...(options.threads ? { threads: options.threads } : {}),
     })
     for (const r of step.rejected) if (wasTried(r.reason)) log('info', `not training on ${r.provider}: ${r.reason}`)
+    store.runs.setTrainedOn(runId, describeTarget(step.target))
     // On a GPU, evaluation reads the loss of the train session: a second session would hold a
     // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
     // the sessions, and the eval graph skips the backward pass.

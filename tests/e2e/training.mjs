@@ -146,6 +146,7 @@ export function registerTrainingChecks(env) {
       for (const line of ['run started', 'run cancelled', 'resuming from', 'run completed']) assert(storedLog.includes(line), `the stored log lacks "${line}":\n${storedLog}`)
       const facts = await fresh.page.getByTestId('run-facts').innerText()
       assert(/trained \d/.test(facts), `the facts do not say how long the run trained:\n${facts}`)
+      assertEqual(await fresh.page.getByTestId('run-device').innerText(), 'cpu, float32', 'where the run trained')
     } finally {
       await fresh.context.close()
     }

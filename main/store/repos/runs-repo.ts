@@ -35,6 +35,7 @@ interface RunRow {
   trained_seconds: number
   segment_started_at: string | null
   progress_at: string | null
+  trained_on: string | null
   pid: number | null
   boot_time_ms: number | null
 }
@@ -141,6 +142,12 @@ export class RunsRepo {
     if (changes !== 1) throw new Error(`Run ${String(id)} does not exist`)
   }
 
+  /** Where the run trains (provider, precision, batch shape), as its training process found it. */
+  setTrainedOn(id: string, trainedOn: string): void {
+    const { changes } = this.db.prepare(`UPDATE runs SET trained_on = ? WHERE id = ?`).run(trainedOn, id)
+    if (changes !== 1) throw new Error(`Run ${id} does not exist`)
+  }
+
   private mustGet(id: string): RunRecord {
     const run = this.get(id)
     if (!run) throw new Error(`Run ${id} does not exist`)
@@ -163,6 +170,7 @@ function toSummary(row: RunRow): RunSummary {
     resumedFrom: row.resumed_from,
     trainingSeconds: row.trained_seconds,
     segmentStartedAt: row.segment_started_at,
+    trainedOn: row.trained_on,
   }
 }
 

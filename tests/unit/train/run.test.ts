@@ -63,7 +63,7 @@ describe('a run', () => {
     const store = openStore(dataDir)
     try {
       const run = store.runs.get(runId)!
-      expect(run).toMatchObject({ status: 'completed', method: 'mov', error: null, pid: null })
+      expect(run).toMatchObject({ status: 'completed', method: 'mov', error: null, pid: null, trainedOn: 'cpu, float32' })
       expect(RunConfig.parse(run.config)).toEqual(baseConfig)
       expect(store.metrics.curve(runId, 'loss').map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
       expect(store.metrics.curve(runId, 'lr')[0].value).toBe(0) // cosine with warmup starts at 0

@@ -150,6 +150,12 @@ describe.skipIf(unavailable !== null)('training on WebGPU', () => {
       const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : []))
       expect(logs.find((m) => m.startsWith('training '))).toMatch(/ on webgpu, fp16 frozen products, float32 adapters, batches padded to 4 × \d+, 16 training and 4 validation examples$/)
       expect(curve(runId, 'eval_loss').map((p) => p.step)).toEqual([0, 3, 6])
+      const store = openStore(dataDir)
+      try {
+        expect(store.runs.get(runId)!.trainedOn).toMatch(/^webgpu, fp16 frozen products, float32 adapters, batches padded to 4 × \d+$/)
+      } finally {
+        store.close()
+      }
       expect(curve(runId, 'loss_scale').map((p) => p.value)).toEqual(Array(6).fill(4096))
       const losses = curve(runId, 'loss').map((p) => p.value)
       expect(losses).toHaveLength(6)
