@@ -4,7 +4,7 @@ import { emitModel, encodeModel, type EmitTarget } from '../engine/onnx'
 import { planExternalData } from './external-data'
 import { eachWeightReadOnce } from './prepack-choice'
 import { createSession, type CreateSessionOptions, type EngineSession } from './session'
-import { conformIntegerFeed } from './tensors'
+import { conformIntegerFeed, type HostTensor } from './tensors'
 
 export interface GraphSession extends EngineSession {
   /** Size of the ONNX protobuf (weights in files are not in it). */
@@ -29,10 +29,7 @@ export async function createGraphSession(graph: Graph, options: GraphSessionOpti
   const prepackWeights = options.prepackWeights ?? eachWeightReadOnce(model, new Set(graph.weights.map((w) => w.name!)))
   const session = await createSession(bytes, { ...options, prepackWeights, externalDataFolder: plan.folder })
   const declared = new Map(graph.inputs.map((v) => [v.name!, v.dtype]))
-  const run = session.run.bind(session)
-  return Object.assign(session, {
-    modelBytes: bytes.byteLength,
-    run: (feeds: Parameters<EngineSession['run']>[0], fetches?: readonly string[]) =>
-      run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, declared.has(name) ? conformIntegerFeed(name, t, declared.get(name)!) : t])), fetches),
-  })
+  const conform = (feeds: Record<string, HostTensor>) =>
+    Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, declared.has(name) ? conformIntegerFeed(name, t, declared.get(name)!) : t]))
+  return { ...session, modelBytes: bytes.byteLength, run: (feeds, fetches) => session.run(conform(feeds), fetches) }
 }
