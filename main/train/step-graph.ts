@@ -147,7 +147,7 @@ export async function buildTrainStep(model: OpenedModel, adapterConfig: AdapterC
   const plan = planProviders(device, options.facts ?? currentProviderFacts())
   const rejected: ProviderVerdict[] = [...plan.skipped]
   for (const provider of plan.candidates) {
-    const resolved = resolvePrecision(provider, options.precision ?? 'auto', options.storedDType ?? 'float32')
+    const resolved = resolvePrecision(provider, options.precision ?? 'auto', options.storedDType ?? 'float32', model.spec.family)
     if ('refused' in resolved) {
       rejected.push({ provider, reason: resolved.refused })
       continue

@@ -38,8 +38,11 @@ export const INITIAL_LOSS_SCALE = 2 ** 12
 /**
  * The precision `requested` resolves to on `provider`, or why that provider cannot train in it.
  * `storedDType` is the dtype of the model's weights: a bf16 checkpoint keeps bf16 on CUDA.
+ * `family` t5: T5's feed-forward outputs exceed fp16's range (65504) in trained checkpoints (the
+ * reason transformers clamps them in fp16), so auto gives T5 bf16 on CUDA and float32 elsewhere;
+ * fp16 stays available when asked for.
  */
-export function resolvePrecision(provider: SessionProvider, requested: RequestedPrecision, storedDType: string): { precision: Precision } | { refused: string } {
+export function resolvePrecision(provider: SessionProvider, requested: RequestedPrecision, storedDType: string, family?: string): { precision: Precision } | { refused: string } {
   if (provider === 'cpu') {
     if (requested === 'auto' || requested === 'fp32') return { precision: 'fp32' }
     return { refused: `precision ${requested} needs a GPU: the CPU trains in float32 (its kernels multiply in float32 anyway); use precision auto or fp32, or a cuda/webgpu/dml device` }
@@ -47,6 +50,7 @@ export function resolvePrecision(provider: SessionProvider, requested: Requested
   if (requested === 'bf16' && provider !== 'cuda') {
     return { refused: `precision bf16 needs CUDA: ${provider} has no bfloat16 kernels; use fp16 (or auto)` }
   }
+  if (requested === 'auto' && family === 't5') return { precision: provider === 'cuda' ? 'bf16' : 'fp32' }
   if (requested === 'auto') return { precision: provider === 'cuda' && storedDType === 'bfloat16' ? 'bf16' : 'fp16' }
   return { precision: requested }
 }

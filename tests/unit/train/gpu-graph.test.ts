@@ -76,6 +76,13 @@ describe('precision and provider for a run (DESIGN.md "Precision")', () => {
     expect(resolvePrecision('webgpu', 'bf16', 'float32')).toEqual({ refused: expect.stringMatching(/bf16 needs CUDA: webgpu has no bfloat16 kernels; use fp16/) })
   })
 
+  it('T5 (activations beyond fp16 range) gets bf16 on CUDA and float32 elsewhere unless fp16 is asked for', () => {
+    expect(resolvePrecision('cuda', 'auto', 'float32', 't5')).toEqual({ precision: 'bf16' })
+    expect(resolvePrecision('webgpu', 'auto', 'float32', 't5')).toEqual({ precision: 'fp32' })
+    expect(resolvePrecision('webgpu', 'fp16', 'float32', 't5')).toEqual({ precision: 'fp16' })
+    expect(resolvePrecision('cpu', 'auto', 'float32', 't5')).toEqual({ precision: 'fp32' })
+  })
+
   it('a run asking the CPU for fp16 gets a clear error naming the precision', async () => {
     const model = models.get('llama')!
     await expect(buildTrainStep(model, parseAdapterConfig({ method: 'ia3' }), { kind: 'train', device: 'cpu', precision: 'fp16' })).rejects.toThrow(
