@@ -92,6 +92,7 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     `method      ${run.method ?? '-'}`,
     `created     ${run.createdAt}`,
     `trained     ${trained === null ? '(not started)' : `${formatSeconds(trained)}${run.segmentStartedAt ? ' so far' : ''}`}`,
+    `device      ${run.trainedOn ?? '(not started)'}`,
     `folder      ${detail.folder}`,
     `adapter     ${detail.adapter ?? '(none yet)'}`,
     `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => c.step).join(', ')}`,

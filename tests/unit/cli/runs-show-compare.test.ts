@@ -43,6 +43,7 @@ describe('mixture-studio runs show / compare', () => {
     expect(out).toMatch(/loss +\d+\.\d{4} at step 3/)
     expect(out).toMatch(/routers +load and entropy at \d+ sites/)
     expect(out).toMatch(/trained +\d+\.\ds\n/)
+    expect(out).toMatch(/device +cpu, float32\n/)
     const json = JSON.parse((await cli(['runs', 'show', runIds[0], '--json'])).out) as { run: { id: string; trainingSeconds: number }; latest: Record<string, unknown> }
     expect(json.run.id).toBe(runIds[0])
     expect(json.run.trainingSeconds).toBeGreaterThan(0)
