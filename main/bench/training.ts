@@ -9,7 +9,7 @@ import { openModel, type OpenedModel } from '../models'
 import { hostTensor, type HostTensor } from '../runtime'
 import { makeBatch } from '../train/batches'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
-import { INITIAL_LOSS_SCALE } from '../train/step-target'
+import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import type { BenchOptions } from './engine'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
 

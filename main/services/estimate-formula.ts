@@ -22,7 +22,7 @@
 //                                     the adapters (2N; no weight gradients), plus attention
 // over a nominal device throughput (NOMINAL_FLOPS).
 import type { RunConfig, RunEstimate } from '../contract'
-import type { Precision } from '../train/step-target'
+import type { Precision } from '../runtime'
 
 const FLOAT32 = 4
 

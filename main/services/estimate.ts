@@ -7,9 +7,8 @@ import { resolve } from 'node:path'
 import { ApiCallError, RunConfig, type CallOutput, type CallParsedInput } from '../contract'
 import { openModel, type OpenedModel } from '../models'
 import type { Store } from '../store'
-import { currentProviderFacts, planProviders } from '../runtime'
+import { currentProviderFacts, planProviders, resolvePrecision } from '../runtime'
 import { buildStepGraph } from '../train/step-graph'
-import { resolvePrecision } from '../train/step-target'
 import { estimateRun, type EstimateFacts } from './estimate-formula'
 
 /** How many of a run's last tokens/s samples make its measured throughput (their median). */

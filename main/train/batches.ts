@@ -4,8 +4,7 @@
 // A DataPosition (epoch, batch) says where the next batch starts, so a resumed run takes
 // exactly the batches the uninterrupted run would have taken.
 import { Rng } from '../engine/random'
-import { hostTensor, type HostTensor } from '../runtime'
-import type { StaticBatchShape } from './step-target'
+import { hostTensor, type HostTensor, type StaticBatchShape } from '../runtime'
 
 /** A tokenized example: ids, and which tokens are trained (label = the token itself). */
 export interface TrainingExample {

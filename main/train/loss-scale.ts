@@ -4,13 +4,14 @@
 // An overflow (a non-finite gradient) skips that update and halves the scale; after a run of
 // good steps the scale doubles again. The state is checkpointed, so a resumed run continues
 // with the scale the uninterrupted run would have had.
-import { INITIAL_LOSS_SCALE } from './step-target'
-
 export interface LossScaleState {
   scale: number
   /** Good steps since the scale last changed. */
   goodSteps: number
 }
+
+/** fp16 gradients below 6e-8 flush to zero; scaling the loss by this at first keeps the small ones. */
+export const INITIAL_LOSS_SCALE = 2 ** 12
 
 /** Good steps before the scale is doubled. */
 export const LOSS_SCALE_GROWTH_INTERVAL = 200

@@ -15,7 +15,7 @@ import { prepareRunData } from './run-data'
 import { runEventLogLine } from './run-log-lines'
 import { buildTrainStep } from './step-graph'
 import { withFailureHint } from './failure-hints'
-import { describeTarget } from './step-target'
+import { describeTarget } from '../runtime'
 import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
 
 export function runFolder(dataDir: string, runId: string): string {

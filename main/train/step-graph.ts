@@ -8,9 +8,8 @@ import { createAdapter, type AdapterConfig, type AdapterParameter } from '../eng
 import { F, Graph, type Value } from '../engine/ir'
 import { buildDecoderOnly, buildT5, type ModelBuildOptions } from '../engine/models'
 import type { OpenedModel } from '../models/inference/open-model'
-import { createGraphSession, currentProviderFacts, planProviders, SessionError, type CreateSessionOptions, type Device, type GraphSession, type ProviderVerdict } from '../runtime'
+import { graphOptionsFor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type ProviderVerdict, type RequestedPrecision, type StaticBatchShape } from '../runtime'
 import type { ProviderFacts } from '../runtime/execution-providers'
-import { graphOptionsFor, resolvePrecision, type RequestedPrecision, type StaticBatchShape, type StepTarget } from './step-target'
 
 export type StepKind = 'train' | 'eval'
 
@@ -52,7 +51,7 @@ export interface StepGraph {
   /** T5 feeds encoder and decoder inputs; decoder-only models feed one sequence. */
   seq2seq: boolean
   /** What the graph was built for (CPU float32 unless a target was given). */
-  target: StepTarget
+  target: ComputeTarget
   /** Whether the graph takes the `loss_scale` input (fp16 train graphs). */
   lossScaled: boolean
 }
@@ -65,10 +64,10 @@ export interface StepGraphOptions {
    * Provider, precision and static shape to build for (step-target.ts); default CPU float32 with
    * symbolic batch dims: one graph for every batch shape.
    */
-  target?: StepTarget
+  target?: ComputeTarget
 }
 
-const CPU_TARGET: StepTarget = { provider: 'cpu', precision: 'fp32', shape: null }
+const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: null }
 
 /** Builds the step graph (no session): useful to inspect, and what buildTrainStep opens. */
 export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig, options: StepGraphOptions): StepGraph {
@@ -138,39 +137,22 @@ export interface TrainStepOptions extends StepGraphOptions, Pick<CreateSessionOp
 
 /**
  * The train (or eval) step of `model` with the adapter `adapterConfig`, as an open session reused
- * for every step. Providers are tried in DESIGN.md's order; each gets the graph built for it
- * (CPU: symbolic float32; GPU: static shape, half-precision frozen products), and each one not
- * used is reported with why: a precision it cannot run, no static shape, or a session that failed.
+ * for every step, on the first provider that runs it (runtime/open-for-target.ts): the CPU gets
+ * the symbolic float32 graph, a GPU the static one with half-precision frozen products.
  */
 export async function buildTrainStep(model: OpenedModel, adapterConfig: AdapterConfig, options: TrainStepOptions): Promise<TrainStep> {
-  const device = options.device ?? 'cpu'
-  const plan = planProviders(device, options.facts ?? currentProviderFacts())
-  const rejected: ProviderVerdict[] = [...plan.skipped]
-  for (const provider of plan.candidates) {
-    const resolved = resolvePrecision(provider, options.precision ?? 'auto', options.storedDType ?? 'float32', model.spec.family)
-    if ('refused' in resolved) {
-      rejected.push({ provider, reason: resolved.refused })
-      continue
-    }
-    if (provider !== 'cpu' && !options.batchShape) {
-      rejected.push({ provider, reason: 'a GPU step graph needs the static batch shape of the run' })
-      continue
-    }
-    const target: StepTarget = { provider, precision: resolved.precision, shape: provider === 'cpu' ? null : options.batchShape! }
-    const step = buildStepGraph(model, adapterConfig, { ...options, target })
-    try {
-      const session = await createGraphSession(step.graph, {
-        device: provider,
-        emitTarget: graphOptionsFor(target).emit,
-        ...(options.threads ? { threads: options.threads } : {}),
-        ...(options.facts ? { facts: options.facts } : {}),
-      })
-      return { ...step, session, rejected: rejected.filter((r) => r.provider !== provider) }
-    } catch (e) {
-      rejected.push({ provider, reason: e instanceof SessionError ? e.message.replace(/^device "[^"]+" cannot run this graph: [a-z]+: /, '') : (e as Error).message })
-    }
-  }
-  const relevant = device === 'auto' ? rejected : rejected.filter((r) => r.provider === device)
-  const reasons = relevant.map((r) => `${r.provider}: ${r.reason}`).join('; ')
-  throw new SessionError(device === 'auto' ? `no execution provider can run this training step (${reasons})` : `device "${device}" cannot run this training step: ${reasons}`)
+  const { built, session, rejected } = await openForTarget(
+    {
+      device: options.device ?? 'cpu',
+      precision: options.precision ?? 'auto',
+      batchShape: options.batchShape ?? null,
+      storedDType: options.storedDType ?? 'float32',
+      family: model.spec.family,
+      what: 'training step',
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.facts ? { facts: options.facts } : {}),
+    },
+    (target) => buildStepGraph(model, adapterConfig, { ...options, target }),
+  )
+  return { ...built, session, rejected }
 }

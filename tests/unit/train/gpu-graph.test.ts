@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAdapterConfig } from '../../../main/engine/adapters'
 import { emitModel } from '../../../main/engine/onnx'
 import { openModel, type OpenedModel } from '../../../main/models'
-import { conformIntegerFeed, hostTensor, planProviders } from '../../../main/runtime'
+import type { RunConfig } from '../../../main/contract'
+import { conformIntegerFeed, describeTarget, hostTensor, planProviders, resolvePrecision, type RequestedPrecision } from '../../../main/runtime'
 import { describeProviders, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderFacts } from '../../../main/runtime/execution-providers'
 import { makeBatch, staticBatchShape } from '../../../main/train/batches'
 import { buildStepGraph, buildTrainStep } from '../../../main/train/step-graph'
-import { describeTarget, resolvePrecision } from '../../../main/train/step-target'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { TINY_ARCHS, writeTinyModel } from '../../helpers/tiny-models'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -60,7 +60,14 @@ describe('the static GPU form of the train step equals the symbolic CPU graph (r
   })
 })
 
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+
 describe('precision and provider for a run (DESIGN.md "Precision")', () => {
+  it('the runtime\'s precisions are the run configuration\'s (checked by the compiler)', () => {
+    const agree: Same<RunConfig['train']['precision'], RequestedPrecision> = true
+    expect(agree).toBe(true)
+  })
+
   it('CPU trains float32 and refuses half precision, saying what to do', () => {
     expect(resolvePrecision('cpu', 'auto', 'bfloat16')).toEqual({ precision: 'fp32' })
     expect(resolvePrecision('cpu', 'fp32', 'float32')).toEqual({ precision: 'fp32' })

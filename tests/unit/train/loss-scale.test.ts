@@ -1,7 +1,6 @@
 // The dynamic loss scale of fp16 runs: halve and skip on overflow, double after a run of good steps.
 import { describe, expect, it } from 'vitest'
-import { initialLossScale, LOSS_SCALE_GROWTH_INTERVAL, MAX_LOSS_SCALE, nextLossScale } from '../../../main/train/loss-scale'
-import { INITIAL_LOSS_SCALE } from '../../../main/train/step-target'
+import { INITIAL_LOSS_SCALE, initialLossScale, LOSS_SCALE_GROWTH_INTERVAL, MAX_LOSS_SCALE, nextLossScale } from '../../../main/train/loss-scale'
 
 describe('dynamic loss scale', () => {
   it('an overflow skips the update and halves the scale', () => {

@@ -4,10 +4,9 @@
 import type { AdapterConfigInput } from '../../../main/engine/adapters'
 import { parseAdapterConfig } from '../../../main/engine/adapters'
 import type { OpenedModel } from '../../../main/models'
-import { createGraphSession, hostTensor, type HostTensor, type SessionProvider } from '../../../main/runtime'
+import { createGraphSession, hostTensor, type HostTensor, type Precision, type SessionProvider } from '../../../main/runtime'
 import { makeBatch, staticBatchShape, type BatchLayout, type TrainingExample } from '../../../main/train/batches'
 import { buildStepGraph, buildTrainStep, STEP_OUTPUTS } from '../../../main/train/step-graph'
-import type { Precision } from '../../../main/train/step-target'
 import { patternExamples } from './support'
 
 export interface StepComparison {

@@ -1,14 +1,15 @@
-// What a step graph is built for: the execution provider, the precision of its frozen products,
-// and (on a GPU) the static batch shape every step is padded to. DESIGN.md "Precision": the CPU
-// trains in float32; a GPU multiplies by the frozen weights in fp16 or bf16 while activations,
-// norms, softmax, loss, routers and adapters stay float32.
+// What a graph is built for: the execution provider, the precision of its frozen products, and
+// (on a GPU) the static batch shape every batch is padded to. DESIGN.md "Precision": the CPU
+// computes in float32; a GPU multiplies by the frozen weights in fp16 or bf16 while activations,
+// norms, softmax, loss, routers and adapters stay float32. Train steps (main/train/step-graph.ts)
+// and forward passes (main/models/inference/forward.ts) share it.
 import type { DType, GraphOptions } from '../engine/ir'
 import type { EmitTarget } from '../engine/onnx'
-import type { SessionProvider } from '../runtime'
-import type { RunConfig } from '../contract/run-config'
+import type { SessionProvider } from './provider-choice'
 
-export type RequestedPrecision = RunConfig['train']['precision']
-export type Precision = Exclude<RequestedPrecision, 'auto'>
+export type Precision = 'fp32' | 'fp16' | 'bf16'
+/** The run configuration's train.precision (main/contract/run-config.ts). */
+export type RequestedPrecision = 'auto' | Precision
 
 /** The one shape a GPU step graph runs at: batches are padded to it (see batches.ts). */
 export interface StaticBatchShape {
@@ -19,7 +20,7 @@ export interface StaticBatchShape {
   tgt?: number
 }
 
-export interface StepTarget {
+export interface ComputeTarget {
   provider: SessionProvider
   precision: Precision
   /** null on the CPU: one symbolic graph serves every batch shape. */
@@ -28,12 +29,6 @@ export interface StepTarget {
 
 /** The dtype each precision multiplies frozen weights in. */
 export const FROZEN_MATMUL_DTYPE: Record<Precision, DType> = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' }
-
-/**
- * Starting loss scale for fp16 (dynamic: halved on overflow, doubled after a run of good steps;
- * trainer.ts). fp16 gradients below 6e-8 flush to zero; scaling the loss keeps the small ones.
- */
-export const INITIAL_LOSS_SCALE = 2 ** 12
 
 /**
  * The precision `requested` resolves to on `provider`, or why that provider cannot train in it.
@@ -64,9 +59,9 @@ const GPU_INPUT_DTYPES: Readonly<Record<string, DType>> = {
 }
 
 /** How the step graph for `target` is built and emitted. */
-export function graphOptionsFor(target: StepTarget): { graph: GraphOptions; emit: EmitTarget } {
+export function graphOptionsFor(target: ComputeTarget): { graph: GraphOptions; emit: EmitTarget } {
   if (target.provider === 'cpu') return { graph: {}, emit: 'cpu' }
-  if (!target.shape) throw new Error(`a ${target.provider} step graph needs a static batch shape`)
+  if (!target.shape) throw new Error(`a ${target.provider} graph needs a static batch shape`)
   const { batch, seq, tgt } = target.shape
   return {
     graph: {
@@ -79,7 +74,7 @@ export function graphOptionsFor(target: StepTarget): { graph: GraphOptions; emit
 }
 
 /** "webgpu, fp16 frozen products, batches padded to 8 × 256" for the run log. */
-export function describeTarget(target: StepTarget): string {
+export function describeTarget(target: ComputeTarget): string {
   if (target.provider === 'cpu') return 'cpu, float32'
   const shape = target.shape ? `, batches padded to ${target.shape.batch} × ${target.shape.seq}${target.shape.tgt !== undefined ? ` → ${target.shape.tgt}` : ''}` : ''
   const products = target.precision === 'fp32' ? 'float32' : `${target.precision} frozen products, float32 adapters`
