@@ -3,6 +3,7 @@ import { evaluate } from '../../models/eval/evaluate'
 import { loadInferenceAdapter } from '../../models/inference/adapter'
 import { readEvalExamples } from '../../models/eval/examples'
 import { openModel } from '../../models/inference/open-model'
+import { describeTarget } from '../../runtime'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
@@ -11,7 +12,7 @@ import { reportUserError } from './model-errors'
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a dataset with a model: per-example NLL and the mean loss',
-  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--batch-size N] [--threads N]
+  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--batch-size N] [--threads N] [--device D] [--precision P]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
@@ -23,34 +24,54 @@ token-mean loss over all of them (Σ nll / Σ tokens).
   --json          one JSON object per line: {"type":"example","index","line","nll","tokens"} ...,
                   then {"type":"eval","loss","nll","tokens","examples"}
   --batch-size N  examples per forward pass (default 8)
-  --threads N     onnxruntime threads (default: all cores)`,
+  --threads N     onnxruntime threads (default: all cores)
+  --device D      auto | cpu | cuda | webgpu | dml (default auto: this machine's GPU when it has
+                  one that runs the pass, else the CPU; the summary says which)
+  --precision P   auto | fp32 | fp16 | bf16: what a GPU multiplies the frozen weights in (default
+                  auto; the CPU computes in float32)`,
 
   async run(args, context) {
-    const { values } = parseOptions(args, { model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' } })
+    const { values } = parseOptions(args, {
+      model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
+      device: { type: 'string' }, precision: { type: 'string' },
+    })
     if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE')
     const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
+    const device = oneOf('--device', values.device, DEVICES, 'auto')
+    const precision = oneOf('--precision', values.precision, PRECISIONS, 'auto')
     try {
       const model = openModel(resolve(values.model))
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
       const examples = readEvalExamples(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
-      const { summary } = await evaluate(model, examples, {
+      const { summary, target } = await evaluate(model, examples, {
         adapter,
         batchSize,
         threads,
+        device,
+        precision,
         onExample: (s) =>
           context.stdout(values.json ? `${JSON.stringify({ type: 'example', ...s })}\n` : `example ${s.index} (line ${s.line})  nll ${s.nll.toFixed(4)}  tokens ${s.tokens}\n`),
       })
       context.stdout(
         values.json
-          ? `${JSON.stringify({ type: 'eval', ...summary })}\n`
-          : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)})\n`,
+          ? `${JSON.stringify({ type: 'eval', ...summary, device: describeTarget(target) })}\n`
+          : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)}) on ${describeTarget(target)}\n`,
       )
       return EXIT_OK
     } catch (error) {
       return reportUserError(error, context, values.json)
     }
   },
+}
+
+const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu', 'dml'] as const
+const PRECISIONS = ['auto', 'fp32', 'fp16', 'bf16'] as const
+
+function oneOf<T extends string>(flag: string, text: string | undefined, options: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback
+  if (!(options as readonly string[]).includes(text)) throw new UsageError(`${flag} must be one of ${options.join(', ')}, not "${text}"`)
+  return text as T
 }
 
 export function positiveInteger(flag: string, text: string | undefined, fallback: number): number {

@@ -4,6 +4,7 @@ import { ForwardSession, type ForwardBatch } from '../inference/forward'
 import type { InferenceAdapter } from '../inference/adapter'
 import type { OpenedModel } from '../inference/open-model'
 import type { EvalExample } from './examples'
+import type { ComputeTarget, Device, RequestedPrecision } from '../../runtime'
 
 export interface ExampleScore {
   index: number
@@ -26,17 +27,33 @@ export interface EvaluateOptions {
   onExample?: (score: ExampleScore) => void
   /** Score through this trained adapter (the base model alone when absent). */
   adapter?: InferenceAdapter | null
+  /** Default cpu; a GPU pads every batch to batchSize rows of the longest example. */
+  device?: Device
+  precision?: RequestedPrecision
 }
 
-export async function evaluate(model: OpenedModel, examples: readonly EvalExample[], options: EvaluateOptions = {}): Promise<{ scores: ExampleScore[]; summary: EvalSummary }> {
+export async function evaluate(
+  model: OpenedModel,
+  examples: readonly EvalExample[],
+  options: EvaluateOptions = {},
+): Promise<{ scores: ExampleScore[]; summary: EvalSummary; target: ComputeTarget }> {
   const longest = Math.max(...examples.map((e) => Math.max(e.ids.length, e.decoderIds?.length ?? 0)))
-  const session = await ForwardSession.create(model, { outputs: ['token_nll'], threads: options.threads, maxPositions: Math.max(longest, 1), adapter: options.adapter })
-  const scores: ExampleScore[] = []
   const batchSize = options.batchSize ?? 8
+  const seq2seq = model.spec.family === 't5'
+  const batchShape = {
+    batch: batchSize,
+    seq: Math.max(1, ...examples.map((e) => e.ids.length)),
+    ...(seq2seq ? { tgt: Math.max(1, ...examples.map((e) => e.decoderIds?.length ?? 0)) } : {}),
+  }
+  const session = await ForwardSession.create(model, {
+    outputs: ['token_nll'], threads: options.threads, maxPositions: Math.max(longest, 1), adapter: options.adapter,
+    device: options.device ?? 'cpu', precision: options.precision ?? 'auto', batchShape,
+  })
+  const scores: ExampleScore[] = []
   try {
     for (let start = 0; start < examples.length; start += batchSize) {
       const chunk = examples.slice(start, start + batchSize)
-      const out = await session.run(batchOf(chunk, model.spec.family === 't5'))
+      const out = await session.run(batchOf(chunk, seq2seq))
       const [rows, length] = out.token_nll.shape
       const nll = out.token_nll.data as Float32Array
       for (let b = 0; b < rows; b++) {
@@ -52,7 +69,7 @@ export async function evaluate(model: OpenedModel, examples: readonly EvalExampl
   }
   const tokens = scores.reduce((n, s) => n + s.tokens, 0)
   const total = scores.reduce((n, s) => n + s.nll, 0)
-  return { scores, summary: { examples: scores.length, tokens, nll: total, loss: tokens > 0 ? total / tokens : NaN } }
+  return { scores, summary: { examples: scores.length, tokens, nll: total, loss: tokens > 0 ? total / tokens : NaN }, target: session.target }
 }
 
 /** Right-padded batch; pads are masked out of attention and of the labels. */

@@ -1,7 +1,7 @@
 // A trained adapter applied at inference (generate, eval, the playground): the adapter is a
 // build-time graph rewrite, so each graph gets its own attachment and is fed the tensors by name.
 import { createAdapter, type AdapterAttachment, type AdapterConfig } from '../../engine/adapters'
-import { Graph } from '../../engine/ir'
+import { Graph, type GraphOptions } from '../../engine/ir'
 import { hostTensor, type HostTensor } from '../../runtime'
 import { AdapterFolderError, readAdapterFolder } from '../../train/adapter-files'
 
@@ -23,11 +23,16 @@ export function loadInferenceAdapter(dir: string): InferenceAdapter {
 }
 
 /**
- * Builds a graph with `make`, attaching `adapter` (when given) at its sites, and returns the graph's
- * adapter feeds. Throws naming the tensor when the adapter does not fit the model.
+ * Builds a graph (with `graphOptions`: a GPU target's) with `make`, attaching `adapter` (when given)
+ * at its sites, and returns the graph's adapter feeds. Throws naming the tensor when the adapter
+ * does not fit the model.
  */
-export function buildWithAdapter<T>(adapter: InferenceAdapter | null | undefined, make: (graph: Graph, hooks: { hooks?: AdapterAttachment }) => T): { built: T; feeds: AdapterFeeds } {
-  const graph = new Graph()
+export function buildWithAdapter<T>(
+  adapter: InferenceAdapter | null | undefined,
+  make: (graph: Graph, hooks: { hooks?: AdapterAttachment }) => T,
+  graphOptions: GraphOptions = {},
+): { built: T; feeds: AdapterFeeds } {
+  const graph = new Graph(graphOptions)
   if (!adapter) return { built: make(graph, {}), feeds: {} }
   const hooks = createAdapter(adapter.config).attach(graph, { dtype: 'float32' })
   const built = make(graph, { hooks })

@@ -118,9 +118,18 @@ describe('mixture-studio eval and generate', () => {
     const [a, b, summary] = result.lines
     expect(a).toMatchObject({ type: 'example', index: 0, line: 1 })
     expect(b).toMatchObject({ type: 'example', index: 1, line: 2 })
-    expect(summary).toMatchObject({ type: 'eval', examples: 2, tokens: Number(a.tokens) + Number(b.tokens) })
+    // device auto: no GPU device on a test machine, so the CPU (and the summary says where)
+    expect(summary).toMatchObject({ type: 'eval', examples: 2, tokens: Number(a.tokens) + Number(b.tokens), device: 'cpu, float32' })
     expect(summary.loss).toBeCloseTo((Number(a.nll) + Number(b.nll)) / Number(summary.tokens), 6)
     expect(Number(a.nll)).toBeGreaterThan(0)
+
+    const elsewhere = process.platform === 'win32' ? 'cuda' : 'dml'
+    const noDevice = await cli('eval', '--model', model.dir, '--data', data, '--json', '--device', elsewhere)
+    expect(noDevice.code).toBe(1)
+    expect(noDevice.lines[0]).toMatchObject({ type: 'error', message: expect.stringMatching(new RegExp(`^device "${elsewhere}" cannot run this forward pass: ${elsewhere}: `)) })
+    const usage = await cli('eval', '--model', model.dir, '--data', data, '--precision', 'fp8')
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toMatch(/--precision must be one of auto, fp32, fp16, bf16, not "fp8"/)
 
     writeFileSync(data, '{"prompt": "x"}\n')
     const bad = await cli('eval', '--model', model.dir, '--data', data, '--json')

@@ -3,11 +3,15 @@
 // in fp16 (DESIGN.md "Precision": fp16 frozen products, float32 adapters), and a whole run trains,
 // evaluates, skips fp16 overflows and resumes exactly. On a machine without a GPU, Mesa's
 // lavapipe supplies the adapter (see tests/helpers/webgpu.ts).
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunConfig, type RunEvent } from '../../../main/contract'
 import { parseAdapterConfig } from '../../../main/engine/adapters'
 import { openModel, type OpenedModel } from '../../../main/models'
+import { evaluate } from '../../../main/models/eval/evaluate'
+import { readEvalExamples } from '../../../main/models/eval/examples'
+import { ModelTokenizer } from '../../../main/models/tokenizer'
 import { openStore } from '../../../main/store'
 import { START_POSITION, staticBatchShape } from '../../../main/train/batches'
 import { nativeAdapterConfig } from '../../../main/train/adapter-files'
@@ -68,6 +72,22 @@ describe.skipIf(unavailable !== null)('training on WebGPU', () => {
         expect(r.worstGradientError).toBeLessThan(3e-2)
         expect(r.worstGradientError).toBeGreaterThan(0) // fp16 really ran: not bit-equal to float32
       })
+    }
+  })
+
+  it('eval on WebGPU (padded static batches, cropped back) scores every example as the CPU does', async () => {
+    for (const arch of ['qwen2', 't5'] as const) {
+      const m = model(arch)
+      const file = join(tmp.dir, `eval-${arch}.jsonl`)
+      writeFileSync(file, [{ prompt: 'the cat sat', completion: ' on the mat.' }, { prompt: 'a', completion: ' b' }, { prompt: 'one two three four', completion: ' five six' }].map((r) => JSON.stringify(r)).join('\n') + '\n')
+      const examples = readEvalExamples(file, ModelTokenizer.load(m.info.dir), m.spec)
+      const cpu = await evaluate(m, examples, { batchSize: 2, threads: 1 })
+      const gpu = await evaluate(m, examples, { batchSize: 2, device: 'webgpu', precision: 'fp32' })
+      expect(gpu.target).toMatchObject({ provider: 'webgpu', precision: 'fp32', shape: { batch: 2 } })
+      expect(gpu.scores.map((s) => [s.line, s.tokens])).toEqual(cpu.scores.map((s) => [s.line, s.tokens]))
+      gpu.scores.forEach((s, i) => expect(Math.abs(s.nll - cpu.scores[i].nll) / cpu.scores[i].nll, `${arch} example ${i}`).toBeLessThan(1e-5))
+      const half = await evaluate(m, examples, { batchSize: 2, device: 'webgpu', precision: 'fp16' })
+      expect(Math.abs(half.summary.loss - cpu.summary.loss) / cpu.summary.loss).toBeLessThan(2e-3)
     }
   })
 
