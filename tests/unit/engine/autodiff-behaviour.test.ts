@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { F, Graph, type Value } from '../../../main/engine/ir'
 import { AutodiffError, GRADIENT_RULES, gradients, NotDifferentiableError } from '../../../main/engine/autodiff'
 import { evaluate, ndarray } from '../../../main/engine/reference'
+import { crossEntropy } from '../../../main/engine/nn'
 
 const data = (v: { data: Float64Array }) => [...v.data]
 
@@ -161,5 +162,28 @@ describe('autodiff: errors and naming', () => {
     const before = g.nodes.length
     gradients(loss, [x])
     expect(new Set(g.nodes.slice(before).map((n) => n.scope))).toEqual(new Set(['grad.block']))
+  })
+})
+
+describe('cross-entropy through LogSoftmax', () => {
+  it('scatters the picked gradients onto −exp(y)·Σg: no zeros and no subtraction the size of the logits', () => {
+    const g = new Graph()
+    const logits = g.input('logits', 'float32', ['n', 50])
+    const labels = g.input('labels', 'int64', ['n'])
+    const mask = g.input('mask', 'float32', ['n'])
+    const [dx] = gradients(crossEntropy(logits, labels, mask), [logits])
+    const producers = new Set<string>()
+    const seen = new Set<Value>()
+    const walk = (v: Value): void => {
+      if (seen.has(v) || v.origin.kind !== 'node') return
+      seen.add(v)
+      const node = v.origin.node
+      if (node.outputs[0].shape.join() === 'n,50') producers.add(node.op)
+      node.inputs.forEach(walk)
+    }
+    walk(dx)
+    expect(dx.origin.kind === 'node' && dx.origin.node.op).toBe('ScatterElementsAdd')
+    // full-size work: the forward LogSoftmax, exp of it, the scale, and the one scatter
+    expect([...producers].sort()).toEqual(['Exp', 'LogSoftmax', 'Mul', 'ScatterElementsAdd'])
   })
 })

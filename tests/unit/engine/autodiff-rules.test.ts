@@ -78,6 +78,17 @@ const cases: { [K in OpName]: GradCase[] | 'not-differentiable' | 'blocks-gradie
   LogSoftmax: [
     { name: 'last axis', inputs: { x: { shape: [2, 5] } }, build: ({ x }) => F.logSoftmax(x, -1) },
     { name: 'axis 0', inputs: { x: { shape: [3, 2] } }, build: ({ x }) => F.logSoftmax(x, 0) },
+    // The gradient arriving as a scatter into zeros (a gather of its output) takes the fused form.
+    {
+      name: 'picked by GatherElements, repeated picks, axis 1',
+      inputs: { x: { shape: [3, 4] }, ids: { shape: [3, 2], dtype: 'int64', data: [1, 1, 0, 3, 2, 2] } },
+      build: ({ x, ids }) => F.gatherElements(F.logSoftmax(x, -1), ids, 1),
+    },
+    {
+      name: 'picked by GatherElements along axis 0 with int32 indices',
+      inputs: { x: { shape: [3, 2] }, ids: { shape: [1, 2], dtype: 'int32', data: [2, 0] } },
+      build: ({ x, ids }) => F.gatherElements(F.logSoftmax(x, 0), ids, 0),
+    },
   ],
   Reshape: [{ name: '[b,6] -> [b,2,3]', inputs: { x: { shape: ['b', 6], concrete: [2, 6] } }, build: ({ x }) => F.reshape(x, ['b', 2, 3]) }],
   Transpose: [{ name: '[2,3,4] perm [2,0,1]', inputs: { x: { shape: [2, 3, 4] } }, build: ({ x }) => F.transpose(x, [2, 0, 1]) }],
