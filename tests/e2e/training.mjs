@@ -8,6 +8,12 @@ import { chooseOption, goTo, openApp, pageFor } from './app.mjs'
 import { assert, assertEqual, check } from './runner.mjs'
 
 const TRAIN_MINUTES = 2 * 60_000
+/**
+ * The MoV run's length: long enough (~10 s here at ~25 ms a step) that it cannot end between
+ * seeing it live and clicking Cancel. A 120-step run (~3 s) most likely did that in one CI run:
+ * the ETA was gone when the test looked for it.
+ */
+const MOV_STEPS = 400
 
 /** Types into a schema-generated number field and leaves it, which is when the form takes the value. */
 async function setNumber(page, path, value) {
@@ -83,15 +89,15 @@ export function registerTrainingChecks(env) {
     await setNumber(page, 'train.lr', 0.01)
     await setNumber(page, 'train.batch_size', 8)
     await setNumber(page, 'train.grad_accum', 4)
-    await setNumber(page, 'train.max_steps', 120)
-    await setNumber(page, 'train.eval_every', 40)
+    await setNumber(page, 'train.max_steps', MOV_STEPS)
+    await setNumber(page, 'train.eval_every', 100)
     await setNumber(page, 'train.save_every', 5)
     await page.getByLabel('Run name').locator('input').fill('mov-e2e')
     await waitForEstimate(page)
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('yaml-save').click()])
     const saved = readFileSync(await download.path(), 'utf8')
-    for (const expected of ['name: mov-e2e', 'method: mov', 'experts: 10', 'max_steps: 120', env.files.good.path]) {
+    for (const expected of ['name: mov-e2e', 'method: mov', 'experts: 10', `max_steps: ${MOV_STEPS}`, env.files.good.path]) {
       assert(saved.includes(expected), `the saved YAML lacks "${expected}":\n${saved}`)
     }
     // Loading a file replaces the form; a bad one is refused with its line.
@@ -118,20 +124,27 @@ export function registerTrainingChecks(env) {
     const { page } = env.app()
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) >= 3, undefined, { timeout: 60_000 })
     const before = await lossPoints(page)
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > n, before, { timeout: 30_000 })
-    assertEqual(await runStatus(page), 'running', 'status while the chart grows')
-    assert((await page.getByTestId('run-eta').innerText()).startsWith('ETA'), 'no ETA while running')
+    // One look at the page, so status, chart and ETA are seen together (each read apart could
+    // straddle the run's end): the chart has grown while the run is running and shows its ETA.
+    const live = await page.waitForFunction((n) => {
+      const status = document.querySelector('[data-testid=run-progress]')?.dataset.status
+      if (status !== 'running') return { status }
+      const points = Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points)
+      const eta = document.querySelector('[data-testid=run-eta]')?.textContent ?? ''
+      return points > n && eta.startsWith('ETA') ? { status, eta } : false
+    }, before, { timeout: 30_000 }).then((handle) => handle.jsonValue())
+    assertEqual(live.status, 'running', `status while the chart grows (ETA: ${live.eta ?? 'none'})`)
     await env.screenshot(page, 'run-live.png')
 
     await page.getByTestId('run-cancel').click()
     await waitForStatus(page, ['cancelled'], 30_000)
     const stoppedAt = Number(await page.getByTestId('run-progress').getAttribute('data-step'))
-    assert(stoppedAt > 0 && stoppedAt < 120, `cancelled at step ${stoppedAt}`)
+    assert(stoppedAt > 0 && stoppedAt < MOV_STEPS, `cancelled at step ${stoppedAt}`)
 
     await page.getByTestId('run-resume').click()
     await waitForStatus(page, ['completed', 'failed'])
     assertEqual(await runStatus(page), 'completed', `status after resume (log: ${await page.getByTestId('run-log').innerText()})`)
-    assertEqual(await page.getByTestId('run-progress').getAttribute('data-step'), '120', 'last step')
+    assertEqual(await page.getByTestId('run-progress').getAttribute('data-step'), String(MOV_STEPS), 'last step')
     const log = await page.getByTestId('run-log').innerText()
     assert(log.includes('resuming from'), `the log does not say it resumed:\n${log}`)
     assert((await page.getByTestId('run-trainable').innerText()).includes('% of the base model'), 'the trainable share is missing')
