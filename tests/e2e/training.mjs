@@ -134,6 +134,8 @@ export function registerTrainingChecks(env) {
       return points > n && eta.startsWith('ETA') ? { status, eta } : false
     }, before, { timeout: 30_000 }).then((handle) => handle.jsonValue())
     assertEqual(live.status, 'running', `status while the chart grows (ETA: ${live.eta ?? 'none'})`)
+    // Where it trains shows while it trains, not only once it has finished.
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-device]')?.textContent?.trim() === 'cpu, float32', undefined, { timeout: 10_000 })
     await env.screenshot(page, 'run-live.png')
 
     await page.getByTestId('run-cancel').click()

@@ -67,6 +67,22 @@ describe('useRunLiveStore', () => {
     expect(store.series.eval_loss).toEqual([{ step: 0, value: 5.2 }, { step: 3, value: 4.5 }])
   })
 
+  it('reads the record again on the first step of a run not yet placed, to show where it trains', async () => {
+    const store = useRunLiveStore()
+    storedLog('r1', [])
+    fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
+    fake.runsEstimate.mockResolvedValue(estimate(2880))
+    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: null }))
+    await store.open('r1')
+    expect(store.detail?.run.trainedOn).toBeNull()
+    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: 'webgpu, fp16 frozen products, float32 adapters' }))
+    fake.emitRun(step('r1', 1))
+    await vi.waitFor(() => expect(store.detail?.run.trainedOn).toBe('webgpu, fp16 frozen products, float32 adapters'))
+    fake.emitRun(step('r1', 2))
+    fake.emitRun(step('r1', 3))
+    expect(fake.runsShow).toHaveBeenCalledTimes(2)
+  })
+
   it("shows a finished run's stored log, and reads only the new lines as events come", async () => {
     const log = storedLog('r1', [
       { id: 1, at: '2025-01-01T10:00:01.000Z', level: 'info', message: 'training 2880 adapter parameters' },

@@ -31,6 +31,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
   /** Trainable parameters and their share of the base model (runsEstimate on the run's own config). */
   const size = ref<{ trainable: number; percent: number } | null>(null)
   let unsubscribe: (() => void) | null = null
+  /** Whether this segment's first step re-read the record for where the run trains (set after the page read it). */
+  let readTrainedOn = false
 
   const status = computed<RunStatus | null>(() => detail.value?.run.status ?? null)
   const active = computed(() => status.value !== null && ACTIVE.includes(status.value))
@@ -96,6 +98,11 @@ export const useRunLiveStore = defineStore('run-live', () => {
         }
         pace.value = { step: at, etaSeconds: event.etaSeconds, tokensPerSecond: event.tokensPerSecond }
         if (detail.value && detail.value.run.status !== 'running') detail.value.run.status = 'running'
+        // The job records its device and precision just before the first step: show them while it trains.
+        if (detail.value && !detail.value.run.trainedOn && !readTrainedOn) {
+          readTrainedOn = true
+          void reload()
+        }
         break
       }
       case 'eval':
@@ -167,6 +174,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
       pace.value = null
       actionError.value = null
       size.value = null
+      readTrainedOn = false
     }
     if (!unsubscribe) {
       const stopEvents = api.onRunEvent(applyEvent)
@@ -197,6 +205,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
         const started = await api.runsResume({ runId: id })
         if (detail.value) detail.value.run = started.run
         pace.value = null
+        readTrainedOn = false
       }
     } catch (error) {
       actionError.value = toApiCallError(error, kind === 'cancel' ? 'runsCancel' : 'runsResume')
