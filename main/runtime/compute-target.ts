@@ -56,6 +56,7 @@ const GPU_INPUT_DTYPES: Readonly<Record<string, DType>> = {
   decoder_attention_mask: 'float32',
   label_mask: 'float32',
   labels: 'int32',
+  position_ids: 'int32',
 }
 
 /** How the step graph for `target` is built and emitted. */

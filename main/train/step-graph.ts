@@ -54,6 +54,8 @@ export interface StepGraph {
   target: ComputeTarget
   /** Whether the graph takes the `loss_scale` input (fp16 train graphs). */
   lossScaled: boolean
+  /** Whether rows pack several examples (feed it makePackedBatch's batches). */
+  packed: boolean
 }
 
 export interface StepGraphOptions {
@@ -65,6 +67,8 @@ export interface StepGraphOptions {
    * symbolic batch dims: one graph for every batch shape.
    */
   target?: ComputeTarget
+  /** Rows pack several examples (data.packing; decoder-only): segment-id masks and a position_ids input. */
+  packed?: boolean
 }
 
 const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: null }
@@ -75,7 +79,10 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   const { graph: graphOptions } = graphOptionsFor(target)
   const graph = new Graph(graphOptions)
   const attachment = createAdapter(adapterConfig).attach(graph, { dtype: 'float32' })
-  const build: ModelBuildOptions = { hooks: attachment, mode: 'forward', labels: true, outputs: [], ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
+  const build: ModelBuildOptions = {
+    hooks: attachment, mode: 'forward', labels: true, outputs: [], packed: options.packed ?? false,
+    ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}),
+  }
   const { spec, checkpoint } = model
   const { values } = spec.family === 't5' ? buildT5(spec, checkpoint, build, graph) : buildDecoderOnly(spec, checkpoint, build, graph)
   const adapter = attachment.finish()
@@ -113,6 +120,7 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
     seq2seq: spec.family === 't5',
     target,
     lossScaled,
+    packed: options.packed ?? false,
   }
 }
 

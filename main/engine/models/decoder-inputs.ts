@@ -16,6 +16,12 @@ export interface DecoderInputOptions {
   needKeyPositions?: boolean
   /** forward-mode input names and sequence symbol (T5's decoder: decoder_input_ids, decoder_attention_mask, tgt). */
   forwardNames?: { ids: string; mask: string; seq: string }
+  /**
+   * forward mode: rows hold several examples end to end (training with data.packing). The mask
+   * holds segment ids (0 pad, 1, 2 ... per example) and an extra input position_ids gives each
+   * token's position inside its example; attention stays inside each example.
+   */
+  packed?: boolean
 }
 
 export interface DecoderInputs {
@@ -37,7 +43,8 @@ export interface DecoderInputs {
 }
 
 export function declareDecoderInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
-  return o.mode === 'forward' ? forwardInputs(g, o) : cachedInputs(g, o)
+  if (o.packed && o.mode !== 'forward') throw new Error('packed rows are for forward graphs (training and eval), not cached generation steps')
+  return o.mode === 'forward' ? (o.packed ? packedInputs(g, o) : forwardInputs(g, o)) : cachedInputs(g, o)
 }
 
 function forwardInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
@@ -53,6 +60,30 @@ function forwardInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
   })
   return {
     mode: 'forward', ids, queryPositions: positions, keyPositions: positions, tokenMask: mask, bias,
+    keysValues: (_layer, key, value) => ({ key, value }),
+    present: [],
+  }
+}
+
+/**
+ * Packed rows: the same visibility as separate rows, plus "same segment": a token sees only the
+ * earlier tokens of its own example, and its position restarts at 0 with each example, so every
+ * example's logits are those it has alone in a row (tests/unit/engine/packed-rows.test.ts).
+ */
+function packedInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
+  const ids = g.input('input_ids', 'int64', ['batch', 'seq'])
+  const segments = g.input('attention_mask', 'int64', ['batch', 'seq'])
+  const positions = g.input('position_ids', 'int64', ['batch', 'seq'])
+  const real = F.cast(F.greater(F.cast(segments, 'float32'), 0.5), 'float32') // [B, T]: 1 real, 0 pad
+  const slots = F.iota(segments, 'seq') // [T]
+  const bias = visibilityBias({
+    keyMask: real,
+    causal: { querySlots: slots, keySlots: slots },
+    segments,
+    ...(o.window !== null ? { window: { size: o.window, queryPositions: positions, keyPositions: positions } } : {}),
+  })
+  return {
+    mode: 'forward', ids, queryPositions: positions, keyPositions: positions, tokenMask: real, bias,
     keysValues: (_layer, key, value) => ({ key, value }),
     present: [],
   }

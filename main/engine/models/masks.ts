@@ -24,6 +24,8 @@ export interface Visibility {
   causal?: { querySlots: Value; keySlots: Value }
   /** Sliding window: visible when position_i − position_j < size. Positions int64 [batch, queries] / [batch, keys]. */
   window?: { size: number; queryPositions: Value; keyPositions: Value }
+  /** Packed rows: segment ids [batch, seq] (queries and keys are the same tokens); visible only within a segment. */
+  segments?: Value
 }
 
 /** Additive float32 bias [batch, 1, queries, keys]: 0 where visible, MASKED_SCORE elsewhere. */
@@ -34,6 +36,11 @@ export function visibilityBias(v: Visibility): Value {
     const { querySlots, keySlots } = v.causal
     const future = F.greater(F.reshape(keySlots, [1, keys]), F.reshape(querySlots, [querySlots.shape[0], 1])) // [Tq, Tk]
     allowed = F.and(allowed, F.not(future)) // [B, 1, Tq, Tk]
+  }
+  if (v.segments) {
+    const seq = v.segments.shape[1]
+    const same = F.equal(F.reshape(v.segments, [batch, 1, seq, 1]), F.reshape(v.segments, [batch, 1, 1, seq])) // [B, 1, Tq, Tk]
+    allowed = F.and(allowed, same)
   }
   if (v.window) {
     const { size, queryPositions, keyPositions } = v.window

@@ -107,6 +107,7 @@ class T5Parts {
 /** forward: encoder + decoder over whole sequences; cached: one decoder step over a KV cache. */
 export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: ModelBuildOptions = {}, g = new Graph()): ModelBuild {
   const mode = options.mode ?? 'forward'
+  if (options.packed) throw new Error('an encoder-decoder model (T5) cannot pack several examples into one row: set data.packing: false')
   const parts = new T5Parts(spec, new GraphWeights(g, checkpoint), options.hooks ?? NO_ADAPTER)
   const { w } = parts
 

@@ -23,6 +23,11 @@ export interface ModelBuildOptions {
    * model's context length, at most 4096. Ignored by GPT-2 (its table is a weight) and T5.
    */
   maxPositions?: number
+  /**
+   * forward mode, decoder-only models: rows pack several examples (attention_mask = segment ids,
+   * plus a position_ids input; see decoder-inputs.ts). T5 refuses it.
+   */
+  packed?: boolean
 }
 
 export interface ModelBuild {
