@@ -25,6 +25,11 @@ export const DataConfig = z
     max_length: z.number().int().min(8).max(1_048_576).default(512),
     train_on_prompt: z.boolean().default(false),
     shuffle: z.boolean().default(true),
+    /**
+     * Pack several whole examples end to end into each row (decoder-only models): attention stays
+     * inside each example, and a step trains on as many examples as fit in batch_size rows.
+     */
+    packing: z.boolean().default(false),
   })
   .strict()
   .refine((d) => !(d.validation && d.split), { message: 'give either data.validation or data.split, not both', path: ['split'] })

@@ -98,7 +98,7 @@ export interface BatchLayout {
 }
 
 /** `rows` padded to [height, width] with `pad`. */
-function int64(rows: number[][], width: number, pad: number, height = rows.length): HostTensor {
+export function int64(rows: number[][], width: number, pad: number, height = rows.length): HostTensor {
   const data = new BigInt64Array(height * width).fill(BigInt(pad))
   rows.forEach((row, b) => row.forEach((v, t) => (data[b * width + t] = BigInt(v))))
   return hostTensor('int64', [height, width], data)
@@ -132,13 +132,26 @@ export function staticBatchShape(examples: readonly TrainingExample[], batchSize
 
 const ones = (row: readonly unknown[]): number[] => row.map(() => 1)
 
+/**
+ * Decoder-only targets of one example: position t predicts token t+1 where that token is trained;
+ * the last position predicts nothing (packing relies on it: no label crosses into the next example).
+ */
+export function nextTokenTargets(e: TrainingExample): { labels: number[]; mask: number[] } {
+  const predicts = (t: number) => t + 1 < e.inputIds.length && e.trained[t + 1] !== 0
+  return {
+    labels: Array.from(e.inputIds, (_, t) => (predicts(t) ? e.inputIds[t + 1] : 0)),
+    mask: Array.from(e.inputIds, (_, t) => (predicts(t) ? 1 : 0)),
+  }
+}
+
 /** Decoder-only: position t predicts token t+1 where that token is trained. */
 function causalBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
   const width = widthOf(examples.map((e) => e.inputIds), layout.shape?.seq, 'input', examples)
   const height = layout.shape?.batch ?? examples.length
   const ids = examples.map((e) => Array.from(e.inputIds))
-  const labels = examples.map((e) => Array.from(e.inputIds, (_, t) => (t + 1 < e.inputIds.length && e.trained[t + 1] ? e.inputIds[t + 1] : 0)))
-  const labelMask: number[][] = examples.map((e) => Array.from(e.inputIds, (_, t) => (t + 1 < e.inputIds.length && e.trained[t + 1] ? 1 : 0)))
+  const targets = examples.map(nextTokenTargets)
+  const labels = targets.map((t) => t.labels)
+  const labelMask = targets.map((t) => t.mask)
   const labelTokens = labelMask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0)
   return {
     feeds: {

@@ -3,6 +3,7 @@
 // (the bench reuses buildTrainStep, exporters readAdapterFolder).
 export { buildTrainStep, buildStepGraph, STEP_OUTPUTS, type TrainStep, type StepGraph, type StepKind, type RouterOutputs } from './step-graph'
 export { BatchOrder, makeBatch, START_POSITION, type Batch, type BatchLayout, type DataPosition, type TrainingExample } from './batches'
+export { PackedBatchOrder, makePackedBatch, packRows, packingStats, describePacking, type PackedBatchOrderOptions, type PackableExample, type PackingStats } from './packing'
 export { Trainer, TrainingDivergedError, optimizerSpec, type TrainSettings, type TrainerSetup, type TrainerResult, type TrainerStart, type StepEvent, type EvalEvent } from './trainer'
 export { writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, checkpointPath, type CheckpointState, type CheckpointContents } from './checkpoint'
 export * from './adapter-files'

@@ -11,6 +11,7 @@ import { currentBootTimeMs, openStore, type MetricSample, type Store } from '../
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
 import { START_POSITION, staticBatchShape, type BatchLayout } from './batches'
 import { listCheckpoints, readCheckpoint } from './checkpoint'
+import { describePacking } from './packing'
 import { prepareRunData } from './run-data'
 import { runEventLogLine } from './run-log-lines'
 import { buildTrainStep } from './step-graph'
@@ -82,17 +83,22 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     if (!existsSync(configFile)) writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
 
     const model = openModel(config.model)
+    const layout = batchLayout(model)
+    const packed = config.data.packing
+    if (packed && layout.seq2seq) throw new Error('data.packing: an encoder-decoder model (T5) cannot pack several examples into one row; set data.packing: false')
     const data = await prepareRunData(config, model.info.dir, dir)
     for (const note of data.notes) log('warn', note)
     const maxPositions = config.data.max_length
-    const layout = batchLayout(model)
+    // A GPU graph is static: every batch is padded to the longest example of the run (packed
+    // rows are that wide too, holding as many whole examples as fit).
+    const batchShape = staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout)
     const step = await buildTrainStep(model, config.adapter, {
       kind: 'train',
       maxPositions,
+      packed,
       device: config.device,
       precision: config.train.precision,
-      // A GPU graph is static: every batch is padded to the longest example of the run.
-      batchShape: staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout),
+      batchShape,
       storedDType: model.info.dtype,
       ...(options.threads ? { threads: options.threads } : {}),
     })
@@ -101,7 +107,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     // On a GPU, evaluation reads the loss of the train session: a second session would hold a
     // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
     // the sessions, and the eval graph skips the backward pass.
-    const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, ...(options.threads ? { threads: options.threads } : {}) })
+    const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, packed, ...(options.threads ? { threads: options.threads } : {}) })
     log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}, ${data.train.length} training and ${data.validation.length} validation examples`)
 
     const checkpointsDir = join(dir, 'checkpoints')
@@ -113,7 +119,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       evalStep,
       train: data.train,
       validation: data.validation,
-      layout: { ...layout, shape: step.target.shape },
+      layout: { ...layout, shape: step.target.shape, packedWidth: packed ? batchShape.seq : null },
       settings: { ...config.train, shuffle: config.data.shuffle },
       checkpointsDir,
       adapterConfigAt: (at) => nativeAdapterConfig(config.adapter, base, step.trainableParameterCount, at),
@@ -141,6 +147,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       },
       ...(options.faults ? { faults: options.faults } : {}),
     })
+    if (trainer.packing) log('info', `${describePacking(trainer.packing)} (rows of ${batchShape.seq} tokens, ${config.train.batch_size} a batch; first epoch)`)
     const result = await trainer.run()
     await step.session.dispose()
     if (evalStep !== step) await evalStep?.session.dispose()

@@ -6,7 +6,8 @@ import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type Optimi
 import type { RunConfig } from '../contract/run-config'
 import { hostTensor, type HostTensor } from '../runtime'
 import type { AdapterTensor, NativeAdapterConfig } from './adapter-files'
-import { BatchOrder, makeBatch, type Batch, type BatchLayout, type DataPosition, type TrainingExample } from './batches'
+import type { Batch, BatchLayout, DataPosition, TrainingExample } from './batches'
+import { createBatchSource, type BatchSource } from './batch-source'
 import { pruneCheckpoints, writeCheckpoint } from './checkpoint'
 import { initialLossScale, nextLossScale, type LossScaleState } from './loss-scale'
 import { STEP_OUTPUTS, type TrainStep } from './step-graph'
@@ -94,7 +95,8 @@ export interface TrainerSetup {
   evalStep: TrainStep | null
   train: readonly TrainingExample[]
   validation: readonly TrainingExample[]
-  layout: BatchLayout
+  /** packedWidth: pack examples into rows of this many tokens (data.packing; the steps must be built packed). */
+  layout: BatchLayout & { packedWidth?: number | null }
   settings: TrainSettings
   checkpointsDir: string
   /** adapter_config.json of a checkpoint at a step. */
@@ -139,7 +141,7 @@ export function optimizerSpec(settings: TrainSettings): OptimizerSpec {
 }
 
 export class Trainer {
-  private readonly order: BatchOrder
+  private readonly batches: BatchSource
   private readonly optimizer: Optimizer
   private readonly params: Map<string, Float32Array>
   private position: DataPosition
@@ -151,7 +153,10 @@ export class Trainer {
 
   constructor(private readonly setup: TrainerSetup) {
     const { settings, step, start } = setup
-    this.order = new BatchOrder(setup.train.length, { batchSize: settings.batch_size, shuffle: settings.shuffle, seed: settings.seed })
+    if (setup.layout.packedWidth && !step.packed) throw new Error('packed batches need a step graph built for packed rows')
+    this.batches = createBatchSource(setup.train, setup.validation, setup.layout, {
+      batchSize: settings.batch_size, shuffle: settings.shuffle, seed: settings.seed, packedWidth: setup.layout.packedWidth ?? null,
+    })
     this.optimizer = createOptimizer(
       step.parameters.map((p) => ({ name: p.name, shape: p.shape })),
       optimizerSpec(settings),
@@ -170,6 +175,11 @@ export class Trainer {
 
   get parameters(): Map<string, Float32Array> {
     return this.params
+  }
+
+  /** Packing's padding in the first epoch (for the run log); null without packing. */
+  get packing() {
+    return this.batches.packing
   }
 
   async run(): Promise<TrainerResult> {
@@ -197,11 +207,10 @@ export class Trainer {
   async evaluate(step = this.stepsDone): Promise<EvalEvent> {
     const evalStep = this.setup.evalStep
     if (!evalStep) throw new Error('this run has no validation set')
-    const { validation, layout, settings } = this.setup
+    const { validation } = this.setup
     let nll = 0
     let tokens = 0
-    for (let start = 0; start < validation.length; start += settings.batch_size) {
-      const batch = makeBatch(validation.slice(start, start + settings.batch_size), layout)
+    for (const batch of this.batches.validationBatches()) {
       const out = await evalStep.session.run({ ...batch.feeds, ...this.parameterFeeds(evalStep) }, [STEP_OUTPUTS.loss])
       nll += scalar(out[STEP_OUTPUTS.loss]) * batch.labelTokens
       tokens += batch.labelTokens
@@ -220,9 +229,8 @@ export class Trainer {
     // tokens, so weighting by token share gives the mean over all label tokens of the batch.
     const micro: { batch: Batch; out: Record<string, HostTensor> }[] = []
     for (let m = 0; m < settings.grad_accum; m++) {
-      const { indices, next } = this.order.take(this.position)
+      const { batch, next } = this.batches.take(this.position)
       this.position = next
-      const batch = makeBatch(indices.map((i) => this.setup.train[i]), this.setup.layout)
       const out = await this.setup.step.session.run({ ...batch.feeds, ...this.parameterFeeds(this.setup.step) }, this.fetches(withRouters && m === 0))
       micro.push({ batch, out })
     }

@@ -26,7 +26,7 @@ describe('runsStart', () => {
     writeFileSync(data, Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `say ${i}`, completion: `${i}` })).join('\n') + '\n')
     const model = await services.modelsImport({ path: modelDir })
     const dataset = await services.datasetsImport({ path: data, template: 'auto', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
-    const config = { model: modelDir, data: { train: data, validation: null, split: null, format: 'auto' as const, mapping: {}, max_length: 32, train_on_prompt: false, shuffle: true }, adapter: { method: 'ia3' as const, sites: null, init: null }, device: 'cpu' as const }
+    const config = { model: modelDir, data: { train: data, validation: null, split: null, format: 'auto' as const, mapping: {}, max_length: 32, train_on_prompt: false, shuffle: true, packing: false }, adapter: { method: 'ia3' as const, sites: null, init: null }, device: 'cpu' as const }
     const { train } = RunConfig.parse(config)
     const started = await services.runsStart({ config: { ...config, train: { ...train, max_steps: 1 } } })
     expect(started.run).toMatchObject({ modelId: model.id, datasetId: dataset.id })

@@ -16,7 +16,7 @@ import { buildStepGraph, buildTrainStep } from '../../../main/train/step-graph'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { TINY_ARCHS, writeTinyModel } from '../../helpers/tiny-models'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { compareStaticStep, unevenExamples } from './static-step-support'
+import { compareStaticStep, shortAndLong, unevenExamples } from './static-step-support'
 
 let tmp: ReturnType<typeof makeTempDir>
 const models = new Map<string, OpenedModel>()
@@ -43,13 +43,24 @@ describe('the static GPU form of the train step equals the symbolic CPU graph (r
     })
   }
 
-  it('has no run-time shape arithmetic, no LogSoftmax and no int64 input but the token ids', () => {
+  for (const [arch, adapter] of [['llama', { method: 'mov', experts: 3, load_balancing_coefficient: 0.1 }], ['gpt2', { method: 'lora', rank: 2 }]] as const) {
+    it(`${arch}, ${adapter.method}, packed rows: the loss and gradients of the unpacked examples`, async () => {
+      const examples = shortAndLong(models.get(arch)!.spec.vocabSize)
+      const r = await compareStaticStep(models.get(arch)!, adapter, { device: 'cpu', precision: 'fp32', examples, packed: true })
+      expect(r.staticLoss).toBeCloseTo(r.cpuLoss, 5)
+      expect(r.worstGradientError).toBeLessThan(1e-4)
+    })
+  }
+
+  it.each([false, true])('has no run-time shape arithmetic, no LogSoftmax and no int64 input but the token ids (packed rows: %s)', (packed) => {
     const model = models.get('llama')!
     const step = buildStepGraph(model, parseAdapterConfig({ method: 'mov', experts: 2 }), {
       kind: 'train',
       maxPositions: 32,
       target: { provider: 'webgpu', precision: 'fp16', shape: { batch: 2, seq: 8 } },
+      packed,
     })
+    expect(step.graph.inputs.some((v) => v.name === 'position_ids')).toBe(packed)
     const onnx = emitModel(step.graph, { target: 'gpu' })
     const ops = new Set(onnx.graph.node.map((n) => n.opType))
     for (const op of ['Shape', 'LogSoftmax', 'Range']) expect(ops.has(op), op).toBe(false)

@@ -5,7 +5,8 @@ import type { AdapterConfigInput } from '../../../main/engine/adapters'
 import { parseAdapterConfig } from '../../../main/engine/adapters'
 import type { OpenedModel } from '../../../main/models'
 import { createGraphSession, hostTensor, type HostTensor, type Precision, type SessionProvider } from '../../../main/runtime'
-import { makeBatch, staticBatchShape, type BatchLayout, type TrainingExample } from '../../../main/train/batches'
+import { makeBatch, staticBatchShape, type Batch, type BatchLayout, type TrainingExample } from '../../../main/train/batches'
+import { makePackedBatch, packRows } from '../../../main/train/packing'
 import { buildStepGraph, buildTrainStep, STEP_OUTPUTS } from '../../../main/train/step-graph'
 import { patternExamples } from './support'
 
@@ -23,10 +24,19 @@ export function unevenExamples(vocab: number): TrainingExample[] {
   return patternExamples(vocab, 3, 12).map((e, i) => ({ ...e, inputIds: e.inputIds.subarray(0, 12 - 2 * i), trained: e.trained.subarray(0, 12 - 2 * i) }))
 }
 
+/** One 12-token example and five of 3 to 5 tokens: packed into rows of 12, the short ones share rows. */
+export function shortAndLong(vocab: number): TrainingExample[] {
+  return patternExamples(vocab, 6, 12).map((e, i) => {
+    const length = i === 0 ? 12 : 3 + (i % 3)
+    return { ...e, inputIds: e.inputIds.subarray(0, length), trained: Uint8Array.from({ length }, (_, t) => (t >= 1 ? 1 : 0)) }
+  })
+}
+
 export async function compareStaticStep(
   model: OpenedModel,
   adapterInput: AdapterConfigInput,
-  options: { device: 'cpu' | 'webgpu'; precision: Precision; examples?: TrainingExample[] },
+  /** packed: the static graph packs the examples into rows as wide as the longest (the CPU graph does not). */
+  options: { device: 'cpu' | 'webgpu'; precision: Precision; examples?: TrainingExample[]; packed?: boolean },
 ): Promise<StepComparison> {
   const adapter = parseAdapterConfig(adapterInput)
   const layout: BatchLayout = { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }
@@ -35,7 +45,8 @@ export async function compareStaticStep(
   const cpu = await buildTrainStep(model, adapter, { kind: 'train', threads: 1, maxPositions: 32 })
   // Built as for WebGPU whatever runs it: the CPU runs the GPU form too, which checks it without a GPU.
   const target = { provider: 'webgpu' as const, precision: options.precision, shape }
-  const staticStep = buildStepGraph(model, adapter, { kind: 'train', maxPositions: 32, target })
+  const packed = options.packed ?? false
+  const staticStep = buildStepGraph(model, adapter, { kind: 'train', maxPositions: 32, target, packed })
   const session = await createGraphSession(staticStep.graph, { device: options.device, emitTarget: 'gpu', threads: 1 })
   try {
     // Away from the init (LoRA's B = 0, MoV's vectors = 1), so every gradient is exercised.
@@ -44,7 +55,7 @@ export async function compareStaticStep(
     const params: Record<string, HostTensor> = Object.fromEntries(cpu.parameters.map((p) => [p.name, hostTensor('float32', p.shape, values.get(p.name)!)]))
     const a = await cpu.session.run({ ...makeBatch(examples, layout).feeds, ...params })
     const scale: Record<string, HostTensor> = staticStep.lossScaled ? { [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)) } : {}
-    const b = await session.run({ ...makeBatch(examples, { ...layout, shape }).feeds, ...params, ...scale })
+    const b = await session.run({ ...staticBatch(examples, { ...layout, shape }, packed).feeds, ...params, ...scale })
     let worst = 0
     for (const p of cpu.parameters) {
       const ga = a[STEP_OUTPUTS.gradient(p.name)].data as Float32Array
@@ -62,4 +73,11 @@ export async function compareStaticStep(
     await cpu.session.dispose()
     await session.dispose()
   }
+}
+
+/** One example per row, or packed next-fit into rows of the static width. */
+function staticBatch(examples: readonly TrainingExample[], layout: BatchLayout & { shape: { seq: number } }, packed: boolean): Batch {
+  if (!packed) return makeBatch(examples, layout)
+  const rows = packRows(examples.map((_, i) => i), examples.map((e) => e.inputIds.length), layout.shape.seq)
+  return makePackedBatch(rows.map((row) => row.map((i) => examples[i])), { ...layout, width: layout.shape.seq })
 }

@@ -21,7 +21,7 @@ import { Trainer, type StepEvent } from '../../../main/train/trainer'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
 import { WEBGPU_REQUIRED, webgpuUnavailableReason } from '../../helpers/webgpu'
-import { compareStaticStep } from './static-step-support'
+import { compareStaticStep, shortAndLong } from './static-step-support'
 import { headAndTail, patternExamples, SETTINGS, writePromptCompletionFile } from './support'
 
 const unavailable = await webgpuUnavailableReason()
@@ -60,6 +60,13 @@ describe.skipIf(unavailable !== null)('training on WebGPU', () => {
         expect(r.worstGradientError).toBeLessThan(1e-4)
       })
     }
+    it('qwen2, mov, float32, packed rows: the loss and gradients of the unpacked examples', async () => {
+      const m = model('qwen2')
+      const r = await compareStaticStep(m, { method: 'mov', experts: 3 }, { device: 'webgpu', precision: 'fp32', examples: shortAndLong(m.spec.vocabSize), packed: true })
+      expect(r.provider).toBe('webgpu')
+      expect(Math.abs(r.staticLoss - r.cpuLoss) / r.cpuLoss).toBeLessThan(1e-5)
+      expect(r.worstGradientError).toBeLessThan(1e-4)
+    })
     const fp16 = [
       ['qwen2', { method: 'mov', experts: 3 }],
       ['llama', { method: 'ia3' }],
