@@ -3,10 +3,11 @@ import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
 import { trainMemory } from '../../bench/train-memory'
 import { trainingBench } from '../../bench/training'
+import { packingBench } from '../../bench/packing'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -19,7 +20,10 @@ generate_tokens_per_s (KV cache) and peak_rss_over_weights of a random Llama-sty
 (tiny: hidden 128, 2 layers; wide: hidden 1024, 16 layers, ~254M parameters), each measured
 in its own process. train-memory: peak_rss_over_weights and session_seconds of a train-step
 session of the BENCHMARKS small shape (float32; float16, bfloat16 and forward-only as variants),
-each in its own process. Each is the median of --reps runs after --warmup runs.
+each in its own process. packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
+tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) and packed
+(data.packing): padding, examples_per_s and the packed speedups (at most 3 rounds).
+Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
   --only NAMES  comma-separated subset of ${ENGINE_BENCHES.join(', ')} (fwd-bwd and training need matmul,
@@ -36,8 +40,8 @@ each in its own process. Each is the median of --reps runs after --warmup runs.
                 Reports train_tokens_per_s and train_fraction_of_limit per method (mov E=10,
                 molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
                 E=15/E=1), each a full step: session.run + AdamW update
-  --train-batch N  training: sequences per step (default 8)
-  --train-seq N    training: tokens per sequence (default 256)`,
+  --train-batch N  training, packing: sequences (rows) per step (default 8)
+  --train-seq N    training, packing: tokens per sequence (row) (default 256)`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -76,11 +80,12 @@ each in its own process. Each is the median of --reps runs after --warmup runs.
     for (const which of ['tiny', 'wide'] as const) {
       if (only.includes(`models-${which}`)) report((await modelFigures(which, options)) as unknown as { bench: string } & Record<string, unknown>)
     }
-    if (only.includes('training')) {
+    if (only.includes('training') || only.includes('packing')) {
       const shape = values['train-shape'] ?? 'small'
       if (shape !== 'small' && shape !== 'medium') throw new UsageError(`--train-shape must be small or medium, not "${shape}"`)
       const training = { ...options, shape, batch: positive('--train-batch', values['train-batch'], 8), seq: positive('--train-seq', values['train-seq'], 256) } as const
-      for (const figures of await trainingBench(limit!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
+      if (only.includes('training')) for (const figures of await trainingBench(limit!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
+      if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
     }
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
