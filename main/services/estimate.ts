@@ -23,12 +23,23 @@ export function createEstimateHandlers(store: Store) {
     }
   }
 
-  /** The imported dataset of this file, if any: its token lengths say how long a sequence really is. */
-  function sequenceLength(config: RunConfig, notes: string[]): number {
+  /**
+   * Tokens a row computes, from the imported dataset of this file if any. One example per row
+   * padded per batch (the CPU) costs about its 90th-percentile length; a GPU's static rows and
+   * packed rows are as wide as the longest example (packed ones nearly full of examples).
+   */
+  function sequenceLength(config: RunConfig, gpu: boolean, notes: string[]): number {
     const path = resolve(config.data.train)
     const dataset = store.datasets.list().find((d) => resolve(d.path) === path)
-    const tokens = (dataset?.report as { stats?: { tokens?: { p90?: number } | null } } | undefined)?.stats?.tokens
-    if (tokens?.p90) return Math.max(1, Math.min(config.data.max_length, Math.ceil(tokens.p90)))
+    const tokens = (dataset?.report as { stats?: { tokens?: { p90?: number; max?: number; mean?: number } | null } } | undefined)?.stats?.tokens
+    const fit = (n: number) => Math.max(1, Math.min(config.data.max_length, Math.ceil(n)))
+    const packed = config.data.packing
+    if (tokens?.p90 && tokens.max) {
+      const longest = fit(tokens.max)
+      if (packed && tokens.mean) notes.push(`data.packing: rows of ${longest} tokens (the longest example), about ${Math.max(1, Math.floor(longest / tokens.mean))} examples each`)
+      else if (gpu) notes.push(`a GPU pads every row to the longest example (${longest} tokens); data.packing fills rows with several examples instead`)
+      return packed || gpu ? longest : fit(tokens.p90)
+    }
     notes.push(`every example assumed ${config.data.max_length} tokens long (data.max_length): import ${path} on the Datasets page with a model for its real lengths`)
     return config.data.max_length
   }
@@ -75,7 +86,7 @@ export function createEstimateHandlers(store: Store) {
         trainable: step.trainableParameterCount,
         sites: new Set(step.parameters.map((p) => p.site.module)).size,
         train: config.train,
-        sequenceLength: sequenceLength(config, notes),
+        sequenceLength: sequenceLength(config, gpu, notes),
         measuredTokensPerSecond: measuredTokensPerSecond(modelPath),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },
         precision,

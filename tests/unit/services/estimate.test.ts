@@ -1,6 +1,7 @@
 // runsEstimate: the trainable parameter count is the one the train step builds (exact, per
 // method), the share is of the model's own parameter count, it answers fast, bad input names
 // its field; the memory and time formulas add up and scale as documented.
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunConfig, RunEstimate } from '../../../main/contract'
@@ -68,6 +69,23 @@ describe('runsEstimate', () => {
     expect(answer.tokensPerStep).toBe(4 * 2 * 64)
     expect(answer.notes.join('\n')).toMatch(/assumed 64 tokens long/)
     expect(answer.time.basis).toBe('nominal')
+  })
+
+  it('sizes rows from the imported data: the 90th-percentile length per row on the CPU, the longest for GPU and packed rows', async () => {
+    const train = join(tmp.dir, 'varied.jsonl')
+    // Nine short completions and one long one: p90 and the longest differ.
+    const rows = Array.from({ length: 10 }, (_, i) => ({ prompt: 'copy', completion: ` ${'abc '.repeat(i === 9 ? 12 : 1 + (i % 3))}` }))
+    writeFileSync(train, rows.map((row) => JSON.stringify(row)).join('\n') + '\n')
+    await services.datasetsImport({ path: train, model: modelDir, template: 'auto', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
+    const on = (device: string, packing: boolean) => estimate({ ...config({ method: 'ia3' }), data: { train, max_length: 64, packing }, device })
+    const cpu = await on('cpu', false)
+    const packed = await on('cpu', true)
+    const gpu = await on('webgpu', false)
+    expect(packed.sequenceLength).toBeGreaterThan(cpu.sequenceLength)
+    expect(gpu.sequenceLength).toBe(packed.sequenceLength)
+    expect(packed.notes.join('\n')).toMatch(new RegExp(`data.packing: rows of ${packed.sequenceLength} tokens \\(the longest example\\), about \\d+ examples each`))
+    expect(gpu.notes.join('\n')).toMatch(/a GPU pads every row to the longest example/)
+    expect(cpu.notes.join('\n')).not.toMatch(/longest example/)
   })
 
   it('says before the run starts when its precision cannot run on its device', async () => {
