@@ -3,7 +3,7 @@ import { cpus } from 'node:os'
 import { gradients } from '../engine/autodiff'
 import { F, Graph, type Value } from '../engine/ir'
 import { linear } from '../engine/nn'
-import { createGraphSession, hostTensor, type CreateSessionOptions } from '../runtime'
+import { createGraphSession, hostTensor, type CreateSessionOptions, type Precision } from '../runtime'
 import { buildLlamaTrainStep } from './llama-train-graph'
 import { randomFloats, timeRepeated } from './timing'
 import { writeRandomWeights } from './weights-file'
@@ -17,38 +17,77 @@ export interface BenchOptions {
 
 export interface MatmulLimit {
   bench: 'matmul_limit_gflops'
+  /** float32, as BENCHMARKS.md defines it. */
   matmul_limit_gflops: number
   by_d: Record<string, number>
+  /**
+   * On a GPU also the half-precision limits (fp16; bf16 on CUDA): a GPU trains with half-precision
+   * frozen products, and a training fraction is only fair against the limit of its own precision.
+   */
+  by_precision: Partial<Record<Precision, number>>
   threads: number
   provider: string
 }
 
+/** BENCHMARKS.md's chain: N = 2048 rows through 8 MatMuls of D ∈ {1024, 2048}. Tests pass smaller. */
+export interface MatmulChainSizes {
+  n: number
+  ds: readonly number[]
+  layers: number
+}
+
 const N = 2048
 const LAYERS = 8
+const BENCHMARK_CHAIN: MatmulChainSizes = { n: N, ds: [1024, 2048], layers: LAYERS }
 
-/** Best float32 throughput over D ∈ {1024, 2048} of a chain of 8 MatMuls reduced to a scalar in the graph. */
-export async function matmulLimit(o: BenchOptions): Promise<MatmulLimit> {
+const HALF_DTYPE = { fp16: 'float16', bf16: 'bfloat16' } as const
+
+/** The precisions whose limit `provider` can measure: float32 everywhere, fp16 on GPUs, bf16 on CUDA. */
+function limitPrecisions(provider: string): Precision[] {
+  if (provider === 'cpu') return ['fp32']
+  return provider === 'cuda' ? ['fp32', 'fp16', 'bf16'] : ['fp32', 'fp16']
+}
+
+/**
+ * Best throughput over D of a chain of MatMuls reduced to a scalar in the graph, in float32 and
+ * (on a GPU) in the half precisions: input and weights cast once, the sum taken in float32.
+ */
+export async function matmulLimit(o: BenchOptions, sizes: MatmulChainSizes = BENCHMARK_CHAIN): Promise<MatmulLimit> {
+  const byPrecision: Partial<Record<Precision, number>> = {}
   const byD: Record<string, number> = {}
   let provider = ''
-  for (const D of [1024, 2048]) {
-    const weights = writeRandomWeights(Object.fromEntries(Array.from({ length: LAYERS }, (_, i) => [`w${i}`, [D, D] as [number, number]])))
-    try {
-      const g = new Graph()
-      const w = weights.declare(g)
-      let h: Value = g.input('x', 'float32', [N, D])
-      for (let i = 0; i < LAYERS; i++) h = F.matmul(h, w[`w${i}`]) // [N, D]
-      g.output('total', F.sum(h, [0, 1]))
-      const session = await createGraphSession(g, { device: o.device ?? 'cpu', threads: o.threads })
-      provider = session.provider
-      const x = hostTensor('float32', [N, D], randomFloats(N * D, 1, 7))
-      const t = await timeRepeated(() => session.run({ x }), o.reps, o.warmup)
-      byD[D] = (2 * N * D * D * LAYERS) / t.median / 1e9
-      await session.dispose()
-    } finally {
-      weights.remove()
+  let precisions: Precision[] = ['fp32']
+  for (let p = 0; p < precisions.length; p++) {
+    const precision = precisions[p]
+    for (const D of sizes.ds) {
+      const weights = writeRandomWeights(Object.fromEntries(Array.from({ length: sizes.layers }, (_, i) => [`w${i}`, [D, D] as [number, number]])))
+      try {
+        const g = new Graph()
+        const w = weights.declare(g)
+        const half = precision === 'fp32' ? null : HALF_DTYPE[precision]
+        let h: Value = g.input('x', 'float32', [sizes.n, D])
+        if (half) h = F.cast(h, half)
+        for (let i = 0; i < sizes.layers; i++) h = F.matmul(h, half ? F.cast(w[`w${i}`], half) : w[`w${i}`]) // [N, D]
+        g.output('total', F.sum(half ? F.cast(h, 'float32') : h, [0, 1]))
+        const session = await createGraphSession(g, { device: o.device ?? 'cpu', threads: o.threads })
+        provider = session.provider
+        const x = hostTensor('float32', [sizes.n, D], randomFloats(sizes.n * D, 1, 7))
+        const t = await timeRepeated(() => session.run({ x }), o.reps, o.warmup)
+        const gflops = (2 * sizes.n * D * D * sizes.layers) / t.median / 1e9
+        if (precision === 'fp32') byD[D] = gflops
+        byPrecision[precision] = Math.max(byPrecision[precision] ?? 0, gflops)
+        await session.dispose()
+      } finally {
+        weights.remove()
+      }
     }
+    // The provider is known once the first session opened.
+    if (p === 0) precisions = limitPrecisions(provider)
   }
-  return { bench: 'matmul_limit_gflops', matmul_limit_gflops: Math.max(...Object.values(byD)), by_d: byD, threads: o.threads ?? cpus().length, provider }
+  return {
+    bench: 'matmul_limit_gflops', matmul_limit_gflops: byPrecision.fp32!, by_d: byD, by_precision: byPrecision,
+    threads: o.threads ?? cpus().length, provider,
+  }
 }
 
 export type WeightLayout = 'hf' | 'pretransposed'

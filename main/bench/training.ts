@@ -6,7 +6,7 @@
 import { createOptimizer } from '../engine/optim'
 import { parseAdapterConfig, type AdapterConfigInput } from '../engine/adapters'
 import { openModel, type OpenedModel } from '../models'
-import { hostTensor, type HostTensor } from '../runtime'
+import { hostTensor, type HostTensor, type Precision } from '../runtime'
 import { makeBatch } from '../train/batches'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
 import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
@@ -50,7 +50,10 @@ export interface TrainingFigures {
   device: string
   precision: string
   train_tokens_per_s: number
+  /** Over the matmul limit of the step's own precision (float32 when that one was not measured; see limit_precision). */
   train_fraction_of_limit: number
+  limit_precision: Precision
+  limit_gflops: number
   step_seconds: number
   /** The optimizer update's share of the step (the rest is session.run). */
   optimizer_seconds: number
@@ -154,7 +157,10 @@ function benchBatch(shape: BenchLlamaShape, batch: number, seq: number): Record<
   return makeBatch(examples, { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }).feeds
 }
 
-export async function trainingBench(limitGflops: number, o: TrainingBenchOptions): Promise<[...TrainingFigures[], ExpertCostFigures]> {
+/** The matmul limits by precision (matmulLimit's by_precision); float32 is always there. */
+export type MatmulLimits = Partial<Record<Precision, number>> & { fp32: number }
+
+export async function trainingBench(limits: MatmulLimits, o: TrainingBenchOptions): Promise<[...TrainingFigures[], ExpertCostFigures]> {
   const shape = TRAINING_SHAPES[o.shape]
   const folder = writeBenchLlamaFolder(shape)
   try {
@@ -168,11 +174,16 @@ export async function trainingBench(limitGflops: number, o: TrainingBenchOptions
     for (const [name, adapter] of Object.entries(TRAINING_METHODS)) {
       const opened = await openStep(model, adapter, o, feeds)
       const [timing] = await timeInterleaved([opened], o.reps, o.warmup)
+      const precision = opened.step.target.precision
+      const limitPrecision: Precision = limits[precision] !== undefined ? precision : 'fp32'
+      const limitGflops = limits[limitPrecision]!
       methods.push({
         bench: 'training', shape: o.shape, method: name, adapter, batch: o.batch, seq: o.seq, provider: opened.step.session.provider,
         device: opened.step.target.provider, precision: opened.step.target.precision,
         train_tokens_per_s: tokens / timing.step,
         train_fraction_of_limit: flops / timing.step / 1e9 / limitGflops,
+        limit_precision: limitPrecision,
+        limit_gflops: limitGflops,
         step_seconds: timing.step,
         optimizer_seconds: timing.optimizer,
         trainable_parameters: opened.step.trainableParameterCount,

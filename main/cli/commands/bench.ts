@@ -2,7 +2,7 @@ import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '..
 import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
 import { trainMemory } from '../../bench/train-memory'
-import { trainingBench } from '../../bench/training'
+import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
@@ -69,13 +69,13 @@ Each is the median of --reps runs after --warmup runs.
     }
     const report = (figures: { bench: string } & Record<string, unknown>) =>
       context.stdout(values.json ? `${JSON.stringify(figures)}\n` : `${formatRow(figures)}\n`)
-    let limit: number | null = null
+    let limits: MatmulLimits | null = null
     if (only.includes('matmul') || only.includes('fwd-bwd') || only.includes('training')) {
       const m = await matmulLimit(options)
-      limit = m.matmul_limit_gflops
+      limits = { ...m.by_precision, fp32: m.matmul_limit_gflops }
       report(m as unknown as { bench: string } & Record<string, unknown>)
     }
-    if (only.includes('fwd-bwd')) report((await fwdBwdFraction(limit!, options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('fwd-bwd')) report((await fwdBwdFraction(limits!.fp32, options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('build')) report((await buildSeconds(options)) as unknown as { bench: string } & Record<string, unknown>)
     for (const which of ['tiny', 'wide'] as const) {
       if (only.includes(`models-${which}`)) report((await modelFigures(which, options)) as unknown as { bench: string } & Record<string, unknown>)
@@ -84,7 +84,7 @@ Each is the median of --reps runs after --warmup runs.
       const shape = values['train-shape'] ?? 'small'
       if (shape !== 'small' && shape !== 'medium') throw new UsageError(`--train-shape must be small or medium, not "${shape}"`)
       const training = { ...options, shape, batch: positive('--train-batch', values['train-batch'], 8), seq: positive('--train-seq', values['train-seq'], 256) } as const
-      if (only.includes('training')) for (const figures of await trainingBench(limit!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
+      if (only.includes('training')) for (const figures of await trainingBench(limits!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
       if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
     }
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
