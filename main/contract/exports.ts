@@ -1,12 +1,13 @@
 import { z } from 'zod'
 
 /** Formats `runsExport` writes (DESIGN.md "Native adapter format"). */
-export const ExportFormat = z.enum(['native', 'peft', 'merged'])
+export const ExportFormat = z.enum(['native', 'peft', 'onnx', 'merged'])
 export type ExportFormat = z.infer<typeof ExportFormat>
 
 /**
  * Export a run's final adapter (`runId`) or any adapter folder (`adapterDir`: a checkpoint, a
- * copy) as the native folder, PEFT's layout (LoRA, (IA)³) or a merged model (LoRA, (IA)³).
+ * copy) as the native folder, PEFT's layout (LoRA, (IA)³), an ONNX model with the adapter built in
+ * (every method), or a merged model (LoRA, (IA)³).
  */
 export const RunsExportInput = z
   .object({
@@ -17,7 +18,7 @@ export const RunsExportInput = z
     out: z.string().min(1, 'give the folder to export into'),
     /** Replace a non-empty `out`. */
     overwrite: z.boolean().default(false),
-    /** The base model folder, when it moved since training (peft, merged). */
+    /** The base model folder, when it moved since training (peft, onnx, merged). */
     baseModel: z.string().min(1).optional(),
   })
   .strict()

@@ -48,7 +48,7 @@ export const calls = {
   runsLog: { input: RunsLogInput, output: RunLog },
   /** Deletes a run that is not running: its record, metrics and folder. */
   runsDelete: { input: RunIdInput, output: RunSummary },
-  /** Exports a run's adapter (or an adapter folder) as native, PEFT or merged; recorded with the run. */
+  /** Exports a run's adapter (or an adapter folder) as native, PEFT, ONNX or merged; recorded with the run. */
   runsExport: { input: RunsExportInput, output: RunExport },
   /** Trainable parameters (exact: the adapter is built on the model's graph), memory and time per step (estimates). */
   runsEstimate: { input: RunsEstimateInput, output: RunEstimate },

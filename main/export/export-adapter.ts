@@ -1,6 +1,7 @@
 // `exportAdapter`: one adapter folder (a run's final adapter, a checkpoint, any native folder)
-// out as Mixture Studio's native folder, PEFT's layout, or a merged model, written atomically,
-// with a model card, and recorded in the run store's exports table when it belongs to a run.
+// out as Mixture Studio's native folder, PEFT's layout, an ONNX model with the adapter built in, or
+// a merged model, written atomically, with a model card, and recorded in the run store's exports
+// table when it belongs to a run.
 import { copyFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { inspectModelFolder, type ModelFolderInfo } from '../models/folder'
@@ -10,6 +11,7 @@ import { writeFolderAtomically } from './atomic-folder'
 import { foldPlan } from './fold-plan'
 import { writeMergedModel } from './merged'
 import { modelCard } from './model-card'
+import { writeOnnxModel, type OnnxModelFacts } from './onnx-model'
 import { peftAdapter } from './peft'
 import { checkMergeable, checkPeftExportable } from './refusals'
 import { resolveSource, type ExportStoreContext } from './source'
@@ -28,6 +30,7 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
 
   const exportedAt = new Date()
   const { path, files } = await writeFolderAtomically(options.out, { overwrite: options.overwrite ?? false, protect: [adapterDir, ...(base ? [base.dir] : [])] }, async (dir) => {
+    let onnx: OnnxModelFacts | null = null
     switch (options.format) {
       case 'native':
         await copyFile(join(adapterDir, ADAPTER_CONFIG_FILE), join(dir, ADAPTER_CONFIG_FILE))
@@ -41,11 +44,14 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
         await writeFile(join(dir, ADAPTER_CONFIG_FILE), `${JSON.stringify(peft.config, null, 2)}\n`)
         break
       }
+      case 'onnx':
+        onnx = await writeOnnxModel(dir, folder, base!)
+        break
       case 'merged':
         await writeMergedModel(dir, foldPlan(folder, base!.weightMap, 'merge'), base!)
         break
     }
-    const card = modelCard({ format: options.format, config: folder.config, baseParameters: base?.parameterCount ?? null, run, latest: resolved.latest, exportedAt })
+    const card = modelCard({ format: options.format, config: folder.config, baseParameters: base?.parameterCount ?? null, run, latest: resolved.latest, exportedAt, onnx })
     await writeFile(join(dir, MODEL_CARD_FILE), card)
   })
 
@@ -55,8 +61,8 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
 }
 
 /**
- * The base model the adapter was trained on: required for PEFT (module names, shapes) and merged
- * exports, optional for native (the model card's share of parameters). It must be the same model.
+ * The base model the adapter was trained on: required for PEFT (module names, shapes), ONNX (the
+ * whole model goes in) and merged exports, optional for native (the model card's share of parameters). It must be the same model.
  */
 function openBase(folder: AdapterFolder, options: ExportOptions): ModelFolderInfo | null {
   const recorded = folder.config.base_model

@@ -1,8 +1,8 @@
 // What an export takes and gives back (DESIGN.md "Native adapter format", CLI `export`).
 import type { AdapterMethodName } from '../engine/adapters/names'
 
-/** The formats `export` writes. ONNX export is not built yet. */
-export const EXPORT_FORMATS = ['native', 'peft', 'merged'] as const
+/** The formats `export` writes. */
+export const EXPORT_FORMATS = ['native', 'peft', 'onnx', 'merged'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 /** What to export: a run's final adapter, or any adapter folder (a run's adapter/, a checkpoint, a copy). */
@@ -14,7 +14,7 @@ export interface ExportOptions {
   out: string
   /** Replace a non-empty `out` (never the adapter or the base model themselves). */
   overwrite?: boolean
-  /** The base model folder, when it is no longer where the adapter's config says (peft, merged, and the model card's share). */
+  /** The base model folder, when it is no longer where the adapter's config says (peft, onnx, merged, and the model card's share). */
   baseModel?: string
 }
 

@@ -1,6 +1,7 @@
 // `runsExport`: the Export dialog's and the CLI's use case. Runs in the calling process: a native
 // or PEFT export is a few small files; a merged export copies the base weights with async I/O
-// and rewrites only the adapted tensors, one at a time.
+// and rewrites only the adapted tensors, one at a time; an ONNX export builds the graph (well under
+// a second, as the New run estimate does) and streams the weights into one data file.
 import { resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput } from '../contract'
 import { ExportError, exportAdapter } from '../export'

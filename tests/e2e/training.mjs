@@ -223,7 +223,7 @@ export function registerTrainingChecks(env) {
     await env.screenshot(page, 'compare.png')
   })
 
-  check('Export writes the MoV adapter in the native format and lists the files', async () => {
+  check('Export writes the MoV adapter in the native format and as an ONNX model, listing the files', async () => {
     const { page } = env.app()
     await page.goto(`${env.server.origin}/#/runs/${runs.mov}`)
     await page.getByTestId('run-export').click()
@@ -236,6 +236,13 @@ export function registerTrainingChecks(env) {
     const result = await page.getByTestId('export-result').innerText()
     for (const expected of ['adapter_config.json', 'adapter_model.safetensors', out]) assert(result.includes(expected), `the export result lacks "${expected}":\n${result}`)
     await env.screenshot(page, 'export.png')
+    // The one way out for a mixture: an ONNX model with the adapter (routers included) built in.
+    await dialog.getByText('ONNX model', { exact: true }).click()
+    await dialog.getByLabel('Destination folder').locator('input').fill(join(env.files.dir, 'exported-mov-onnx'))
+    await page.getByTestId('export-run').click()
+    await page.waitForFunction(() => document.querySelector('[data-testid=export-result]')?.textContent?.includes('model.onnx.data'), undefined, { timeout: 30_000 })
+    const onnx = await page.getByTestId('export-result').innerText()
+    for (const expected of ['model.onnx', 'model.onnx.data', 'tokenizer.json', 'README.md']) assert(onnx.includes(expected), `the ONNX export result lacks "${expected}":\n${onnx}`)
     await page.keyboard.press('Escape')
   })
 

@@ -1,27 +1,30 @@
 import { existsSync, statSync } from 'node:fs'
-import type { RunExport } from '../../contract'
+import { ExportFormat, type RunExport } from '../../contract'
 import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
 
-const FORMATS = ['native', 'peft', 'merged'] as const
+const FORMATS: readonly string[] = ExportFormat.options
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "export a run's adapter: native, PEFT (LoRA, (IA)³) or merged into the base model",
-  usage: `Usage: mixture-studio export RUN|DIR --format native|peft|merged --out DIR [--force] [--model DIR] [--json]
+  summary: "export a run's adapter: native, PEFT (LoRA, (IA)³), an ONNX model, or merged into the base model",
+  usage: `Usage: mixture-studio export RUN|DIR --format native|peft|onnx|merged --out DIR [--force] [--model DIR] [--json]
 
 RUN is a run id (its final adapter); DIR is an adapter folder (a run's adapter/ or
 checkpoints/step-N/, or a copy). Every export gets a README.md model card.
 
   --format native  the adapter folder as is (adapter_config.json + adapter_model.safetensors)
   --format peft    PEFT's layout, for PeftModel.from_pretrained (LoRA and (IA)³ only)
+  --format onnx    model.onnx + model.onnx.data: the base model with the adapter built in, for
+                   any onnxruntime (every method, mixtures included); input_ids, attention_mask
+                   int64 [batch, seq] -> logits; tokenizer files copied, base model not needed
   --format merged  a complete model folder with the adapter folded into the base weights, in
                    their dtype (LoRA and (IA)³ only: a mixture's routing depends on the input)
   --out DIR        the folder to write; written to a temporary folder, then renamed into place
   --force          replace DIR when it exists and is not empty
-  --model DIR      the base model, when it moved since training (peft, merged)
+  --model DIR      the base model, when it moved since training (peft, onnx, merged)
   --json           one JSON object: {"type":"export","format","path","files":[{"path","bytes"}],...}`,
 
   async run(args, context) {
@@ -31,7 +34,7 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
       true,
     )
     if (positionals.length !== 1) throw new UsageError('export needs one RUN id or adapter folder')
-    if (!values.format || !(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`)
+    if (!values.format || !FORMATS.includes(values.format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`)
     if (!values.out) throw new UsageError('export needs --out DIR')
     const [what] = positionals
     const isFolder = existsSync(what) && statSync(what).isDirectory()

@@ -3,7 +3,7 @@ import { ref } from 'vue'
 import type { ExportFormat, RunExport } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 
-/** The Export dialog: a run's adapter written as native, PEFT or merged into a folder. */
+/** The Export dialog: a run's adapter written as native, PEFT, ONNX or merged into a folder. */
 export const useRunExportStore = defineStore('run-export', () => {
   const format = ref<ExportFormat>('native')
   const out = ref('')

@@ -64,6 +64,21 @@ describe('mixture-studio export', () => {
     }
   })
 
+  it('exports a run by id as an ONNX model, recorded like the others', async () => {
+    const onnx = await cli(['export', runId, '--format', 'onnx', '--out', join(tmp.dir, 'onnx'), '--json'])
+    expect(onnx.err).toBe('')
+    expect(onnx.code).toBe(0)
+    const line = JSON.parse(onnx.out) as { files: { path: string }[] }
+    expect(line).toMatchObject({ type: 'export', format: 'onnx', method: 'ia3', runId, recorded: true })
+    expect(line.files.map((f) => f.path)).toEqual(expect.arrayContaining(['model.onnx', 'model.onnx.data', 'tokenizer.json', 'README.md'].map((n) => join(tmp.dir, 'onnx', n))))
+    const store = openStore(home())
+    try {
+      expect(store.artifacts.listExports(runId).at(-1)).toMatchObject({ format: 'onnx', path: join(tmp.dir, 'onnx') })
+    } finally {
+      store.close()
+    }
+  })
+
   it('exports an adapter folder given as a path (the run is found from it)', async () => {
     const { code, out } = await cli(['export', join(home(), 'runs', runId, 'adapter'), '--format', 'native', '--out', join(tmp.dir, 'native')])
     expect(code).toBe(0)
@@ -77,7 +92,9 @@ describe('mixture-studio export', () => {
     const unknown = await cli(['export', 'no-such-run', '--format', 'native', '--out', join(tmp.dir, 'x'), '--json'])
     expect(unknown.code).toBe(1)
     expect(JSON.parse(unknown.out)).toMatchObject({ type: 'error', message: expect.stringMatching(/there is no run no-such-run/) })
-    expect((await cli(['export', runId, '--format', 'onnx', '--out', 'x'])).code).toBe(2)
+    const badFormat = await cli(['export', runId, '--format', 'gguf', '--out', 'x'])
+    expect(badFormat.code).toBe(2)
+    expect(badFormat.err).toMatch(/--format must be one of native, peft, onnx, merged/)
     expect((await cli(['export', runId, '--format', 'native'])).code).toBe(2)
   })
 

@@ -1,0 +1,153 @@
+// Every initializer of an emitted model moved into ONE external-data file beside it, so the model
+// folder stands alone. The engine emits frozen weights as external data pointing into the base
+// model's safetensors files (absolute path, offset, length) and small tensors inline; here each
+// weight's byte range is streamed into the data file (a fixed buffer, never a whole tensor set in
+// memory: models are GBs), inline tensors above a small threshold are appended too, and each
+// initializer is rewritten to { location: <data file>, offset, length }.
+import { open, type FileHandle } from 'node:fs/promises'
+import { isAbsolute } from 'node:path'
+import type { ModelProtoObject, TensorProtoObject } from '../engine/onnx'
+import { ExportError } from './types'
+
+/** Inline tensors smaller than this stay in model.onnx (onnx's own `size_threshold` default). */
+export const INLINE_LIMIT_BYTES = 1024
+/** Every tensor starts on a 64-byte boundary (SIMD loads of memory-mapped weights) ... */
+const ALIGNMENT = 64
+/**
+ * ... and tensors of 1 MiB or more on a 64 KiB one: ORT's own saver (ModelSavingOptions
+ * align_threshold / allocation_granularity) does the same, so those can be memory-mapped on
+ * every OS (Windows maps at 64 KiB granularity). It costs under 64 KiB per large tensor.
+ */
+const LARGE_TENSOR_BYTES = 1 << 20
+const LARGE_ALIGNMENT = 1 << 16
+/** Bytes copied per read: bounds memory whatever the size of a weight. */
+const COPY_CHUNK_BYTES = 16 << 20
+
+/** Where one tensor's bytes come from. */
+export type TensorBytes = { kind: 'file'; path: string; offset: number; length: number } | { kind: 'inline'; data: Uint8Array }
+
+export interface PlacedTensor {
+  initializer: TensorProtoObject
+  bytes: TensorBytes
+  /** Offset in the data file. */
+  offset: number
+  length: number
+}
+
+export interface DataFilePlan {
+  placed: PlacedTensor[]
+  /** Size of the data file. */
+  size: number
+}
+
+/** Which initializers go to the data file, and where (pure: reads no file). */
+export function planDataFile(initializers: readonly TensorProtoObject[]): DataFilePlan {
+  const placed: PlacedTensor[] = []
+  let end = 0
+  for (const initializer of initializers) {
+    const bytes = tensorBytes(initializer)
+    if (!bytes) continue
+    const length = bytes.kind === 'file' ? bytes.length : bytes.data.byteLength
+    const offset = alignUp(end, length >= LARGE_TENSOR_BYTES ? LARGE_ALIGNMENT : ALIGNMENT)
+    placed.push({ initializer, bytes, offset, length })
+    end = offset + length
+  }
+  return { placed, size: end }
+}
+
+/**
+ * Writes the data file at `path` from `plan`, then points each placed initializer at it under
+ * `location` (relative to the model file, as ORT requires). Returns the file's size.
+ */
+export async function writeDataFile(path: string, location: string, plan: DataFilePlan, chunkBytes = COPY_CHUNK_BYTES): Promise<number> {
+  const out = await open(path, 'wx')
+  const sources = new Map<string, FileHandle>()
+  const buffer = Buffer.alloc(Math.min(chunkBytes, Math.max(plan.size, 1)))
+  let written = 0
+  try {
+    for (const tensor of plan.placed) {
+      if (tensor.offset > written) {
+        await writeAll(out, path, Buffer.alloc(tensor.offset - written))
+        written = tensor.offset
+      }
+      if (tensor.bytes.kind === 'inline') {
+        await writeAll(out, path, tensor.bytes.data)
+      } else {
+        const source = sources.get(tensor.bytes.path) ?? (await openSource(tensor.bytes.path, tensor.initializer.name))
+        sources.set(tensor.bytes.path, source)
+        await copyRange(source, out, path, buffer, tensor)
+      }
+      written += tensor.length
+    }
+  } finally {
+    for (const handle of sources.values()) await handle.close()
+    await out.close()
+  }
+  for (const { initializer, offset, length } of plan.placed) {
+    delete initializer.rawData
+    initializer.dataLocation = 1
+    initializer.externalData = [
+      { key: 'location', value: location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(length) },
+    ]
+  }
+  return written
+}
+
+/** Moves every initializer of `model` above the inline limit into the data file at `path`. */
+export async function externalizeInitializers(model: ModelProtoObject, path: string, location: string): Promise<number> {
+  return writeDataFile(path, location, planDataFile(model.graph.initializer ?? []))
+}
+
+function tensorBytes(initializer: TensorProtoObject): TensorBytes | null {
+  if (initializer.dataLocation === 1) {
+    const entry = (key: string) => initializer.externalData?.find((e) => e.key === key)?.value
+    const path = entry('location')
+    const offset = Number(entry('offset') ?? 0)
+    const length = Number(entry('length'))
+    if (!path || !isAbsolute(path) || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) {
+      throw new Error(`internal: initializer ${initializer.name} has external data without an absolute location, offset and length`)
+    }
+    return { kind: 'file', path, offset, length }
+  }
+  if (initializer.rawData && initializer.rawData.byteLength >= INLINE_LIMIT_BYTES) return { kind: 'inline', data: initializer.rawData }
+  return null
+}
+
+async function openSource(path: string, tensor: string | undefined): Promise<FileHandle> {
+  try {
+    return await open(path, 'r')
+  } catch (error) {
+    throw new ExportError(`${path} (tensor "${tensor}") cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the base model folder`)
+  }
+}
+
+async function copyRange(source: FileHandle, out: FileHandle, outPath: string, buffer: Buffer, tensor: PlacedTensor): Promise<void> {
+  if (tensor.bytes.kind !== 'file') return
+  const { path, offset } = tensor.bytes
+  let done = 0
+  while (done < tensor.length) {
+    const want = Math.min(buffer.length, tensor.length - done)
+    const { bytesRead } = await source.read(buffer, 0, want, offset + done)
+    if (bytesRead === 0) {
+      throw new ExportError(`${path}: tensor "${tensor.initializer.name}" ends at byte ${offset + tensor.length}, but the file ends at ${offset + done}; the file is truncated or changed while exporting`)
+    }
+    await writeAll(out, outPath, buffer.subarray(0, bytesRead))
+    done += bytesRead
+  }
+}
+
+/** A write may take fewer bytes than given (a full disk shows as a short write first). */
+async function writeAll(out: FileHandle, path: string, bytes: Uint8Array): Promise<void> {
+  let done = 0
+  while (done < bytes.byteLength) {
+    const { bytesWritten } = await out.write(bytes, done, bytes.byteLength - done)
+    if (bytesWritten === 0) throw new ExportError(`the disk took no more bytes while writing ${path}; free some space and export again`)
+    done += bytesWritten
+  }
+}
+
+function alignUp(n: number, alignment: number): number {
+  return Math.ceil(n / alignment) * alignment
+}

@@ -1,0 +1,282 @@
+// The ONNX export, checked from outside: model.onnx is loaded by a PLAIN onnxruntime-node session
+// (none of the project's wrappers, no external-data folder option), fed a padded batch, and its
+// logits must equal Mixture Studio's own inference through the same adapter (ForwardSession), and
+// differ from the base model's. The folder must still run once the base model is gone.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import ort from 'onnxruntime-node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AdapterConfigInput } from '../../../main/engine/adapters'
+import { decodeModel, OnnxDataType, type TensorProtoObject } from '../../../main/engine/onnx'
+import { exportAdapter } from '../../../main/export'
+import { INLINE_LIMIT_BYTES, planDataFile, writeDataFile } from '../../../main/export/onnx-data-file'
+import { ForwardSession, loadInferenceAdapter, openModel, type ForwardBatch, type OpenedModel } from '../../../main/models'
+import { openStore } from '../../../main/store'
+import { writeAdapterFolder } from '../../../main/train/adapter-files'
+import { runFolder } from '../../../main/train/run-training'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel, type TinyArch, type TinyDType } from '../../helpers/tiny-models'
+import { maxAbsDifference, writeRandomAdapter } from './support'
+
+const TOLERANCE = 1e-4
+let tmp: ReturnType<typeof makeTempDir>
+beforeAll(() => (tmp = makeTempDir('ms-export-onnx-')))
+afterAll(() => tmp.remove())
+
+// Row 0 is full, row 1 left-padded, row 2 right-padded: positions must come from the mask.
+const TOKENS = {
+  ids: [
+    [5, 9, 14, 3, 22, 7, 30, 11],
+    [0, 0, 12, 4, 8, 19, 2, 6],
+    [17, 3, 25, 9, 1, 0, 0, 0],
+  ],
+  mask: [
+    [1, 1, 1, 1, 1, 1, 1, 1],
+    [0, 0, 1, 1, 1, 1, 1, 1],
+    [1, 1, 1, 1, 1, 0, 0, 0],
+  ],
+}
+const DECODER = {
+  ids: [
+    [0, 7, 3, 9, 4],
+    [0, 5, 5, 1, 2],
+    [0, 8, 2, 0, 0],
+  ],
+  mask: [
+    [1, 1, 1, 1, 1],
+    [1, 1, 1, 1, 0],
+    [1, 1, 1, 0, 0],
+  ],
+}
+
+function batchFor(model: OpenedModel): ForwardBatch {
+  return model.spec.family === 't5' ? { tokens: TOKENS, decoder: DECODER } : { tokens: TOKENS }
+}
+
+function int64(rows: number[][]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [rows.length, rows[0].length])
+}
+
+/** Runs the exported model with nothing but onnxruntime-node. */
+async function plainRun(modelPath: string, batch: ForwardBatch) {
+  const session = await ort.InferenceSession.create(modelPath)
+  try {
+    const feeds: Record<string, ort.Tensor> = { input_ids: int64(batch.tokens.ids), attention_mask: int64(batch.tokens.mask!) }
+    if (batch.decoder) {
+      feeds.decoder_input_ids = int64(batch.decoder.ids)
+      feeds.decoder_attention_mask = int64(batch.decoder.mask!)
+    }
+    const { logits } = await session.run(feeds)
+    return { inputs: [...session.inputNames], outputs: [...session.outputNames], dims: [...logits.dims], logits: logits.data as Float32Array }
+  } finally {
+    await session.release()
+  }
+}
+
+/** Mixture Studio's own inference: the forward session, through `adapterDir` when given. */
+async function inferenceLogits(model: OpenedModel, adapterDir: string | null): Promise<Float32Array> {
+  const session = await ForwardSession.create(model, { adapter: adapterDir ? loadInferenceAdapter(adapterDir) : null, threads: 1 })
+  try {
+    return (await session.run(batchFor(model))).logits.data as Float32Array
+  } finally {
+    await session.dispose()
+  }
+}
+
+function readModel(dir: string) {
+  return decodeModel(readFileSync(join(dir, 'model.onnx')))
+}
+
+function externalEntry(t: TensorProtoObject, key: string): string | undefined {
+  return t.externalData?.find((e) => e.key === key)?.value
+}
+
+interface Case {
+  arch: TinyArch
+  adapter: AdapterConfigInput
+  dtype?: TinyDType
+}
+
+// qwen2 has q/k/v biases and a chat template; gpt2 fuses q|k|v in a Conv1D; t5 is encoder-decoder.
+const CASES: Case[] = [
+  { arch: 'qwen2', adapter: { method: 'mov', experts: 3 } },
+  { arch: 'qwen2', adapter: { method: 'molora', experts: 3, rank: 2, alpha: 8, top_k: 2 } },
+  { arch: 'qwen2', adapter: { method: 'lora', rank: 3, alpha: 8, sites: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] } },
+  { arch: 'qwen2', adapter: { method: 'ia3' } },
+  { arch: 'gpt2', adapter: { method: 'mov', experts: 2 } },
+  { arch: 't5', adapter: { method: 'mov', experts: 2 } },
+  // Half-precision checkpoints: the weights stay in their dtype in model.onnx.data, cast in the graph.
+  { arch: 'llama', adapter: { method: 'mov', experts: 2 }, dtype: 'float16' },
+  { arch: 'qwen2', adapter: { method: 'molora', experts: 2, rank: 2 }, dtype: 'bfloat16' },
+]
+
+describe('ONNX export: a plain onnxruntime session gives the logits of inference through the adapter', () => {
+  it.each(CASES.map((c) => [`${c.arch} ${c.dtype ?? 'float32'} ${c.adapter.method}`, c] as const))('%s', async (label, { arch, adapter, dtype }) => {
+    const dir = join(tmp.dir, label.replaceAll(' ', '-'))
+    const model = openModel(writeTinyModel(join(dir, 'base'), arch, dtype ? { dtype } : {}).dir)
+    const folder = writeRandomAdapter(join(dir, 'adapter'), model, adapter)
+    const result = await exportAdapter({ adapterDir: folder.dir }, { format: 'onnx', out: join(dir, 'onnx') })
+    expect(result).toMatchObject({ format: 'onnx', method: adapter.method, recorded: false })
+
+    const batch = batchFor(model)
+    const exported = await plainRun(join(result.path, 'model.onnx'), batch)
+    const seq2seq = arch === 't5'
+    expect(exported.inputs).toEqual(seq2seq ? ['input_ids', 'attention_mask', 'decoder_input_ids', 'decoder_attention_mask'] : ['input_ids', 'attention_mask'])
+    expect(exported.outputs).toEqual(['logits'])
+    expect(exported.dims).toEqual([3, seq2seq ? 5 : 8, model.spec.vocabSize])
+
+    const withAdapter = await inferenceLogits(model, folder.dir)
+    // The adapter must matter, or equality would prove nothing.
+    expect(maxAbsDifference(withAdapter, await inferenceLogits(model, null))).toBeGreaterThan(1e-2)
+    expect(maxAbsDifference(exported.logits, withAdapter)).toBeLessThanOrEqual(TOLERANCE)
+
+    const names = result.files.map((f) => f.path.slice(result.path.length + 1))
+    expect(names).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json', 'tokenizer_config.json'])
+    const card = readFileSync(join(result.path, 'README.md'), 'utf8')
+    expect(card).toContain('in the **onnx** format')
+    expect(card).toContain('| `attention_mask` | int64 |')
+    expect(card).toContain(seq2seq ? 'float32 [batch, tgt, vocab]' : 'float32 [batch, seq, vocab]')
+    expect(card.includes('decoder_input_ids')).toBe(seq2seq)
+
+    // Every weight, base and adapter, is in model.onnx.data, aligned; model.onnx holds only the graph.
+    const proto = readModel(result.path)
+    const stored = proto.graph.initializer!.filter((t) => t.dataLocation === 1)
+    expect(new Set(stored.map((t) => externalEntry(t, 'location')))).toEqual(new Set(['model.onnx.data']))
+    expect(stored.every((t) => Number(externalEntry(t, 'offset')) % 64 === 0)).toBe(true)
+    expect(proto.graph.initializer!.every((t) => t.dataLocation === 1 || (t.rawData?.byteLength ?? 0) < INLINE_LIMIT_BYTES)).toBe(true)
+    // The adapter's tensors are initializers now (float32), not inputs; small ones stay inline.
+    for (const name of folder.tensors.keys()) expect(proto.graph.initializer!.find((t) => t.name === name)).toMatchObject({ dataType: OnnxDataType.float32 })
+    const baseWeight = stored.find((t) => model.info.weights.tensors.has(t.name!))!
+    expect(baseWeight.dataType).toBe(OnnxDataType[dtype ?? 'float32'])
+    const end = Math.max(...stored.map((t) => Number(externalEntry(t, 'offset')) + Number(externalEntry(t, 'length'))))
+    expect(statSync(join(result.path, 'model.onnx.data')).size).toBe(end)
+  })
+})
+
+describe('ONNX export: the folder stands alone', () => {
+  it('runs from a copy after the base model, the adapter and the original export are deleted', async () => {
+    const dir = join(tmp.dir, 'standalone')
+    const model = openModel(writeTinyModel(join(dir, 'base'), 'qwen2', { shards: 2 }).dir)
+    const folder = writeRandomAdapter(join(dir, 'adapter'), model, { method: 'molora', experts: 2, rank: 2 })
+    const result = await exportAdapter({ adapterDir: folder.dir }, { format: 'onnx', out: join(dir, 'onnx') })
+    const expected = await inferenceLogits(model, folder.dir)
+
+    const moved = join(tmp.dir, 'elsewhere', 'model-folder')
+    mkdirSync(join(tmp.dir, 'elsewhere'))
+    cpSync(result.path, moved, { recursive: true })
+    rmSync(dir, { recursive: true })
+    expect(existsSync(model.info.dir)).toBe(false)
+
+    const again = await plainRun(join(moved, 'model.onnx'), batchFor(model))
+    expect(maxAbsDifference(again.logits, expected)).toBeLessThanOrEqual(TOLERANCE)
+    expect(JSON.parse(readFileSync(join(moved, 'tokenizer.json'), 'utf8'))).toHaveProperty('model')
+    expect(readModel(moved).metadataProps).toEqual(expect.arrayContaining([{ key: 'mixture_studio.adapter_method', value: 'molora' }]))
+  })
+})
+
+describe('ONNX export: recorded, refused and atomic like the other formats', () => {
+  let model: OpenedModel
+  beforeAll(() => {
+    model = openModel(writeTinyModel(join(tmp.dir, 'shared-base'), 'llama').dir)
+  })
+
+  it("exports a run by id and records it in the run's exports", async () => {
+    const dataDir = join(tmp.dir, 'data')
+    const store = openStore(dataDir)
+    try {
+      const run = store.runs.create({ name: 'mov run', config: { model: model.info.dir, adapter: { method: 'mov' } }, method: 'mov' })
+      writeRandomAdapter(join(runFolder(dataDir, run.id), 'adapter'), model, { method: 'mov', experts: 2 })
+      const result = await exportAdapter({ runId: run.id }, { format: 'onnx', out: join(tmp.dir, 'out', 'run-onnx') }, { store, dataDir })
+      expect(result).toMatchObject({ format: 'onnx', method: 'mov', runId: run.id, recorded: true })
+      expect(store.artifacts.listExports(run.id)).toEqual([expect.objectContaining({ format: 'onnx', path: result.path })])
+      expect(readFileSync(join(result.path, 'README.md'), 'utf8')).toContain('| Run | mov run')
+    } finally {
+      store.close()
+    }
+  })
+
+  it('needs the base model: a moved one is named with what to do, and nothing is written', async () => {
+    const folder = writeRandomAdapter(join(tmp.dir, 'moved-base-adapter'), model, { method: 'ia3' })
+    const moved = { ...folder.config, base_model: { ...folder.config.base_model, path: join(tmp.dir, 'gone') } }
+    writeAdapterFolder(folder.dir, moved, [...folder.tensors.values()])
+    const out = join(tmp.dir, 'out', 'no-base')
+    await expect(exportAdapter({ adapterDir: folder.dir }, { format: 'onnx', out })).rejects.toThrow(/onnx export needs the base model.*gone cannot be opened.*--model DIR/)
+    expect(existsSync(out)).toBe(false)
+    const result = await exportAdapter({ adapterDir: folder.dir }, { format: 'onnx', out, baseModel: model.info.dir })
+    expect(existsSync(join(result.path, 'model.onnx'))).toBe(true)
+  })
+
+  it('a failure half-way leaves --out untouched and no temporary folder behind', async () => {
+    const folder = writeRandomAdapter(join(tmp.dir, 'broken-source'), model, { method: 'lora', rank: 2 })
+    // One tensor renamed to a layer the model does not have: found while building the graph.
+    const broken = join(tmp.dir, 'broken-adapter')
+    writeAdapterFolder(broken, folder.config, [...folder.tensors.values()].map((t, i) => (i === 0 ? { ...t, name: t.name.replace('layers.0.', 'layers.9.') } : t)))
+    const parent = join(tmp.dir, 'out', 'atomic')
+    const out = join(parent, 'onnx')
+    mkdirSync(out, { recursive: true })
+    writeFileSync(join(out, 'previous.txt'), 'previous export')
+    await expect(exportAdapter({ adapterDir: broken }, { format: 'onnx', out, overwrite: true })).rejects.toThrow(/lora adapter .*has no tensor model\.layers\.0\./)
+    expect(readdirSync(parent)).toEqual(['onnx'])
+    expect(readFileSync(join(out, 'previous.txt'), 'utf8')).toBe('previous export')
+  })
+})
+
+describe('the data file layout', () => {
+  it('keeps small inline tensors in the model, aligns others to 64 bytes and large ones to 64 KiB', () => {
+    const file = (name: string, length: number): TensorProtoObject => ({
+      name,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: '/models/m/model.safetensors' },
+        { key: 'offset', value: '8' },
+        { key: 'length', value: String(length) },
+      ],
+    })
+    const inline = (name: string, bytes: number): TensorProtoObject => ({ name, rawData: new Uint8Array(bytes) })
+    const plan = planDataFile([file('a', 10), inline('tiny', INLINE_LIMIT_BYTES - 1), inline('b', 4096), file('big', 1 << 20), file('c', 3)])
+    expect(plan.placed.map((p) => [p.initializer.name, p.offset, p.length])).toEqual([
+      ['a', 0, 10],
+      ['b', 64, 4096],
+      ['big', 1 << 16, 1 << 20],
+      ['c', (1 << 16) + (1 << 20), 3],
+    ])
+    expect(plan.size).toBe((1 << 16) + (1 << 20) + 3)
+    expect(plan.placed[0].bytes).toEqual({ kind: 'file', path: '/models/m/model.safetensors', offset: 8, length: 10 })
+  })
+
+  it('copies ranges in chunks, pads between tensors, and points each initializer at the data file', async () => {
+    const dir = join(tmp.dir, 'data-file')
+    mkdirSync(dir)
+    const source = join(dir, 'weights.bin')
+    const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 251)
+    writeFileSync(source, bytes)
+    const ranged = (name: string, offset: number, length: number): TensorProtoObject => ({
+      name,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: source },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(length) },
+      ],
+    })
+    const adapter = Uint8Array.from({ length: INLINE_LIMIT_BYTES }, (_, i) => i % 13)
+    const initializers = [ranged('w1', 5, 100), { name: 'adapter', rawData: adapter }, ranged('w2', 200, 100)]
+    const plan = planDataFile(initializers)
+    // A 7-byte buffer: every range takes many reads, the last one short.
+    const size = await writeDataFile(join(dir, 'out.data'), 'out.data', plan, 7)
+    const written = readFileSync(join(dir, 'out.data'))
+    expect(size).toBe(written.length)
+    const at = (t: TensorProtoObject) => [Number(externalEntry(t, 'offset')), Number(externalEntry(t, 'length'))]
+    expect(initializers.map((t) => [externalEntry(t, 'location'), t.dataLocation, t.rawData])).toEqual(initializers.map(() => ['out.data', 1, undefined]))
+    const [w1, inline, w2] = initializers.map(at)
+    expect([w1, inline, w2]).toEqual([[0, 100], [128, INLINE_LIMIT_BYTES], [128 + INLINE_LIMIT_BYTES, 100]])
+    expect(written.subarray(0, 100)).toEqual(Buffer.from(bytes.subarray(5, 105)))
+    expect(written.subarray(100, 128)).toEqual(Buffer.alloc(28))
+    expect(written.subarray(128, 128 + INLINE_LIMIT_BYTES)).toEqual(Buffer.from(adapter))
+    expect(written.subarray(w2[0], w2[0] + 100)).toEqual(Buffer.from(bytes.subarray(200, 300)))
+
+    // A weight file shorter than its header says is named, with the tensor.
+    const short = planDataFile([ranged('cut', 250, 100)])
+    await expect(writeDataFile(join(dir, 'short.data'), 'short.data', short, 7)).rejects.toThrow(/weights\.bin: tensor "cut" ends at byte 350, but the file ends at 300/)
+  })
+})
