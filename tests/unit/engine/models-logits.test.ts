@@ -1,22 +1,15 @@
 // Engine logits of every architecture against the independent float64 references
 // (tests/reference), on padded batches, in every weight dtype and with sharded checkpoints.
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyArch, type TinyModelOptions } from '../../helpers/tiny-models'
+import { describe, expect, it } from 'vitest'
+import { useTinyModels } from '../../helpers/tiny-model-dir'
+import { type TinyArch, type TinyModelOptions } from '../../helpers/tiny-models'
 import { maxAbsDifference, referenceLogits, referenceSeq2SeqLogits } from '../../reference'
 import { openModel } from '../../../main/models/inference/open-model'
 import { ForwardSession, type ForwardBatch } from '../../../main/models/inference/forward'
 
 const TOLERANCE = 1e-4
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
-
-function tiny(arch: TinyArch, options: TinyModelOptions = {}) {
-  return writeTinyModel(join(tmp.dir, `${arch}-${counter++}`), arch, options)
-}
+const models = useTinyModels()
+const tiny = models.write
 
 // Left padding, right padding, a full row and a short row padded in the middle of the batch.
 const DECODER_BATCH = {

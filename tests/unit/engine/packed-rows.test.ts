@@ -1,10 +1,8 @@
 // Packed rows (data.packing): several examples end to end in one row, attention_mask holding
 // segment ids and position_ids restarting per example. Each example's logits must be the ones
 // the independent float64 reference gives for that example alone, whatever shares its row.
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyArch, type TinyModelOptions } from '../../helpers/tiny-models'
+import { describe, expect, it } from 'vitest'
+import { useTinyModels } from '../../helpers/tiny-model-dir'
 import { referenceLogits } from '../../reference'
 import { openModel } from '../../../main/models/inference/open-model'
 import { buildDecoderOnly, buildT5 } from '../../../main/engine/models'
@@ -12,14 +10,8 @@ import { Graph } from '../../../main/engine/ir'
 import { createGraphSession, hostTensor } from '../../../main/runtime'
 
 const TOLERANCE = 1e-4
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
-
-function tiny(arch: TinyArch, options: TinyModelOptions = {}) {
-  return writeTinyModel(join(tmp.dir, `${arch}-${counter++}`), arch, options)
-}
+const models = useTinyModels()
+const tiny = models.write
 
 const EXAMPLES = [
   [5, 9, 14, 3, 22],

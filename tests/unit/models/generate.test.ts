@@ -1,20 +1,16 @@
 // KV-cache generation: equal to recomputing the whole sequence every step, token for token, on
 // every architecture; stops at EOS and at max tokens; n tokens cost n graph steps.
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyArch, type TinyModelOptions } from '../../helpers/tiny-models'
+import { describe, expect, it } from 'vitest'
+import { useTinyModels } from '../../helpers/tiny-model-dir'
+import { type TinyArch, type TinyModelOptions } from '../../helpers/tiny-models'
 import { openModel } from '../../../main/models/inference/open-model'
 import { Generator } from '../../../main/models/inference/generate'
 import { generateWithoutCache } from '../../../main/models/inference/generate-uncached'
 
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
+const models = useTinyModels()
 
 function tiny(arch: TinyArch, options: TinyModelOptions = {}) {
-  return openModel(writeTinyModel(join(tmp.dir, `${arch}-${counter++}`), arch, options).dir)
+  return openModel(models.write(arch, options).dir)
 }
 
 // Prompts of different lengths, so the batch is left-padded.

@@ -1,23 +1,16 @@
 // The float64 reference of the decoder-only architectures, cross-checked on cases worked out by
 // hand and on invariants every correct implementation has (causality, padding, equivalent models).
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../helpers/half-floats'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyArch, type TinyModelOptions, type TinyTensor } from '../../helpers/tiny-models'
+import { useTinyModels } from '../../helpers/tiny-model-dir'
+import { type TinyArch, type TinyModelOptions, type TinyTensor } from '../../helpers/tiny-models'
 import { bfloat16BitsToNumber, float16BitsToNumber, referenceLogits, type Logits } from '../../reference'
 
 const DECODERS: TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2']
 const TOKENS = [5, 9, 14, 3, 22, 7, 30, 11]
 
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
-
-function tiny(arch: TinyArch, options: TinyModelOptions = {}) {
-  return writeTinyModel(join(tmp.dir, `${arch}-${counter++}`), arch, options)
-}
+const models = useTinyModels()
+const tiny = models.write
 function logitsOf(arch: TinyArch, options: TinyModelOptions = {}, ids: number[][] = [TOKENS], mask?: number[][]): Logits {
   return referenceLogits(tiny(arch, options).dir, { ids, mask })
 }

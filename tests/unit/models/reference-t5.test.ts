@@ -1,17 +1,12 @@
 // The float64 T5 reference, cross-checked by hand on the encoder's relative position bias and on
 // invariants: bidirectional encoder, causal decoder, padding on either side, tied-head scaling.
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyModelOptions, type TinyTensor } from '../../helpers/tiny-models'
+import { describe, expect, it } from 'vitest'
+import { useTinyModels } from '../../helpers/tiny-model-dir'
+import { type TinyModelOptions, type TinyTensor } from '../../helpers/tiny-models'
 import { loadCheckpoint, referenceSeq2SeqLogits, relativePositionBucket, t5EncoderStates } from '../../reference'
 
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
-
-const tiny = (options: TinyModelOptions = {}) => writeTinyModel(join(tmp.dir, `t5-${counter++}`), 't5', options)
+const models = useTinyModels()
+const tiny = (options: TinyModelOptions = {}) => models.write('t5', options)
 const ENCODER = [12, 5, 33, 8, 19, 41, 7]
 const DECODER = [0, 22, 9, 15, 30]
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
