@@ -4,10 +4,11 @@ import { dataBench } from '../../bench/data'
 import { trainMemory } from '../../bench/train-memory'
 import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
+import { exportOnnxBench } from '../../bench/export-onnx'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -23,6 +24,8 @@ session of the BENCHMARKS small shape (float32; float16, bfloat16 and forward-on
 each in its own process. packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
 tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) and packed
 (data.packing): padding, examples_per_s and the packed speedups (at most 3 rounds).
+export-onnx: export --format onnx of a MoV-10 adapter on the medium shape (~254M parameters),
+in its own process: export_seconds, export_mb_per_s and peak_rss_growth_mb (at most 3 runs).
 Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
@@ -87,6 +90,7 @@ Each is the median of --reps runs after --warmup runs.
       if (only.includes('training')) for (const figures of await trainingBench(limits!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
       if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
     }
+    if (only.includes('export-onnx')) report((await exportOnnxBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
