@@ -3,34 +3,27 @@
 // its field; the memory and time formulas add up and scale as documented.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { RunConfig, RunEstimate } from '../../../main/contract'
 import { openModel } from '../../../main/models'
-import { createServices, dispatchCall, type Services } from '../../../main/services'
+import { dispatchCall } from '../../../main/services'
 import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/services/estimate-formula'
 import { buildStepGraph } from '../../../main/train/step-graph'
-import { makeTempDir } from '../../helpers/temp-dir'
+import { useTempServices } from '../../helpers/temp-services'
 import { writeTinyModel } from '../../helpers/tiny-models'
 
-let tmp: ReturnType<typeof makeTempDir>
-let services: Services
+const temp = useTempServices('ms-estimate-')
 let modelDir: string
 beforeAll(() => {
-  tmp = makeTempDir('ms-estimate-')
-  services = createServices({ dataDir: join(tmp.dir, 'home') })
-  modelDir = writeTinyModel(join(tmp.dir, 'model'), 'qwen2').dir
-})
-afterAll(async () => {
-  await services.close()
-  tmp.remove()
+  modelDir = writeTinyModel(join(temp.dir, 'model'), 'qwen2').dir
 })
 
 function config(adapter: Record<string, unknown>, train: Record<string, unknown> = {}) {
-  return { model: modelDir, data: { train: join(tmp.dir, 'train.jsonl'), max_length: 64 }, adapter, train, device: 'cpu' }
+  return { model: modelDir, data: { train: join(temp.dir, 'train.jsonl'), max_length: 64 }, adapter, train, device: 'cpu' }
 }
 
 async function estimate(input: unknown): Promise<RunEstimate> {
-  const result = await dispatchCall(services, 'runsEstimate', { config: input })
+  const result = await dispatchCall(temp.services, 'runsEstimate', { config: input })
   if (!result.ok) throw new Error(result.error.message)
   return RunEstimate.parse(result.data)
 }
@@ -72,11 +65,11 @@ describe('runsEstimate', () => {
   })
 
   it('sizes rows from the imported data: the 90th-percentile length per row on the CPU, the longest for GPU and packed rows', async () => {
-    const train = join(tmp.dir, 'varied.jsonl')
+    const train = join(temp.dir, 'varied.jsonl')
     // Nine short completions and one long one: p90 and the longest differ.
     const rows = Array.from({ length: 10 }, (_, i) => ({ prompt: 'copy', completion: ` ${'abc '.repeat(i === 9 ? 12 : 1 + (i % 3))}` }))
     writeFileSync(train, rows.map((row) => JSON.stringify(row)).join('\n') + '\n')
-    await services.datasetsImport({ path: train, model: modelDir, template: 'auto', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
+    await temp.services.datasetsImport({ path: train, model: modelDir, template: 'auto', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
     const on = (device: string, packing: boolean) => estimate({ ...config({ method: 'ia3' }), data: { train, max_length: 64, packing }, device })
     const cpu = await on('cpu', false)
     const packed = await on('cpu', true)
@@ -96,9 +89,9 @@ describe('runsEstimate', () => {
   })
 
   it('refuses a folder that is not a model, and sites the model lacks, naming them', async () => {
-    const notModel = await dispatchCall(services, 'runsEstimate', { config: { ...config({ method: 'ia3' }), model: tmp.dir } })
+    const notModel = await dispatchCall(temp.services, 'runsEstimate', { config: { ...config({ method: 'ia3' }), model: temp.dir } })
     expect(notModel).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('model:') } })
-    const badSite = await dispatchCall(services, 'runsEstimate', { config: config({ method: 'lora', sites: ['c_attn'] }) })
+    const badSite = await dispatchCall(temp.services, 'runsEstimate', { config: config({ method: 'lora', sites: ['c_attn'] }) })
     expect(badSite).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/adapter:.*c_attn/) } })
   })
 })

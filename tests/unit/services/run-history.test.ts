@@ -3,26 +3,14 @@
 // `runs show` use. Trained in this process (runTraining), as `mixture-studio train` does.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RunConfig, runTrainingSeconds } from '../../../main/contract'
-import { createServices, type Services } from '../../../main/services'
 import { runTraining } from '../../../main/train/run-training'
-import { makeTempDir } from '../../helpers/temp-dir'
+import { useTempServices } from '../../helpers/temp-services'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from '../train/support'
 
-let tmp: ReturnType<typeof makeTempDir>
-let services: Services
-let dataDir: string
-beforeAll(() => {
-  tmp = makeTempDir('ms-run-history-')
-  dataDir = join(tmp.dir, 'home')
-  services = createServices({ dataDir })
-})
-afterAll(async () => {
-  await services.close()
-  tmp.remove()
-})
+const temp = useTempServices('ms-run-history-')
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const began = performance.now()
@@ -34,28 +22,28 @@ describe('a stopped and resumed run', () => {
   it('reports the training time of both segments and keeps its log', async () => {
     const config = RunConfig.parse({
       name: 'resumed',
-      model: writeTinyModel(join(tmp.dir, 'model'), 'llama').dir,
-      data: { train: writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 8), max_length: 160 },
+      model: writeTinyModel(join(temp.dir, 'model'), 'llama').dir,
+      data: { train: writePromptCompletionFile(join(temp.dir, 'train.jsonl'), 8), max_length: 160 },
       adapter: { method: 'ia3' },
       train: { batch_size: 2, max_steps: 6, save_every: 2, eval_every: 100 },
       device: 'cpu',
     })
-    const runId = services.store.runs.create({ name: 'resumed', config, method: 'ia3' }).id
+    const runId = temp.services.store.runs.create({ name: 'resumed', config, method: 'ia3' }).id
     let steps = 0
-    const first = await timed(() => runTraining({ dataDir, runId, threads: 1, onEvent: (e) => void (e.type === 'step' && steps++), shouldStop: () => steps >= 3 }))
+    const first = await timed(() => runTraining({ dataDir: temp.dataDir, runId, threads: 1, onEvent: (e) => void (e.type === 'step' && steps++), shouldStop: () => steps >= 3 }))
     expect(first.result.status).toBe('cancelled')
     await sleep(1500) // stopped: this must not count
-    const second = await timed(() => runTraining({ dataDir, runId, threads: 1 }))
+    const second = await timed(() => runTraining({ dataDir: temp.dataDir, runId, threads: 1 }))
     expect(second.result.status).toBe('completed')
 
-    const { run } = await services.runsShow({ runId })
+    const { run } = await temp.services.runsShow({ runId })
     const trained = runTrainingSeconds(run)!
     // Each segment runs from markRunning to finish, inside its runTraining call.
     expect(trained).toBeLessThanOrEqual(first.seconds + second.seconds)
     expect(trained).toBeGreaterThan(second.seconds + 0.5 * first.seconds)
     expect(run.segmentStartedAt).toBeNull()
 
-    const log = await services.runsLog({ runId })
+    const log = await temp.services.runsLog({ runId })
     const messages = log.lines.map((l) => l.message)
     expect(messages.slice(0, 2)).toEqual(['run started', expect.stringMatching(/^training \d+ adapter parameters/)])
     expect(messages.filter((m) => m === 'run started')).toHaveLength(2)
@@ -66,11 +54,11 @@ describe('a stopped and resumed run', () => {
     const checkpointLines = messages.filter((m) => m.startsWith('checkpoint at step'))
     expect(new Set(checkpointLines).size).toBe(checkpointLines.length)
     expect(log.total).toBe(log.lines.length)
-    const after = await services.runsLog({ runId, afterId: log.lines.at(-2)!.id })
+    const after = await temp.services.runsLog({ runId, afterId: log.lines.at(-2)!.id })
     expect(after.lines.map((l) => l.message)).toEqual([messages.at(-1)])
   })
 
   it('names a run that does not exist', async () => {
-    await expect(services.runsLog({ runId: 'no-such-run' })).rejects.toThrow(/no run no-such-run/)
+    await expect(temp.services.runsLog({ runId: 'no-such-run' })).rejects.toThrow(/no run no-such-run/)
   })
 })
