@@ -9,8 +9,8 @@ import { parseAdapterConfig } from '../engine/adapters'
 import { Rng } from '../engine/random'
 import { openModel, type OpenedModel } from '../models'
 import { hostTensor, type HostTensor } from '../runtime'
-import { makeBatch, type Batch, type BatchLayout, type TrainingExample } from '../train/batches'
-import { makePackedBatch, packRows } from '../train/packing'
+import { START_POSITION, type Batch, type BatchLayout, type TrainingExample } from '../train/batches'
+import { createBatchSource } from '../train/batch-source'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
 import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import { writeBenchLlamaFolder } from './model-folder'
@@ -52,19 +52,15 @@ function variedExamples(count: number, seq: number, vocab: number): TrainingExam
   })
 }
 
+/** One epoch of `mode`'s batches, made as a run makes them (train/batch-source.ts), in file order. */
 function batchesOf(mode: Mode, examples: readonly TrainingExample[], rows: number, seq: number): Batch[] {
-  const layout: BatchLayout = { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }
+  const layout: BatchLayout = { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0, ...(mode === 'per_batch' ? {} : { shape: { batch: rows, seq } }) }
+  const source = createBatchSource(examples, [], layout, { batchSize: rows, shuffle: false, seed: 0, packedWidth: mode === 'packed' ? seq : null })
   const batches: Batch[] = []
-  if (mode === 'packed') {
-    const packed = packRows(examples.map((_, i) => i), examples.map((e) => e.inputIds.length), seq)
-    for (let start = 0; start < packed.length; start += rows) {
-      const slice = packed.slice(start, start + rows).map((row) => row.map((i) => examples[i]))
-      batches.push(makePackedBatch(slice, { ...layout, width: seq, shape: { batch: rows, seq } }))
-    }
-    return batches
-  }
-  for (let start = 0; start < examples.length; start += rows) {
-    batches.push(makeBatch(examples.slice(start, start + rows), mode === 'static' ? { ...layout, shape: { batch: rows, seq } } : layout))
+  for (let position = START_POSITION; position.epoch === 0; ) {
+    const { batch, next } = source.take(position)
+    batches.push(batch)
+    position = next
   }
   return batches
 }

@@ -53,8 +53,6 @@ export class PackedBatchOrder {
   private readonly order: BatchOrder
   private cachedEpoch = -1
   private cachedRows: number[][] = []
-  /** Batches per epoch, kept apart from the plan: summing them over epochs must not re-plan each time. */
-  private readonly batchCounts = new Map<number, number>()
 
   constructor(
     examples: readonly PackableExample[],
@@ -88,12 +86,7 @@ export class PackedBatchOrder {
 
   /** Packed batches in `epoch`: it varies with the shuffle, and the last one may have fewer rows. */
   batchesIn(epoch: number): number {
-    let batches = this.batchCounts.get(epoch)
-    if (batches === undefined) {
-      batches = Math.ceil(this.rowsOf(epoch).length / this.options.rows)
-      this.batchCounts.set(epoch, batches)
-    }
-    return batches
+    return Math.ceil(this.rowsOf(epoch).length / this.options.rows)
   }
 
   /** Every row of `epoch` (example indices), in the order its batches take them. */
@@ -103,11 +96,6 @@ export class PackedBatchOrder {
       this.cachedEpoch = epoch
     }
     return this.cachedRows
-  }
-
-  /** Epoch order of the examples, exactly as an unpacked BatchOrder with the same seed walks it. */
-  orderOf(epoch: number): Uint32Array {
-    return this.order.orderOf(epoch)
   }
 }
 
