@@ -83,6 +83,27 @@ describe('useRunLiveStore', () => {
     expect(fake.runsShow).toHaveBeenCalledTimes(2)
   })
 
+  it('keeps the newer record when an older read answers after it', async () => {
+    const store = useRunLiveStore()
+    storedLog('r1', [])
+    fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
+    fake.runsEstimate.mockResolvedValue(estimate(2880))
+    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: null }))
+    await store.open('r1')
+    // The status event's read is slow and holds the record from before the run was placed;
+    // the first step's read answers first with where it trains.
+    let answerStale!: () => void
+    fake.runsShow.mockImplementationOnce(() => new Promise((resolve) => (answerStale = () => resolve(runDetail('r1', { trainedOn: null })))))
+    fake.emitRun({ type: 'status', runId: 'r1', status: 'running', error: null, adapter: null })
+    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: 'cpu, float32' }))
+    fake.emitRun(step('r1', 1))
+    await vi.waitFor(() => expect(store.detail?.run.trainedOn).toBe('cpu, float32'))
+    answerStale()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(store.detail?.run.trainedOn).toBe('cpu, float32')
+    expect(store.loading).toBe(false)
+  })
+
   it("shows a finished run's stored log, and reads only the new lines as events come", async () => {
     const log = storedLog('r1', [
       { id: 1, at: '2025-01-01T10:00:01.000Z', level: 'info', message: 'training 2880 adapter parameters' },

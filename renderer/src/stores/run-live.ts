@@ -134,13 +134,20 @@ export const useRunLiveStore = defineStore('run-live', () => {
     }
   }
 
+  /** Reads overlap (open, status and first-step events each start one): only a newer read may replace what is shown. */
+  let readsStarted = 0
+  let newestShown = 0
   async function reload(): Promise<void> {
     const id = runId.value
     if (!id) return
+    const read = ++readsStarted
     loading.value = true
     try {
       const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id }), followLog()])
-      if (id !== runId.value) return
+      // An older read answering late holds an older record (a run not yet placed, or still
+      // running after it finished): it must not replace a newer one.
+      if (id !== runId.value || read < newestShown) return
+      newestShown = read
       detail.value = shown
       for (const [name, points] of Object.entries(metrics.series)) addPoints(name, points)
       loadError.value = null
@@ -148,7 +155,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
     } catch (error) {
       loadError.value = toApiCallError(error, 'runsShow')
     } finally {
-      loading.value = false
+      if (read === readsStarted) loading.value = false
     }
   }
 
