@@ -92,4 +92,19 @@ describe('useRunsStore history figures and deletion', () => {
     store.stopListening()
     expect(fake.runListenerCount()).toBe(0)
   })
+  it('keeps the newer list when an older read answers after it', async () => {
+    const store = useRunsStore()
+    fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
+    // The read after the run started answers only after the read after it finished.
+    let answerStale!: () => void
+    fake.runsList.mockImplementationOnce(() => new Promise((resolve) => (answerStale = () => resolve([run('r1', { status: 'running' })]))))
+    fake.runsList.mockResolvedValueOnce([run('r1', { status: 'completed' })])
+    const started = store.load()
+    await store.load()
+    expect(store.runs.map((r) => r.status)).toEqual(['completed'])
+    answerStale()
+    await started
+    expect(store.runs.map((r) => r.status)).toEqual(['completed'])
+    expect(store.loading).toBe(false)
+  })
 })

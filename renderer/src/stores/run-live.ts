@@ -4,6 +4,7 @@ import { RunConfig, type RunDetail, type RunEvent, type RunLogLine, type RunStat
 import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
 import { mergePoints, type Point } from '../runs/series'
 import { routerHistory } from '../runs/router-stats'
+import { newestRead } from './newest-read'
 
 export type { RunLogLine } from '../../../main/contract'
 
@@ -134,20 +135,18 @@ export const useRunLiveStore = defineStore('run-live', () => {
     }
   }
 
-  /** Reads overlap (open, status and first-step events each start one): only a newer read may replace what is shown. */
-  let readsStarted = 0
-  let newestShown = 0
+  /** Open, status and first-step events each start a read, and they overlap. */
+  const reads = newestRead()
   async function reload(): Promise<void> {
     const id = runId.value
     if (!id) return
-    const read = ++readsStarted
+    const read = reads.start()
     loading.value = true
     try {
       const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id }), followLog()])
       // An older read answering late holds an older record (a run not yet placed, or still
       // running after it finished): it must not replace a newer one.
-      if (id !== runId.value || read < newestShown) return
-      newestShown = read
+      if (id !== runId.value || !reads.show(read)) return
       detail.value = shown
       for (const [name, points] of Object.entries(metrics.series)) addPoints(name, points)
       loadError.value = null
@@ -155,7 +154,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
     } catch (error) {
       loadError.value = toApiCallError(error, 'runsShow')
     } finally {
-      if (read === readsStarted) loading.value = false
+      if (reads.isLast(read)) loading.value = false
     }
   }
 

@@ -3,6 +3,7 @@ import { ref } from 'vue'
 import type { RunSummary } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 import { lowest } from '../runs/series'
+import { newestRead } from './newest-read'
 
 /** Runs whose eval curves are read at once when the list loads. */
 const EVAL_READS_AT_ONCE = 6
@@ -17,16 +18,22 @@ export const useRunsStore = defineStore('runs', () => {
   const bestEvalLoss = ref<Record<string, number | null>>({})
   const deleteError = ref<ApiCallError | null>(null)
 
+  /** Each status event starts a read; a run's start and end can come close together. */
+  const reads = newestRead()
   async function load(): Promise<void> {
+    const read = reads.start()
     loading.value = true
     try {
-      runs.value = await api.runsList({})
+      const listed = await api.runsList({})
+      // An older list answering late would show a finished run as still running.
+      if (!reads.show(read)) return
+      runs.value = listed
       loaded.value = true
       loadError.value = null
     } catch (error) {
-      loadError.value = toApiCallError(error, 'runsList')
+      if (reads.isLast(read)) loadError.value = toApiCallError(error, 'runsList')
     } finally {
-      loading.value = false
+      if (reads.isLast(read)) loading.value = false
     }
     await loadBestEvalLosses()
   }
