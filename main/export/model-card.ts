@@ -122,6 +122,8 @@ function onnxUsage(onnx: OnnxModelFacts, modelType: string): string[] {
     'The adapter is built into the graph (its trained tensors are initializers), so `model.onnx` runs in any onnxruntime',
     '(Python, C#, JavaScript, the web) without Mixture Studio and without the base model folder. The weights are in',
     '`model.onnx.data` beside it, in the base model\'s dtype: keep the two files together. The tokenizer files are copied here too.',
+    'Mixture Studio checks it on onnxruntime\'s CPU and WebGPU providers. On a GPU provider, onnxruntime runs the graph\'s small',
+    'shape computations on the CPU by design (with bfloat16 weights on WebGPU, the embedding lookup too), so leave CPU fallback on.',
     '',
     '| Input | Type | Shape | Meaning |',
     '|---|---|---|---|',

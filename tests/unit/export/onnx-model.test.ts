@@ -1,9 +1,10 @@
 // The ONNX export, checked from outside: model.onnx is loaded by a PLAIN onnxruntime-node session
 // (none of the project's wrappers, no external-data folder option), fed a padded batch, and its
 // logits must equal Mixture Studio's own inference through the same adapter (ForwardSession), and
-// differ from the base model's. The folder must still run once the base model is gone.
+// differ from the base model's. The folder must still run once the base model is gone, and on
+// WebGPU give the same logits with every product on the GPU.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AdapterConfigInput } from '../../../main/engine/adapters'
@@ -15,10 +16,12 @@ import { openStore } from '../../../main/store'
 import { writeAdapterFolder } from '../../../main/train/adapter-files'
 import { runFolder } from '../../../main/train/run-training'
 import { makeTempDir } from '../../helpers/temp-dir'
+import { webgpuUnavailableReason } from '../../helpers/webgpu'
 import { writeTinyModel, type TinyArch, type TinyDType } from '../../helpers/tiny-models'
 import { maxAbsDifference, writeRandomAdapter } from './support'
 
 const TOLERANCE = 1e-4
+const webgpuUnavailable = await webgpuUnavailableReason()
 let tmp: ReturnType<typeof makeTempDir>
 beforeAll(() => (tmp = makeTempDir('ms-export-onnx-')))
 afterAll(() => tmp.remove())
@@ -58,8 +61,8 @@ function int64(rows: number[][]): ort.Tensor {
 }
 
 /** Runs the exported model with nothing but onnxruntime-node. */
-async function plainRun(modelPath: string, batch: ForwardBatch) {
-  const session = await ort.InferenceSession.create(modelPath)
+async function plainRun(modelPath: string, batch: ForwardBatch, options: ort.InferenceSession.SessionOptions = {}) {
+  const session = await ort.InferenceSession.create(modelPath, options)
   try {
     const feeds: Record<string, ort.Tensor> = { input_ids: int64(batch.tokens.ids), attention_mask: int64(batch.tokens.mask!) }
     if (batch.decoder) {
@@ -67,10 +70,26 @@ async function plainRun(modelPath: string, batch: ForwardBatch) {
       feeds.decoder_attention_mask = int64(batch.decoder.mask!)
     }
     const { logits } = await session.run(feeds)
+    if (options.enableProfiling) session.endProfiling()
     return { inputs: [...session.inputNames], outputs: [...session.outputNames], dims: [...logits.dims], logits: logits.data as Float32Array }
   } finally {
     await session.release()
   }
+}
+
+/** Op types per execution provider, from the kernels an ORT profile recorded. */
+function opsByProvider(profilePrefix: string): Map<string, Set<string>> {
+  const dir = dirname(profilePrefix)
+  const file = readdirSync(dir).find((f) => f.startsWith(basename(profilePrefix)) && f.endsWith('.json'))
+  if (!file) throw new Error(`no profile ${profilePrefix}*.json`)
+  const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat: string; name: string; args?: { op_name?: string; provider?: string } }[]
+  const ops = new Map<string, Set<string>>()
+  for (const { cat, name, args } of events) {
+    if (cat !== 'Node' || !name.endsWith('_kernel_time') || !args?.provider || !args.op_name) continue
+    if (!ops.has(args.provider)) ops.set(args.provider, new Set())
+    ops.get(args.provider)!.add(args.op_name)
+  }
+  return ops
 }
 
 /** Mixture Studio's own inference: the forward session, through `adapterDir` when given. */
@@ -171,6 +190,31 @@ describe('ONNX export: the folder stands alone', () => {
     expect(maxAbsDifference(again.logits, expected)).toBeLessThanOrEqual(TOLERANCE)
     expect(JSON.parse(readFileSync(join(moved, 'tokenizer.json'), 'utf8'))).toHaveProperty('model')
     expect(readModel(moved).metadataProps).toEqual(expect.arrayContaining([{ key: 'mixture_studio.adapter_method', value: 'molora' }]))
+  })
+})
+
+describe.skipIf(webgpuUnavailable !== null)('ONNX export: the same folder on WebGPU', () => {
+  // Other kernels, another provider: the card's "any onnxruntime" is a claim to check. ORT puts
+  // the shape arithmetic of a dynamic-shape graph (Shape, Concat of dims, Range over positions,
+  // the mask's small int ops) on the CPU by choice; every product and normalisation must be on the GPU.
+  const SHAPE_OPS = new Set(['Shape', 'Concat', 'Squeeze', 'Unsqueeze', 'Range', 'Reshape', 'Greater', 'Less', 'Cast'])
+  const ON_WEBGPU = CASES.filter((c) => c.arch === 't5' || c.dtype === 'float16' || c.adapter.method === 'molora')
+  it.each(ON_WEBGPU.map((c) => [`${c.arch} ${c.dtype ?? 'float32'} ${c.adapter.method}`, c] as const))('%s', async (label, { arch, adapter, dtype }) => {
+    const dir = join(tmp.dir, `webgpu-${label.replaceAll(' ', '-')}`)
+    const model = openModel(writeTinyModel(join(dir, 'base'), arch, dtype ? { dtype } : {}).dir)
+    const folder = writeRandomAdapter(join(dir, 'adapter'), model, adapter)
+    const result = await exportAdapter({ adapterDir: folder.dir }, { format: 'onnx', out: join(dir, 'onnx') })
+    const profilePrefix = join(dir, 'profile')
+    const onGpu = await plainRun(join(result.path, 'model.onnx'), batchFor(model), { executionProviders: ['webgpu'], enableProfiling: true, profileFilePrefix: profilePrefix })
+    expect(maxAbsDifference(onGpu.logits, await inferenceLogits(model, folder.dir))).toBeLessThanOrEqual(TOLERANCE)
+
+    const ops = opsByProvider(profilePrefix)
+    expect([...(ops.get('WebGpuExecutionProvider') ?? [])]).toEqual(expect.arrayContaining(['MatMul', 'Softmax', 'Gather']))
+    // WebGPU has no bfloat16 kernels: a bf16 checkpoint's embedding rows are looked up on the CPU
+    // (the table stays bf16 there; the other weights are cast once, when the session folds constants).
+    const allowedOnCpu = dtype === 'bfloat16' ? new Set([...SHAPE_OPS, 'Gather']) : SHAPE_OPS
+    expect([...(ops.get('CPUExecutionProvider') ?? [])].filter((op) => !allowedOnCpu.has(op))).toEqual([])
+    expect([...ops.keys()].sort()).toEqual(['CPUExecutionProvider', 'WebGpuExecutionProvider'])
   })
 })
 
