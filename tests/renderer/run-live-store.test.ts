@@ -36,6 +36,17 @@ async function opened(id = 'r1') {
   return store
 }
 
+/** A run whose job has not yet recorded where it trains, with no curves yet. */
+async function openedNotYetPlaced() {
+  const store = useRunLiveStore()
+  storedLog('r1', [])
+  fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
+  fake.runsEstimate.mockResolvedValue(estimate(2880))
+  fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: null }))
+  await store.open('r1')
+  return store
+}
+
 describe('useRunLiveStore', () => {
   beforeEach(() => {
     fake.reset()
@@ -68,12 +79,7 @@ describe('useRunLiveStore', () => {
   })
 
   it('reads the record again on the first step of a run not yet placed, to show where it trains', async () => {
-    const store = useRunLiveStore()
-    storedLog('r1', [])
-    fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
-    fake.runsEstimate.mockResolvedValue(estimate(2880))
-    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: null }))
-    await store.open('r1')
+    const store = await openedNotYetPlaced()
     expect(store.detail?.run.trainedOn).toBeNull()
     fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: 'webgpu, fp16 frozen products, float32 adapters' }))
     fake.emitRun(step('r1', 1))
@@ -84,12 +90,7 @@ describe('useRunLiveStore', () => {
   })
 
   it('keeps the newer record when an older read answers after it', async () => {
-    const store = useRunLiveStore()
-    storedLog('r1', [])
-    fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
-    fake.runsEstimate.mockResolvedValue(estimate(2880))
-    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: null }))
-    await store.open('r1')
+    const store = await openedNotYetPlaced()
     // The status event's read is slow and holds the record from before the run was placed;
     // the first step's read answers first with where it trains.
     let answerStale!: () => void
