@@ -18,7 +18,8 @@ async function measure(request: ModelWorkerRequest): Promise<ModelWorkerResult> 
   const session = { threads: request.threads, device: request.device ?? 'cpu' }
   const started = performance.now()
   if (request.measure === 'forward') {
-    const forward = await ForwardSession.create(model, { ...session, outputs: ['token_nll'] })
+    // A GPU graph is static: built for the one batch shape measured (ignored on the CPU).
+    const forward = await ForwardSession.create(model, { ...session, outputs: ['token_nll'], batchShape: { batch: FORWARD_BATCH, seq: FORWARD_SEQ } })
     const sessionSeconds = (performance.now() - started) / 1000
     const rows = Array.from({ length: FORWARD_BATCH }, (_, b) => tokenIds(FORWARD_SEQ, vocab, b))
     const batch = { tokens: { ids: rows }, labels: rows.map((r) => [...r.slice(1), 0]), labelMask: rows.map((r) => r.map((_, t) => (t + 1 < r.length ? 1 : 0))) }

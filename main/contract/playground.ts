@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DeviceChoice } from './settings'
 
 /**
  * One prompt through the base model and through base + a run's adapter, with the same sampling
@@ -20,6 +21,8 @@ export const PlaygroundGenerateInput = z
     temperature: z.number().min(0).max(5).default(0),
     topP: z.number().gt(0).max(1).default(1),
     seed: z.number().int().min(0).default(0),
+    /** Where to generate (the Playground offers the Settings default); auto: this machine's GPU when it runs the model, else the CPU. */
+    device: DeviceChoice.default('auto'),
   })
   .strict()
   .refine((input) => !(input.modelId && input.modelPath), { message: 'give modelId or modelPath, not both', path: ['modelPath'] })
@@ -44,5 +47,9 @@ export const PlaygroundResult = z.object({
   /** The adapter folder applied, and its method. */
   adapter: z.object({ path: z.string(), method: z.string() }).nullable(),
   provider: z.string(),
+  /** Where both answers were generated: "webgpu, fp16 frozen products, float32 adapters", "cpu, float32". */
+  device: z.string(),
+  /** Each provider not used, with why (an explicit device names only itself). */
+  notUsed: z.array(z.object({ provider: z.string(), reason: z.string() })),
 })
 export type PlaygroundResult = z.infer<typeof PlaygroundResult>

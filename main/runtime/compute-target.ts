@@ -23,7 +23,10 @@ export interface StaticBatchShape {
 export interface ComputeTarget {
   provider: SessionProvider
   precision: Precision
-  /** null on the CPU: one symbolic graph serves every batch shape. */
+  /**
+   * null on the CPU: one symbolic graph serves every batch shape. null on a GPU: a dynamic-shape
+   * graph (generation), whose session checks where its nodes run (session.ts dynamicShapes).
+   */
   shape: StaticBatchShape | null
 }
 
@@ -57,16 +60,18 @@ const GPU_INPUT_DTYPES: Readonly<Record<string, DType>> = {
   label_mask: 'float32',
   labels: 'int32',
   position_ids: 'int32',
+  // Compared with position_ids (sliding windows, T5's relative buckets) in generation steps.
+  cache_positions: 'int32',
 }
 
 /** How the step graph for `target` is built and emitted. */
 export function graphOptionsFor(target: ComputeTarget): { graph: GraphOptions; emit: EmitTarget } {
   if (target.provider === 'cpu') return { graph: {}, emit: 'cpu' }
-  if (!target.shape) throw new Error(`a ${target.provider} graph needs a static batch shape`)
-  const { batch, seq, tgt } = target.shape
+  // No shape: a dynamic-shape GPU graph (generation), whose session checks its placement instead.
+  const fixedDims = target.shape ? { batch: target.shape.batch, seq: target.shape.seq, src: target.shape.seq, ...(target.shape.tgt !== undefined ? { tgt: target.shape.tgt } : {}) } : {}
   return {
     graph: {
-      fixedDims: { batch, seq, src: seq, ...(tgt !== undefined ? { tgt } : {}) },
+      fixedDims,
       inputDTypes: GPU_INPUT_DTYPES,
       frozenMatmulDType: FROZEN_MATMUL_DTYPE[target.precision],
     },

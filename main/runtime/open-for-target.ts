@@ -12,8 +12,10 @@ import { currentProviderFacts, SessionError } from './session'
 export interface TargetRequest {
   device: Device
   precision: RequestedPrecision
-  /** The static shape GPU graphs are built for; without it only the CPU is tried. */
+  /** The static shape GPU graphs are built for; without it only the CPU is tried, unless dynamicShapes. */
   batchShape: StaticBatchShape | null
+  /** Shapes change between runs (generation): GPU graphs are built without a static shape, and checked by a warm-up run instead. */
+  dynamicShapes?: boolean
   /** Dtype of the model's stored weights and its family (resolvePrecision). */
   storedDType: string
   family: string
@@ -44,16 +46,17 @@ export async function openForTarget<T extends { graph: Graph }>(request: TargetR
       rejected.push({ provider, reason: resolved.refused })
       continue
     }
-    if (provider !== 'cpu' && !request.batchShape) {
+    if (provider !== 'cpu' && !request.batchShape && !request.dynamicShapes) {
       rejected.push({ provider, reason: `a GPU ${request.what} needs a static batch shape` })
       continue
     }
-    const target: ComputeTarget = { provider, precision: resolved.precision, shape: provider === 'cpu' ? null : request.batchShape }
+    const target: ComputeTarget = { provider, precision: resolved.precision, shape: provider === 'cpu' || request.dynamicShapes ? null : request.batchShape }
     const built = build(target)
     try {
       const session = await createGraphSession(built.graph, {
         device: provider,
         emitTarget: graphOptionsFor(target).emit,
+        ...(request.dynamicShapes ? { dynamicShapes: true } : {}),
         ...(request.threads ? { threads: request.threads } : {}),
         ...(request.facts ? { facts: request.facts } : {}),
       })

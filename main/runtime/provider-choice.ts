@@ -54,3 +54,11 @@ export function planProviders(device: Device, facts: ProviderFacts): ProviderPla
 function softwareOnly(provider: SessionProvider, device: Device, facts: ProviderFacts): boolean {
   return provider === 'webgpu' && device === 'auto' && facts.platform === 'linux' && facts.gpuDevicePresent === false
 }
+
+/**
+ * Whether a verdict is worth telling the user: a provider that was tried or is missing here, not
+ * one outside the platform's plan ("not used on linux") or the request ("device ... was requested").
+ */
+export function wasTried(verdict: ProviderVerdict): boolean {
+  return !/^not used on |^device "/.test(verdict.reason)
+}

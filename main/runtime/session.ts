@@ -1,9 +1,12 @@
 // One onnxruntime session per graph, created once and reused every step (repeated
 // create/release leaks in onnxruntime-node). Provider choice follows provider-choice.ts and is
 // reported: which provider runs, and why each other one does not.
-import { cpus } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import ort from 'onnxruntime-node'
 import { explainProviderFailure, machineProviderFacts, type ProviderFacts } from './execution-providers'
+import { cpuWork, describeCpuWork, profileFileFor, readProfilePlacement } from './placement'
 import { planProviders, type Device, type ProviderVerdict, type SessionProvider } from './provider-choice'
 import { fromOrtTensor, toOrtTensor, type HostTensor } from './tensors'
 
@@ -30,6 +33,14 @@ export interface CreateSessionOptions {
   profileFilePrefix?: string
   /** Facts about the onnxruntime build (tests pass their own). */
   facts?: ProviderFacts
+  /**
+   * A graph whose shapes change between runs (generation: the prompt, then one token a step).
+   * On a GPU, ORT computes such a graph's shape arithmetic on the CPU by design, so CPU fallback
+   * cannot be refused outright. The session is opened with it instead, run once on `warmup`
+   * with profiling, and refused like a missing kernel when any node did model work on the CPU
+   * (placement.ts). Ignored on the CPU.
+   */
+  dynamicShapes?: { warmup: Record<string, HostTensor> }
 }
 
 export interface EngineSession {
@@ -58,7 +69,8 @@ export async function createSession(model: Uint8Array | string, options: CreateS
   const rejected: ProviderVerdict[] = [...plan.skipped]
   for (const provider of plan.candidates) {
     try {
-      const session = await openSession(model, provider, options)
+      const checked = provider !== 'cpu' && options.dynamicShapes ? await openCheckedDynamic(model, provider, options, options.dynamicShapes.warmup) : null
+      const session = checked ?? (await openSession(model, provider, options))
       return wrap(session, provider, rejected.filter((r) => r.provider !== provider))
     } catch (e) {
       rejected.push({ provider, reason: explainFailure(provider, (e as Error).message) })
@@ -69,11 +81,33 @@ export async function createSession(model: Uint8Array | string, options: CreateS
   throw new SessionError(device === 'auto' ? `no execution provider could run this graph (${reasons})` : `device "${device}" cannot run this graph: ${reasons}`)
 }
 
-function openSession(model: Uint8Array | string, provider: SessionProvider, options: CreateSessionOptions): Promise<ort.InferenceSession> {
+/** A dynamic-shape session on a GPU, kept only if its warm-up run did no model work on the CPU. */
+async function openCheckedDynamic(model: Uint8Array | string, provider: SessionProvider, options: CreateSessionOptions, warmup: Record<string, HostTensor>): Promise<ort.InferenceSession> {
+  const dir = mkdtempSync(join(tmpdir(), 'mixture-studio-placement-'))
+  try {
+    const profileFilePrefix = join(dir, 'warmup')
+    const session = await openSession(model, provider, { ...options, profileFilePrefix }, { cpuShapeArithmetic: true })
+    try {
+      await session.run(Object.fromEntries(Object.entries(warmup).map(([name, t]) => [name, toOrtTensor(name, t)])))
+      session.endProfiling() // later runs are not profiled
+      const onCpu = cpuWork(readProfilePlacement(profileFileFor(profileFilePrefix)))
+      if (onCpu.length > 0) throw new SessionError(`part of this graph has no ${provider} kernel and would run on the CPU: ${describeCpuWork(onCpu)}`)
+      return session
+    } catch (e) {
+      await session.release()
+      throw e
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function openSession(model: Uint8Array | string, provider: SessionProvider, options: CreateSessionOptions, { cpuShapeArithmetic = false } = {}): Promise<ort.InferenceSession> {
   const session: Record<string, string> = {}
   // A GPU session must not quietly run kernels on the CPU: ORT then refuses to build it,
-  // and we report why instead of training at a fraction of the speed.
-  if (provider !== 'cpu') session.disable_cpu_ep_fallback = '1'
+  // and we report why instead of training at a fraction of the speed. (A dynamic-shape graph's
+  // shape arithmetic is the exception, checked by openCheckedDynamic.)
+  if (provider !== 'cpu' && !cpuShapeArithmetic) session.disable_cpu_ep_fallback = '1'
   if (!options.prepackWeights) session.disable_prepacking = '1'
   if (options.externalDataFolder && typeof model !== 'string') session.model_external_initializers_file_folder_path = options.externalDataFolder
   const sessionOptions: ort.InferenceSession.SessionOptions = {

@@ -48,6 +48,7 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
         temperature: input.temperature,
         topP: input.topP,
         seed: input.seed,
+        device: input.device,
       }
       const job = jobs.start('generate', [JSON.stringify(request)])
       const ended = await jobs.waitForEnd(job.id)

@@ -16,7 +16,7 @@ import { prepareRunData } from './run-data'
 import { runEventLogLine } from './run-log-lines'
 import { buildTrainStep } from './step-graph'
 import { withFailureHint } from './failure-hints'
-import { describeTarget } from '../runtime'
+import { describeTarget, wasTried } from '../runtime'
 import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
 
 export function runFolder(dataDir: string, runId: string): string {
@@ -102,7 +102,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       storedDType: model.info.dtype,
       ...(options.threads ? { threads: options.threads } : {}),
     })
-    for (const r of step.rejected) if (wasTried(r.reason)) log('info', `not training on ${r.provider}: ${r.reason}`)
+    for (const r of step.rejected) if (wasTried(r)) log('info', `not training on ${r.provider}: ${r.reason}`)
     store.runs.setTrainedOn(runId, describeTarget(step.target))
     // On a GPU, evaluation reads the loss of the train session: a second session would hold a
     // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
@@ -178,10 +178,6 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
 }
 
 /** A provider that was tried (or could have been), not one merely outside this platform's order. */
-function wasTried(reason: string): boolean {
-  return !/^not used on |^device "/.test(reason)
-}
-
 /** The newest checkpoint of the run, else adapter.init, else the method's init from the seed. */
 function startingPoint(config: RunConfig, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
   const newest = listCheckpoints(checkpointsDir).at(-1)

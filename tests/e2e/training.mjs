@@ -258,6 +258,9 @@ export function registerTrainingChecks(env) {
     const adapted = await page.getByTestId('answer-adapted').innerText()
     assert(base.includes('Base model') && adapted.includes('LoRA adapter'), `answer cards say:\n${base}\n---\n${adapted}`)
     assert(/\d+ tokens/.test(base) && /\d+ tokens/.test(adapted), 'token counts are missing')
+    // The e2e machine has no GPU: auto (or the CPU default Settings saved) generates on the CPU.
+    const device = (await page.getByTestId('playground-device').innerText()).trim()
+    assert(device === 'Generated on cpu, float32', `the Playground's device line says: ${device}`)
     await env.screenshot(page, 'playground.png')
   })
 

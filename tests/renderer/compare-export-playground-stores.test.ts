@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { ApiCallError, fake } from './fake-api'
 import { movConfig, runDetail } from './training-fixtures'
+import { playgroundResult } from './fixtures'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
@@ -80,15 +81,29 @@ describe('usePlaygroundStore', () => {
     store.runId = 'r1'
     store.prompt = 'hello'
     store.settings.temperature = 0.7
-    const answer = { text: ' world', tokens: 2, finishReason: 'stop' as const, tokensPerSecond: 10 }
-    fake.playgroundGenerate.mockResolvedValueOnce({ model: '/m', promptTokens: 1, base: answer, adapted: answer, adapter: { path: '/a', method: 'lora' }, provider: 'cpu' })
+    fake.playgroundGenerate.mockResolvedValueOnce(playgroundResult())
     await store.generate()
-    expect(fake.playgroundGenerate).toHaveBeenCalledWith({ runId: 'r1', prompt: 'hello', maxTokens: 48, temperature: 0.7, topP: 1, seed: 0, chat: false })
+    expect(fake.playgroundGenerate).toHaveBeenCalledWith({ runId: 'r1', prompt: 'hello', maxTokens: 48, temperature: 0.7, topP: 1, seed: 0, chat: false, device: 'auto' })
     store.prompt = 'changed'
     expect(store.answeredPrompt).toBe('hello')
     fake.playgroundGenerate.mockRejectedValueOnce(new ApiCallError('conflict', 'Run r1 has no final adapter'))
     await store.generate()
     expect(store.error?.message).toContain('no final adapter')
-    expect(store.result?.adapted?.text).toBe(' world')
+    expect(store.result?.adapted?.text).toBe(' sea')
+  })
+
+  it('generates on the Settings default device until the user picks one, then keeps the pick', async () => {
+    const store = usePlaygroundStore()
+    store.prompt = 'hello'
+    fake.playgroundGenerate.mockResolvedValue(playgroundResult())
+    store.suggestDevice('cpu')
+    await store.generate()
+    expect(fake.playgroundGenerate).toHaveBeenLastCalledWith(expect.objectContaining({ device: 'cpu' }))
+    store.suggestDevice('cuda')
+    expect(store.device).toBe('cuda')
+    store.chooseDevice('webgpu')
+    store.suggestDevice('dml')
+    await store.generate()
+    expect(fake.playgroundGenerate).toHaveBeenLastCalledWith(expect.objectContaining({ device: 'webgpu' }))
   })
 })

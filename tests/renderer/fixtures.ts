@@ -1,4 +1,4 @@
-import type { JobInfo, RunSummary, SystemInfo, SystemProbeResult } from '../../main/contract'
+import type { JobInfo, PlaygroundAnswer, PlaygroundResult, RunSummary, SettingsState, SystemInfo, SystemProbeResult } from '../../main/contract'
 
 export function systemInfo(overrides: Partial<SystemInfo> = {}): SystemInfo {
   return {
@@ -38,5 +38,26 @@ export function run(id: string, overrides: Partial<RunSummary> = {}): RunSummary
     id, name: `run ${id}`, status: 'completed', method: 'mov', modelId: 'm1', datasetId: 'd1',
     createdAt: '2025-01-01T10:00:00.000Z', startedAt: '2025-01-01T10:00:01.000Z',
     finishedAt: '2025-01-01T11:00:00.000Z', error: null, resumedFrom: null, trainingSeconds: 3599, segmentStartedAt: null, trainedOn: 'cpu, float32', ...overrides,
+  }
+}
+
+export function settingsState(overrides: Partial<SettingsState['settings']> = {}): SettingsState {
+  return {
+    settings: { theme: 'system', defaultDevice: 'auto', ...overrides },
+    dataDir: '/home/test/.mixture-studio',
+    file: '/home/test/.mixture-studio/settings.json',
+    problem: null,
+  }
+}
+
+export function playgroundAnswer(text: string, overrides: Partial<PlaygroundAnswer> = {}): PlaygroundAnswer {
+  return { text, tokens: 2, finishReason: 'stop', tokensPerSecond: 10, ...overrides }
+}
+
+/** Both answers generated on the CPU, as on a machine without a GPU. */
+export function playgroundResult(overrides: Partial<PlaygroundResult> = {}): PlaygroundResult {
+  return {
+    model: '/models/tiny', promptTokens: 1, base: playgroundAnswer(' world'), adapted: playgroundAnswer(' sea'),
+    adapter: { path: '/runs/r1/adapter', method: 'lora' }, provider: 'cpu', device: 'cpu, float32', notUsed: [], ...overrides,
   }
 }

@@ -2,19 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { SettingsState } from '../../main/contract'
 import { fake, ApiCallError } from './fake-api'
+import { settingsState } from './fixtures'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { useSettingsStore } = await import('../../renderer/src/stores/settings')
-
-function state(overrides: Partial<SettingsState['settings']> = {}): SettingsState {
-  return {
-    settings: { theme: 'system', defaultDevice: 'auto', ...overrides },
-    dataDir: '/home/test/.mixture-studio',
-    file: '/home/test/.mixture-studio/settings.json',
-    problem: null,
-  }
-}
 
 describe('useSettingsStore', () => {
   beforeEach(() => {
@@ -25,7 +17,7 @@ describe('useSettingsStore', () => {
   it('follows the system theme until the settings load, then the saved one', async () => {
     const store = useSettingsStore()
     expect(store.theme).toBe('system')
-    fake.settingsGet.mockResolvedValueOnce(state({ theme: 'dark' }))
+    fake.settingsGet.mockResolvedValueOnce(settingsState({ theme: 'dark' }))
     await store.load()
     expect(store.theme).toBe('dark')
     expect(store.state?.dataDir).toBe('/home/test/.mixture-studio')
@@ -33,14 +25,14 @@ describe('useSettingsStore', () => {
 
   it('applies a change before the server answers, then keeps what the server saved', async () => {
     const store = useSettingsStore()
-    fake.settingsGet.mockResolvedValueOnce(state())
+    fake.settingsGet.mockResolvedValueOnce(settingsState())
     await store.load()
     let answer: (value: SettingsState) => void = () => {}
     fake.settingsSet.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)))
     const saving = store.save({ theme: 'light' })
     expect(store.theme).toBe('light')
     expect(store.saving).toBe(true)
-    answer(state({ theme: 'light' }))
+    answer(settingsState({ theme: 'light' }))
     await saving
     expect(fake.settingsSet).toHaveBeenCalledWith({ theme: 'light' })
     expect(store.saving).toBe(false)
@@ -49,7 +41,7 @@ describe('useSettingsStore', () => {
 
   it('puts the old value back and says why when the save fails', async () => {
     const store = useSettingsStore()
-    fake.settingsGet.mockResolvedValueOnce(state({ defaultDevice: 'cpu' }))
+    fake.settingsGet.mockResolvedValueOnce(settingsState({ defaultDevice: 'cpu' }))
     await store.load()
     fake.settingsSet.mockRejectedValueOnce(new ApiCallError('internal', 'EACCES: permission denied, open settings.json'))
     await store.save({ defaultDevice: 'cuda' })
@@ -59,7 +51,7 @@ describe('useSettingsStore', () => {
 
   it('reports a settings file problem the server found', async () => {
     const store = useSettingsStore()
-    fake.settingsGet.mockResolvedValueOnce({ ...state(), problem: 'settings.json is not valid JSON' })
+    fake.settingsGet.mockResolvedValueOnce({ ...settingsState(), problem: 'settings.json is not valid JSON' })
     await store.load()
     expect(store.state?.problem).toBe('settings.json is not valid JSON')
     fake.settingsGet.mockRejectedValueOnce({ code: 'unauthorized', message: 'Missing or wrong token.' })

@@ -7,6 +7,7 @@ import { describeTarget } from '../../runtime'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
+import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { reportUserError } from './model-errors'
 
 export const evalCommand: Command = {
@@ -25,10 +26,7 @@ token-mean loss over all of them (Σ nll / Σ tokens).
                   then {"type":"eval","loss","nll","tokens","examples"}
   --batch-size N  examples per forward pass (default 8)
   --threads N     onnxruntime threads (default: all cores)
-  --device D      auto | cpu | cuda | webgpu | dml (default auto: this machine's GPU when it has
-                  one that runs the pass, else the CPU; the summary says which)
-  --precision P   auto | fp32 | fp16 | bf16: what a GPU multiplies the frozen weights in (default
-                  auto; the CPU computes in float32)`,
+${deviceFlagsUsage('runs the pass')}`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -38,8 +36,7 @@ token-mean loss over all of them (Σ nll / Σ tokens).
     if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE')
     const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
-    const device = oneOf('--device', values.device, DEVICES, 'auto')
-    const precision = oneOf('--precision', values.precision, PRECISIONS, 'auto')
+    const { device, precision } = deviceFlags(values)
     try {
       const model = openModel(resolve(values.model))
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
@@ -63,15 +60,6 @@ token-mean loss over all of them (Σ nll / Σ tokens).
       return reportUserError(error, context, values.json)
     }
   },
-}
-
-const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu', 'dml'] as const
-const PRECISIONS = ['auto', 'fp32', 'fp16', 'bf16'] as const
-
-function oneOf<T extends string>(flag: string, text: string | undefined, options: readonly T[], fallback: T): T {
-  if (text === undefined) return fallback
-  if (!(options as readonly string[]).includes(text)) throw new UsageError(`${flag} must be one of ${options.join(', ')}, not "${text}"`)
-  return text as T
 }
 
 export function positiveInteger(flag: string, text: string | undefined, fallback: number): number {

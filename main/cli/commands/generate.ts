@@ -4,7 +4,9 @@ import { Generator } from '../../models/inference/generate'
 import { openModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_OK, UsageError, type Command } from '../command'
+import { describeTarget } from '../../runtime'
 import { parseOptions } from '../parse-options'
+import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { positiveInteger } from './eval'
 import { reportUserError } from './model-errors'
 
@@ -26,12 +28,14 @@ stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
                      generation prompt)
   --threads N        onnxruntime threads (default: all cores)
   --json             {"type":"generation","text","tokens","finish_reason","prompt_tokens",
-                     "generated_tokens","tokens_per_s"}`,
+                     "generated_tokens","tokens_per_s","device"}
+${deviceFlagsUsage('runs the model')}`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
       model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' },
       'top-p': { type: 'string' }, seed: { type: 'string' }, chat: { type: 'boolean' }, threads: { type: 'string' }, json: { type: 'boolean' },
+      device: { type: 'string' }, precision: { type: 'string' },
     })
     if (!values.model || values.prompt === undefined) throw new UsageError('generate needs --model DIR and --prompt TEXT')
     const maxTokens = positiveInteger('--max-tokens', values['max-tokens'], 128)
@@ -42,6 +46,7 @@ stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
     if (temperature < 0) throw new UsageError(`--temperature must be 0 or more, not ${temperature}`)
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], not ${topP}`)
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
+    const { device, precision } = deviceFlags(values)
     let generator: Generator | null = null
     try {
       const model = openModel(resolve(values.model))
@@ -52,7 +57,8 @@ stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
         throw new UsageError(`the prompt (${prompt.length} tokens) + --max-tokens ${maxTokens} exceeds the model's context length (${model.spec.contextLength}); lower --max-tokens`)
       }
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
-      generator = await Generator.create(model, { threads, maxPositions: Math.max(longest, 1), adapter })
+      generator = await Generator.create(model, { threads, device, precision, maxPositions: Math.max(longest, 1), adapter })
+      const where = describeTarget(generator.target)
       const { rows, stats } = await generator.generate([prompt], { maxTokens, temperature, topP, seed })
       const row = rows[0]
       const text = tokenizer.decode(row.tokens)
@@ -60,11 +66,11 @@ stream seeded by --seed. Stops at the model's EOS token or after --max-tokens.
       if (values.json) {
         context.stdout(`${JSON.stringify({
           type: 'generation', text, tokens: row.tokens, finish_reason: row.finishReason, prompt_tokens: prompt.length,
-          generated_tokens: row.tokens.length, tokens_per_s: tokensPerSecond,
+          generated_tokens: row.tokens.length, tokens_per_s: tokensPerSecond, device: where,
         })}\n`)
       } else {
         context.stdout(`${text}\n`)
-        context.stderr(`[${row.tokens.length} tokens, ${row.finishReason === 'stop' ? 'stopped at EOS' : 'reached --max-tokens'}${tokensPerSecond ? `, ${tokensPerSecond.toFixed(1)} tokens/s` : ''}]\n`)
+        context.stderr(`[${row.tokens.length} tokens, ${row.finishReason === 'stop' ? 'stopped at EOS' : 'reached --max-tokens'}${tokensPerSecond ? `, ${tokensPerSecond.toFixed(1)} tokens/s` : ''} on ${where}]\n`)
       }
       return EXIT_OK
     } catch (error) {

@@ -2,11 +2,12 @@
 // runs on, so main only resolves what to load and waits for this job's result. The base model
 // and base + adapter answer in turn (one model in memory at a time), same prompt, same seed.
 import { z } from 'zod'
-import type { PlaygroundAnswer, PlaygroundResult } from '../../contract'
+import { DeviceChoice, type PlaygroundAnswer, type PlaygroundResult } from '../../contract'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { Generator } from '../../models/inference/generate'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
+import { describeTarget, wasTried } from '../../runtime'
 import type { JobMain } from './job-context'
 
 /** What main passes (as one JSON argument): paths already resolved from ids. */
@@ -20,6 +21,7 @@ export const GenerateJobRequest = z.object({
   temperature: z.number().min(0),
   topP: z.number().gt(0).max(1),
   seed: z.number().int().min(0),
+  device: DeviceChoice,
 })
 export type GenerateJobRequest = z.infer<typeof GenerateJobRequest>
 
@@ -54,19 +56,21 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
     base: base.answer,
     adapted: adapted?.answer ?? null,
     adapter: adapter ? { path: adapter.dir ?? request.adapter!, method: adapter.config.method } : null,
-    provider: base.provider,
+    provider: base.generator.target.provider,
+    device: describeTarget(base.generator.target),
+    notUsed: base.generator.rejected.filter(wasTried),
   }
 }
 
 async function answer(
   model: OpenedModel, tokenizer: ModelTokenizer, prompt: number[], request: GenerateJobRequest, longest: number, adapter: InferenceAdapter | null,
-): Promise<{ answer: PlaygroundAnswer; provider: string }> {
-  const generator = await Generator.create(model, { maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
+): Promise<{ answer: PlaygroundAnswer; generator: Generator }> {
+  const generator = await Generator.create(model, { device: request.device, maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
   try {
     const { rows, stats } = await generator.generate([prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed })
     const row = rows[0]
     const tokensPerSecond = stats.decodeSeconds > 0 && stats.generatedTokens > 1 ? (stats.generatedTokens - 1) / stats.decodeSeconds : null
-    return { answer: { text: tokenizer.decode(row.tokens), tokens: row.tokens.length, finishReason: row.finishReason, tokensPerSecond }, provider: generator.provider }
+    return { answer: { text: tokenizer.decode(row.tokens), tokens: row.tokens.length, finishReason: row.finishReason, tokensPerSecond }, generator }
   } finally {
     await generator.dispose()
   }

@@ -4,7 +4,10 @@
 // last prompt token sits in the same slot.
 import { readFileSync } from 'node:fs'
 import { buildDecoderOnly, buildT5, buildT5Encoder, crossNames } from '../../engine/models'
-import { createGraphSession, hostTensor, type CreateSessionOptions, type GraphSession, type HostTensor } from '../../runtime'
+import {
+  createGraphSession, graphOptionsFor, hostTensor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type HostTensor,
+  type ProviderVerdict, type RequestedPrecision,
+} from '../../runtime'
 import { buildWithAdapter, type AdapterFeeds, type InferenceAdapter } from './adapter'
 import { KvBuffers } from './kv-buffers'
 import type { OpenedModel } from './open-model'
@@ -35,7 +38,11 @@ export interface GenerationStats {
   stepSeconds: number[]
 }
 
-export interface GeneratorOptions extends Pick<CreateSessionOptions, 'device' | 'threads'> {
+export interface GeneratorOptions extends Pick<CreateSessionOptions, 'threads'> {
+  /** Default cpu; a GPU device (or auto) runs the step graph there when every product has a kernel (dynamicShapes in session.ts). */
+  device?: Device
+  /** Default auto (runtime/compute-target.ts): fp16 frozen products on a GPU, float32 on the CPU. */
+  precision?: RequestedPrecision
   /** Longest prompt + output in tokens (rotary table rows); default the model's context length, at most 4096. */
   maxPositions?: number
   /** Generate with this adapter attached at its sites (the base model alone when absent). */
@@ -47,25 +54,52 @@ export class Generator {
     readonly model: OpenedModel,
     private readonly step: GraphSession,
     private readonly encoder: GraphSession | null,
+    /** Where it runs: provider and precision (no static shape: a step's length varies). */
+    readonly target: ComputeTarget,
+    /** Providers not used, each with why. */
+    readonly rejected: readonly ProviderVerdict[],
     private readonly stepAdapter: AdapterFeeds = {},
     private readonly encoderAdapter: AdapterFeeds = {},
   ) {}
 
   static async create(model: OpenedModel, options: GeneratorOptions = {}): Promise<Generator> {
-    const session = { device: options.device ?? 'cpu', threads: options.threads }
     const build = { mode: 'cached' as const, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
-    const withAdapter = <T>(make: Parameters<typeof buildWithAdapter<T>>[1]) => buildWithAdapter(options.adapter, make)
-    if (model.spec.family === 't5') {
-      const spec = model.spec
-      const enc = withAdapter((graph, hooks) => buildT5Encoder(spec, model.checkpoint, hooks, graph))
-      const dec = withAdapter((graph, hooks) => buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph)
-      const encoder = await createGraphSession(enc.built, session)
-      const step = await createGraphSession(dec.built, session)
-      return new Generator(model, step, encoder, dec.feeds, enc.feeds)
-    }
+    const withAdapter = <T>(make: Parameters<typeof buildWithAdapter<T>>[1], target: ComputeTarget) => buildWithAdapter(options.adapter, make, graphOptionsFor(target).graph)
     const spec = model.spec
-    const dec = withAdapter((graph, hooks) => buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph)
-    return new Generator(model, await createGraphSession(dec.built, session), null, dec.feeds)
+    // The step graph picks the provider; T5's encoder then opens on the same one.
+    const opened = await openForTarget(
+      {
+        device: options.device ?? 'cpu',
+        precision: options.precision ?? 'auto',
+        batchShape: null,
+        dynamicShapes: true,
+        storedDType: model.info.dtype,
+        family: spec.family,
+        what: 'generation step',
+        ...(options.threads ? { threads: options.threads } : {}),
+      },
+      (target) => {
+        const dec = spec.family === 't5'
+          ? withAdapter((graph, hooks) => buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph, target)
+          : withAdapter((graph, hooks) => buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph, target)
+        return { graph: dec.built, feeds: dec.feeds }
+      },
+    )
+    const { target } = opened
+    if (spec.family !== 't5') return new Generator(model, opened.session, null, target, opened.rejected, opened.built.feeds)
+    try {
+      const enc = withAdapter((graph, hooks) => buildT5Encoder(spec, model.checkpoint, hooks, graph), target)
+      const encoder = await createGraphSession(enc.built, {
+        device: target.provider,
+        emitTarget: graphOptionsFor(target).emit,
+        dynamicShapes: true,
+        ...(options.threads ? { threads: options.threads } : {}),
+      })
+      return new Generator(model, opened.session, encoder, target, opened.rejected, opened.built.feeds, enc.feeds)
+    } catch (e) {
+      await opened.session.dispose()
+      throw e
+    }
   }
 
   get provider(): string {

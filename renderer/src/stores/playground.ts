@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { PlaygroundResult } from '../../../main/contract'
+import type { DeviceChoice, PlaygroundResult } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 
 export interface PlaygroundSettings {
@@ -17,11 +17,24 @@ export const usePlaygroundStore = defineStore('playground', () => {
   const runId = ref<string | null>(null)
   const prompt = ref('')
   const settings = ref<PlaygroundSettings>({ maxTokens: 48, temperature: 0, topP: 1, seed: 0, chat: false })
+  /** Where to generate: the Settings default until the user picks one here, then the pick, for the session. */
+  const device = ref<DeviceChoice>('auto')
+  const deviceChosen = ref(false)
   const generating = ref(false)
   const result = ref<PlaygroundResult | null>(null)
   /** The prompt the result answers (the box may have changed since). */
   const answeredPrompt = ref('')
   const error = ref<ApiCallError | null>(null)
+
+  function chooseDevice(choice: DeviceChoice): void {
+    device.value = choice
+    deviceChosen.value = true
+  }
+
+  /** Settings' default device, unless the user already chose one here. */
+  function suggestDevice(choice: DeviceChoice | undefined): void {
+    if (choice && !deviceChosen.value) device.value = choice
+  }
 
   async function generate(): Promise<PlaygroundResult | null> {
     generating.value = true
@@ -33,6 +46,7 @@ export const usePlaygroundStore = defineStore('playground', () => {
         ...(runId.value ? { runId: runId.value } : {}),
         prompt: text,
         ...settings.value,
+        device: device.value,
       })
       answeredPrompt.value = text
       return result.value
@@ -44,5 +58,5 @@ export const usePlaygroundStore = defineStore('playground', () => {
     }
   }
 
-  return { modelId, runId, prompt, settings, generating, result, answeredPrompt, error, generate }
+  return { modelId, runId, prompt, settings, device, generating, result, answeredPrompt, error, chooseDevice, suggestDevice, generate }
 })

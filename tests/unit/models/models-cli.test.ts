@@ -146,8 +146,12 @@ describe('mixture-studio eval and generate', () => {
     expect((generation.tokens as number[]).length).toBeLessThanOrEqual(5)
     expect(generation.finish_reason === 'stop' || (generation.tokens as number[]).length === 5).toBe(true)
     expect(typeof generation.text).toBe('string')
-    const again = await cli('generate', '--model', model.dir, '--prompt', 'hello there', '--max-tokens', '5', '--chat', '--json')
+    const again = await cli('generate', '--model', model.dir, '--prompt', 'hello there', '--max-tokens', '5', '--chat', '--json', '--device', 'cpu')
     expect(again.lines[0].tokens).toEqual(generation.tokens)
+    expect(again.lines[0].device).toBe('cpu, float32')
+    const badDevice = await cli('generate', '--model', model.dir, '--prompt', 'x', '--device', 'tpu')
+    expect(badDevice.code).toBe(2)
+    expect(badDevice.stderr).toContain('--device must be one of auto, cpu, cuda, webgpu, dml, not "tpu"')
 
     const bad = await cli('generate', '--model', model.dir, '--prompt', 'x', '--top-p', '2')
     expect(bad.code).toBe(2)

@@ -67,14 +67,19 @@ describe('playgroundGenerate', () => {
     expect(answer.adapted!.tokens).toBeGreaterThan(0)
     expect(answer.adapted!.text).not.toBe(answer.base.text)
     // Same seed, same settings: the base answer is what generating in-process gives.
-    const local = await generateSideBySide({ model: modelDir, adapter: null, chat: false, ...REQUEST })
+    const local = await generateSideBySide({ model: modelDir, adapter: null, chat: false, device: 'cpu', ...REQUEST })
     expect(answer.base).toMatchObject({ text: local.base.text, tokens: local.base.tokens, finishReason: local.base.finishReason })
+    // Device auto (the default) says where it generated, and why each provider it did not use was left.
+    expect(answer.device).toMatch(new RegExp(`^${answer.provider}, `))
+    for (const notUsed of answer.notUsed) expect(notUsed).toEqual({ provider: expect.not.stringMatching(answer.provider), reason: expect.stringMatching(/\w/) })
+    expect(local).toMatchObject({ provider: 'cpu', device: 'cpu, float32', notUsed: [] })
     expect((await services.jobsList({})).some((job) => job.kind === 'generate' && job.state === 'completed')).toBe(true)
   })
 
   it('answers for the base model alone, given a model folder and no run', async () => {
-    const result = await dispatchCall(services, 'playgroundGenerate', { modelPath: modelDir, ...REQUEST })
+    const result = await dispatchCall(services, 'playgroundGenerate', { modelPath: modelDir, ...REQUEST, device: 'cpu' })
     const answer = PlaygroundResult.parse(result.ok && result.data)
+    expect(answer.device).toBe('cpu, float32')
     expect(answer.adapted).toBeNull()
     expect(answer.adapter).toBeNull()
   })
