@@ -54,6 +54,7 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
       const ended = await jobs.waitForEnd(job.id)
       // `failed` is the job's own account (a bad prompt length, a missing template); anything else is a crash.
       if (ended.state === 'failed') throw new ApiCallError('invalid_input', `Could not generate: ${ended.error ?? 'unknown error'}`)
+      if (ended.state === 'cancelled') throw new ApiCallError('conflict', 'Generation was stopped before it finished')
       if (ended.state !== 'completed') throw new ApiCallError('internal', `The generation process was ${ended.state}: ${ended.error ?? 'no reason given'}`)
       return PlaygroundResult.parse(ended.result)
     },

@@ -6,7 +6,7 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { NSelect } from 'naive-ui'
-import { fake } from './fake-api'
+import { ApiCallError, fake } from './fake-api'
 import { modelSummary } from './dataset-fixtures'
 import { playgroundResult, run, settingsState } from './fixtures'
 
@@ -96,5 +96,37 @@ describe('PlaygroundView', () => {
     await generate(page, 'the sea was')
     expect(page.get('[data-testid=playground-device]').text()).toBe('Generated on cpu, float32')
     expect(page.find('[data-testid=playground-not-used]').exists()).toBe(false)
+  })
+  it('shows how far the generation process got, and stops it without calling that an error', async () => {
+    let refuse!: (error: unknown) => void
+    fake.playgroundGenerate.mockImplementationOnce(() => new Promise((_, reject) => (refuse = reject)))
+    fake.jobsCancel.mockImplementation(async ({ jobId }) => {
+      refuse(new ApiCallError('conflict', 'Generation was stopped before it finished'))
+      return { id: jobId, kind: 'generate', state: 'cancelled', startedAt: '2025-01-01T10:00:00.000Z', endedAt: '2025-01-01T10:00:01.000Z', error: null }
+    })
+    const page = await mountPlayground()
+    await choose(page, 'playground-model', 'm1')
+    await generate(page, 'the sea is')
+    expect(page.get('[data-testid=playground-progress]').text()).toContain('Starting the generation process')
+
+    fake.emit({ type: 'started', jobId: 'j1', kind: 'generate', pid: 42 })
+    fake.emit({ type: 'progress', jobId: 'j1', done: 12, total: 96, label: 'Base model: 12 of 48 tokens' })
+    await flushPromises()
+    const progress = page.get('[data-testid=playground-progress]')
+    expect(progress.text()).toContain('Base model: 12 of 48 tokens')
+    expect(progress.attributes('data-done')).toBe('12')
+
+    await page.get('[data-testid=playground-stop]').trigger('click')
+    await flushPromises()
+    expect(fake.jobsCancel).toHaveBeenCalledWith({ jobId: 'j1' })
+    expect(page.find('[data-testid=playground-progress]').exists()).toBe(false)
+    expect(page.get('[data-testid=playground-stopped]').text()).toContain('Stopped')
+    expect(page.find('[data-testid=playground-error]').exists()).toBe(false)
+
+    // The next generation starts clean and answers.
+    fake.playgroundGenerate.mockResolvedValueOnce(playgroundResult())
+    await generate(page, 'the sea is')
+    expect(page.find('[data-testid=playground-stopped]').exists()).toBe(false)
+    expect(page.get('[data-testid=playground-device]').text()).toBe('Generated on cpu, float32')
   })
 })

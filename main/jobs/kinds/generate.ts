@@ -25,6 +25,8 @@ export const GenerateJobRequest = z.object({
 })
 export type GenerateJobRequest = z.infer<typeof GenerateJobRequest>
 
+const PROGRESS_INTERVAL_MS = 100
+
 export const generateJob: JobMain = async (context) => {
   const parsed = GenerateJobRequest.safeParse(JSON.parse(context.args[0] ?? 'null'))
   if (!parsed.success) throw new Error('a generate job needs its request as one JSON argument; use playgroundGenerate (or `mixture-studio generate`)')
@@ -43,13 +45,23 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
     throw new Error(`the prompt (${prompt.length} tokens) + ${request.maxTokens} new tokens exceed the model's context length (${model.spec.contextLength}); ask for fewer tokens`)
   }
   const adapter = request.adapter ? loadInferenceAdapter(request.adapter) : null
-  const total = adapter ? 2 : 1
 
-  progress(0, total, 'base model')
-  const base = await answer(model, tokenizer, prompt, request, longest, null)
-  progress(1, total, adapter ? 'base + adapter' : 'done')
-  const adapted = adapter ? await answer(model, tokenizer, prompt, request, longest, adapter) : null
-  progress(total, total, 'done')
+  // Progress counts tokens over both answers ("Base model: 12 of 64 tokens"), at most ten updates
+  // a second: a small model makes thousands of tokens a second, and each update crosses two processes.
+  const answers = adapter ? ['Base model', 'Base + adapter'] : ['Base model']
+  const span = answers.length * request.maxTokens
+  let lastReport = 0
+  const tokensSoFar = (index: number) => (generated: number) => {
+    const now = performance.now()
+    if (now - lastReport < PROGRESS_INTERVAL_MS && generated < request.maxTokens) return
+    lastReport = now
+    progress(index * request.maxTokens + generated, span, `${answers[index]}: ${generated} of ${request.maxTokens} tokens`)
+  }
+  progress(0, span, `${answers[0]}: loading the model`)
+  const base = await answer(model, tokenizer, prompt, request, longest, null, tokensSoFar(0))
+  if (adapter) progress(request.maxTokens, span, `${answers[1]}: loading the model`)
+  const adapted = adapter ? await answer(model, tokenizer, prompt, request, longest, adapter, tokensSoFar(1)) : null
+  progress(span, span, 'done')
   return {
     model: model.info.dir,
     promptTokens: prompt.length,
@@ -64,10 +76,11 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
 
 async function answer(
   model: OpenedModel, tokenizer: ModelTokenizer, prompt: number[], request: GenerateJobRequest, longest: number, adapter: InferenceAdapter | null,
+  onTokens: (generated: number) => void,
 ): Promise<{ answer: PlaygroundAnswer; generator: Generator }> {
   const generator = await Generator.create(model, { device: request.device, maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
   try {
-    const { rows, stats } = await generator.generate([prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed })
+    const { rows, stats } = await generator.generate([prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed, onTokens })
     const row = rows[0]
     const tokensPerSecond = stats.decodeSeconds > 0 && stats.generatedTokens > 1 ? (stats.generatedTokens - 1) / stats.decodeSeconds : null
     return { answer: { text: tokenizer.decode(row.tokens), tokens: row.tokens.length, finishReason: row.finishReason, tokensPerSecond }, generator }

@@ -19,6 +19,8 @@ export interface GenerateRequest extends SamplingOptions {
   maxTokens: number
   /** Tokens that end a row; default: the model's EOS ids (config.json and generation_config.json). */
   stopTokens?: readonly number[]
+  /** Called after each step with the new tokens so far (the longest row's), for progress. */
+  onTokens?: (generated: number) => void
 }
 
 export interface GeneratedRow {
@@ -168,6 +170,7 @@ export class Generator {
         }
         return token
       })
+      request.onTokens?.(t + 1)
       if (done.every(Boolean) || t + 1 >= request.maxTokens) break
       const slot = promptSlots + t
       for (let b = 0; b < batch; b++) mask[b * length + slot] = 1n

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import type { DeviceChoice, PlaygroundResult } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
+import { useJobsStore } from './jobs'
 
 export interface PlaygroundSettings {
   maxTokens: number
@@ -25,6 +26,14 @@ export const usePlaygroundStore = defineStore('playground', () => {
   /** The prompt the result answers (the box may have changed since). */
   const answeredPrompt = ref('')
   const error = ref<ApiCallError | null>(null)
+  /** The user stopped the last generation (not an error). */
+  const stopped = ref(false)
+  const stopping = ref(false)
+
+  // The generation runs as a job process; its progress events say how far it got.
+  const jobs = useJobsStore()
+  const job = computed(() => (generating.value ? (jobs.all.find((j) => j.kind === 'generate' && j.state === 'running') ?? null) : null))
+  const progress = computed(() => job.value?.progress ?? null)
 
   function chooseDevice(choice: DeviceChoice): void {
     device.value = choice
@@ -37,8 +46,10 @@ export const usePlaygroundStore = defineStore('playground', () => {
   }
 
   async function generate(): Promise<PlaygroundResult | null> {
+    jobs.listen()
     generating.value = true
     error.value = null
+    stopped.value = false
     const text = prompt.value
     try {
       result.value = await api.playgroundGenerate({
@@ -51,12 +62,30 @@ export const usePlaygroundStore = defineStore('playground', () => {
       answeredPrompt.value = text
       return result.value
     } catch (caught) {
-      error.value = toApiCallError(caught, 'playgroundGenerate')
+      if (stopping.value) stopped.value = true
+      else error.value = toApiCallError(caught, 'playgroundGenerate')
       return null
     } finally {
       generating.value = false
+      stopping.value = false
     }
   }
 
-  return { modelId, runId, prompt, settings, device, generating, result, answeredPrompt, error, chooseDevice, suggestDevice, generate }
+  /** Stops the generation under way (its process is ended; nothing is kept). */
+  async function stop(): Promise<void> {
+    const running = job.value
+    if (!running || stopping.value) return
+    stopping.value = true
+    try {
+      await jobs.cancel(running.id)
+    } catch (caught) {
+      stopping.value = false
+      error.value = toApiCallError(caught, 'jobsCancel')
+    }
+  }
+
+  return {
+    modelId, runId, prompt, settings, device, generating, result, answeredPrompt, error, stopped, stopping, progress,
+    chooseDevice, suggestDevice, generate, stop,
+  }
 })

@@ -58,7 +58,13 @@ const REQUEST = { prompt: 'the sea is', maxTokens: 8, temperature: 0.8, topP: 0.
 
 describe('playgroundGenerate', () => {
   it('answers for the base model and base + the run\'s adapter in a job process', async () => {
+    const progress: string[] = []
+    const unsubscribe = services.subscribe('onJobEvent', (event) => event.type === 'progress' && progress.push(`${event.done}/${event.total} ${event.label}`))
     const result = await dispatchCall(services, 'playgroundGenerate', { runId, ...REQUEST })
+    unsubscribe()
+    expect(progress[0]).toBe('0/16 Base model: loading the model')
+    expect(progress).toContain('8/16 Base + adapter: loading the model')
+    expect(progress.at(-1)).toBe('16/16 done')
     expect(result.ok).toBe(true)
     const answer = PlaygroundResult.parse(result.ok && result.data)
     expect(answer.model).toBe(modelDir)
@@ -67,7 +73,16 @@ describe('playgroundGenerate', () => {
     expect(answer.adapted!.tokens).toBeGreaterThan(0)
     expect(answer.adapted!.text).not.toBe(answer.base.text)
     // Same seed, same settings: the base answer is what generating in-process gives.
-    const local = await generateSideBySide({ model: modelDir, adapter: null, chat: false, device: 'cpu', ...REQUEST })
+    const reports: [number, number, string][] = []
+    const local = await generateSideBySide({ model: modelDir, adapter: null, chat: false, device: 'cpu', ...REQUEST }, (...report) => reports.push(report))
+    // Progress counts tokens (at most ten reports a second, the last token always): loading, tokens, done.
+    expect(reports[0]).toEqual([0, 8, 'Base model: loading the model'])
+    expect(reports.at(-1)).toEqual([8, 8, 'done'])
+    const tokenReports = reports.slice(1, -1)
+    expect(tokenReports.length).toBeGreaterThan(0)
+    for (const [done, total, label] of tokenReports) expect([total, label]).toEqual([8, `Base model: ${done} of 8 tokens`])
+    expect(tokenReports.map(([done]) => done)).toEqual([...tokenReports.map(([done]) => done)].sort((a, b) => a - b))
+    if (local.base.tokens === 8) expect(tokenReports.at(-1)![0]).toBe(8)
     expect(answer.base).toMatchObject({ text: local.base.text, tokens: local.base.tokens, finishReason: local.base.finishReason })
     // Device auto (the default) says where it generated, and why each provider it did not use was left.
     expect(answer.device).toMatch(new RegExp(`^${answer.provider}, `))
