@@ -110,4 +110,20 @@ describe('playgroundGenerate', () => {
       ok: false, error: { code: 'invalid_input', message: expect.stringContaining('no chat template') },
     })
   })
+  it('stops when its job is cancelled, saying so', async () => {
+    // Wide enough to take seconds, and no EOS, so only max tokens (or the stop) ends it.
+    const slow = writeTinyModel(join(tmp.dir, 'slow'), 'qwen2', {
+      config: { hidden_size: 512, intermediate_size: 1376, num_hidden_layers: 8, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 4096, eos_token_id: null, tie_word_embeddings: false },
+    }).dir
+    const stopped: Promise<void> = new Promise((resolve) => {
+      const unsubscribe = services.subscribe('onJobEvent', (event) => {
+        if (event.type !== 'progress' || !/ of 2000 tokens$/.test(event.label)) return
+        unsubscribe()
+        void services.jobsCancel({ jobId: event.jobId }).then(() => resolve())
+      })
+    })
+    const answer = dispatchCall(services, 'playgroundGenerate', { modelPath: slow, ...REQUEST, maxTokens: 2000, device: 'cpu' })
+    await stopped
+    expect(await answer).toMatchObject({ ok: false, error: { code: 'conflict', message: 'Generation was stopped before it finished' } })
+  })
 })
