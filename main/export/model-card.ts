@@ -3,6 +3,7 @@
 import type { MetricPoint, RunRecord } from '../store'
 import type { NativeAdapterConfig } from '../train/adapter-files'
 import type { OnnxModelFacts } from './onnx-model'
+import { onnxUsage } from './model-card-onnx'
 import type { ExportFormat } from './types'
 
 export interface ModelCardFacts {
@@ -107,54 +108,6 @@ function usage(facts: ModelCardFacts, basePath: string, modelType: string): stri
       if (!facts.onnx) throw new Error("internal: the ONNX model card needs the model's inputs (writeOnnxModel's facts)")
       return onnxUsage(facts.onnx, modelType)
   }
-}
-
-/** The ONNX model's contract: what to feed, what comes out, and a runnable onnxruntime example. */
-function onnxUsage(onnx: OnnxModelFacts, modelType: string): string[] {
-  const seq2seq = modelType === 't5'
-  const input = (name: string, length: string, what: string) => `| \`${name}\` | int64 | [batch, ${length}] | ${what} |`
-  const limit = onnx.maxPositions === null ? '' : ` Sequences may be up to ${formatCount(onnx.maxPositions)} tokens long.`
-  const feed = (name: string, from: string, key: string) => `    "${name}": ${from}["${key}"].astype(np.int64),`
-  const feeds = seq2seq
-    ? [feed('input_ids', 'source', 'input_ids'), feed('attention_mask', 'source', 'attention_mask'), feed('decoder_input_ids', 'target', 'input_ids'), feed('decoder_attention_mask', 'target', 'attention_mask')]
-    : [feed('input_ids', 'batch', 'input_ids'), feed('attention_mask', 'batch', 'attention_mask')]
-  return [
-    'The adapter is built into the graph (its trained tensors are initializers), so `model.onnx` runs in any onnxruntime',
-    '(Python, C#, JavaScript, the web) without Mixture Studio and without the base model folder. The weights are in',
-    '`model.onnx.data` beside it, in the base model\'s dtype: keep the two files together. The tokenizer files are copied here too.',
-    'Mixture Studio checks it on onnxruntime\'s CPU and WebGPU providers. On a GPU provider, onnxruntime runs the graph\'s small',
-    'shape computations on the CPU by design (with bfloat16 weights on WebGPU, the embedding lookup too), so leave CPU fallback on.',
-    '',
-    '| Input | Type | Shape | Meaning |',
-    '|---|---|---|---|',
-    input('input_ids', seq2seq ? 'src' : 'seq', seq2seq ? 'encoder tokens' : 'tokens'),
-    input('attention_mask', seq2seq ? 'src' : 'seq', '1 for a real token, 0 for padding'),
-    ...(seq2seq
-      ? [
-          input('decoder_input_ids', 'tgt', 'decoder tokens, starting with `decoder_start_token_id` (config.json)'),
-          input('decoder_attention_mask', 'tgt', '1 for a real token, 0 for padding'),
-        ]
-      : []),
-    '',
-    `Output: \`logits\`, float32 [batch, ${seq2seq ? 'tgt' : 'seq'}, vocab], for every position (the model scores whole sequences; it keeps no`,
-    `KV cache, so to generate, run it on the growing sequence and read the last position). Positions come from the attention`,
-    `mask, so left and right padding both work.${limit}`,
-    '',
-    '```python',
-    'import numpy as np',
-    'import onnxruntime as ort',
-    'from transformers import AutoTokenizer',
-    '',
-    'tokenizer = AutoTokenizer.from_pretrained("<this folder>")',
-    'session = ort.InferenceSession("<this folder>/model.onnx")',
-    ...(seq2seq
-      ? ['source = tokenizer(["translate English to German: Hello"], return_tensors="np", padding=True)', 'target = tokenizer(["<pad>"], return_tensors="np", add_special_tokens=False)']
-      : ['batch = tokenizer(["Hello, my name is"], return_tensors="np", padding=True)']),
-    '(logits,) = session.run(["logits"], {',
-    ...feeds,
-    '})',
-    '```',
-  ]
 }
 
 function metric(point: MetricPoint | undefined): string {

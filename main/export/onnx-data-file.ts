@@ -1,9 +1,14 @@
-// Every initializer of an emitted model moved into ONE external-data file beside it, so the model
-// folder stands alone. The engine emits frozen weights as external data pointing into the base
-// model's safetensors files (absolute path, offset, length) and small tensors inline; here each
+// Every initializer of the emitted models moved into ONE external-data file beside them, so the
+// model folder stands alone. The engine emits frozen weights as external data pointing into the
+// base model's safetensors files (absolute path, offset, length) and small tensors inline; here each
 // weight's byte range is streamed into the data file (a fixed buffer, never a whole tensor set in
 // memory: models are GBs), inline tensors above a small threshold are appended too, and each
 // initializer is rewritten to { location: <data file>, offset, length }.
+// Several models (the forward graph and the KV-cache step graph) share the file: a tensor is stored
+// once per content (the same range of the same weight file, or the same inline bytes) and every
+// initializer holding it points at that one copy. Content, not name, is the key: the emitter names
+// its own constants after node ids, so one name may mean different values in two graphs.
+import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
 import type { ModelProtoObject, TensorProtoObject } from '../engine/onnx'
@@ -27,7 +32,8 @@ const COPY_CHUNK_BYTES = 16 << 20
 export type TensorBytes = { kind: 'file'; path: string; offset: number; length: number } | { kind: 'inline'; data: Uint8Array }
 
 export interface PlacedTensor {
-  initializer: TensorProtoObject
+  /** Every initializer holding these bytes (of one model or several); the first names it in errors. */
+  initializers: TensorProtoObject[]
   bytes: TensorBytes
   /** Offset in the data file. */
   offset: number
@@ -40,16 +46,28 @@ export interface DataFilePlan {
   size: number
 }
 
-/** Which initializers go to the data file, and where (pure: reads no file). */
+/**
+ * Which initializers go to the data file, and where (pure: reads no file). Initializers holding
+ * the same bytes share one placement, in the order their content first appears.
+ */
 export function planDataFile(initializers: readonly TensorProtoObject[]): DataFilePlan {
   const placed: PlacedTensor[] = []
+  const byContent = new Map<string, PlacedTensor>()
   let end = 0
   for (const initializer of initializers) {
     const bytes = tensorBytes(initializer)
     if (!bytes) continue
+    const key = contentKey(bytes)
+    const same = byContent.get(key)
+    if (same) {
+      same.initializers.push(initializer)
+      continue
+    }
     const length = bytes.kind === 'file' ? bytes.length : bytes.data.byteLength
     const offset = alignUp(end, length >= LARGE_TENSOR_BYTES ? LARGE_ALIGNMENT : ALIGNMENT)
-    placed.push({ initializer, bytes, offset, length })
+    const tensor = { initializers: [initializer], bytes, offset, length }
+    placed.push(tensor)
+    byContent.set(key, tensor)
     end = offset + length
   }
   return { placed, size: end }
@@ -73,7 +91,7 @@ export async function writeDataFile(path: string, location: string, plan: DataFi
       if (tensor.bytes.kind === 'inline') {
         await writeAll(out, path, tensor.bytes.data)
       } else {
-        const source = sources.get(tensor.bytes.path) ?? (await openSource(tensor.bytes.path, tensor.initializer.name))
+        const source = sources.get(tensor.bytes.path) ?? (await openSource(tensor.bytes.path, tensor.initializers[0].name))
         sources.set(tensor.bytes.path, source)
         await copyRange(source, out, path, buffer, tensor)
       }
@@ -83,21 +101,65 @@ export async function writeDataFile(path: string, location: string, plan: DataFi
     for (const handle of sources.values()) await handle.close()
     await out.close()
   }
-  for (const { initializer, offset, length } of plan.placed) {
-    delete initializer.rawData
-    initializer.dataLocation = 1
-    initializer.externalData = [
-      { key: 'location', value: location },
-      { key: 'offset', value: String(offset) },
-      { key: 'length', value: String(length) },
-    ]
+  for (const { initializers, offset, length } of plan.placed) {
+    for (const initializer of initializers) {
+      delete initializer.rawData
+      initializer.dataLocation = 1
+      initializer.externalData = [
+        { key: 'location', value: location },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(length) },
+      ]
+    }
   }
   return written
 }
 
-/** Moves every initializer of `model` above the inline limit into the data file at `path`. */
-export async function externalizeInitializers(model: ModelProtoObject, path: string, location: string): Promise<number> {
-  return writeDataFile(path, location, planDataFile(model.graph.initializer ?? []))
+/**
+ * Moves every initializer of `models` above the inline limit into the one data file at `path`
+ * (the models lie beside it), each distinct tensor written once. Returns the file's size.
+ */
+export async function externalizeInitializers(models: readonly ModelProtoObject[], path: string, location: string): Promise<number> {
+  return writeDataFile(path, location, planDataFile(models.flatMap((m) => m.graph.initializer ?? [])))
+}
+
+/**
+ * Throws when a tensor named in `names` differs between the models that hold it (dims, dtype or
+ * bytes): the graphs are meant to compute with the same weights and adapter tensors. A name absent
+ * from a model is not compared.
+ */
+export function checkSameTensors(models: readonly { file: string; model: ModelProtoObject }[], names: Iterable<string>): void {
+  const wanted = new Set(names)
+  const seen = new Map<string, { file: string; summary: string }>()
+  for (const { file, model } of models) {
+    for (const initializer of model.graph.initializer ?? []) {
+      const name = initializer.name ?? ''
+      if (!wanted.has(name)) continue
+      const summary = describeTensor(initializer)
+      const first = seen.get(name)
+      if (!first) seen.set(name, { file, summary })
+      else if (first.summary !== summary) {
+        throw new Error(`internal: tensor "${name}" is ${first.summary} in ${first.file} but ${summary} in ${file}; the graphs must share their weights`)
+      }
+    }
+  }
+}
+
+/** dtype, dims and where the bytes are: equal summaries mean equal tensors. */
+function describeTensor(initializer: TensorProtoObject): string {
+  const bytes = tensorBytes(initializer) ?? { kind: 'inline' as const, data: initializer.rawData ?? new Uint8Array(0) }
+  const where = bytes.kind === 'file' ? `bytes ${bytes.offset}+${bytes.length} of ${bytes.path}` : `inline bytes, sha256 ${digest(bytes.data).slice(0, 16)}`
+  return `dtype ${initializer.dataType} [${(initializer.dims ?? []).join(', ')}] (${where})`
+}
+
+/** Equal keys, equal bytes: a file range by its place, inline bytes by their digest. */
+function contentKey(bytes: TensorBytes): string {
+  if (bytes.kind === 'file') return `file\0${bytes.path}\0${bytes.offset}\0${bytes.length}`
+  return `inline\0${digest(bytes.data)}\0${bytes.data.byteLength}`
+}
+
+function digest(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
 }
 
 function tensorBytes(initializer: TensorProtoObject): TensorBytes | null {
@@ -131,7 +193,7 @@ async function copyRange(source: FileHandle, out: FileHandle, outPath: string, b
     const want = Math.min(buffer.length, tensor.length - done)
     const { bytesRead } = await source.read(buffer, 0, want, offset + done)
     if (bytesRead === 0) {
-      throw new ExportError(`${path}: tensor "${tensor.initializer.name}" ends at byte ${offset + tensor.length}, but the file ends at ${offset + done}; the file is truncated or changed while exporting`)
+      throw new ExportError(`${path}: tensor "${tensor.initializers[0].name}" ends at byte ${offset + tensor.length}, but the file ends at ${offset + done}; the file is truncated or changed while exporting`)
     }
     await writeAll(out, outPath, buffer.subarray(0, bytesRead))
     done += bytesRead

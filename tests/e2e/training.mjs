@@ -242,7 +242,7 @@ export function registerTrainingChecks(env) {
     await page.getByTestId('export-run').click()
     await page.waitForFunction(() => document.querySelector('[data-testid=export-result]')?.textContent?.includes('model.onnx.data'), undefined, { timeout: 30_000 })
     const onnx = await page.getByTestId('export-result').innerText()
-    for (const expected of ['model.onnx', 'model.onnx.data', 'tokenizer.json', 'README.md']) assert(onnx.includes(expected), `the ONNX export result lacks "${expected}":\n${onnx}`)
+    for (const expected of ['model.onnx', 'decoder_step.onnx', 'model.onnx.data', 'tokenizer.json', 'README.md']) assert(onnx.includes(expected), `the ONNX export result lacks "${expected}":\n${onnx}`)
     await page.keyboard.press('Escape')
   })
 

@@ -70,7 +70,7 @@ describe('mixture-studio export', () => {
     expect(onnx.code).toBe(0)
     const line = JSON.parse(onnx.out) as { files: { path: string }[] }
     expect(line).toMatchObject({ type: 'export', format: 'onnx', method: 'ia3', runId, recorded: true })
-    expect(line.files.map((f) => f.path)).toEqual(expect.arrayContaining(['model.onnx', 'model.onnx.data', 'tokenizer.json', 'README.md'].map((n) => join(tmp.dir, 'onnx', n))))
+    expect(line.files.map((f) => f.path)).toEqual(expect.arrayContaining(['model.onnx', 'decoder_step.onnx', 'model.onnx.data', 'tokenizer.json', 'README.md'].map((n) => join(tmp.dir, 'onnx', n))))
     const store = openStore(home())
     try {
       expect(store.artifacts.listExports(runId).at(-1)).toMatchObject({ format: 'onnx', path: join(tmp.dir, 'onnx') })
