@@ -135,7 +135,14 @@ export function registerTrainingChecks(env) {
     }, before, { timeout: 30_000 }).then((handle) => handle.jsonValue())
     assertEqual(live.status, 'running', `status while the chart grows (ETA: ${live.eta ?? 'none'})`)
     // Where it trains shows while it trains, not only once it has finished.
-    await page.waitForFunction(() => document.querySelector('[data-testid=run-device]')?.textContent?.trim() === 'cpu, float32', undefined, { timeout: 10_000 })
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-device]')?.textContent?.trim() === 'cpu, float32', undefined, { timeout: 10_000 }).catch(async (error) => {
+      const shown = await page.evaluate(() => ({
+        device: document.querySelector('[data-testid=run-device]')?.textContent?.trim(),
+        status: document.querySelector('[data-testid=run-progress]')?.dataset.status,
+        step: document.querySelector('[data-testid=run-progress]')?.dataset.step,
+      }))
+      throw new Error(`the Device fact did not show where the run trains while it trained (${error.message}); the page showed ${JSON.stringify(shown)}`)
+    })
     await env.screenshot(page, 'run-live.png')
 
     await page.getByTestId('run-cancel').click()

@@ -105,6 +105,21 @@ describe('useRunLiveStore', () => {
     expect(store.loading).toBe(false)
   })
 
+  it('shows the record at once while the log is still being followed', async () => {
+    const store = await openedNotYetPlaced()
+    // A busy run: every log read is answered only after the next event asked for another, so
+    // the follow loop never rests while the run trains.
+    const pending: (() => void)[] = []
+    fake.runsLog.mockImplementation(() => new Promise((resolve) => pending.push(() => resolve({ runId: 'r1', lines: [], total: 0, maxLines: 2000 }))))
+    fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 5, path: '/c/step-5' })
+    fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: 'cpu, float32' }))
+    fake.emitRun(step('r1', 1))
+    fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 10, path: '/c/step-10' })
+    await vi.waitFor(() => expect(store.detail?.run.trainedOn).toBe('cpu, float32'))
+    expect(pending.length).toBeGreaterThan(0)
+    pending.forEach((answer) => answer())
+  })
+
   it("shows a finished run's stored log, and reads only the new lines as events come", async () => {
     const log = storedLog('r1', [
       { id: 1, at: '2025-01-01T10:00:01.000Z', level: 'info', message: 'training 2880 adapter parameters' },

@@ -137,13 +137,23 @@ export const useRunLiveStore = defineStore('run-live', () => {
 
   /** Open, status and first-step events each start a read, and they overlap. */
   const reads = newestRead()
-  async function reload(): Promise<void> {
+  /**
+   * Reads the record and curves again, and follows the log alongside, never awaited: while a
+   * run's events keep coming the follow loop keeps reading, and the record must not wait for it
+   * (it once waited out a whole run, so the page showed where a run trained only at its end).
+   */
+  function reload(): Promise<void> {
+    void followLog()
+    return readRecord()
+  }
+
+  async function readRecord(): Promise<void> {
     const id = runId.value
     if (!id) return
     const read = reads.start()
     loading.value = true
     try {
-      const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id }), followLog()])
+      const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id })])
       // An older read answering late holds an older record (a run not yet placed, or still
       // running after it finished): it must not replace a newer one.
       if (id !== runId.value || !reads.show(read)) return
@@ -190,7 +200,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
         stopReconnect()
       }
     }
-    await reload()
+    // Opening shows the stored log with the record.
+    await Promise.all([readRecord(), followLog()])
   }
 
   function close(): void {
