@@ -4,6 +4,7 @@
 import { ForwardSession } from '../models/inference/forward'
 import { Generator } from '../models/inference/generate'
 import { openModel } from '../models/inference/open-model'
+import { describeTarget } from '../runtime'
 import { peakRssBytes } from './peak-rss'
 import { timeRepeated } from './timing'
 import { FORWARD_BATCH, FORWARD_SEQ, NEW_TOKENS, PROMPT_TOKENS, type ModelWorkerRequest, type ModelWorkerResult } from './model-workload'
@@ -25,7 +26,7 @@ async function measure(request: ModelWorkerRequest): Promise<ModelWorkerResult> 
     const batch = { tokens: { ids: rows }, labels: rows.map((r) => [...r.slice(1), 0]), labelMask: rows.map((r) => r.map((_, t) => (t + 1 < r.length ? 1 : 0))) }
     const t = await timeRepeated(() => forward.run(batch), request.reps, request.warmup)
     await forward.dispose()
-    return { provider: forward.session.provider, sessionSeconds, tokensPerSecond: (FORWARD_BATCH * FORWARD_SEQ) / t.median, peakRssBytes: peakRss() }
+    return { provider: forward.session.provider, device: describeTarget(forward.target), sessionSeconds, tokensPerSecond: (FORWARD_BATCH * FORWARD_SEQ) / t.median, peakRssBytes: peakRss() }
   }
   const generator = await Generator.create(model, { ...session, maxPositions: PROMPT_TOKENS + NEW_TOKENS })
   const sessionSeconds = (performance.now() - started) / 1000
@@ -41,7 +42,7 @@ async function measure(request: ModelWorkerRequest): Promise<ModelWorkerResult> 
   const quarters = stepQuarters(timed.map((r) => r.steps))
   await generator.dispose()
   return {
-    provider: generator.provider, sessionSeconds, tokensPerSecond: (NEW_TOKENS - 1) / median.decode, prefillSeconds: median.prefill,
+    provider: generator.provider, device: describeTarget(generator.target), sessionSeconds, tokensPerSecond: (NEW_TOKENS - 1) / median.decode, prefillSeconds: median.prefill,
     firstQuarterStepSeconds: quarters.first, lastQuarterStepSeconds: quarters.last, peakRssBytes: peakRss(),
   }
 }

@@ -11,6 +11,8 @@ export interface ModelWorkerRequest {
 
 export interface ModelWorkerResult {
   provider: string
+  /** Where it ran, as runs and the Playground say it: "cpu, float32", "cuda, fp16 frozen products, ...". */
+  device: string
   sessionSeconds: number
   /** forward: tokens per second of a [FORWARD_BATCH, FORWARD_SEQ] scoring pass. generate: new tokens per second after the prefill. */
   tokensPerSecond: number

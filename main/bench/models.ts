@@ -15,6 +15,9 @@ export interface ModelFigures {
   parameters: number
   weights_mb: number
   provider: string
+  /** Where each measurement ran ("cpu, float32"; on a GPU the forward pass has a static shape, generation not). */
+  forward_device: string
+  generate_device: string
   forward_tokens_per_s: number
   /** The forward workload: batch × sequence. */
   forward_tokens: string
@@ -44,6 +47,8 @@ export async function modelFigures(which: 'tiny' | 'wide', o: BenchOptions): Pro
       parameters: folder.weightBytes / 4,
       weights_mb: folder.weightBytes / 1e6,
       provider: forward.provider,
+      forward_device: forward.device,
+      generate_device: generate.device,
       forward_tokens_per_s: forward.tokensPerSecond,
       forward_tokens: `${FORWARD_BATCH}x${FORWARD_SEQ}`,
       generate_tokens_per_s: generate.tokensPerSecond,

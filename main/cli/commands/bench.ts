@@ -19,7 +19,7 @@ Engine figures (see BENCHMARKS.md): matmul_limit_gflops, fwd_bwd_fraction_of_lim
 build_seconds_24x1024. Models figures (models-tiny, models-wide): forward_tokens_per_s,
 generate_tokens_per_s (KV cache) and peak_rss_over_weights of a random Llama-style model
 (tiny: hidden 128, 2 layers; wide: hidden 1024, 16 layers, ~254M parameters), each measured
-in its own process. train-memory: peak_rss_over_weights and session_seconds of a train-step
+in its own process, on --device (forward_device and generate_device say where and in what). train-memory: peak_rss_over_weights and session_seconds of a train-step
 session of the BENCHMARKS small shape (float32; float16, bfloat16 and forward-only as variants),
 each in its own process. packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
 tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) and packed
