@@ -1,5 +1,7 @@
 // The ONNX export's part of the model card: what each graph takes and gives, and runnable
 // onnxruntime examples (the tests drive decoder_step.onnx by the same protocol).
+import { count, pythonStart, tableRow } from './model-card-parts'
+import { t5StepUsage } from './model-card-onnx-t5'
 import type { OnnxModelFacts } from './onnx-model'
 import type { DecoderStepFacts } from './onnx-step-graph'
 
@@ -12,9 +14,9 @@ export function onnxUsage(onnx: OnnxModelFacts, modelType: string): string[] {
   const feeds = seq2seq
     ? [feed('input_ids', 'source', 'input_ids'), feed('attention_mask', 'source', 'attention_mask'), feed('decoder_input_ids', 'target', 'input_ids'), feed('decoder_attention_mask', 'target', 'attention_mask')]
     : [feed('input_ids', 'batch', 'input_ids'), feed('attention_mask', 'batch', 'attention_mask')]
-  const generation = onnx.step
-    ? 'To generate, use `decoder_step.onnx` (below): it keeps a KV cache, so each new token costs one short run.'
-    : 'It keeps no KV cache, so to generate, run it on the growing sequence and read the last position.'
+  const generation = seq2seq
+    ? 'To generate, use `encoder.onnx` and `decoder_step.onnx` (below): the encoder runs once, then the step keeps a KV cache, so each new token costs one short run.'
+    : 'To generate, use `decoder_step.onnx` (below): it keeps a KV cache, so each new token costs one short run.'
   return [
     'The adapter is built into the graph (its trained tensors are initializers), so `model.onnx` runs in any onnxruntime',
     '(Python, C#, JavaScript, the web) without Mixture Studio and without the base model folder. The weights are in',
@@ -47,13 +49,12 @@ export function onnxUsage(onnx: OnnxModelFacts, modelType: string): string[] {
     '})',
     '```',
     '',
-    ...(onnx.step ? stepUsage(onnx.step, onnx.maxPositions, modelType) : noStepGraph()),
+    ...(onnx.step.encoder ? t5StepUsage(onnx.step, onnx.step.encoder.decoderStartTokenId) : stepUsage(onnx.step, onnx.maxPositions, modelType)),
   ]
 }
 
 /** decoder_step.onnx: the inputs, the outputs, and a greedy loop that keeps the cache. */
 function stepUsage(step: DecoderStepFacts, maxPositions: number | null, modelType: string): string[] {
-  const row = (name: string, type: string, shape: string, what: string) => `| \`${name}\` | ${type} | [${shape}] | ${what} |`
   const cacheShape = `batch, ${step.kvHeads}, cache, ${step.headDim}`
   const last = step.layers - 1
   return [
@@ -68,19 +69,19 @@ function stepUsage(step: DecoderStepFacts, maxPositions: number | null, modelTyp
     '',
     '| Input | Type | Shape | Meaning |',
     '|---|---|---|---|',
-    row('input_ids', 'int64', 'batch, step', 'this run\'s tokens: the left-padded prompt, then one new token per run'),
-    row('position_ids', 'int64', 'batch, step', 'each token\'s position: the real tokens before it in its row'),
-    row('attention_mask', 'int64', 'batch, cache', '1 at every slot holding a real token, this run\'s included; 0 for padding and free slots'),
-    row('cache_start', 'int64', '1', 'the slot of this run\'s first token'),
-    ...(step.cachePositions ? [row('cache_positions', 'int64', 'batch, cache', 'the position of each slot\'s token: the real tokens before it (the sliding window needs it)')] : []),
-    row(`past.{0..${last}}.key`, 'float32', cacheShape, 'the cache\'s keys, one input per layer'),
-    row(`past.{0..${last}}.value`, 'float32', cacheShape, 'the cache\'s values'),
+    tableRow('input_ids', 'int64', 'batch, step', 'this run\'s tokens: the left-padded prompt, then one new token per run'),
+    tableRow('position_ids', 'int64', 'batch, step', 'each token\'s position: the real tokens before it in its row'),
+    tableRow('attention_mask', 'int64', 'batch, cache', '1 at every slot holding a real token, this run\'s included; 0 for padding and free slots'),
+    tableRow('cache_start', 'int64', '1', 'the slot of this run\'s first token'),
+    ...(step.cachePositions ? [tableRow('cache_positions', 'int64', 'batch, cache', 'the position of each slot\'s token: the real tokens before it (the sliding window needs it)')] : []),
+    tableRow(`past.{0..${last}}.key`, 'float32', cacheShape, 'the cache\'s keys, one input per layer'),
+    tableRow(`past.{0..${last}}.value`, 'float32', cacheShape, 'the cache\'s values'),
     '',
     '| Output | Type | Shape | Meaning |',
     '|---|---|---|---|',
-    row('logits', 'float32', 'batch, vocab', 'scores for the token after this run\'s last one'),
-    row(`present.{0..${last}}.key`, 'float32', `batch, ${step.kvHeads}, step, ${step.headDim}`, 'this run\'s keys: write them into `past.{l}.key` at slots [cache_start, cache_start + step)'),
-    row(`present.{0..${last}}.value`, 'float32', `batch, ${step.kvHeads}, step, ${step.headDim}`, 'this run\'s values, likewise'),
+    tableRow('logits', 'float32', 'batch, vocab', 'scores for the token after this run\'s last one'),
+    tableRow(`present.{0..${last}}.key`, 'float32', `batch, ${step.kvHeads}, step, ${step.headDim}`, 'this run\'s keys: write them into `past.{l}.key` at slots [cache_start, cache_start + step)'),
+    tableRow(`present.{0..${last}}.value`, 'float32', `batch, ${step.kvHeads}, step, ${step.headDim}`, 'this run\'s values, likewise'),
     '',
     'A greedy loop (stop at the tokenizer\'s end-of-sequence token in practice):',
     '',
@@ -112,23 +113,4 @@ function stepUsage(step: DecoderStepFacts, maxPositions: number | null, modelTyp
     'print(tokenizer.batch_decode(np.stack(new_tokens, axis=1)))',
     '```',
   ]
-}
-
-/** Each example stands alone (it is copied as is): its imports and the folder's tokenizer. */
-function pythonStart(tokenizerOptions: string): string[] {
-  return ['```python', 'import numpy as np', 'import onnxruntime as ort', 'from transformers import AutoTokenizer', '', `tokenizer = AutoTokenizer.from_pretrained("<this folder>"${tokenizerOptions})`]
-}
-
-function noStepGraph(): string[] {
-  return [
-    '## Generation',
-    '',
-    'This export has no KV-cache step graph: T5\'s step needs a second graph (the encoder, run once, whose cross-attention keys',
-    'and values every decoder step then takes as inputs), which the export does not write yet. To generate, run `model.onnx`',
-    'on the growing `decoder_input_ids` and read the last position (each new token costs a pass over the whole target).',
-  ]
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US')
 }

@@ -3,9 +3,11 @@
 //   model.onnx         the forward graph (opset 18, standard ops only), built exactly as inference
 //                      builds it (models/inference/forward.ts), the adapter tensors baked in as
 //                      float32 initializers instead of the inputs inference feeds them through
-//   decoder_step.onnx  decoder-only models: the KV-cache step graph the app generates with, the
-//                      adapter baked in the same way (onnx-step-graph.ts): O(n) generation
-//   model.onnx.data    every weight, once for both graphs: the base model's tensors copied from its
+//   decoder_step.onnx  the KV-cache step graph the app generates with, the adapter baked in the same
+//                      way (onnx-step-graph.ts): O(n) generation
+//   encoder.onnx       T5: the encoder run once per source, whose cross-attention keys/values
+//                      the step graph takes (onnx-t5-graphs.ts)
+//   model.onnx.data    every weight, once for all graphs: the base model's tensors copied from its
 //                      safetensors files in their stored dtype (float16/bfloat16 are cast in the
 //                      graph), then the adapter
 //   config.json, tokenizer files ...  copied from the base model, so the folder tokenizes alone
@@ -14,17 +16,17 @@ import { copyFile, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultMaxPositions } from '../engine/models/common'
-import { emitModel, encodeModel } from '../engine/onnx'
+import { encodeModel } from '../engine/onnx'
 import { checkpointWeightsOf } from '../models/checkpoint-weights'
 import type { ModelSpec } from '../models/config'
 import type { ModelFolderInfo } from '../models/folder'
 import type { InferenceAdapter } from '../models/inference/adapter'
 import { forwardGraph } from '../models/inference/forward'
 import type { AdapterFolder } from '../train/adapter-files'
-import { bakeAdapterInputs } from './bake-adapter'
-import type { ExportedGraph } from './exported-graph'
+import { exportGraph } from './exported-graph'
 import { checkSameTensors, externalizeInitializers } from './onnx-data-file'
 import { decoderStepGraph, type DecoderStepFacts } from './onnx-step-graph'
+import { t5GenerationGraphs } from './onnx-t5-graphs'
 
 export const ONNX_MODEL_FILE = 'model.onnx'
 export const ONNX_DATA_FILE = 'model.onnx.data'
@@ -52,8 +54,8 @@ const SEQ2SEQ_INPUTS = ['input_ids', 'attention_mask', 'decoder_input_ids', 'dec
 export interface OnnxModelFacts {
   /** Longest sequence the graph handles (rotary table rows, GPT-2's position embeddings); null: no limit (T5). */
   maxPositions: number | null
-  /** decoder_step.onnx's cache shape; null when the export has no step graph (T5). */
-  step: DecoderStepFacts | null
+  /** decoder_step.onnx's cache shape and extra inputs (T5: encoder.onnx's). */
+  step: DecoderStepFacts
 }
 
 export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: ModelFolderInfo): Promise<OnnxModelFacts> {
@@ -65,10 +67,9 @@ export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: M
 
   const { built, feeds } = forwardGraph(model, { adapter, outputs: ['logits'], ...(spec.family === 'llama' && maxPositions !== null ? { maxPositions } : {}) })
   // External data locations are the weights' absolute paths here; the data file replaces them all.
-  const forward: ExportedGraph = { file: ONNX_MODEL_FILE, proto: emitModel(built, { target: 'cpu', graphName }), shared: [...built.weights.map((w) => w.name!), ...Object.keys(feeds)] }
-  bakeAdapterInputs(forward.proto, feeds, spec.family === 't5' ? SEQ2SEQ_INPUTS : DECODER_ONLY_INPUTS)
-  const step = spec.family === 't5' ? null : decoderStepGraph({ ...model, spec }, adapter, maxPositions, `${graphName}_step`)
-  const graphs = step ? [forward, step.graph] : [forward]
+  const forward = exportGraph(ONNX_MODEL_FILE, built, feeds, graphName, spec.family === 't5' ? SEQ2SEQ_INPUTS : DECODER_ONLY_INPUTS)
+  const generation = spec.family === 't5' ? t5GenerationGraphs({ ...model, spec }, adapter, graphName) : decoderStepGraph({ ...model, spec }, adapter, maxPositions, `${graphName}_step`)
+  const graphs = [forward, ...generation.graphs]
 
   for (const { proto } of graphs) {
     proto.metadataProps = [
@@ -84,7 +85,7 @@ export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: M
   for (const name of COMPANION_FILES) {
     if (existsSync(join(base.dir, name))) await copyFile(join(base.dir, name), join(dir, name))
   }
-  return { maxPositions, step: step?.facts ?? null }
+  return { maxPositions, step: generation.facts }
 }
 
 /** The sequence length the exported graph handles, as inference builds it. */

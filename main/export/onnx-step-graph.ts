@@ -3,23 +3,34 @@
 // tensors baked in. One run computes only the step's own tokens against a cache the caller keeps,
 // so n new tokens cost n runs instead of n passes over the growing sequence. The protocol is
 // CACHED_STEP_INPUTS's (engine/models/types.ts); the model card spells it out for users.
-import { buildDecoderOnly, cacheNames } from '../engine/models'
-import { emitModel } from '../engine/onnx'
+// T5's step graph and the encoder graph it reads are onnx-t5-graphs.ts's.
+import { buildDecoderOnly, cacheNames, crossNames } from '../engine/models'
 import type { Gpt2Spec, LlamaFamilySpec } from '../models/config'
 import { buildWithAdapter, type InferenceAdapter } from '../models/inference/adapter'
 import type { OpenedModel } from '../models/inference/open-model'
-import { bakeAdapterInputs } from './bake-adapter'
-import type { ExportedGraph } from './exported-graph'
+import { exportGraph, type ExportedGraph } from './exported-graph'
 
 export const ONNX_STEP_FILE = 'decoder_step.onnx'
 
-/** What the model card says about the step graph: the cache's shape and the optional input. */
+/** What the model card says about the step graph: the cache's shape and the optional inputs. */
 export interface DecoderStepFacts {
+  /** Decoder layers (T5: the decoder stack's). */
   layers: number
   kvHeads: number
   headDim: number
-  /** The graph takes cache_positions (a sliding window needs each cached key's position). */
+  /** The graph takes cache_positions (a sliding window, or T5's relative position bias, needs each cached key's position). */
   cachePositions: boolean
+  /**
+   * T5: the step also takes encoder_attention_mask and encoder.onnx's cross.{l}.key/value
+   * [batch, kvHeads, src, headDim], and the decoder starts from this token. null: decoder-only.
+   */
+  encoder: { decoderStartTokenId: number } | null
+}
+
+/** The graphs an export generates with (decoder_step.onnx; T5: encoder.onnx first) and what the card says of them. */
+export interface GenerationGraphs {
+  graphs: ExportedGraph[]
+  facts: DecoderStepFacts
 }
 
 export function decoderStepGraph(
@@ -27,24 +38,24 @@ export function decoderStepGraph(
   adapter: InferenceAdapter,
   maxPositions: number | null,
   graphName: string,
-): { graph: ExportedGraph; facts: DecoderStepFacts } {
+): GenerationGraphs {
   const spec = model.spec
   const build = { mode: 'cached' as const, ...(maxPositions !== null && spec.family === 'llama' ? { maxPositions } : {}) }
   const { built: graph, feeds } = buildWithAdapter(adapter, (g, hooks) => buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, g).graph)
-  const proto = emitModel(graph, { target: 'cpu', graphName })
   const facts: DecoderStepFacts = {
     layers: spec.numLayers,
     kvHeads: spec.numKvHeads,
     headDim: spec.headDim,
     cachePositions: spec.family === 'llama' && spec.slidingWindow !== null,
+    encoder: null,
   }
-  bakeAdapterInputs(proto, feeds, stepInputs(facts))
-  const shared = [...graph.weights.map((w) => w.name!), ...Object.keys(feeds)]
-  return { graph: { file: ONNX_STEP_FILE, proto, shared }, facts }
+  return { graphs: [exportGraph(ONNX_STEP_FILE, graph, feeds, graphName, stepInputs(facts))], facts }
 }
 
-/** The step graph's inputs in order, once the adapter is baked in. */
+/** The step graph's inputs in order, once the adapter is baked in (T5's encoder outputs come first). */
 export function stepInputs(facts: DecoderStepFacts): string[] {
-  const past = Array.from({ length: facts.layers }, (_, l) => [cacheNames(l).pastKey, cacheNames(l).pastValue]).flat()
-  return ['input_ids', 'position_ids', 'attention_mask', 'cache_start', ...(facts.cachePositions ? ['cache_positions'] : []), ...past]
+  const perLayer = (names: (l: number) => string[]) => Array.from({ length: facts.layers }, (_, l) => names(l)).flat()
+  const encoder = facts.encoder ? ['encoder_attention_mask', ...perLayer((l) => [crossNames(l).key, crossNames(l).value])] : []
+  const past = perLayer((l) => [cacheNames(l).pastKey, cacheNames(l).pastValue])
+  return [...encoder, 'input_ids', 'position_ids', 'attention_mask', 'cache_start', ...(facts.cachePositions ? ['cache_positions'] : []), ...past]
 }

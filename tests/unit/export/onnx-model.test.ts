@@ -150,9 +150,9 @@ describe('ONNX export: a plain onnxruntime session gives the logits of inference
     expect(maxAbsDifference(exported.logits, withAdapter)).toBeLessThanOrEqual(TOLERANCE)
 
     const names = result.files.map((f) => f.path.slice(result.path.length + 1))
-    // Decoder-only models also get the KV-cache step graph (onnx-step.test.ts runs it).
-    const files = ['README.md', 'config.json', 'generation_config.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json', 'tokenizer_config.json']
-    expect(names).toEqual((seq2seq ? files : [...files, 'decoder_step.onnx']).sort())
+    // Every model also gets the KV-cache step graph, T5 the encoder it reads too (onnx-step.test.ts runs them).
+    const files = ['README.md', 'config.json', 'decoder_step.onnx', 'generation_config.json', 'model.onnx', 'model.onnx.data', 'tokenizer.json', 'tokenizer_config.json']
+    expect(names).toEqual((seq2seq ? [...files, 'encoder.onnx'] : files).sort())
     const card = readFileSync(join(result.path, 'README.md'), 'utf8')
     expect(card).toContain('in the **onnx** format')
     expect(card).toContain('| `attention_mask` | int64 |')
