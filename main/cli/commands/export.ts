@@ -19,8 +19,8 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
   --format peft    PEFT's layout, for PeftModel.from_pretrained (LoRA and (IA)³ only)
   --format onnx    model.onnx + model.onnx.data: the base model with the adapter built in, for
                    any onnxruntime (every method, mixtures included); input_ids, attention_mask
-                   int64 [batch, seq] -> logits; decoder-only models also get decoder_step.onnx
-                   (KV-cache generation, same weights file; the folder's README shows the loop);
+                   int64 [batch, seq] -> logits; also decoder_step.onnx (T5: and encoder.onnx)
+                   for KV-cache generation, same weights file (the folder's README shows the loop);
                    tokenizer files copied, base model not needed
   --format merged  a complete model folder with the adapter folded into the base weights, in
                    their dtype (LoRA and (IA)³ only: a mixture's routing depends on the input)
