@@ -4,9 +4,10 @@
 // so n new tokens cost n runs instead of n passes over the growing sequence. The protocol is
 // CACHED_STEP_INPUTS's (engine/models/types.ts); the model card spells it out for users.
 // T5's step graph and the encoder graph it reads are onnx-t5-graphs.ts's.
-import { buildDecoderOnly, cacheNames, crossNames } from '../engine/models'
+import { cacheNames, crossNames } from '../engine/models'
 import type { Gpt2Spec, LlamaFamilySpec } from '../models/config'
-import { buildWithAdapter, type InferenceAdapter } from '../models/inference/adapter'
+import type { InferenceAdapter } from '../models/inference/adapter'
+import { generationStepGraph } from '../models/inference/generation-graphs'
 import type { OpenedModel } from '../models/inference/open-model'
 import { exportGraph, type ExportedGraph } from './exported-graph'
 
@@ -40,8 +41,7 @@ export function decoderStepGraph(
   graphName: string,
 ): GenerationGraphs {
   const spec = model.spec
-  const build = { mode: 'cached' as const, ...(maxPositions !== null && spec.family === 'llama' ? { maxPositions } : {}) }
-  const { built: graph, feeds } = buildWithAdapter(adapter, (g, hooks) => buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, g).graph)
+  const { built: graph, feeds } = generationStepGraph(model, adapter, maxPositions ?? undefined)
   const facts: DecoderStepFacts = {
     layers: spec.numLayers,
     kvHeads: spec.numKvHeads,

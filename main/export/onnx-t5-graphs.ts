@@ -6,9 +6,10 @@
 //                      the source through encoder_attention_mask and the cross keys/values
 // The encoder has adapter sites of its own (the encoder stack, and the decoder's cross-attention
 // k/v projections that turn its output into cross keys/values); the step graph has the rest.
-import { buildT5, buildT5Encoder, crossNames } from '../engine/models'
+import { crossNames } from '../engine/models'
 import type { T5Spec } from '../models/config'
-import { buildWithAdapter, type InferenceAdapter } from '../models/inference/adapter'
+import type { InferenceAdapter } from '../models/inference/adapter'
+import { generationStepGraph, t5EncoderGraph } from '../models/inference/generation-graphs'
 import type { OpenedModel } from '../models/inference/open-model'
 import { exportGraph } from './exported-graph'
 import { ONNX_STEP_FILE, stepInputs, type DecoderStepFacts, type GenerationGraphs } from './onnx-step-graph'
@@ -19,7 +20,7 @@ export const ONNX_ENCODER_FILE = 'encoder.onnx'
 export const T5_ENCODER_INPUTS = ['input_ids', 'attention_mask'] as const
 
 export function t5GenerationGraphs(model: OpenedModel & { spec: T5Spec }, adapter: InferenceAdapter, graphName: string): GenerationGraphs {
-  const { spec, checkpoint } = model
+  const { spec } = model
   const facts: DecoderStepFacts = {
     layers: spec.numDecoderLayers,
     kvHeads: spec.numHeads,
@@ -28,8 +29,8 @@ export function t5GenerationGraphs(model: OpenedModel & { spec: T5Spec }, adapte
     cachePositions: true,
     encoder: { decoderStartTokenId: spec.decoderStartTokenId },
   }
-  const encoder = buildWithAdapter(adapter, (g, hooks) => buildT5Encoder(spec, checkpoint, hooks, g))
-  const step = buildWithAdapter(adapter, (g, hooks) => buildT5(spec, checkpoint, { mode: 'cached', ...hooks }, g).graph)
+  const encoder = t5EncoderGraph(model, adapter)
+  const step = generationStepGraph(model, adapter)
   const outputs = encoder.built.outputs.map((o) => o.name)
   const expected = Array.from({ length: facts.layers }, (_, l) => [crossNames(l).key, crossNames(l).value]).flat()
   if (outputs.join() !== expected.join()) throw new Error(`internal: T5's encoder graph gives ${outputs.join(', ')}, expected ${expected.join(', ')}`)

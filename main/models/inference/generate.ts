@@ -3,12 +3,13 @@
 // created once (T5: plus one encoder run). Rows of a batch are left-padded so that every row's
 // last prompt token sits in the same slot.
 import { readFileSync } from 'node:fs'
-import { buildDecoderOnly, buildT5, buildT5Encoder, crossNames } from '../../engine/models'
+import { crossNames } from '../../engine/models'
 import {
   createGraphSession, graphOptionsFor, hostTensor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type HostTensor,
   type ProviderVerdict, type RequestedPrecision,
 } from '../../runtime'
-import { buildWithAdapter, type AdapterFeeds, type InferenceAdapter } from './adapter'
+import type { AdapterFeeds, InferenceAdapter } from './adapter'
+import { generationStepGraph, t5EncoderGraph } from './generation-graphs'
 import { KvBuffers } from './kv-buffers'
 import type { OpenedModel } from './open-model'
 import { TokenSampler, type SamplingOptions } from './sampling'
@@ -65,8 +66,6 @@ export class Generator {
   ) {}
 
   static async create(model: OpenedModel, options: GeneratorOptions = {}): Promise<Generator> {
-    const build = { mode: 'cached' as const, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
-    const withAdapter = <T>(make: Parameters<typeof buildWithAdapter<T>>[1], target: ComputeTarget) => buildWithAdapter(options.adapter, make, graphOptionsFor(target).graph)
     const spec = model.spec
     // The step graph picks the provider; T5's encoder then opens on the same one.
     const opened = await openForTarget(
@@ -81,16 +80,14 @@ export class Generator {
         ...(options.threads ? { threads: options.threads } : {}),
       },
       (target) => {
-        const dec = spec.family === 't5'
-          ? withAdapter((graph, hooks) => buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph, target)
-          : withAdapter((graph, hooks) => buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph, target)
-        return { graph: dec.built, feeds: dec.feeds }
+        const step = generationStepGraph(model, options.adapter, options.maxPositions, graphOptionsFor(target).graph)
+        return { graph: step.built, feeds: step.feeds }
       },
     )
     const { target } = opened
     if (spec.family !== 't5') return new Generator(model, opened.session, null, target, opened.rejected, opened.built.feeds)
     try {
-      const enc = withAdapter((graph, hooks) => buildT5Encoder(spec, model.checkpoint, hooks, graph), target)
+      const enc = t5EncoderGraph({ ...model, spec }, options.adapter, graphOptionsFor(target).graph)
       const encoder = await createGraphSession(enc.built, {
         device: target.provider,
         emitTarget: graphOptionsFor(target).emit,
