@@ -7,13 +7,14 @@ import { join } from 'node:path'
 import { chooseOption, goTo, openApp, pageFor } from './app.mjs'
 import { assert, assertEqual, check } from './runner.mjs'
 
-const TRAIN_MINUTES = 2 * 60_000
+const TRAIN_MINUTES = 4 * 60_000
 /**
- * The MoV run's length: long enough (~10 s here at ~25 ms a step) that it cannot end between
- * seeing it live and clicking Cancel. A 120-step run (~3 s) most likely did that in one CI run:
- * the ETA was gone when the test looked for it.
+ * The MoV run's length: long enough that it cannot end between seeing it live and clicking
+ * Cancel. Here it reaches Cancel in about 3 s, at step 10–30 of a run of 25–45 ms steps. A
+ * 120-step run (~3 s) once ended before the test looked for its ETA, and a 400-step one (~10 s)
+ * once ended while Cancel was being clicked, when every step still redrew every chart.
  */
-const MOV_STEPS = 400
+const MOV_STEPS = 1000
 
 /** Types into a schema-generated number field and leaves it, which is when the form takes the value. */
 async function setNumber(page, path, value) {
@@ -145,7 +146,10 @@ export function registerTrainingChecks(env) {
     })
     await env.screenshot(page, 'run-live.png')
 
-    await page.getByTestId('run-cancel').click()
+    await page.getByTestId('run-cancel').click({ timeout: 20_000 }).catch(async (error) => {
+      const shown = await page.evaluate(() => document.querySelector('[data-testid=run-progress]')?.dataset)
+      throw new Error(`Cancel could not be clicked (${error.message}); the run was ${shown?.status} at step ${shown?.step} of ${MOV_STEPS}`)
+    })
     await waitForStatus(page, ['cancelled'], 30_000)
     const stoppedAt = Number(await page.getByTestId('run-progress').getAttribute('data-step'))
     assert(stoppedAt > 0 && stoppedAt < MOV_STEPS, `cancelled at step ${stoppedAt}`)

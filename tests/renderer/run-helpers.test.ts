@@ -34,6 +34,9 @@ describe('curves', () => {
     const curve = [{ step: 1, value: 1 }, { step: 2, value: 2 }]
     expect(mergePoints(curve, [{ step: 3, value: 3 }])).toEqual([...curve, { step: 3, value: 3 }])
     expect(mergePoints(curve, [{ step: 2, value: 9 }, { step: 0, value: 0 }])).toEqual([{ step: 0, value: 0 }, { step: 1, value: 1 }, { step: 2, value: 9 }])
+    // A batch of live points (one redraw's worth): appended when in order, merged when a step repeats.
+    expect(mergePoints(curve, [{ step: 3, value: 3 }, { step: 4, value: 4 }]).map((p) => p.step)).toEqual([1, 2, 3, 4])
+    expect(mergePoints(curve, [{ step: 3, value: 3 }, { step: 3, value: 7 }]).at(-1)).toEqual({ step: 3, value: 7 })
     expect(lowest(curve)).toBe(1)
     expect(lowest([])).toBeNull()
   })

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { watch } from 'vue'
 import type { RunEvent, RunLogLine } from '../../main/contract'
 import { ApiCallError, fake } from './fake-api'
 import { run } from './fixtures'
@@ -7,7 +8,7 @@ import { estimate, runDetail } from './training-fixtures'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
-const { useRunLiveStore } = await import('../../renderer/src/stores/run-live')
+const { LIVE_REDRAW_MS, useRunLiveStore } = await import('../../renderer/src/stores/run-live')
 
 function step(runId: string, at: number, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}): RunEvent {
   return { type: 'step', runId, step: at, loss: 5 - at / 10, lr: 3e-4, gradNorm: 1, tokensPerSecond: 1000 + at, etaSeconds: 50 - at, epoch: 0, auxLoss: null, routers: null, ...extra }
@@ -70,12 +71,39 @@ describe('useRunLiveStore', () => {
     fake.emitRun(step('r1', 3))
     fake.emitRun(step('other', 4))
     fake.emitRun(step('r1', 2, { loss: 9 }))
-    expect(store.series.loss.map((p) => [p.step, p.value])).toEqual([[1, 4.9], [2, 9], [3, 4.7]])
+    // The first step shows at once, the next with the following redraw.
+    await vi.waitFor(() => expect(store.series.loss.map((p) => [p.step, p.value])).toEqual([[1, 4.9], [2, 9], [3, 4.7]]))
     expect(store.series.tokens_per_s).toEqual([{ step: 2, value: 1002 }, { step: 3, value: 1003 }])
     // A repeated step is a resumed run going on from there: its pace is the newest.
     expect(store.etaSeconds).toBe(48)
     fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4 })
-    expect(store.series.eval_loss).toEqual([{ step: 0, value: 5.2 }, { step: 3, value: 4.5 }])
+    await vi.waitFor(() => expect(store.series.eval_loss).toEqual([{ step: 0, value: 5.2 }, { step: 3, value: 4.5 }]))
+  })
+
+  it('redraws the curves of a fast run a few times a second, not on every step', async () => {
+    const store = await opened()
+    vi.useFakeTimers()
+    try {
+      let redraws = 0
+      watch(() => store.series, () => redraws++, { flush: 'sync' })
+      // A hundred steps a second for a second: one redraw at once, then one every LIVE_REDRAW_MS.
+      for (let at = 3; at < 103; at++) {
+        fake.emitRun(step('r1', at))
+        vi.advanceTimersByTime(10)
+      }
+      expect(redraws).toBe(1 + 1000 / LIVE_REDRAW_MS)
+      vi.advanceTimersByTime(LIVE_REDRAW_MS)
+      expect(store.series.loss.map((p) => p.step)).toEqual(Array.from({ length: 102 }, (_, i) => i + 1))
+      expect(store.series.lr).toHaveLength(100)
+      // The steps just before the run ends show with the status that ends it, not a redraw later.
+      fake.emitRun(step('r1', 103))
+      fake.emitRun(step('r1', 104))
+      fake.emitRun({ type: 'status', runId: 'r1', status: 'completed', error: null, adapter: '/runs/r1/adapter' })
+      expect(store.step).toBe(104)
+      expect(store.status).toBe('completed')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('reads the record again on the first step of a run not yet placed, to show where it trains', async () => {

@@ -10,8 +10,8 @@ export interface Point {
 export function mergePoints(curve: readonly Point[], points: readonly Point[]): Point[] {
   if (points.length === 0) return curve as Point[]
   const last = curve.at(-1)
-  // The live case: one new point after the last, no copy needed beyond the append.
-  if (points.length === 1 && (!last || points[0].step > last.step)) return [...curve, points[0]]
+  // The live case: new points after the last, in order; nothing to merge beyond the append.
+  if ((!last || points[0].step > last.step) && points.every((p, i) => i === 0 || p.step > points[i - 1].step)) return [...curve, ...points]
   const byStep = new Map(curve.map((p) => [p.step, p.value]))
   for (const p of points) byStep.set(p.step, p.value)
   return [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([step, value]) => ({ step, value }))

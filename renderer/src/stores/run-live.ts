@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import { RunConfig, type RunDetail, type RunEvent, type RunLogLine, type RunStatus } from '../../../main/contract'
 import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
 import { mergePoints, type Point } from '../runs/series'
@@ -14,6 +14,13 @@ const MAX_LOG_LINES = 2000
 const ACTIVE: readonly RunStatus[] = ['queued', 'running']
 
 /**
+ * Live curves are redrawn at most this often. A small model trains tens of steps a second, and
+ * redrawing every chart and the expert-load heatmap on each step kept the page's main thread busy
+ * (clicks waited for it) and took CPU from the run training beside it on the same machine.
+ */
+export const LIVE_REDRAW_MS = 250
+
+/**
  * One run's page: its record, curves, router statistics and log, kept live by onRunEvent. The
  * log is the one stored with the run (so a finished run shows it too); an event that adds a
  * line makes the page read the lines after the last one it has.
@@ -21,7 +28,8 @@ const ACTIVE: readonly RunStatus[] = ['queued', 'running']
 export const useRunLiveStore = defineStore('run-live', () => {
   const runId = ref<string | null>(null)
   const detail = ref<RunDetail | null>(null)
-  const series = ref<Record<string, Point[]>>({})
+  /** Replaced whole on every change (never mutated), so thousands of points need no deep proxies. */
+  const series = shallowRef<Record<string, Point[]>>({})
   const logs = ref<RunLogLine[]>([])
   /** What the newest step event said (ETA and speed are only known live). */
   const pace = ref<{ step: number; etaSeconds: number; tokensPerSecond: number } | null>(null)
@@ -47,8 +55,42 @@ export const useRunLiveStore = defineStore('run-live', () => {
   const etaSeconds = computed(() => (active.value && pace.value ? pace.value.etaSeconds : null))
   const routers = computed(() => routerHistory(series.value))
 
-  function addPoints(name: string, points: Point[]): void {
-    series.value[name] = mergePoints(series.value[name] ?? [], points)
+  /** Points from live events waiting for the next redraw, by series. */
+  let pending = new Map<string, Point[]>()
+  let redrawTimer: ReturnType<typeof setTimeout> | null = null
+  let lastRedraw = Number.NEGATIVE_INFINITY
+
+  function queuePoints(name: string, points: Point[]): void {
+    const queued = pending.get(name)
+    if (queued) queued.push(...points)
+    else pending.set(name, [...points])
+  }
+
+  /** An event's points show at once after a quiet spell, otherwise with the next redraw. */
+  function scheduleRedraw(): void {
+    if (redrawTimer) return
+    const wait = lastRedraw + LIVE_REDRAW_MS - Date.now()
+    if (wait <= 0) redraw()
+    else redrawTimer = setTimeout(redraw, wait)
+  }
+
+  /** Merges the queued points into the curves in one change, so the charts redraw once. */
+  function redraw(): void {
+    if (redrawTimer) clearTimeout(redrawTimer)
+    redrawTimer = null
+    lastRedraw = Date.now()
+    if (pending.size === 0) return
+    const next = { ...series.value }
+    for (const [name, points] of pending) next[name] = mergePoints(next[name] ?? [], points)
+    pending = new Map()
+    series.value = next
+  }
+
+  /** Drops the queued points (another run is shown, or the page closed: a read brings them back). */
+  function forgetQueued(): void {
+    if (redrawTimer) clearTimeout(redrawTimer)
+    redrawTimer = null
+    pending = new Map()
   }
 
   /** Reads the run's log lines after the newest one shown; calls made while one reads run once more after it. */
@@ -89,14 +131,15 @@ export const useRunLiveStore = defineStore('run-live', () => {
     switch (event.type) {
       case 'step': {
         const at = event.step
-        addPoints('loss', [{ step: at, value: event.loss }])
-        addPoints('lr', [{ step: at, value: event.lr }])
-        addPoints('grad_norm', [{ step: at, value: event.gradNorm }])
-        addPoints('tokens_per_s', [{ step: at, value: event.tokensPerSecond }])
+        queuePoints('loss', [{ step: at, value: event.loss }])
+        queuePoints('lr', [{ step: at, value: event.lr }])
+        queuePoints('grad_norm', [{ step: at, value: event.gradNorm }])
+        queuePoints('tokens_per_s', [{ step: at, value: event.tokensPerSecond }])
         for (const r of event.routers ?? []) {
-          addPoints(`router.${r.module}.entropy`, [{ step: at, value: r.entropy }])
-          r.load.forEach((value, e) => addPoints(`router.${r.module}.load.${e}`, [{ step: at, value }]))
+          queuePoints(`router.${r.module}.entropy`, [{ step: at, value: r.entropy }])
+          r.load.forEach((value, e) => queuePoints(`router.${r.module}.load.${e}`, [{ step: at, value }]))
         }
+        scheduleRedraw()
         pace.value = { step: at, etaSeconds: event.etaSeconds, tokensPerSecond: event.tokensPerSecond }
         if (detail.value && detail.value.run.status !== 'running') detail.value.run.status = 'running'
         // The job records its device and precision just before the first step: show them while it trains.
@@ -107,7 +150,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
         break
       }
       case 'eval':
-        addPoints('eval_loss', [{ step: event.step, value: event.loss }])
+        queuePoints('eval_loss', [{ step: event.step, value: event.loss }])
+        scheduleRedraw()
         void followLog()
         break
       case 'checkpoint':
@@ -120,6 +164,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
         void followLog()
         break
       case 'status':
+        // The last steps show with the status that ends them.
+        redraw()
         if (detail.value) {
           detail.value.run.status = event.status
           detail.value.run.error = event.error
@@ -158,7 +204,9 @@ export const useRunLiveStore = defineStore('run-live', () => {
       // running after it finished): it must not replace a newer one.
       if (id !== runId.value || !reads.show(read)) return
       detail.value = shown
-      for (const [name, points] of Object.entries(metrics.series)) addPoints(name, points)
+      const merged = { ...series.value }
+      for (const [name, points] of Object.entries(metrics.series)) merged[name] = mergePoints(merged[name] ?? [], points)
+      series.value = merged
       loadError.value = null
       if (!size.value) void measureSize(id, shown.config)
     } catch (error) {
@@ -185,6 +233,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
     if (runId.value !== id) {
       runId.value = id
       detail.value = null
+      forgetQueued()
       series.value = {}
       logs.value = []
       pace.value = null
@@ -205,6 +254,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
   }
 
   function close(): void {
+    forgetQueued()
     unsubscribe?.()
     unsubscribe = null
   }
