@@ -60,10 +60,10 @@ export const useRunLiveStore = defineStore('run-live', () => {
   let redrawTimer: ReturnType<typeof setTimeout> | null = null
   let lastRedraw = Number.NEGATIVE_INFINITY
 
-  function queuePoints(name: string, points: Point[]): void {
+  function queuePoint(name: string, step: number, value: number): void {
     const queued = pending.get(name)
-    if (queued) queued.push(...points)
-    else pending.set(name, [...points])
+    if (queued) queued.push({ step, value })
+    else pending.set(name, [{ step, value }])
   }
 
   /** An event's points show at once after a quiet spell, otherwise with the next redraw. */
@@ -74,15 +74,20 @@ export const useRunLiveStore = defineStore('run-live', () => {
     else redrawTimer = setTimeout(redraw, wait)
   }
 
-  /** Merges the queued points into the curves in one change, so the charts redraw once. */
+  /** Merges the queued points into the curves. */
   function redraw(): void {
     if (redrawTimer) clearTimeout(redrawTimer)
     redrawTimer = null
     lastRedraw = Date.now()
     if (pending.size === 0) return
-    const next = { ...series.value }
-    for (const [name, points] of pending) next[name] = mergePoints(next[name] ?? [], points)
+    mergeSeries(pending)
     pending = new Map()
+  }
+
+  /** Merges points by series into the curves in one change, so each chart redraws once. */
+  function mergeSeries(batch: Iterable<[string, Point[]]>): void {
+    const next = { ...series.value }
+    for (const [name, points] of batch) next[name] = mergePoints(next[name] ?? [], points)
     series.value = next
   }
 
@@ -131,13 +136,13 @@ export const useRunLiveStore = defineStore('run-live', () => {
     switch (event.type) {
       case 'step': {
         const at = event.step
-        queuePoints('loss', [{ step: at, value: event.loss }])
-        queuePoints('lr', [{ step: at, value: event.lr }])
-        queuePoints('grad_norm', [{ step: at, value: event.gradNorm }])
-        queuePoints('tokens_per_s', [{ step: at, value: event.tokensPerSecond }])
+        queuePoint('loss', at, event.loss)
+        queuePoint('lr', at, event.lr)
+        queuePoint('grad_norm', at, event.gradNorm)
+        queuePoint('tokens_per_s', at, event.tokensPerSecond)
         for (const r of event.routers ?? []) {
-          queuePoints(`router.${r.module}.entropy`, [{ step: at, value: r.entropy }])
-          r.load.forEach((value, e) => queuePoints(`router.${r.module}.load.${e}`, [{ step: at, value }]))
+          queuePoint(`router.${r.module}.entropy`, at, r.entropy)
+          r.load.forEach((value, e) => queuePoint(`router.${r.module}.load.${e}`, at, value))
         }
         scheduleRedraw()
         pace.value = { step: at, etaSeconds: event.etaSeconds, tokensPerSecond: event.tokensPerSecond }
@@ -150,7 +155,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
         break
       }
       case 'eval':
-        queuePoints('eval_loss', [{ step: event.step, value: event.loss }])
+        queuePoint('eval_loss', event.step, event.loss)
         scheduleRedraw()
         void followLog()
         break
@@ -204,9 +209,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
       // running after it finished): it must not replace a newer one.
       if (id !== runId.value || !reads.show(read)) return
       detail.value = shown
-      const merged = { ...series.value }
-      for (const [name, points] of Object.entries(metrics.series)) merged[name] = mergePoints(merged[name] ?? [], points)
-      series.value = merged
+      mergeSeries(Object.entries(metrics.series))
       loadError.value = null
       if (!size.value) void measureSize(id, shown.config)
     } catch (error) {
