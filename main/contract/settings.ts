@@ -7,11 +7,19 @@ export type ThemeChoice = z.infer<typeof ThemeChoice>
 export const DeviceChoice = z.enum(['auto', 'cpu', 'cuda', 'webgpu', 'dml'])
 export type DeviceChoice = z.infer<typeof DeviceChoice>
 
+/**
+ * How much noisy curves (train loss, tokens per second) are smoothed on the run and Compare
+ * pages: the weight of a debiased exponential moving average, 0 = raw (TensorBoard's slider).
+ */
+export const CurveSmoothing = z.number().min(0).max(0.99)
+export const DEFAULT_CURVE_SMOOTHING = 0.6
+
 /** The user's preferences; every field has a default, so a missing file means "all defaults". */
 export const Settings = z
   .object({
     theme: ThemeChoice.default('system'),
     defaultDevice: DeviceChoice.default('auto'),
+    curveSmoothing: CurveSmoothing.default(DEFAULT_CURVE_SMOOTHING),
   })
   .strict()
 export type Settings = z.output<typeof Settings>
@@ -21,6 +29,7 @@ export const SettingsPatch = z
   .object({
     theme: ThemeChoice.optional(),
     defaultDevice: DeviceChoice.optional(),
+    curveSmoothing: CurveSmoothing.optional(),
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one setting to change' })

@@ -49,13 +49,20 @@ export function readSettingsFile(file: string): StoredSettings {
     if (!(key in record)) continue
     const field = Settings.shape[key].safeParse(record[key])
     if (field.success) settings[key] = field.data
-    else problems.push(`"${key}": ${JSON.stringify(record[key])} is not one of ${Settings.shape[key].unwrap().options.join(', ')}`)
+    else problems.push(`"${key}": ${JSON.stringify(record[key])} is not ${expectedValue(key)}`)
   }
   return {
     settings: settings as Settings,
     raw: record,
     problem: problems.length ? `${file}: ${problems.join('; ')} (the default is used instead)` : null,
   }
+}
+
+/** What a setting may hold, for the problem message: an enum's values or a number's range. */
+function expectedValue(key: SettingKey): string {
+  const field = Settings.shape[key].unwrap()
+  if ('options' in field) return `one of ${field.options.join(', ')}`
+  return `a number from ${field.minValue} to ${field.maxValue}`
 }
 
 /**

@@ -6,7 +6,7 @@ import { settingsState } from './fixtures'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
-const { useSettingsStore } = await import('../../renderer/src/stores/settings')
+const { SMOOTHING_SAVE_MS, useSettingsStore } = await import('../../renderer/src/stores/settings')
 
 describe('useSettingsStore', () => {
   beforeEach(() => {
@@ -36,7 +36,29 @@ describe('useSettingsStore', () => {
     await saving
     expect(fake.settingsSet).toHaveBeenCalledWith({ theme: 'light' })
     expect(store.saving).toBe(false)
-    expect(store.state?.settings).toEqual({ theme: 'light', defaultDevice: 'auto' })
+    expect(store.state?.settings).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6 })
+  })
+
+  it('shows each smoothing the slider passes through at once, and saves only the one it rests on', async () => {
+    const store = useSettingsStore()
+    fake.settingsGet.mockResolvedValueOnce(settingsState({ curveSmoothing: 0.6 }))
+    await store.load()
+    expect(store.curveSmoothing).toBe(0.6)
+    vi.useFakeTimers()
+    try {
+      fake.settingsSet.mockResolvedValue(settingsState({ curveSmoothing: 0.9 }))
+      for (const value of [0.7, 0.8, 0.9]) {
+        store.setCurveSmoothing(value)
+        expect(store.curveSmoothing).toBe(value)
+        vi.advanceTimersByTime(SMOOTHING_SAVE_MS / 2)
+      }
+      expect(fake.settingsSet).not.toHaveBeenCalled()
+      vi.advanceTimersByTime(SMOOTHING_SAVE_MS)
+      expect(fake.settingsSet).toHaveBeenCalledExactlyOnceWith({ curveSmoothing: 0.9 })
+    } finally {
+      vi.useRealTimers()
+    }
+    await vi.waitFor(() => expect(store.state?.settings.curveSmoothing).toBe(0.9))
   })
 
   it('puts the old value back and says why when the save fails', async () => {

@@ -1,7 +1,10 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { CallInput, Settings, SettingsState, ThemeChoice } from '../../../main/contract'
+import { DEFAULT_CURVE_SMOOTHING, type CallInput, type Settings, type SettingsState, type ThemeChoice } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
+
+/** How long the smoothing slider must rest before its value is saved. */
+export const SMOOTHING_SAVE_MS = 400
 
 export const useSettingsStore = defineStore('settings', () => {
   const state = ref<SettingsState | null>(null)
@@ -12,6 +15,20 @@ export const useSettingsStore = defineStore('settings', () => {
 
   /** Until the settings load, the OS decides, as it would with the default `system`. */
   const theme = computed<ThemeChoice>(() => state.value?.settings.theme ?? 'system')
+
+  /** The smoothing last chosen on a chart this session (shown at once, saved once it rests). */
+  const smoothingChosen = ref<number | null>(null)
+  const curveSmoothing = computed(() => smoothingChosen.value ?? state.value?.settings.curveSmoothing ?? DEFAULT_CURVE_SMOOTHING)
+  let smoothingSave: ReturnType<typeof setTimeout> | null = null
+  /** A slider passes through many values: each redraws the curves, only the one it rests on is written. */
+  function setCurveSmoothing(value: number): void {
+    smoothingChosen.value = value
+    if (smoothingSave) clearTimeout(smoothingSave)
+    smoothingSave = setTimeout(() => {
+      smoothingSave = null
+      void save({ curveSmoothing: value })
+    }, SMOOTHING_SAVE_MS)
+  }
 
   async function load(): Promise<void> {
     loading.value = true
@@ -44,5 +61,5 @@ export const useSettingsStore = defineStore('settings', () => {
     }
   }
 
-  return { state, theme, loading, loadError, saving, saveError, load, save }
+  return { state, theme, curveSmoothing, loading, loadError, saving, saveError, load, save, setCurveSmoothing }
 })

@@ -32,7 +32,7 @@ async function state(name: 'settingsGet' | 'settingsSet', input: unknown): Promi
 describe('settings', () => {
   it('are the defaults, with the data folder, before anything is saved (and nothing is written)', async () => {
     expect(await state('settingsGet', {})).toEqual({
-      settings: { theme: 'system', defaultDevice: 'auto' },
+      settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6 },
       dataDir: temp.dir,
       file,
       problem: null,
@@ -43,10 +43,11 @@ describe('settings', () => {
   it('persist a change across a restart, keeping the fields not changed', async () => {
     await state('settingsSet', { theme: 'dark' })
     await state('settingsSet', { defaultDevice: 'cpu' })
+    await state('settingsSet', { curveSmoothing: 0 })
     await services.close()
     services = createServices({ dataDir: temp.dir })
-    expect((await state('settingsGet', {})).settings).toEqual({ theme: 'dark', defaultDevice: 'cpu' })
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'dark', defaultDevice: 'cpu' })
+    expect((await state('settingsGet', {})).settings).toEqual({ theme: 'dark', defaultDevice: 'cpu', curveSmoothing: 0 })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'dark', defaultDevice: 'cpu', curveSmoothing: 0 })
     // Written through a temporary file and a rename: nothing is left beside it.
     expect(readdirSync(temp.dir).filter((name) => name.startsWith('settings'))).toEqual(['settings.json'])
   })
@@ -55,6 +56,8 @@ describe('settings', () => {
     const badValue = await call('settingsSet', { theme: 'purple' })
     expect(badValue.ok).toBe(false)
     expect(!badValue.ok && badValue.error.issues?.[0].path).toBe('theme')
+    const tooSmooth = await call('settingsSet', { curveSmoothing: 1 })
+    expect(!tooSmooth.ok && tooSmooth.error.issues?.[0].path).toBe('curveSmoothing')
     const unknownField = await call('settingsSet', { fontSize: 14 })
     expect(!unknownField.ok && unknownField.error.code).toBe('invalid_input')
     const empty = await call('settingsSet', {})
@@ -69,17 +72,18 @@ describe('settings', () => {
     expect(damaged.problem).toContain(`${file} is not valid JSON`)
     const saved = await state('settingsSet', { defaultDevice: 'cuda' })
     expect(saved.problem).toBeNull()
-    expect(saved.settings).toEqual({ theme: 'system', defaultDevice: 'cuda' })
+    expect(saved.settings).toEqual({ theme: 'system', defaultDevice: 'cuda', curveSmoothing: 0.6 })
     expect(readFileSync(`${file}.damaged`, 'utf8')).toBe('{"theme": "dark",')
   })
 
   it('keep the good fields of a file with a bad value, and the fields a newer version wrote', async () => {
-    writeFileSync(file, JSON.stringify({ theme: 'dark', defaultDevice: 'tpu', sidebarWidth: 300 }))
+    writeFileSync(file, JSON.stringify({ theme: 'dark', defaultDevice: 'tpu', curveSmoothing: 2, sidebarWidth: 300 }))
     const read = await state('settingsGet', {})
-    expect(read.settings).toEqual({ theme: 'dark', defaultDevice: 'auto' })
+    expect(read.settings).toEqual({ theme: 'dark', defaultDevice: 'auto', curveSmoothing: 0.6 })
     expect(read.problem).toContain('"defaultDevice": "tpu" is not one of auto, cpu, cuda, webgpu, dml')
+    expect(read.problem).toContain('"curveSmoothing": 2 is not a number from 0 to 0.99')
     await state('settingsSet', { theme: 'light' })
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'light', defaultDevice: 'auto', sidebarWidth: 300 })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6, sidebarWidth: 300 })
   })
 
   it('have no file picker outside the desktop app', async () => {
