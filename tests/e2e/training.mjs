@@ -232,6 +232,19 @@ export function registerTrainingChecks(env) {
     })
     await page.getByTestId('compare-loss').locator('canvas').first().waitFor()
     await env.screenshot(page, 'compare.png')
+
+    // The noisy curves' smoothing: arrow keys move the slider, and the value it rests on is a
+    // setting a reload keeps.
+    const smoothing = page.getByTestId('curve-smoothing')
+    assertEqual(await smoothing.getAttribute('data-value'), '0.6', 'the default smoothing')
+    const saved = page.waitForResponse((response) => response.url().endsWith('/api/settingsSet') && response.ok())
+    await smoothing.getByRole('slider').focus()
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft')
+    await page.waitForFunction(() => document.querySelector('[data-testid=curve-smoothing]')?.textContent?.includes('0.50'), undefined, { timeout: 5_000 })
+      .catch(async () => assertEqual(await smoothing.innerText(), 'Smoothing 0.50', 'the smoothing after ten steps left'))
+    await saved
+    await page.reload()
+    await page.waitForFunction(() => document.querySelector('[data-testid=curve-smoothing]')?.textContent?.includes('0.50'), undefined, { timeout: 10_000 })
   })
 
   check('Export writes the MoV adapter in the native format and as an ONNX model, listing the files', async () => {
