@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { dispatchCall, isCallName, type Services } from '../services'
-import { BodyTooLargeError, readBody, sendApiError, sendJson, statusForCode } from './http-util'
+import { BodyTooLargeError, readBody, refuseUnreadBody, sendApiError, sendJson, statusForCode } from './http-util'
 
 const MAX_BODY_BYTES = 1024 * 1024
 
@@ -34,7 +34,7 @@ export async function handleApiCall(
   try {
     text = await readBody(request, MAX_BODY_BYTES)
   } catch (error) {
-    if (error instanceof BodyTooLargeError) sendApiError(response, { code: 'invalid_input', message: error.message }, 413)
+    if (error instanceof BodyTooLargeError) refuseUnreadBody(request, response, { code: 'invalid_input', message: error.message }, 413)
     else response.destroy()
     return
   }

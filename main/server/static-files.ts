@@ -1,44 +1,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs'
-import { extname, join, resolve, sep } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { ServerResponse } from 'node:http'
+import { contentSecurityPolicy, webModeConnectSources } from './content-security-policy'
 import { baseSecurityHeaders } from './http-util'
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-}
-
-/**
- * Only our own scripts; styles inline too because the component library injects <style>
- * tags at run time; the WebSocket back to this server; nothing may frame the app.
- */
-export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ')
-}
+import { isHtml, resolveRendererFile } from './renderer-file'
 
 export interface StaticFiles {
   /** Sends the file for a URL path, index.html for app routes, or 404. */
@@ -49,45 +14,36 @@ export function staticFiles(rendererDir: string, port: number): StaticFiles {
   const root = resolve(rendererDir)
   const indexFile = join(root, 'index.html')
 
-  function send(file: string, response: ServerResponse, extraHeaders: Record<string, string>): void {
-    const type = contentTypes[extname(file).toLowerCase()] ?? 'application/octet-stream'
-    const isHtml = type.startsWith('text/html')
-    response.writeHead(200, {
-      ...baseSecurityHeaders,
-      ...extraHeaders,
-      'Content-Type': type,
-      'Content-Length': statSync(file).size,
-      'Cache-Control': isHtml ? 'no-store' : 'no-cache',
-      ...(isHtml ? { 'Content-Security-Policy': contentSecurityPolicy(port) } : {}),
-    })
-    createReadStream(file).pipe(response)
-  }
-
   return {
     serve(urlPath, response, extraHeaders = {}) {
       if (!existsSync(indexFile)) {
         sendHtml(response, 503, missingBuildPage(root), port, extraHeaders)
         return
       }
-      let decoded: string
-      try {
-        decoded = decodeURIComponent(urlPath)
-      } catch {
+      const found = resolveRendererFile(root, urlPath)
+      if (found.kind === 'bad-encoding') {
         sendHtml(response, 400, page('Bad request', 'The path is not valid URL encoding.'), port)
         return
       }
-      const file = resolve(root, '.' + decoded)
-      const inside = file === root || file.startsWith(root + sep)
-      if (inside && existsSync(file) && statSync(file).isFile()) {
-        send(file, response, extraHeaders)
-      } else if (inside && extname(decoded) === '') {
-        // A route of the single-page app (e.g. /runs/abc): the app decides what it shows.
-        send(indexFile, response, extraHeaders)
-      } else {
-        sendHtml(response, 404, page('Not found', `There is no file ${escapeHtml(decoded)}.`), port)
+      if (found.kind === 'not-found') {
+        sendHtml(response, 404, page('Not found', `There is no file ${escapeHtml(found.path)}.`), port)
+        return
       }
+      response.writeHead(200, {
+        ...baseSecurityHeaders,
+        ...extraHeaders,
+        'Content-Type': found.contentType,
+        'Content-Length': statSync(found.file).size,
+        'Cache-Control': isHtml(found) ? 'no-store' : 'no-cache',
+        ...(isHtml(found) ? { 'Content-Security-Policy': webModeContentSecurityPolicy(port) } : {}),
+      })
+      createReadStream(found.file).pipe(response)
     },
   }
+}
+
+export function webModeContentSecurityPolicy(port: number): string {
+  return contentSecurityPolicy(webModeConnectSources(port))
 }
 
 export function sendHtml(
@@ -103,7 +59,7 @@ export function sendHtml(
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(html),
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': contentSecurityPolicy(port),
+    'Content-Security-Policy': webModeContentSecurityPolicy(port),
   })
   response.end(html)
 }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { ApiError, JobEvent, SystemInfo } from '../../../main/contract'
 import { createServices, type Services } from '../../../main/services'
 import { startServer, type RunningServer } from '../../../main/server'
+import { contentSecurityPolicy, webModeConnectSources } from '../../../main/server/content-security-policy'
 import { makeTempDir } from '../../helpers/temp-dir'
 
 interface Reply {
@@ -52,6 +53,12 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Mixture Studio</title><div id="app"></div>')
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("app")')
   writeFileSync(join(temp.dir, 'secret.txt'), 'outside the renderer folder')
+  mkdirSync(join(temp.dir, 'elsewhere'))
+  writeFileSync(join(temp.dir, 'elsewhere', 'notes.txt'), 'also outside the renderer folder')
+  // Links that lead out of the renderer folder, to a file and to a folder, and one that stays in.
+  symlinkSync(join(temp.dir, 'secret.txt'), join(rendererDir, 'assets', 'leak.txt'))
+  symlinkSync(join(temp.dir, 'elsewhere'), join(rendererDir, 'linked-folder'))
+  symlinkSync('app.js', join(rendererDir, 'assets', 'alias.js'))
   services = createServices({ dataDir: join(temp.dir, 'data') })
   server = await startServer({ services, rendererDir })
 })
@@ -112,6 +119,40 @@ describe('web mode server', () => {
     expect(escape.body).not.toContain('outside the renderer')
     const escapeEncoded = await send({ path: '/%2e%2e/secret.txt', headers: { Cookie: cookie } })
     expect(escapeEncoded.status).toBe(404)
+  })
+
+  it('does not follow symbolic links out of the renderer folder', async () => {
+    const leak = await send({ path: '/assets/leak.txt', headers: bearer() })
+    expect(leak.status).toBe(404)
+    expect(leak.body).not.toContain('outside the renderer')
+    const throughFolder = await send({ path: '/linked-folder/notes.txt', headers: bearer() })
+    expect(throughFolder.status).toBe(404)
+    expect(throughFolder.body).not.toContain('outside the renderer')
+    const inside = await send({ path: '/assets/alias.js', headers: bearer() })
+    expect(inside.status).toBe(200)
+    expect(inside.body).toBe('console.log("app")')
+  })
+
+  it('sends the one shared Content-Security-Policy with its HTML', async () => {
+    const expected = contentSecurityPolicy(webModeConnectSources(server.port))
+    expect((await send({ path: '/', headers: bearer() })).headers['content-security-policy']).toBe(expected)
+    expect((await send({ path: '/missing.txt', headers: bearer() })).headers['content-security-policy']).toBe(expected)
+    expect(expected).toContain(`connect-src 'self' ws://127.0.0.1:${server.port} ws://localhost:${server.port}`)
+  })
+
+  it('answers 413 with the API error to a body over 1 MiB, declared or streamed, instead of resetting the connection', async () => {
+    const tooLarge = JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) })
+    const headers = { ...json, ...bearer() }
+    const declared = await send({ method: 'POST', path: '/api/systemInfo', headers, body: tooLarge })
+    const streamed = await send({ method: 'POST', path: '/api/systemInfo', headers: { ...headers, 'Transfer-Encoding': 'chunked' }, body: tooLarge })
+    for (const reply of [declared, streamed]) {
+      expect(reply.status).toBe(413)
+      expect(reply.headers.connection).toBe('close')
+      const error = ApiError.parse(JSON.parse(reply.body))
+      expect(error.code).toBe('invalid_input')
+      expect(error.message).toContain('larger than 1048576 bytes')
+    }
+    expect((await call('systemInfo', {})).status).toBe(200)
   })
 
   it('answers systemInfo with the contract output', async () => {
