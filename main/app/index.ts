@@ -9,7 +9,10 @@ import { defaultDataDir } from '../store'
 import { registerIpc } from './ipc-adapter'
 import { createUtilitySpawner } from './utility-spawner'
 import { openFileDialog } from './file-dialog'
-import { createMainWindow, installContentSecurityPolicy, isAppUrl, type WindowPlaces } from './window'
+import { isAppUrl } from './app-pages'
+import { registerAppScheme, serveAppScheme } from './app-scheme'
+import { applySessionPolicy } from './session-policy'
+import { createMainWindow, type WindowPlaces } from './window'
 
 /** Files beside the bundled main (out/main/index.js). */
 function builtFile(relative: string): string {
@@ -23,9 +26,13 @@ function firstExisting(paths: string[]): string {
 const places: WindowPlaces = {
   // Sandboxed preloads must be CommonJS; electron.vite.config.ts emits index.cjs.
   preloadPath: firstExisting([builtFile('../preload/index.cjs'), builtFile('../preload/index.js')]),
-  rendererIndex: builtFile('../renderer/index.html'),
   devServerUrl: process.env.ELECTRON_RENDERER_URL,
 }
+/** The built renderer, served as app://renderer/. */
+const rendererDir = builtFile('../renderer')
+
+// Privileged schemes can only be registered before the app is ready.
+registerAppScheme()
 
 let services: Services | undefined
 
@@ -44,9 +51,10 @@ async function start(): Promise<void> {
     app.exit(1)
     return
   }
-  installContentSecurityPolicy(places.devServerUrl)
+  applySessionPolicy(places.devServerUrl)
+  serveAppScheme(rendererDir)
   registerIpc(services, {
-    isTrustedSender: (url) => isAppUrl(url, places),
+    isTrustedSender: (url) => isAppUrl(url, places.devServerUrl),
     targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
   })
   createMainWindow(places)

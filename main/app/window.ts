@@ -1,35 +1,10 @@
-import { BrowserWindow, session, shell } from 'electron'
-
-/** The same policy as web mode, with the dev server allowed while developing. */
-function contentSecurityPolicy(devServerUrl: string | undefined): string {
-  const devConnect = devServerUrl ? ` ${devServerUrl} ${devServerUrl.replace(/^http/, 'ws')}` : ''
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self'${devConnect}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ')
-}
+import { BrowserWindow, shell } from 'electron'
+import { appIndexUrl, isAppUrl } from './app-pages'
 
 export interface WindowPlaces {
   preloadPath: string
-  rendererIndex: string
-  /** Set by electron-vite in development. */
+  /** Set by electron-vite in development; otherwise the window loads app://renderer/. */
   devServerUrl: string | undefined
-}
-
-/** Sent with every response the renderer loads (for file:// pages, index.html carries a meta tag too). */
-export function installContentSecurityPolicy(devServerUrl: string | undefined): void {
-  const policy = contentSecurityPolicy(devServerUrl)
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } })
-  })
 }
 
 export function createMainWindow(places: WindowPlaces): BrowserWindow {
@@ -49,28 +24,20 @@ export function createMainWindow(places: WindowPlaces): BrowserWindow {
   })
   window.once('ready-to-show', () => window.show())
 
-  // The app never navigates away or opens windows; links to the web go to the browser.
+  // The app never opens windows; links to the web go to the browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https:\/\//.test(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  window.webContents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url, places)) event.preventDefault()
-  })
-
-  if (places.devServerUrl) void window.loadURL(places.devServerUrl)
-  else void window.loadFile(places.rendererIndex)
-  return window
-}
-
-/** The renderer's own pages: the dev server's origin, or files of the built renderer. */
-export function isAppUrl(url: string, places: Pick<WindowPlaces, 'devServerUrl' | 'rendererIndex'>): boolean {
-  if (places.devServerUrl) {
-    try {
-      return new URL(url).origin === new URL(places.devServerUrl).origin
-    } catch {
-      return false
-    }
+  // Nothing but the app's own pages loads here, in the window or any frame of it, also not
+  // at the end of a redirect: a page that could navigate elsewhere would keep the preload's api.
+  const stayInApp = (navigation: { url: string; preventDefault(): void }) => {
+    if (!isAppUrl(navigation.url, places.devServerUrl)) navigation.preventDefault()
   }
-  return url.startsWith('file://')
+  window.webContents.on('will-navigate', stayInApp)
+  window.webContents.on('will-frame-navigate', stayInApp)
+  window.webContents.on('will-redirect', stayInApp)
+
+  void window.loadURL(places.devServerUrl ?? appIndexUrl)
+  return window
 }

@@ -13,12 +13,14 @@
  *                       400 invalid_input (bad JSON, or input failing the schema; issues name
  *                           each field as a dotted path), 404 not_found (no such call, or the
  *                           call's target is missing), 405 not POST, 409 conflict,
- *                           413 body over 1 MiB, 415 not JSON, 500 internal.
+ *                           413 body over 1 MiB (with Connection: close), 415 not JSON,
+ *                           500 internal.
  *                A rejected request changes nothing: input is validated before any handler runs.
  *   Events       WebSocket ws://HOST/api/events (same auth); each message is
  *                {"event": "<eventName>", "payload": <contract payload>}, e.g. onJobEvent.
  *   Static       everything else under GET is the built renderer (out/renderer); paths without
- *                an extension get index.html. HTML carries a strict Content-Security-Policy.
+ *                an extension get index.html; no symbolic link leads out of that folder. HTML
+ *                carries the strict Content-Security-Policy of ./content-security-policy.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
