@@ -16,7 +16,7 @@ export const RunsExportInput = z
     format: ExportFormat,
     /** The folder to write. */
     out: z.string().min(1, 'give the folder to export into'),
-    /** Replace a non-empty `out`. */
+    /** Replace a non-empty `out` that holds a previous export of this format (its marker file), never anything else. */
     overwrite: z.boolean().default(false),
     /** The base model folder, when it moved since training (peft, onnx, merged). */
     baseModel: z.string().min(1).optional(),

@@ -1,70 +1,77 @@
 // Exports are written into a temporary sibling folder and renamed into place, so `out` either
 // keeps what it had or holds the complete export: a failure (or a killed process) never leaves
-// half an export where the user asked for one.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
-import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path'
+// half an export where the user asked for one. Where the export may go, and what it may replace,
+// is export-target.ts's to say; a replaced folder is moved aside and deleted only once the new
+// export is complete and in its place.
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { EXPORT_MARKER_FILE, writeExportMarker } from './export-marker'
+import { checkExportTarget, whyNotReplaceable, type ExportTarget, type ExportTargetRules } from './export-target'
 import { ExportError, type ExportedFile } from './types'
 
-export interface AtomicFolderOptions {
-  overwrite: boolean
-  /** Folders the export reads from: `out` may be neither one of them nor hold one. */
-  protect: readonly string[]
+export interface AtomicFolderOptions extends ExportTargetRules {
+  /** What the folder's marker records besides its format and files. */
+  marker: { runId: string | null; createdAt: Date }
 }
 
-/** Fills a fresh temporary folder with `fill`, then puts it at `out`; returns its absolute path and the files written. */
+/** Fills a fresh temporary folder with `fill`, marks it as an export, then puts it at `out`; returns its absolute path and the files written. */
 export async function writeFolderAtomically(out: string, options: AtomicFolderOptions, fill: (dir: string) => Promise<void>): Promise<{ path: string; files: ExportedFile[] }> {
-  const target = resolve(out)
-  checkTarget(target, options)
-  mkdirSync(dirname(target), { recursive: true })
+  const target = checkExportTarget(out, options)
+  mkdirSync(dirname(target.path), { recursive: true })
   const tag = `${process.pid}-${Date.now().toString(36)}`
-  const temp = join(dirname(target), `.${basename(target)}.export-${tag}`)
+  const temp = join(dirname(target.path), `.${basename(target.path)}.export-${tag}`)
   mkdirSync(temp)
   try {
     await fill(temp)
+    writeExportMarker(temp, { format: options.format, ...options.marker, files: readdirSync(temp) })
   } catch (error) {
     rmSync(temp, { recursive: true, force: true })
     throw error
   }
-  if (!existsSync(target)) {
-    renameSync(temp, target)
-  } else {
-    // Move the old folder aside first, so a failed rename can put it back.
-    const old = join(dirname(target), `.${basename(target)}.replaced-${tag}`)
-    renameSync(target, old)
+  putInPlace(temp, target, options, `.${basename(target.path)}.replaced-${tag}`)
+  return { path: target.path, files: listFiles(target.path) }
+}
+
+function putInPlace(temp: string, target: ExportTarget, options: AtomicFolderOptions, asideName: string): void {
+  if (target.kind === 'new' || !exists(target.path)) {
     try {
-      renameSync(temp, target)
+      renameSync(temp, target.path)
     } catch (error) {
-      renameSync(old, target)
       rmSync(temp, { recursive: true, force: true })
       throw error
     }
-    rmSync(old, { recursive: true, force: true })
+    return
   }
-  return { path: target, files: listFiles(target) }
+  // Move the old folder aside first, so a failed rename can put it back.
+  const old = join(dirname(target.path), asideName)
+  renameSync(target.path, old)
+  try {
+    // The export may have taken minutes: what was checked then must still hold for what is now moved aside.
+    const changed = target.kind === 'empty' ? (readdirSync(old).length > 0 ? 'files appeared in it' : null) : whyNotReplaceable(old, options.format)
+    if (changed) throw new ExportError(`the export folder ${target.path} changed while exporting and was left as it is (${changed})`)
+    renameSync(temp, target.path)
+  } catch (error) {
+    renameSync(old, target.path)
+    rmSync(temp, { recursive: true, force: true })
+    throw error
+  }
+  // Only now, with the new export complete and in its place, is the old one deleted.
+  rmSync(old, { recursive: true, force: true })
 }
 
-function checkTarget(target: string, options: AtomicFolderOptions): void {
-  for (const dir of options.protect.map((p) => resolve(p))) {
-    if (target === dir || isInside(dir, target)) {
-      throw new ExportError(`--out ${target} would replace ${dir}, which this export reads; choose a folder outside it`)
-    }
-  }
-  if (!existsSync(target)) return
-  if (!statSync(target).isDirectory()) throw new ExportError(`--out ${target} is a file; give a folder path`)
-  if (readdirSync(target).length > 0 && !options.overwrite) {
-    throw new ExportError(`--out ${target} already exists and is not empty; choose a new folder, or replace it (--force in the CLI)`)
+function exists(path: string): boolean {
+  try {
+    lstatSync(path)
+    return true
+  } catch {
+    return false
   }
 }
 
-/** Whether `inner` lies inside `outer` (both absolute). */
-function isInside(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner)
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
-}
-
+/** The export's files; the marker is bookkeeping, not part of what was exported. */
 function listFiles(dir: string): ExportedFile[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && e.name !== EXPORT_MARKER_FILE)
     .map((e) => join(dir, e.name))
     .sort()
     .map((path) => ({ path, bytes: statSync(path).size }))

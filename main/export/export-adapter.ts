@@ -15,6 +15,7 @@ import { writeOnnxModel, type OnnxModelFacts } from './onnx-model'
 import { peftAdapter } from './peft'
 import { checkMergeable, checkPeftExportable } from './refusals'
 import { resolveSource, type ExportStoreContext } from './source'
+import { studioPlaces } from './studio-places'
 import { ExportError, type ExportOptions, type ExportResult, type ExportSource } from './types'
 
 export const MODEL_CARD_FILE = 'README.md'
@@ -29,7 +30,14 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
   const base = openBase(folder, options)
 
   const exportedAt = new Date()
-  const { path, files } = await writeFolderAtomically(options.out, { overwrite: options.overwrite ?? false, protect: [adapterDir, ...(base ? [base.dir] : [])] }, async (dir) => {
+  const target = {
+    format: options.format,
+    overwrite: options.overwrite ?? false,
+    reads: [adapterDir, ...(base ? [base.dir] : [])],
+    studio: context ? studioPlaces(context) : null,
+    marker: { runId: run?.id ?? null, createdAt: exportedAt },
+  }
+  const { path, files } = await writeFolderAtomically(options.out, target, async (dir) => {
     let onnx: OnnxModelFacts | null = null
     switch (options.format) {
       case 'native':

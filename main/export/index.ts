@@ -1,5 +1,6 @@
 // Adapter exports (DESIGN.md "Native adapter format", CLI `export`): native, PEFT, ONNX, merged.
 export { exportAdapter, MODEL_CARD_FILE } from './export-adapter'
+export { EXPORT_MARKER_FILE } from './export-marker'
 export { EXPORT_FORMATS, ExportError, type ExportFormat, type ExportOptions, type ExportResult, type ExportSource, type ExportedFile } from './types'
 export type { ExportStoreContext } from './source'
 export { foldPlan, type FoldPlan, type FoldTarget } from './fold-plan'

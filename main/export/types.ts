@@ -10,9 +10,9 @@ export type ExportSource = { runId: string } | { adapterDir: string }
 
 export interface ExportOptions {
   format: ExportFormat
-  /** The folder to write; created, or replaced when `overwrite` is set. */
+  /** The folder to write: a new or empty one, or a previous export of this format when `overwrite` is set (export-target.ts). */
   out: string
-  /** Replace a non-empty `out` (never the adapter or the base model themselves). */
+  /** Replace a non-empty `out` that holds a previous export of this format, and nothing else (never the data folder, a model, the adapter ...). */
   overwrite?: boolean
   /** The base model folder, when it is no longer where the adapter's config says (peft, onnx, merged, and the model card's share). */
   baseModel?: string

@@ -25,7 +25,12 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
   --format merged  a complete model folder with the adapter folded into the base weights, in
                    their dtype (LoRA and (IA)³ only: a mixture's routing depends on the input)
   --out DIR        the folder to write; written to a temporary folder, then renamed into place
-  --force          replace DIR when it exists and is not empty
+  --force          replace DIR when it holds a previous export of this format (every export
+                   leaves a .mixture-studio-export.json marker in its folder); the old export is
+                   deleted only once the new one is in place. Nothing else is ever replaced: not
+                   a folder without that marker or with files the export did not write, the data
+                   folder or anything in it, a model or dataset folder the studio knows, the
+                   home folder or a filesystem root
   --model DIR      the base model, when it moved since training (peft, onnx, merged)
   --json           one JSON object: {"type":"export","format","path","files":[{"path","bytes"}],...}`,
 

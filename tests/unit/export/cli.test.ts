@@ -1,6 +1,6 @@
 // `mixture-studio export` end to end: a run trained by `train`, exported by id in every format
 // allowed for its method, recorded in the store; and the runsExport call's error codes.
-import { writeFileSync } from 'node:fs'
+import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main, type CliContext } from '../../../main/cli'
@@ -96,6 +96,26 @@ describe('mixture-studio export', () => {
     expect(badFormat.code).toBe(2)
     expect(badFormat.err).toMatch(/--format must be one of native, peft, onnx, merged/)
     expect((await cli(['export', runId, '--format', 'native'])).code).toBe(2)
+  })
+
+  it('--force never replaces the data folder: the export is refused and studio.db and the runs stay', async () => {
+    const copy = join(tmp.dir, 'adapter-copy')
+    cpSync(join(home(), 'runs', runId, 'adapter'), copy, { recursive: true })
+    const before = readdirSync(home(), { recursive: true }).sort()
+    for (const what of [runId, copy]) {
+      const refused = await cli(['export', what, '--format', 'onnx', '--out', home(), '--force'])
+      expect(refused.code).toBe(1)
+      expect(refused.err).toMatch(/is Mixture Studio's data folder, which holds its database and every run; an export never replaces it\. Choose a new folder/)
+    }
+    const services = createServices({ dataDir: home() })
+    try {
+      const answer = await dispatchCall(services, 'runsExport', { adapterDir: copy, format: 'native', out: home(), overwrite: true })
+      expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/is Mixture Studio's data folder/) } })
+    } finally {
+      await services.close()
+    }
+    expect(statSync(join(home(), 'studio.db')).isFile()).toBe(true)
+    expect(readdirSync(home(), { recursive: true }).sort()).toEqual(before)
   })
 
   it('runsExport answers not_found for an unknown run and invalid_input for a refusal or bad input', async () => {

@@ -1,9 +1,9 @@
 // Native exports (a byte copy plus a model card), exports of a run recorded in the store, the
 // refusals for mixtures, and atomic writes: a failed export leaves --out as it was.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ExportError, exportAdapter } from '../../../main/export'
+import { EXPORT_MARKER_FILE, ExportError, exportAdapter } from '../../../main/export'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { openStore } from '../../../main/store'
 import { ADAPTER_WEIGHTS_FILE, readAdapterFolder, writeAdapterFolder } from '../../../main/train/adapter-files'
@@ -91,15 +91,16 @@ describe('mixtures cannot leave as PEFT or merged weights', () => {
 })
 
 describe('atomic writes', () => {
-  it('a non-empty --out is refused without overwrite, and replaced whole with it', async () => {
+  it('a previous export is refused without overwrite, and replaced whole with it', async () => {
     const folder = writeRandomAdapter(join(tmp.dir, 'lora-a'), model, { method: 'lora', rank: 2 })
     const out = join(tmp.dir, 'out', 'busy')
-    mkdirSync(out, { recursive: true })
-    writeFileSync(join(out, 'keep.txt'), 'mine')
-    await expect(exportAdapter({ adapterDir: folder.dir }, { format: 'native', out })).rejects.toThrow(/already exists and is not empty/)
-    expect(readdirSync(out)).toEqual(['keep.txt'])
+    await exportAdapter({ adapterDir: folder.dir }, { format: 'native', out })
+    writeFileSync(join(out, ADAPTER_WEIGHTS_FILE), 'stale')
+    await expect(exportAdapter({ adapterDir: folder.dir }, { format: 'native', out })).rejects.toThrow(/already exists and is not empty: it holds a previous native export/)
+    expect(readFileSync(join(out, ADAPTER_WEIGHTS_FILE), 'utf8')).toBe('stale')
     await exportAdapter({ adapterDir: folder.dir }, { format: 'native', out, overwrite: true })
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors'])
+    expect(readdirSync(out).sort()).toEqual([EXPORT_MARKER_FILE, 'README.md', 'adapter_config.json', 'adapter_model.safetensors'])
+    expect(readFileSync(join(out, ADAPTER_WEIGHTS_FILE))).toEqual(readFileSync(join(folder.dir, ADAPTER_WEIGHTS_FILE)))
   })
 
   it('a failure half-way leaves --out untouched and no temporary folder behind', async () => {
@@ -110,11 +111,11 @@ describe('atomic writes', () => {
     writeAdapterFolder(broken, folder.config, tensors)
     const parent = join(tmp.dir, 'out', 'atomic')
     const out = join(parent, 'merged')
-    mkdirSync(out, { recursive: true })
-    writeFileSync(join(out, 'previous.txt'), 'previous export')
+    await exportAdapter({ adapterDir: folder.dir }, { format: 'merged', out })
+    const previous = readFileSync(join(out, 'model.safetensors'))
     await expect(exportAdapter({ adapterDir: broken }, { format: 'merged', out, overwrite: true })).rejects.toThrow(/model\.layers\.9\..*not a projection of the base model/)
     expect(readdirSync(parent)).toEqual(['merged'])
-    expect(readFileSync(join(out, 'previous.txt'), 'utf8')).toBe('previous export')
+    expect(readFileSync(join(out, 'model.safetensors'))).toEqual(previous)
   })
 
   it('never writes over the adapter or the base model it reads', async () => {
