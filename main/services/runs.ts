@@ -6,11 +6,24 @@
 // metrics stay one continuous curve, steps repeated after the checkpoint replace their earlier
 // values, and the run a user knows by name is the one that finishes. (runs.resumed_from is
 // left for "fork a new run from this one's checkpoint", which is a different use case.)
+//
+// A run is `queued` from the moment it is started or resumed until its training process marks
+// it running, under the process that queued it: a second Resume or a Delete in that window is
+// refused at once. A process recorded on a run is signalled only when it is proven the run's own
+// (whyNotItsProcess): a pid alone may name another program by now.
 import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
 import type { JobRunner } from '../jobs'
-import { RUN_LOG_MAX_LINES, type Store } from '../store'
+import {
+  currentProcessIdentity,
+  interruptIfOrphaned,
+  isActiveRunStatus,
+  liveProcessProbe,
+  RUN_LOG_MAX_LINES,
+  type RunRecord,
+  type Store,
+} from '../store'
 import { defaultRunName, runFolder } from '../train/run-training'
 
 /** Paths in a configuration are used by a process with another working directory: make them absolute. */
@@ -34,6 +47,8 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     const runId = runOfJob.get(event.jobId)
     if (!runId) return
     runOfJob.delete(event.jobId)
+    // An older job of the run (one that was exiting when Resume started the next) ends nothing.
+    if (jobOfRun.get(runId) !== event.jobId) return
     jobOfRun.delete(runId)
     const run = store.runs.get(runId)
     // The process ends its own run unless it could not: killed, crashed, or cancelled mid-step.
@@ -58,17 +73,52 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     return run
   }
 
+  /** Why a Resume or Delete cannot touch a run that a process is at work on. */
+  function busy(run: RunRecord): ApiCallError {
+    return run.status === 'queued'
+      ? new ApiCallError('conflict', `Run ${run.name} is starting (its training process is on its way); wait for it or cancel it`)
+      : new ApiCallError('conflict', `Run ${run.name} is still training; cancel it first`)
+  }
+
   /**
+   * Before a Resume or Delete. A queued or running run is refused at once, unless its recorded
+   * process is not provably its own (it died unseen): then it is marked interrupted and goes on.
    * A process that has finished its run (it wrote `cancelled` and said so) may still be exiting;
    * wait for it rather than refuse a Resume or Delete clicked on that status.
    */
-  async function settled(runId: string): Promise<void> {
+  async function settled(runId: string, action: 'resumed' | 'deleted'): Promise<void> {
     const run = mustGet(runId)
     const jobId = jobOfRun.get(runId)
-    if (run.status === 'running' || run.status === 'queued') {
-      if (jobId || run.status === 'running') throw new ApiCallError('conflict', `Run ${run.name} is still training; cancel it first`)
+    if (isActiveRunStatus(run.status)) {
+      const orphaned = !jobId && interruptIfOrphaned(store.runs, run, `when it was to be ${action}`, liveProcessProbe, store.runLog)
+      if (!orphaned) throw busy(run)
     }
     if (jobId) await jobs.waitForEnd(jobId)
+  }
+
+  /**
+   * Cancel for a queued or running run that no job of this process trains: another process's
+   * (`mixture-studio train`, another studio), or one whose process died unseen. Only a process
+   * proven to be the run's own is signalled; one that is not marks the run interrupted instead.
+   */
+  function cancelElsewhere(run: RunRecord): void {
+    if (interruptIfOrphaned(store.runs, run, 'when it was cancelled; no process was signalled', liveProcessProbe, store.runLog)) return
+    if (run.status === 'running' && run.pid !== null) {
+      // Its own training process: it stops at the next step on SIGTERM, with a checkpoint.
+      try {
+        process.kill(run.pid, 'SIGTERM')
+      } catch {
+        // It ended meanwhile: it wrote its status, or the next start-up finds it.
+      }
+      return
+    }
+    // Queued by a live process: its training process finds the run cancelled and does not train it.
+    if (store.runs.finishIfUnchanged(run, 'cancelled', null)) {
+      store.runLog.append(run.id, 'info', 'run cancelled before its training began')
+      return
+    }
+    const now = store.runs.get(run.id)
+    if (now?.status === 'running') cancelElsewhere(now)
   }
 
   function startJob(runId: string) {
@@ -90,21 +140,17 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       const run = mustGet(runId)
       const jobId = jobOfRun.get(runId)
       if (jobId) await jobs.cancel(jobId)
-      else if (run.status === 'running' && run.pid !== null) {
-        // Trained by another process (e.g. `mixture-studio train`): it stops at the next step on SIGTERM.
-        try {
-          process.kill(run.pid, 'SIGTERM')
-        } catch {
-          // Already gone: start-up recovery marks it interrupted.
-        }
-      } else if (run.status === 'queued') store.runs.finish(runId, 'cancelled')
+      else if (isActiveRunStatus(run.status)) cancelElsewhere(run)
       return summary(mustGet(runId))
     },
 
     async runsResume({ runId }: CallParsedInput<'runsResume'>): Promise<CallOutput<'runsResume'>> {
-      await settled(runId)
+      await settled(runId, 'resumed')
       const run = mustGet(runId)
       if (run.status === 'completed') throw new ApiCallError('conflict', `Run ${runId} is completed; start a new run (adapter.init: its adapter folder) to train further`)
+      // Queued at once, in the statement that checks it is still stopped: of two Resumes, one wins
+      // and the other is refused now, not when the winner's training ends.
+      if (!store.runs.claimForResume(runId, currentProcessIdentity())) throw busy(mustGet(runId))
       return startJob(runId)
     },
 
@@ -137,9 +183,10 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     },
 
     async runsDelete({ runId }: CallParsedInput<'runsDelete'>): Promise<CallOutput<'runsDelete'>> {
-      await settled(runId)
+      await settled(runId, 'deleted')
       const run = mustGet(runId)
-      store.runs.delete(runId)
+      // A Resume that claimed the run while this call waited wins: it is not deleted under it.
+      if (!store.runs.deleteUnlessActive(runId)) throw busy(mustGet(runId))
       rmSync(runFolder(dataDir, runId), { recursive: true, force: true })
       return summary(run)
     },

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { RunConfig, type RunEvent } from '../contract'
 import { openModel, type OpenedModel } from '../models'
-import { currentBootTimeMs, openStore, type MetricSample, type Store } from '../store'
+import { currentProcessIdentity, HEARTBEAT_INTERVAL_MS, openStore, type MetricSample, type Store } from '../store'
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
 import { START_POSITION, staticBatchShape, type BatchLayout } from './batches'
 import { listCheckpoints, readCheckpoint } from './checkpoint'
@@ -33,6 +33,12 @@ export interface RunTrainingOptions {
   threads?: number
   /** Test-only faults (see TrainerFaults); not reachable from a run configuration. */
   faults?: TrainerFaults
+  /**
+   * The run was queued for this process to train (runsStart or runsResume for a job, the CLI for
+   * itself): it trains only if it is still queued, not if it was cancelled or found orphaned
+   * while this process started. Without it, a stopped run is resumed directly.
+   */
+  claimed?: boolean
 }
 
 export interface RunOutcome {
@@ -56,10 +62,6 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
   const { runId } = options
   const record = store.runs.get(runId)
   if (!record) throw new Error(`there is no run ${runId}`)
-  if (record.status === 'running' && record.pid !== null && record.pid !== process.pid) {
-    throw new Error(`run ${runId} is already being trained by process ${record.pid}`)
-  }
-  if (record.status === 'completed') throw new Error(`run ${runId} is completed; start a new run to train further`)
   // The line is stored before the event goes out, so a page that re-reads the log on an event finds it.
   let lastCheckpointStep: number | null = null
   const emit = (event: RunEvent) => {
@@ -72,8 +74,19 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
   }
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', runId, level, message })
 
-  store.runs.markRunning(runId, { pid: process.pid, bootTimeMs: currentBootTimeMs() })
+  // Refuses (throws) a run that is running, completed, or no longer queued for a claimed start.
+  store.runs.markRunning(runId, currentProcessIdentity(), new Date(), { claimed: options.claimed ?? false })
   emit({ type: 'status', runId, status: 'running', error: null, adapter: null })
+  // Where a process's start time cannot be read, this heartbeat is what tells this live run from
+  // a dead one whose pid was reused (see HEARTBEAT_LEASE_MS).
+  const heartbeat = setInterval(() => {
+    try {
+      store.runs.heartbeat(runId, process.pid)
+    } catch {
+      // A busy database: the next beat or step writes it; a broken one fails the next step.
+    }
+  }, HEARTBEAT_INTERVAL_MS)
+  heartbeat.unref()
   let lastStep = 0
   try {
     const config = RunConfig.parse(record.config)
@@ -174,6 +187,8 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     store.runs.finish(runId, 'failed', message)
     emit({ type: 'status', runId, status: 'failed', error: message, adapter: null })
     return { status: 'failed', step: lastStep, adapter: null, error: message }
+  } finally {
+    clearInterval(heartbeat)
   }
 }
 

@@ -2,11 +2,10 @@ import { dirname } from 'node:path'
 import { RunConfig } from '../../contract'
 import { readRunConfigFile, RunConfigError } from '../../config/run-config-file'
 import { absoluteConfigPaths } from '../../services/runs'
-import { openStore } from '../../store'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
-import { cliDataDir, recordRun, trainLocally } from './run-locally'
+import { claimRunForResume, cliDataDir, recordRun, trainLocally } from './run-locally'
 import { trainPrinter } from './train-output'
 
 export const trainCommand: Command = {
@@ -45,14 +44,12 @@ interrupted, cancelled or failed run from its last checkpoint.
       maxSteps = config.train.max_steps
     } else {
       runId = values.resume as string
-      const store = openStore(dataDir)
-      const run = store.runs.get(runId)
-      store.close()
-      if (!run) {
-        trainPrinter(context, json, 1).error(`there is no run ${runId}; \`mixture-studio runs list\` shows the runs`)
+      const claim = claimRunForResume(dataDir, runId)
+      if ('error' in claim) {
+        trainPrinter(context, json, 1).error(claim.error)
         return EXIT_FAILURE
       }
-      maxSteps = RunConfig.parse(run.config).train.max_steps
+      maxSteps = RunConfig.parse(claim.run.config).train.max_steps
     }
     const outcome = await trainLocally(context, dataDir, runId, trainPrinter(context, json, maxSteps), threads)
     return outcome.status === 'completed' ? EXIT_OK : EXIT_FAILURE

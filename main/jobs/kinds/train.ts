@@ -15,7 +15,8 @@ export const trainJob: JobMain = async (context) => {
   }
   process.on('SIGTERM', stop)
   try {
-    const outcome = await runTraining({ dataDir, runId, onEvent: context.runEvent, shouldStop: () => stopRequested })
+    // runsStart and runsResume queue the run for this job before starting it.
+    const outcome = await runTraining({ dataDir, runId, onEvent: context.runEvent, shouldStop: () => stopRequested, claimed: true })
     if (outcome.status === 'failed') throw new Error(outcome.error ?? 'training failed')
     return outcome
   } finally {

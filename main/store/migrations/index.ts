@@ -4,6 +4,7 @@ import { datasetCatalog } from './0002-dataset-catalog'
 import { runTrainingTime } from './0003-run-training-time'
 import { runLog } from './0004-run-log'
 import { runTrainedOn } from './0005-run-trained-on'
+import { runProcessIdentity } from './0006-run-process-identity'
 
 export type { Migration } from './migration'
 
@@ -11,7 +12,7 @@ export type { Migration } from './migration'
  * Every schema step, oldest first. Append new migrations here (never edit a shipped one):
  * the database records how far it got in `PRAGMA user_version`.
  */
-export const migrations: readonly Migration[] = [initial, datasetCatalog, runTrainingTime, runLog, runTrainedOn]
+export const migrations: readonly Migration[] = [initial, datasetCatalog, runTrainingTime, runLog, runTrainedOn, runProcessIdentity]
 
 /** Throws when the list is not 1, 2, 3 ... in order (a mistake in this file, not the user's). */
 export function checkMigrationList(list: readonly Migration[]): void {

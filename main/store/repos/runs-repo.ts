@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { RunStatus, RunSummary } from '../../contract'
+import { currentProcessIdentity, type ProcessIdentity } from '../process-liveness'
 
 export interface NewRun {
   id?: string
@@ -13,10 +14,18 @@ export interface NewRun {
   resumedFrom?: string | null
 }
 
+/**
+ * The process recorded on a run: its training process while it is `running`, the process that
+ * queued it (to start its training) while it is `queued`, none once it has finished.
+ */
 export interface RunRecord extends RunSummary {
   config: unknown
   pid: number | null
   bootTimeMs: number | null
+  /** See ProcessIdentity.startedAt. */
+  processStartedAt: string | null
+  /** When the recorded process last said it was alive (ISO time). */
+  heartbeatAt: string | null
 }
 
 interface RunRow {
@@ -38,21 +47,42 @@ interface RunRow {
   trained_on: string | null
   pid: number | null
   boot_time_ms: number | null
+  process_started_at: string | null
+  heartbeat_at: string | null
 }
 
 export type FinalRunStatus = Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>
 
+/** A run with a process at work on it (or on its way): it is neither resumed nor deleted. */
+export const ACTIVE_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[]
+/** A run that stopped before its end: Resume trains it on from its newest checkpoint. */
+export const RESUMABLE_RUN_STATUSES = ['interrupted', 'cancelled', 'failed'] as const satisfies readonly RunStatus[]
+
+export function isActiveRunStatus(status: RunStatus): status is (typeof ACTIVE_RUN_STATUSES)[number] {
+  return (ACTIVE_RUN_STATUSES as readonly RunStatus[]).includes(status)
+}
+
+const ACTIVE_SQL = sqlList(ACTIVE_RUN_STATUSES)
+const RESUMABLE_SQL = sqlList(RESUMABLE_RUN_STATUSES)
+
 export class RunsRepo {
   constructor(private readonly db: Database) {}
 
-  create(run: NewRun, now = new Date()): RunRecord {
+  /**
+   * Records a new run, `queued` under the process that creates it (this one unless told): that
+   * process starts its training, and while it lives the queued run is not taken for orphaned.
+   */
+  create(run: NewRun, now = new Date(), owner: ProcessIdentity = currentProcessIdentity()): RunRecord {
     const id = run.id ?? randomUUID()
     this.db
       .prepare(
-        `INSERT INTO runs (id, name, config, method, model_id, dataset_id, status, created_at, resumed_from)
-         VALUES (@id, @name, @config, @method, @modelId, @datasetId, 'queued', @createdAt, @resumedFrom)`,
+        `INSERT INTO runs (id, name, config, method, model_id, dataset_id, status, created_at, resumed_from, pid, boot_time_ms, process_started_at, heartbeat_at)
+         VALUES (@id, @name, @config, @method, @modelId, @datasetId, 'queued', @createdAt, @resumedFrom, @pid, @bootTimeMs, @startedAt, @createdAt)`,
       )
       .run({
+        pid: owner.pid,
+        bootTimeMs: owner.bootTimeMs,
+        startedAt: owner.startedAt,
         id,
         name: run.name,
         config: JSON.stringify(run.config ?? {}),
@@ -80,26 +110,58 @@ export class RunsRepo {
     return rows.map(toSummary)
   }
 
-  /** Starts a training segment; started_at stays the first segment's start. */
-  markRunning(id: string, process: { pid: number; bootTimeMs: number }, now = new Date()): RunRecord {
+  /**
+   * Claims a stopped run for a Resume, in one statement that checks its status: the run is
+   * `queued` under `owner` at once, so a second Resume or a Delete sent while its training process
+   * starts is refused at once instead of waiting. Undefined when the run is not resumable now
+   * (someone else claimed it, it completed, it is gone).
+   */
+  claimForResume(id: string, owner: ProcessIdentity, now = new Date()): RunRecord | undefined {
+    const { changes } = this.db
+      .prepare(
+        `UPDATE runs SET status = 'queued', finished_at = NULL, error = NULL,
+         pid = @pid, boot_time_ms = @bootTimeMs, process_started_at = @startedAt, heartbeat_at = @now
+         WHERE id = @id AND status IN (${RESUMABLE_SQL})`,
+      )
+      .run({ id, pid: owner.pid, bootTimeMs: owner.bootTimeMs, startedAt: owner.startedAt, now: now.toISOString() })
+    return changes === 1 ? this.mustGet(id) : undefined
+  }
+
+  /**
+   * Starts a training segment under `process`; started_at stays the first segment's start.
+   * `claimed`: the run was queued for this process to train (a job, the CLI), so it starts only
+   * if it still is: one cancelled or found orphaned meanwhile stays as it is. Otherwise (a caller
+   * resuming a stopped run directly) it starts from queued or a resumable status. Never from
+   * `running` or `completed`: throws, saying what the run is.
+   */
+  markRunning(
+    id: string,
+    process: { pid: number; bootTimeMs: number; startedAt?: string | null },
+    now = new Date(),
+    options: { claimed?: boolean } = {},
+  ): RunRecord {
     const at = now.toISOString()
-    this.changeOne(
-      `UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?), segment_started_at = ?, progress_at = ?,
-       finished_at = NULL, error = NULL, pid = ?, boot_time_ms = ?
-       WHERE id = ?`,
-      at,
-      at,
-      at,
-      process.pid,
-      process.bootTimeMs,
-      id,
-    )
+    const from = options.claimed ? `'queued'` : `'queued', ${RESUMABLE_SQL}`
+    const { changes } = this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', started_at = coalesce(started_at, @at), segment_started_at = @at, progress_at = @at,
+         finished_at = NULL, error = NULL, pid = @pid, boot_time_ms = @bootTimeMs, process_started_at = @startedAt, heartbeat_at = @at
+         WHERE id = @id AND status IN (${from})`,
+      )
+      .run({ id, at, pid: process.pid, bootTimeMs: process.bootTimeMs, startedAt: process.startedAt ?? null })
+    if (changes !== 1) throw new Error(whyNotStarted(this.get(id), id))
     return this.mustGet(id)
   }
 
   /** The training process made progress (a step): a segment that dies unseen is charged up to here. */
   markProgress(id: string, now = new Date()): void {
-    this.db.prepare("UPDATE runs SET progress_at = ? WHERE id = ? AND status = 'running'").run(now.toISOString(), id)
+    const at = now.toISOString()
+    this.db.prepare("UPDATE runs SET progress_at = ?, heartbeat_at = ? WHERE id = ? AND status = 'running'").run(at, at, id)
+  }
+
+  /** The training process `pid` is alive (between steps too; see HEARTBEAT_INTERVAL_MS). */
+  heartbeat(id: string, pid: number, now = new Date()): void {
+    this.db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running' AND pid = ?").run(now.toISOString(), id, pid)
   }
 
   /**
@@ -114,15 +176,25 @@ export class RunsRepo {
     now = new Date(),
     options: { trainedUntil?: 'now' | 'last-progress' } = {},
   ): RunRecord {
-    const segmentEnd = options.trainedUntil === 'last-progress' ? 'coalesce(progress_at, @now)' : '@now'
-    this.changeOne(
-      `UPDATE runs SET status = @status, finished_at = @now, error = @error, pid = NULL,
-       trained_seconds = trained_seconds + coalesce(max(0, (julianday(${segmentEnd}) - julianday(segment_started_at)) * 86400), 0),
-       segment_started_at = NULL
-       WHERE id = @id`,
-      { status, now: now.toISOString(), error, id },
-    )
+    this.changeOne(finishSql(options, ''), { status, now: now.toISOString(), error, id })
     return this.mustGet(id)
+  }
+
+  /**
+   * finish, only if the run is still as `seen` (same status, same process): a run that another
+   * process claimed or ended since it was read is left alone. Undefined when it was.
+   */
+  finishIfUnchanged(
+    seen: Pick<RunRecord, 'id' | 'status' | 'pid'>,
+    status: FinalRunStatus,
+    error: string | null,
+    now = new Date(),
+    options: { trainedUntil?: 'now' | 'last-progress' } = {},
+  ): RunRecord | undefined {
+    const { changes } = this.db
+      .prepare(finishSql(options, 'AND status = @seenStatus AND pid IS @seenPid'))
+      .run({ status, now: now.toISOString(), error, id: seen.id, seenStatus: seen.status, seenPid: seen.pid })
+    return changes === 1 ? this.mustGet(seen.id) : undefined
   }
 
   /** Removes a run; its metrics, checkpoints and exports rows go with it (ON DELETE CASCADE). */
@@ -130,8 +202,18 @@ export class RunsRepo {
     this.changeOne('DELETE FROM runs WHERE id = ?', id)
   }
 
-  listRunning(): RunRecord[] {
-    return (this.db.prepare("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[]).map(toRecord)
+  /**
+   * Removes a run that no process is at work on; its metrics, checkpoints and exports rows go
+   * with it (ON DELETE CASCADE). False when the run is queued or running (checked in the same
+   * statement, so a Resume that claimed it a moment ago wins).
+   */
+  deleteUnlessActive(id: string): boolean {
+    return this.db.prepare(`DELETE FROM runs WHERE id = ? AND status NOT IN (${ACTIVE_SQL})`).run(id).changes === 1
+  }
+
+  /** Runs queued or running: start-up recovery checks that their processes are theirs. */
+  listActive(): RunRecord[] {
+    return (this.db.prepare(`SELECT * FROM runs WHERE status IN (${ACTIVE_SQL})`).all() as RunRow[]).map(toRecord)
   }
 
   /** The run id is the last positional parameter, or `id` of named ones. */
@@ -155,6 +237,26 @@ export class RunsRepo {
   }
 }
 
+function finishSql(options: { trainedUntil?: 'now' | 'last-progress' }, condition: string): string {
+  const segmentEnd = options.trainedUntil === 'last-progress' ? 'coalesce(progress_at, @now)' : '@now'
+  return `UPDATE runs SET status = @status, finished_at = @now, error = @error, pid = NULL, process_started_at = NULL,
+    trained_seconds = trained_seconds + coalesce(max(0, (julianday(${segmentEnd}) - julianday(segment_started_at)) * 86400), 0),
+    segment_started_at = NULL
+    WHERE id = @id ${condition}`
+}
+
+function whyNotStarted(run: RunRecord | undefined, id: string): string {
+  if (!run) return `Run ${id} does not exist`
+  if (run.status === 'completed') return `run ${id} is completed; start a new run (adapter.init: its adapter folder) to train further`
+  if (run.status === 'running') return `run ${id} is already being trained by process ${run.pid}`
+  const what = run.status === 'cancelled' ? 'cancelled' : `marked ${run.status}`
+  return `run ${id} was ${what} before its training process started, so it does not train now${run.error ? ` (${run.error})` : ''}; resume it to train it`
+}
+
+function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ')
+}
+
 function toSummary(row: RunRow): RunSummary {
   return {
     id: row.id,
@@ -175,5 +277,12 @@ function toSummary(row: RunRow): RunSummary {
 }
 
 function toRecord(row: RunRow): RunRecord {
-  return { ...toSummary(row), config: JSON.parse(row.config), pid: row.pid, bootTimeMs: row.boot_time_ms }
+  return {
+    ...toSummary(row),
+    config: JSON.parse(row.config),
+    pid: row.pid,
+    bootTimeMs: row.boot_time_ms,
+    processStartedAt: row.process_started_at,
+    heartbeatAt: row.heartbeat_at,
+  }
 }

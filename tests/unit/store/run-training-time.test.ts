@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { markOrphanedRunsInterrupted, openDatabase, RunsRepo } from '../../../main/store'
+import { liveProcessProbe, markOrphanedRunsInterrupted, openDatabase, RunsRepo } from '../../../main/store'
 import { migrations } from '../../../main/store/migrations'
 import { runTrainingSeconds } from '../../../main/contract'
 import { useTempStore } from '../../helpers/temp-store'
@@ -39,7 +39,7 @@ describe('training time over segments', () => {
     const run = temp.store.runs.create({ name: 'crashed', config: {} })
     temp.store.runs.markRunning(run.id, proc, at('10:00:00'))
     temp.store.runs.markProgress(run.id, at('10:00:40'))
-    expect(markOrphanedRunsInterrupted(temp.store.runs, { isAlive: () => false, bootTimeMs: 1 }, temp.store.runLog)).toEqual([run.id])
+    expect(markOrphanedRunsInterrupted(temp.store.runs, { ...liveProcessProbe, isAlive: () => false, bootTimeMs: 1 }, temp.store.runLog)).toEqual([run.id])
     expect(temp.store.runs.get(run.id)?.trainingSeconds).toBeCloseTo(40, 3)
     expect(temp.store.runLog.list(run.id).map((l) => [l.level, l.message])).toEqual([['warn', expect.stringMatching(/^run interrupted: Its process \d+ ended without reporting/)]])
   })
