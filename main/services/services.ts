@@ -1,6 +1,7 @@
 import type { CallName, CallOutput, CallParsedInput, EventName, EventPayload } from '../contract'
 import { createNodeSpawner, JobRunner, type JobSpawner } from '../jobs'
 import { openStore, type Store } from '../store'
+import { forgetMissingCheckpoints } from '../store/reconcile-checkpoints'
 import { readAppVersion } from './app-version'
 import { collectSystemInfo } from './system-info'
 import { createDatasetHandlers } from './datasets'
@@ -38,6 +39,8 @@ export interface ServicesOptions {
 export function createServices(options: ServicesOptions): Services {
   const { dataDir } = options
   const store = openStore(dataDir)
+  // Before anything lists them: checkpoints whose folders are gone (a kill mid-prune, a hand deletion).
+  forgetMissingCheckpoints(store)
   const jobs = new JobRunner(options.spawner ?? createNodeSpawner())
   const appVersion = options.appVersion ?? readAppVersion()
 

@@ -93,12 +93,27 @@ export function listCheckpoints(checkpointsDir: string): { step: number; path: s
     .sort((a, b) => a.step - b.step)
 }
 
-/** Removes all but the newest `keep` checkpoints (never the one at `protect`); returns the removed paths. */
-export function pruneCheckpoints(checkpointsDir: string, keep: number, protect: number | null = null): string[] {
+/** The two halves of pruning, in the order they run. */
+export interface PruneSteps {
+  /** Forgets the pruned checkpoints in the store (the trainer's hook: one transaction with the new checkpoint's row). */
+  forget(paths: string[]): void
+  /** Deletes one checkpoint folder (default: rm -r; a test passes one that fails). */
+  removeFolder?(path: string): void
+}
+
+/**
+ * Removes all but the newest `keep` checkpoints (never the one at `protect`); returns their
+ * paths. The store forgets them before their folders go: a process killed in between leaves
+ * folders that no row names (the next prune removes them, as it lists the disk), never a row
+ * naming a checkpoint that is gone.
+ */
+export function pruneCheckpoints(checkpointsDir: string, keep: number, protect: number | null, steps: PruneSteps): string[] {
   const all = listCheckpoints(checkpointsDir)
-  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => c.step !== protect)
-  for (const c of doomed) rmSync(c.path, { recursive: true, force: true })
-  return doomed.map((c) => c.path)
+  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => c.step !== protect).map((c) => c.path)
+  steps.forget(doomed)
+  const removeFolder = steps.removeFolder ?? ((path: string) => rmSync(path, { recursive: true, force: true }))
+  for (const path of doomed) removeFolder(path)
+  return doomed
 }
 
 export function readCheckpoint(path: string): CheckpointContents {

@@ -58,6 +58,7 @@ export interface EvalEvent {
 export interface CheckpointEvent {
   step: number
   path: string
+  /** Checkpoints pruned by this one: forget them now; their folders are deleted after the hook returns. */
   removed: string[]
 }
 
@@ -331,8 +332,10 @@ export class Trainer {
       lossScale: this.lossScale,
     })
     this.lastCheckpoint = path
-    const removed = pruneCheckpoints(this.setup.checkpointsDir, CHECKPOINTS_KEPT, step)
-    this.setup.hooks?.onCheckpoint?.({ step, path, removed })
+    // The hook records this checkpoint and forgets the pruned ones before their folders are deleted.
+    pruneCheckpoints(this.setup.checkpointsDir, CHECKPOINTS_KEPT, step, {
+      forget: (removed) => this.setup.hooks?.onCheckpoint?.({ step, path, removed }),
+    })
   }
 
   private result(status: TrainerResult['status']): TrainerResult {

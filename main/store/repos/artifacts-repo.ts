@@ -56,6 +56,17 @@ export class ArtifactsRepo {
     return rows.map((row) => ({ runId: row.run_id, step: row.step, path: row.path, createdAt: row.created_at }))
   }
 
+  /** Every run's checkpoints, for start-up reconciliation with the disk. */
+  listAllCheckpoints(): CheckpointRecord[] {
+    const rows = this.db.prepare('SELECT run_id, step, path, created_at FROM checkpoints ORDER BY run_id, step').all() as {
+      run_id: string
+      step: number
+      path: string
+      created_at: string
+    }[]
+    return rows.map((row) => ({ runId: row.run_id, step: row.step, path: row.path, createdAt: row.created_at }))
+  }
+
   /** Where a resumed run starts from. */
   latestCheckpoint(runId: string): CheckpointRecord | undefined {
     const row = this.db
