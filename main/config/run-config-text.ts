@@ -32,6 +32,12 @@ function nodeAt(root: Node | null, path: readonly PropertyKey[]): Node | null {
   return node
 }
 
+/**
+ * How many anchor copies aliases may expand to. A run configuration needs few aliases if any;
+ * a few lines of aliases of aliases can expand to billions of values (an "alias bomb").
+ */
+const MAX_ALIAS_EXPANSION = 100
+
 /** Parses and validates a run configuration given as YAML or JSON text (JSON is YAML). */
 export function parseRunConfig(text: string, file: string): RunConfig {
   const lineCounter = new LineCounter()
@@ -39,7 +45,16 @@ export function parseRunConfig(text: string, file: string): RunConfig {
   if (doc.errors.length > 0) {
     throw new RunConfigError(file, doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, field: '', message: e.message.split('\n')[0] })))
   }
-  const result = RunConfig.safeParse(doc.toJS())
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION })
+  } catch (error) {
+    // yaml refuses the expansion with a ReferenceError; say what it means for this file.
+    if (!(error instanceof ReferenceError)) throw error
+    const message = `its aliases (*name) expand to more than ${MAX_ALIAS_EXPANSION} copies of their anchors (&name), as an "alias bomb" would; write the values out instead of aliasing aliases`
+    throw new RunConfigError(file, [{ line: null, field: '', message }])
+  }
+  const result = RunConfig.safeParse(value)
   if (result.success) return result.data
   const problems = result.error.issues.map((issue) => {
     // An unrecognized key's path is its parent; name the key itself.

@@ -58,6 +58,21 @@ describe('run configuration', () => {
     expect(problems[0].line).toBeGreaterThanOrEqual(2)
   })
 
+  it('refuses an alias bomb with a message naming the file, and still reads a few aliases', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((name, i) => `${name}: &${name} [${new Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)]
+    let refused: unknown
+    try {
+      parseRunConfig(`${levels.join('\n')}\n`, 'bomb.yaml')
+    } catch (error) {
+      refused = error
+    }
+    expect(refused).toBeInstanceOf(RunConfigError)
+    expect((refused as Error).message).toMatch(/^bomb\.yaml: invalid run configuration\n {2}its aliases \(\*name\) expand to more than 100 copies/)
+
+    const aliased = parseRunConfig('model: m\ndata: { train: &file t.jsonl, validation: *file }\nadapter: { method: mov }\n', 'run.yaml')
+    expect(aliased.data).toMatchObject({ train: 't.jsonl', validation: 't.jsonl' })
+  })
+
   it('refuses a file that is not YAML or JSON by extension', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ms-config-'))
     try {
