@@ -1,4 +1,4 @@
-import { DatabaseCorruptError, DatabaseTooNewError } from '../store'
+import { StoreError } from '../store'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type Command } from './command'
 import { commands } from './commands'
 
@@ -53,7 +53,8 @@ export async function main(argv: string[], context: CliContext = processContext(
       context.stderr(`${error.message}\n\n${command.usage}\n`)
       return EXIT_USAGE
     }
-    if (error instanceof DatabaseTooNewError || error instanceof DatabaseCorruptError) {
+    // A damaged or too-new database, a file where the data folder belongs: the message says what to do.
+    if (error instanceof StoreError) {
       context.stderr(`${error.message}\n`)
       return EXIT_FAILURE
     }

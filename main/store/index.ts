@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import { databasePath } from './data-dir'
+import { databasePath, ensureDataDir } from './data-dir'
 import { openDatabase, type Database } from './db'
 import { RunsRepo } from './repos/runs-repo'
 import { MetricsRepo } from './repos/metrics-repo'
@@ -8,11 +7,14 @@ import { ArtifactsRepo } from './repos/artifacts-repo'
 import { DatasetsRepo } from './repos/datasets-repo'
 import { RunLogRepo } from './repos/run-log-repo'
 import { markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
-import { DatabaseCorruptError, isCorruptionError } from './errors'
+import { isCorruptionError } from './errors'
+import { damagedDatabaseError } from './damaged-database'
 
-export { resolveDataDir, defaultDataDir, databasePath } from './data-dir'
-export { openDatabase, migrate, schemaVersion } from './db'
-export { DatabaseCorruptError, DatabaseTooNewError } from './errors'
+export { resolveDataDir, defaultDataDir, databasePath, backupsDir } from './data-dir'
+export { openDatabase, migrate, schemaVersion, type OpenDatabaseOptions } from './db'
+export { StoreError, DatabaseCorruptError, DatabaseTooNewError, StoreLocationError, RestoreError, formatBackupTime } from './errors'
+export { listBackups, BACKUPS_KEPT, type BackupFile, type BackupReason } from './backups'
+export { restoreBackup, type RestoreResult } from './restore'
 export { markOrphanedRunsInterrupted, interruptIfOrphaned, whyNotItsProcess, liveProcessProbe } from './recovery'
 export { currentBootTimeMs, currentProcessIdentity, processStart, HEARTBEAT_INTERVAL_MS, HEARTBEAT_LEASE_MS } from './process-liveness'
 export type { ProcessIdentity, ProcessStart } from './process-liveness'
@@ -44,7 +46,7 @@ export interface Store {
 
 /** Opens `<dataDir>/studio.db`, migrating it and recovering runs orphaned by a crash. */
 export function openStore(dataDir: string, options: { processProbe?: ProcessProbe } = {}): Store {
-  mkdirSync(dataDir, { recursive: true })
+  ensureDataDir(dataDir)
   const path = databasePath(dataDir)
   const db = openDatabase(path)
   const runs = new RunsRepo(db)
@@ -54,7 +56,7 @@ export function openStore(dataDir: string, options: { processProbe?: ProcessProb
     recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
   } catch (error) {
     db.close()
-    throw isCorruptionError(error) ? new DatabaseCorruptError(path, error.message) : error
+    throw isCorruptionError(error) ? damagedDatabaseError(path, error.message) : error
   }
   return {
     path,

@@ -8,7 +8,8 @@ import { generateCommand } from './generate'
 import { modelsCommand } from './models'
 import { runsCommand } from './runs'
 import { serveCommand } from './serve'
+import { storeCommand } from './store'
 import { trainCommand } from './train'
 
 /** Every top-level command, in the order the help lists them. Add a command: add a file, list it here. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, serveCommand, runsCommand, exportCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand]
+export const commands: readonly Command[] = [demoCommand, trainCommand, serveCommand, runsCommand, exportCommand, datasetsCommand, modelsCommand, evalCommand, generateCommand, benchCommand, storeCommand]

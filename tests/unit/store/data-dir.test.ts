@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { databasePath, resolveDataDir } from '../../../main/store'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { databasePath, openStore, resolveDataDir, StoreLocationError } from '../../../main/store'
+import { makeTempDir } from '../../helpers/temp-dir'
 
 describe('resolveDataDir', () => {
   it('prefers MIXTURE_STUDIO_HOME', () => {
@@ -19,5 +22,21 @@ describe('resolveDataDir', () => {
 
   it('puts the database at <dataDir>/studio.db', () => {
     expect(databasePath('/srv/studio')).toBe('/srv/studio/studio.db')
+  })
+})
+
+describe('the data folder', () => {
+  it('is reported by name when it is a file, or lies under one, and the file is left alone', () => {
+    const temp = makeTempDir()
+    try {
+      const file = join(temp.dir, 'home')
+      writeFileSync(file, 'not a folder')
+      expect(() => openStore(file)).toThrow(StoreLocationError)
+      expect(() => openStore(file)).toThrow(`The data folder ${file} is a file, not a folder`)
+      expect(() => openStore(join(file, 'studio'))).toThrow(`The data folder ${join(file, 'studio')} cannot be made: ${file} is a file, not a folder`)
+      expect(readFileSync(file, 'utf8')).toBe('not a folder')
+    } finally {
+      temp.remove()
+    }
   })
 })

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { DatabaseCorruptError, DatabaseTooNewError, openDatabase, schemaVersion } from '../../../main/store'
+import { DatabaseCorruptError, DatabaseTooNewError, openDatabase, schemaVersion, StoreLocationError } from '../../../main/store'
 import { checkMigrationList, latestSchemaVersion, migrations, type Migration } from '../../../main/store/migrations'
 import { makeTempDir } from '../../helpers/temp-dir'
 
@@ -123,6 +123,15 @@ describe('openDatabase', () => {
     expect((error as Error).message).toContain(path)
     expect((error as Error).message).toMatch(/malformed|not a database/)
     expect(readFileSync(path).equals(bytes)).toBe(true)
+  })
+
+  it('reports a studio.db that is a folder by name, instead of failing to read it', () => {
+    const path = join(temp.dir, 'studio.db')
+    mkdirSync(path)
+    writeFileSync(join(path, 'inside.txt'), 'kept')
+    expect(() => openDatabase(path)).toThrow(StoreLocationError)
+    expect(() => openDatabase(path)).toThrow(`${path} is a folder, but Mixture Studio keeps its database in a file of that name`)
+    expect(readdirSync(path)).toEqual(['inside.txt'])
   })
 })
 

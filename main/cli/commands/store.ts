@@ -1,0 +1,85 @@
+import { homedir } from 'node:os'
+import { resolve } from 'node:path'
+import { BACKUPS_KEPT, backupsDir, databasePath, formatBackupTime, listBackups, resolveDataDir, restoreBackup, type BackupFile } from '../../store'
+import { EXIT_OK, UsageError, type CliContext, type Command } from '../command'
+import { parseOptions } from '../parse-options'
+
+export const storeCommand: Command = {
+  name: 'store',
+  summary: 'list the run store\'s backups, or restore one',
+  usage: `Usage: mixture-studio store backups [--json] [--home DIR]
+       mixture-studio store restore [BACKUP] [--home DIR]
+
+The run store is studio.db in the data folder. A copy of it goes into backups/ beside it
+before each schema migration and once a day when Mixture Studio starts; the newest
+${BACKUPS_KEPT.daily} daily and ${BACKUPS_KEPT['pre-migration']} pre-migration copies are kept.
+
+backups: the backups, newest first.
+restore: puts BACKUP (a name from \`store backups\`, or a path to a backup file; default the
+newest) in place of studio.db. The database it replaces, with its -wal and -shm files, is moved
+aside to studio.db.damaged-<time> (studio.db.replaced-<time> if it was sound), never deleted.
+Runs recorded after the backup was made are not in it; their folders under runs/ stay.
+Close the app, \`serve\` and training runs first: restore refuses while one has the database open.
+
+  --home DIR   the data folder (default: $MIXTURE_STUDIO_HOME, else the platform's application-data folder)
+  --json       backups: one JSON object per line`,
+
+  async run(args, context) {
+    const [subcommand, ...rest] = args
+    switch (subcommand) {
+      case 'backups':
+        return listStoreBackups(rest, context)
+      case 'restore':
+        return restoreStore(rest, context)
+      case undefined:
+        throw new UsageError('Which store command? (backups, restore)')
+      default:
+        throw new UsageError(`Unknown store command "${subcommand}"`)
+    }
+  },
+}
+
+function dataDirFrom(home: string | undefined, context: CliContext): string {
+  return home !== undefined ? resolve(home) : resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+}
+
+async function listStoreBackups(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseOptions(args, { json: { type: 'boolean' }, home: { type: 'string' } })
+  const folder = backupsDir(dataDirFrom(values.home, context))
+  const backups = listBackups(folder)
+  if (values.json) {
+    for (const backup of backups) context.stdout(`${JSON.stringify({ ...backup, createdAt: backup.createdAt.toISOString() })}\n`)
+    return EXIT_OK
+  }
+  if (backups.length === 0) {
+    context.stdout(`No backups in ${folder} yet (one is made at the next start, once studio.db holds data).\n`)
+    return EXIT_OK
+  }
+  context.stdout(`Backups in ${folder}:\n${formatTable(backups)}`)
+  return EXIT_OK
+}
+
+async function restoreStore(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { home: { type: 'string' } }, true)
+  if (positionals.length > 1) throw new UsageError('store restore takes at most one BACKUP')
+  const dataDir = dataDirFrom(values.home, context)
+  const result = restoreBackup(dataDir, { backupName: positionals[0] })
+  for (const note of result.notes) context.stderr(`${note}\n`)
+  context.stdout(`Restored ${databasePath(dataDir)} from ${result.backup.name} (made ${formatBackupTime(result.backup.createdAt)}).\n`)
+  if (result.movedAsideTo) {
+    const state = result.replacedWasDamaged ? 'The damaged database' : 'The database it replaced'
+    context.stdout(`${state} is kept as ${result.movedAsideTo}.\n`)
+  }
+  context.stdout('Runs recorded after the backup was made are not in it; their folders under runs/ are still there.\n')
+  return EXIT_OK
+}
+
+function formatTable(backups: BackupFile[]): string {
+  const rows = [['NAME', 'MADE', 'REASON', 'SIZE'], ...backups.map((b) => [b.name, formatBackupTime(b.createdAt), b.reason, formatBytes(b.bytes)])]
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n') + '\n'
+}
+
+function formatBytes(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} KB`
+}

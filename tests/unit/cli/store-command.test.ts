@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { main, type CliContext } from '../../../main/cli'
+import { listBackups, openStore } from '../../../main/store'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { fillWithRuns, overwriteTablePageNearMiddle } from '../../helpers/damage-database'
+
+let temp: ReturnType<typeof makeTempDir>
+beforeEach(() => (temp = makeTempDir()))
+afterEach(() => temp.remove())
+
+async function cli(args: string[], home = temp.dir) {
+  const out = { stdout: '', stderr: '' }
+  const context: CliContext = {
+    env: { MIXTURE_STUDIO_HOME: home },
+    stdout: (text) => (out.stdout += text),
+    stderr: (text) => (out.stderr += text),
+    untilInterrupted: () => new Promise(() => {}),
+  }
+  const code = await main(args, context)
+  return { code, ...out }
+}
+
+/** A store with 300 runs and its daily backup, then damaged in the middle. */
+function damagedStoreWithBackup(): string[] {
+  const store = openStore(temp.dir)
+  const ids = fillWithRuns(store, 300)
+  store.close()
+  openStore(temp.dir).close()
+  overwriteTablePageNearMiddle(join(temp.dir, 'studio.db'))
+  return ids
+}
+
+const STACK_LINE = /\n\s+at /
+
+describe('mixture-studio store', () => {
+  it('is listed in the help, with its own', async () => {
+    expect((await cli(['--help'])).stdout).toMatch(/store\s+list the run store's backups, or restore one/)
+    const help = await cli(['store', '--help'])
+    expect(help.stdout).toContain('mixture-studio store restore [BACKUP] [--home DIR]')
+    expect(help.stdout).toContain('studio.db.damaged-<time>')
+  })
+
+  it('lists the backups, newest first, as a table or JSON lines', async () => {
+    const store = openStore(temp.dir)
+    fillWithRuns(store, 3)
+    store.close()
+    openStore(temp.dir).close()
+    const [backup] = listBackups(join(temp.dir, 'backups'))
+
+    const table = await cli(['store', 'backups'])
+    expect(table.code).toBe(0)
+    expect(table.stdout).toContain(`Backups in ${join(temp.dir, 'backups')}:`)
+    expect(table.stdout).toMatch(new RegExp(`${backup.name}\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC\\s+daily\\s+\\d`))
+    const json = await cli(['store', 'backups', '--json'])
+    expect(JSON.parse(json.stdout)).toEqual(expect.objectContaining({ name: backup.name, reason: 'daily', path: backup.path }))
+
+    const none = await cli(['store', 'backups', '--home', join(temp.dir, 'elsewhere')])
+    expect(none.stdout).toContain('No backups in')
+  })
+
+  it('restores with the exact command a damaged database\'s refusal prints, and the runs come back', async () => {
+    const ids = damagedStoreWithBackup()
+    const refused = await cli(['runs', 'list'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('is damaged')
+    expect(refused.stderr).not.toMatch(STACK_LINE)
+
+    const command = /Restore it with: mixture-studio (store restore \S+) --home "([^"]+)"/.exec(refused.stderr)
+    expect(command).not.toBeNull()
+    // Run from a shell whose MIXTURE_STUDIO_HOME points elsewhere: --home still finds the data.
+    const restored = await cli([...command![1].split(' '), '--home', command![2]], join(temp.dir, 'elsewhere'))
+    expect(restored.code).toBe(0)
+    expect(restored.stdout).toMatch(/Restored .*studio\.db from studio-\d{8}-\d{6}-daily\.db/)
+    expect(restored.stdout).toMatch(/The damaged database is kept as .*studio\.db\.damaged-\d{8}-\d{6}/)
+
+    const listed = await cli(['runs', 'list', '--json', '--limit', '1000'])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout.trimEnd().split('\n')).toHaveLength(ids.length)
+  })
+
+  it('refuses to restore while the database is open elsewhere, without a stack', async () => {
+    const store = openStore(temp.dir)
+    fillWithRuns(store, 3)
+    store.close()
+    const live = openStore(temp.dir)
+    try {
+      const refused = await cli(['store', 'restore'])
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('is open in another Mixture Studio process')
+      expect(refused.stderr).not.toMatch(STACK_LINE)
+    } finally {
+      live.close()
+    }
+  })
+})
+
+describe('a data folder the CLI cannot use', () => {
+  it('is reported in one message, not a stack: the data folder a file, studio.db a folder', async () => {
+    const file = join(temp.dir, 'home-file')
+    writeFileSync(file, 'not a folder')
+    const homeIsFile = await cli(['runs', 'list'], file)
+    expect(homeIsFile.code).toBe(1)
+    expect(homeIsFile.stderr).toBe(`The data folder ${file} is a file, not a folder. Mixture Studio keeps its database and run folders there: set MIXTURE_STUDIO_HOME to a folder (or leave it unset for the default), or move that file away.\n`)
+
+    mkdirSync(join(temp.dir, 'studio.db'))
+    const databaseIsFolder = await cli(['serve', '--no-open'])
+    expect(databaseIsFolder.code).toBe(1)
+    expect(databaseIsFolder.stderr).toContain(`${join(temp.dir, 'studio.db')} is a folder`)
+    expect(databaseIsFolder.stderr).not.toMatch(STACK_LINE)
+  })
+})
