@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Settings, type SettingsState } from '../contract'
 
@@ -29,6 +29,7 @@ interface StoredSettings {
 export function readSettingsFile(file: string): StoredSettings {
   const defaults = Settings.parse({})
   if (!existsSync(file)) return { settings: defaults, raw: {}, problem: null }
+  if (statSync(file).isDirectory()) return { settings: defaults, raw: {}, problem: settingsFolderProblem(file) }
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
@@ -56,6 +57,11 @@ export function readSettingsFile(file: string): StoredSettings {
     raw: record,
     problem: problems.length ? `${file}: ${problems.join('; ')} (the default is used instead)` : null,
   }
+}
+
+/** settings.json is a folder (made by hand, or by a tool that mistook it): it cannot be read or saved over. */
+export function settingsFolderProblem(file: string): string {
+  return `${file} is a folder, not a file: the defaults are in effect, and settings cannot be saved until you move or remove that folder`
 }
 
 /** What a setting may hold, for the problem message: an enum's values or a number's range. */

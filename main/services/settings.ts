@@ -1,6 +1,6 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
-import type { CallOutput, CallParsedInput } from '../contract'
-import { readSettingsFile, settingsFilePath, settingsState, writeSettingsFile } from './settings-file'
+import { copyFileSync, mkdirSync, statSync } from 'node:fs'
+import { ApiCallError, type CallOutput, type CallParsedInput } from '../contract'
+import { readSettingsFile, settingsFilePath, settingsFolderProblem, settingsState, writeSettingsFile } from './settings-file'
 
 /** settingsGet / settingsSet over `<dataDir>/settings.json`. */
 export function createSettingsHandlers(dataDir: string) {
@@ -11,6 +11,8 @@ export function createSettingsHandlers(dataDir: string) {
       return settingsState(dataDir, readSettingsFile(file))
     },
     async settingsSet(patch: CallParsedInput<'settingsSet'>): Promise<CallOutput<'settingsSet'>> {
+      // Renaming the new file over a folder would fail with EISDIR deep in the write.
+      if (isFolder(file)) throw new ApiCallError('conflict', `Settings were not saved: ${settingsFolderProblem(file)}.`)
       const stored = readSettingsFile(file)
       // A file that could not be read at all is kept aside rather than silently lost.
       if (stored.problem && Object.keys(stored.raw).length === 0) copyFileSync(file, `${file}.damaged`)
@@ -20,6 +22,14 @@ export function createSettingsHandlers(dataDir: string) {
       writeSettingsFile(file, next)
       return settingsState(dataDir, readSettingsFile(file))
     },
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SettingsState } from '../../../main/contract'
@@ -84,6 +84,19 @@ describe('settings', () => {
     expect(read.problem).toContain('"curveSmoothing": 2 is not a number from 0 to 0.99')
     await state('settingsSet', { theme: 'light' })
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6, sidebarWidth: 300 })
+  })
+
+  it('that are a folder named settings.json: read as the defaults with the problem named, saving refused clearly (not an internal error)', async () => {
+    mkdirSync(file)
+    const read = await state('settingsGet', {})
+    expect(read.settings).toEqual({ theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6 })
+    expect(read.problem).toContain(`${file} is a folder, not a file`)
+    const saved = await call('settingsSet', { theme: 'dark' })
+    expect(saved).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringContaining(`Settings were not saved: ${file} is a folder, not a file`) },
+    })
+    expect(readdirSync(file)).toEqual([])
   })
 
   it('have no file picker outside the desktop app', async () => {
