@@ -27,3 +27,29 @@ export class TemplateError extends Error {
     this.name = 'TemplateError'
   }
 }
+
+/**
+ * The disk (or the user's quota) ran out while an import wrote `what` into `folder`. The writer
+ * removes what it had written, and the catalog is written only after the files, so nothing was
+ * registered.
+ */
+export class DiskFullError extends Error {
+  constructor(
+    readonly folder: string,
+    what: string,
+    code: 'ENOSPC' | 'EDQUOT',
+  ) {
+    const full = code === 'EDQUOT' ? 'your disk quota is used up' : 'the disk is full'
+    super(
+      `${full}: no room to write ${what} in ${folder}. The import stopped, its partly written file was removed and nothing was registered; ` +
+        'free space on that disk (or set MIXTURE_STUDIO_HOME to a folder on a disk with room) and try again',
+    )
+    this.name = 'DiskFullError'
+  }
+}
+
+/** `error` as a DiskFullError when it says the disk ran out of room, else as it is. */
+export function diskFullOr(error: unknown, folder: string, what: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new DiskFullError(folder, what, code) : error
+}

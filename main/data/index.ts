@@ -1,6 +1,6 @@
 // Datasets: streaming readers, format detection, rendering, tokenisation and the tokenized cache.
 export * from './types'
-export { DatasetFileError, DatasetRowError, TemplateError } from './errors'
+export { DatasetFileError, DatasetRowError, DiskFullError, TemplateError, diskFullOr } from './errors'
 export { MappingError, resolveMapping } from './mapping'
 export { FORMAT_FIELDS } from './format-fields'
 export { detectFormat, type DetectedFormat } from './detect-format'

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { DatasetFileError } from './errors'
 import { detectFileType } from './file-type'
@@ -25,6 +26,8 @@ export async function inspectSource(path: string, fileType?: FileType): Promise<
     throw new DatasetFileError(path, code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`)
   }
   if (info.isDirectory()) throw new DatasetFileError(path, 'is a folder; choose a data file inside it')
+  // A pipe or device has no size to check and cannot be read twice (detection, hash, rows).
+  if (!info.isFile()) throw new DatasetFileError(path, `is not a regular file (it is ${specialFileKind(info)}); save the data to a file and import that`)
   if (info.size === 0) throw new DatasetFileError(path, 'the file is empty (0 bytes)')
   const sniff = await sniffFile(path, false)
   const type = fileType ?? detectFileType(path, sniff.head, sniff.bomLength)
@@ -50,4 +53,11 @@ export function sourceRows(
     maxLineBytes: options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES,
     onBlankLine: options.onBlankLine,
   })
+}
+
+function specialFileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)'
+  if (info.isSocket()) return 'a socket'
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device'
+  return 'neither a file nor a folder'
 }

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs'
 import { open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { BufferedFile } from './buffered-file'
+import { diskFullOr } from './errors'
 import type { TokenizedExample } from './tokenize'
 
 /**
@@ -56,6 +58,14 @@ export class TokenCacheWriter {
   }
 
   async add(line: number, example: Pick<TokenizedExample, 'inputIds' | 'trained'>): Promise<void> {
+    try {
+      await this.write(line, example)
+    } catch (error) {
+      throw diskFullOr(error, dirname(this.path), 'the tokenized cache')
+    }
+  }
+
+  private async write(line: number, example: Pick<TokenizedExample, 'inputIds' | 'trained'>): Promise<void> {
     const n = example.inputIds.length
     const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES)
     entry.writeDoubleLE(this.records.bytesWritten, 0)
@@ -73,6 +83,14 @@ export class TokenCacheWriter {
 
   /** Appends index and meta, syncs, and renames the file into place. */
   async commit(meta: Omit<TokenCacheMeta, 'numExamples'>): Promise<TokenCacheMeta> {
+    try {
+      return await this.finish(meta)
+    } catch (error) {
+      throw diskFullOr(error, dirname(this.path), 'the tokenized cache')
+    }
+  }
+
+  private async finish(meta: Omit<TokenCacheMeta, 'numExamples'>): Promise<TokenCacheMeta> {
     const full: TokenCacheMeta = { ...meta, numExamples: this.count }
     await this.index.close(false)
     const indexOffset = this.records.bytesWritten

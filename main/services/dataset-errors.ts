@@ -1,7 +1,11 @@
 import { ApiCallError } from '../contract'
-import { DatasetFileError, DatasetRowError, MappingError, TemplateError, TokenizerLoadError } from '../data'
+import { DatasetFileError, DatasetRowError, DiskFullError, MappingError, TemplateError, TokenizerLoadError } from '../data'
 
-/** Problems with the user's file, mapping, template or model are theirs to fix: invalid_input, with the message as is. */
+/**
+ * Problems with the user's file, mapping, template or model are theirs to fix: invalid_input,
+ * with the message as is. A full disk is no fault of the input but as much theirs to act on:
+ * conflict, with its message (where, and that nothing was registered) as is.
+ */
 export function asDatasetApiError(error: unknown): unknown {
   if (
     error instanceof DatasetFileError ||
@@ -12,5 +16,6 @@ export function asDatasetApiError(error: unknown): unknown {
   ) {
     return new ApiCallError('invalid_input', error.message)
   }
+  if (error instanceof DiskFullError) return new ApiCallError('conflict', error.message)
   return error
 }

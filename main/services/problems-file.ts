@@ -1,6 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { RowProblem } from '../data'
+import { diskFullOr, type RowProblem } from '../data'
 
 /** Writes every problem of an import to a JSON Lines file, in batches (memory stays bounded). */
 export class ProblemsFile {
@@ -17,8 +17,15 @@ export class ProblemsFile {
 
   flush(): void {
     if (this.batch.length === 0) return
-    mkdirSync(dirname(this.path), { recursive: true })
-    appendFileSync(this.path, `${this.batch.join('\n')}\n`)
+    try {
+      mkdirSync(dirname(this.path), { recursive: true })
+      appendFileSync(this.path, `${this.batch.join('\n')}\n`)
+    } catch (error) {
+      // A list cut short would pass for the whole one: none is better.
+      this.batch = []
+      rmSync(this.path, { force: true })
+      throw diskFullOr(error, dirname(this.path), 'the list of skipped rows')
+    }
     this.batch = []
   }
 }

@@ -111,11 +111,19 @@ function parseMappings(pairs: string[]): Record<string, string> {
   return mapping
 }
 
+/** Anything written like a number (1.5, -3, 1e-2, 50%) is meant as one, never as a file name. */
+const NUMBER_LIKE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?%?$/i
+
 function parseValidation(text: string, seedText: string | undefined): unknown {
   const seed = seedText === undefined ? 42 : integer('--seed', seedText)
-  if (/^0?\.\d+$/.test(text)) return { kind: 'fraction', fraction: Number(text), seed }
-  if (/^\d+$/.test(text)) return { kind: 'count', count: Number(text), seed }
-  return { kind: 'file', path: text }
+  if (!NUMBER_LIKE.test(text)) return { kind: 'file', path: text }
+  const value = Number(text)
+  if (/^\d+$/.test(text) && value >= 1) return { kind: 'count', count: value, seed }
+  if (!/^\d+$/.test(text) && value > 0 && value < 1) return { kind: 'fraction', fraction: value, seed }
+  throw new UsageError(
+    `--validation ${text}: a fraction must be between 0 and 1 (e.g. 0.05), a count a whole number of examples (1 or more, e.g. 500); ` +
+      `a file named ${text} is given as ./${text}; leave --validation out for no validation set`,
+  )
 }
 
 function integer(flag: string, text: string): number {
