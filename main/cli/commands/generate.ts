@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { loadInferenceAdapter } from '../../models/inference/adapter'
+import { contextOverflow } from '../../models/inference/context-fit'
 import { Generator } from '../../models/inference/generate'
 import { openModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
@@ -53,9 +54,8 @@ ${deviceFlagsUsage('runs the model')}`,
       const tokenizer = ModelTokenizer.load(model.info.dir)
       const prompt = tokenizer.promptIds(values.prompt, values.chat === true)
       const longest = prompt.length + maxTokens
-      if (model.spec.contextLength !== null && longest > model.spec.contextLength) {
-        throw new UsageError(`the prompt (${prompt.length} tokens) + --max-tokens ${maxTokens} exceeds the model's context length (${model.spec.contextLength}); lower --max-tokens`)
-      }
+      const overflow = contextOverflow(prompt.length, maxTokens, model.spec.contextLength, '--max-tokens')
+      if (overflow) throw new UsageError(overflow)
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
       generator = await Generator.create(model, { threads, device, precision, maxPositions: Math.max(longest, 1), adapter })
       const where = describeTarget(generator.target)

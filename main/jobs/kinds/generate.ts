@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { DeviceChoice, type PlaygroundAnswer, type PlaygroundResult } from '../../contract'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
+import { contextOverflow } from '../../models/inference/context-fit'
 import { Generator } from '../../models/inference/generate'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
@@ -41,9 +42,8 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
   }
   const prompt = tokenizer.promptIds(request.prompt, request.chat)
   const longest = prompt.length + request.maxTokens
-  if (model.spec.contextLength !== null && longest > model.spec.contextLength) {
-    throw new Error(`the prompt (${prompt.length} tokens) + ${request.maxTokens} new tokens exceed the model's context length (${model.spec.contextLength}); ask for fewer tokens`)
-  }
+  const overflow = contextOverflow(prompt.length, request.maxTokens, model.spec.contextLength, 'Max tokens')
+  if (overflow) throw new Error(overflow)
   const adapter = request.adapter ? loadInferenceAdapter(request.adapter) : null
 
   // Progress counts tokens over both answers ("Base model: 12 of 64 tokens"), at most ten updates

@@ -158,7 +158,12 @@ describe('mixture-studio eval and generate', () => {
     expect(bad.stderr).toContain('--top-p must be in (0, 1]')
     const long = await cli('generate', '--model', model.dir, '--prompt', 'x', '--max-tokens', '500')
     expect(long.code).toBe(2)
-    expect(long.stderr).toContain("exceeds the model's context length (128)")
+    expect(long.stderr).toContain("exceeds the model's context length (128); lower --max-tokens to 126 or less")
+    // A prompt that fills the context by itself: lowering --max-tokens cannot help, so the message does not ask for it.
+    const longPrompt = await cli('generate', '--model', model.dir, '--prompt', 'many words '.repeat(100), '--max-tokens', '1')
+    expect(longPrompt.code).toBe(2)
+    expect(longPrompt.stderr).toMatch(/^the prompt is \d{3,} tokens and the model's context is 128: shorten the prompt to fewer than 128 tokens/)
+    expect(longPrompt.stderr).not.toMatch(/lower --max-tokens/)
     const noTemplate = await cli('generate', '--model', tiny('llama').dir, '--prompt', 'x', '--chat')
     expect(noTemplate.code).toBe(1)
     expect(noTemplate.stderr).toMatch(/has no chat template/)
