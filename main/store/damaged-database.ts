@@ -3,8 +3,11 @@ import { listBackups } from './backups'
 import { backupsDir } from './data-dir'
 import { DatabaseCorruptError } from './errors'
 
-/** The refusal for a damaged database at `path`: it names the newest backup beside it and the command that restores it. */
-export function damagedDatabaseError(path: string, detail: string): DatabaseCorruptError {
+/**
+ * The refusal for a damaged database at `path`: it names the newest backup beside it and the
+ * command that restores it. `foundBeforeWriting`: false when a query of the opened store hit it.
+ */
+export function damagedDatabaseError(path: string, detail: string, foundBeforeWriting = true): DatabaseCorruptError {
   const dataDir = dirname(path)
   const folder = backupsDir(dataDir)
   const newest = newestBackupOrNull(folder)
@@ -13,6 +16,7 @@ export function damagedDatabaseError(path: string, detail: string): DatabaseCorr
     detail,
     newest && { name: newest.name, createdAt: newest.createdAt, restoreCommand: restoreCommandLine(dataDir, newest.name) },
     folder,
+    foundBeforeWriting,
   )
 }
 

@@ -53,7 +53,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = sh
     return db
   } catch (error) {
     db?.close()
-    if (isCorruptionError(error)) throw damagedDatabaseError(path, error.message)
+    if (isCorruptionError(error)) throw damagedDatabaseError(path, error.message, false)
     throw error
   }
 }

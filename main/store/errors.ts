@@ -41,9 +41,12 @@ export class DatabaseCorruptError extends StoreError {
     readonly detail: string,
     readonly newestBackup: RestorableBackup | null = null,
     backupsFolder?: string,
+    /** Found by the read-only inspection (the usual case), not later by a query of the open store. */
+    foundBeforeWriting = true,
   ) {
     super(
-      `The database ${path} is damaged: ${detail}. Nothing was opened for writing: the file is exactly as it was. ` +
+      `The database ${path} is damaged: ${detail}. ` +
+        (foundBeforeWriting ? 'Nothing was opened for writing: the file is exactly as it was. ' : 'It has not been replaced or deleted. ') +
         whatToDo(newestBackup, backupsFolder) +
         ' Run folders beside it are not affected.',
     )

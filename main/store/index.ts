@@ -56,7 +56,7 @@ export function openStore(dataDir: string, options: { processProbe?: ProcessProb
     recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
   } catch (error) {
     db.close()
-    throw isCorruptionError(error) ? damagedDatabaseError(path, error.message) : error
+    throw isCorruptionError(error) ? damagedDatabaseError(path, error.message, false) : error
   }
   return {
     path,

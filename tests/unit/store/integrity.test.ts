@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { DatabaseCorruptError, listBackups, openDatabase, openStore } from '../../../main/store'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { fillWithRuns, overwriteTablePageNearMiddle } from '../../helpers/damage-database'
+import { damagedDatabaseError } from '../../../main/store/damaged-database'
 
 let temp: ReturnType<typeof makeTempDir>
 beforeEach(() => (temp = makeTempDir()))
@@ -81,5 +82,13 @@ describe('a damaged studio.db', () => {
       expect(() => openDatabase(path, undefined, { now: () => new Date(start + d * day) })).toThrow(DatabaseCorruptError)
     }
     expect(listBackups(join(temp.dir, 'backups')).map((backup) => backup.name)).toEqual(good)
+  })
+
+  it('found by a query of the opened store (past quick_check) does not claim it was never opened for writing', () => {
+    const path = join(temp.dir, 'studio.db')
+    expect(damagedDatabaseError(path, 'database disk image is malformed').message).toContain('Nothing was opened for writing')
+    const later = damagedDatabaseError(path, 'database disk image is malformed', false).message
+    expect(later).not.toContain('Nothing was opened for writing')
+    expect(later).toContain('It has not been replaced or deleted')
   })
 })
