@@ -4,12 +4,13 @@ import { UsageError, type CliContext } from './command'
 import { openServices } from './open-services'
 
 /**
- * Runs one contract call for a CLI command over the user's data dir. Invalid input is a usage
- * error naming the field; any other failure is printed (a JSON error object with --json) and
- * gives null, so the command can exit 1.
+ * Runs one contract call for a CLI command over the user's data dir, in this process (an import
+ * too: the command has nothing else to answer meanwhile). Invalid input is a usage error naming
+ * the field; any other failure is printed (a JSON error object with --json) and gives null, so
+ * the command can exit 1.
  */
 export async function callService(context: CliContext, name: CallName, input: unknown, json: boolean | undefined): Promise<unknown> {
-  const services = openServices(context)
+  const services = openServices(context, { longCallsInProcess: true })
   try {
     const result = await dispatchCall(services, name, input)
     if (result.ok) return result.data

@@ -3,8 +3,11 @@ import { resolveDataDir } from '../store'
 import { homedir } from 'node:os'
 import type { CliContext } from './command'
 
-/** The services over the user's data dir (MIXTURE_STUDIO_HOME or the platform default). */
-export function openServices(context: CliContext): Services {
+/**
+ * The services over the user's data dir (MIXTURE_STUDIO_HOME or the platform default).
+ * `longCallsInProcess`: a one-shot command imports and exports in its own process (see ServicesOptions).
+ */
+export function openServices(context: CliContext, options: { longCallsInProcess?: boolean } = {}): Services {
   const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
-  return createServices({ dataDir })
+  return createServices({ dataDir, ...options })
 }

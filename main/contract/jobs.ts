@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ApiError } from './errors'
 import { ExecutionProviderStatus } from './system'
 
 /**
@@ -12,8 +13,12 @@ import { ExecutionProviderStatus } from './system'
  *   process owns its run's record in the store and streams `onRunEvent`s.
  * - `generate`: one prompt through a base model and base + adapter (playgroundGenerate waits
  *   for its result); onnxruntime blocks the thread it runs on, so not in main.
+ * - `dataset-import`: datasetsImport's reading, checking and tokenising of a file (and its
+ *   validation file), which records the dataset itself at its end; `dataset-preview`:
+ *   datasetsPreview of a large file; `export`: runsExport. Their calls wait for the result, and
+ *   main's thread keeps answering meanwhile (a 200k-row import in main held every call for seconds).
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])
@@ -43,6 +48,11 @@ export const JobInfo = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   error: z.string().nullable(),
+  /**
+   * For a failed job that said what kind of error it was (an ApiError code): a service that
+   * waits for the job answers with the job's error as its own (e.g. invalid_input naming a bad row).
+   */
+  errorCode: ApiError.shape.code.optional(),
   result: z.unknown().optional(),
 })
 export type JobInfo = z.infer<typeof JobInfo>

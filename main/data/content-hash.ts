@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 
-/** sha256 of a file, streamed (constant memory). */
-export async function hashFile(path: string): Promise<string> {
+/** sha256 of a file, streamed (constant memory); `onChunk` sees each chunk once it is hashed (an import counts lines with it). */
+export async function hashFile(path: string, onChunk?: (chunk: Buffer) => void): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk)
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk)
+    onChunk?.(chunk)
+  }
   return hash.digest('hex')
 }
 

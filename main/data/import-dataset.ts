@@ -43,8 +43,18 @@ export interface ImportRequest extends DatasetSpec {
   /** How many problems the report keeps in memory (all are counted and passed to onProblem). */
   problemLimit?: number
   onProblem?: (problem: RowProblem) => void
-  onProgress?: (progress: { rows: number }) => void
+  /** Called as the file is hashed (each MiB) and as its rows are read (every PROGRESS_ROWS rows); a throw stops the import, leaving no cache file. */
+  onProgress?: (progress: ImportProgress) => void
 }
+
+/**
+ * How far an import got. The whole file is hashed first (its content names the cache), then its
+ * rows are read. `line` of `lines` is how far through the file the rows are: the row count itself
+ * is unknown until the end. `lines` is null for Parquet, whose rows are not lines.
+ */
+export type ImportProgress =
+  | { stage: 'hashing'; bytes: number; totalBytes: number }
+  | { stage: 'reading'; rows: number; line: number; lines: number | null }
 
 export interface ImportReport {
   source: DatasetSource & { contentHash: string }
@@ -71,6 +81,7 @@ export interface ImportReport {
 }
 
 const DEFAULT_SAMPLE_ROWS = 64
+const PROGRESS_ROWS = 1000
 const DEFAULT_PROBLEM_LIMIT = 1000
 const WARNING_LIMIT = 50
 
@@ -94,7 +105,15 @@ export function tokenCacheKey(parts: {
 export async function importDataset(request: ImportRequest): Promise<ImportReport> {
   const started = performance.now()
   const inspected = await inspectSource(request.path, request.fileType)
-  const contentHash = await hashFile(request.path)
+  const lineCount = request.onProgress && inspected.fileType !== 'parquet' ? new LineCounter() : null
+  let hashed = 0
+  const contentHash = await hashFile(request.path, (chunk) => {
+    if (!request.onProgress) return
+    hashed += chunk.length
+    lineCount?.add(chunk)
+    request.onProgress({ stage: 'hashing', bytes: hashed, totalBytes: inspected.sizeBytes })
+  })
+  const lines = lineCount?.total() ?? null
   const source = { ...inspected, contentHash }
   let blankLines = 0
   const rows = sourceRows(source, { maxRowBytes: request.maxRowBytes, onBlankLine: () => blankLines++ })
@@ -148,7 +167,7 @@ export async function importDataset(request: ImportRequest): Promise<ImportRepor
 
   const handle = async (row: SourceRowResult) => {
     rowCount++
-    if (rowCount % 10_000 === 0) request.onProgress?.({ rows: rowCount })
+    if (rowCount % PROGRESS_ROWS === 0) request.onProgress?.({ stage: 'reading', rows: rowCount, line: row.line, lines })
     if (isRowError(row)) return report({ file: request.path, line: row.line, reason: row.reason })
     const result = processRow(row, { format, mapping, systemPrompt: request.systemPrompt, renderer, trainOnPrompt: request.trainOnPrompt, tokenizer: bundle?.tokenizer ?? null, maxLength })
     if (!result.ok) return report({ file: request.path, line: row.line, reason: result.reason, ...(result.field ? { field: result.field } : {}) })
@@ -212,5 +231,23 @@ export async function importDataset(request: ImportRequest): Promise<ImportRepor
     stats: { characters: characters.summary(), tokens: tokens?.summary() ?? null, trainedTokens: bundle ? trainedTokens : null },
     cache,
     seconds: (performance.now() - started) / 1000,
+  }
+}
+
+/**
+ * Lines in a text file, from its bytes: newlines, plus a last line without one. Only for progress,
+ * so a UTF-16 file's stray 0x0A bytes (inside other characters) may count a few lines too many.
+ */
+class LineCounter {
+  private newlines = 0
+  private lastByte = -1
+
+  add(chunk: Buffer): void {
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) this.newlines++
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1]
+  }
+
+  total(): number {
+    return this.newlines + (this.lastByte !== -1 && this.lastByte !== 0x0a ? 1 : 0)
   }
 }

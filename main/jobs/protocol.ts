@@ -1,13 +1,14 @@
 import { z } from 'zod'
-import { JobEvent, RunEvent } from '../contract'
+import { ApiError, JobEvent, RunEvent } from '../contract'
 
 /**
  * What a job process may send to main. Progress, logs and the result are contract
  * JobEvents forwarded as they are; `failed` says the job itself gave up (its error is for
  * the user), as opposed to the process dying, which main detects on its own.
  * main adds `started` and `ended`: they describe the process, which the job cannot.
+ * `code` says what kind of error it is, when the job knows (a bad row is invalid_input).
  */
-export const JobFailed = z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string() })
+export const JobFailed = z.object({ type: z.literal('failed'), jobId: z.string(), error: z.string(), code: ApiError.shape.code.optional() })
 export type JobFailed = z.infer<typeof JobFailed>
 
 /** A training job's run event (step, eval, checkpoint, status), forwarded as `onRunEvent`. */

@@ -18,6 +18,7 @@ interface Job {
   cancelRequested: boolean
   /** The job's own account of failure (a `failed` message), if it gave one. */
   reportedError: string | null
+  reportedCode: JobInfo['errorCode']
   ended: Promise<JobInfo>
   resolveEnded(info: JobInfo): void
 }
@@ -71,6 +72,7 @@ export class JobRunner {
       stderr: new StderrTail(),
       cancelRequested: false,
       reportedError: null,
+      reportedCode: undefined,
       ended,
       resolveEnded,
     }
@@ -132,6 +134,7 @@ export class JobRunner {
     const message = parsed.data
     if (message.type === 'failed') {
       job.reportedError = message.error
+      job.reportedCode = message.code
       return
     }
     if (message.type === 'run') {
@@ -153,6 +156,7 @@ export class JobRunner {
     const { state, error } = finalState(job, exit)
     job.info.state = state
     job.info.error = error
+    if (state === 'failed' && job.reportedCode) job.info.errorCode = job.reportedCode
     job.info.endedAt = this.now()
     const lastWords = state === 'interrupted' || state === 'failed' ? job.stderr.lastWords() : null
     this.emit({ type: 'ended', jobId: job.info.id, state, error, lastWords })

@@ -1,7 +1,7 @@
 // Entry point of a job process (Node fork or Electron utilityProcess). Started with
 // `<kind> <jobId>` as arguments; streams WorkerMessages to main, then exits 0 when the job
 // finished or 1 when it failed. Dying any other way is how main tells a crash.
-import { JobKind } from '../contract'
+import { ApiCallError, JobKind } from '../contract'
 import { jobMains } from './kinds'
 import { connectToParent } from './worker-channel'
 
@@ -16,7 +16,8 @@ async function runJob(): Promise<void> {
   // Goes to stderr so that it is among the last words main keeps if the process dies.
   process.stderr.write(`mixture-studio job ${jobId} (${kind.data}) running as process ${process.pid}\n`)
   try {
-    const result = await jobMains[kind.data]({
+    const jobMain = await jobMains[kind.data]()
+    const result = await jobMain({
       jobId,
       args,
       runEvent: (event) => channel.send({ type: 'run', jobId, event }),
@@ -27,7 +28,8 @@ async function runJob(): Promise<void> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     process.stderr.write(`${error instanceof Error ? error.stack : message}\n`)
-    channel.sendLastAndExit({ type: 'failed', jobId, error: message }, 1)
+    const code = error instanceof ApiCallError ? { code: error.code } : {}
+    channel.sendLastAndExit({ type: 'failed', jobId, error: message, ...code }, 1)
   }
 }
 

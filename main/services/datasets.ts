@@ -1,90 +1,39 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
-import { ApiCallError, type CallOutput, type CallParsedInput, type DatasetDetail, type DatasetSummary } from '../contract'
-import { importDataset, loadTokenizerBundle, previewDataset, type ImportReport, type SplitSpec } from '../data'
+import { stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { ApiCallError, DatasetPreview, type CallOutput, type CallParsedInput, type DatasetDetail, type DatasetSummary } from '../contract'
+import { unwatchedWork } from '../jobs/kinds/service-job'
 import type { ImportedDatasetRecord, Store } from '../store'
-import { asDatasetApiError } from './dataset-errors'
-import { ProblemsFile } from './problems-file'
+import { DatasetImportResult, importAndRecord, removeImportLeftovers, type DatasetImportRequest } from './dataset-import-work'
+import { previewFile, type DatasetPreviewRequest } from './dataset-preview-work'
+import { thisProcess, type WorkPlace } from './work-place'
 
-type ImportInput = CallParsedInput<'datasetsImport'>
+/**
+ * Previews of files up to this size run in main; larger ones in a `dataset-preview` job. A preview
+ * reads at most 500 rows, but what it decodes to reach them is bounded only by the file: a Parquet
+ * file's whole first row group (a 6 MB file of one group took 1.1 s), or a text file's 500 longest
+ * lines. Up to 4 MiB that takes tens of milliseconds, less than starting a process (about a second),
+ * and the import wizard previews again on every change of format or mapping.
+ */
+export const PREVIEW_IN_PROCESS_MAX_BYTES = 4 * 1024 * 1024
 
 /** Where imports keep what they write: tokenized caches and full problem lists. */
 export function datasetsDir(dataDir: string): { cacheDir: string; reportsDir: string } {
   return { cacheDir: join(dataDir, 'datasets', 'cache'), reportsDir: join(dataDir, 'datasets', 'reports') }
 }
 
-export function createDatasetHandlers(store: Store, dataDir: string) {
+export function createDatasetHandlers(store: Store, dataDir: string, longWork: WorkPlace) {
   const dirs = datasetsDir(dataDir)
 
-  async function importOne(input: ImportInput, split: SplitSpec, validationDatasetId: string | null): Promise<DatasetDetail> {
-    const path = resolve(input.path)
-    const id = randomUUID()
-    const bundle = input.model ? loadTokenizerBundle(resolve(input.model)) : null
-    if (bundle) mkdirSync(dirs.cacheDir, { recursive: true })
-    const problemsFile = new ProblemsFile(join(dirs.reportsDir, `${id}.problems.jsonl`))
-    let report: ImportReport
-    try {
-      report = await importDataset({
-        path,
-        fileType: input.fileType,
-        format: input.format,
-        mapping: input.mapping,
-        systemPrompt: input.systemPrompt,
-        onError: input.onError,
-        template: input.template,
-        trainOnPrompt: input.trainOnPrompt,
-        tokenization: bundle ? { bundle, maxLength: input.maxLength ?? null, cacheDir: dirs.cacheDir } : null,
-        split,
-        onProblem: (problem) => problemsFile.add(problem),
-      })
-    } finally {
-      problemsFile.flush()
+  /** The call's input with every path absolute: the work may run in another process. */
+  function absolute(input: CallParsedInput<'datasetsImport'>): CallParsedInput<'datasetsImport'> {
+    const { validation } = input
+    return {
+      ...input,
+      path: resolve(input.path),
+      ...(input.model ? { model: resolve(input.model) } : {}),
+      validation: validation.kind === 'file' ? { kind: 'file', path: resolve(validation.path) } : validation,
     }
-    const options = {
-      systemPrompt: input.systemPrompt,
-      template: input.template,
-      trainOnPrompt: input.trainOnPrompt,
-      maxLength: input.maxLength ?? null,
-      onError: input.onError,
-      split,
-      model: input.model ? resolve(input.model) : null,
-    }
-    const record = store.db.transaction(() => {
-      const inserted = store.datasets.insert({
-        id,
-        name: input.name ?? basename(path),
-        path,
-        fileType: report.source.fileType,
-        encoding: report.source.encoding,
-        format: report.format,
-        contentHash: report.source.contentHash,
-        sizeBytes: report.source.sizeBytes,
-        mtimeMs: report.source.mtimeMs,
-        mapping: report.mapping,
-        options,
-        report: storedReport(report, problemsFile.count > 0 ? problemsFile.path : null),
-        numExamples: report.counts.examples,
-        validationDatasetId,
-      })
-      if (report.cache && bundle) {
-        store.datasets.putCache({
-          key: report.cache.key,
-          datasetId: id,
-          contentHash: report.cache.contentHash,
-          tokenizerHash: report.cache.tokenizerHash,
-          templateName: report.cache.templateName,
-          templateHash: report.cache.templateHash,
-          maxLength: report.cache.maxLength,
-          trainOnPrompt: report.cache.trainOnPrompt,
-          path: report.cache.path,
-          numExamples: report.cache.numExamples,
-          numTokens: report.cache.numTokens,
-        })
-      }
-      return inserted
-    })()
-    return detail(record)
   }
 
   function detail(record: ImportedDatasetRecord): DatasetDetail {
@@ -121,21 +70,26 @@ export function createDatasetHandlers(store: Store, dataDir: string) {
   }
 
   return {
-    async datasetsImport(input: ImportInput): Promise<CallOutput<'datasetsImport'>> {
+    async datasetsImport(input: CallParsedInput<'datasetsImport'>): Promise<CallOutput<'datasetsImport'>> {
+      const request: DatasetImportRequest = {
+        dataDir,
+        ...dirs,
+        input: absolute(input),
+        datasetId: randomUUID(),
+        validationDatasetId: input.validation.kind === 'file' ? randomUUID() : null,
+      }
       try {
-        const { validation } = input
-        let validationDatasetId: string | null = null
-        let split: SplitSpec = { kind: 'none' }
-        if (validation.kind === 'file') {
-          const validationDetail = await importOne({ ...input, path: validation.path, name: undefined }, { kind: 'none' }, null)
-          validationDatasetId = validationDetail.id
-          split = { kind: 'file', datasetId: validationDatasetId }
-        } else if (validation.kind !== 'none') {
-          split = validation
-        }
-        return await importOne(input, split, validationDatasetId)
+        const { datasetId } = await longWork.run(
+          { kind: 'dataset-import', request, result: DatasetImportResult, what: 'The import', stopped: 'The import was stopped before it finished; nothing was imported' },
+          () => importAndRecord(request, store, unwatchedWork),
+        )
+        return detail(mustGet(datasetId))
       } catch (error) {
-        throw asDatasetApiError(error)
+        // Stopped or killed just after it recorded the dataset, the import did finish: say so.
+        const recorded = store.datasets.get(request.datasetId)
+        if (recorded) return detail(recorded)
+        removeImportLeftovers(request, store)
+        throw error
       }
     },
     async datasetsList(): Promise<CallOutput<'datasetsList'>> {
@@ -146,33 +100,25 @@ export function createDatasetHandlers(store: Store, dataDir: string) {
     },
     async datasetsPreview(input: CallParsedInput<'datasetsPreview'>): Promise<CallOutput<'datasetsPreview'>> {
       const stored = input.datasetId ? mustGet(input.datasetId) : null
-      const storedOptions = (stored?.options ?? {}) as { systemPrompt?: string }
-      try {
-        const modelDir = input.model ?? (stored?.options.model as string | null | undefined) ?? undefined
-        const preview = await previewDataset({
-          path: stored ? stored.path : resolve(input.path as string),
-          fileType: input.fileType ?? (stored?.fileType as never),
-          format: input.format ?? (stored?.format as never),
-          mapping: input.mapping ?? stored?.mapping,
-          systemPrompt: input.systemPrompt ?? storedOptions.systemPrompt,
-          template: input.template,
-          trainOnPrompt: input.trainOnPrompt,
-          tokenizer: modelDir ? loadTokenizerBundle(resolve(modelDir)) : null,
-          maxLength: input.maxLength ?? null,
-          limit: input.limit,
-        })
-        return {
-          ...preview,
-          source: {
-            path: preview.source.path,
-            fileType: preview.source.fileType,
-            encoding: preview.source.encoding,
-            sizeBytes: preview.source.sizeBytes,
-          },
-        }
-      } catch (error) {
-        throw asDatasetApiError(error)
+      const storedOptions = (stored?.options ?? {}) as { systemPrompt?: string; model?: string | null }
+      const modelDir = input.model ?? storedOptions.model ?? null
+      const request: DatasetPreviewRequest = {
+        path: stored ? stored.path : resolve(input.path as string),
+        fileType: input.fileType ?? (stored?.fileType as DatasetPreviewRequest['fileType']),
+        format: input.format ?? (stored?.format as DatasetPreviewRequest['format']),
+        mapping: input.mapping ?? stored?.mapping,
+        systemPrompt: input.systemPrompt ?? storedOptions.systemPrompt,
+        model: modelDir ? resolve(modelDir) : null,
+        template: input.template,
+        trainOnPrompt: input.trainOnPrompt,
+        maxLength: input.maxLength ?? null,
+        limit: input.limit,
       }
+      const place = (await sizeOf(request.path)) > PREVIEW_IN_PROCESS_MAX_BYTES ? longWork : thisProcess
+      return place.run(
+        { kind: 'dataset-preview', request, result: DatasetPreview, what: 'The preview', stopped: 'The preview was stopped before it finished' },
+        () => previewFile(request, unwatchedWork),
+      )
     },
   }
 }
@@ -195,16 +141,11 @@ function summary(record: ImportedDatasetRecord, validationFile: ImportedDatasetR
   }
 }
 
-function storedReport(report: ImportReport, problemsFile: string | null): DatasetDetail['report'] {
-  return {
-    counts: report.counts,
-    detection: { format: report.detection.format, columns: report.detection.columns, reason: report.detection.reason },
-    template: report.template,
-    problems: report.problems,
-    problemsNotListed: report.problemsNotListed,
-    problemsFile,
-    warnings: report.warnings,
-    stats: report.stats,
-    seconds: report.seconds,
+/** The file's size, or 0 when it cannot be read (the preview then says why, quickly). */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size
+  } catch {
+    return 0
   }
 }

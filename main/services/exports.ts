@@ -1,29 +1,30 @@
-// `runsExport`: the Export dialog's and the CLI's use case. Runs in the calling process: a native
-// or PEFT export is a few small files; a merged export copies the base weights with async I/O
-// and rewrites only the adapted tensors, one at a time; an ONNX export builds the graph (well under
-// a second, as the New run estimate does) and streams the weights into one data file.
+// `runsExport`: the Export dialog's and the CLI's use case. The work (main/services/export-work.ts)
+// runs in an `export` job process, except in the CLI (see work-place.ts): a merged export copies
+// the base model's weights and an ONNX export builds graphs and streams every weight, which would
+// hold main's thread for seconds to minutes.
 import { resolve } from 'node:path'
-import { ApiCallError, type CallOutput, type CallParsedInput } from '../contract'
-import { ExportError, exportAdapter } from '../export'
-import { AdapterFolderError } from '../train/adapter-files'
+import { RunExport, type CallOutput, type CallParsedInput } from '../contract'
+import { unwatchedWork } from '../jobs/kinds/service-job'
 import type { Store } from '../store'
+import { exportRequested, type ExportRequest } from './export-work'
+import type { WorkPlace } from './work-place'
 
-export function createExportHandlers(store: Store, dataDir: string) {
+export function createExportHandlers(store: Store, dataDir: string, longWork: WorkPlace) {
   return {
     async runsExport(input: CallParsedInput<'runsExport'>): Promise<CallOutput<'runsExport'>> {
-      const source = input.runId !== undefined ? { runId: input.runId } : { adapterDir: resolve(input.adapterDir!) }
-      try {
-        return await exportAdapter(
-          source,
-          { format: input.format, out: resolve(input.out), overwrite: input.overwrite, ...(input.baseModel ? { baseModel: resolve(input.baseModel) } : {}) },
-          { store, dataDir },
-        )
-      } catch (error) {
-        // What the user asked for cannot be done as asked: say why, as an input problem, not a crash.
-        if (error instanceof ExportError) throw new ApiCallError(error.reason === 'not_found' ? 'not_found' : 'invalid_input', error.message)
-        if (error instanceof AdapterFolderError) throw new ApiCallError('invalid_input', error.message)
-        throw error
+      const request: ExportRequest = {
+        dataDir,
+        source: input.runId !== undefined ? { runId: input.runId } : { adapterDir: resolve(input.adapterDir!) },
+        format: input.format,
+        out: resolve(input.out),
+        overwrite: input.overwrite,
+        baseModel: input.baseModel ? resolve(input.baseModel) : null,
       }
+      return longWork.run(
+        // A stopped export leaves the destination as it was: the folder is written aside and renamed into place.
+        { kind: 'export', request, result: RunExport, what: 'The export', stopped: `The export was stopped before it finished; ${request.out} was left as it was` },
+        () => exportRequested(request, store, unwatchedWork),
+      )
     },
   }
 }

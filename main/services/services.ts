@@ -12,6 +12,7 @@ import { createExportHandlers } from './exports'
 import { createEstimateHandlers } from './estimate'
 import { createPlaygroundHandlers } from './playground'
 import { ApiCallError } from '../contract'
+import { jobProcesses, thisProcess } from './work-place'
 
 /** One handler per contract call, taking the input already validated by the transport. */
 export type CallHandlers = {
@@ -31,6 +32,11 @@ export interface ServicesOptions {
   /** How job processes start; Node's fork unless the Electron app supplies utilityProcess. */
   spawner?: JobSpawner
   appVersion?: string
+  /**
+   * Imports, large previews and exports run in the calling process rather than in job processes:
+   * for the CLI, which has no other calls to keep answering (see work-place.ts). Never for a server.
+   */
+  longCallsInProcess?: boolean
   /** The desktop app's native file picker; absent in web mode and the CLI. */
   openFileDialog?: (input: CallParsedInput<'dialogOpenFile'>) => Promise<CallOutput<'dialogOpenFile'>>
 }
@@ -43,6 +49,7 @@ export function createServices(options: ServicesOptions): Services {
   forgetMissingCheckpoints(store)
   const jobs = new JobRunner(options.spawner ?? createNodeSpawner())
   const appVersion = options.appVersion ?? readAppVersion()
+  const longWork = options.longCallsInProcess ? thisProcess : jobProcesses(jobs)
 
   return {
     dataDir,
@@ -52,9 +59,9 @@ export function createServices(options: ServicesOptions): Services {
     jobsStart: async ({ kind }) => jobs.start(kind),
     jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
     jobsList: async () => jobs.list(),
-    ...createDatasetHandlers(store, dataDir),
+    ...createDatasetHandlers(store, dataDir, longWork),
     ...createRunHandlers(store, dataDir, jobs),
-    ...createExportHandlers(store, dataDir),
+    ...createExportHandlers(store, dataDir, longWork),
     ...createEstimateHandlers(store),
     ...createPlaygroundHandlers(store, dataDir, jobs),
     ...createModelHandlers(store),

@@ -52,7 +52,8 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
       overwrite: values.force ?? false,
       ...(values.model ? { baseModel: values.model } : {}),
     }
-    const services = openServices(context)
+    // The export runs in this process, like `train`: the command has nothing else to answer meanwhile.
+    const services = openServices(context, { longCallsInProcess: true })
     try {
       const result = await dispatchCall(services, 'runsExport', input)
       if (!result.ok) {

@@ -1,16 +1,19 @@
 import type { JobKind } from '../../contract'
 import type { JobMain } from './job-context'
-import { selftestWait } from './selftest-wait'
-import { systemProbe } from './system-probe'
-import { trainJob } from './train'
-import { generateJob } from './generate'
 
 export type { JobContext, JobMain } from './job-context'
 
-/** The code each job kind runs in its process. The Record type makes a missing kind a compile error. */
-export const jobMains: Record<JobKind, JobMain> = {
-  'system-probe': systemProbe,
-  'selftest-wait': selftestWait,
-  train: trainJob,
-  generate: generateJob,
+/**
+ * Loads the code each job kind runs, and only that: an import's process need not load
+ * onnxruntime and the engine (seconds of a process start) for the training job beside it.
+ * The Record type makes a missing kind a compile error.
+ */
+export const jobMains: Record<JobKind, () => Promise<JobMain>> = {
+  'system-probe': async () => (await import('./system-probe')).systemProbe,
+  'selftest-wait': async () => (await import('./selftest-wait')).selftestWait,
+  train: async () => (await import('./train')).trainJob,
+  generate: async () => (await import('./generate')).generateJob,
+  'dataset-import': async () => (await import('./dataset-import')).datasetImportJob,
+  'dataset-preview': async () => (await import('./dataset-preview')).datasetPreviewJob,
+  export: async () => (await import('./export')).exportJob,
 }

@@ -1,0 +1,41 @@
+// runsExport's work, in an `export` job process (main/jobs/kinds/export.ts) for the app and web
+// mode, in its own process for the CLI. A merged export copies the base model's weights and an
+// ONNX export builds graphs and streams every weight: seconds to minutes of a thread main needs.
+// exportAdapter writes the folder atomically and then records the export with its run, so the
+// store gets the record only once the folder is complete and in place.
+import { z } from 'zod'
+import { ApiCallError, ExportFormat, type RunExport } from '../contract'
+import { ExportError, exportAdapter } from '../export'
+import type { WorkContext } from '../jobs/kinds/service-job'
+import type { Store } from '../store'
+import { AdapterFolderError } from '../train/adapter-files'
+
+/** What main passes: the call's input with its paths made absolute. */
+export const ExportRequest = z.object({
+  dataDir: z.string().min(1),
+  source: z.union([z.object({ runId: z.string().min(1) }).strict(), z.object({ adapterDir: z.string().min(1) }).strict()]),
+  format: ExportFormat,
+  out: z.string().min(1),
+  overwrite: z.boolean(),
+  baseModel: z.string().min(1).nullable(),
+})
+export type ExportRequest = z.infer<typeof ExportRequest>
+
+export async function exportRequested(request: ExportRequest, store: Store, work: WorkContext): Promise<RunExport> {
+  // exportAdapter reports nothing while it writes: the steps are what can be shown.
+  work.progress(0, 1, `Writing the ${request.format} export to ${request.out}`)
+  try {
+    const exported = await exportAdapter(
+      request.source,
+      { format: request.format, out: request.out, overwrite: request.overwrite, ...(request.baseModel ? { baseModel: request.baseModel } : {}) },
+      { store, dataDir: request.dataDir },
+    )
+    work.progress(1, 1, `Wrote ${exported.files.length} files to ${exported.path}`)
+    return exported
+  } catch (error) {
+    // What the user asked for cannot be done as asked: say why, as an input problem, not a crash.
+    if (error instanceof ExportError) throw new ApiCallError(error.reason === 'not_found' ? 'not_found' : 'invalid_input', error.message)
+    if (error instanceof AdapterFolderError) throw new ApiCallError('invalid_input', error.message)
+    throw error
+  }
+}
