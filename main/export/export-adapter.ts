@@ -5,6 +5,7 @@
 import { copyFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { inspectModelFolder, type ModelFolderInfo } from '../models/folder'
+import { checkAdapterFitsModel } from '../models/inference/adapter'
 import { writeSafetensors } from '../runtime/safetensors'
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, type AdapterFolder } from '../train/adapter-files'
 import { writeFolderAtomically } from './atomic-folder'
@@ -28,6 +29,7 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
   if (options.format === 'peft') checkPeftExportable(method)
   if (options.format === 'merged') checkMergeable(method)
   const base = openBase(folder, options)
+  if (base) checkAdapterFitsModel(folder, base)
 
   const exportedAt = new Date()
   const target = {

@@ -20,7 +20,7 @@ import { encodeModel } from '../engine/onnx'
 import { checkpointWeightsOf } from '../models/checkpoint-weights'
 import type { ModelSpec } from '../models/config'
 import type { ModelFolderInfo } from '../models/folder'
-import type { InferenceAdapter } from '../models/inference/adapter'
+import { inferenceAdapterOf } from '../models/inference/adapter'
 import { forwardGraph } from '../models/inference/forward'
 import type { AdapterFolder } from '../train/adapter-files'
 import { exportGraph } from './exported-graph'
@@ -61,8 +61,8 @@ export interface OnnxModelFacts {
 export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: ModelFolderInfo): Promise<OnnxModelFacts> {
   const spec = base.spec
   const maxPositions = positionLimit(spec)
-  const adapter: InferenceAdapter = { config: folder.adapter, values: new Map([...folder.tensors].map(([name, t]) => [name, t.data])), dir: folder.dir }
   const model = { info: base, spec, checkpoint: checkpointWeightsOf(base) }
+  const adapter = inferenceAdapterOf(folder, model)
   const graphName = `${spec.modelType}_${folder.adapter.method}`
 
   const { built, feeds } = forwardGraph(model, { adapter, outputs: ['logits'], ...(spec.family === 'llama' && maxPositions !== null ? { maxPositions } : {}) })

@@ -56,7 +56,7 @@ export function readSafetensorsHeader(path: string): SafetensorsFile {
     readSync(fd, lengthBytes, 0, 8, 0)
     const headerLength = lengthBytes.readBigUInt64LE(0)
     if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) {
-      throw new SafetensorsError(`${path}: header claims ${headerLength} bytes but the file has ${size - 8} after the length field (truncated or not a safetensors file)`)
+      throw new SafetensorsError(`${path}: header claims ${headerLength} bytes but the file has ${size - 8} after the length field (truncated, e.g. an interrupted copy or download, or not a safetensors file)`)
     }
     const header = Buffer.alloc(Number(headerLength))
     readSync(fd, header, 0, header.length, 8)
@@ -118,7 +118,7 @@ function parseEntry(path: string, name: string, raw: unknown, dataStart: number,
     throw new SafetensorsError(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${st}[${shape.join(', ')}] needs ${expected}`)
   }
   if (end > dataSize) {
-    throw new SafetensorsError(`${where}: data_offsets end ${end} lies past the end of the data (${dataSize} bytes); the file is truncated or its header is wrong`)
+    throw new SafetensorsError(`${where}: data_offsets end ${end} lies past the end of the data (${dataSize} bytes: ${end - dataSize} missing); the file is truncated (an interrupted copy or download?) or its header is wrong`)
   }
   return { name, dtype: st, engineDType: ENGINE_DTYPE[st] ?? null, shape: shape as number[], offset: dataStart + begin, length: end - begin }
 }

@@ -1,11 +1,15 @@
 // The native adapter format (DESIGN.md "Native adapter format"): a folder with
 // adapter_config.json and adapter_model.safetensors (float32 tensors named after the base
 // model's own module paths). The final adapter of a run, every checkpoint and `adapter.init`
-// go through here; exporters (PEFT, ONNX, merged) build on readAdapterFolder.
+// go through here; exporters (PEFT, ONNX, merged) build on readAdapterFolder. What the tensors
+// must be is checked in adapter-tensor-checks.ts.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { parseAdapterConfig, type AdapterConfig } from '../engine/adapters'
-import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
+import { readSafetensorsHeader, readTensorBytes, SafetensorsError, writeSafetensors, type SafetensorsFile } from '../runtime'
+import { AdapterFolderError, checkAdapterTensors, checkFiniteValues, checkStoredDType, type AdapterFit, type ExpectedAdapterTensor } from './adapter-tensor-checks'
+
+export { AdapterFolderError } from './adapter-tensor-checks'
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
@@ -47,10 +51,6 @@ export interface AdapterTensor {
   name: string
   shape: readonly number[]
   data: Float32Array
-}
-
-export class AdapterFolderError extends Error {
-  override name = 'AdapterFolderError'
 }
 
 export function nativeAdapterConfig(adapter: AdapterConfig, base: BaseModelInfo, trainableParameters: number, step: number | null): NativeAdapterConfig {
@@ -107,7 +107,10 @@ export interface AdapterFolder {
   tensors: Map<string, AdapterTensor>
 }
 
-/** Reads a native adapter folder; every problem names the file and what to do. */
+/**
+ * Reads a native adapter folder; every problem names the file and what to do. Its tensors are
+ * float32 and finite when this returns; whether they fit a model is checkAdapterTensors' question.
+ */
 export function readAdapterFolder(dir: string): AdapterFolder {
   const configPath = join(dir, ADAPTER_CONFIG_FILE)
   const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE)
@@ -128,39 +131,46 @@ export function readAdapterFolder(dir: string): AdapterFolder {
     throw new AdapterFolderError(`${configPath}: format version ${String(raw.version)} is newer than this Mixture Studio reads (${NATIVE_VERSION}); update the app`)
   }
   const adapter = parseAdapterConfig(raw.adapter ?? { method: raw.method }, `${configPath}: adapter`)
-  const file = readSafetensorsHeader(weightsPath)
+  const file = readWeightsHeader(weightsPath)
   const tensors = new Map<string, AdapterTensor>()
   for (const entry of file.tensors.values()) {
-    if (entry.dtype !== 'F32') throw new AdapterFolderError(`${weightsPath}: tensor "${entry.name}" is ${entry.dtype}; adapters are stored as F32`)
-    const bytes = readTensorBytes(file, entry.name)
+    checkStoredDType(weightsPath, entry.name, entry.dtype, entry.shape)
     const data = new Float32Array(entry.length / 4)
-    new Uint8Array(data.buffer).set(bytes)
+    new Uint8Array(data.buffer).set(readWeightsBytes(file, entry.name))
+    checkFiniteValues(weightsPath, entry.name, data)
     tensors.set(entry.name, { name: entry.name, shape: entry.shape, data })
   }
   return { dir, config: raw as unknown as NativeAdapterConfig, adapter, tensors }
 }
 
+// A damaged weights file (a copy cut short, a full disk) is a problem with the user's folder, not
+// a crash: the safetensors reader's message already names the file and what is missing.
+function readWeightsHeader(path: string): SafetensorsFile {
+  try {
+    return readSafetensorsHeader(path)
+  } catch (error) {
+    throw asFolderError(error)
+  }
+}
+
+function readWeightsBytes(file: SafetensorsFile, name: string): Uint8Array {
+  try {
+    return readTensorBytes(file, name)
+  } catch (error) {
+    throw asFolderError(error)
+  }
+}
+
+function asFolderError(error: unknown): unknown {
+  if (!(error instanceof SafetensorsError)) return error
+  return new AdapterFolderError(`${error.message}. Copy the adapter folder again, or use another checkpoint of the run.`)
+}
+
 /**
- * Initial values for `parameters` from an adapter folder: every parameter must be there with
- * its shape, and the folder must not hold tensors this adapter does not train.
+ * Initial values for `parameters` (a run's train step) from an adapter folder (adapter.init, a
+ * checkpoint): it must hold exactly these tensors with these shapes (adapter-tensor-checks.ts).
  */
-export function valuesFromAdapter(folder: AdapterFolder, parameters: readonly { name: string; shape: readonly number[] }[]): Map<string, Float32Array> {
-  const problems: string[] = []
-  const values = new Map<string, Float32Array>()
-  for (const p of parameters) {
-    const t = folder.tensors.get(p.name)
-    if (!t) problems.push(`missing ${p.name} [${p.shape.join(', ')}]`)
-    else if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) problems.push(`${p.name} is [${t.shape.join(', ')}], this run needs [${p.shape.join(', ')}]`)
-    else values.set(p.name, t.data.slice())
-  }
-  const wanted = new Set(parameters.map((p) => p.name))
-  const extra = [...folder.tensors.keys()].filter((n) => !wanted.has(n))
-  if (extra.length) problems.push(`${extra.length} tensor(s) this adapter does not have, e.g. ${extra.slice(0, 3).join(', ')}`)
-  if (problems.length) {
-    throw new AdapterFolderError(
-      `adapter.init ${folder.dir} (a ${folder.adapter.method} adapter) does not fit this run's adapter:\n  ${problems.slice(0, 8).join('\n  ')}\n` +
-        'Start from an adapter trained with the same method, sites, experts and rank on the same base model.',
-    )
-  }
-  return values
+export function valuesFromAdapter(folder: AdapterFolder, parameters: readonly ExpectedAdapterTensor[], fit: AdapterFit): Map<string, Float32Array> {
+  checkAdapterTensors(folder, parameters, fit)
+  return new Map(parameters.map((p) => [p.name, folder.tensors.get(p.name)!.data.slice()]))
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path'
 import type { OptimizerKind, OptimizerState } from '../engine/optim'
 import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
-import { readAdapterFolder, writeAdapterFiles, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
+import { readAdapterFolder, writeAdapterFiles, type AdapterFolder, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
 import type { DataPosition } from './batches'
 import type { LossScaleState } from './loss-scale'
 
@@ -33,6 +33,8 @@ export interface CheckpointContents {
   path: string
   state: CheckpointState
   parameters: Map<string, Float32Array>
+  /** The adapter folder the parameters come from, to check against the run's parameters (adapter-tensor-checks.ts). */
+  adapter: AdapterFolder
   optimizer: OptimizerState
 }
 
@@ -135,7 +137,7 @@ export function readCheckpoint(path: string): CheckpointContents {
     new Uint8Array(data.buffer).set(bytes)
     tensors[entry.name] = data
   }
-  return { path, state, parameters, optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, tensors } }
+  return { path, state, parameters, adapter, optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, tensors } }
 }
 
 function clearTemporaryFolders(checkpointsDir: string): void {

@@ -9,6 +9,7 @@ import { RunConfig, type RunEvent } from '../contract'
 import { openModel, type OpenedModel } from '../models'
 import { currentProcessIdentity, HEARTBEAT_INTERVAL_MS, openStore, type MetricSample, type Store } from '../store'
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
+import { describeAdapterConfig, describeModelShapes } from './adapter-tensor-checks'
 import { START_POSITION, staticBatchShape, type BatchLayout } from './batches'
 import { listCheckpoints, readCheckpoint } from './checkpoint'
 import { describePacking } from './packing'
@@ -124,7 +125,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}, ${data.train.length} training and ${data.validation.length} validation examples`)
 
     const checkpointsDir = join(dir, 'checkpoints')
-    const start = startingPoint(config, step, checkpointsDir)
+    const start = startingPoint(config, model, step, checkpointsDir)
     if (start.checkpoint) log('info', `resuming from ${start.checkpoint} (step ${start.step})`)
     const base = baseModelInfo(config.model, model)
     const trainer = new Trainer({
@@ -193,14 +194,29 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
 }
 
 /** A provider that was tried (or could have been), not one merely outside this platform's order. */
-/** The newest checkpoint of the run, else adapter.init, else the method's init from the seed. */
-function startingPoint(config: RunConfig, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
+/**
+ * The newest checkpoint of the run, else adapter.init, else the method's init from the seed. A
+ * folder to start from must hold exactly this run's parameters (adapter-tensor-checks.ts).
+ */
+function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
+  const target = `this run's adapter (${describeAdapterConfig(config.adapter)}) on ${config.model} (${describeModelShapes(model.spec)})`
   const newest = listCheckpoints(checkpointsDir).at(-1)
   if (newest) {
     const saved = readCheckpoint(newest.path)
-    return { step: saved.state.step, position: saved.state.position, parameters: saved.parameters, optimizer: saved.optimizer, checkpoint: newest.path, lossScale: saved.state.lossScale ?? null }
+    const parameters = valuesFromAdapter(saved.adapter, step.parameters, {
+      role: 'checkpoint',
+      target,
+      advice: 'The checkpoint was changed after this run wrote it; remove its folder to resume from the one before.',
+    })
+    return { step: saved.state.step, position: saved.state.position, parameters, optimizer: saved.optimizer, checkpoint: newest.path, lossScale: saved.state.lossScale ?? null }
   }
-  const parameters = config.adapter.init ? valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters) : step.initialValues(config.train.seed)
+  const parameters = config.adapter.init
+    ? valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters, {
+        role: 'adapter.init',
+        target,
+        advice: 'Start from an adapter trained with the same method, sites, experts and rank on the same base model.',
+      })
+    : step.initialValues(config.train.seed)
   return { step: 0, position: START_POSITION, parameters, optimizer: null, checkpoint: null }
 }
 

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
-import { evaluate } from '../../models/eval/evaluate'
+import { evaluate, type EvalSummary, type ExampleScore } from '../../models/eval/evaluate'
 import { loadInferenceAdapter } from '../../models/inference/adapter'
 import { readEvalExamples } from '../../models/eval/examples'
 import { openModel } from '../../models/inference/open-model'
 import { describeTarget } from '../../runtime'
 import { ModelTokenizer } from '../../models/tokenizer'
-import { EXIT_OK, UsageError, type Command } from '../command'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { reportUserError } from './model-errors'
@@ -39,9 +39,9 @@ ${deviceFlagsUsage('runs the pass')}`,
     const { device, precision } = deviceFlags(values)
     try {
       const model = openModel(resolve(values.model))
-      const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
+      const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter), model) : null
       const examples = readEvalExamples(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
-      const { summary, target } = await evaluate(model, examples, {
+      const { scores, summary, target } = await evaluate(model, examples, {
         adapter,
         batchSize,
         threads,
@@ -50,6 +50,12 @@ ${deviceFlagsUsage('runs the pass')}`,
         onExample: (s) =>
           context.stdout(values.json ? `${JSON.stringify({ type: 'example', ...s })}\n` : `example ${s.index} (line ${s.line})  nll ${s.nll.toFixed(4)}  tokens ${s.tokens}\n`),
       })
+      const notFinite = nonFiniteLossMessage(scores, summary, describeTarget(target))
+      if (notFinite) {
+        if (values.json) context.stdout(`${JSON.stringify({ type: 'error', message: notFinite })}\n`)
+        else context.stderr(`${notFinite}\n`)
+        return EXIT_FAILURE
+      }
       context.stdout(
         values.json
           ? `${JSON.stringify({ type: 'eval', ...summary, device: describeTarget(target) })}\n`
@@ -60,6 +66,22 @@ ${deviceFlagsUsage('runs the pass')}`,
       return reportUserError(error, context, values.json)
     }
   },
+}
+
+/**
+ * Why the mean loss is not a number a user can use (null when it is): no scored token, or an
+ * example whose NLL overflowed. A NaN summary with exit 0 would read as a result.
+ */
+function nonFiniteLossMessage(scores: readonly ExampleScore[], summary: EvalSummary, device: string): string | null {
+  if (Number.isFinite(summary.loss)) return null
+  if (summary.tokens === 0) return `no token was scored in ${summary.examples} examples, so there is no mean loss: give rows with a completion (or "text" of two tokens or more)`
+  const bad = scores.filter((s) => !Number.isFinite(s.nll))
+  const first = bad[0]
+  return (
+    `the mean loss is ${summary.loss} on ${device}: ${bad.length} of ${summary.examples} examples have a non-finite NLL` +
+    `${first ? ` (the first: line ${first.line}, ${first.nll})` : ''}. The model's weights or the adapter's values overflow on this input; ` +
+    'check them (or run with --precision fp32 on a GPU).'
+  )
 }
 
 export function positiveInteger(flag: string, text: string | undefined, fallback: number): number {

@@ -56,7 +56,7 @@ ${deviceFlagsUsage('runs the model')}`,
       const longest = prompt.length + maxTokens
       const overflow = contextOverflow(prompt.length, maxTokens, model.spec.contextLength, '--max-tokens')
       if (overflow) throw new UsageError(overflow)
-      const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter)) : null
+      const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter), model) : null
       generator = await Generator.create(model, { threads, device, precision, maxPositions: Math.max(longest, 1), adapter })
       const where = describeTarget(generator.target)
       const { rows, stats } = await generator.generate([prompt], { maxTokens, temperature, topP, seed })

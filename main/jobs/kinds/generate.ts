@@ -44,7 +44,7 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
   const longest = prompt.length + request.maxTokens
   const overflow = contextOverflow(prompt.length, request.maxTokens, model.spec.contextLength, 'Max tokens')
   if (overflow) throw new Error(overflow)
-  const adapter = request.adapter ? loadInferenceAdapter(request.adapter) : null
+  const adapter = request.adapter ? loadInferenceAdapter(request.adapter, model) : null
 
   // Progress counts tokens over both answers ("Base model: 12 of 64 tokens"), at most ten updates
   // a second: a small model makes thousands of tokens a second, and each update crosses two processes.

@@ -1,9 +1,15 @@
 // A trained adapter applied at inference (generate, eval, the playground): the adapter is a
 // build-time graph rewrite, so each graph gets its own attachment and is fed the tensors by name.
-import { createAdapter, type AdapterAttachment, type AdapterConfig } from '../../engine/adapters'
+import { resolve } from 'node:path'
+import { createAdapter, type AdapterAttachment, type AdapterConfig, type AdapterParameter } from '../../engine/adapters'
 import { Graph, type GraphOptions } from '../../engine/ir'
+import { buildDecoderOnly, buildT5 } from '../../engine/models'
 import { hostTensor, type HostTensor } from '../../runtime'
-import { AdapterFolderError, readAdapterFolder } from '../../train/adapter-files'
+import { AdapterFolderError, readAdapterFolder, type AdapterFolder } from '../../train/adapter-files'
+import { checkAdapterTensors, describeAdapterConfig, describeModelShapes, type ExpectedAdapterTensor } from '../../train/adapter-tensor-checks'
+import { checkpointWeightsOf } from '../checkpoint-weights'
+import type { ModelFolderInfo } from '../folder'
+import type { OpenedModel } from './open-model'
 
 /** A trained adapter: the config it was built with and its tensors by name. */
 export interface InferenceAdapter {
@@ -16,10 +22,59 @@ export interface InferenceAdapter {
 /** Feeds of one graph: the adapter parameters its build declared (none without an adapter). */
 export type AdapterFeeds = Record<string, HostTensor>
 
-/** Reads a native adapter folder (a run's adapter/ or checkpoints/step-N/) for inference. */
-export function loadInferenceAdapter(dir: string): InferenceAdapter {
-  const folder = readAdapterFolder(dir)
+/** Reads a native adapter folder (a run's adapter/ or checkpoints/step-N/) for inference on `model`, checked against it. */
+export function loadInferenceAdapter(dir: string, model: OpenedModel): InferenceAdapter {
+  return inferenceAdapterOf(readAdapterFolder(dir), model)
+}
+
+/** An adapter folder as inference feeds it, once its tensors are checked against `model`. */
+export function inferenceAdapterOf(folder: AdapterFolder, model: OpenedModel): InferenceAdapter {
+  checkAdapterFitsModel(folder, model.info)
   return { config: folder.adapter, values: new Map([...folder.tensors].map(([name, t]) => [name, t.data])), dir: folder.dir }
+}
+
+/**
+ * Refuses an adapter folder unless it holds exactly the tensors its config declares on `model`,
+ * with their exact shapes: what eval, generate and every export read (adapter-tensor-checks.ts).
+ */
+export function checkAdapterFitsModel(folder: AdapterFolder, model: ModelFolderInfo): void {
+  const where = `the model ${model.dir} (${describeModelShapes(model.spec)})`
+  const trainedOn = folder.config.base_model?.path
+  const advice = trainedOn && resolve(trainedOn) === resolve(model.dir)
+    ? 'It names this model as the one it was trained on, so its files were changed after training: use the adapter/ or checkpoints/step-N/ folder as its run wrote it.'
+    : `Use it with the model it was trained on${trainedOn ? ` (its adapter_config.json names ${trainedOn})` : ''}.`
+  let expected: ExpectedAdapterTensor[]
+  try {
+    expected = expectedAdapterTensors({ spec: model.spec, checkpoint: checkpointWeightsOf(model) }, folder.adapter)
+  } catch (error) {
+    if (!(error instanceof AdapterSitesError)) throw error
+    throw new AdapterFolderError(`adapter ${folder.dir} (${describeAdapterConfig(folder.adapter)}) cannot be attached to ${where}: ${error.message}.\n${advice}`)
+  }
+  checkAdapterTensors(folder, expected, { role: 'adapter', target: where, advice })
+}
+
+/** The adapter's sites do not exist in the model (from the attachment's finish()). */
+class AdapterSitesError extends Error {}
+
+/**
+ * The tensors `config` declares on `model`, names and shapes: what training writes. Built on the
+ * model's whole forward graph (both T5 stacks), so no graph a reader builds can ask for more.
+ */
+export function expectedAdapterTensors(model: Pick<OpenedModel, 'spec' | 'checkpoint'>, config: AdapterConfig): ExpectedAdapterTensor[] {
+  const graph = new Graph()
+  const hooks = createAdapter(config).attach(graph, { dtype: 'float32' })
+  // Parameters do not depend on positions: one row of rotary table is enough.
+  const build = { mode: 'forward' as const, outputs: ['logits' as const], maxPositions: 1, hooks }
+  const { spec, checkpoint } = model
+  if (spec.family === 't5') buildT5(spec, checkpoint, build, graph)
+  else buildDecoderOnly(spec, checkpoint, build, graph)
+  let parameters: readonly AdapterParameter[]
+  try {
+    parameters = hooks.finish().parameters
+  } catch (error) {
+    throw new AdapterSitesError((error as Error).message)
+  }
+  return parameters.map((p) => ({ name: p.name, shape: p.shape }))
 }
 
 /**
@@ -39,6 +94,10 @@ export function buildWithAdapter<T>(
   return { built, feeds: adapterFeeds(hooks.finish().parameters, adapter) }
 }
 
+/**
+ * One graph's feeds. A folder's tensors were checked in full when it was read (inferenceAdapterOf);
+ * this guards adapters put together in code, whose values carry no shape.
+ */
 function adapterFeeds(parameters: readonly { name: string; shape: readonly number[]; size: number }[], adapter: InferenceAdapter): AdapterFeeds {
   const feeds: AdapterFeeds = {}
   const where = adapter.dir ? ` (${adapter.dir})` : ''

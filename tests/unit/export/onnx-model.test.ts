@@ -94,7 +94,7 @@ function opsByProvider(profilePrefix: string): Map<string, Set<string>> {
 
 /** Mixture Studio's own inference: the forward session, through `adapterDir` when given. */
 async function inferenceLogits(model: OpenedModel, adapterDir: string | null): Promise<Float32Array> {
-  const session = await ForwardSession.create(model, { adapter: adapterDir ? loadInferenceAdapter(adapterDir) : null, threads: 1 })
+  const session = await ForwardSession.create(model, { adapter: adapterDir ? loadInferenceAdapter(adapterDir, model) : null, threads: 1 })
   try {
     return (await session.run(batchFor(model))).logits.data as Float32Array
   } finally {
@@ -254,14 +254,14 @@ describe('ONNX export: recorded, refused and atomic like the other formats', () 
 
   it('a failure half-way leaves --out untouched and no temporary folder behind', async () => {
     const folder = writeRandomAdapter(join(tmp.dir, 'broken-source'), model, { method: 'lora', rank: 2 })
-    // One tensor renamed to a layer the model does not have: found while building the graph.
+    // One tensor renamed to a layer the model does not have (refused before anything is written).
     const broken = join(tmp.dir, 'broken-adapter')
     writeAdapterFolder(broken, folder.config, [...folder.tensors.values()].map((t, i) => (i === 0 ? { ...t, name: t.name.replace('layers.0.', 'layers.9.') } : t)))
     const parent = join(tmp.dir, 'out', 'atomic')
     const out = join(parent, 'onnx')
     await exportAdapter({ adapterDir: folder.dir }, { format: 'onnx', out })
     const previous = readFileSync(join(out, 'model.onnx.data'))
-    await expect(exportAdapter({ adapterDir: broken }, { format: 'onnx', out, overwrite: true })).rejects.toThrow(/lora adapter .*has no tensor model\.layers\.0\./)
+    await expect(exportAdapter({ adapterDir: broken }, { format: 'onnx', out, overwrite: true })).rejects.toThrow(/\n  1 tensor missing: model\.layers\.0\./)
     expect(readdirSync(parent)).toEqual(['onnx'])
     expect(readFileSync(join(out, 'model.onnx.data'))).toEqual(previous)
   })

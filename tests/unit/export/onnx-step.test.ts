@@ -43,7 +43,7 @@ const CASES: Case[] = [
 
 /** The app's own greedy tokens: the Generator through the adapter folder (null: the base model). */
 async function appTokens(model: OpenedModel, adapterDir: string | null, prompts: number[][], stopTokens: number[] = []): Promise<number[][]> {
-  const generator = await Generator.create(model, { adapter: adapterDir ? loadInferenceAdapter(adapterDir) : null, threads: 1 })
+  const generator = await Generator.create(model, { adapter: adapterDir ? loadInferenceAdapter(adapterDir, model) : null, threads: 1 })
   try {
     return (await generator.generate(prompts, { maxTokens: NEW_TOKENS, stopTokens })).rows.map((r) => r.tokens)
   } finally {

@@ -30,7 +30,7 @@ function tiny(arch: TinyArch, options: TinyModelOptions = {}): OpenedModel {
 }
 
 async function tokens(model: OpenedModel, device: 'cpu' | 'webgpu', precision: RequestedPrecision, adapterDir?: string) {
-  const generator = await Generator.create(model, { device, precision, threads: 1, ...(adapterDir ? { adapter: loadInferenceAdapter(adapterDir) } : {}) })
+  const generator = await Generator.create(model, { device, precision, threads: 1, ...(adapterDir ? { adapter: loadInferenceAdapter(adapterDir, model) } : {}) })
   try {
     const { rows } = await generator.generate(PROMPTS, REQUEST)
     return { tokens: rows.map((r) => r.tokens), target: generator.target }

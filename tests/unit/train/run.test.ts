@@ -127,7 +127,7 @@ describe('a run', () => {
     const lora = newRun(RunConfig.parse({ ...baseConfig, adapter: { method: 'lora', rank: 2, init: join(runFolder(dataDir, runId), 'adapter') } }))
     const outcome = await runTraining({ dataDir, runId: lora, threads: 1 })
     expect(outcome.status).toBe('failed')
-    expect(outcome.error).toMatch(/adapter\.init .* \(a mov adapter\) does not fit this run's adapter:\n  missing model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight \[2, 32\]/)
+    expect(outcome.error).toMatch(/adapter\.init .* \(mov, 2 experts, sites k, v, ffn\) does not fit this run's adapter \(lora, rank 2, the default projection sites\) on .*:\n  \d+ tensors missing: model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight \[2, 32\]/)
   })
 })
 
