@@ -11,7 +11,7 @@
 // it running, under the process that queued it: a second Resume or a Delete in that window is
 // refused at once. A process recorded on a run is signalled only when it is proven the run's own
 // (whyNotItsProcess): a pid alone may name another program by now.
-import { rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
 import type { JobRunner } from '../jobs'
@@ -25,6 +25,7 @@ import {
   type Store,
 } from '../store'
 import { defaultRunName, runFolder } from '../train/run-training'
+import { whyRunCannotTrain } from '../train/resume-refusal'
 
 /** Paths in a configuration are used by a process with another working directory: make them absolute. */
 export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConfig {
@@ -147,7 +148,9 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     async runsResume({ runId }: CallParsedInput<'runsResume'>): Promise<CallOutput<'runsResume'>> {
       await settled(runId, 'resumed')
       const run = mustGet(runId)
-      if (run.status === 'completed') throw new ApiCallError('conflict', `Run ${runId} is completed; start a new run (adapter.init: its adapter folder) to train further`)
+      // Completed, or its folder or checkpoints gone (it would start over from step 0): say so, change nothing.
+      const refusal = whyRunCannotTrain(store, run, runFolder(dataDir, runId))
+      if (refusal) throw new ApiCallError('conflict', refusal)
       // Queued at once, in the statement that checks it is still stopped: of two Resumes, one wins
       // and the other is refused now, not when the winner's training ends.
       if (!store.runs.claimForResume(runId, currentProcessIdentity())) throw busy(mustGet(runId))
@@ -158,13 +161,14 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       const run = mustGet(runId)
       // The run's own adapter folder, not a user's later `export --format native` copy of it.
       const own = join(runFolder(dataDir, runId), 'adapter')
-      const adapter = store.artifacts.listExports(runId).find((e) => e.format === 'native' && resolve(e.path) === resolve(own))?.path ?? null
+      const adapter = store.artifacts.listExports(runId).find((e) => e.format === 'native' && resolve(e.path) === resolve(own) && existsSync(e.path))?.path ?? null
       return {
         run: summary(run),
         config: run.config,
         folder: runFolder(dataDir, runId),
         latest: store.metrics.latest(runId),
-        checkpoints: store.artifacts.listCheckpoints(runId).map(({ step, path, createdAt }) => ({ step, path, createdAt })),
+        // Only what can still be read: a checkpoint folder deleted since it was recorded is not offered.
+        checkpoints: store.artifacts.listCheckpoints(runId).filter((c) => existsSync(c.path)).map(({ step, path, createdAt }) => ({ step, path, createdAt })),
         adapter,
       }
     },

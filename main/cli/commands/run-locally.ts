@@ -3,7 +3,8 @@
 // stops cleanly on Ctrl+C.
 import { RunConfig } from '../../contract'
 import { currentProcessIdentity, openStore, resolveDataDir, type RunRecord } from '../../store'
-import { defaultRunName, runTraining, type RunOutcome } from '../../train/run-training'
+import { whyRunCannotTrain } from '../../train/resume-refusal'
+import { defaultRunName, runFolder, runTraining, type RunOutcome } from '../../train/run-training'
 import { homedir } from 'node:os'
 import type { CliContext } from '../command'
 import type { TrainPrinter } from './train-output'
@@ -30,6 +31,10 @@ export function recordRun(dataDir: string, config: RunConfig): string {
 export function claimRunForResume(dataDir: string, runId: string): { run: RunRecord } | { error: string } {
   const store = openStore(dataDir)
   try {
+    // Completed, or its folder or checkpoints gone (it would start over from step 0): refused before it is claimed.
+    const stopped = store.runs.get(runId)
+    const refusal = stopped && whyRunCannotTrain(store, stopped, runFolder(dataDir, runId))
+    if (refusal) return { error: refusal }
     const claimed = store.runs.claimForResume(runId, currentProcessIdentity())
     if (claimed) return { run: claimed }
     const run = store.runs.get(runId)

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { RunStatus, runTrainingSeconds, type RunDetail, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
 import { diffConfigs } from '../../contract/config-diff'
 import { callService } from '../call-service'
@@ -93,7 +94,7 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     `created     ${run.createdAt}`,
     `trained     ${trained === null ? '(not started)' : `${formatSeconds(trained)}${run.segmentStartedAt ? ' so far' : ''}`}`,
     `device      ${run.trainedOn ?? '(not started)'}`,
-    `folder      ${detail.folder}`,
+    `folder      ${detail.folder}${existsSync(detail.folder) ? '' : ' (missing: deleted or moved outside Mixture Studio)'}`,
     `adapter     ${detail.adapter ?? '(none yet)'}`,
     `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => c.step).join(', ')}`,
     ...metricLines(detail.latest),
