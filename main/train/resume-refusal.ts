@@ -5,12 +5,10 @@ import { join } from 'node:path'
 import { isActiveRunStatus, type RunRecord, type Store } from '../store'
 import { listCheckpoints } from './checkpoint'
 
-/** Training refused before it started: the message says why and what to do instead. */
-export class RunRefusedError extends Error {
-  override name = 'RunRefusedError'
-}
-
-/** `folder` is the run's folder (runFolder); the store says how far the run got. */
+/**
+ * Why `run` must not be resumed, or null when it may: the message says why and what to do
+ * instead. `folder` is the run's folder (runFolder); the store says how far the run got.
+ */
 export function whyRunCannotTrain(store: Store, run: RunRecord, folder: string): string | null {
   // A run a process is at work on is refused by the claim itself, which says so.
   if (isActiveRunStatus(run.status)) return null
