@@ -22,8 +22,8 @@ export const ExportRequest = z.object({
 export type ExportRequest = z.infer<typeof ExportRequest>
 
 export async function exportRequested(request: ExportRequest, store: Store, work: WorkContext): Promise<RunExport> {
-  // exportAdapter reports nothing while it writes: the steps are what can be shown.
-  work.progress(0, 1, `Writing the ${request.format} export to ${request.out}`)
+  // exportAdapter reports nothing while it writes: what is being written, with no share done (total 0), then that it is.
+  work.progress(0, 0, `Writing the ${request.format} export to ${request.out}`)
   try {
     const exported = await exportAdapter(
       request.source,

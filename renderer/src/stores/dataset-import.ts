@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { DatasetDetail, DatasetPreview } from '../../../main/contract'
 import { api, ApiCallError, toApiCallError } from '../api'
 import { useDatasetsStore } from './datasets'
+import { useJobsStore } from './jobs'
 import {
   scanProblems, splitInput, wizardSteps,
   type DatasetFormat, type ImportInput, type SplitChoice, type TemplateChoice, type WizardStep,
@@ -50,6 +51,14 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   const importing = ref(false)
   const importError = ref<ApiCallError | null>(null)
   const imported = ref<DatasetDetail | null>(null)
+  /** The user stopped the last import (nothing was imported; not an error). */
+  const importStopped = ref(false)
+  const stoppingImport = ref(false)
+
+  // The import runs as a job process; its progress events say how far through the file it is.
+  const jobs = useJobsStore()
+  const importJob = computed(() => (importing.value ? (jobs.all.find((j) => j.kind === 'dataset-import' && j.state === 'running') ?? null) : null))
+  const importProgress = computed(() => importJob.value?.progress ?? null)
   const browseError = ref<ApiCallError | null>(null)
 
   const problems = computed(() => scanProblems(scan.value))
@@ -163,18 +172,35 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   async function runImport(): Promise<DatasetDetail | null> {
     const input = importInput.value
     if (!input) return null
+    jobs.listen()
     importing.value = true
     importError.value = null
+    importStopped.value = false
     try {
       const detail = await api.datasetsImport(input)
       imported.value = detail
       await datasets.remember(detail)
       return detail
     } catch (error) {
-      importError.value = toApiCallError(error, 'datasetsImport')
+      if (stoppingImport.value) importStopped.value = true
+      else importError.value = toApiCallError(error, 'datasetsImport')
       return null
     } finally {
       importing.value = false
+      stoppingImport.value = false
+    }
+  }
+
+  /** Stops the import under way: its process ends and nothing is registered. */
+  async function stopImport(): Promise<void> {
+    const running = importJob.value
+    if (!running || stoppingImport.value) return
+    stoppingImport.value = true
+    try {
+      await jobs.cancel(running.id)
+    } catch (error) {
+      stoppingImport.value = false
+      importError.value = toApiCallError(error, 'jobsCancel')
     }
   }
 
@@ -252,6 +278,8 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     importing.value = false
     importError.value = null
     imported.value = null
+    importStopped.value = false
+    stoppingImport.value = false
     browseError.value = null
   }
 
@@ -259,6 +287,7 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     step, path, name, format, mappingOverrides, scan, scanning, scanError, problems, scannedWholeFile, mappingReady,
     modelPath, template, trainOnPrompt, maxLength, systemPrompt, sample, sampling, sampleError,
     onError, split, splitProblem, importInput, importing, importError, imported, browseError,
-    inspect, setPath, chooseFormat, mapField, loadSample, runImport, stepDone, next, back, browse, reset,
+    importProgress, importStopped, stoppingImport,
+    inspect, setPath, chooseFormat, mapField, loadSample, runImport, stopImport, stepDone, next, back, browse, reset,
   }
 })
