@@ -86,7 +86,7 @@ describe('datasetsImport in a job process', () => {
 
   it('reports how far through the file it is: bytes checked, then lines read of all, then recording', async () => {
     const { services } = temp
-    const path = alpacaFile('progress.jsonl', 30_000)
+    const path = alpacaFile('progress.jsonl', 60_000)
     const job = watchJob(services, 'dataset-import')
     const imported = await dispatchCall(services, 'datasetsImport', { path })
     job.stop()
@@ -99,7 +99,7 @@ describe('datasetsImport in a job process', () => {
     expect(checking.every((event) => event.total > 0 && event.done <= event.total)).toBe(true)
     expect(reading.length).toBeGreaterThan(1)
     // Lines of the whole file (counted as it was checked), rising as rows are read.
-    expect(reading.every((event) => event.total === 30_000)).toBe(true)
+    expect(reading.every((event) => event.total === 60_000)).toBe(true)
     expect(reading.map((event) => event.done)).toEqual([...reading.map((event) => event.done)].sort((a, b) => a - b))
     expect(reading.at(-1)!.label).toMatch(/^Reading progress\.jsonl: [\d,]+ rows read$/)
     expect(progress.at(-1)).toMatchObject({ done: 1, total: 1, label: 'Recording progress.jsonl' })
