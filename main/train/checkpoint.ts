@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OptimizerKind, OptimizerState } from '../engine/optim'
+import { crashPoint } from './crash-points'
 import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
 import { readAdapterFolder, writeAdapterFiles, type AdapterFolder, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
 import type { DataPosition } from './batches'
@@ -61,11 +62,13 @@ export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointTo
   mkdirSync(temp)
   try {
     writeAdapterFiles(temp, checkpoint.adapterConfig, checkpoint.parameters)
+    crashPoint('checkpoint-write', checkpoint.step, 'adapter')
     writeSafetensors(
       join(temp, OPTIMIZER_FILE),
       Object.entries(checkpoint.optimizer.tensors).map(([name, data]) => ({ name, dtype: 'float32' as const, shape: [data.length], data })),
       { kind: checkpoint.optimizer.kind, step: String(checkpoint.optimizer.step) },
     )
+    crashPoint('checkpoint-write', checkpoint.step, 'optimizer')
     const state: CheckpointState = {
       version: CHECKPOINT_VERSION,
       step: checkpoint.step,
@@ -75,9 +78,11 @@ export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointTo
       savedAt: now.toISOString(),
     }
     writeFileSync(join(temp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
+    crashPoint('checkpoint-write', checkpoint.step, 'state')
     // A checkpoint of this step from an earlier attempt (a resumed run repeating it) is replaced.
     rmSync(final, { recursive: true, force: true })
     renameSync(temp, final)
+    crashPoint('checkpoint-write', checkpoint.step, 'renamed')
     return final
   } catch (error) {
     rmSync(temp, { recursive: true, force: true })
