@@ -80,8 +80,19 @@ export function procStatStart(pid: number): ProcessStart {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'gone' } : { state: 'unknown' }
   }
+  // A zombie has ended and only waits for its parent to collect its exit status. An orphaned
+  // job waits for init, which may take a while (or never come, where the first process of a
+  // container does not reap), and kill(pid, 0) still answers: it must not pass for a live run.
+  if (endedFromStat(stat)) return { state: 'gone' }
   const at = startTimeFromStat(stat)
   return at === null ? { state: 'unknown' } : { state: 'started', at }
+}
+
+/** Field 3 of /proc/PID/stat (after the last ")") is Z (zombie) or X (dead). */
+export function endedFromStat(stat: string): boolean {
+  const close = stat.lastIndexOf(')')
+  const state = close < 0 ? undefined : stat.slice(close + 1).trim().split(/\s+/)[0]
+  return state === 'Z' || state === 'X'
 }
 
 /**

@@ -2,10 +2,11 @@
 // trains in its own process, and `serve`, whose jobs train in child processes), and what a test
 // reads after a kill: the store as the next start would find it (start-up recovery included).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openStore, type MetricPoint } from '../../../main/store'
+import { endedFromStat } from '../../../main/store/process-liveness'
 import { listCheckpoints, readCheckpoint } from '../../../main/train/checkpoint'
 
 const BIN = fileURLToPath(new URL('../../../bin/mixture-studio.mjs', import.meta.url))
@@ -136,21 +137,30 @@ export async function startServe(env: Record<string, string>): Promise<Serve> {
 }
 
 /**
- * Resolves true once process `pid` (not a child of this one) is gone, reaped included. An orphan
- * that has died stays a zombie until its new parent (init) reaps it, and start-up recovery
- * takes a zombie for a live process (kill(pid, 0) and /proc/PID/stat still answer), so a store
- * opened before the reaping would find the run still `running`.
+ * Resolves true once process `pid` (not a child of this one) has ended. An orphan that died is a
+ * zombie until init reaps it, which may take a while: that counts as ended, as it does for
+ * start-up recovery (a run whose process is a zombie is interrupted).
  */
-export async function processGone(pid: number, timeoutMs: number): Promise<boolean> {
+export async function processEnded(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    try {
-      process.kill(pid, 0)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true
-    }
+    if (!processRuns(pid)) return true
     if (Date.now() > deadline) return false
     await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  if (process.platform !== 'linux') return true
+  try {
+    return !endedFromStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))
+  } catch {
+    return false
   }
 }
 
