@@ -44,16 +44,28 @@ export interface Store {
   close(): void
 }
 
+export interface OpenStoreOptions {
+  processProbe?: ProcessProbe
+  /**
+   * 'job': a process started by a studio process that has just opened this store (a training,
+   * import or export job, or the CLI's own training after it recorded the run). Its integrity
+   * check, backups and run recovery were done there; doing them again in every job costs a full
+   * read of the file and could race the starter's own recovery.
+   */
+  openedBy?: 'studio' | 'job'
+}
+
 /** Opens `<dataDir>/studio.db`, migrating it and recovering runs orphaned by a crash. */
-export function openStore(dataDir: string, options: { processProbe?: ProcessProbe } = {}): Store {
+export function openStore(dataDir: string, options: OpenStoreOptions = {}): Store {
   ensureDataDir(dataDir)
   const path = databasePath(dataDir)
-  const db = openDatabase(path)
+  const asJob = options.openedBy === 'job'
+  const db = openDatabase(path, undefined, asJob ? { verify: false } : {})
   const runs = new RunsRepo(db)
   const runLog = new RunLogRepo(db)
-  let recoveredRunIds: string[]
+  let recoveredRunIds: string[] = []
   try {
-    recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
+    if (!asJob) recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
   } catch (error) {
     db.close()
     throw isCorruptionError(error) ? damagedDatabaseError(path, error.message, false) : error

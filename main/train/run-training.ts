@@ -51,7 +51,8 @@ export interface RunOutcome {
 
 /** Trains the run `runId` of the store in `dataDir` to its end (or until stopped). */
 export async function runTraining(options: RunTrainingOptions): Promise<RunOutcome> {
-  const store = openStore(options.dataDir)
+  // Whoever asked for this training (a studio's job runner, the CLI's recordRun) opened and checked the store.
+  const store = openStore(options.dataDir, { openedBy: 'job' })
   try {
     return await trainRun(store, options)
   } finally {

@@ -54,7 +54,7 @@ export function serviceJob<R>(
 
 /** Runs `use` on the store of `dataDir`, opened in this process (a job writes its own records, as training does). */
 export async function withStore<T>(dataDir: string, use: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(dataDir)
+  const store = openStore(dataDir, { openedBy: 'job' })
   try {
     return await use(store)
   } finally {
