@@ -35,7 +35,7 @@ const NoInput = z.object({}).strict()
 export const calls = {
   systemInfo: { input: NoInput, output: SystemInfo },
   runsList: { input: RunsListInput, output: z.array(RunSummary) },
-  /** Records a run (queued) and starts the job process that trains it. */
+  /** Records a run (starting) and starts the job process that trains it. */
   runsStart: { input: z.object({ config: RunConfig }).strict(), output: RunStarted },
   /** Stops a run at its next step boundary (it writes a checkpoint and ends `cancelled`). */
   runsCancel: { input: RunIdInput, output: RunSummary },

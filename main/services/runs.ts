@@ -7,8 +7,8 @@
 // values, and the run a user knows by name is the one that finishes. (runs.resumed_from is
 // left for "fork a new run from this one's checkpoint", which is a different use case.)
 //
-// A run is `queued` from the moment it is started or resumed until its training process marks
-// it running, under the process that queued it: a second Resume or a Delete in that window is
+// A run is `starting` from the moment it is started or resumed until its training process marks
+// it running, under the process that started or resumed it: a second Resume or a Delete in that window is
 // refused at once. A process recorded on a run is signalled only when it is proven the run's own
 // (whyNotItsProcess): a pid alone may name another program by now.
 import { existsSync, rmSync } from 'node:fs'
@@ -53,7 +53,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     jobOfRun.delete(runId)
     const run = store.runs.get(runId)
     // The process ends its own run unless it could not: killed, crashed, or cancelled mid-step.
-    if (!run || (run.status !== 'running' && run.status !== 'queued')) return
+    if (!run || (run.status !== 'running' && run.status !== 'starting')) return
     if (event.state === 'cancelled') {
       store.runs.finish(runId, 'cancelled')
       store.runLog.append(runId, 'info', 'run cancelled (its process was stopped mid-step)')
@@ -76,13 +76,13 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
 
   /** Why a Resume or Delete cannot touch a run that a process is at work on. */
   function busy(run: RunRecord): ApiCallError {
-    return run.status === 'queued'
+    return run.status === 'starting'
       ? new ApiCallError('conflict', `Run ${run.name} is starting (its training process is on its way); wait for it or cancel it`)
       : new ApiCallError('conflict', `Run ${run.name} is still training; cancel it first`)
   }
 
   /**
-   * Before a Resume or Delete. A queued or running run is refused at once, unless its recorded
+   * Before a Resume or Delete. A starting or running run is refused at once, unless its recorded
    * process is not provably its own (it died unseen): then it is marked interrupted and goes on.
    * A process that has finished its run (it wrote `cancelled` and said so) may still be exiting;
    * wait for it rather than refuse a Resume or Delete clicked on that status.
@@ -98,7 +98,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
   }
 
   /**
-   * Cancel for a queued or running run that no job of this process trains: another process's
+   * Cancel for a starting or running run that no job of this process trains: another process's
    * (`mixture-studio train`, another studio), or one whose process died unseen. Only a process
    * proven to be the run's own is signalled; one that is not marks the run interrupted instead.
    */

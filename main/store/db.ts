@@ -144,11 +144,30 @@ export function migrate(db: Database, migrations: readonly Migration[], path = d
   if (current > ourVersion) throw new DatabaseTooNewError(path, current, ourVersion)
   for (const migration of migrations) {
     if (migration.version <= current) continue
-    db.transaction(() => {
-      migration.up(db)
-      db.pragma(`user_version = ${migration.version}`)
-    })()
+    // PRAGMA foreign_keys is a no-op inside a transaction: it is switched around it.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF')
+    try {
+      db.transaction(() => {
+        migration.up(db)
+        if (migration.rebuildsTables) refuseBrokenForeignKeys(db, migration)
+        db.pragma(`user_version = ${migration.version}`)
+      })()
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`)
+    }
   }
+}
+
+/** A rebuilt table must leave every reference as it found it; otherwise the step is rolled back. */
+function refuseBrokenForeignKeys(db: Database, migration: Migration): void {
+  const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[]
+  if (broken.length === 0) return
+  const first = broken[0]
+  throw new Error(
+    `Migration ${migration.version} (${migration.name}) would leave ${broken.length} rows referring to missing rows ` +
+      `(first: ${first.table} row ${first.rowid} → ${first.parent}); nothing was changed`,
+  )
 }
 
 export function schemaVersion(db: Database): number {

@@ -20,7 +20,7 @@ export const liveProcessProbe: ProcessProbe = {
 }
 
 /**
- * Why the process recorded on a queued or running run is not provably that run's own (it is
+ * Why the process recorded on a starting or running run is not provably that run's own (it is
  * gone, or the pid now names another program), or null when it is: same boot, alive, and the
  * same start time, or, where no start time can be compared, a fresh heartbeat. Nothing that
  * fails this may be signalled in the run's name.
@@ -42,7 +42,7 @@ export function whyNotItsProcess(run: Pick<RunRecord, 'pid' | 'bootTimeMs' | 'pr
 }
 
 /**
- * Marks `run` (as read, queued or running) interrupted when its process is not provably its
+ * Marks `run` (as read, starting or running) interrupted when its process is not provably its
  * own; `found` says when that was noticed. The change holds only if the run is still as read,
  * so a run its process claimed meanwhile is left alone. Returns the run as marked, or
  * undefined when it was left.
@@ -51,7 +51,7 @@ export function interruptIfOrphaned(runs: RunsRepo, run: RunRecord, found: strin
   const reason = whyNotItsProcess(run, probe)
   if (!reason) return undefined
   const message =
-    run.status === 'queued'
+    run.status === 'starting'
       ? `${reason} before the run's training began (found ${found}). Resume it to start its training again.`
       : `${reason} while the run was in progress (found ${found}). Resume it to continue from its last checkpoint.`
   const marked = runs.finishIfUnchanged(run, 'interrupted', message, new Date(), { trainedUntil: 'last-progress' })
@@ -60,8 +60,8 @@ export function interruptIfOrphaned(runs: RunsRepo, run: RunRecord, found: strin
 }
 
 /**
- * Runs still marked `running` or `queued` whose process is gone (the app or machine went down
- * under them, or a kill came before a queued run's training began) become `interrupted`,
+ * Runs still marked `running` or `starting` whose process is gone (the app or machine went down
+ * under them, or a kill came before a starting run's training began) become `interrupted`,
  * resumable from their last checkpoint. A run whose process is provably its own is left alone:
  * another Mixture Studio (e.g. `mixture-studio train`) may be running it. Its training time
  * counts up to its last step, and the reason goes into its log when `runLog` is given. Returns

@@ -35,8 +35,8 @@ export interface RunTrainingOptions {
   /** Test-only faults (see TrainerFaults); not reachable from a run configuration. */
   faults?: TrainerFaults
   /**
-   * The run was queued for this process to train (runsStart or runsResume for a job, the CLI for
-   * itself): it trains only if it is still queued, not if it was cancelled or found orphaned
+   * The run was claimed for this process to train (runsStart or runsResume for a job, the CLI for
+   * itself): it trains only if it is still starting, not if it was cancelled or found orphaned
    * while this process started. Without it, a stopped run is resumed directly.
    */
   claimed?: boolean
@@ -76,7 +76,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
   }
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', runId, level, message })
 
-  // Refuses (throws) a run that is running, completed, or no longer queued for a claimed start.
+  // Refuses (throws) a run that is running, completed, or no longer starting for a claimed start.
   store.runs.markRunning(runId, currentProcessIdentity(), new Date(), { claimed: options.claimed ?? false })
   emit({ type: 'status', runId, status: 'running', error: null, adapter: null })
   // Where a process's start time cannot be read, this heartbeat is what tells this live run from

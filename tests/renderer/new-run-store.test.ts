@@ -133,7 +133,7 @@ describe('useNewRunStore', () => {
     fill(store)
     store.setField('adapter', 'sites', [])
     store.setField('adapter', 'init', '')
-    fake.runsStart.mockResolvedValueOnce({ run: run('r1', { status: 'queued' }), jobId: 'j1' })
+    fake.runsStart.mockResolvedValueOnce({ run: run('r1', { status: 'starting' }), jobId: 'j1' })
     const started = await store.start()
     expect(started?.run.id).toBe('r1')
     expect(fake.runsStart.mock.calls[0][0].config.adapter).toMatchObject({ method: 'mov', sites: null, init: null })

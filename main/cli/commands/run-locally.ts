@@ -13,7 +13,7 @@ export function cliDataDir(context: CliContext): string {
   return resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
 }
 
-/** Records a new run for an already validated config (paths absolute), queued for this process, and returns its id. */
+/** Records a new run for an already validated config (paths absolute), `starting` under this process, and returns its id. */
 export function recordRun(dataDir: string, config: RunConfig): string {
   const store = openStore(dataDir)
   try {
@@ -24,7 +24,7 @@ export function recordRun(dataDir: string, config: RunConfig): string {
 }
 
 /**
- * Claims a stopped run for this process to resume (queued under it, in one statement that checks
+ * Claims a stopped run for this process to resume (`starting` under it, in one statement that checks
  * its status, so the studio or another `train --resume` cannot start it too). Returns the run,
  * or why it cannot be resumed.
  */
@@ -47,7 +47,7 @@ export function claimRunForResume(dataDir: string, runId: string): { run: RunRec
   }
 }
 
-/** Trains a run queued for this process (recordRun, claimRunForResume). */
+/** Trains a run claimed by this process (recordRun, claimRunForResume). */
 export async function trainLocally(context: CliContext, dataDir: string, runId: string, printer: TrainPrinter, threads?: number): Promise<RunOutcome> {
   let stop = false
   void context.untilInterrupted().then(() => {

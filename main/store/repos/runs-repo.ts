@@ -16,7 +16,7 @@ export interface NewRun {
 
 /**
  * The process recorded on a run: its training process while it is `running`, the process that
- * queued it (to start its training) while it is `queued`, none once it has finished.
+ * started it (to start its training) while it is `starting`, none once it has finished.
  */
 export interface RunRecord extends RunSummary {
   config: unknown
@@ -54,7 +54,7 @@ interface RunRow {
 export type FinalRunStatus = Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>
 
 /** A run with a process at work on it (or on its way): it is neither resumed nor deleted. */
-export const ACTIVE_RUN_STATUSES = ['queued', 'running'] as const satisfies readonly RunStatus[]
+export const ACTIVE_RUN_STATUSES = ['starting', 'running'] as const satisfies readonly RunStatus[]
 /** A run that stopped before its end: Resume trains it on from its newest checkpoint. */
 export const RESUMABLE_RUN_STATUSES = ['interrupted', 'cancelled', 'failed'] as const satisfies readonly RunStatus[]
 
@@ -69,15 +69,15 @@ export class RunsRepo {
   constructor(private readonly db: Database) {}
 
   /**
-   * Records a new run, `queued` under the process that creates it (this one unless told): that
-   * process starts its training, and while it lives the queued run is not taken for orphaned.
+   * Records a new run, `starting` under the process that creates it (this one unless told): that
+   * process starts its training, and while it lives the starting run is not taken for orphaned.
    */
   create(run: NewRun, now = new Date(), owner: ProcessIdentity = currentProcessIdentity()): RunRecord {
     const id = run.id ?? randomUUID()
     this.db
       .prepare(
         `INSERT INTO runs (id, name, config, method, model_id, dataset_id, status, created_at, resumed_from, pid, boot_time_ms, process_started_at, heartbeat_at)
-         VALUES (@id, @name, @config, @method, @modelId, @datasetId, 'queued', @createdAt, @resumedFrom, @pid, @bootTimeMs, @startedAt, @createdAt)`,
+         VALUES (@id, @name, @config, @method, @modelId, @datasetId, 'starting', @createdAt, @resumedFrom, @pid, @bootTimeMs, @startedAt, @createdAt)`,
       )
       .run({
         pid: owner.pid,
@@ -112,14 +112,14 @@ export class RunsRepo {
 
   /**
    * Claims a stopped run for a Resume, in one statement that checks its status: the run is
-   * `queued` under `owner` at once, so a second Resume or a Delete sent while its training process
+   * `starting` under `owner` at once, so a second Resume or a Delete sent while its training process
    * starts is refused at once instead of waiting. Undefined when the run is not resumable now
    * (someone else claimed it, it completed, it is gone).
    */
   claimForResume(id: string, owner: ProcessIdentity, now = new Date()): RunRecord | undefined {
     const { changes } = this.db
       .prepare(
-        `UPDATE runs SET status = 'queued', finished_at = NULL, error = NULL,
+        `UPDATE runs SET status = 'starting', finished_at = NULL, error = NULL,
          pid = @pid, boot_time_ms = @bootTimeMs, process_started_at = @startedAt, heartbeat_at = @now
          WHERE id = @id AND status IN (${RESUMABLE_SQL})`,
       )
@@ -129,9 +129,9 @@ export class RunsRepo {
 
   /**
    * Starts a training segment under `process`; started_at stays the first segment's start.
-   * `claimed`: the run was queued for this process to train (a job, the CLI), so it starts only
+   * `claimed`: the run was claimed for this process to train (a job, the CLI), so it starts only
    * if it still is: one cancelled or found orphaned meanwhile stays as it is. Otherwise (a caller
-   * resuming a stopped run directly) it starts from queued or a resumable status. Never from
+   * resuming a stopped run directly) it starts from `starting` or a resumable status. Never from
    * `running` or `completed`: throws, saying what the run is.
    */
   markRunning(
@@ -141,7 +141,7 @@ export class RunsRepo {
     options: { claimed?: boolean } = {},
   ): RunRecord {
     const at = now.toISOString()
-    const from = options.claimed ? `'queued'` : `'queued', ${RESUMABLE_SQL}`
+    const from = options.claimed ? `'starting'` : `'starting', ${RESUMABLE_SQL}`
     const { changes } = this.db
       .prepare(
         `UPDATE runs SET status = 'running', started_at = coalesce(started_at, @at), segment_started_at = @at, progress_at = @at,
@@ -204,14 +204,14 @@ export class RunsRepo {
 
   /**
    * Removes a run that no process is at work on; its metrics, checkpoints and exports rows go
-   * with it (ON DELETE CASCADE). False when the run is queued or running (checked in the same
+   * with it (ON DELETE CASCADE). False when the run is starting or running (checked in the same
    * statement, so a Resume that claimed it a moment ago wins).
    */
   deleteUnlessActive(id: string): boolean {
     return this.db.prepare(`DELETE FROM runs WHERE id = ? AND status NOT IN (${ACTIVE_SQL})`).run(id).changes === 1
   }
 
-  /** Runs queued or running: start-up recovery checks that their processes are theirs. */
+  /** Runs starting or running: start-up recovery checks that their processes are theirs. */
   listActive(): RunRecord[] {
     return (this.db.prepare(`SELECT * FROM runs WHERE status IN (${ACTIVE_SQL})`).all() as RunRow[]).map(toRecord)
   }

@@ -11,7 +11,7 @@ export type { RunLogLine } from '../../../main/contract'
 /** As many lines as a run keeps in the store: a long run must not grow the page without bound. */
 const MAX_LOG_LINES = 2000
 
-const ACTIVE: readonly RunStatus[] = ['queued', 'running']
+const ACTIVE: readonly RunStatus[] = ['starting', 'running']
 
 /**
  * Live curves are redrawn at most this often. A small model trains tens of steps a second, and

@@ -43,7 +43,7 @@ export const useRunsStore = defineStore('runs', () => {
    * finished run's best never changes, so it is read once; active runs are read every time.
    */
   async function loadBestEvalLosses(): Promise<void> {
-    const pending = runs.value.filter((run) => !(run.id in bestEvalLoss.value) || run.status === 'running' || run.status === 'queued')
+    const pending = runs.value.filter((run) => !(run.id in bestEvalLoss.value) || run.status === 'running' || run.status === 'starting')
     for (let i = 0; i < pending.length; i += EVAL_READS_AT_ONCE) {
       await Promise.all(
         pending.slice(i, i + EVAL_READS_AT_ONCE).map(async (run) => {

@@ -57,7 +57,7 @@ describe('mixture-studio CLI', () => {
     expect(await main(['runs', 'list'], context)).toBe(0)
     const lines = out.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+METHOD\s+CREATED$/)
-    expect(lines[1]).toMatch(new RegExp(`^${queuedId}\\s+lora-baseline\\s+queued\\s+lora\\s+2024-05-02 10:00:00$`))
+    expect(lines[1]).toMatch(new RegExp(`^${queuedId}\\s+lora-baseline\\s+starting\\s+lora\\s+2024-05-02 10:00:00$`))
     expect(lines[2]).toContain(doneId)
   })
 

@@ -102,7 +102,7 @@ describe('playgroundGenerate', () => {
   it('refuses a run without an adapter and a chat prompt on a model without a template, saying why', async () => {
     const running = services.store.runs.create({ name: 'still going', config: { model: modelDir } })
     expect(await dispatchCall(services, 'playgroundGenerate', { runId: running.id, ...REQUEST })).toMatchObject({
-      ok: false, error: { code: 'conflict', message: expect.stringContaining('still going has no final adapter (it is queued)') },
+      ok: false, error: { code: 'conflict', message: expect.stringContaining('still going has no final adapter (it is starting)') },
     })
     expect(await dispatchCall(services, 'playgroundGenerate', { runId: 'nope', ...REQUEST })).toMatchObject({ ok: false, error: { code: 'not_found' } })
     const noTemplate = writeTinyModel(join(tmp.dir, 'plain'), 'gpt2').dir

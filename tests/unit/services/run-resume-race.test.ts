@@ -1,7 +1,7 @@
 // Resume clicked the moment a run says `cancelled`: the training process has written its status
 // but may not have exited yet. The call waits for it instead of refusing "still training".
 // And a second Resume (or a Delete) while the first one's training process starts is refused
-// at once: the run is queued from the first call on.
+// at once: the run is `starting` from the first call on.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RunConfig, type RunEvent } from '../../../main/contract'
@@ -65,7 +65,7 @@ describe('a second runsResume or a runsDelete while the first Resume\'s training
 
     const first = await services.runsResume({ runId: run.id })
     // Claimed in the call itself, before its job process has even started.
-    expect(first.run.status).toBe('queued')
+    expect(first.run.status).toBe('starting')
     const conflict = { code: 'conflict', message: `Run ${run.name} is starting (its training process is on its way); wait for it or cancel it` }
     await expect(services.runsResume({ runId: run.id })).rejects.toMatchObject(conflict)
     await expect(services.runsDelete({ runId: run.id })).rejects.toMatchObject(conflict)

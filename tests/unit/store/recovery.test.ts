@@ -106,10 +106,10 @@ describe('start-up recovery', () => {
 
   it('leaves a queued run alone while the live process that queued it starts its training', () => {
     const run = store.runs.create({ name: 'starting', config: {} })
-    expect(run).toMatchObject({ status: 'queued', pid: process.pid })
+    expect(run).toMatchObject({ status: 'starting', pid: process.pid })
     expect(markOrphanedRunsInterrupted(store.runs)).toEqual([])
     store.close()
     store = openStore(temp.dir)
-    expect(store.runs.get(run.id)?.status).toBe('queued')
+    expect(store.runs.get(run.id)?.status).toBe('starting')
   })
 })

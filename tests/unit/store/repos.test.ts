@@ -10,7 +10,7 @@ describe('runs repository', () => {
     const dataset = temp.store.catalog.addDataset({ name: 'alpaca', path: '/data/a.jsonl', format: 'alpaca', numExamples: 3 })
     const config = { adapter: { method: 'mov', experts: 10 }, train: { lr: 3e-4 } }
     const created = temp.store.runs.create({ name: 'first', config, method: 'mov', modelId: model.id, datasetId: dataset.id })
-    expect(created).toMatchObject({ name: 'first', status: 'queued', method: 'mov', config, startedAt: null })
+    expect(created).toMatchObject({ name: 'first', status: 'starting', method: 'mov', config, startedAt: null })
 
     const running = temp.store.runs.markRunning(created.id, { pid: 1234, bootTimeMs: 42 })
     expect(running).toMatchObject({ status: 'running', pid: 1234, bootTimeMs: 42 })
@@ -29,7 +29,7 @@ describe('runs repository', () => {
     expect(temp.store.runs.list({ limit: 10 }).map((r) => r.name)).toEqual(['c', 'b', 'a'])
     expect(temp.store.runs.list({ limit: 2 }).map((r) => r.id)).toEqual([c.id, b.id])
     expect(temp.store.runs.list({ status: 'completed', limit: 10 }).map((r) => r.id)).toEqual([b.id])
-    expect(temp.store.runs.list({ status: 'queued', limit: 10 }).map((r) => r.id)).toEqual([c.id, a.id])
+    expect(temp.store.runs.list({ status: 'starting', limit: 10 }).map((r) => r.id)).toEqual([c.id, a.id])
   })
 
   it('refuses references to models that do not exist (foreign keys are on)', () => {
