@@ -2,9 +2,11 @@
 // (adapter_model.safetensors + adapter_config.json), the optimizer state (optimizer.safetensors)
 // and state.json (step, data position). Each is written into a temporary folder and renamed
 // into place, so a folder named step-N is always complete; a leftover .tmp-* folder from a
-// process killed mid-write is ignored (and cleared by the next write).
+// process killed mid-write or mid-prune is ignored (and cleared by the next write). A step-N
+// being replaced by a new save of the same step is moved aside as .replaced-step-N-<pid> until
+// the new one is in place; one a kill left there is put back by the next listing or write.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { OptimizerKind, OptimizerState } from '../engine/optim'
 import { crashPoint } from './crash-points'
 import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
@@ -16,6 +18,7 @@ export const OPTIMIZER_FILE = 'optimizer.safetensors'
 export const STATE_FILE = 'state.json'
 const CHECKPOINT_VERSION = 1
 const STEP_FOLDER = /^step-(\d+)$/
+const REPLACED_FOLDER = /^\.replaced-step-(\d+)-\d+$/
 
 /** What, besides tensors, a resumed run needs to continue exactly. */
 export interface CheckpointState {
@@ -55,6 +58,8 @@ export interface CheckpointToWrite {
 /** Writes step-N atomically and returns its path. */
 export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointToWrite, now = new Date()): string {
   mkdirSync(checkpointsDir, { recursive: true })
+  // Put back first: a step-N moved aside is not a temporary folder, it may be the only copy of that step.
+  putBackReplacedCheckpoints(checkpointsDir)
   clearTemporaryFolders(checkpointsDir)
   const final = checkpointPath(checkpointsDir, checkpoint.step)
   const temp = join(checkpointsDir, `.tmp-step-${checkpoint.step}-${process.pid}`)
@@ -79,10 +84,7 @@ export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointTo
     }
     writeFileSync(join(temp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
     crashPoint('checkpoint-write', checkpoint.step, 'state')
-    // A checkpoint of this step from an earlier attempt (a resumed run repeating it) is replaced.
-    rmSync(final, { recursive: true, force: true })
-    renameSync(temp, final)
-    crashPoint('checkpoint-write', checkpoint.step, 'renamed')
+    putInPlace(temp, final, checkpoint.step)
     return final
   } catch (error) {
     rmSync(temp, { recursive: true, force: true })
@@ -90,9 +92,36 @@ export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointTo
   }
 }
 
-/** Complete checkpoints (step-N folders with a state file), oldest first; temporary folders are ignored. */
+/**
+ * Renames the complete folder `temp` to step-N. A step-N already there (the same step saved
+ * again: Cancel right after a save, a resumed run stopped before its first step) is moved aside
+ * and deleted only once the new one is in place: deleting it first, a kill before the rename
+ * lost the step's checkpoint. Killed between the two renames, the old one waits aside for
+ * putBackReplacedCheckpoints.
+ */
+function putInPlace(temp: string, final: string, step: number): void {
+  const aside = existsSync(final) ? join(dirname(final), `.replaced-${basename(final)}-${process.pid}`) : null
+  if (aside) {
+    renameSync(final, aside)
+    crashPoint('checkpoint-write', step, 'moved-aside')
+  }
+  try {
+    renameSync(temp, final)
+  } catch (error) {
+    if (aside && existsSync(aside)) renameSync(aside, final)
+    throw error
+  }
+  crashPoint('checkpoint-write', step, 'renamed')
+  if (aside) rmSync(aside, { recursive: true, force: true })
+}
+
+/**
+ * Complete checkpoints (step-N folders with a state file), oldest first; temporary folders are
+ * ignored. A step-N that a killed re-save of its step had moved aside is put back first.
+ */
 export function listCheckpoints(checkpointsDir: string): { step: number; path: string }[] {
   if (!existsSync(checkpointsDir)) return []
+  putBackReplacedCheckpoints(checkpointsDir)
   return readdirSync(checkpointsDir)
     .map((name) => ({ name, match: STEP_FOLDER.exec(name) }))
     .filter(({ name, match }) => match !== null && existsSync(join(checkpointsDir, name, STATE_FILE)))
@@ -104,7 +133,7 @@ export function listCheckpoints(checkpointsDir: string): { step: number; path: s
 export interface PruneSteps {
   /** Forgets the pruned checkpoints in the store (the trainer's hook: one transaction with the new checkpoint's row). */
   forget(paths: string[]): void
-  /** Deletes one checkpoint folder (default: rm -r; a test passes one that fails). */
+  /** Deletes one pruned folder, already renamed to a .tmp- name (default: rm -r; a test passes one that fails or stops halfway). */
   removeFolder?(path: string): void
 }
 
@@ -112,14 +141,21 @@ export interface PruneSteps {
  * Removes all but the newest `keep` checkpoints (never the one at `protect`); returns their
  * paths. The store forgets them before their folders go: a process killed in between leaves
  * folders that no row names (the next prune removes them, as it lists the disk), never a row
- * naming a checkpoint that is gone.
+ * naming a checkpoint that is gone. Each folder is renamed to a .tmp- name before it is
+ * deleted: rm -r cut short by a kill left a step-N that looked complete (its state file still
+ * there) but could not be read, or one no prune saw again; a .tmp- leftover is ignored and
+ * cleared by the next write.
  */
 export function pruneCheckpoints(checkpointsDir: string, keep: number, protect: number | null, steps: PruneSteps): string[] {
   const all = listCheckpoints(checkpointsDir)
   const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => c.step !== protect).map((c) => c.path)
   steps.forget(doomed)
   const removeFolder = steps.removeFolder ?? ((path: string) => rmSync(path, { recursive: true, force: true }))
-  for (const path of doomed) removeFolder(path)
+  for (const path of doomed) {
+    const doomedAside = join(checkpointsDir, `.tmp-pruned-${basename(path)}-${process.pid}`)
+    renameSync(path, doomedAside)
+    removeFolder(doomedAside)
+  }
   return doomed
 }
 
@@ -143,6 +179,21 @@ export function readCheckpoint(path: string): CheckpointContents {
     tensors[entry.name] = data
   }
   return { path, state, parameters, adapter, optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, tensors } }
+}
+
+/**
+ * A .replaced-step-N-<pid> folder is a step-N that a re-save of its step moved aside: back to
+ * step-N when the process died before the new one was renamed in, deleted when it died after.
+ */
+function putBackReplacedCheckpoints(checkpointsDir: string): void {
+  for (const name of readdirSync(checkpointsDir)) {
+    const match = REPLACED_FOLDER.exec(name)
+    if (!match) continue
+    const aside = join(checkpointsDir, name)
+    const final = checkpointPath(checkpointsDir, Number(match[1]))
+    if (existsSync(final)) rmSync(aside, { recursive: true, force: true })
+    else renameSync(aside, final)
+  }
 }
 
 function clearTemporaryFolders(checkpointsDir: string): void {
