@@ -1,6 +1,7 @@
 import { StoreError } from '../store'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type Command } from './command'
 import { commands } from './commands'
+import { processOutput } from './process-output'
 
 export type { CliContext, Command } from './command'
 
@@ -18,15 +19,20 @@ export function generalUsage(list: readonly Command[] = commands): string {
 }
 
 function processContext(): CliContext {
+  const output = processOutput()
   return {
     env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: output.stdout,
+    stderr: output.stderr,
+    // An output whose reader went away (`| head`) stops a long command as Ctrl+C does (process-output.ts).
     untilInterrupted: () =>
-      new Promise((resolve) => {
-        process.once('SIGINT', () => resolve())
-        process.once('SIGTERM', () => resolve())
-      }),
+      Promise.race([
+        output.lost,
+        new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve())
+          process.once('SIGTERM', () => resolve())
+        }),
+      ]),
   }
 }
 
