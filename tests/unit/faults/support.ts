@@ -176,9 +176,9 @@ export interface StoreAfterCrash {
   /** Complete checkpoints on disk (step-N folders with their state file), oldest first: resume reads the newest. */
   checkpointSteps: number[]
   /**
-   * What is wrong with the checkpoints that matter (should be nothing): the newest on disk, which
-   * resume reads, and every one the store lists, which the app offers. An older folder that a
-   * kill caught while pruning deleted it is neither, and is not looked at.
+   * What is wrong with the checkpoints (should be nothing): every complete one on disk (resume
+   * reads the newest; pruning renames a folder before deleting it, so a kill mid-prune leaves no
+   * half folder named step-N) and every one the store lists, which the app offers.
    */
   checkpointProblems: string[]
 }
@@ -199,7 +199,7 @@ export function readStoreAfterCrash(dataDir: string, runId: string | null): Stor
     const onDisk = listCheckpoints(join(dataDir, 'runs', id, 'checkpoints'))
     const listed = store.artifacts.listCheckpoints(id).map((c) => c.path)
     const checkpointProblems: string[] = []
-    for (const path of new Set([...(onDisk.length > 0 ? [onDisk.at(-1)!.path] : []), ...listed])) {
+    for (const path of new Set([...onDisk.map((c) => c.path), ...listed])) {
       if (!existsSync(path)) {
         checkpointProblems.push(`${path}: listed by the store, but not on disk`)
         continue
