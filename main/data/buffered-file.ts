@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises'
+import { writeAll } from '../runtime/file-writes'
 
 /** Appends to a file through a fixed buffer: few system calls, constant memory. */
 export class BufferedFile {
@@ -20,7 +21,7 @@ export class BufferedFile {
   async write(bytes: Uint8Array): Promise<void> {
     if (this.used + bytes.length > this.buffer.length) await this.flush()
     if (bytes.length > this.buffer.length) {
-      await this.writeAll(bytes, bytes.length)
+      await writeAll(this.handle, bytes)
     } else {
       this.buffer.set(bytes, this.used)
       this.used += bytes.length
@@ -29,21 +30,9 @@ export class BufferedFile {
   }
 
   async flush(): Promise<void> {
-    if (this.used > 0) await this.writeAll(this.buffer, this.used)
+    // writeAll: a disk filling up stores part of a write; the rest must follow, or fail with ENOSPC.
+    if (this.used > 0) await writeAll(this.handle, this.buffer.subarray(0, this.used))
     this.used = 0
-  }
-
-  /**
-   * A write may store only part of its bytes (a disk filling up stores what fits and says how
-   * much): write the rest until done, so the last write fails with ENOSPC instead of the file
-   * silently missing its end.
-   */
-  private async writeAll(bytes: Uint8Array, length: number): Promise<void> {
-    for (let done = 0; done < length; ) {
-      const { bytesWritten } = await this.handle.write(bytes, done, length - done)
-      if (bytesWritten === 0) throw new Error(`a write stored none of its ${length - done} bytes`)
-      done += bytesWritten
-    }
   }
 
   /** Flushes, syncs to disk and closes. */

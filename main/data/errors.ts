@@ -1,3 +1,4 @@
+import { noRoomCode } from '../runtime/file-writes'
 import { formatProblem, type RowProblem } from './types'
 
 /** The file as a whole cannot be read as a dataset (empty, binary, unknown type ...). */
@@ -50,6 +51,6 @@ export class DiskFullError extends Error {
 
 /** `error` as a DiskFullError when it says the disk ran out of room, else as it is. */
 export function diskFullOr(error: unknown, folder: string, what: string): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code
+  const code = noRoomCode(error)
   return code === 'ENOSPC' || code === 'EDQUOT' ? new DiskFullError(folder, what, code) : error
 }

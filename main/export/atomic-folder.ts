@@ -5,9 +5,10 @@
 // export is complete and in its place.
 import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { noRoomCode } from '../runtime/file-writes'
 import { EXPORT_MARKER_FILE, writeExportMarker } from './export-marker'
 import { checkExportTarget, whyNotReplaceable, type ExportTarget, type ExportTargetRules } from './export-target'
-import { ExportError, type ExportedFile } from './types'
+import { ExportError, type ExportedFile, type ExportFormat } from './types'
 
 export interface AtomicFolderOptions extends ExportTargetRules {
   /** What the folder's marker records besides its format and files. */
@@ -17,19 +18,47 @@ export interface AtomicFolderOptions extends ExportTargetRules {
 /** Fills a fresh temporary folder with `fill`, marks it as an export, then puts it at `out`; returns its absolute path and the files written. */
 export async function writeFolderAtomically(out: string, options: AtomicFolderOptions, fill: (dir: string) => Promise<void>): Promise<{ path: string; files: ExportedFile[] }> {
   const target = checkExportTarget(out, options)
-  mkdirSync(dirname(target.path), { recursive: true })
-  const tag = `${process.pid}-${Date.now().toString(36)}`
-  const temp = join(dirname(target.path), `.${basename(target.path)}.export-${tag}`)
-  mkdirSync(temp)
   try {
-    await fill(temp)
-    writeExportMarker(temp, { format: options.format, ...options.marker, files: readdirSync(temp) })
+    mkdirSync(dirname(target.path), { recursive: true })
+    const tag = `${process.pid}-${Date.now().toString(36)}`
+    const temp = join(dirname(target.path), `.${basename(target.path)}.export-${tag}`)
+    mkdirSync(temp)
+    try {
+      await fill(temp)
+      writeExportMarker(temp, { format: options.format, ...options.marker, files: readdirSync(temp) })
+    } catch (error) {
+      rmSync(temp, { recursive: true, force: true })
+      throw error
+    }
+    putInPlace(temp, target, options, `.${basename(target.path)}.replaced-${tag}`)
   } catch (error) {
-    rmSync(temp, { recursive: true, force: true })
-    throw error
+    throw noRoomOr(error, target, options.format)
   }
-  putInPlace(temp, target, options, `.${basename(target.path)}.replaced-${tag}`)
   return { path: target.path, files: listFiles(target.path) }
+}
+
+/**
+ * A write that found no room, as an ExportError saying so, where, and that nothing is lost (the
+ * temporary folder is gone and the target untouched by then); any other error as it is.
+ */
+function noRoomOr(error: unknown, target: ExportTarget, format: ExportFormat): unknown {
+  const code = noRoomCode(error)
+  if (!code) return error
+  const where = target.kind === 'new' ? `${target.path} was not created` : `${target.path} was left as it was`
+  const stopped = `The export stopped, its partly written files were removed and ${where}`
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT': {
+      const full = code === 'EDQUOT' ? 'your disk quota is used up' : 'the disk is full'
+      return new ExportError(`${full}: no room to write the ${format} export in ${target.path}. ${stopped}; free space on that disk, or export to a folder on a disk with room, and try again`, 'no_room')
+    }
+    case 'EFBIG':
+      return new ExportError(
+        `a file of the ${format} export grew larger than ${target.path} takes: its disk holds no file this large (FAT32, common on USB drives, holds at most 4 GiB a file) ` +
+          `or this process may write no larger file (ulimit -f). ${stopped}; export to a disk formatted exFAT, NTFS, ext4 or APFS`,
+        'no_room',
+      )
+  }
 }
 
 function putInPlace(temp: string, target: ExportTarget, options: AtomicFolderOptions, asideName: string): void {

@@ -10,6 +10,7 @@ import { bfloat16BitsToFloat, floatToBFloat16Bits, floatToHalfBits, halfBitsToFl
 import type { ModelFolderInfo } from '../models/folder'
 import type { LocatedTensor } from '../models/checkpoint'
 import type { WeightMapEntry } from '../models/weights-map/types'
+import { writeAll } from '../runtime/file-writes'
 import type { FoldPlan } from './fold-plan'
 import { foldBias, foldWeight } from './fold-weights'
 import { ExportError } from './types'
@@ -51,7 +52,8 @@ async function rewriteTensor(dir: string, tensor: LocatedTensor, map: (values: F
     if (bytesRead !== entry.length) throw new ExportError(`${file.path}: tensor "${entry.name}": read ${bytesRead} of ${entry.length} bytes; the file changed while exporting`)
     const folded = map(decode(entry.dtype, bytes, `${file.path}: tensor "${entry.name}"`))
     const out = encode(entry.dtype, folded)
-    await handle.write(out, 0, out.length, entry.offset)
+    // All of it: a short write taken as complete would leave the tensor half folded, half not.
+    await writeAll(handle, out, entry.offset)
   } finally {
     await handle.close()
   }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
 import type { ModelProtoObject, TensorProtoObject } from '../engine/onnx'
+import { writeAll } from '../runtime/file-writes'
 import { ExportError } from './types'
 
 /** Inline tensors smaller than this stay in model.onnx (onnx's own `size_threshold` default). */
@@ -85,15 +86,15 @@ export async function writeDataFile(path: string, location: string, plan: DataFi
   try {
     for (const tensor of plan.placed) {
       if (tensor.offset > written) {
-        await writeAll(out, path, Buffer.alloc(tensor.offset - written))
+        await writeAll(out, Buffer.alloc(tensor.offset - written))
         written = tensor.offset
       }
       if (tensor.bytes.kind === 'inline') {
-        await writeAll(out, path, tensor.bytes.data)
+        await writeAll(out, tensor.bytes.data)
       } else {
         const source = sources.get(tensor.bytes.path) ?? (await openSource(tensor.bytes.path, tensor.initializers[0].name))
         sources.set(tensor.bytes.path, source)
-        await copyRange(source, out, path, buffer, tensor)
+        await copyRange(source, out, buffer, tensor)
       }
       written += tensor.length
     }
@@ -185,7 +186,7 @@ async function openSource(path: string, tensor: string | undefined): Promise<Fil
   }
 }
 
-async function copyRange(source: FileHandle, out: FileHandle, outPath: string, buffer: Buffer, tensor: PlacedTensor): Promise<void> {
+async function copyRange(source: FileHandle, out: FileHandle, buffer: Buffer, tensor: PlacedTensor): Promise<void> {
   if (tensor.bytes.kind !== 'file') return
   const { path, offset } = tensor.bytes
   let done = 0
@@ -195,18 +196,8 @@ async function copyRange(source: FileHandle, out: FileHandle, outPath: string, b
     if (bytesRead === 0) {
       throw new ExportError(`${path}: tensor "${tensor.initializers[0].name}" ends at byte ${offset + tensor.length}, but the file ends at ${offset + done}; the file is truncated or changed while exporting`)
     }
-    await writeAll(out, outPath, buffer.subarray(0, bytesRead))
+    await writeAll(out, buffer.subarray(0, bytesRead))
     done += bytesRead
-  }
-}
-
-/** A write may take fewer bytes than given (a full disk shows as a short write first). */
-async function writeAll(out: FileHandle, path: string, bytes: Uint8Array): Promise<void> {
-  let done = 0
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await out.write(bytes, done, bytes.byteLength - done)
-    if (bytesWritten === 0) throw new ExportError(`the disk took no more bytes while writing ${path}; free some space and export again`)
-    done += bytesWritten
   }
 }
 

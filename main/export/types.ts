@@ -43,8 +43,8 @@ export class ExportError extends Error {
   override name = 'ExportError'
   constructor(
     message: string,
-    /** `not_found`: the run asked for does not exist; `refused`: it exists but cannot be exported so. */
-    readonly reason: 'not_found' | 'refused' = 'refused',
+    /** `not_found`: the run asked for does not exist; `refused`: it exists but cannot be exported so; `no_room`: the disk took no more. */
+    readonly reason: 'not_found' | 'refused' | 'no_room' = 'refused',
   ) {
     super(message)
   }

@@ -2,9 +2,10 @@
 // { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {...} }, then the bytes.
 // The reader validates the header completely before anything points into the file, because
 // the ONNX model will address the bytes by offset (external data) without looking again.
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync } from 'node:fs'
 import type { DType } from '../engine/ir'
 import type { WeightSource } from '../engine/ir'
+import { writeAllSync } from './file-writes'
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2' | 'U16' | 'U32' | 'U64'
 
@@ -189,17 +190,17 @@ export function writeSafetensors(path: string, tensors: readonly TensorToWrite[]
   const fd = openSync(tmp, 'w')
   try {
     // Tensor by tensor, so writing a large file never holds a second copy of the weights.
-    writeAll(fd, length)
-    writeAll(fd, headerBytes)
-    for (const t of tensors) writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
-  } finally {
+    writeAllSync(fd, length)
+    writeAllSync(fd, headerBytes)
+    for (const t of tensors) writeAllSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
+  } catch (error) {
+    // A full disk fails the write: the partial file would only take room, and is never renamed into place.
     closeSync(fd)
+    rmSync(tmp, { force: true })
+    throw error
   }
+  closeSync(fd)
   renameSync(tmp, path)
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done)
 }
 
 function openFile(path: string): number {

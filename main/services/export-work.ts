@@ -4,7 +4,7 @@
 // exportAdapter writes the folder atomically and then records the export with its run, so the
 // store gets the record only once the folder is complete and in place.
 import { z } from 'zod'
-import { ApiCallError, ExportFormat, type RunExport } from '../contract'
+import { ApiCallError, ExportFormat, type ApiErrorCode, type RunExport } from '../contract'
 import { ExportError, exportAdapter } from '../export'
 import type { WorkContext } from '../jobs/kinds/service-job'
 import type { Store } from '../store'
@@ -21,6 +21,8 @@ export const ExportRequest = z.object({
 })
 export type ExportRequest = z.infer<typeof ExportRequest>
 
+const API_CODE = { not_found: 'not_found', refused: 'invalid_input', no_room: 'conflict' } as const satisfies Record<ExportError['reason'], ApiErrorCode>
+
 export async function exportRequested(request: ExportRequest, store: Store, work: WorkContext): Promise<RunExport> {
   // exportAdapter reports nothing while it writes: what is being written, with no share done (total 0), then that it is.
   work.progress(0, 0, `Writing the ${request.format} export to ${request.out}`)
@@ -34,7 +36,8 @@ export async function exportRequested(request: ExportRequest, store: Store, work
     return exported
   } catch (error) {
     // What the user asked for cannot be done as asked: say why, as an input problem, not a crash.
-    if (error instanceof ExportError) throw new ApiCallError(error.reason === 'not_found' ? 'not_found' : 'invalid_input', error.message)
+    // A full disk is no fault of the input but as much the user's to act on: conflict, like a dataset import's.
+    if (error instanceof ExportError) throw new ApiCallError(API_CODE[error.reason], error.message)
     if (error instanceof AdapterFolderError) throw new ApiCallError('invalid_input', error.message)
     throw error
   }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main, type CliContext } from '../../../main/cli'
 import { openStore } from '../../../main/store'
 import { makeTempDir } from '../../helpers/temp-dir'
+import { canMountTmpfs } from '../../helpers/tmpfs'
 import { writeTinyModel } from './model-folder'
 
 let temp: { dir: string; remove: () => void }
@@ -60,19 +61,6 @@ describe.skipIf(process.platform === 'win32')('datasets import of a named pipe',
     expect(result.stderr).not.toMatch(/empty/)
   })
 })
-
-/** A real full disk: a small tmpfs mounted in a user and mount namespace, where this machine allows one. */
-function canMountTmpfs(): boolean {
-  if (process.platform !== 'linux') return false
-  const probe = makeTempDir('ms-tmpfs-probe-')
-  try {
-    return spawnSync('unshare', ['-Urm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$1"', 'sh', probe.dir]).status === 0
-  } catch {
-    return false
-  } finally {
-    probe.remove()
-  }
-}
 
 describe.skipIf(!canMountTmpfs())('datasets import onto a full disk', () => {
   it('says the disk is full, names the folder, removes the partial cache and registers nothing', () => {

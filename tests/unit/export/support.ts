@@ -1,5 +1,7 @@
-// Adapter folders with non-trivial values on tiny models, and the engine's logits with an
-// adapter attached, for the export tests.
+// Adapter folders with non-trivial values on tiny models, the engine's logits with an adapter
+// attached, and a folder's bytes (what a failed export must leave as it was), for the export tests.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createAdapter, parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
 import { Graph } from '../../../main/engine/ir'
 import { buildDecoderOnly, buildT5 } from '../../../main/engine/models'
@@ -76,4 +78,9 @@ export function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   let worst = 0
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
   return worst
+}
+
+/** Every file of `dir` (not below it) with its bytes, by name: equal results, byte-identical folders. */
+export function folderBytes(dir: string): Record<string, Buffer> {
+  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name))]))
 }
