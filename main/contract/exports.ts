@@ -39,3 +39,12 @@ export const RunExport = z.object({
   recorded: z.boolean(),
 })
 export type RunExport = z.infer<typeof RunExport>
+
+/** A run and a format, for the folder the Export dialog suggests. */
+export const RunsSuggestExportFolderInput = z.object({ runId: z.string().min(1), format: ExportFormat }).strict()
+
+export const SuggestedExportFolder = z.object({
+  /** A folder that did not exist when asked (absolute); nothing is created. */
+  path: z.string(),
+})
+export type SuggestedExportFolder = z.infer<typeof SuggestedExportFolder>

@@ -7,7 +7,7 @@ import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInpu
 import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
-import { RunExport, RunsExportInput } from './exports'
+import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput } from './estimate'
 import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
 
@@ -50,6 +50,12 @@ export const calls = {
   runsDelete: { input: RunIdInput, output: RunSummary },
   /** Exports a run's adapter (or an adapter folder) as native, PEFT, ONNX or merged; recorded with the run. */
   runsExport: { input: RunsExportInput, output: RunExport },
+  /**
+   * Where the Export dialog suggests exporting a run: a folder that does not exist yet, under
+   * <Documents or home>/Mixture Studio exports/, named <run name>-<format> (-2, -3 ... when taken),
+   * never inside the data folder. Creates nothing.
+   */
+  runsSuggestExportFolder: { input: RunsSuggestExportFolderInput, output: SuggestedExportFolder },
   /** Trainable parameters (exact: the adapter is built on the model's graph), memory and time per step (estimates). */
   runsEstimate: { input: RunsEstimateInput, output: RunEstimate },
   /** Generates from the base model and from base + a run's adapter for one prompt (in a job process). */

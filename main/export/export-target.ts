@@ -108,7 +108,7 @@ function covers(outer: string, inner: string): boolean {
 }
 
 /** Whether `inner` lies inside `outer` (both absolute). */
-function isInside(inner: string, outer: string): boolean {
+export function isInside(inner: string, outer: string): boolean {
   const rel = relative(outer, inner)
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
 }

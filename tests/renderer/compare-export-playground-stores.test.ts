@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { ApiCallError, fake } from './fake-api'
 import { movConfig, runDetail } from './training-fixtures'
@@ -47,18 +48,72 @@ describe('useRunExportStore', () => {
     setActivePinia(createPinia())
   })
 
+  /** What the server suggests: a fresh folder outside the data folder, named after the run and format. */
+  const EXPORTS = '/home/me/Documents/Mixture Studio exports'
+  function suggestFolders(): void {
+    fake.runsSuggestExportFolder.mockImplementation(async ({ runId, format }) => ({ path: `${EXPORTS}/${runId}-${format}` }))
+  }
+
   it('exports with the chosen format and destination and keeps the files written', async () => {
+    suggestFolders()
     const store = useRunExportStore()
-    store.prepare('/runs/r1/export')
+    await store.prepare('r1')
     store.format = 'peft'
     store.out = '  /tmp/out  '
     const written = { format: 'peft' as const, method: 'lora', path: '/tmp/out', files: [{ path: '/tmp/out/adapter_config.json', bytes: 400 }], source: '/runs/r1/adapter', runId: 'r1', recorded: true }
     fake.runsExport.mockResolvedValueOnce(written)
     expect(await store.run('r1')).toEqual(written)
     expect(fake.runsExport).toHaveBeenCalledWith({ runId: 'r1', format: 'peft', out: '/tmp/out', overwrite: false })
-    store.prepare('/runs/r2/export')
+    await store.prepare('r2')
     expect(store.result).toBeNull()
     expect(store.format).toBe('peft')
+    expect(store.out).toBe(`${EXPORTS}/r2-peft`)
+  })
+
+  it('suggests a folder outside the data folder for the run and format, and follows the format until the user types one', async () => {
+    suggestFolders()
+    const store = useRunExportStore()
+    await store.prepare('r1')
+    expect(fake.runsSuggestExportFolder).toHaveBeenCalledWith({ runId: 'r1', format: 'native' })
+    expect(store.out).toBe(`${EXPORTS}/r1-native`)
+    store.format = 'onnx'
+    await flushPromises()
+    expect(store.out).toBe(`${EXPORTS}/r1-onnx`)
+    store.out = '/elsewhere/mine'
+    store.format = 'native'
+    await flushPromises()
+    expect(store.out).toBe('/elsewhere/mine')
+  })
+
+  it('a new dialog asks again, so a second export gets the fresh folder the server names', async () => {
+    let exported = 0
+    fake.runsSuggestExportFolder.mockImplementation(async () => ({ path: `${EXPORTS}/r1-native${exported > 0 ? `-${exported + 1}` : ''}` }))
+    fake.runsExport.mockImplementation(async ({ out }) => {
+      exported++
+      return { format: 'native', method: 'lora', path: out, files: [], source: '/runs/r1/adapter', runId: 'r1', recorded: true }
+    })
+    const store = useRunExportStore()
+    await store.prepare('r1')
+    await store.run('r1')
+    await store.prepare('r1')
+    await store.run('r1')
+    expect(fake.runsExport.mock.calls.map(([input]) => input.out)).toEqual([`${EXPORTS}/r1-native`, `${EXPORTS}/r1-native-2`])
+  })
+
+  it('drops a suggestion that answers after the user typed, and leaves the field empty when none comes', async () => {
+    let answer!: (value: { path: string }) => void
+    fake.runsSuggestExportFolder.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)))
+    const store = useRunExportStore()
+    const preparing = store.prepare('r1')
+    store.out = '/typed/while/waiting'
+    answer({ path: `${EXPORTS}/r1-native` })
+    await preparing
+    expect(store.out).toBe('/typed/while/waiting')
+
+    fake.runsSuggestExportFolder.mockRejectedValueOnce(new ApiCallError('not_found', 'There is no run gone'))
+    await store.prepare('gone')
+    expect(store.out).toBe('')
+    expect(store.error).toBeNull()
   })
 
   it('keeps the refusal for the dialog to show', async () => {

@@ -107,21 +107,23 @@ describe('the import wizard\'s last step', () => {
 
 describe('the Export dialog', () => {
   it('shows the export job\'s step, and its Cancel stops the export instead of closing', async () => {
+    const out = '/home/me/Documents/Mixture Studio exports/my run-merged'
+    fake.runsSuggestExportFolder.mockResolvedValue({ path: out })
     wrapper = mount(ExportDialog, {
-      props: { show: false, runId: 'r1', runName: 'my run', method: 'lora', suggestedFolder: '/runs/r1/export' },
+      props: { show: false, runId: 'r1', runName: 'my run', method: 'lora' },
       attachTo: document.body,
     })
     await wrapper.setProps({ show: true })
     await flushPromises()
-    const call = heldCall<RunExport>('export', 'The export was stopped before it finished; /runs/r1/export was left as it was')
+    const call = heldCall<RunExport>('export', `The export was stopped before it finished; ${out} was left as it was`)
     fake.runsExport.mockReturnValueOnce(call.promise)
     await click(shown('export-run'))
     expect(shown('export-progress')?.textContent).toContain('Starting the export')
 
     fake.emit({ type: 'started', jobId: 'e1', kind: 'export', pid: 43 })
-    fake.emit({ type: 'progress', jobId: 'e1', done: 0, total: 0, label: 'Writing the merged export to /runs/r1/export' })
+    fake.emit({ type: 'progress', jobId: 'e1', done: 0, total: 0, label: `Writing the merged export to ${out}` })
     await flushPromises()
-    expect(shown('export-progress')?.textContent).toContain('Writing the merged export to /runs/r1/export')
+    expect(shown('export-progress')?.textContent).toContain(`Writing the merged export to ${out}`)
     // Nothing says how much is written: no bar that would sit at 0 %.
     expect(shown('export-progress')?.querySelector('.n-progress')).toBeNull()
 
@@ -129,7 +131,7 @@ describe('the Export dialog', () => {
     expect(fake.jobsCancel).toHaveBeenCalledWith({ jobId: 'e1' })
     expect(wrapper.emitted('update:show')).toBeUndefined()
     expect(shown('export-progress')).toBeNull()
-    expect(shown('export-stopped')?.textContent).toBe('Export stopped; /runs/r1/export was left as it was.')
+    expect(shown('export-stopped')?.textContent).toBe(`Export stopped; ${out} was left as it was.`)
     expect(shown('export-error')).toBeNull()
   })
 })

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { ExportFormat, RunExport } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 import { useJobsStore } from './jobs'
@@ -21,14 +21,46 @@ export const useRunExportStore = defineStore('run-export', () => {
   const job = computed(() => (exporting.value ? (jobs.all.find((j) => j.kind === 'export' && j.state === 'running') ?? null) : null))
   const progress = computed(() => job.value?.progress ?? null)
 
-  /** A fresh dialog for a run: the last format stays, the destination and result do not. */
-  function prepare(suggestedOut: string): void {
-    out.value = suggestedOut
+  /** The run the dialog is open for, and the destination last suggested for it (the field shows it until the user types). */
+  let dialogRun: string | null = null
+  const suggested = ref<string | null>(null)
+  let suggestionsAsked = 0
+
+  /**
+   * A fresh dialog for a run: the last format stays, the destination and result do not. The
+   * destination suggested is a folder that does not exist yet, outside the data folder
+   * (runsSuggestExportFolder): exporting there replaces nothing; reopening suggests a fresh one.
+   */
+  async function prepare(forRun: string): Promise<void> {
+    dialogRun = forRun
+    out.value = ''
+    suggested.value = null
     overwrite.value = false
     result.value = null
     error.value = null
     stopped.value = false
+    await suggest()
   }
+
+  /** Asks for a destination for the run and format; a late answer, or one after the user typed, is dropped. */
+  async function suggest(): Promise<void> {
+    if (dialogRun === null) return
+    const asked = ++suggestionsAsked
+    const shown = out.value
+    try {
+      const { path } = await api.runsSuggestExportFolder({ runId: dialogRun, format: format.value })
+      if (asked !== suggestionsAsked || out.value !== shown) return
+      out.value = path
+      suggested.value = path
+    } catch {
+      // No suggestion (the run is gone, the server unreachable): the field stays empty for the user to fill.
+    }
+  }
+
+  // The suggested name carries the format: a new format gets its own folder, unless the user chose one.
+  watch(format, () => {
+    if (!exporting.value && out.value === (suggested.value ?? '')) void suggest()
+  })
 
   async function run(runId: string): Promise<RunExport | null> {
     jobs.listen()
@@ -62,5 +94,5 @@ export const useRunExportStore = defineStore('run-export', () => {
     }
   }
 
-  return { format, out, overwrite, exporting, result, error, stopped, stopping, progress, prepare, run, stop }
+  return { format, out, overwrite, exporting, result, error, stopped, stopping, progress, suggested, prepare, run, stop }
 })
