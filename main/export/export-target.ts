@@ -69,7 +69,7 @@ export function whyNotReplaceable(dir: string, format: ExportFormat): string | n
   if (!marker) {
     return `it is not a folder an earlier export wrote (it has no ${EXPORT_MARKER_FILE}), and an export replaces only those; ${CHOOSE_NEW}, or an empty one`
   }
-  if (marker.format !== format) return `it holds a ${marker.format} export, not a ${format} one; ${CHOOSE_NEW}`
+  if (marker.format !== format) return `it holds an export in ${marker.format} format, and this one is ${format}; ${CHOOSE_NEW}`
   const written = new Set([...marker.files, EXPORT_MARKER_FILE])
   const others = readdirSync(dir).filter((name) => !written.has(name))
   if (others.length > 0) {

@@ -139,7 +139,7 @@ describe('overwrite never deletes what is not a previous export', () => {
   it('refuses a previous export of another format', async () => {
     const out = join(tmp.dir, 'out', 'was-peft')
     await exportAdapter({ runId }, { format: 'peft', out }, context)
-    await expectRefused(out, /it holds a peft export, not a native one/)
+    await expectRefused(out, /it holds an export in peft format, and this one is native/)
   })
 
   it('refuses a previous export holding files the export did not write', async () => {
