@@ -113,7 +113,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       }
       return
     }
-    // Queued by a live process: its training process finds the run cancelled and does not train it.
+    // Starting under a live process: its training process finds the run cancelled and does not train it.
     if (store.runs.finishIfUnchanged(run, 'cancelled', null)) {
       store.runLog.append(run.id, 'info', 'run cancelled before its training began')
       return
