@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import type { DatasetDetail, DatasetPreview } from '../../../main/contract'
 import { api, ApiCallError, toApiCallError } from '../api'
 import { useDatasetsStore } from './datasets'
-import { useJobsStore } from './jobs'
+import { useStoppableJob } from './stoppable-job'
 import {
   scanProblems, splitInput, wizardSteps,
   type DatasetFormat, type ImportInput, type SplitChoice, type TemplateChoice, type WizardStep,
@@ -48,17 +48,15 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   const onError = ref<'skip' | 'stop'>('stop')
   const split = ref<SplitChoice>({ kind: 'none', fraction: 0.05, count: 100, seed: 42, path: '' })
 
-  const importing = ref(false)
-  const importError = ref<ApiCallError | null>(null)
   const imported = ref<DatasetDetail | null>(null)
-  /** The user stopped the last import (nothing was imported; not an error). */
-  const importStopped = ref(false)
-  const stoppingImport = ref(false)
 
   // The import runs as a job process; its progress events say how far through the file it is.
-  const jobs = useJobsStore()
-  const importJob = computed(() => (importing.value ? (jobs.all.find((j) => j.kind === 'dataset-import' && j.state === 'running') ?? null) : null))
-  const importProgress = computed(() => importJob.value?.progress ?? null)
+  // Stop import ends it and nothing is registered (`importStopped`, not an error).
+  const importJob = useStoppableJob('dataset-import', 'datasetsImport')
+  const {
+    running: importing, error: importError, stopped: importStopped, stopping: stoppingImport,
+    progress: importProgress, stop: stopImport,
+  } = importJob
   const browseError = ref<ApiCallError | null>(null)
 
   const problems = computed(() => scanProblems(scan.value))
@@ -172,36 +170,12 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   async function runImport(): Promise<DatasetDetail | null> {
     const input = importInput.value
     if (!input) return null
-    jobs.listen()
-    importing.value = true
-    importError.value = null
-    importStopped.value = false
-    try {
+    return importJob.track(async () => {
       const detail = await api.datasetsImport(input)
       imported.value = detail
       await datasets.remember(detail)
       return detail
-    } catch (error) {
-      if (stoppingImport.value) importStopped.value = true
-      else importError.value = toApiCallError(error, 'datasetsImport')
-      return null
-    } finally {
-      importing.value = false
-      stoppingImport.value = false
-    }
-  }
-
-  /** Stops the import under way: its process ends and nothing is registered. */
-  async function stopImport(): Promise<void> {
-    const running = importJob.value
-    if (!running || stoppingImport.value) return
-    stoppingImport.value = true
-    try {
-      await jobs.cancel(running.id)
-    } catch (error) {
-      stoppingImport.value = false
-      importError.value = toApiCallError(error, 'jobsCancel')
-    }
+    })
   }
 
   /** Whether the step's work is done, so the wizard may move past it. */

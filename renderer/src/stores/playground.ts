@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { ref } from 'vue'
 import type { DeviceChoice, PlaygroundResult } from '../../../main/contract'
-import { api, toApiCallError, type ApiCallError } from '../api'
-import { useJobsStore } from './jobs'
+import { api } from '../api'
+import { useStoppableJob } from './stoppable-job'
 
 export interface PlaygroundSettings {
   maxTokens: number
@@ -21,19 +21,14 @@ export const usePlaygroundStore = defineStore('playground', () => {
   /** Where to generate: the Settings default until the user picks one here, then the pick, for the session. */
   const device = ref<DeviceChoice>('auto')
   const deviceChosen = ref(false)
-  const generating = ref(false)
   const result = ref<PlaygroundResult | null>(null)
   /** The prompt the result answers (the box may have changed since). */
   const answeredPrompt = ref('')
-  const error = ref<ApiCallError | null>(null)
-  /** The user stopped the last generation (not an error). */
-  const stopped = ref(false)
-  const stopping = ref(false)
 
-  // The generation runs as a job process; its progress events say how far it got.
-  const jobs = useJobsStore()
-  const job = computed(() => (generating.value ? (jobs.all.find((j) => j.kind === 'generate' && j.state === 'running') ?? null) : null))
-  const progress = computed(() => job.value?.progress ?? null)
+  // The generation runs as a job process; its progress events say how far it got, and Stop ends it
+  // (nothing is kept: `stopped`, not an error).
+  const generation = useStoppableJob('generate', 'playgroundGenerate')
+  const { running: generating, error, stopped, stopping, progress, stop } = generation
 
   function chooseDevice(choice: DeviceChoice): void {
     device.value = choice
@@ -46,12 +41,8 @@ export const usePlaygroundStore = defineStore('playground', () => {
   }
 
   async function generate(): Promise<PlaygroundResult | null> {
-    jobs.listen()
-    generating.value = true
-    error.value = null
-    stopped.value = false
     const text = prompt.value
-    try {
+    return generation.track(async () => {
       result.value = await api.playgroundGenerate({
         ...(modelId.value ? { modelId: modelId.value } : {}),
         ...(runId.value ? { runId: runId.value } : {}),
@@ -61,27 +52,7 @@ export const usePlaygroundStore = defineStore('playground', () => {
       })
       answeredPrompt.value = text
       return result.value
-    } catch (caught) {
-      if (stopping.value) stopped.value = true
-      else error.value = toApiCallError(caught, 'playgroundGenerate')
-      return null
-    } finally {
-      generating.value = false
-      stopping.value = false
-    }
-  }
-
-  /** Stops the generation under way (its process is ended; nothing is kept). */
-  async function stop(): Promise<void> {
-    const running = job.value
-    if (!running || stopping.value) return
-    stopping.value = true
-    try {
-      await jobs.cancel(running.id)
-    } catch (caught) {
-      stopping.value = false
-      error.value = toApiCallError(caught, 'jobsCancel')
-    }
+    })
   }
 
   return {
