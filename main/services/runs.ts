@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
 import type { JobRunner } from '../jobs'
 import {
+  catalogIds,
   currentProcessIdentity,
   interruptIfOrphaned,
   isActiveRunStatus,
@@ -24,7 +25,8 @@ import {
   type RunRecord,
   type Store,
 } from '../store'
-import { defaultRunName, runFolder } from '../train/run-training'
+import { defaultRunName } from '../config/run-name'
+import { runFolder } from '../train/run-training'
 import { whyRunCannotTrain } from '../train/resume-refusal'
 
 /** Paths in a configuration are used by a process with another working directory: make them absolute. */
@@ -195,13 +197,6 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       return summary(run)
     },
   }
-}
-
-/** The registered model and dataset a configuration names by path, so lists can show their names. */
-function catalogIds(store: Store, config: RunConfig): { modelId: string | null; datasetId: string | null } {
-  const model = store.catalog.findModelByPath(config.model) ?? store.catalog.listModels().find((m) => resolve(m.path) === config.model)
-  const dataset = store.datasets.list().find((d) => resolve(d.path) === config.data.train)
-  return { modelId: model?.id ?? null, datasetId: dataset?.id ?? null }
 }
 
 function summary(run: RunSummary): RunSummary {

@@ -35,6 +35,11 @@ export function databasePath(dataDir: string): string {
   return join(dataDir, 'studio.db')
 }
 
+/** Each run's folder, `runs/<run id>/`: its configuration, checkpoints and adapter (see train/run-training.ts). */
+export function runsDir(dataDir: string): string {
+  return join(dataDir, 'runs')
+}
+
 /** Copies of studio.db, made before each migration and once a day (see ./backups.ts). */
 export function backupsDir(dataDir: string): string {
   return join(dataDir, 'backups')

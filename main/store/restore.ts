@@ -2,12 +2,13 @@ import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { checkFile, listBackups, parseBackupFileName, utcStamp, type BackupFile } from './backups'
-import { backupsDir, databasePath } from './data-dir'
+import { backupsDir, databasePath, runsDir } from './data-dir'
 import { isDatabaseInUse } from './database-in-use'
-import { openDatabase, schemaVersion } from './db'
+import { openDatabase, schemaVersion, type Database } from './db'
 import { RestoreError, StoreError } from './errors'
 import { describeIntegrityProblems } from './integrity'
 import { latestSchemaVersion } from './migrations'
+import { reregisterRunFolders, type Reregistration } from './reregister-runs'
 
 export interface RestoreResult {
   backup: BackupFile
@@ -15,6 +16,8 @@ export interface RestoreResult {
   movedAsideTo: string | null
   /** Whether the database it replaced was damaged (or not a database at all). */
   replacedWasDamaged: boolean
+  /** The runs recorded after the backup was made, registered again from their folders; the folders that could not be. */
+  reregistered: Reregistration
   /** What could not be checked, for the user to know (e.g. whether another process had the file open). */
   notes: string[]
 }
@@ -28,6 +31,8 @@ const COMPANION_SUFFIXES = ['-wal', '-shm', '-journal']
  * `studio.db.damaged-<time>` (`studio.db.replaced-<time>` when it was sound), never deleted.
  * Refuses, changing nothing, when the backup is damaged or from a newer version, or when
  * another process has the database open (it would go on writing to the file moved aside).
+ * The runs recorded after the backup was made are registered again from their folders
+ * (reregister-runs.ts), since those folders outlive the database.
  */
 export function restoreBackup(dataDir: string, options: { backupName?: string; now?: Date } = {}): RestoreResult {
   const now = options.now ?? new Date()
@@ -71,16 +76,27 @@ export function restoreBackup(dataDir: string, options: { backupName?: string; n
   }
   renameSync(incoming, path)
 
+  const where = movedAsideTo ? ` The database it replaced is at ${movedAsideTo}.` : ''
+  let db: Database
   try {
     // Migrates a backup from an older schema; no backups of it, which would rotate out the
     // older ones the user may want to try next.
-    openDatabase(path, undefined, { backupsDir: false }).close()
+    db = openDatabase(path, undefined, { backupsDir: false })
   } catch (error) {
-    const where = movedAsideTo ? ` The database it replaced is at ${movedAsideTo}.` : ''
     const reason = error instanceof StoreError ? error.message : (error as Error).message
     throw new RestoreError(`${backup.name} was put in place as ${path} but does not open: ${reason}${where}`)
   }
-  return { backup, movedAsideTo, replacedWasDamaged, notes }
+  try {
+    const reregistered = reregisterRunFolders(db, dataDir, backup.name, now)
+    return { backup, movedAsideTo, replacedWasDamaged, reregistered, notes }
+  } catch (error) {
+    throw new RestoreError(
+      `${backup.name} was put in place as ${path}, but registering the runs recorded after it again from their folders under ` +
+        `${runsDir(dataDir)} failed: ${(error as Error).message}. None of them was registered; run the same restore again to retry.${where}`,
+    )
+  } finally {
+    db.close()
+  }
 }
 
 function chooseBackup(dataDir: string, requested: string | undefined): BackupFile {

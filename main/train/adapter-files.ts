@@ -5,8 +5,11 @@
 // must be is checked in adapter-tensor-checks.ts.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { parseAdapterConfig, type AdapterConfig } from '../engine/adapters'
-import { readSafetensorsHeader, readTensorBytes, SafetensorsError, writeSafetensors, type SafetensorsFile } from '../runtime'
+// The schema and the safetensors file themselves, not ../engine/adapters (every method's graph
+// code) or ../runtime (onnxruntime): the store reads run folders through this file when a
+// restore registers runs again (store/read-run-folder.ts).
+import { parseAdapterConfig, type AdapterConfig } from '../engine/adapters/config'
+import { readSafetensorsHeader, readTensorBytes, SafetensorsError, writeSafetensors, type SafetensorsFile } from '../runtime/safetensors'
 import { AdapterFolderError, checkAdapterTensors, checkFiniteValues, checkStoredDType, type AdapterFit, type ExpectedAdapterTensor } from './adapter-tensor-checks'
 
 export { AdapterFolderError } from './adapter-tensor-checks'

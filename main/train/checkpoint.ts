@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path'
 import type { OptimizerKind, OptimizerState } from '../engine/optim'
 import { crashPoint } from './crash-points'
-import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime'
+// The safetensors file itself, not ../runtime, which loads onnxruntime: the store reads run folders
+// through this file when a restore registers runs again (store/read-run-folder.ts).
+import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../runtime/safetensors'
 import { readAdapterFolder, writeAdapterFiles, type AdapterFolder, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
 import type { DataPosition } from './batches'
 import type { LossScaleState } from './loss-scale'

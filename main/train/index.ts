@@ -7,5 +7,6 @@ export { PackedBatchOrder, makePackedBatch, packRows, packingStats, describePack
 export { Trainer, TrainingDivergedError, optimizerSpec, type TrainSettings, type TrainerSetup, type TrainerResult, type TrainerStart, type StepEvent, type EvalEvent } from './trainer'
 export { writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, checkpointPath, type CheckpointState, type CheckpointContents } from './checkpoint'
 export * from './adapter-files'
-export { runTraining, runFolder, defaultRunName, stepMetrics, type RunTrainingOptions, type RunOutcome } from './run-training'
+export { runTraining, runFolder, stepMetrics, type RunTrainingOptions, type RunOutcome } from './run-training'
+export { defaultRunName } from '../config/run-name'
 export { prepareRunData, type RunData } from './run-data'

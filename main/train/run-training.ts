@@ -4,10 +4,10 @@
 // safe across processes), so a dead main process loses nothing and CLI and UI runs behave the
 // same. A run that has checkpoints continues from the newest one: resuming is running again.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { RunConfig, type RunEvent } from '../contract'
 import { openModel, type OpenedModel } from '../models'
-import { currentProcessIdentity, HEARTBEAT_INTERVAL_MS, openStore, type MetricSample, type Store } from '../store'
+import { currentProcessIdentity, HEARTBEAT_INTERVAL_MS, openStore, runsDir, type MetricSample, type Store } from '../store'
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
 import { describeAdapterConfig, describeModelShapes } from './adapter-tensor-checks'
 import { START_POSITION, staticBatchShape, type BatchLayout } from './batches'
@@ -21,7 +21,7 @@ import { describeTarget, wasTried } from '../runtime'
 import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
 
 export function runFolder(dataDir: string, runId: string): string {
-  return join(dataDir, 'runs', runId)
+  return join(runsDir(dataDir), runId)
 }
 
 export interface RunTrainingOptions {
@@ -258,9 +258,4 @@ export function stepMetrics(event: StepEvent): MetricSample[] {
     r.load.forEach((value, e) => samples.push({ name: `router.${r.module}.load.${e}`, step, value }))
   }
   return samples
-}
-
-/** A run's display name when the config gives none: "mov on <model folder>". */
-export function defaultRunName(config: RunConfig): string {
-  return config.name ?? `${config.adapter.method} on ${basename(config.model)}`
 }

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
-import { BACKUPS_KEPT, backupsDir, databasePath, formatBackupTime, listBackups, resolveDataDir, restoreBackup, type BackupFile } from '../../store'
+import { BACKUPS_KEPT, backupsDir, databasePath, formatBackupTime, listBackups, resolveDataDir, restoreBackup, type BackupFile, type Reregistration, type ReregisteredRun } from '../../store'
 import { EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
@@ -18,7 +18,11 @@ backups: the backups, newest first.
 restore: puts BACKUP (a name from \`store backups\`, or a path to a backup file; default the
 newest) in place of studio.db. The database it replaces, with its -wal and -shm files, is moved
 aside to studio.db.damaged-<time> (studio.db.replaced-<time> if it was sound), never deleted.
-Runs recorded after the backup was made are not in it; their folders under runs/ stay.
+Runs recorded after the backup was made are not in it: each is registered again from its
+folder under runs/ (configuration, checkpoints, adapter; completed when its adapter was written
+at its last step, else interrupted and resumable from its newest checkpoint). Their curves and
+log lines were only in the database and are lost. A folder without a readable config.json is
+skipped and named.
 Close the app, \`serve\` and training runs first: restore refuses while one has the database open.
 
   --home DIR   the data folder (default: $MIXTURE_STUDIO_HOME, else the platform's application-data folder)
@@ -70,8 +74,35 @@ async function restoreStore(args: string[], context: CliContext): Promise<number
     const state = result.replacedWasDamaged ? 'The damaged database' : 'The database it replaced'
     context.stdout(`${state} is kept as ${result.movedAsideTo}.\n`)
   }
-  context.stdout('Runs recorded after the backup was made are not in it; their folders under runs/ are still there.\n')
+  context.stdout(describeReregistration(result.reregistered))
   return EXIT_OK
+}
+
+/** The runs recorded after the backup, registered again from their folders, and the folders that could not be. */
+function describeReregistration({ runs, skipped }: Reregistration): string {
+  const lines: string[] = []
+  if (runs.length === 0 && skipped.length === 0) lines.push('Every run folder under runs/ is a run the restored database knows.')
+  if (runs.length > 0) {
+    lines.push(
+      `${runs.length} run${runs.length === 1 ? '' : 's'} recorded after the backup was made ${runs.length === 1 ? 'was' : 'were'} registered again from ${runs.length === 1 ? 'its folder' : 'their folders'} ` +
+        `(curves and log lines from before are lost; checkpoints and adapters are back):`,
+      ...runs.map((run) => `  ${run.name} (${run.id}): ${describeRun(run)}`),
+    )
+  }
+  if (skipped.length > 0) {
+    lines.push(
+      `${skipped.length} folder${skipped.length === 1 ? '' : 's'} under runs/ could not be registered; fix ${skipped.length === 1 ? 'it' : 'them'} and restore again:`,
+      ...skipped.map((folder) => `  ${folder.folder}: ${folder.reason}`),
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function describeRun(run: ReregisteredRun): string {
+  const checkpoints = run.checkpointSteps.length === 0 ? 'no checkpoints' : `checkpoints at steps ${run.checkpointSteps.join(', ')}`
+  if (run.status === 'completed') return `completed, ${checkpoints}`
+  const newest = run.checkpointSteps.at(-1) ?? 0
+  return `interrupted at step ${newest} of ${run.maxSteps}, ${checkpoints}; continue it with \`mixture-studio train --resume ${run.id}\``
 }
 
 function formatTable(backups: BackupFile[]): string {

@@ -14,6 +14,18 @@ export interface NewRun {
   resumedFrom?: string | null
 }
 
+/** A run found on disk, recorded as it was left (RunsRepo.addFound). */
+export interface FoundRun extends Omit<NewRun, 'resumedFrom'> {
+  id: string
+  status: Extract<RunStatus, 'completed' | 'interrupted'>
+  createdAt: Date
+  startedAt: Date
+  finishedAt: Date
+  error: string | null
+  trainedSeconds: number
+  trainedOn: string | null
+}
+
 /**
  * The process recorded on a run: its training process while it is `running`, the process that
  * started it (to start its training) while it is `starting`, none once it has finished.
@@ -93,6 +105,34 @@ export class RunsRepo {
         resumedFrom: run.resumedFrom ?? null,
       })
     return this.mustGet(id)
+  }
+
+  /**
+   * Records a run found on disk that the store does not know (its folder outlived the database,
+   * see reregister-runs.ts): as it was left, with no process on it.
+   */
+  addFound(run: FoundRun): RunRecord {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, name, config, method, model_id, dataset_id, status, created_at, started_at, finished_at, error, trained_seconds, trained_on)
+         VALUES (@id, @name, @config, @method, @modelId, @datasetId, @status, @createdAt, @startedAt, @finishedAt, @error, @trainedSeconds, @trainedOn)`,
+      )
+      .run({
+        id: run.id,
+        name: run.name,
+        config: JSON.stringify(run.config ?? {}),
+        method: run.method ?? null,
+        modelId: run.modelId ?? null,
+        datasetId: run.datasetId ?? null,
+        status: run.status,
+        createdAt: run.createdAt.toISOString(),
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: run.finishedAt.toISOString(),
+        error: run.error,
+        trainedSeconds: run.trainedSeconds,
+        trainedOn: run.trainedOn,
+      })
+    return this.mustGet(run.id)
   }
 
   get(id: string): RunRecord | undefined {

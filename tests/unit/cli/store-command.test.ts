@@ -1,10 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { main, type CliContext } from '../../../main/cli'
 import { listBackups, openStore } from '../../../main/store'
+import { runFolder } from '../../../main/train/run-training'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { fillWithRuns, overwriteTablePageNearMiddle } from '../../helpers/damage-database'
+import { cli as cliAt, trainRunsAroundBackup, type RunsAfterBackup } from '../store/runs-after-backup'
 
 let temp: ReturnType<typeof makeTempDir>
 beforeEach(() => (temp = makeTempDir()))
@@ -94,6 +96,64 @@ describe('mixture-studio store', () => {
       live.close()
     }
   })
+})
+
+describe('mixture-studio store restore, with runs recorded after the backup', () => {
+  let dir: ReturnType<typeof makeTempDir>
+  let runs: RunsAfterBackup
+  const broken = () => join(runs.home, 'runs', 'folder-with-broken-config')
+
+  beforeAll(async () => {
+    dir = makeTempDir('ms-store-restore-runs-')
+    runs = await trainRunsAroundBackup(dir.dir)
+    mkdirSync(broken())
+    writeFileSync(join(broken(), 'config.json'), '{ "model": "/models/tiny", "data": ')
+  }, 180_000)
+  afterAll(() => dir.remove())
+
+  it('registers them again from their folders and lists them by name, and names the folder it skips and why', async () => {
+    const restored = await cliAt(runs.home, ['store', 'restore'])
+    expect(restored.code).toBe(0)
+    const { finished, stopped } = runs
+    expect(restored.out).toContain(
+      '2 runs recorded after the backup was made were registered again from their folders (curves and log lines from before are lost; checkpoints and adapters are back):\n',
+    )
+    expect(restored.out).toContain(`  ${finished.name} (${finished.id}): completed, checkpoints at steps 2, 4\n`)
+    expect(restored.out).toContain(
+      `  ${stopped.name} (${stopped.id}): interrupted at step ${stopped.step} of 6, checkpoints at steps 2, ${stopped.step}; continue it with \`mixture-studio train --resume ${stopped.id}\`\n`,
+    )
+    expect(restored.out).toMatch(
+      new RegExp(`1 folder under runs/ could not be registered; fix it and restore again:\n  ${broken()}: its config\\.json is not a valid run configuration \\(line 1: `),
+    )
+    expect(restored.out).not.toContain(runs.before)
+
+    const listed = await cliAt(runs.home, ['runs', 'list', '--json'])
+    const statuses = Object.fromEntries(listed.out.trimEnd().split('\n').map((line) => JSON.parse(line)).map((run) => [run.name, run.status]))
+    expect(statuses).toEqual({ 'trained-before-the-backup': 'completed', [finished.name]: 'completed', [stopped.name]: 'interrupted' })
+  })
+
+  it('shows their checkpoints and adapter, and train --resume takes the interrupted one to its end', async () => {
+    const { finished, stopped } = runs
+    const shownFinished = await cliAt(runs.home, ['runs', 'show', finished.id])
+    expect(shownFinished.code).toBe(0)
+    expect(shownFinished.out).toMatch(/^status {6}completed$/m)
+    expect(shownFinished.out).toContain(`adapter     ${join(runFolder(runs.home, finished.id), 'adapter')}\n`)
+    expect(shownFinished.out).toContain('checkpoints 2, 4\n')
+
+    const shownStopped = await cliAt(runs.home, ['runs', 'show', stopped.id])
+    expect(shownStopped.out).toContain(`status      interrupted: registered again from its folder after studio.db was restored from`)
+    expect(shownStopped.out).toContain(`checkpoints 2, ${stopped.step}\n`)
+    expect(shownStopped.out).toMatch(/adapter +\(none yet\)/)
+
+    const resumed = await cliAt(runs.home, ['train', '--resume', stopped.id, '--json'])
+    expect(resumed.err).toBe('')
+    expect(resumed.code).toBe(0)
+    expect(resumed.out).toContain(`resuming from ${join(runFolder(runs.home, stopped.id), 'checkpoints', `step-${stopped.step}`)} (step ${stopped.step})`)
+    expect(JSON.parse(resumed.out.trimEnd().split('\n').at(-1)!)).toEqual({ type: 'done', run_id: stopped.id, adapter: join(runFolder(runs.home, stopped.id), 'adapter'), step: 6 })
+    expect(existsSync(join(runFolder(runs.home, stopped.id), 'adapter', 'adapter_model.safetensors'))).toBe(true)
+    const shownAfter = await cliAt(runs.home, ['runs', 'show', stopped.id])
+    expect(shownAfter.out).toMatch(/^status {6}completed$/m)
+  }, 120_000)
 })
 
 describe('a data folder the CLI cannot use', () => {

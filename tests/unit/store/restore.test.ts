@@ -1,10 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DatabaseCorruptError, listBackups, openStore, RestoreError, restoreBackup } from '../../../main/store'
+import { RunConfig } from '../../../main/contract'
+import { DatabaseCorruptError, listBackups, openStore, RestoreError, restoreBackup, type RestoreResult } from '../../../main/store'
 import { isDatabaseInUse } from '../../../main/store/database-in-use'
+import { listCheckpoints } from '../../../main/train/checkpoint'
+import { runFolder } from '../../../main/train/run-training'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { fillWithRuns, overwriteTablePageNearMiddle } from '../../helpers/damage-database'
+import { trainRunsAroundBackup, type RunsAfterBackup } from './runs-after-backup'
 
 let temp: ReturnType<typeof makeTempDir>
 beforeEach(() => (temp = makeTempDir()))
@@ -109,5 +113,104 @@ describe('restoring a backup', () => {
     } finally {
       empty.remove()
     }
+  })
+})
+
+describe('restoring a backup made before some runs', () => {
+  let dir: ReturnType<typeof makeTempDir>
+  let runs: RunsAfterBackup
+  let result: RestoreResult
+  const brokenJson = () => join(runs.home, 'runs', 'folder-with-broken-json')
+  const invalidConfig = () => join(runs.home, 'runs', 'folder-with-invalid-config')
+  const noConfig = () => join(runs.home, 'runs', 'folder-without-config')
+
+  beforeAll(async () => {
+    dir = makeTempDir('ms-restore-runs-')
+    runs = await trainRunsAroundBackup(dir.dir)
+    // Folders that are no run this version can register: cut short, a field it does not know, none at all.
+    const finishedConfig = readFileSync(join(runFolder(runs.home, runs.finished.id), 'config.json'), 'utf8')
+    mkdirSync(brokenJson())
+    writeFileSync(join(brokenJson(), 'config.json'), finishedConfig.slice(0, 60))
+    mkdirSync(invalidConfig())
+    writeFileSync(join(invalidConfig(), 'config.json'), finishedConfig.replace('"device"', '"devise"'))
+    mkdirSync(noConfig())
+    result = restoreBackup(runs.home, { now: restoredAt })
+  }, 180_000)
+  afterAll(() => dir.remove())
+
+  function withStore<T>(read: (store: ReturnType<typeof openStore>) => T): T {
+    const store = openStore(runs.home, { openedBy: 'job' })
+    try {
+      return read(store)
+    } finally {
+      store.close()
+    }
+  }
+
+  it('registers the runs recorded after it again from their folders, the finished one completed, the stopped one interrupted', () => {
+    expect(result.replacedWasDamaged).toBe(true)
+    expect(result.reregistered.runs.map(({ id, name, status }) => ({ id, name, status }))).toEqual(
+      [
+        { id: runs.finished.id, name: 'finished-after-the-backup', status: 'completed' },
+        { id: runs.stopped.id, name: 'stopped-after-the-backup', status: 'interrupted' },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    )
+    withStore((store) => {
+      expect(store.runs.list({ limit: 100 }).map((run) => run.id).sort()).toEqual([runs.before, runs.finished.id, runs.stopped.id].sort())
+      // The run the backup has stays as the backup has it, not registered a second time.
+      expect(store.runs.get(runs.before)!.status).toBe('completed')
+      expect(result.reregistered.runs.map((run) => run.id)).not.toContain(runs.before)
+
+      const finished = store.runs.get(runs.finished.id)!
+      const folder = runFolder(runs.home, runs.finished.id)
+      const configFile = join(folder, 'config.json')
+      expect(finished).toMatchObject({ status: 'completed', error: null, method: 'ia3', pid: null, trainedOn: 'not recorded (registered again from its folder after a restore)' })
+      expect(finished.config).toEqual(RunConfig.parse(JSON.parse(readFileSync(configFile, 'utf8'))))
+      expect(finished.createdAt).toBe(statSync(configFile).mtime.toISOString())
+      expect(finished.finishedAt! >= finished.createdAt).toBe(true)
+      expect(store.artifacts.listCheckpoints(runs.finished.id).map(({ step, path }) => ({ step, path }))).toEqual(listCheckpoints(join(folder, 'checkpoints')))
+      expect(store.artifacts.listCheckpoints(runs.finished.id).map((c) => c.step)).toEqual([2, 4])
+      expect(store.artifacts.listExports(runs.finished.id)).toEqual([expect.objectContaining({ format: 'native', path: join(folder, 'adapter') })])
+      // Curves were only in the database: none come back, and the log says so.
+      expect(store.metrics.names(runs.finished.id)).toEqual([])
+      expect(store.runLog.list(runs.finished.id).map((line) => line.message)).toEqual([
+        expect.stringMatching(/^registered again from its folder .* after studio\.db was restored from studio-\d{8}-\d{6}-daily\.db.*curves \(metrics\) and log lines .* are lost/),
+      ])
+    })
+  })
+
+  it('leaves the stopped run interrupted at its newest checkpoint, saying why and that it can be resumed', () => {
+    withStore((store) => {
+      const stopped = store.runs.get(runs.stopped.id)!
+      expect(stopped.status).toBe('interrupted')
+      expect(stopped.error).toBe(
+        `registered again from its folder after studio.db was restored from ${result.backup.name}, a backup made before this run; ` +
+          `its newest checkpoint is step ${runs.stopped.step} of 6: resume it to train on from there`,
+      )
+      const checkpoints = listCheckpoints(join(runFolder(runs.home, runs.stopped.id), 'checkpoints'))
+      expect(checkpoints.map((c) => c.step)).toEqual([2, runs.stopped.step])
+      expect(store.artifacts.listCheckpoints(runs.stopped.id).map(({ step, path }) => ({ step, path }))).toEqual(checkpoints)
+      // It has no adapter of its own yet, so nothing is offered as one.
+      expect(store.artifacts.listExports(runs.stopped.id)).toEqual([])
+    })
+  })
+
+  it('skips, naming each and why, the folders without a usable config.json', () => {
+    expect(result.reregistered.skipped).toEqual([
+      { folder: brokenJson(), reason: expect.stringMatching(/^its config\.json is not a valid run configuration \(line \d+: /) },
+      { folder: invalidConfig(), reason: expect.stringContaining('its config.json is not a valid run configuration (line ') },
+      { folder: noConfig(), reason: "it has no config.json (a run's training writes one when it starts), so its configuration is unknown" },
+    ])
+    expect(result.reregistered.skipped[1].reason).toMatch(/devise: unknown field/)
+    withStore((store) => {
+      for (const id of ['folder-with-broken-json', 'folder-with-invalid-config', 'folder-without-config']) expect(store.runs.get(id)).toBeUndefined()
+    })
+  })
+
+  it('registers them again when the same backup is restored again', () => {
+    const again = restoreBackup(runs.home, { now: restoredAt })
+    expect(again.replacedWasDamaged).toBe(false)
+    expect(again.reregistered.runs.map((run) => [run.id, run.status])).toEqual(result.reregistered.runs.map((run) => [run.id, run.status]))
+    withStore((store) => expect(store.runs.list({ limit: 100 })).toHaveLength(3))
   })
 })
