@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, readdirSync, rmSync } from 'node:fs'
 import { open, rename, rm, type FileHandle } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { BufferedFile } from './buffered-file'
 import { diskFullOr } from './errors'
 import type { TokenizedExample } from './tokenize'
@@ -37,6 +37,33 @@ export interface CachedExample {
   trained: Uint8Array
 }
 
+/** An unfinished cache's two files: `<cache>.tmp-PID-…` and `<cache>.index-PID-…`, PID its writer's. */
+const UNFINISHED_RECORDS = '.tmp-'
+const UNFINISHED_INDEX = '.index-'
+const UNFINISHED_NAME = /\.(?:tmp|index)-(\d+)-[^/]*$/
+
+/**
+ * Removes the unfinished cache files in `cacheDir` whose writer is no longer alive: what an import
+ * killed outright (SIGKILL, a crash) leaves, since only a writer that stops on its own removes its
+ * files. A live writer's (another import under way) are left. Returns the names removed.
+ */
+export function removeAbandonedCacheFiles(cacheDir: string, isAlive: (pid: number) => boolean): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(cacheDir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names) {
+    const pid = UNFINISHED_NAME.exec(name)?.[1]
+    if (pid === undefined || isAlive(Number(pid))) continue
+    rmSync(join(cacheDir, name), { force: true })
+    removed.push(name)
+  }
+  return removed
+}
+
 export class TokenCacheWriter {
   private count = 0
 
@@ -50,8 +77,8 @@ export class TokenCacheWriter {
 
   static async create(path: string): Promise<TokenCacheWriter> {
     const suffix = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
-    const tempPath = `${path}.tmp-${suffix}`
-    const indexPath = `${path}.index-${suffix}`
+    const tempPath = `${path}${UNFINISHED_RECORDS}${suffix}`
+    const indexPath = `${path}${UNFINISHED_INDEX}${suffix}`
     const records = await BufferedFile.create(tempPath)
     const index = await BufferedFile.create(indexPath, 1 << 20)
     return new TokenCacheWriter(path, tempPath, indexPath, records, index)

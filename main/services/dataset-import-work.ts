@@ -8,9 +8,9 @@ import { mkdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
 import { DatasetsImportInput, type DatasetDetail } from '../contract'
-import { importDataset, loadTokenizerBundle, type ImportProgress, type ImportReport, type SplitSpec, type TokenizerBundle } from '../data'
+import { importDataset, loadTokenizerBundle, removeAbandonedCacheFiles, type ImportProgress, type ImportReport, type SplitSpec, type TokenizerBundle } from '../data'
 import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
-import type { Store } from '../store'
+import { isProcessAlive, type Store } from '../store'
 import { asDatasetApiError } from './dataset-errors'
 import { ProblemsFile } from './problems-file'
 
@@ -70,14 +70,16 @@ export async function importAndRecord(request: DatasetImportRequest, store: Stor
 }
 
 /**
- * Removes the problem lists of this request's datasets that were not recorded: what a failed,
- * stopped or killed import leaves. (Tokenized caches are named by their content and kept: a
- * later import of the same file and options writes the same one.)
+ * Removes the problem lists of this request's datasets that were not recorded, and unfinished
+ * cache files whose writer has died: what a failed, stopped or killed import leaves. (Finished
+ * tokenized caches are named by their content and kept: a later import of the same file and
+ * options writes the same one.)
  */
 export function removeImportLeftovers(request: DatasetImportRequest, store: Store): void {
   for (const id of [request.datasetId, request.validationDatasetId]) {
     if (id && !store.datasets.get(id)) rmSync(problemsPath(request.reportsDir, id), { force: true })
   }
+  removeAbandonedCacheFiles(request.cacheDir, isProcessAlive)
 }
 
 function problemsPath(reportsDir: string, datasetId: string): string {
