@@ -2,7 +2,7 @@
 // job process would): records it (or claims a stopped one), trains it, prints its events, and
 // stops cleanly on Ctrl+C.
 import { RunConfig } from '../../contract'
-import { currentProcessIdentity, openStore, resolveDataDir, type RunRecord } from '../../store'
+import { catalogIds, currentProcessIdentity, openStore, resolveDataDir, type RunRecord } from '../../store'
 import { whyRunCannotTrain } from '../../train/resume-refusal'
 import { defaultRunName } from '../../config/run-name'
 import { runFolder, runTraining, type RunOutcome } from '../../train/run-training'
@@ -18,7 +18,7 @@ export function cliDataDir(context: CliContext): string {
 export function recordRun(dataDir: string, config: RunConfig): string {
   const store = openStore(dataDir)
   try {
-    return store.runs.create({ name: defaultRunName(config), config, method: config.adapter.method }).id
+    return store.runs.create({ name: defaultRunName(config), config, method: config.adapter.method, ...catalogIds(store, config) }).id
   } finally {
     store.close()
   }

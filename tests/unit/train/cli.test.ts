@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main, type CliContext } from '../../../main/cli'
 import { readAdapterFolder } from '../../../main/train/adapter-files'
+import { openStore } from '../../../main/store'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from './support'
@@ -56,6 +57,22 @@ describe('mixture-studio train', () => {
     const done = lines.at(-1)!
     expect(done).toMatchObject({ type: 'done', run_id: expect.any(String), step: 3 })
     expect(readAdapterFolder(done.adapter as string).config.method).toBe('lora')
+  })
+
+  it('links a run to the imported model and dataset its configuration names, as the studio does', async () => {
+    expect((await cli(['models', 'import', join(tmp.dir, 'model')])).code).toBe(0)
+    expect((await cli(['datasets', 'import', join(tmp.dir, 'train.jsonl')])).code).toBe(0)
+    const path = join(tmp.dir, 'linked.yaml')
+    writeFileSync(path, 'model: model\ndata: { train: train.jsonl, max_length: 160 }\nadapter: { method: ia3 }\ntrain: { batch_size: 4, max_steps: 1 }\ndevice: cpu\n')
+    const done = jsonLines((await cli(['train', '--config', path, '--json'])).out).at(-1)!
+    const store = openStore(join(tmp.dir, 'home'))
+    try {
+      const run = store.runs.get(done.run_id as string)!
+      expect(store.catalog.getModel(run.modelId!)?.path).toBe(join(tmp.dir, 'model'))
+      expect(store.datasets.get(run.datasetId!)?.path).toBe(join(tmp.dir, 'train.jsonl'))
+    } finally {
+      store.close()
+    }
   })
 })
 
