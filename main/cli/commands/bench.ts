@@ -5,10 +5,11 @@ import { trainMemory } from '../../bench/train-memory'
 import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
 import { exportOnnxBench } from '../../bench/export-onnx'
+import { storeOpenBench } from '../../bench/store-open'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -26,6 +27,9 @@ tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) an
 (data.packing): padding, examples_per_s and the packed speedups (at most 3 rounds).
 export-onnx: export --format onnx of a MoV-10 adapter on the medium shape (~254M parameters),
 in its own process: export_seconds, export_mb_per_s and peak_rss_growth_mb (at most 3 runs).
+store-open: a store with 100 runs of 5,000 logged steps (2M metric rows) opened as the app and the
+CLI open it (quick_check first), as a job opens it, and backed up (VACUUM INTO + check): open_seconds,
+open_as_job_seconds, quick_check_seconds, quick_check_mb_per_s, backup_seconds (at most 3 runs).
 Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
@@ -91,6 +95,7 @@ Each is the median of --reps runs after --warmup runs.
       if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
     }
     if (only.includes('export-onnx')) report((await exportOnnxBench(options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('store-open')) report((await storeOpenBench({ runs: 100, steps: 5_000, reps: options.reps, warmup: options.warmup })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
