@@ -3,11 +3,11 @@
 // half an export where the user asked for one. Where the export may go, and what it may replace,
 // is export-target.ts's to say; a replaced folder is moved aside and deleted only once the new
 // export is complete and in its place.
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { noRoomCode } from '../runtime/file-writes'
 import { EXPORT_MARKER_FILE, writeExportMarker } from './export-marker'
-import { checkExportTarget, whyNotReplaceable, type ExportTarget, type ExportTargetRules } from './export-target'
+import { checkExportTarget, pathExists, whyNotReplaceable, type ExportTarget, type ExportTargetRules } from './export-target'
 import { ExportError, type ExportedFile, type ExportFormat } from './types'
 
 export interface AtomicFolderOptions extends ExportTargetRules {
@@ -62,7 +62,7 @@ function noRoomOr(error: unknown, target: ExportTarget, format: ExportFormat): u
 }
 
 function putInPlace(temp: string, target: ExportTarget, options: AtomicFolderOptions, asideName: string): void {
-  if (target.kind === 'new' || !exists(target.path)) {
+  if (target.kind === 'new' || !pathExists(target.path)) {
     try {
       renameSync(temp, target.path)
     } catch (error) {
@@ -86,15 +86,6 @@ function putInPlace(temp: string, target: ExportTarget, options: AtomicFolderOpt
   }
   // Only now, with the new export complete and in its place, is the old one deleted.
   rmSync(old, { recursive: true, force: true })
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** The export's files; the marker is bookkeeping, not part of what was exported. */

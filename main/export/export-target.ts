@@ -121,6 +121,11 @@ function realOrNull(path: string): string | null {
   }
 }
 
+/** Whether anything is at `path`: lstat, so a link counts even when what it points to is gone. */
+export function pathExists(path: string): boolean {
+  return lstatOrNull(path) !== null
+}
+
 function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
   try {
     return lstatSync(path)

@@ -5,9 +5,9 @@
 // second export to the suggested place into a refusal. A taken name gets -2, -3 ...: the dialog
 // never suggests a folder the export would refuse, and a previous export is replaced only when
 // the user names it and asks to.
-import { lstatSync, realpathSync, statSync } from 'node:fs'
+import { realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { isInside } from './export-target'
+import { isInside, pathExists } from './export-target'
 import type { ExportFormat } from './types'
 
 export const EXPORTS_FOLDER_NAME = 'Mixture Studio exports'
@@ -30,7 +30,7 @@ export function suggestExportFolder(runName: string, format: ExportFormat, place
   const base = `${folderName(runName)}-${format}`
   for (let n = 1; ; n++) {
     const candidate = join(root, n === 1 ? base : `${base}-${n}`)
-    if (!exists(candidate)) return candidate
+    if (!pathExists(candidate)) return candidate
   }
 }
 
@@ -58,15 +58,6 @@ export function folderName(runName: string): string {
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path)
-    return true
   } catch {
     return false
   }
