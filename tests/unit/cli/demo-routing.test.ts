@@ -4,9 +4,9 @@
 // balancing) put an FFN site at a max expert load of 1.00 from step 10 on.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { ROUTER_COLLAPSE_LOAD, type RouterSiteStats } from '../../../main/contract'
 import { demoRunConfig, DEMO_WARMUP_STEPS } from '../../../main/demo/demo-run-config'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 
 let tmp: ReturnType<typeof makeTempDir>
@@ -24,11 +24,10 @@ describe('mixture-studio demo routing', () => {
   it('keeps every router below the collapse threshold while the loss falls', async () => {
     // Warm-up, then as many steps at the full rate: the old settings collapsed within 10.
     const steps = 2 * DEMO_WARMUP_STEPS
-    let out = ''
-    const context: CliContext = { env: { MIXTURE_STUDIO_HOME: join(tmp.dir, 'home') }, stdout: (t) => (out += t), stderr: () => {}, untilInterrupted: () => new Promise(() => {}) }
-    expect(await main(['demo', '--steps', String(steps), '--json'], context)).toBe(0)
+    const { code, stdout } = await runCli(['demo', '--steps', String(steps), '--json'], { home: join(tmp.dir, 'home') })
+    expect(code).toBe(0)
 
-    const stepLines = out.trim().split('\n').map((line) => JSON.parse(line) as { type: string }).filter((e): e is StepLine => e.type === 'step')
+    const stepLines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string }).filter((e): e is StepLine => e.type === 'step')
     const logged = stepLines.filter((e) => e.routers)
     expect(logged.length).toBeGreaterThanOrEqual(steps / 10)
     const worst = { load: 0, where: '' }

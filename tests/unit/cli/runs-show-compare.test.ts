@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from '../train/support'
@@ -11,10 +11,8 @@ let tmp: ReturnType<typeof makeTempDir>
 const runIds: string[] = []
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const context: CliContext = { env: { MIXTURE_STUDIO_HOME: join(tmp.dir, 'home') }, stdout: (t) => (out += t), stderr: (t) => (err += t), untilInterrupted: () => new Promise(() => {}) }
-  return { code: await main(args, context), out, err }
+  const { code, stdout, stderr } = await runCli(args, { home: join(tmp.dir, 'home') })
+  return { code, out: stdout, err: stderr }
 }
 
 const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>

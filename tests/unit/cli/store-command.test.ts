@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main, type CliContext } from '../../../main/cli'
 import { listBackups, openStore } from '../../../main/store'
 import { runFolder } from '../../../main/train/run-training'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { fillWithRuns, overwriteTablePageNearMiddle } from '../../helpers/damage-database'
 import { cli as cliAt, trainRunsAroundBackup, type RunsAfterBackup } from '../store/runs-after-backup'
@@ -12,17 +12,7 @@ let temp: ReturnType<typeof makeTempDir>
 beforeEach(() => (temp = makeTempDir()))
 afterEach(() => temp.remove())
 
-async function cli(args: string[], home = temp.dir) {
-  const out = { stdout: '', stderr: '' }
-  const context: CliContext = {
-    env: { MIXTURE_STUDIO_HOME: home },
-    stdout: (text) => (out.stdout += text),
-    stderr: (text) => (out.stderr += text),
-    untilInterrupted: () => new Promise(() => {}),
-  }
-  const code = await main(args, context)
-  return { code, ...out }
-}
+const cli = (args: string[], home = temp.dir) => runCli(args, { home })
 
 /** A store with 300 runs and its daily backup, then damaged in the middle. */
 function damagedStoreWithBackup(): string[] {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from './model-folder'
 
@@ -9,16 +9,7 @@ let temp: { dir: string; remove: () => void }
 beforeEach(() => (temp = makeTempDir('ms-data-cli-')))
 afterEach(() => temp.remove())
 
-async function run(args: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const context: CliContext = {
-    env: { MIXTURE_STUDIO_HOME: join(temp.dir, 'home') },
-    stdout: (text) => (out.stdout += text),
-    stderr: (text) => (out.stderr += text),
-    untilInterrupted: () => new Promise(() => {}),
-  }
-  return { code: await main(args, context), ...out }
-}
+const run = (args: string[]) => runCli(args, { home: join(temp.dir, 'home') })
 
 describe('mixture-studio datasets', () => {
   it('imports with a remapped column, lists and shows', async () => {

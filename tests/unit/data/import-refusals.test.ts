@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { openStore } from '../../../main/store'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { canMountTmpfs } from '../../helpers/tmpfs'
 import { writeTinyModel } from './model-folder'
@@ -14,16 +14,7 @@ let temp: { dir: string; remove: () => void }
 beforeEach(() => (temp = makeTempDir('ms-import-refusals-')))
 afterEach(() => temp.remove())
 
-async function run(args: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const context: CliContext = {
-    env: { MIXTURE_STUDIO_HOME: join(temp.dir, 'home') },
-    stdout: (text) => (out.stdout += text),
-    stderr: (text) => (out.stderr += text),
-    untilInterrupted: () => new Promise(() => {}),
-  }
-  return { code: await main(args, context), ...out }
-}
+const run = (args: string[]) => runCli(args, { home: join(temp.dir, 'home') })
 
 function promptCompletionFile(rows: number): string {
   const path = join(temp.dir, 'train.jsonl')

@@ -3,9 +3,9 @@
 import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { dispatchCall, createServices } from '../../../main/services'
 import { openStore } from '../../../main/store'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from '../train/support'
@@ -15,10 +15,8 @@ let runId: string
 const home = () => join(tmp.dir, 'home')
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const context: CliContext = { env: { MIXTURE_STUDIO_HOME: home() }, stdout: (t) => (out += t), stderr: (t) => (err += t), untilInterrupted: () => new Promise(() => {}) }
-  return { code: await main(args, context), out, err }
+  const { code, stdout, stderr } = await runCli(args, { home: home() })
+  return { code, out: stdout, err: stderr }
 }
 
 beforeAll(async () => {

@@ -4,9 +4,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { exportAdapter } from '../../../main/export'
 import { openModel } from '../../../main/models'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writeRandomAdapter } from '../export/support'
@@ -18,11 +18,8 @@ let merged: string
 let data: string
 
 async function cli(args: string[]): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
-  let out = ''
-  let err = ''
-  const context: CliContext = { env: { MIXTURE_STUDIO_HOME: join(tmp.dir, 'home') }, stdout: (t) => (out += t), stderr: (t) => (err += t), untilInterrupted: () => new Promise(() => {}) }
-  const code = await main(args, context)
-  return { code, lines: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), stderr: err }
+  const { code, stdout, stderr } = await runCli(args, { home: join(tmp.dir, 'home') })
+  return { code, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), stderr }
 }
 
 const evalLoss = async (extra: string[]) => {

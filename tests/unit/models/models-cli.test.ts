@@ -2,8 +2,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { openStore } from '../../../main/store'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch, type TinyModelOptions } from '../../helpers/tiny-models'
 
@@ -12,14 +12,7 @@ beforeEach(() => (temp = makeTempDir()))
 afterEach(() => temp.remove())
 
 async function cli(...argv: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const context: CliContext = {
-    env: { MIXTURE_STUDIO_HOME: join(temp.dir, 'home') },
-    stdout: (text) => (out.stdout += text),
-    stderr: (text) => (out.stderr += text),
-    untilInterrupted: () => new Promise(() => {}),
-  }
-  const code = await main(argv, context)
+  const result = await runCli(argv, { home: join(temp.dir, 'home') })
   const parse = (line: string) => {
     try {
       return JSON.parse(line) as Record<string, unknown>
@@ -27,7 +20,7 @@ async function cli(...argv: string[]) {
       return {} // a human-readable line; tests of --json read `lines`
     }
   }
-  return { code, ...out, lines: out.stdout.trim().split('\n').filter(Boolean).map(parse) }
+  return { ...result, lines: result.stdout.trim().split('\n').filter(Boolean).map(parse) }
 }
 
 function tiny(arch: TinyArch, name: string = arch, options: TinyModelOptions = {}) {

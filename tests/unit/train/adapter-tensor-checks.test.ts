@@ -5,7 +5,6 @@
 import { copyFileSync, existsSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { RunConfig } from '../../../main/contract'
 import { generateSideBySide } from '../../../main/jobs/kinds/generate'
 import { openModel, type OpenedModel } from '../../../main/models'
@@ -14,6 +13,7 @@ import { openStore } from '../../../main/store'
 import { ADAPTER_WEIGHTS_FILE, writeAdapterFolder, type AdapterFolder, type AdapterTensor } from '../../../main/train/adapter-files'
 import { listCheckpoints } from '../../../main/train/checkpoint'
 import { runFolder, runTraining } from '../../../main/train/run-training'
+import { runCli } from '../../helpers/cli-in-process'
 import { float32ToFloat16Bits } from '../../helpers/half-floats'
 import { useTinyModels } from '../../helpers/tiny-model-dir'
 import { writeRandomAdapter } from '../export/support'
@@ -35,13 +35,7 @@ beforeAll(() => {
   data = writePromptCompletionFile(join(models.dir, 'data.jsonl'), 4)
 })
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const context: CliContext = { env: { MIXTURE_STUDIO_HOME: join(models.dir, 'home') }, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), untilInterrupted: () => new Promise(() => {}) }
-  const code = await main(args, context)
-  return { code, stdout, stderr }
-}
+const cli = (args: string[]) => runCli(args, { home: join(models.dir, 'home') })
 
 const evalWith = (adapter: string) => cli(['eval', '--model', model.info.dir, '--adapter', adapter, '--data', data, '--threads', '1', '--device', 'cpu'])
 const generateWith = (adapter: string) => cli(['generate', '--model', model.info.dir, '--adapter', adapter, '--prompt', 'copy abc', '--max-tokens', '4', '--threads', '1', '--device', 'cpu'])

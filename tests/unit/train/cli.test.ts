@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { readAdapterFolder } from '../../../main/train/adapter-files'
 import { openStore } from '../../../main/store'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from './support'
@@ -19,16 +19,8 @@ beforeAll(() => {
 afterAll(() => tmp.remove())
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const context: CliContext = {
-    env: { MIXTURE_STUDIO_HOME: join(tmp.dir, 'home') },
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    untilInterrupted: () => new Promise(() => {}),
-  }
-  const code = await main(args, context)
-  return { code, out, err }
+  const { code, stdout, stderr } = await runCli(args, { home: join(tmp.dir, 'home') })
+  return { code, out: stdout, err: stderr }
 }
 
 const jsonLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)

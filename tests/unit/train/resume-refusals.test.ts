@@ -4,10 +4,10 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main, type CliContext } from '../../../main/cli'
 import { dispatchCall, createServices } from '../../../main/services'
 import { openStore } from '../../../main/store'
 import { runFolder } from '../../../main/train/run-training'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from './support'
@@ -17,10 +17,8 @@ let runId: string
 const home = () => join(tmp.dir, 'home')
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const context: CliContext = { env: { MIXTURE_STUDIO_HOME: home() }, stdout: (t) => (out += t), stderr: (t) => (err += t), untilInterrupted: () => new Promise(() => {}) }
-  return { code: await main(args, context), out, err }
+  const { code, stdout, stderr } = await runCli(args, { home: home() })
+  return { code, out: stdout, err: stderr }
 }
 
 /** What a run interrupted after its last checkpoint looks like (a completed run, marked so). */
