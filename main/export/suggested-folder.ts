@@ -13,7 +13,7 @@ import type { ExportFormat } from './types'
 export const EXPORTS_FOLDER_NAME = 'Mixture Studio exports'
 
 /** Characters no folder name may hold on Windows, macOS or Linux, and control characters. */
-const UNSAFE_IN_NAME = /[<>:"/\\|?*\u0000-\u001f]+/g
+const UNSAFE_IN_NAME = /\s*[<>:"/\\|?*\u0000-\u001f]+\s*/g
 /** Long run names are cut: the whole path must stay well under Windows' 260 characters. */
 const MAX_NAME_LENGTH = 80
 
@@ -44,8 +44,9 @@ function exportsParent({ home, dataDir }: SuggestionPlaces): string {
 }
 
 /**
- * The run's name as a folder name: unsafe characters become '-'; leading dots (a hidden folder)
- * and trailing dots and spaces (which Windows drops) go.
+ * The run's name as a folder name: unsafe characters become '-', taking the spaces around them
+ * ("demo: MoV" is demo-MoV, not demo- MoV); leading dots (a hidden folder) and trailing dots and
+ * spaces (which Windows drops) go.
  */
 export function folderName(runName: string): string {
   const safe = runName

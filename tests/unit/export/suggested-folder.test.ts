@@ -59,6 +59,7 @@ describe('suggestExportFolder', () => {
     ['..', 'run'],
     ['.hidden run. ', 'hidden run'],
     ['tab\there', 'tab-here'],
+    ['demo: MoV', 'demo-MoV'],
     ['', 'run'],
     ['x'.repeat(200), 'x'.repeat(80)],
   ])('makes the run name %j a folder name (%j)', (name, folder) => {
