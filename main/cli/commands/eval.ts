@@ -1,37 +1,53 @@
 import { resolve } from 'node:path'
 import { evaluate, type EvalSummary, type ExampleScore } from '../../models/eval/evaluate'
-import { loadInferenceAdapter } from '../../models/inference/adapter'
-import { readEvalExamples } from '../../models/eval/examples'
-import { openModel } from '../../models/inference/open-model'
-import { describeTarget } from '../../runtime'
+import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
+import { readEvalData } from '../../models/eval/eval-data'
+import { EvalDataError } from '../../models/eval/examples'
+import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
+import { rankClassify, type QuestionResult } from '../../models/eval/rank-classification'
+import { openModel, type OpenedModel } from '../../models/inference/open-model'
+import { describeTarget, type Device, type RequestedPrecision } from '../../runtime'
 import { ModelTokenizer } from '../../models/tokenizer'
-import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { reportUserError } from './model-errors'
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'score a dataset with a model: per-example NLL and the mean loss',
-  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--batch-size N] [--threads N] [--device D] [--precision P]
+  summary: 'score a dataset with a model: per-example NLL and the mean loss, or multiple-choice accuracy',
+  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
 Prints each example's summed negative log-likelihood (nats) and scored-token count, then the
 token-mean loss over all of them (Σ nll / Σ tokens).
 
+DATA may instead be multiple-choice rows, {"prompt", "choices": [..], "answer"}, where answer is a
+0-based index into choices or the text of one (a file holds one kind of row). Each choice is
+scored as a completion of the prompt (prompt and choice concatenated as they are, no EOS; T5: the
+choice is the decoder's target); the prediction is the choice with the highest log-likelihood,
+ties going to the lowest index. Prints each example's prediction, then the accuracy with its 95%
+Wilson interval.
+
   --adapter DIR   score through a trained adapter (a run's adapter/ or checkpoints/step-N/
                   folder, native format) attached to the model
   --json          one JSON object per line: {"type":"example","index","line","nll","tokens"} ...,
-                  then {"type":"eval","loss","nll","tokens","examples"}
-  --batch-size N  examples per forward pass (default 8)
+                  then {"type":"eval","loss","nll","tokens","examples"}; multiple choice:
+                  {"type":"example","index","line","choices_nll","choices_tokens","prediction",
+                  "answer","correct"} ..., then {"type":"eval","accuracy","ci95":[lo,hi],"examples"}
+  --length-normalize
+                  multiple choice: rank choices by their per-token mean log-likelihood instead
+                  of the sum (which favours short choices)
+  --batch-size N  examples per forward pass (default 8); multiple choice: one pass per example,
+                  all of its choices together
   --threads N     onnxruntime threads (default: all cores)
 ${deviceFlagsUsage('runs the pass')}`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
       model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
-      device: { type: 'string' }, precision: { type: 'string' },
+      'length-normalize': { type: 'boolean' }, device: { type: 'string' }, precision: { type: 'string' },
     })
     if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE')
     const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
@@ -40,13 +56,13 @@ ${deviceFlagsUsage('runs the pass')}`,
     try {
       const model = openModel(resolve(values.model))
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter), model) : null
-      const examples = readEvalExamples(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
-      const { scores, summary, target } = await evaluate(model, examples, {
-        adapter,
+      const data = readEvalData(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
+      const scoring = { adapter, threads, device, precision }
+      if (data.kind === 'multiple-choice') return await rankChoices(model, data.questions, { ...scoring, lengthNormalize: values['length-normalize'] ?? false, json: values.json }, context)
+      if (values['length-normalize']) throw new EvalDataError(`--length-normalize ranks the choices of multiple-choice rows ({"prompt","choices","answer"}); ${resolve(values.data)} has {"prompt","completion"} or {"text"} rows, scored for their loss`)
+      const { scores, summary, target } = await evaluate(model, data.examples, {
+        ...scoring,
         batchSize,
-        threads,
-        device,
-        precision,
         onExample: (s) =>
           context.stdout(values.json ? `${JSON.stringify({ type: 'example', ...s })}\n` : `example ${s.index} (line ${s.line})  nll ${s.nll.toFixed(4)}  tokens ${s.tokens}\n`),
       })
@@ -66,6 +82,59 @@ ${deviceFlagsUsage('runs the pass')}`,
       return reportUserError(error, context, values.json)
     }
   },
+}
+
+interface RankOptions {
+  adapter: InferenceAdapter | null
+  threads?: number
+  device: Device
+  precision: RequestedPrecision
+  lengthNormalize: boolean
+  json?: boolean
+}
+
+/** Rank classification of multiple-choice rows: a line per example, then the accuracy. */
+async function rankChoices(model: OpenedModel, questions: MultipleChoiceQuestion[], options: RankOptions, context: CliContext): Promise<number> {
+  const { results, summary, target } = await rankClassify(model, questions, {
+    ...options,
+    onExample: (r) => context.stdout(options.json ? `${JSON.stringify(exampleLine(r))}\n` : `${exampleText(r)}\n`),
+  })
+  const notFinite = nonFiniteChoiceMessage(results, describeTarget(target))
+  if (notFinite) {
+    if (options.json) context.stdout(`${JSON.stringify({ type: 'error', message: notFinite })}\n`)
+    else context.stderr(`${notFinite}\n`)
+    return EXIT_FAILURE
+  }
+  const [lo, hi] = summary.ci95
+  context.stdout(
+    options.json
+      ? `${JSON.stringify({ type: 'eval', accuracy: summary.accuracy, ci95: [lo, hi], examples: summary.examples, device: describeTarget(target) })}\n`
+      : `accuracy ${summary.accuracy.toFixed(3)} (95% CI ${lo.toFixed(3)}–${hi.toFixed(3)}) over ${summary.examples} examples on ${describeTarget(target)}\n`,
+  )
+  return EXIT_OK
+}
+
+function exampleLine(r: QuestionResult) {
+  return { type: 'example', index: r.index, line: r.line, choices_nll: r.choicesNll, choices_tokens: r.choicesTokens, prediction: r.prediction, answer: r.answer, correct: r.correct }
+}
+
+function exampleText(r: QuestionResult): string {
+  return `example ${r.index} (line ${r.line})  prediction ${r.prediction}  answer ${r.answer}  ${r.correct ? 'correct' : 'wrong'}  choices nll ${r.choicesNll.map((n) => n.toFixed(4)).join(' ')}`
+}
+
+/**
+ * Why the predictions cannot be trusted (null when they can): a choice whose NLL is not finite
+ * never wins a comparison, so the accuracy would quietly count it as a wrong answer.
+ */
+function nonFiniteChoiceMessage(results: readonly QuestionResult[], device: string): string | null {
+  const bad = results.filter((r) => r.choicesNll.some((n) => !Number.isFinite(n)))
+  if (bad.length === 0) return null
+  const first = bad[0]
+  const choice = first.choicesNll.findIndex((n) => !Number.isFinite(n))
+  return (
+    `${bad.length} of ${results.length} examples have a choice with a non-finite NLL on ${device} (the first: line ${first.line}, choice ${choice}, ${first.choicesNll[choice]}), ` +
+    'so there is no accuracy. The model\'s weights or the adapter\'s values overflow on this input; check them (or run with --precision fp32 on a GPU).'
+  )
 }
 
 /**
