@@ -165,22 +165,28 @@ function causalBatch(examples: readonly TrainingExample[], layout: BatchLayout):
   }
 }
 
+/** T5: the encoder input is the prefix before the first trained token; the target is the rest, trained where `targetMask` is 1. */
+export function seq2seqParts(e: TrainingExample): { encoder: number[]; target: number[]; targetMask: number[] } {
+  const first = e.trained.indexOf(1)
+  if (first <= 0) {
+    throw new Error(
+      `line ${e.line}: an encoder-decoder model needs a prompt (untrained tokens) before the completion; ` +
+        (first === 0 ? 'this example is trained from its first token (a "text" row or train_on_prompt: true)' : 'this example has no trained tokens'),
+    )
+  }
+  return { encoder: Array.from(e.inputIds.subarray(0, first)), target: Array.from(e.inputIds.subarray(first)), targetMask: Array.from(e.trained.subarray(first)) }
+}
+
 /** T5: encoder = the prefix before the first trained token; decoder = [start] + target[:-1], labels = target. */
 function seq2seqBatch(examples: readonly TrainingExample[], layout: BatchLayout): Batch {
   const encoder: number[][] = []
   const targets: number[][] = []
   const targetMask: number[][] = []
   for (const e of examples) {
-    const first = e.trained.indexOf(1)
-    if (first <= 0) {
-      throw new Error(
-        `line ${e.line}: an encoder-decoder model needs a prompt (untrained tokens) before the completion; ` +
-          (first === 0 ? 'this example is trained from its first token (a "text" row or train_on_prompt: true)' : 'this example has no trained tokens'),
-      )
-    }
-    encoder.push(Array.from(e.inputIds.subarray(0, first)))
-    targets.push(Array.from(e.inputIds.subarray(first)))
-    targetMask.push(Array.from(e.trained.subarray(first)))
+    const parts = seq2seqParts(e)
+    encoder.push(parts.encoder)
+    targets.push(parts.target)
+    targetMask.push(parts.targetMask)
   }
   const srcWidth = widthOf(encoder, layout.shape?.seq, 'prompt', examples)
   const tgtWidth = widthOf(targets, layout.shape?.tgt, 'completion', examples)

@@ -29,22 +29,31 @@ export async function prepareRunData(config: RunConfig, modelDir: string, runDir
   const notes: string[] = []
   const trainFile = join(dir, 'train.tokens')
   const validationFile = join(dir, 'validation.tokens')
-  if (!existsSync(trainFile)) notes.push(...(await tokenize(config, modelDir, config.data.train, trainFile)))
-  if (config.data.validation && !existsSync(validationFile)) notes.push(...(await tokenize(config, modelDir, config.data.validation, validationFile)))
+  if (!existsSync(trainFile)) notes.push(...(await tokenizeRunFile(config, modelDir, config.data.train, trainFile)))
+  if (config.data.validation && !existsSync(validationFile)) notes.push(...(await tokenizeRunFile(config, modelDir, config.data.validation, validationFile)))
 
   const all = await readExamples(trainFile)
   if (config.data.validation) return { train: all, validation: await readExamples(validationFile), notes }
-  const split = config.data.split
-  if (split === null) return { train: all, validation: [], notes }
-  const spec = split < 1 ? { kind: 'fraction' as const, fraction: split, seed: config.train.seed } : { kind: 'count' as const, count: split, seed: config.train.seed }
-  const mask = validationMask(spec, all.length)
-  const train = all.filter((_, i) => !mask[i])
-  const validation = all.filter((_, i) => mask[i])
-  if (train.length === 0) throw new Error(`data.split ${split} leaves no training examples out of ${all.length}; use a smaller split`)
+  const { train, validation } = splitRunExamples(config, all)
+  if (train.length === 0) throw new Error(`data.split ${config.data.split} leaves no training examples out of ${all.length}; use a smaller split`)
   return { train, validation, notes }
 }
 
-async function tokenize(config: RunConfig, modelDir: string, source: string, target: string): Promise<string[]> {
+/** The run's data.split of its training file's examples: the held-out ones are its validation set. */
+export function splitRunExamples(config: RunConfig, all: TrainingExample[]): { train: TrainingExample[]; validation: TrainingExample[] } {
+  const split = config.data.split
+  if (split === null) return { train: all, validation: [] }
+  const spec = split < 1 ? { kind: 'fraction' as const, fraction: split, seed: config.train.seed } : { kind: 'count' as const, count: split, seed: config.train.seed }
+  const mask = validationMask(spec, all.length)
+  return { train: all.filter((_, i) => !mask[i]), validation: all.filter((_, i) => mask[i]) }
+}
+
+/**
+ * Renders and tokenizes `source` exactly as the run's training does (its format, mapping,
+ * template, max_length and train_on_prompt masking) into the token cache `target`; returns the
+ * notes about skipped rows. `eval --run --data` scores a file through this too.
+ */
+export async function tokenizeRunFile(config: RunConfig, modelDir: string, source: string, target: string): Promise<string[]> {
   const bundle = loadTokenizerBundle(modelDir)
   const cacheDir = join(target, '..', 'import')
   mkdirSync(cacheDir, { recursive: true })
@@ -77,6 +86,11 @@ async function tokenize(config: RunConfig, modelDir: string, source: string, tar
 }
 
 async function readExamples(path: string): Promise<TrainingExample[]> {
+  return (await readRunTokens(path)).examples
+}
+
+/** The examples of a run's token cache, and the name of the chat template that rendered them. */
+export async function readRunTokens(path: string): Promise<{ examples: TrainingExample[]; templateName: string }> {
   const reader = await TokenCacheReader.open(path)
   try {
     const examples: TrainingExample[] = []
@@ -84,7 +98,7 @@ async function readExamples(path: string): Promise<TrainingExample[]> {
       const e = await reader.read(i)
       examples.push({ line: e.line, inputIds: e.inputIds, trained: e.trained })
     }
-    return examples
+    return { examples, templateName: reader.meta.templateName }
   } finally {
     await reader.close()
   }

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
-import { evaluate, type EvalSummary, type ExampleScore } from '../../models/eval/evaluate'
+import { evaluate, type EvalSummary, type EvaluateOptions, type ExampleScore } from '../../models/eval/evaluate'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { readEvalData } from '../../models/eval/eval-data'
-import { EvalDataError } from '../../models/eval/examples'
+import { EvalDataError, type EvalExample } from '../../models/eval/examples'
+import type { CheckpointChoice } from '../../train/run-eval'
 import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import { rankClassify, type QuestionResult } from '../../models/eval/rank-classification'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
@@ -11,12 +12,14 @@ import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
+import { openRunEval } from './eval-run'
 import { reportUserError } from './model-errors'
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a dataset with a model: per-example NLL and the mean loss, or multiple-choice accuracy',
   usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
+       mixture-studio eval --run RUN [--checkpoint last|N] [--data FILE] [--json] [--batch-size N] [--threads N] [--device D] [--precision P]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
@@ -30,10 +33,21 @@ choice is the decoder's target); the prediction is the choice with the highest l
 ties going to the lowest index. Prints each example's prediction, then the accuracy with its 95%
 Wilson interval.
 
+With --run, the rows are scored as the run's training saw them: its model and adapter, its
+chat template, data.format and mapping, train_on_prompt masking and max_length (eval --adapter
+scores rows as they are, without a template, so a run trained through one scores worse there).
+Without --data, the run's own validation examples (its validation file or held-out split): the
+loss is the run's last eval loss. The summary names the run, adapter and template.
+Multiple-choice rows are not scored through --run yet.
+
+  --run RUN       a run id (mixture-studio runs lists them)
+  --checkpoint C  with --run: last (default; the final adapter of a completed run, else its newest
+                  checkpoint) or a step N (checkpoints/step-N). best is not available yet
   --adapter DIR   score through a trained adapter (a run's adapter/ or checkpoints/step-N/
                   folder, native format) attached to the model
   --json          one JSON object per line: {"type":"example","index","line","nll","tokens"} ...,
-                  then {"type":"eval","loss","nll","tokens","examples"}; multiple choice:
+                  then {"type":"eval","loss","nll","tokens","examples"} (--run adds "run",
+                  "checkpoint","adapter","template","data"); multiple choice:
                   {"type":"example","index","line","choices_nll","choices_tokens","prediction",
                   "answer","correct"} ..., then {"type":"eval","accuracy","ci95":[lo,hi],"examples"}
   --length-normalize
@@ -47,12 +61,25 @@ ${deviceFlagsUsage('runs the pass')}`,
   async run(args, context) {
     const { values } = parseOptions(args, {
       model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
-      'length-normalize': { type: 'boolean' }, device: { type: 'string' }, precision: { type: 'string' },
+      'length-normalize': { type: 'boolean' }, device: { type: 'string' }, precision: { type: 'string' }, run: { type: 'string' }, checkpoint: { type: 'string' },
     })
-    if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE')
     const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
     const { device, precision } = deviceFlags(values)
+    if (values.run !== undefined) {
+      if (values.model || values.adapter) throw new UsageError('eval --run scores through the run\'s own model and adapter: leave out --model and --adapter (pick the adapter with --checkpoint)')
+      if (values['length-normalize']) throw new UsageError('--length-normalize ranks multiple-choice rows, which eval --run does not score yet')
+      const checkpoint = checkpointChoice(values.checkpoint)
+      try {
+        const run = await openRunEval({ runId: values.run, checkpoint, data: values.data === undefined ? null : resolve(values.data) }, context)
+        for (const note of run.notes) context.stderr(`${note}\n`)
+        return await scoreLoss(run.model, run.examples, { adapter: run.adapter, threads, device, precision, batchSize, json: values.json }, context, run.about)
+      } catch (error) {
+        return reportUserError(error, context, values.json)
+      }
+    }
+    if (values.checkpoint !== undefined) throw new UsageError('--checkpoint picks an adapter of a run: give it with --run RUN')
+    if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE, or --run RUN')
     try {
       const model = openModel(resolve(values.model))
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter), model) : null
@@ -60,28 +87,47 @@ ${deviceFlagsUsage('runs the pass')}`,
       const scoring = { adapter, threads, device, precision }
       if (data.kind === 'multiple-choice') return await rankChoices(model, data.questions, { ...scoring, lengthNormalize: values['length-normalize'] ?? false, json: values.json }, context)
       if (values['length-normalize']) throw new EvalDataError(`--length-normalize ranks the choices of multiple-choice rows ({"prompt","choices","answer"}); ${resolve(values.data)} has {"prompt","completion"} or {"text"} rows, scored for their loss`)
-      const { scores, summary, target } = await evaluate(model, data.examples, {
-        ...scoring,
-        batchSize,
-        onExample: (s) =>
-          context.stdout(values.json ? `${JSON.stringify({ type: 'example', ...s })}\n` : `example ${s.index} (line ${s.line})  nll ${s.nll.toFixed(4)}  tokens ${s.tokens}\n`),
-      })
-      const notFinite = nonFiniteLossMessage(scores, summary, describeTarget(target))
-      if (notFinite) {
-        if (values.json) context.stdout(`${JSON.stringify({ type: 'error', message: notFinite })}\n`)
-        else context.stderr(`${notFinite}\n`)
-        return EXIT_FAILURE
-      }
-      context.stdout(
-        values.json
-          ? `${JSON.stringify({ type: 'eval', ...summary, device: describeTarget(target) })}\n`
-          : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)}) on ${describeTarget(target)}\n`,
-      )
-      return EXIT_OK
+      return await scoreLoss(model, data.examples, { ...scoring, batchSize, json: values.json }, context)
     } catch (error) {
       return reportUserError(error, context, values.json)
     }
   },
+}
+
+interface LossOptions extends EvaluateOptions {
+  json?: boolean
+}
+
+/**
+ * A line per example, then the mean loss; `about` adds to the summary (eval --run: which run,
+ * adapter and template), as JSON fields and as words after the human line.
+ */
+async function scoreLoss(model: OpenedModel, examples: EvalExample[], options: LossOptions, context: CliContext, about?: { fields: Record<string, unknown>; words: string }): Promise<number> {
+  const { json, ...evaluateOptions } = options
+  const { scores, summary, target } = await evaluate(model, examples, {
+    ...evaluateOptions,
+    onExample: (s) => context.stdout(json ? `${JSON.stringify({ type: 'example', ...s })}\n` : `example ${s.index} (line ${s.line})  nll ${s.nll.toFixed(4)}  tokens ${s.tokens}\n`),
+  })
+  const notFinite = nonFiniteLossMessage(scores, summary, describeTarget(target))
+  if (notFinite) {
+    if (json) context.stdout(`${JSON.stringify({ type: 'error', message: notFinite })}\n`)
+    else context.stderr(`${notFinite}\n`)
+    return EXIT_FAILURE
+  }
+  context.stdout(
+    json
+      ? `${JSON.stringify({ type: 'eval', ...summary, device: describeTarget(target), ...about?.fields })}\n`
+      : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)}) on ${describeTarget(target)}${about ? `, ${about.words}` : ''}\n`,
+  )
+  return EXIT_OK
+}
+
+/** --checkpoint: last (the default) or a step number; best needs a marking that does not exist yet. */
+function checkpointChoice(text: string | undefined): CheckpointChoice {
+  if (text === undefined || text === 'last') return { kind: 'last' }
+  if (text === 'best') throw new UsageError('--checkpoint best is not available yet: nothing marks a run\'s best checkpoint until early stopping exists. Give last or a step number (the run\'s checkpoints/step-N)')
+  if (!/^\d+$/.test(text)) throw new UsageError(`--checkpoint must be last or a step number, not "${text}"`)
+  return { kind: 'step', step: Number(text) }
 }
 
 interface RankOptions {
