@@ -7,7 +7,8 @@
 // is the data folder.
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { isAbsolute, parse, relative, resolve, sep } from 'node:path'
+import { parse, resolve } from 'node:path'
+import { isInside, isSameOrInside } from '../runtime/file-paths'
 import { EXPORT_MARKER_FILE, readExportMarker } from './export-marker'
 import type { StudioPlaces } from './studio-places'
 import { ExportError, type ExportFormat } from './types'
@@ -104,13 +105,7 @@ function refuseKnownPlace(path: string, shown: string, rules: ExportTargetRules)
 
 /** Whether `outer` is `inner` or a folder above it (both absolute, links resolved). */
 function covers(outer: string, inner: string): boolean {
-  return outer === inner || isInside(inner, outer)
-}
-
-/** Whether `inner` lies inside `outer` (both absolute). */
-export function isInside(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner)
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+  return isSameOrInside(inner, outer)
 }
 
 function realOrNull(path: string): string | null {

@@ -7,7 +7,8 @@
 // the user names it and asks to.
 import { realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { isInside, pathExists } from './export-target'
+import { isInside } from '../runtime/file-paths'
+import { pathExists } from './export-target'
 import type { ExportFormat } from './types'
 
 export const EXPORTS_FOLDER_NAME = 'Mixture Studio exports'

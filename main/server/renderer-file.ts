@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from 'node:fs'
-import { extname, resolve, sep } from 'node:path'
+import { extname, resolve } from 'node:path'
+import { isSameOrInside } from '../runtime/file-paths'
 
 /**
  * Which file of the built renderer a URL path names: the rule web mode's static files and
@@ -48,21 +49,17 @@ export function resolveRendererFile(rendererDir: string, urlPath: string): Rende
   const isAppRoute = extname(decoded) === ''
   const notFound: RendererFile = { kind: 'not-found', path: decoded }
   const candidate = resolve(root, '.' + decoded)
-  if (!isInside(root, candidate)) return notFound
+  if (!isSameOrInside(candidate, root)) return notFound
 
   const realRoot = realPathOrNull(root)
   const real = realPathOrNull(candidate)
   if (realRoot === null) return notFound
-  if (real !== null && !isInside(realRoot, real)) return notFound
+  if (real !== null && !isSameOrInside(real, realRoot)) return notFound
   if (real !== null && statSync(real).isFile()) {
     return { kind: 'file', file: real, contentType: contentTypes[extname(real).toLowerCase()] ?? 'application/octet-stream' }
   }
   // A missing path or a folder: an app route gets the app, anything else is missing.
   return isAppRoute ? resolveRendererFile(rendererDir, '/index.html') : notFound
-}
-
-function isInside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
 }
 
 /** The path with every link followed, or null when nothing is there (or it cannot be read). */
