@@ -1,28 +1,13 @@
 // Eval: per-example summed NLL and scored-token counts against the float64 references, the mean
 // as Σ nll / Σ tokens, independence from batching, and errors that name the line.
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
+import { describe, expect, it } from 'vitest'
+import { useEvalSetup } from './eval-setup'
 import { referenceLogits, referenceSeq2SeqLogits, type Logits } from '../../reference'
 import { evaluate } from '../../../main/models/eval/evaluate'
 import { EvalDataError, readEvalExamples, type EvalExample } from '../../../main/models/eval/examples'
-import { openModel } from '../../../main/models/inference/open-model'
-import { ModelTokenizer } from '../../../main/models/tokenizer'
 
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
-
-function setup(arch: TinyArch, rows: unknown[]) {
-  const dir = writeTinyModel(join(tmp.dir, `${arch}-${counter}`), arch).dir
-  const data = join(tmp.dir, `data-${counter++}.jsonl`)
-  writeFileSync(data, rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n')
-  const model = openModel(dir)
-  return { dir, data, model, tokenizer: ModelTokenizer.load(dir) }
-}
+const files = useEvalSetup()
+const setup = files.setup
 
 /** −Σ log softmax(reference logits)[target] over scored positions, in float64. */
 function referenceNll(logits: Logits, targets: (number | null)[]): number {

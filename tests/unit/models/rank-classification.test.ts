@@ -3,31 +3,20 @@
 // interval, reader errors that name the line, and the CLI's --json and text output.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from '../../helpers/cli-in-process'
-import { makeTempDir } from '../../helpers/temp-dir'
-import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
+import { writeTinyModel } from '../../helpers/tiny-models'
+import { useEvalSetup } from './eval-setup'
 import { referenceLogits, referenceSeq2SeqLogits, type Logits } from '../../reference'
 import { readEvalData } from '../../../main/models/eval/eval-data'
 import { EvalDataError, type EvalExample } from '../../../main/models/eval/examples'
 import type { MultipleChoiceQuestion } from '../../../main/models/eval/multiple-choice'
 import { predictChoice, rankClassify } from '../../../main/models/eval/rank-classification'
 import { wilsonInterval } from '../../../main/models/eval/wilson'
-import { openModel } from '../../../main/models/inference/open-model'
 import { ModelTokenizer } from '../../../main/models/tokenizer'
 
-let tmp: ReturnType<typeof makeTempDir>
-let counter = 0
-beforeAll(() => (tmp = makeTempDir()))
-afterAll(() => tmp.remove())
-
-function setup(arch: TinyArch, rows: unknown[]) {
-  const dir = writeTinyModel(join(tmp.dir, `${arch}-${counter}`), arch).dir
-  const data = join(tmp.dir, `data-${counter++}.jsonl`)
-  writeFileSync(data, rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n')
-  const model = openModel(dir)
-  return { dir, data, model, tokenizer: ModelTokenizer.load(dir) }
-}
+const files = useEvalSetup()
+const setup = files.setup
 
 /**
  * The tiny T5 tokenizer has no post-processor; real T5 tokenizers append </s> with this one. With
@@ -177,7 +166,7 @@ describe('rank classification', () => {
 })
 
 describe('mixture-studio eval on multiple-choice rows', () => {
-  const home = () => join(tmp.dir, 'home')
+  const home = () => join(files.dir(), 'home')
   const parse = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
 
   it('--json prints each example with its choices, then the accuracy and its 95% interval', async () => {
@@ -204,7 +193,7 @@ describe('mixture-studio eval on multiple-choice rows', () => {
 
   it('a choice whose NLL overflows is an error, not a quietly wrong answer', async () => {
     // A head of huge weights: logits overflow to ±infinity and every NLL becomes NaN.
-    const dir = writeTinyModel(join(tmp.dir, 'overflowing'), 'llama', {
+    const dir = writeTinyModel(join(files.dir(), 'overflowing'), 'llama', {
       editTensors: (tensors) => tensors.map((t) => (t.name === 'lm_head.weight' ? { ...t, values: t.values.map((v) => Math.sign(v) * 3e38) } : t)),
     }).dir
     const { data } = setup('llama', QUESTIONS)
