@@ -6,6 +6,7 @@ import { CatalogRepo } from './repos/catalog-repo'
 import { ArtifactsRepo } from './repos/artifacts-repo'
 import { DatasetsRepo } from './repos/datasets-repo'
 import { RunLogRepo } from './repos/run-log-repo'
+import { RunAnswersRepo } from './repos/run-answers-repo'
 import { markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
 import { isCorruptionError } from './errors'
 import { damagedDatabaseError } from './damaged-database'
@@ -28,8 +29,9 @@ export type { ModelRecord, DatasetRecord } from './repos/catalog-repo'
 export type { CheckpointRecord, ExportRecord, ExportFormat } from './repos/artifacts-repo'
 export type { ImportedDatasetRecord, TokenCacheRecord } from './repos/datasets-repo'
 export type { RunLogLine, RunLogLevel } from './repos/run-log-repo'
+export type { RunAnswer } from './repos/run-answers-repo'
 export { RUN_LOG_MAX_LINES } from './repos/run-log-repo'
-export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo }
+export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo, RunAnswersRepo }
 
 export interface Store {
   readonly path: string
@@ -41,6 +43,8 @@ export interface Store {
   readonly datasets: DatasetsRepo
   /** Each run's log lines (bounded), for its page and `runs show`. */
   readonly runLog: RunLogRepo
+  /** Greedy answers to each run's fixed prompts, by eval step. */
+  readonly runAnswers: RunAnswersRepo
   /** Runs found orphaned and marked interrupted when the store was opened. */
   readonly recoveredRunIds: readonly string[]
   close(): void
@@ -81,6 +85,7 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
     artifacts: new ArtifactsRepo(db),
     datasets: new DatasetsRepo(db),
     runLog,
+    runAnswers: new RunAnswersRepo(db),
     recoveredRunIds,
     close: () => db.close(),
   }
