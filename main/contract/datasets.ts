@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 export const DatasetFileType = z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet', 'text'])
-export const DatasetFormat = z.enum(['alpaca', 'chat', 'prompt-completion', 'text'])
+export const DatasetFormat = z.enum(['alpaca', 'chat', 'prompt-completion', 'multiple-choice', 'text'])
 /** `auto`: the model's chat template if it has one, else the built-in chatml. */
 export const TemplateChoice = z.enum(['auto', 'model', 'chatml', 'plain'])
 /** Format field → column (for chat, `role`/`content` name the keys inside each message). */
@@ -154,6 +154,8 @@ export const DatasetPreview = z.object({
       /** With a model: every token, masked or trained. */
       tokens: z.array(z.object({ id: z.number().int(), text: z.string(), trained: z.boolean() })).nullable(),
       boundaryMerges: z.number().int(),
+      /** Multiple choice: the row's choices and the right one (rendered is the prompt and that choice). */
+      choices: z.object({ texts: z.array(z.string()), answer: z.number().int() }).nullable().optional(),
     }),
   ),
   tokenLengths: LengthStats.nullable(),

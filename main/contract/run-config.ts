@@ -16,7 +16,7 @@ export const DataConfig = z
     validation: z.string().min(1).nullable().default(null),
     /** Held-out share of `train` (0 < f < 1) or a count of examples (an integer >= 1). */
     split: z.number().positive().nullable().default(null),
-    format: z.enum(['auto', 'alpaca', 'chat', 'prompt_completion', 'text']).default('auto'),
+    format: z.enum(['auto', 'alpaca', 'chat', 'prompt_completion', 'multiple_choice', 'text']).default('auto'),
     /**
      * Which column holds each field of the format ({ prompt: question, completion: answer }), over
      * the detected mapping; what the Datasets wizard settled on travels here with the dataset.

@@ -19,7 +19,7 @@ export function detectFormat(sample: Record<string, unknown>[], fileType: FileTy
 
   const messagesColumn = has(FORMAT_FIELDS.chat[0].candidates)
   if (messagesColumn) {
-    const messages = sample.map((record) => asMessageList(record[messagesColumn])).find((list) => list && list.length > 0)
+    const messages = sample.map((record) => asJsonList(record[messagesColumn])).find((list) => list && list.length > 0)
     if (messages) {
       const first = messages[0] as Record<string, unknown>
       const shareGpt = 'from' in first && 'value' in first
@@ -36,7 +36,8 @@ export function detectFormat(sample: Record<string, unknown>[], fileType: FileTy
       }
     }
   }
-  for (const format of ['alpaca', 'prompt-completion', 'text'] as const) {
+  // Multiple choice first: its "answer" column would also pass for a prompt-completion row's completion.
+  for (const format of ['multiple-choice', 'alpaca', 'prompt-completion', 'text'] as const) {
     const mapping = defaultMapping(format, columns)
     const required = FORMAT_FIELDS[format].filter((field) => field.required)
     if (required.every((field) => mapping[field.name] !== undefined)) {
@@ -68,8 +69,8 @@ export function defaultMapping(format: ExampleFormat, columns: string[]): Column
   return mapping
 }
 
-/** A chat column's value: an array, or (CSV, Parquet string columns) JSON text holding one. */
-export function asMessageList(value: unknown): unknown[] | null {
+/** A list column's value (chat messages, multiple choices): an array, or (CSV, Parquet string columns) JSON text holding one. */
+export function asJsonList(value: unknown): unknown[] | null {
   if (Array.isArray(value)) return value
   if (typeof value === 'string' && value.trimStart().startsWith('[')) {
     try {

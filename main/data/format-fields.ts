@@ -30,6 +30,14 @@ export const FORMAT_FIELDS: Record<ExampleFormat, FormatField[]> = {
     { name: 'completion', required: true, candidates: ['completion', 'response', 'answer', 'output', 'target'] },
     system,
   ],
+  // A question, its choices (a list; in CSV, JSON text) and the right one (0-based index or its
+  // text). A run trains on the prompt and the right choice's text as the completion.
+  'multiple-choice': [
+    { name: 'prompt', required: true, candidates: ['prompt', 'question', 'query', 'input'] },
+    { name: 'choices', required: true, candidates: ['choices', 'options', 'candidates', 'endings'] },
+    { name: 'answer', required: true, candidates: ['answer', 'label', 'answer_index', 'gold'] },
+    system,
+  ],
   text: [{ name: 'text', required: true, candidates: ['text', 'content', 'document', 'body'] }],
 }
 

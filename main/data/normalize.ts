@@ -1,4 +1,5 @@
-import { asMessageList } from './detect-format'
+import { asJsonList } from './detect-format'
+import { isMultipleChoiceFault, readMultipleChoice } from './multiple-choice'
 import type { ChatMessage, ColumnMapping, Example, ExampleFormat, Role } from './types'
 
 export type NormalizeResult = { example: Example } | { reason: string; field?: string }
@@ -33,6 +34,16 @@ export function normalizeRow(record: Record<string, unknown>, options: Normalize
           { role: 'user', content: requiredText(record, mapping, 'prompt', 'empty prompt') },
           { role: 'assistant', content: requiredText(record, mapping, 'completion', 'empty completion') },
         ])
+      case 'multiple-choice': {
+        // Training learns the right choice as the completion of the prompt.
+        const prompt = requiredText(record, mapping, 'prompt', 'empty prompt')
+        const read = readMultipleChoice(record, { choices: mapping.choices, answer: mapping.answer })
+        if (isMultipleChoiceFault(read)) throw new RowFault(read.reason, read.field)
+        return chat(options, record, [
+          { role: 'user', content: prompt },
+          { role: 'assistant', content: read.choices[read.answer] },
+        ])
+      }
       case 'alpaca': {
         const instruction = text(record, mapping, 'instruction', true) ?? ''
         const input = text(record, mapping, 'input', false) ?? ''
@@ -75,7 +86,7 @@ function messages(record: Record<string, unknown>, mapping: ColumnMapping): Chat
   const column = mapping.messages
   const raw = record[column]
   if (raw === undefined || raw === null) throw new RowFault(`missing field "messages" (column "${column}")`, 'messages')
-  const list = asMessageList(raw)
+  const list = asJsonList(raw)
   if (!list) throw new RowFault(`field "messages" (column "${column}") must be a list of messages, got ${describe(raw)}`, 'messages')
   if (list.length === 0) throw new RowFault(`field "messages" (column "${column}") is an empty list`, 'messages')
   const roleKey = mapping.role ?? 'role'

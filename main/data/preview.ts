@@ -4,6 +4,7 @@ import { processRow } from './example-pipeline'
 import type { DatasetSpec } from './import-dataset'
 import { LengthCounter, type LengthStats } from './length-stats'
 import { resolveMapping } from './mapping'
+import { isMultipleChoiceFault, readMultipleChoice } from './multiple-choice'
 import { ChatRenderer } from './render'
 import { inspectSource, sourceRows, type DatasetSource } from './source'
 import type { TextSpan } from './spans'
@@ -34,6 +35,8 @@ export interface PreviewRow {
   rendered: { text: string; spans: TextSpan[] } | null
   tokens: PreviewToken[] | null
   boundaryMerges: number
+  /** Multiple choice: the row's choices and the right one (rendered shows the prompt and that choice). */
+  choices?: { texts: string[]; answer: number } | null
 }
 
 export interface DatasetPreview {
@@ -100,6 +103,7 @@ export async function previewDataset(request: PreviewRequest): Promise<DatasetPr
     })
     if (!result.ok) return { ...base, problem: result.reason }
     const tokenized = result.tokenized
+    const choices = format === 'multiple-choice' ? readMultipleChoice(row.record, { choices: mapping.choices, answer: mapping.answer }) : null
     if (tokenized) lengths?.add(tokenized.inputIds.length)
     return {
       ...base,
@@ -109,6 +113,7 @@ export async function previewDataset(request: PreviewRequest): Promise<DatasetPr
         ? tokenized.inputIds.map((id, i) => ({ id, text: bundle!.tokenizer.decode([id]), trained: tokenized.trained[i] === 1 }))
         : null,
       boundaryMerges: tokenized?.boundaryMerges.length ?? 0,
+      ...(choices && !isMultipleChoiceFault(choices) ? { choices: { texts: choices.choices, answer: choices.answer } } : {}),
     }
   })
   return {

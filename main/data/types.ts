@@ -7,8 +7,8 @@ export const FILE_TYPES: readonly FileType[] = ['jsonl', 'json', 'csv', 'tsv', '
 export type TextEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be'
 
 /** What a row means: which fields hold the prompt, the answer, the conversation. */
-export type ExampleFormat = 'alpaca' | 'chat' | 'prompt-completion' | 'text'
-export const EXAMPLE_FORMATS: readonly ExampleFormat[] = ['alpaca', 'chat', 'prompt-completion', 'text']
+export type ExampleFormat = 'alpaca' | 'chat' | 'prompt-completion' | 'multiple-choice' | 'text'
+export const EXAMPLE_FORMATS: readonly ExampleFormat[] = ['alpaca', 'chat', 'prompt-completion', 'multiple-choice', 'text']
 
 /**
  * Which column of the file feeds each field of the format (`{ output: "response" }`).

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunConfig } from '../contract/run-config'
-import { importDataset, loadTokenizerBundle, MappingError, TokenCacheReader, validationMask, type ExampleFormat, type ImportReport } from '../data'
+import { importDataset, loadTokenizerBundle, MappingError, TokenCacheReader, validationMask, type ExampleFormat, type ImportReport, type TemplateChoice } from '../data'
 import type { TrainingExample } from './batches'
 
 export interface RunData {
@@ -20,8 +20,16 @@ const FORMATS: Record<RunConfig['data']['format'], ExampleFormat | undefined> = 
   alpaca: 'alpaca',
   chat: 'chat',
   prompt_completion: 'prompt-completion',
+  // Trains each row as its prompt, then the right choice's text as the completion.
+  multiple_choice: 'multiple-choice',
   text: 'text',
 }
+
+/**
+ * The chat template a run renders its data with: the model's own when it has one, else ChatML.
+ * Multiple-choice scoring through a run (run-multiple-choice.ts) chooses it the same way.
+ */
+export const RUN_TEMPLATE: TemplateChoice = 'auto'
 
 export async function prepareRunData(config: RunConfig, modelDir: string, runDir: string): Promise<RunData> {
   const dir = join(runDir, 'data')
@@ -64,7 +72,7 @@ export async function tokenizeRunFile(config: RunConfig, modelDir: string, sourc
       format: FORMATS[config.data.format],
       ...(Object.keys(config.data.mapping).length > 0 ? { mapping: config.data.mapping } : {}),
       onError: 'skip',
-      template: 'auto',
+      template: RUN_TEMPLATE,
       trainOnPrompt: config.data.train_on_prompt,
       tokenization: { bundle, maxLength: config.data.max_length, cacheDir },
       split: { kind: 'none' },

@@ -11,9 +11,12 @@ export const datasetsCommand: Command = {
        mixture-studio datasets show ID [--json]
 
 import reads JSON Lines, JSON arrays, CSV/TSV, Parquet or plain text, detects the format
-(alpaca, chat, prompt-completion, text) and checks every row.
+(alpaca, chat, prompt-completion, multiple-choice, text) and checks every row.
+Multiple-choice rows are {"prompt", "choices": [..], "answer"} (answer: a 0-based index or the
+text of a choice); in CSV/TSV the choices column holds a JSON array (["yes","no"]), in Parquet a
+list column or such JSON text. A run trains on the prompt and the right choice as the completion.
 
-  --format F         alpaca | chat | prompt-completion | text (default: detected)
+  --format F         alpaca | chat | prompt-completion | multiple-choice | text (default: detected)
   --map FIELD=COL    use column COL for FIELD (repeatable), e.g. --map output=response
   --on-error E       stop (default: the first bad row stops the import, nothing is stored)
                      | skip (bad rows are skipped and listed in the report)

@@ -2,7 +2,7 @@
 // (a separate file, or the same seeded split) and the format the import settled on.
 import type { DatasetDetail, DatasetSummary } from '../../../main/contract'
 
-const FORMATS: Record<string, string> = { alpaca: 'alpaca', chat: 'chat', 'prompt-completion': 'prompt_completion', text: 'text' }
+const FORMATS: Record<string, string> = { alpaca: 'alpaca', chat: 'chat', 'prompt-completion': 'prompt_completion', 'multiple-choice': 'multiple_choice', text: 'text' }
 
 interface StoredSplit {
   kind?: string

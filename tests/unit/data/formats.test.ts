@@ -32,7 +32,7 @@ describe('format detection proposes a format and a mapping', () => {
     const detected = detectFormat([{ foo: 1, bar: 2 }], 'jsonl')
     expect(detected.format).toBeNull()
     expect(detected.reason).toBe(
-      'no known format fits the columns "foo", "bar": choose a format (alpaca, chat, prompt-completion, text) and map its fields to columns',
+      'no known format fits the columns "foo", "bar": choose a format (alpaca, chat, prompt-completion, multiple-choice, text) and map its fields to columns',
     )
   })
 })

@@ -149,7 +149,7 @@ describe('rank classification', () => {
       [[{ prompt: 'q', choices: [' a', ' b'], answer: null }], /:1: field "answer" must be a 0-based choice index or the text of a choice/],
       [[{ prompt: 'q', choices: [' a', ' b'] }], /:1: field "answer" is missing/],
       [[{ choices: [' a', ' b'], answer: 0 }], /:1: field "prompt" is missing \(multiple-choice rows are/],
-      [[{ prompt: 'q', choices: [' a', ''], answer: 0 }], /:1: choice 1 \(""\) has no tokens to score/],
+      [[{ prompt: 'q', choices: [' a', ''], answer: 0 }], /:1: choice 1 \(0-based\) is empty: every choice needs text to score/],
       [[mc, { prompt: 'a', completion: ' b' }], /:2: a \{"prompt","completion"\} or \{"text"\} row, but line 1 is a multiple-choice row .*: an eval file holds one kind of row/],
       [[{ text: 'a b c' }, '', mc], /:3: a multiple-choice row .*, but line 1 is a \{"prompt","completion"\} or \{"text"\} row/],
       [[{ prompt: 'a', completion: ' b' }, { prompt: 'q', answer: 1 }], /:2: a multiple-choice row .*, but line 1 is a \{"prompt","completion"\}/],

@@ -11,6 +11,13 @@ export const formatChoices: Choice<DatasetFormat>[] = [
   { value: 'prompt-completion', label: 'Prompt and completion', description: 'A prompt and the completion the model learns to write.' },
   { value: 'alpaca', label: 'Instruction (Alpaca)', description: 'An instruction, an optional input, and the output to learn.' },
   { value: 'chat', label: 'Chat messages', description: 'A list of messages with roles; the assistant turns are learned.' },
+  {
+    value: 'multiple-choice',
+    label: 'Multiple choice',
+    description:
+      'A prompt, its choices and the right one (a 0-based index or its text). Training learns the right choice; evaluation ranks them. ' +
+      'In CSV the choices column holds a JSON array, e.g. ["yes","no"]; in Parquet a list column.',
+  },
   { value: 'text', label: 'Plain text', description: 'Whole texts; every token is learned.' },
 ]
 
