@@ -11,8 +11,8 @@ import type { Gpt2Spec } from '../../models/config/spec'
 import { groupedAttention } from './attention'
 import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'
-import { adaptedProjection, headsFirst, lastPosition, mergeHeads, splitHeads, type SiteLocation } from './layers'
-import { declareLabels, declareOutputs, lmValues } from './outputs'
+import { adaptedProjection, headsFirst, mergeHeads, splitHeads, type SiteLocation } from './layers'
+import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
 import type { ModelBuild, ModelBuildOptions } from './types'
 import { GraphWeights, type CheckpointWeights } from './weights'
 
@@ -30,15 +30,12 @@ export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options
   for (let layer = 0; layer < spec.numLayers; layer++) {
     x = g.scoped(`h.${layer}`, () => block(x, layer))
   }
-  let final = norm(x, null, 'final_norm') // [B, T, d]
-  if (mode === 'cached') final = lastPosition(final) // [B, d]
+  const final = norm(x, null, 'final_norm') // [B, T, d]
   const head = spec.tieWordEmbeddings ? w.get('decoder', null, 'embed_tokens') : w.get('decoder', null, 'lm_head')
-  const logits = linear(final, head.value)
-
   if (mode === 'cached') {
-    g.output('logits', logits)
-    return { graph: g, values: { logits, loss: null, tokenNll: null }, present: inputs.present }
+    return { graph: g, values: declareCachedOutputs(g, final, (h) => linear(h, head.value), options.labels ?? false), present: inputs.present }
   }
+  const logits = linear(final, head.value)
   const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'seq') : null)
   declareOutputs(g, values, options.outputs ?? ['logits'])
   return { graph: g, values, present: [] }

@@ -12,8 +12,8 @@ import type { LlamaFamilySpec } from '../../models/config/spec'
 import { groupedAttention } from './attention'
 import { declareDecoderInputs } from './decoder-inputs'
 import { defaultMaxPositions, parentModule } from './common'
-import { adaptedProjection, headsFirst, lastPosition, mergeHeads, splitHeads, type SiteLocation } from './layers'
-import { declareLabels, declareOutputs, lmValues } from './outputs'
+import { adaptedProjection, headsFirst, mergeHeads, splitHeads, type SiteLocation } from './layers'
+import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
 import { ropeTables } from './rope'
 import type { ModelBuild, ModelBuildOptions } from './types'
 import { GraphWeights, type CheckpointWeights } from './weights'
@@ -30,15 +30,12 @@ export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights,
   for (let layer = 0; layer < spec.numLayers; layer++) {
     x = g.scoped(`layers.${layer}`, () => decoderLayer(x, layer))
   }
-  let final = rmsNorm(x, w.get('decoder', null, 'final_norm').value, spec.normEps) // [B, T, d]
-  if (mode === 'cached') final = lastPosition(final) // [B, d]
+  const final = rmsNorm(x, w.get('decoder', null, 'final_norm').value, spec.normEps) // [B, T, d]
   const head = spec.tieWordEmbeddings ? w.get('decoder', null, 'embed_tokens') : w.get('decoder', null, 'lm_head')
-  const logits = linear(final, head.value) // [B, T, V] (cached: [B, V])
-
   if (mode === 'cached') {
-    g.output('logits', logits)
-    return { graph: g, values: { logits, loss: null, tokenNll: null }, present: inputs.present }
+    return { graph: g, values: declareCachedOutputs(g, final, (h) => linear(h, head.value), options.labels ?? false), present: inputs.present }
   }
+  const logits = linear(final, head.value) // [B, T, V]
   const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'seq') : null)
   declareOutputs(g, values, options.outputs ?? ['logits'])
   return { graph: g, values, present: [] }

@@ -3,6 +3,7 @@
 // shifts them, because seq is symbolic and the op set slices only static axes.
 import { F, type Graph, type Value } from '../ir'
 import { crossEntropy, safeLabelIndices } from '../nn'
+import { lastPosition } from './layers'
 
 export type LmOutputName = 'logits' | 'loss' | 'token_nll'
 
@@ -46,4 +47,22 @@ export function declareOutputs(g: Graph, values: LmValues, names: readonly LmOut
     if (!value) throw new Error(`output "${name}" needs labels: build with labels: true`)
     g.output(name, value)
   }
+}
+
+/**
+ * A cached step's outputs from its final hidden states [batch, step, d] and its head (hidden ->
+ * logits): logits [batch, vocab] at the step's last position, for generation. With `labels`, also
+ * token_nll [batch, labeled] at the step slots named by the int64 input label_slots [labeled],
+ * against labels / label_mask [batch, labeled]: scoring choices after a cached prompt (rank
+ * classification) needs every choice token's NLL, while the prompt's own step needs none, so the
+ * head, a large product over the vocabulary, runs only at the slots asked for.
+ */
+export function declareCachedOutputs(g: Graph, final: Value, head: (hidden: Value) => Value, labels: boolean): LmValues {
+  const logits = head(lastPosition(final)) // [B, V]
+  g.output('logits', logits)
+  if (!labels) return { logits, loss: null, tokenNll: null }
+  const slots = g.input('label_slots', 'int64', ['labeled'])
+  const tokenNll = tokenNegLogLikelihood(head(F.gather(final, slots, 1)), declareLabels(g, 'batch', 'labeled')) // [B, L]
+  g.output('token_nll', tokenNll)
+  return { logits, loss: null, tokenNll }
 }

@@ -17,9 +17,9 @@ import type { T5Spec } from '../../models/config/spec'
 import { groupedAttention } from './attention'
 import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'
-import { adaptedProjection, headsFirst, lastPosition, mergeHeads, splitHeads, type SiteLocation } from './layers'
+import { adaptedProjection, headsFirst, mergeHeads, splitHeads, type SiteLocation } from './layers'
 import { positionsFromMask, visibilityBias } from './masks'
-import { declareLabels, declareOutputs, lmValues } from './outputs'
+import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
 import { relativePositionBias } from './t5-buckets'
 import type { ModelBuild, ModelBuildOptions } from './types'
 import { GraphWeights, type CheckpointWeights } from './weights'
@@ -152,14 +152,11 @@ export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: Mo
       return F.add(afterCross, parts.feedForward('decoder', layer, ffnAt, afterCross))
     })
   }
-  let final = parts.norm(y, 'decoder', null, 'final_norm')
-  if (mode === 'cached') final = lastPosition(final) // [B, d]
-  const logits = parts.logits(final)
-
+  const final = parts.norm(y, 'decoder', null, 'final_norm') // [B, T, d]
   if (mode === 'cached') {
-    g.output('logits', logits)
-    return { graph: g, values: { logits, loss: null, tokenNll: null }, present: inputs.present }
+    return { graph: g, values: declareCachedOutputs(g, final, (h) => parts.logits(h), options.labels ?? false), present: inputs.present }
   }
+  const logits = parts.logits(final)
   const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'tgt') : null)
   declareOutputs(g, values, options.outputs ?? ['logits'])
   return { graph: g, values, present: [] }

@@ -14,7 +14,11 @@ export interface ModelBuildOptions {
   /** Adapter sites; default NO_ADAPTER. */
   hooks?: AdapterHooks
   mode?: BuildMode
-  /** forward mode: declare labels and label_mask inputs and build loss and token_nll. */
+  /**
+   * forward mode: declare labels and label_mask inputs and build loss and token_nll. cached mode:
+   * also score the step's tokens (inputs label_slots, labels, label_mask; output token_nll; see
+   * CACHED_STEP_INPUTS).
+   */
   labels?: boolean
   /** forward mode: which graph outputs to declare (default ['logits']). */
   outputs?: readonly LmOutputName[]
@@ -32,7 +36,7 @@ export interface ModelBuildOptions {
 
 export interface ModelBuild {
   graph: Graph
-  /** Forward mode: logits, loss and token NLL values (loss/token NLL with labels). Cached mode: logits of the last step position, [batch, vocab]. */
+  /** Forward mode: logits, loss and token NLL values (loss/token NLL with labels). Cached mode: logits of the last step position, [batch, vocab] (and token NLL [batch, labeled] with labels). */
   values: LmValues
   /** Cached mode: the new keys/values per layer, [batch, kv_heads, step, head_dim] (also graph outputs present.{l}.key/value). */
   present: { key: Value; value: Value }[]
@@ -46,5 +50,8 @@ export interface ModelBuild {
  * - past.{l}.key / past.{l}.value float32 [batch, kv_heads, cache, head_dim];
  * - cache_positions int64 [batch, cache] (only when a sliding window or T5 needs key positions).
  * Outputs: logits [batch, vocab] at the step's last position, present.{l}.key/value [batch, kv_heads, step, head_dim].
+ * Built with labels (scoring after a cached prompt), it also takes label_slots int64 [labeled] (step
+ * slots to score) and labels / label_mask int64 [batch, labeled], and returns token_nll [batch, labeled]:
+ * −log p(labels[b][i]) after the token in slot label_slots[i] of row b, 0 where label_mask is 0.
  */
 export const CACHED_STEP_INPUTS = ['input_ids', 'position_ids', 'attention_mask', 'cache_start', 'cache_positions'] as const

@@ -4,13 +4,10 @@
 // last prompt token sits in the same slot.
 import { readFileSync } from 'node:fs'
 import { crossNames } from '../../engine/models'
-import {
-  createGraphSession, graphOptionsFor, hostTensor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type HostTensor,
-  type ProviderVerdict, type RequestedPrecision,
-} from '../../runtime'
-import type { AdapterFeeds, InferenceAdapter } from './adapter'
-import { generationStepGraph, t5EncoderGraph } from './generation-graphs'
-import { KvBuffers } from './kv-buffers'
+import { hostTensor, type ComputeTarget, type GraphSession, type HostTensor, type ProviderVerdict } from '../../runtime'
+import type { AdapterFeeds } from './adapter'
+import { openCachedSessions, type CachedSessionOptions } from './cached-sessions'
+import { cachePositions, KvBuffers } from './kv-buffers'
 import type { OpenedModel } from './open-model'
 import { TokenSampler, type SamplingOptions } from './sampling'
 import { int64Matrix, int64Vector } from './tensors'
@@ -41,16 +38,8 @@ export interface GenerationStats {
   stepSeconds: number[]
 }
 
-export interface GeneratorOptions extends Pick<CreateSessionOptions, 'threads'> {
-  /** Default cpu; a GPU device (or auto) runs the step graph there when every product has a kernel (dynamicShapes in session.ts). */
-  device?: Device
-  /** Default auto (runtime/compute-target.ts): fp16 frozen products on a GPU, float32 on the CPU. */
-  precision?: RequestedPrecision
-  /** Longest prompt + output in tokens (rotary table rows); default the model's context length, at most 4096. */
-  maxPositions?: number
-  /** Generate with this adapter attached at its sites (the base model alone when absent). */
-  adapter?: InferenceAdapter | null
-}
+/** maxPositions: the longest prompt + output in tokens. */
+export type GeneratorOptions = CachedSessionOptions
 
 export class Generator {
   private constructor(
@@ -66,39 +55,8 @@ export class Generator {
   ) {}
 
   static async create(model: OpenedModel, options: GeneratorOptions = {}): Promise<Generator> {
-    const spec = model.spec
-    // The step graph picks the provider; T5's encoder then opens on the same one.
-    const opened = await openForTarget(
-      {
-        device: options.device ?? 'cpu',
-        precision: options.precision ?? 'auto',
-        batchShape: null,
-        dynamicShapes: true,
-        storedDType: model.info.dtype,
-        family: spec.family,
-        what: 'generation step',
-        ...(options.threads ? { threads: options.threads } : {}),
-      },
-      (target) => {
-        const step = generationStepGraph(model, options.adapter, options.maxPositions, graphOptionsFor(target).graph)
-        return { graph: step.built, feeds: step.feeds }
-      },
-    )
-    const { target } = opened
-    if (spec.family !== 't5') return new Generator(model, opened.session, null, target, opened.rejected, opened.built.feeds)
-    try {
-      const enc = t5EncoderGraph({ ...model, spec }, options.adapter, graphOptionsFor(target).graph)
-      const encoder = await createGraphSession(enc.built, {
-        device: target.provider,
-        emitTarget: graphOptionsFor(target).emit,
-        dynamicShapes: true,
-        ...(options.threads ? { threads: options.threads } : {}),
-      })
-      return new Generator(model, opened.session, encoder, target, opened.rejected, opened.built.feeds, enc.feeds)
-    } catch (e) {
-      await opened.session.dispose()
-      throw e
-    }
+    const opened = await openCachedSessions(model, options, { labels: false, what: 'generation step' })
+    return new Generator(model, opened.step, opened.encoder, opened.target, opened.rejected, opened.stepAdapter, opened.encoderAdapter)
   }
 
   get provider(): string {
@@ -214,20 +172,6 @@ export class Generator {
     await this.step.dispose()
     await this.encoder?.dispose()
   }
-}
-
-/** The adapter's tensors for the parameters one graph declared; a missing or misshapen one is named. */
-/** Position of each cache slot: the real tokens before it in its row. */
-function cachePositions(mask: BigInt64Array, batch: number, length: number): HostTensor {
-  const out = new BigInt64Array(batch * length)
-  for (let b = 0; b < batch; b++) {
-    let seen = 0n
-    for (let s = 0; s < length; s++) {
-      out[b * length + s] = seen
-      seen += mask[b * length + s]
-    }
-  }
-  return hostTensor('int64', [batch, length], out)
 }
 
 /** EOS ids of config.json and generation_config.json together. */

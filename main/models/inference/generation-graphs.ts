@@ -7,10 +7,16 @@ import type { T5Spec } from '../config'
 import { buildWithAdapter, type InferenceAdapter } from './adapter'
 import type { OpenedModel } from './open-model'
 
-/** The cached step graph and its adapter feeds; `maxPositions` sizes the rotary tables (Llama family). */
-export function generationStepGraph(model: OpenedModel, adapter: InferenceAdapter | null | undefined, maxPositions?: number, graphOptions: GraphOptions = {}) {
+/**
+ * The cached step graph and its adapter feeds; `maxPositions` sizes the rotary tables (Llama
+ * family). With `labels` it also scores the step's tokens (token_nll, CACHED_STEP_INPUTS): what
+ * rank classification runs to score a question's choices after computing its prompt once.
+ */
+export function generationStepGraph(
+  model: OpenedModel, adapter: InferenceAdapter | null | undefined, maxPositions?: number, graphOptions: GraphOptions = {}, { labels = false } = {},
+) {
   const { spec, checkpoint } = model
-  const build = { mode: 'cached' as const, ...(maxPositions ? { maxPositions } : {}) }
+  const build = { mode: 'cached' as const, labels, ...(maxPositions ? { maxPositions } : {}) }
   return buildWithAdapter(
     adapter,
     (graph, hooks) => (spec.family === 't5' ? buildT5(spec, checkpoint, { ...build, ...hooks }, graph).graph : buildDecoderOnly(spec, checkpoint, { ...build, ...hooks }, graph).graph),
