@@ -1,9 +1,11 @@
 // Rank classification of multiple-choice questions: each choice's score is the log-likelihood of
 // its tokens after the prompt (summed, or the per-token mean with lengthNormalize); the prediction
 // is the best-scoring choice, ties going to the lowest index. Accuracy comes with its 95% Wilson
-// interval.
-import { ExampleScorer, type ScorerOptions } from './example-scorer'
+// interval. A question's prompt is computed once and its choices scored from it (prompt-once-scorer.ts).
+import { ExampleScorer, type RowScore, type ScorerOptions } from './example-scorer'
+import type { EvalExample } from './examples'
 import type { MultipleChoiceQuestion } from './multiple-choice'
+import { PromptOnceScorer } from './prompt-once-scorer'
 import { wilsonInterval } from './wilson'
 import type { OpenedModel } from '../inference/open-model'
 import type { ComputeTarget } from '../../runtime'
@@ -30,6 +32,14 @@ export interface AccuracySummary {
 export interface RankClassifyOptions extends ScorerOptions {
   /** Rank by the per-token mean log-likelihood instead of the sum. */
   lengthNormalize?: boolean
+  /**
+   * Compute each prompt once and score the choices from it (prompt-once-scorer.ts): default on
+   * the CPU. false: one forward batch per question, a row per choice, the prompt recomputed in
+   * every row (the default on other devices, whose forward graph is built for one static shape;
+   * the cached step's shapes change with every question, which a GPU runs only where every node
+   * has a kernel, as for generation). Both give the same NLLs to float32 rounding.
+   */
+  promptOnce?: boolean
   onExample?: (result: QuestionResult) => void
 }
 
@@ -49,25 +59,65 @@ export async function rankClassify(
   questions: readonly MultipleChoiceQuestion[],
   options: RankClassifyOptions = {},
 ): Promise<{ results: QuestionResult[]; summary: AccuracySummary; target: ComputeTarget }> {
-  // The "one batch" option: all of a question's choices go through one forward pass, one row per
-  // choice, so the prompt is recomputed in every row. Computing the prompt once and scoring the
-  // choices from its KV cache is later work.
-  const widest = Math.max(...questions.map((q) => q.choices.length))
-  const scorer = await ExampleScorer.open(model, questions.flatMap((q) => q.choices), widest, options)
-  const results: QuestionResult[] = []
+  const scorers = await ChoiceScorers.open(model, questions, options)
   try {
-    for (const [index, question] of questions.entries()) {
-      const scores = await scorer.score(question.choices)
-      const choicesNll = scores.map((s) => s.nll)
-      const choicesTokens = scores.map((s) => s.tokens)
-      const prediction = predictChoice(choicesNll, choicesTokens, options.lengthNormalize ?? false)
-      const result = { index, line: question.line, choicesNll, choicesTokens, prediction, answer: question.answer, correct: prediction === question.answer }
-      results.push(result)
-      options.onExample?.(result)
-    }
+    return { ...(await rankQuestions(scorers, questions, options)), target: scorers.target }
   } finally {
-    await scorer.dispose()
+    await scorers.dispose()
+  }
+}
+
+export type ChoiceScorerOptions = Omit<RankClassifyOptions, 'lengthNormalize' | 'onExample'>
+
+/**
+ * The sessions that score questions' choices, opened once for a set of questions (sized for the
+ * longest) and reusable: a run's evaluation suite ranks at every eval through one, its adapter's
+ * arrays refreshed in place (the sessions' adapter feeds hold them).
+ */
+export class ChoiceScorers {
+  private constructor(private readonly scorer: ExampleScorer | PromptOnceScorer) {}
+
+  static async open(model: OpenedModel, questions: readonly MultipleChoiceQuestion[], options: ChoiceScorerOptions = {}): Promise<ChoiceScorers> {
+    const choices = questions.flatMap((q) => q.choices)
+    const promptOnce = options.promptOnce ?? (options.device ?? 'cpu') === 'cpu'
+    return new ChoiceScorers(
+      promptOnce
+        ? await PromptOnceScorer.open(model, choices, options)
+        : await ExampleScorer.open(model, choices, Math.max(...questions.map((q) => q.choices.length)), options),
+    )
+  }
+
+  /** Where it runs: provider, precision, and the static shape of a GPU's per-row batch. */
+  get target(): ComputeTarget {
+    return this.scorer.target
+  }
+
+  /** One question's choices: a score per choice, in order. */
+  score(choices: readonly EvalExample[]): Promise<RowScore[]> {
+    return this.scorer.score(choices)
+  }
+
+  dispose(): Promise<void> {
+    return this.scorer.dispose()
+  }
+}
+
+/** Ranks `questions` (among those `scorers` was opened for): each one's result, and the accuracy. */
+export async function rankQuestions(
+  scorers: ChoiceScorers,
+  questions: readonly MultipleChoiceQuestion[],
+  options: Pick<RankClassifyOptions, 'lengthNormalize' | 'onExample'> = {},
+): Promise<{ results: QuestionResult[]; summary: AccuracySummary }> {
+  const results: QuestionResult[] = []
+  for (const [index, question] of questions.entries()) {
+    const scores = await scorers.score(question.choices)
+    const choicesNll = scores.map((s) => s.nll)
+    const choicesTokens = scores.map((s) => s.tokens)
+    const prediction = predictChoice(choicesNll, choicesTokens, options.lengthNormalize ?? false)
+    const result = { index, line: question.line, choicesNll, choicesTokens, prediction, answer: question.answer, correct: prediction === question.answer }
+    results.push(result)
+    options.onExample?.(result)
   }
   const correct = results.filter((r) => r.correct).length
-  return { results, summary: { accuracy: correct / results.length, ci95: wilsonInterval(correct, results.length), examples: results.length }, target: scorer.target }
+  return { results, summary: { accuracy: correct / results.length, ci95: wilsonInterval(correct, results.length), examples: results.length } }
 }
