@@ -10,6 +10,7 @@ import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './mo
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput } from './estimate'
 import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
+import { EvaluationDetail, EvaluationIdInput, EvaluationsCreateInput, EvaluationsListInput, EvaluationStarted, EvaluationSummary, RunAccuracies, RunAccuraciesInput } from './evaluations'
 
 export * from './system'
 export * from './runs'
@@ -22,6 +23,8 @@ export * from './models'
 export * from './exports'
 export * from './estimate'
 export * from './playground'
+export * from './evaluations'
+export * from './evaluation-export'
 export * from './errors'
 export * from './api-call-error'
 
@@ -60,6 +63,20 @@ export const calls = {
   runsEstimate: { input: RunsEstimateInput, output: RunEstimate },
   /** Generates from the base model and from base + a run's adapter for one prompt (in a job process). */
   playgroundGenerate: { input: PlaygroundGenerateInput, output: PlaygroundResult },
+  /**
+   * Records an evaluation (base model and runs of one model on multiple-choice sets, accuracy by
+   * rank classification) and starts the `evaluate` job that scores it; cells are stored as they
+   * finish. The CLI scores it in its own process and answers once it is done.
+   */
+  evaluationsCreate: { input: EvaluationsCreateInput, output: EvaluationStarted },
+  /** Saved evaluations, newest first (optionally only those with a column of one run). */
+  evaluationsList: { input: EvaluationsListInput, output: z.array(EvaluationSummary) },
+  /** An evaluation's table: cells with accuracy and 95% interval, each row's winner, the mean per column. */
+  evaluationsShow: { input: EvaluationIdInput, output: EvaluationDetail },
+  /** Deletes an evaluation that is not running, and its cells. */
+  evaluationsDelete: { input: EvaluationIdInput, output: EvaluationSummary },
+  /** Each run's accuracy per task, from saved evaluations (newest per task) and during-training metrics, for Compare. */
+  runsAccuracies: { input: RunAccuraciesInput, output: RunAccuracies },
   jobsStart: { input: z.object({ kind: JobKind }).strict(), output: JobInfo },
   jobsCancel: { input: z.object({ jobId: z.string().min(1) }).strict(), output: JobInfo },
   jobsList: { input: NoInput, output: z.array(JobInfo) },

@@ -17,8 +17,10 @@ import { ExecutionProviderStatus } from './system'
  *   validation file), which records the dataset itself at its end; `dataset-preview`:
  *   datasetsPreview of a large file; `export`: runsExport. Their calls wait for the result, and
  *   main's thread keeps answering meanwhile (a 200k-row import in main held every call for seconds).
+ * - `evaluate`: scores one evaluation (evaluationsCreate, which passes its id); the process
+ *   writes the evaluation's cells as they finish and its final status.
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])

@@ -11,6 +11,7 @@ import { createRunHandlers } from './runs'
 import { createExportHandlers } from './exports'
 import { createEstimateHandlers } from './estimate'
 import { createPlaygroundHandlers } from './playground'
+import { createEvaluationHandlers } from './evaluations'
 import { ApiCallError } from '../contract'
 import { jobProcesses, thisProcess } from './work-place'
 
@@ -64,6 +65,7 @@ export function createServices(options: ServicesOptions): Services {
     ...createExportHandlers(store, dataDir, longWork),
     ...createEstimateHandlers(store),
     ...createPlaygroundHandlers(store, dataDir, jobs),
+    ...createEvaluationHandlers(store, dataDir, jobs, options.longCallsInProcess ?? false),
     ...createModelHandlers(store),
     ...createSettingsHandlers(dataDir),
     async dialogOpenFile(input) {

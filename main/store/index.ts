@@ -7,7 +7,8 @@ import { ArtifactsRepo } from './repos/artifacts-repo'
 import { DatasetsRepo } from './repos/datasets-repo'
 import { RunLogRepo } from './repos/run-log-repo'
 import { RunAnswersRepo } from './repos/run-answers-repo'
-import { markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
+import { EvaluationsRepo } from './repos/evaluations-repo'
+import { markOrphanedEvaluationsFailed, markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
 import { isCorruptionError } from './errors'
 import { damagedDatabaseError } from './damaged-database'
 
@@ -18,7 +19,7 @@ export { listBackups, BACKUPS_KEPT, type BackupFile, type BackupReason } from '.
 export { restoreBackup, type RestoreResult } from './restore'
 export type { Reregistration, ReregisteredRun, SkippedRunFolder } from './reregister-runs'
 export { catalogIds } from './catalog-ids'
-export { markOrphanedRunsInterrupted, interruptIfOrphaned, whyNotItsProcess, liveProcessProbe } from './recovery'
+export { markOrphanedRunsInterrupted, markOrphanedEvaluationsFailed, interruptIfOrphaned, whyNotItsProcess, liveProcessProbe } from './recovery'
 export { currentBootTimeMs, currentProcessIdentity, processStart, isProcessAlive, HEARTBEAT_INTERVAL_MS, HEARTBEAT_LEASE_MS } from './process-liveness'
 export type { ProcessIdentity, ProcessStart } from './process-liveness'
 export type { ProcessProbe } from './recovery'
@@ -30,8 +31,9 @@ export type { CheckpointRecord, ExportRecord, ExportFormat } from './repos/artif
 export type { ImportedDatasetRecord, TokenCacheRecord } from './repos/datasets-repo'
 export type { RunLogLine, RunLogLevel } from './repos/run-log-repo'
 export type { RunAnswer } from './repos/run-answers-repo'
+export type { EvaluationRecord, EvaluationCellCounts, FinalEvaluationStatus } from './repos/evaluations-repo'
 export { RUN_LOG_MAX_LINES } from './repos/run-log-repo'
-export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo, RunAnswersRepo }
+export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo, RunAnswersRepo, EvaluationsRepo }
 
 export interface Store {
   readonly path: string
@@ -45,6 +47,8 @@ export interface Store {
   readonly runLog: RunLogRepo
   /** Greedy answers to each run's fixed prompts, by eval step. */
   readonly runAnswers: RunAnswersRepo
+  /** The Evaluate page's saved tables and their cells. */
+  readonly evaluations: EvaluationsRepo
   /** Runs found orphaned and marked interrupted when the store was opened. */
   readonly recoveredRunIds: readonly string[]
   close(): void
@@ -69,9 +73,13 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
   const db = openDatabase(path, undefined, asJob ? { verify: false } : {})
   const runs = new RunsRepo(db)
   const runLog = new RunLogRepo(db)
+  const evaluations = new EvaluationsRepo(db)
   let recoveredRunIds: string[] = []
   try {
-    if (!asJob) recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
+    if (!asJob) {
+      recoveredRunIds = markOrphanedRunsInterrupted(runs, options.processProbe, runLog)
+      markOrphanedEvaluationsFailed(evaluations, options.processProbe)
+    }
   } catch (error) {
     db.close()
     throw isCorruptionError(error) ? damagedDatabaseError(path, error.message, false) : error
@@ -86,6 +94,7 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
     datasets: new DatasetsRepo(db),
     runLog,
     runAnswers: new RunAnswersRepo(db),
+    evaluations,
     recoveredRunIds,
     close: () => db.close(),
   }

@@ -1,5 +1,6 @@
 import type { RunRecord, RunsRepo } from './repos/runs-repo'
 import type { RunLogRepo } from './repos/run-log-repo'
+import type { EvaluationsRepo } from './repos/evaluations-repo'
 import { currentBootTimeMs, HEARTBEAT_LEASE_MS, isProcessAlive, isSameBoot, processStart, type ProcessStart } from './process-liveness'
 
 export interface ProcessProbe {
@@ -72,4 +73,21 @@ export function markOrphanedRunsInterrupted(runs: RunsRepo, probe: ProcessProbe 
     .listActive()
     .filter((run) => interruptIfOrphaned(runs, run, 'at start-up', probe, runLog))
     .map((run) => run.id)
+}
+
+/**
+ * Evaluations still `running` whose process is not provably their own (the studio or machine went
+ * down under them) become `failed`, keeping the cells they finished. Returns the ids marked.
+ */
+export function markOrphanedEvaluationsFailed(evaluations: EvaluationsRepo, probe: ProcessProbe = liveProcessProbe): string[] {
+  return evaluations
+    .listRunning()
+    .filter((evaluation) => {
+      // No heartbeat: where a start time cannot be compared (Windows) a live pid is not trusted.
+      const reason = whyNotItsProcess({ pid: evaluation.pid, bootTimeMs: evaluation.bootTimeMs, processStartedAt: evaluation.processStartedAt, heartbeatAt: null }, probe)
+      if (!reason) return false
+      const message = `${reason} while the evaluation was scoring (found at start-up); the cells it finished are kept. Evaluate again to score the rest.`
+      return evaluations.finishIfRunning(evaluation.id, 'failed', message, new Date(), evaluation.pid)
+    })
+    .map((evaluation) => evaluation.id)
 }

@@ -16,4 +16,5 @@ export const jobMains: Record<JobKind, () => Promise<JobMain>> = {
   'dataset-import': async () => (await import('./dataset-import')).datasetImportJob,
   'dataset-preview': async () => (await import('./dataset-preview')).datasetPreviewJob,
   export: async () => (await import('./export')).exportJob,
+  evaluate: async () => (await import('./evaluate')).evaluateJob,
 }

@@ -4,7 +4,9 @@ import type { Migration } from './migration'
 // chosen checkpoint) on several multiple-choice sets, and keeps one cell per (set, column):
 // the counts, so accuracy and its interval can be recomputed, never only a rounded number.
 // Columns refer to runs by id without a foreign key: deleting a run must not erase a
-// comparison the user saved (the column keeps the run's name as it was).
+// comparison the user saved (the column keeps the run's name as it was). pid, boot_time_ms and
+// process_started_at name the process at work on a running evaluation, as runs do, so a studio
+// opened after a crash can tell an orphaned evaluation (failed) from one another process runs.
 export const evaluations: Migration = {
   version: 10,
   name: 'evaluations',
@@ -18,7 +20,10 @@ export const evaluations: Migration = {
         status       TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled')),
         error        TEXT,
         created_at   TEXT NOT NULL,
-        finished_at  TEXT
+        finished_at  TEXT,
+        pid                 INTEGER,
+        boot_time_ms        INTEGER,
+        process_started_at  TEXT
       );
       CREATE INDEX evaluations_by_created ON evaluations (created_at DESC);
 
