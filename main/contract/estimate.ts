@@ -26,7 +26,7 @@ export const RunEstimate = z.object({
   memory: z.object({ totalBytes: z.number(), terms: z.array(MemoryTerm) }),
   time: z.object({
     secondsPerStep: z.number(),
-    /** Seconds for all of train.max_steps. */
+    /** Seconds for all of the run's steps (train.max_steps, or train.epochs over the imported dataset's examples). */
     totalSeconds: z.number(),
     /** `measured`: tokens/s of an earlier run on this model; `nominal`: FLOPs over an assumed device throughput. */
     basis: z.enum(['measured', 'nominal']),

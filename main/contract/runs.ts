@@ -21,6 +21,12 @@ export const RunSummary = z.object({
   segmentStartedAt: z.string().nullable(),
   /** Where it trains: "webgpu, fp16 frozen products, float32 adapters, batches padded to 8 × 256"; null before its first start. */
   trainedOn: z.string().nullable(),
+  /** The steps it trains once its data is read (train.max_steps, or counted from train.epochs); null before. */
+  totalSteps: z.number().int().nullable(),
+  /** The checkpoint that scored best on its watched metric (early_stopping.metric, else eval_loss); null when none. */
+  bestStep: z.number().int().nullable(),
+  /** It ended because its watched metric stopped improving, before its last step. */
+  stoppedEarly: z.boolean(),
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
@@ -65,11 +71,23 @@ export const RunEvent = z.discriminatedUnion('type', [
     gradNorm: z.number(),
     tokensPerSecond: z.number(),
     etaSeconds: z.number(),
+    /** The steps the run trains (known once its data is read). */
+    totalSteps: z.number().int(),
     epoch: z.number().int(),
     auxLoss: z.number().nullable(),
     routers: z.array(RouterSiteStats).nullable(),
   }),
-  z.object({ type: z.literal('eval'), runId: z.string(), step: z.number().int(), loss: z.number(), tokens: z.number().int(), examples: z.number().int() }),
+  z.object({
+    type: z.literal('eval'),
+    runId: z.string(),
+    step: z.number().int(),
+    /** The validation loss; null for a run without validation data (its metrics come from eval.sets). */
+    loss: z.number().nullable(),
+    tokens: z.number().int(),
+    examples: z.number().int(),
+    /** Every metric of this evaluation by its stored name (eval_loss, accuracy.<set>). */
+    metrics: z.record(z.string(), z.number()),
+  }),
   z.object({ type: z.literal('checkpoint'), runId: z.string(), step: z.number().int(), path: z.string() }),
   z.object({ type: z.literal('log'), runId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   z.object({

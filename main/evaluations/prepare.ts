@@ -14,8 +14,8 @@ import { RunEvalError, runAdapter, type CheckpointChoice } from '../train/run-ev
 
 export type ParsedCreateInput = z.output<typeof EvaluationsCreateInput>
 
-/** The dataset formats a set may be picked from: rows of {"prompt","choices","answer"}. */
-export const MULTIPLE_CHOICE_FORMAT = 'multiple_choice'
+/** The dataset format a set may be picked from: rows of {"prompt","choices","answer"} (DatasetFormat). */
+export const MULTIPLE_CHOICE_FORMAT = 'multiple-choice'
 
 export function resolveEvaluation(input: ParsedCreateInput, store: Store, dataDir: string, now = new Date()): { name: string; config: EvaluationConfig } {
   const model = resolveModel(input.model, store)

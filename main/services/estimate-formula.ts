@@ -44,7 +44,9 @@ export interface EstimateFacts {
   model: ModelShape
   trainable: number
   sites: number
-  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer' | 'max_steps'>
+  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer'>
+  /** Optimizer steps of the run: train.max_steps, or train.epochs over the dataset's examples as imported. */
+  steps: number
   sequenceLength: number
   /** Tokens/s an earlier run of this model reached, when there is one. */
   measuredTokensPerSecond: number | null
@@ -87,7 +89,7 @@ export function estimateRun(facts: EstimateFacts): RunEstimate {
     tokensPerStep,
     sequenceLength: T,
     memory: { totalBytes: terms.reduce((n, t) => n + t.bytes, 0), terms },
-    time: { ...time, totalSeconds: time.secondsPerStep * train.max_steps },
+    time: { ...time, totalSeconds: time.secondsPerStep * facts.steps },
     notes: facts.notes,
   }
 }

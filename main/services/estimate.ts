@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { ApiCallError, RunConfig, type CallOutput, type CallParsedInput } from '../contract'
+import { DEFAULT_MAX_STEPS } from '../contract/run-config'
 import { openModel, type OpenedModel } from '../models'
 import type { Store } from '../store'
 import { currentProviderFacts, planProviders, resolvePrecision } from '../runtime'
@@ -42,6 +43,27 @@ export function createEstimateHandlers(store: Store) {
     }
     notes.push(`every example assumed ${config.data.max_length} tokens long (data.max_length): import ${path} on the Datasets page with a model for its real lengths`)
     return config.data.max_length
+  }
+
+  /**
+   * The run's optimizer steps: train.max_steps, or train.epochs over the examples its imported
+   * dataset holds (less data.split), one example a row: packed rows hold several, so a packed
+   * run takes fewer steps than this. Training counts them exactly once the data is read.
+   */
+  function runSteps(config: RunConfig, notes: string[]): number {
+    const { max_steps: maxSteps, epochs, batch_size: batchSize, grad_accum: gradAccum } = config.train
+    if (maxSteps !== null) return maxSteps
+    const path = resolve(config.data.train)
+    const counts = (store.datasets.list().find((d) => resolve(d.path) === path)?.report as { counts?: { examples?: number } } | undefined)?.counts
+    const split = config.data.split
+    const examples = counts?.examples === undefined ? null : split === null ? counts.examples : split < 1 ? Math.round(counts.examples * (1 - split)) : counts.examples - split
+    if (examples === null || examples < 1) {
+      notes.push(`train.epochs: the step count is known once the data is read; ${DEFAULT_MAX_STEPS} steps assumed here (import ${path} on the Datasets page for its example count)`)
+      return DEFAULT_MAX_STEPS
+    }
+    const steps = Math.max(1, Math.ceil(((epochs ?? 1) * Math.ceil(examples / batchSize)) / gradAccum))
+    notes.push(`train.epochs ${epochs}: about ${steps} steps over ${examples} training examples${config.data.packing ? ' (fewer when packed)' : ''}`)
+    return steps
   }
 
   /** The median tokens/s of the newest earlier run on this model folder that logged any. */
@@ -86,6 +108,7 @@ export function createEstimateHandlers(store: Store) {
         trainable: step.trainableParameterCount,
         sites: new Set(step.parameters.map((p) => p.site.module)).size,
         train: config.train,
+        steps: runSteps(config, notes),
         sequenceLength: sequenceLength(config, gpu, notes),
         measuredTokensPerSecond: measuredTokensPerSecond(modelPath),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },

@@ -200,6 +200,6 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
 }
 
 function summary(run: RunSummary): RunSummary {
-  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt, trainedOn } = run
-  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt, trainedOn }
+  const { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt, trainedOn, totalSteps, bestStep, stoppedEarly } = run
+  return { id, name, status, method, modelId, datasetId, createdAt, startedAt, finishedAt, error, resumedFrom, trainingSeconds, segmentStartedAt, trainedOn, totalSteps, bestStep, stoppedEarly }
 }

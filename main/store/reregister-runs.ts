@@ -23,7 +23,8 @@ export interface ReregisteredRun {
   status: FoundRun['status']
   /** The steps of its complete checkpoints, oldest first. */
   checkpointSteps: number[]
-  maxSteps: number
+  /** train.max_steps; null for a run by epochs (its count was only in the database). */
+  maxSteps: number | null
 }
 
 export interface SkippedRunFolder {
@@ -116,20 +117,24 @@ function register(db: Database, id: string, folder: string, contents: RunFolderC
 /**
  * Completed when adapter/ holds a readable adapter written at the run's last step (train.max_steps):
  * training writes adapter/ only after its last step, and the adapter records that step, so this
- * needs no checkpoint (the user may have deleted them). Anything else is `interrupted`, which
+ * needs no checkpoint (the user may have deleted them). A run by epochs (its step count was only
+ * in the database) or with early stopping (it may end sooner) is completed by any readable adapter/. Anything else is `interrupted`, which
  * Resume and `train --resume` continue from the newest checkpoint; resuming a run whose newest
  * checkpoint is its last step only writes its adapter again.
  */
 function stateOf(contents: RunFolderContents, restoredFrom: string): { status: FoundRun['status']; error: string | null } {
   const maxSteps = contents.config.train.max_steps
-  if (contents.adapter && contents.adapter.step === maxSteps) return { status: 'completed', error: null }
+  const lastStepKnown = maxSteps !== null && contents.config.train.early_stopping === null
+  if (contents.adapter && (!lastStepKnown || contents.adapter.step === maxSteps)) return { status: 'completed', error: null }
   const newest = contents.checkpoints.at(-1)
   const why = `registered again from its folder after studio.db was restored from ${restoredFrom}, a backup made before this run`
   const resume = !newest
     ? `it saved no checkpoint, so resuming it starts it again from step 0`
-    : newest.step >= maxSteps
-      ? `its newest checkpoint is its last step (${newest.step}): resume it to write its adapter`
-      : `its newest checkpoint is step ${newest.step} of ${maxSteps}: resume it to train on from there`
+    : maxSteps === null
+      ? `its newest checkpoint is step ${newest.step}: resume it to train on from there`
+      : newest.step >= maxSteps
+        ? `its newest checkpoint is its last step (${newest.step}): resume it to write its adapter`
+        : `its newest checkpoint is step ${newest.step} of ${maxSteps}: resume it to train on from there`
   const adapterNote = contents.adapterProblem
     ? `; its adapter folder cannot be read (${contents.adapterProblem}), and resuming writes it again`
     : contents.adapter

@@ -19,8 +19,26 @@ export interface BatchSource {
   take(position: DataPosition): { batch: Batch; next: DataPosition }
   /** The validation set, in batches made as they are read (packed too when packing: the loss is a token mean either way). */
   validationBatches(): Iterable<Batch>
+  /** Batches in `epoch` (packed: it varies with the epoch's shuffle). */
+  batchesIn(epoch: number): number
   /** Packing's padding in the first epoch; null without packing. */
   readonly packing: PackingStats | null
+}
+
+/**
+ * Optimizer steps of `epochs` passes over the data: every batch of the whole epochs, then the
+ * share of the next epoch's batches (2.5 epochs: two epochs and half the third), grad_accum
+ * batches a step, the last step taking what is left. It depends only on the data and the seed,
+ * so a resumed run finds the same count.
+ */
+export function stepsForEpochs(source: Pick<BatchSource, 'batchesIn'>, epochs: number, gradAccum: number): number {
+  if (!(epochs > 0)) throw new Error(`train.epochs must be positive, got ${epochs}`)
+  const whole = Math.floor(epochs)
+  let batches = 0
+  for (let epoch = 0; epoch < whole; epoch++) batches += source.batchesIn(epoch)
+  if (epochs > whole) batches += (epochs - whole) * source.batchesIn(whole)
+  // 1.1 epochs of 10 batches is 11 batches, not the 11.000000000000002 that floats make of it.
+  return Math.max(1, Math.ceil(batches / gradAccum - 1e-9))
 }
 
 export function createBatchSource(train: readonly TrainingExample[], validation: readonly TrainingExample[], layout: BatchLayout, options: BatchSourceOptions): BatchSource {
@@ -35,6 +53,7 @@ export function createBatchSource(train: readonly TrainingExample[], validation:
       *validationBatches() {
         for (let start = 0; start < validation.length; start += options.batchSize) yield makeBatch(validation.slice(start, start + options.batchSize), layout)
       },
+      batchesIn: () => order.batchesPerEpoch,
       packing: null,
     }
   }
@@ -52,6 +71,7 @@ export function createBatchSource(train: readonly TrainingExample[], validation:
       const rows = new PackedBatchOrder(validation, { rows: options.batchSize, width, shuffle: false, seed: 0 }).rowsOf(0)
       for (let start = 0; start < rows.length; start += options.batchSize) yield batchOf(validation, rows.slice(start, start + options.batchSize))
     },
+    batchesIn: (epoch) => order.batchesIn(epoch),
     packing: packingStats(train.map((e) => e.inputIds.length), order.rowsOf(0), width),
   }
 }

@@ -15,6 +15,7 @@ import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../run
 import { readAdapterFolder, writeAdapterFiles, type AdapterFolder, type AdapterTensor, type NativeAdapterConfig } from './adapter-files'
 import type { DataPosition } from './batches'
 import type { LossScaleState } from './loss-scale'
+import type { BestState } from './best-metric'
 
 export const OPTIMIZER_FILE = 'optimizer.safetensors'
 export const STATE_FILE = 'state.json'
@@ -32,6 +33,8 @@ export interface CheckpointState {
   optimizer: { kind: OptimizerKind; step: number }
   /** fp16 runs: the dynamic loss scale (absent for float32/bf16 runs and older checkpoints). */
   lossScale?: LossScaleState
+  /** The watched metric's best and patience when this was saved (absent: none yet, or an older checkpoint). */
+  best?: BestState
   savedAt: string
 }
 
@@ -55,6 +58,7 @@ export interface CheckpointToWrite {
   parameters: readonly AdapterTensor[]
   optimizer: OptimizerState
   lossScale?: LossScaleState | null
+  best?: BestState | null
 }
 
 /** Writes step-N atomically and returns its path. */
@@ -82,6 +86,7 @@ export function writeCheckpoint(checkpointsDir: string, checkpoint: CheckpointTo
       position: checkpoint.position,
       optimizer: { kind: checkpoint.optimizer.kind, step: checkpoint.optimizer.step },
       ...(checkpoint.lossScale ? { lossScale: checkpoint.lossScale } : {}),
+      ...(checkpoint.best ? { best: checkpoint.best } : {}),
       savedAt: now.toISOString(),
     }
     writeFileSync(join(temp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
@@ -140,17 +145,17 @@ export interface PruneSteps {
 }
 
 /**
- * Removes all but the newest `keep` checkpoints (never the one at `protect`); returns their
- * paths. The store forgets them before their folders go: a process killed in between leaves
+ * Removes all but the newest `keep` checkpoints (never those at the steps in `protect`: the one
+ * just written, the run's best); returns their paths. The store forgets them before their folders go: a process killed in between leaves
  * folders that no row names (the next prune removes them, as it lists the disk), never a row
  * naming a checkpoint that is gone. Each folder is renamed to a .tmp- name before it is
  * deleted: rm -r cut short by a kill left a step-N that looked complete (its state file still
  * there) but could not be read, or one no prune saw again; a .tmp- leftover is ignored and
  * cleared by the next write.
  */
-export function pruneCheckpoints(checkpointsDir: string, keep: number, protect: number | null, steps: PruneSteps): string[] {
+export function pruneCheckpoints(checkpointsDir: string, keep: number, protect: readonly number[], steps: PruneSteps): string[] {
   const all = listCheckpoints(checkpointsDir)
-  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => c.step !== protect).map((c) => c.path)
+  const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => !protect.includes(c.step)).map((c) => c.path)
   steps.forget(doomed)
   const removeFolder = steps.removeFolder ?? ((path: string) => rmSync(path, { recursive: true, force: true }))
   for (const path of doomed) {

@@ -9,6 +9,15 @@ export interface RunLogEntry {
   message: string
 }
 
+/** An eval's numbers in words: the loss (when the run has validation data), then the other metrics. */
+export function evalWords(event: Extract<RunEvent, { type: 'eval' }>): string {
+  const loss = event.loss === null ? [] : [`loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples`]
+  const others = Object.entries(event.metrics)
+    .filter(([name]) => name !== 'eval_loss')
+    .map(([name, value]) => `${name} ${value.toFixed(4)}`)
+  return [...loss, ...others].join(', ')
+}
+
 export function runEventLogLine(event: RunEvent): RunLogEntry | null {
   switch (event.type) {
     case 'step':
@@ -16,7 +25,7 @@ export function runEventLogLine(event: RunEvent): RunLogEntry | null {
     case 'log':
       return { level: event.level, message: event.message }
     case 'eval':
-      return { level: 'info', message: `eval at step ${event.step}: loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples` }
+      return { level: 'info', message: `eval at step ${event.step}: ${evalWords(event)}` }
     case 'checkpoint':
       return { level: 'info', message: `checkpoint at step ${event.step}: ${event.path}` }
     case 'status':

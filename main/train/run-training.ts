@@ -147,8 +147,11 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
           emit({ type: 'step', runId, ...event })
         },
         onEval(event) {
-          store.metrics.append(runId, [{ name: 'eval_loss', step: event.step, value: event.loss }])
+          store.metrics.append(runId, Object.entries(event.metrics).map(([name, value]) => ({ name, step: event.step, value })))
           emit({ type: 'eval', runId, ...event })
+        },
+        onBest(event) {
+          store.runs.setBestStep(runId, event.step)
         },
         onCheckpoint(event) {
           store.db.transaction(() => {
@@ -163,6 +166,8 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       ...(options.faults ? { faults: options.faults } : {}),
     })
     if (trainer.packing) log('info', `${describePacking(trainer.packing)} (rows of ${batchShape.seq} tokens, ${config.train.batch_size} a batch; first epoch)`)
+    store.runs.setTotalSteps(runId, trainer.totalSteps)
+    if (config.train.epochs !== null) log('info', `${config.train.epochs} epoch${config.train.epochs === 1 ? '' : 's'} of ${data.train.length} training examples: ${trainer.totalSteps} steps`)
     const result = await trainer.run()
     await step.session.dispose()
     if (evalStep !== step) await evalStep?.session.dispose()
@@ -178,8 +183,12 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       nativeAdapterConfig(config.adapter, base, step.trainableParameterCount, result.step),
       step.parameters.map((p) => ({ name: p.name, shape: p.shape, data: result.parameters.get(p.name)! })),
     )
+    // An early-stopped run's adapter/ holds its last parameters, as any completed run's; its best
+    // checkpoint (runs.best_step) is what export, eval and the Playground use by default.
+    if (result.stoppedEarly) log('info', result.stoppedEarly)
     store.db.transaction(() => {
       store.artifacts.addExport(runId, 'native', adapterDir)
+      if (result.stoppedEarly) store.runs.markStoppedEarly(runId)
       store.runs.finish(runId, 'completed')
     })()
     emit({ type: 'status', runId, status: 'completed', error: null, adapter: adapterDir })
@@ -209,7 +218,7 @@ function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<Retu
       target,
       advice: 'The checkpoint was changed after this run wrote it; remove its folder to resume from the one before.',
     })
-    return { step: saved.state.step, position: saved.state.position, parameters, optimizer: saved.optimizer, checkpoint: newest.path, lossScale: saved.state.lossScale ?? null }
+    return { step: saved.state.step, position: saved.state.position, parameters, optimizer: saved.optimizer, checkpoint: newest.path, lossScale: saved.state.lossScale ?? null, best: saved.state.best ?? null }
   }
   const parameters = config.adapter.init
     ? valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters, {

@@ -1,20 +1,22 @@
 // The training loop over an open train-step session: gradient accumulation, global-norm
 // clipping, the optimizer and schedule in TypeScript, the NaN/inf guard, evaluation on the
-// validation set, router statistics at logging steps, and checkpoints. No store and no
-// process here: run-training.ts wires it to those, tests drive it directly.
+// validation set (and the caller's extra evaluation), the best checkpoint and early stopping,
+// router statistics at logging steps, and checkpoints. No store and no process here:
+// run-training.ts wires it to those, tests drive it directly.
 import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type Optimizer, type OptimizerSpec, type OptimizerState } from '../engine/optim'
 import type { RunConfig } from '../contract/run-config'
 import { hostTensor, type HostTensor } from '../runtime'
 import type { AdapterTensor, NativeAdapterConfig } from './adapter-files'
 import type { Batch, BatchLayout, DataPosition, TrainingExample } from './batches'
-import { createBatchSource, type BatchSource } from './batch-source'
+import { createBatchSource, stepsForEpochs, type BatchSource } from './batch-source'
+import { bestRule, earlyStopMessage, updateBest, type BestRule, type BestState } from './best-metric'
 import { pruneCheckpoints, writeCheckpoint } from './checkpoint'
 import { initialLossScale, nextLossScale, type LossScaleState } from './loss-scale'
 import { STEP_OUTPUTS, type TrainStep } from './step-graph'
 
 /** Router statistics are fetched every this many steps (and at the last step). */
 export const ROUTER_STATS_EVERY = 10
-/** Checkpoints kept per run (the newest). */
+/** Checkpoints kept per run (the newest; the best one is kept besides). */
 export const CHECKPOINTS_KEPT = 3
 
 export type TrainSettings = RunConfig['train'] & { shuffle: boolean }
@@ -39,6 +41,8 @@ export interface StepEvent {
   tokens: number
   /** Seconds left at the current pace. */
   etaSeconds: number
+  /** The steps this run trains (train.max_steps, or counted from train.epochs); early stopping may end it sooner. */
+  totalSteps: number
   epoch: number
   auxLoss: number | null
   routers: RouterSiteStats[] | null
@@ -50,9 +54,19 @@ export interface StepEvent {
 
 export interface EvalEvent {
   step: number
-  loss: number
+  /** The validation loss; null when the run has no validation set (only extraEval's metrics). */
+  loss: number | null
   tokens: number
   examples: number
+  /** Every metric of this evaluation by its stored name: eval_loss (with validation) and extraEval's (accuracy.<set>). */
+  metrics: Record<string, number>
+}
+
+/** A new best value of the watched metric: its step was checkpointed and is the run's best. */
+export interface BestEvent {
+  step: number
+  metric: string
+  value: number
 }
 
 export interface CheckpointEvent {
@@ -66,6 +80,8 @@ export interface TrainerHooks {
   onStep?(event: StepEvent): void
   onEval?(event: EvalEvent): void
   onCheckpoint?(event: CheckpointEvent): void
+  /** Called after the checkpoint of the new best's step is written (onCheckpoint first). */
+  onBest?(event: BestEvent): void
   /** Asked between steps; true stops the run after a checkpoint. */
   shouldStop?(): boolean
   /** Something the user should read in the run log (an fp16 update skipped, ...). */
@@ -82,6 +98,8 @@ export interface TrainerStart {
   checkpoint: string | null
   /** fp16 runs: the checkpointed loss scale; absent or null starts from the initial scale. */
   lossScale?: LossScaleState | null
+  /** The watched metric's best and patience so far (from the checkpoint); absent or null: none yet. */
+  best?: BestState | null
 }
 
 /** Test-only fault injection; deliberately not reachable from a run configuration. */
@@ -104,6 +122,12 @@ export interface TrainerSetup {
   adapterConfigAt(step: number): NativeAdapterConfig
   start: TrainerStart
   hooks?: TrainerHooks
+  /**
+   * More metrics at every eval point (step 0 of a fresh run, every eval_every, the last step),
+   * after the validation loss, with or without a validation set: e.g. { 'accuracy.arc': 0.62 }.
+   * They join the eval event, and early stopping may watch one.
+   */
+  extraEval?: (step: number, parameters: ReadonlyMap<string, Float32Array>) => Promise<Record<string, number>>
   faults?: TrainerFaults
 }
 
@@ -112,6 +136,10 @@ export interface TrainerResult {
   step: number
   parameters: Map<string, Float32Array>
   lastCheckpoint: string | null
+  /** The watched metric's best so far (its step has a checkpoint); null when nothing is watched or no evaluation ran after step 0. */
+  best: BestState | null
+  /** Why the run stopped before its last step (early stopping, in words for the run log); null otherwise. */
+  stoppedEarly: string | null
 }
 
 /** The loss or a gradient stopped being a finite number. The run stops; its last good checkpoint stays. */
@@ -149,6 +177,11 @@ export class Trainer {
   private stepsDone: number
   private lastCheckpoint: string | null = null
   private readonly stepSeconds: number[] = []
+  /** The steps this run trains: train.max_steps, or train.epochs' worth of batches. */
+  readonly totalSteps: number
+  private readonly bestRule: BestRule | null
+  private best: BestState | null
+  private warnedMissingMetric = false
   /** fp16 train graphs only (step.lossScaled). */
   private lossScale: LossScaleState | null
 
@@ -172,6 +205,13 @@ export class Trainer {
     this.stepsDone = start.step
     this.lastCheckpoint = start.checkpoint
     this.lossScale = step.lossScaled ? (start.lossScale ?? initialLossScale()) : null
+    this.totalSteps = settings.max_steps ?? stepsForEpochs(this.batches, settings.epochs ?? 1, settings.grad_accum)
+    this.bestRule = bestRule(settings.early_stopping, this.hasValidation)
+    this.best = start.best && this.bestRule && start.best.metric === this.bestRule.metric ? { ...start.best } : null
+  }
+
+  private get hasValidation(): boolean {
+    return this.setup.evalStep !== null && this.setup.validation.length > 0
   }
 
   get parameters(): Map<string, Float32Array> {
@@ -185,10 +225,14 @@ export class Trainer {
 
   async run(): Promise<TrainerResult> {
     const { settings, hooks } = this.setup
-    const hasValidation = this.setup.evalStep !== null && this.setup.validation.length > 0
+    const evaluates = this.hasValidation || this.setup.extraEval !== undefined
     // The starting point of the eval curve: the base model (or adapter.init) before any update.
-    if (hasValidation && this.stepsDone === 0) hooks?.onEval?.(await this.evaluate(0))
-    while (this.stepsDone < settings.max_steps) {
+    // Not a candidate for the best: there is no checkpoint of it to export or resume.
+    if (evaluates && this.stepsDone === 0) hooks?.onEval?.(await this.evaluate(0))
+    // Resumed from the checkpoint early stopping wrote (killed before its adapter was): it stays stopped.
+    const rule = this.bestRule
+    if (rule?.patience != null && this.best && this.best.evalsWithoutImprovement >= rule.patience) return this.result('completed', earlyStopMessage(rule, this.best))
+    while (this.stepsDone < this.totalSteps) {
       if (hooks?.shouldStop?.()) {
         this.checkpoint()
         return this.result('cancelled')
@@ -197,33 +241,65 @@ export class Trainer {
       const event = await this.trainStep(step)
       this.stepsDone = step
       hooks?.onStep?.(event)
-      const last = step === settings.max_steps
-      if (hasValidation && (step % settings.eval_every === 0 || last)) hooks?.onEval?.(await this.evaluate(step))
-      if (step % settings.save_every === 0 || last) this.checkpoint()
+      const last = step === this.totalSteps
+      let watched: { improved: boolean; exhausted: boolean } = { improved: false, exhausted: false }
+      if (evaluates && (step % settings.eval_every === 0 || last)) {
+        const evaluation = await this.evaluate(step)
+        hooks?.onEval?.(evaluation)
+        watched = this.watch(evaluation)
+      }
+      if (step % settings.save_every === 0 || last || watched.improved || watched.exhausted) this.checkpoint()
+      if (watched.improved) hooks?.onBest?.({ step, metric: this.best!.metric, value: this.best!.value })
+      if (watched.exhausted) return this.result('completed', earlyStopMessage(this.bestRule!, this.best!))
     }
     return this.result('completed')
   }
 
-  /** Token-mean loss over the whole validation set with the current parameters. */
+  /**
+   * Token-mean loss over the whole validation set with the current parameters (when there is
+   * one), then the extra evaluation's metrics.
+   */
   async evaluate(step = this.stepsDone): Promise<EvalEvent> {
-    const evalStep = this.setup.evalStep
-    if (!evalStep) throw new Error('this run has no validation set')
+    const evalStep = this.hasValidation ? this.setup.evalStep : null
     const { validation } = this.setup
     let nll = 0
     let tokens = 0
-    for (const batch of this.batches.validationBatches()) {
-      const out = await evalStep.session.run({ ...batch.feeds, ...this.parameterFeeds(evalStep) }, [STEP_OUTPUTS.loss])
-      nll += scalar(out[STEP_OUTPUTS.loss]) * batch.labelTokens
-      tokens += batch.labelTokens
+    if (evalStep) {
+      for (const batch of this.batches.validationBatches()) {
+        const out = await evalStep.session.run({ ...batch.feeds, ...this.parameterFeeds(evalStep) }, [STEP_OUTPUTS.loss])
+        nll += scalar(out[STEP_OUTPUTS.loss]) * batch.labelTokens
+        tokens += batch.labelTokens
+      }
     }
-    return { step, loss: tokens > 0 ? nll / tokens : 0, tokens, examples: validation.length }
+    const loss = evalStep ? (tokens > 0 ? nll / tokens : 0) : null
+    const extra = this.setup.extraEval ? await this.setup.extraEval(step, this.params) : {}
+    const metrics: Record<string, number> = { ...(loss === null ? {} : { eval_loss: loss }), ...extra }
+    return { step, loss, tokens, examples: evalStep ? validation.length : 0, metrics }
+  }
+
+  /** The watched metric after an evaluation: a new best, or one more evaluation without improvement. */
+  private watch(evaluation: EvalEvent): { improved: boolean; exhausted: boolean } {
+    const rule = this.bestRule
+    if (!rule) return { improved: false, exhausted: false }
+    const value = evaluation.metrics[rule.metric]
+    if (value === undefined || !Number.isFinite(value)) {
+      if (!this.warnedMissingMetric) {
+        this.warnedMissingMetric = true
+        const reported = Object.keys(evaluation.metrics)
+        this.setup.hooks?.onNotice?.('warn', `step ${evaluation.step}: the evaluation reported no ${value === undefined ? '' : 'finite '}${rule.metric} (it reported ${reported.length ? reported.join(', ') : 'nothing'}), so no best checkpoint is chosen by it and early stopping waits`)
+      }
+      return { improved: false, exhausted: false }
+    }
+    const update = updateBest(rule, this.best, evaluation.step, value)
+    this.best = update.state
+    return { improved: update.improved, exhausted: update.exhausted }
   }
 
   private async trainStep(step: number): Promise<StepEvent> {
     const { settings } = this.setup
     const began = performance.now()
-    const lr = learningRateAt(step - 1, { schedule: settings.schedule, lr: settings.lr, warmupSteps: settings.warmup_steps, totalSteps: settings.max_steps })
-    const withRouters = this.setup.step.routers.length > 0 && (step % ROUTER_STATS_EVERY === 0 || step === settings.max_steps || step === 1)
+    const lr = learningRateAt(step - 1, { schedule: settings.schedule, lr: settings.lr, warmupSteps: settings.warmup_steps, totalSteps: this.totalSteps })
+    const withRouters = this.setup.step.routers.length > 0 && (step % ROUTER_STATS_EVERY === 0 || step === this.totalSteps || step === 1)
     const epoch = this.position.epoch
 
     // Micro-batches of the accumulated batch; each gradient is the mean over its own label
@@ -285,7 +361,8 @@ export class Trainer {
       gradNorm: skippedUpdate ? 0 : clip.norm,
       tokensPerSecond: stepTokens / Math.max(seconds, 1e-9),
       tokens: stepTokens,
-      etaSeconds: pace * (settings.max_steps - step),
+      etaSeconds: pace * (this.totalSteps - step),
+      totalSteps: this.totalSteps,
       epoch,
       auxLoss,
       routers: withRouters ? this.routerStats(micro[0].out) : null,
@@ -330,16 +407,18 @@ export class Trainer {
       parameters,
       optimizer: this.optimizer.state(),
       lossScale: this.lossScale,
+      best: this.best,
     })
     this.lastCheckpoint = path
     // The hook records this checkpoint and forgets the pruned ones before their folders are deleted.
-    pruneCheckpoints(this.setup.checkpointsDir, CHECKPOINTS_KEPT, step, {
+    // The best checkpoint stays whatever its age: export, eval and the Playground default to it.
+    pruneCheckpoints(this.setup.checkpointsDir, CHECKPOINTS_KEPT, [step, ...(this.best ? [this.best.step] : [])], {
       forget: (removed) => this.setup.hooks?.onCheckpoint?.({ step, path, removed }),
     })
   }
 
-  private result(status: TrainerResult['status']): TrainerResult {
-    return { status, step: this.stepsDone, parameters: this.params, lastCheckpoint: this.lastCheckpoint }
+  private result(status: TrainerResult['status'], stoppedEarly: string | null = null): TrainerResult {
+    return { status, step: this.stepsDone, parameters: this.params, lastCheckpoint: this.lastCheckpoint, best: this.best, stoppedEarly }
   }
 }
 

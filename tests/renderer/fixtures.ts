@@ -37,7 +37,8 @@ export function run(id: string, overrides: Partial<RunSummary> = {}): RunSummary
   return {
     id, name: `run ${id}`, status: 'completed', method: 'mov', modelId: 'm1', datasetId: 'd1',
     createdAt: '2025-01-01T10:00:00.000Z', startedAt: '2025-01-01T10:00:01.000Z',
-    finishedAt: '2025-01-01T11:00:00.000Z', error: null, resumedFrom: null, trainingSeconds: 3599, segmentStartedAt: null, trainedOn: 'cpu, float32', ...overrides,
+    finishedAt: '2025-01-01T11:00:00.000Z', error: null, resumedFrom: null, trainingSeconds: 3599, segmentStartedAt: null, trainedOn: 'cpu, float32',
+    totalSteps: null, bestStep: null, stoppedEarly: false, ...overrides,
   }
 }
 

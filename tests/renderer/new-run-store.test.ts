@@ -47,6 +47,19 @@ describe('useNewRunStore', () => {
     expect(store.valid).toBe(true)
   })
 
+  it('trains by steps or by epochs: giving one clears the other, and the eval section travels with the configuration', () => {
+    const store = useNewRunStore()
+    fill(store)
+    store.setField('train', 'epochs', 3)
+    expect(store.draft.train).toMatchObject({ epochs: 3, max_steps: null })
+    expect(store.valid).toBe(true)
+    expect(store.check.config?.train).toMatchObject({ epochs: 3, max_steps: null })
+    store.setField('train', 'max_steps', 50)
+    expect(store.draft.train).toMatchObject({ epochs: null, max_steps: 50 })
+    expect(store.yaml).toContain('max_steps: 50')
+    expect(store.check.config?.eval).toEqual({ sets: [], prompts: [], max_new_tokens: 48, length_normalize: false })
+  })
+
   it('applies presets as the paper\'s adapter sections, resetting the other fields of the method', () => {
     const store = useNewRunStore()
     store.setField('adapter', 'top_k', 2)

@@ -11,7 +11,7 @@ vi.mock('../../renderer/src/api', () => import('./fake-api'))
 const { LIVE_REDRAW_MS, useRunLiveStore } = await import('../../renderer/src/stores/run-live')
 
 function step(runId: string, at: number, extra: Partial<Extract<RunEvent, { type: 'step' }>> = {}): RunEvent {
-  return { type: 'step', runId, step: at, loss: 5 - at / 10, lr: 3e-4, gradNorm: 1, tokensPerSecond: 1000 + at, etaSeconds: 50 - at, epoch: 0, auxLoss: null, routers: null, ...extra }
+  return { type: 'step', runId, step: at, loss: 5 - at / 10, lr: 3e-4, gradNorm: 1, tokensPerSecond: 1000 + at, etaSeconds: 50 - at, totalSteps: 50, epoch: 0, auxLoss: null, routers: null, ...extra }
 }
 
 /** A stored run log the fake runsLog serves as the server would: the lines after afterId. */
@@ -76,7 +76,7 @@ describe('useRunLiveStore', () => {
     expect(store.series.tokens_per_s).toEqual([{ step: 2, value: 1002 }, { step: 3, value: 1003 }])
     // A repeated step is a resumed run going on from there: its pace is the newest.
     expect(store.etaSeconds).toBe(48)
-    fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4 })
+    fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4, metrics: { eval_loss: 4.5 } })
     await vi.waitFor(() => expect(store.series.eval_loss).toEqual([{ step: 0, value: 5.2 }, { step: 3, value: 4.5 }]))
   })
 
@@ -158,7 +158,7 @@ describe('useRunLiveStore', () => {
     expect(fake.runsLog).toHaveBeenLastCalledWith({ runId: 'r1' })
 
     log.add('info', 'eval at step 3: loss 4.5000 over 100 tokens of 4 examples')
-    fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4 })
+    fake.emitRun({ type: 'eval', runId: 'r1', step: 3, loss: 4.5, tokens: 100, examples: 4, metrics: { eval_loss: 4.5 } })
     log.add('info', 'checkpoint at step 3: /c/step-3')
     fake.emitRun({ type: 'checkpoint', runId: 'r1', step: 3, path: '/c/step-3' })
     fake.emitRun(step('r1', 4)) // steps are curves, not lines: no read

@@ -85,7 +85,7 @@ describe('useRunsStore history figures and deletion', () => {
     store.listen()
     store.listen()
     expect(fake.runListenerCount()).toBe(1)
-    fake.emitRun({ type: 'step', runId: 'r', step: 1, loss: 1, lr: 1, gradNorm: 1, tokensPerSecond: 1, etaSeconds: 1, epoch: 0, auxLoss: null, routers: null })
+    fake.emitRun({ type: 'step', runId: 'r', step: 1, loss: 1, lr: 1, gradNorm: 1, tokensPerSecond: 1, etaSeconds: 1, totalSteps: 1, epoch: 0, auxLoss: null, routers: null })
     expect(fake.runsList).not.toHaveBeenCalled()
     fake.emitRun({ type: 'status', runId: 'r', status: 'completed', error: null, adapter: '/a' })
     await vi.waitFor(() => expect(fake.runsList).toHaveBeenCalledTimes(1))

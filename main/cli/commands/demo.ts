@@ -46,7 +46,7 @@ adapter was written.
     let lastLoss: number | null = null
     let firstEval: number | null = null
     let lastEval: number | null = null
-    const printer = trainPrinter(context, json, steps)
+    const printer = trainPrinter(context, json)
     const outcome = await trainLocally(context, dataDir, recordRun(dataDir, config), {
       ...printer,
       event(event) {

@@ -102,7 +102,7 @@ function describeRun(run: ReregisteredRun): string {
   const checkpoints = run.checkpointSteps.length === 0 ? 'no checkpoints' : `checkpoints at steps ${run.checkpointSteps.join(', ')}`
   if (run.status === 'completed') return `completed, ${checkpoints}`
   const newest = run.checkpointSteps.at(-1) ?? 0
-  return `interrupted at step ${newest} of ${run.maxSteps}, ${checkpoints}; continue it with \`mixture-studio train --resume ${run.id}\``
+  return `interrupted at step ${newest}${run.maxSteps === null ? '' : ` of ${run.maxSteps}`}, ${checkpoints}; continue it with \`mixture-studio train --resume ${run.id}\``
 }
 
 function formatTable(backups: BackupFile[]): string {

@@ -1,6 +1,7 @@
 // How `train` and `demo` print a run's events: a line per step (every few steps for humans),
 // or with --json one object per line in the DESIGN.md "CLI" shapes.
 import type { RunEvent } from '../../contract'
+import { evalWords } from '../../train/run-log-lines'
 import type { CliContext } from '../command'
 
 export interface TrainPrinter {
@@ -14,21 +15,19 @@ function duration(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
 }
 
-export function trainPrinter(context: CliContext, json: boolean, maxSteps: number): TrainPrinter {
+export function trainPrinter(context: CliContext, json: boolean): TrainPrinter {
   const line = (object: Record<string, unknown>) => context.stdout(`${JSON.stringify(object)}\n`)
-  // Humans get about 20 step lines per run, plus the first and the last.
-  const every = Math.max(1, Math.round(maxSteps / 20))
   return {
     event(event) {
       if (json) {
         switch (event.type) {
           case 'step':
             return line({
-              type: 'step', step: event.step, loss: event.loss, lr: event.lr, grad_norm: event.gradNorm,
+              type: 'step', step: event.step, total_steps: event.totalSteps, loss: event.loss, lr: event.lr, grad_norm: event.gradNorm,
               tokens_per_s: event.tokensPerSecond, eta_s: event.etaSeconds, ...(event.routers ? { routers: event.routers } : {}),
             })
           case 'eval':
-            return line({ type: 'eval', step: event.step, loss: event.loss, tokens: event.tokens, examples: event.examples })
+            return line({ type: 'eval', step: event.step, loss: event.loss, tokens: event.tokens, examples: event.examples, metrics: event.metrics })
           case 'checkpoint':
             return line({ type: 'checkpoint', step: event.step, path: event.path })
           case 'log':
@@ -39,16 +38,21 @@ export function trainPrinter(context: CliContext, json: boolean, maxSteps: numbe
         return
       }
       switch (event.type) {
-        case 'step':
-          if (event.step === 1 || event.step % every === 0 || event.step === maxSteps) {
+        case 'step': {
+          // Humans get about 20 step lines per run, plus the first and the last. The count comes
+          // with each step: a run by epochs knows it only once its data is read.
+          const total = event.totalSteps
+          const every = Math.max(1, Math.round(total / 20))
+          if (event.step === 1 || event.step % every === 0 || event.step === total) {
             context.stdout(
-              `step ${String(event.step).padStart(String(maxSteps).length)}/${maxSteps}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  ` +
+              `step ${String(event.step).padStart(String(total).length)}/${total}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  ` +
                 `grad ${event.gradNorm.toFixed(3)}  ${Math.round(event.tokensPerSecond)} tok/s  eta ${duration(event.etaSeconds)}\n`,
             )
           }
           return
+        }
         case 'eval':
-          return context.stdout(`eval at step ${event.step}: loss ${event.loss.toFixed(4)} over ${event.tokens} tokens of ${event.examples} examples\n`)
+          return context.stdout(`eval at step ${event.step}: ${evalWords(event)}\n`)
         case 'log':
           return (event.level === 'info' ? context.stdout : context.stderr)(`${event.message}\n`)
         case 'status':

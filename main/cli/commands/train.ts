@@ -30,28 +30,25 @@ interrupted, cancelled or failed run from its last checkpoint.
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
     const dataDir = cliDataDir(context)
     let runId: string
-    let maxSteps: number
     if (values.config) {
       let config: RunConfig
       try {
         config = absoluteConfigPaths(readRunConfigFile(values.config), dirname(values.config))
       } catch (error) {
         if (!(error instanceof RunConfigError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-        trainPrinter(context, json, 1).error(error instanceof RunConfigError ? error.message : `${values.config}: no such file`)
+        trainPrinter(context, json).error(error instanceof RunConfigError ? error.message : `${values.config}: no such file`)
         return EXIT_FAILURE
       }
       runId = recordRun(dataDir, config)
-      maxSteps = config.train.max_steps
     } else {
       runId = values.resume as string
       const claim = claimRunForResume(dataDir, runId)
       if ('error' in claim) {
-        trainPrinter(context, json, 1).error(claim.error)
+        trainPrinter(context, json).error(claim.error)
         return EXIT_FAILURE
       }
-      maxSteps = RunConfig.parse(claim.run.config).train.max_steps
     }
-    const outcome = await trainLocally(context, dataDir, runId, trainPrinter(context, json, maxSteps), threads)
+    const outcome = await trainLocally(context, dataDir, runId, trainPrinter(context, json), threads)
     return outcome.status === 'completed' ? EXIT_OK : EXIT_FAILURE
   },
 }

@@ -57,6 +57,9 @@ interface RunRow {
   segment_started_at: string | null
   progress_at: string | null
   trained_on: string | null
+  total_steps: number | null
+  best_step: number | null
+  stopped_early: 0 | 1
   pid: number | null
   boot_time_ms: number | null
   process_started_at: string | null
@@ -270,6 +273,21 @@ export class RunsRepo {
     if (changes !== 1) throw new Error(`Run ${id} does not exist`)
   }
 
+  /** How many steps the run trains, as its training process counted them once its data was read. */
+  setTotalSteps(id: string, totalSteps: number): void {
+    this.changeOne('UPDATE runs SET total_steps = ? WHERE id = ?', totalSteps, id)
+  }
+
+  /** The step whose checkpoint scored best so far (a new best replaces it). */
+  setBestStep(id: string, step: number): void {
+    this.changeOne('UPDATE runs SET best_step = ? WHERE id = ?', step, id)
+  }
+
+  /** The run ended because its watched metric stopped improving (with finish, in one transaction). */
+  markStoppedEarly(id: string): void {
+    this.changeOne('UPDATE runs SET stopped_early = 1 WHERE id = ?', id)
+  }
+
   private mustGet(id: string): RunRecord {
     const run = this.get(id)
     if (!run) throw new Error(`Run ${id} does not exist`)
@@ -313,6 +331,9 @@ function toSummary(row: RunRow): RunSummary {
     trainingSeconds: row.trained_seconds,
     segmentStartedAt: row.segment_started_at,
     trainedOn: row.trained_on,
+    totalSteps: row.total_steps,
+    bestStep: row.best_step,
+    stoppedEarly: row.stopped_early === 1,
   }
 }
 

@@ -1,6 +1,6 @@
 // The New run form's state: a run configuration being written, every field present (defaults
 // filled in), validated by the contract's own RunConfig schema as it changes.
-import { DataConfig, RunConfig, TrainConfig, type RunConfigInput } from '../../../main/contract/run-config'
+import { DataConfig, DEFAULT_MAX_STEPS, EvalConfig, RunConfig, TrainConfig, type RunConfigInput } from '../../../main/contract/run-config'
 import { methodFields, type AdapterMethodName } from './adapter-methods'
 import { defaultsOf, fieldSpec, objectFields, type FieldSpec } from './schema-fields'
 import type { AdapterPreset } from './presets'
@@ -11,6 +11,8 @@ export interface RunDraft {
   data: Record<string, unknown>
   adapter: { method: AdapterMethodName } & Record<string, unknown>
   train: Record<string, unknown>
+  /** The eval section (sets, prompts), carried as written: the form does not edit it yet. */
+  eval: Record<string, unknown>
   device: string
 }
 
@@ -29,9 +31,22 @@ export function emptyDraft(): RunDraft {
     model: '',
     data: { train: '', validation: null, ...defaultsOf(DATA_FIELDS) },
     adapter: adapterDefaults('mov'),
-    train: defaultsOf(TRAIN_FIELDS),
+    // The steps a run trains when the file gives neither steps nor epochs, shown rather than implied.
+    train: { ...defaultsOf(TRAIN_FIELDS), max_steps: DEFAULT_MAX_STEPS },
+    eval: EvalConfig.parse({}),
     device: String(DEVICE_FIELD.defaultValue ?? 'auto'),
   }
+}
+
+/**
+ * A run trains a number of steps or of epochs: giving one clears the other, instead of an error
+ * asking the user to clear it.
+ */
+export function withTrainLength(train: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const given = value !== null && value !== undefined && value !== ''
+  if (key === 'epochs' && given) return { ...train, epochs: value, max_steps: null }
+  if (key === 'max_steps' && given) return { ...train, max_steps: value, epochs: null }
+  return { ...train, [key]: value }
 }
 
 /** A preset replaces the adapter section (the method's defaults, then the preset's values). */
@@ -56,6 +71,7 @@ export function draftToInput(draft: RunDraft): RunConfigInput {
     data: { ...section(draft.data), train: String(draft.data.train ?? '').trim() },
     adapter: section(draft.adapter),
     train: section(draft.train),
+    eval: draft.eval,
     device: draft.device,
   }
   if (draft.name.trim()) input.name = draft.name.trim()
@@ -65,12 +81,14 @@ export function draftToInput(draft: RunDraft): RunConfigInput {
 /** A validated configuration (every default filled in) as the form's state. */
 export function draftFromConfig(config: RunConfig): RunDraft {
   const { name, model, data, adapter, train, device } = config
+  const evaluation = config.eval
   return {
     name: name ?? '',
     model,
     data: { ...data },
     adapter: { ...adapterDefaults(adapter.method), ...adapter } as RunDraft['adapter'],
     train: { ...train },
+    eval: { ...evaluation },
     device,
   }
 }

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { DatasetDetail, DatasetSummary, RunEstimate, RunStarted } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
-import { adapterDefaults, checkDraft, draftFromConfig, draftToInput, emptyDraft, withPreset, type RunDraft } from '../run-config/draft'
+import { adapterDefaults, checkDraft, draftFromConfig, draftToInput, emptyDraft, withPreset, withTrainLength, type RunDraft } from '../run-config/draft'
 import { dataSectionFor } from '../run-config/dataset-section'
 import type { AdapterMethodName } from '../run-config/adapter-methods'
 import { ADAPTER_PRESETS } from '../run-config/presets'
@@ -45,7 +45,8 @@ export const useNewRunStore = defineStore('new-run', () => {
   }
 
   function setField(section: 'data' | 'adapter' | 'train', key: string, value: unknown): void {
-    draft.value[section][key] = value
+    if (section === 'train') draft.value.train = withTrainLength(draft.value.train, key, value)
+    else draft.value[section][key] = value
     touch(`${section}.${key}`)
     if (section === 'adapter') presetId.value = null
   }

@@ -49,7 +49,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
     const parsed = RunConfig.safeParse(detail.value?.config)
     return parsed.success ? parsed.data : null
   })
-  const maxSteps = computed(() => config.value?.train.max_steps ?? null)
+  // A run by epochs knows its step count once its data is read: the record (or its steps) says it.
+  const maxSteps = computed(() => detail.value?.run.totalSteps ?? config.value?.train.max_steps ?? null)
   const step = computed(() => series.value.loss?.at(-1)?.step ?? 0)
   const progress = computed(() => (maxSteps.value ? Math.min(1, step.value / maxSteps.value) : 0))
   const etaSeconds = computed(() => (active.value && pace.value ? pace.value.etaSeconds : null))
@@ -136,6 +137,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
     switch (event.type) {
       case 'step': {
         const at = event.step
+        if (detail.value && detail.value.run.totalSteps !== event.totalSteps) detail.value.run.totalSteps = event.totalSteps
         queuePoint('loss', at, event.loss)
         queuePoint('lr', at, event.lr)
         queuePoint('grad_norm', at, event.gradNorm)
@@ -155,7 +157,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
         break
       }
       case 'eval':
-        queuePoint('eval_loss', event.step, event.loss)
+        // eval_loss (with validation data) and accuracy.<set>: each its own curve.
+        for (const [name, value] of Object.entries(event.metrics)) queuePoint(name, event.step, value)
         scheduleRedraw()
         void followLog()
         break

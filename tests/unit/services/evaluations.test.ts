@@ -156,6 +156,20 @@ describe('evaluationsCreate', () => {
     services.store.runs.delete(other.id)
   })
 
+  it('takes a set from an imported multiple-choice dataset, and refuses a dataset of another format', async () => {
+    const arc = await call<{ id: string; format: string }>('datasetsImport', { path: join(tmp.dir, 'arc.jsonl'), name: 'arc set' })
+    expect(arc.format).toBe('multiple-choice')
+    const started = EvaluationStarted.parse(await call('evaluationsCreate', { model: modelDir, sets: [{ name: 'arc', datasetId: arc.id }] }))
+    await jobEnded(started.jobId!)
+    const table = EvaluationDetail.parse(await call('evaluationsShow', { id: started.evaluation.id }))
+    expect(table.sets).toEqual([{ name: 'arc', datasetId: arc.id, file: join(tmp.dir, 'arc.jsonl') }])
+    expect(table.rows[0].cells.base).toEqual(detail.rows[0].cells.base)
+
+    const train = await call<{ id: string }>('datasetsImport', { path: join(tmp.dir, 'train.jsonl') })
+    const refused = await dispatchCall(services, 'evaluationsCreate', { model: modelDir, sets: [{ name: 'copy', datasetId: train.id }] })
+    expect(!refused.ok && refused.error.message).toBe('Set "copy": dataset "train.jsonl" holds prompt-completion rows; an evaluation scores multiple-choice rows ({"prompt","choices","answer"})')
+  })
+
   it('refuses to delete a running evaluation, deletes an ended one', async () => {
     const copy = services.store.evaluations.create({ id: 'running-one', name: 'x', config: services.store.evaluations.get(detail.id)!.config })
     const refused = await dispatchCall(services, 'evaluationsDelete', { id: copy.id })

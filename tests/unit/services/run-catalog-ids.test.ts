@@ -17,10 +17,10 @@ describe('runsStart', () => {
     const model = await temp.services.modelsImport({ path: modelDir })
     const dataset = await temp.services.datasetsImport({ path: data, template: 'auto', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
     const config = { model: modelDir, data: { train: data, validation: null, split: null, format: 'auto' as const, mapping: {}, max_length: 32, train_on_prompt: false, shuffle: true, packing: false }, adapter: { method: 'ia3' as const, sites: null, init: null }, device: 'cpu' as const }
-    const { train } = RunConfig.parse(config)
-    const started = await temp.services.runsStart({ config: { ...config, train: { ...train, max_steps: 1 } } })
+    const { train, eval: evaluation } = RunConfig.parse(config)
+    const started = await temp.services.runsStart({ config: { ...config, eval: evaluation, train: { ...train, max_steps: 1 } } })
     expect(started.run).toMatchObject({ modelId: model.id, datasetId: dataset.id })
-    const other = await temp.services.runsStart({ config: { ...config, data: { ...config.data, train: join(temp.dir, 'elsewhere.jsonl') }, train } })
+    const other = await temp.services.runsStart({ config: { ...config, eval: evaluation, data: { ...config.data, train: join(temp.dir, 'elsewhere.jsonl') }, train } })
     expect(other.run).toMatchObject({ modelId: model.id, datasetId: null })
     await temp.services.runsCancel({ runId: other.run.id })
     await temp.services.runsCancel({ runId: started.run.id })

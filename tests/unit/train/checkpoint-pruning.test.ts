@@ -48,7 +48,7 @@ describe('checkpoint pruning order', () => {
   it('forgets pruned checkpoints in the store before deleting their folders', () => {
     const paths = [1, 2, 3, 4, 5].map(savedCheckpoint)
     const seen: { path: string; rows: number }[] = []
-    const removed = pruneCheckpoints(checkpointsDir, 3, 5, {
+    const removed = pruneCheckpoints(checkpointsDir, 3, [5], {
       forget: forgetInStore,
       removeFolder: (path) => {
         seen.push({ path: basename(path), rows: store.artifacts.listCheckpoints(runId).length })
@@ -64,13 +64,13 @@ describe('checkpoint pruning order', () => {
 
   it('a folder delete that fails leaves a .tmp- folder no row names, never a row naming a missing folder; the next checkpoint write clears it', () => {
     const paths = [1, 2, 3, 4].map(savedCheckpoint)
-    expect(() => pruneCheckpoints(checkpointsDir, 3, 4, { forget: forgetInStore, removeFolder: () => { throw new Error('EBUSY: resource busy') } })).toThrow('EBUSY')
+    expect(() => pruneCheckpoints(checkpointsDir, 3, [4], { forget: forgetInStore, removeFolder: () => { throw new Error('EBUSY: resource busy') } })).toThrow('EBUSY')
     expect(rowsNamingMissingFolders()).toEqual([])
     expect(readdirSync(checkpointsDir).sort()).toEqual([`.tmp-pruned-step-1-${process.pid}`, 'step-2', 'step-3', 'step-4'])
     expect(store.artifacts.listCheckpoints(runId).map((c) => c.step)).toEqual([2, 3, 4])
 
     store.artifacts.putCheckpoint(runId, 5, writeCheckpoint(checkpointsDir, tinyCheckpoint(5)))
-    expect(pruneCheckpoints(checkpointsDir, 3, 5, { forget: forgetInStore })).toEqual([paths[1]])
+    expect(pruneCheckpoints(checkpointsDir, 3, [5], { forget: forgetInStore })).toEqual([paths[1]])
     expect(readdirSync(checkpointsDir).sort()).toEqual(['step-3', 'step-4', 'step-5'])
     expect(rowsNamingMissingFolders()).toEqual([])
   })
@@ -85,7 +85,7 @@ describe('checkpoint pruning order', () => {
       for (const name of readdirSync(path)) if (!keeps(name)) rmSync(join(path, name))
       throw new Error('killed')
     }
-    expect(() => pruneCheckpoints(checkpointsDir, 3, 4, { forget: forgetInStore, removeFolder: killedPartWay })).toThrow('killed')
+    expect(() => pruneCheckpoints(checkpointsDir, 3, [4], { forget: forgetInStore, removeFolder: killedPartWay })).toThrow('killed')
 
     // What resume and the app look at: complete checkpoints only, each one readable.
     const listed = listCheckpoints(checkpointsDir)
@@ -99,7 +99,7 @@ describe('checkpoint pruning order', () => {
 
   it('a process that dies while the store forgets (a kill at that instant) has deleted no folder', () => {
     const paths = [1, 2, 3, 4].map(savedCheckpoint)
-    expect(() => pruneCheckpoints(checkpointsDir, 3, 4, { forget: () => { throw new Error('killed') } })).toThrow('killed')
+    expect(() => pruneCheckpoints(checkpointsDir, 3, [4], { forget: () => { throw new Error('killed') } })).toThrow('killed')
     expect(paths.every((path) => existsSync(path))).toBe(true)
     expect(rowsNamingMissingFolders()).toEqual([])
   })

@@ -116,7 +116,7 @@ describe('a run', () => {
   it('adapter.init starts a new run from a trained adapter', async () => {
     const next = newRun(RunConfig.parse({ ...baseConfig, adapter: { ...baseConfig.adapter, init: join(runFolder(dataDir, runId), 'adapter') }, train: { ...baseConfig.train, max_steps: 1 } }))
     const evals: number[] = []
-    await runTraining({ dataDir, runId: next, threads: 1, onEvent: (e) => e.type === 'eval' && evals.push(e.loss) })
+    await runTraining({ dataDir, runId: next, threads: 1, onEvent: (e) => e.type === 'eval' && e.loss !== null && evals.push(e.loss) })
     const store = openStore(dataDir)
     const trained = store.metrics.curve(runId, 'eval_loss').at(-1)!.value
     store.close()
