@@ -31,6 +31,15 @@ const FORMATS: Record<RunConfig['data']['format'], ExampleFormat | undefined> = 
  */
 export const RUN_TEMPLATE: TemplateChoice = 'auto'
 
+/**
+ * The template that renders a prompt for a run's model outside its data (multiple-choice scoring,
+ * sample answers): the run's, except that a run trained on plain text rows saw no template at all,
+ * so its prompts are plain text too.
+ */
+export function promptTemplateChoice(config: RunConfig | null): TemplateChoice {
+  return config?.data.format === 'text' ? 'plain' : RUN_TEMPLATE
+}
+
 export async function prepareRunData(config: RunConfig, modelDir: string, runDir: string): Promise<RunData> {
   const dir = join(runDir, 'data')
   mkdirSync(dir, { recursive: true })

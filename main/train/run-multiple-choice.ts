@@ -11,6 +11,7 @@ import { DataConfig, type RunConfig } from '../contract/run-config'
 import {
   ChatRenderer,
   chooseTemplate,
+  DatasetFileError,
   detectFormat,
   formatProblem,
   inspectSource,
@@ -34,7 +35,7 @@ import { EvalDataError } from '../models/eval/examples'
 import type { MultipleChoiceQuestion } from '../models/eval/multiple-choice'
 import type { ModelSpec } from '../models/config'
 import type { TrainingExample } from './batches'
-import { RUN_TEMPLATE } from './run-data'
+import { promptTemplateChoice } from './run-data'
 import { toEvalExample } from './run-eval'
 
 export interface MultipleChoiceTarget {
@@ -66,7 +67,7 @@ export interface TemplatedMultipleChoice {
 export async function templateMultipleChoice(file: string, target: MultipleChoiceTarget): Promise<TemplatedMultipleChoice> {
   const { config } = target
   const bundle = loadTokenizerBundle(target.modelDir)
-  const template = chooseTemplate(RUN_TEMPLATE, bundle)
+  const template = chooseTemplate(promptTemplateChoice(config), bundle)
   const renderer = new ChatRenderer(template, bundle.specialTokens, bundle.addBosToken)
   const maxLength = config?.data.max_length ?? DataConfig.parse({ train: file }).max_length
   const { rows, fileType } = await readRows(file)
@@ -85,32 +86,46 @@ export async function templateMultipleChoice(file: string, target: MultipleChoic
  */
 export async function isMultipleChoiceFile(file: string, config: RunConfig | null): Promise<boolean> {
   if (config?.data.format === 'multiple_choice') return true
-  const source = await inspectSource(file)
-  const records: Record<string, unknown>[] = []
-  const rows = sourceRows(source)
-  try {
-    for await (const row of rows) {
-      if (!isRowError(row)) records.push(row.record)
-      if (records.length >= SAMPLE_ROWS) break
+  return readable(async () => {
+    const source = await inspectSource(file)
+    const records: Record<string, unknown>[] = []
+    const rows = sourceRows(source)
+    try {
+      for await (const row of rows) {
+        if (!isRowError(row)) records.push(row.record)
+        if (records.length >= SAMPLE_ROWS) break
+      }
+    } finally {
+      await rows.return(undefined)
     }
-  } finally {
-    await rows.return(undefined)
-  }
-  return detectFormat(records, source.fileType).format === 'multiple-choice'
+    return detectFormat(records, source.fileType).format === 'multiple-choice'
+  })
 }
 
 const SAMPLE_ROWS = 64
 
 /** All rows of the file; one that cannot be read is an error naming its line. */
 async function readRows(file: string): Promise<{ rows: SourceRow[]; fileType: FileType }> {
-  const source = await inspectSource(file)
+  const source = await readable(() => inspectSource(file))
   const rows: SourceRow[] = []
-  for await (const row of sourceRows(source)) {
-    if (isRowError(row)) throw new EvalDataError(formatProblem({ file, line: row.line, reason: row.reason }))
-    rows.push(row)
-  }
+  await readable(async () => {
+    for await (const row of sourceRows(source)) {
+      if (isRowError(row)) throw new EvalDataError(formatProblem({ file, line: row.line, reason: row.reason }))
+      rows.push(row)
+    }
+  })
   if (rows.length === 0) throw new EvalDataError(`${file}: no questions (expected rows of {"prompt","choices":[..],"answer"})`)
   return { rows, fileType: source.fileType }
+}
+
+/** A file that cannot be read at all (missing, empty, binary) is an eval data error, as eval reports it. */
+async function readable<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read()
+  } catch (error) {
+    if (error instanceof DatasetFileError) throw new EvalDataError(error.message)
+    throw error
+  }
 }
 
 /** Detected columns, with the run's data.mapping over them when it trained on multiple-choice rows. */

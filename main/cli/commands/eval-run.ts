@@ -1,8 +1,7 @@
 // `eval --run RUN`: the run's model, one of its adapters, and examples rendered exactly as its
 // training rendered them (main/train/run-eval.ts), ready for eval's loss output.
 import { homedir } from 'node:os'
-import { readEvalRows } from '../../models/eval/examples'
-import { isMultipleChoiceRow } from '../../models/eval/multiple-choice'
+import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import type { EvalExample } from '../../models/eval/examples'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
@@ -10,6 +9,7 @@ import { RunConfig } from '../../contract/run-config'
 import { openStore, resolveDataDir, type RunRecord } from '../../store'
 import { runFolder } from '../../train/run-training'
 import { RunEvalError, runAdapter, runFileExamples, runValidationExamples, type CheckpointChoice } from '../../train/run-eval'
+import { isMultipleChoiceFile, templateMultipleChoice } from '../../train/run-multiple-choice'
 import type { CliContext } from '../command'
 
 export interface RunEvalRequest {
@@ -34,7 +34,6 @@ export async function openRunEval(request: RunEvalRequest, context: CliContext):
   const record = readRun(dataDir, request.runId)
   const runDir = runFolder(dataDir, record.id)
   const adapterChoice = runAdapter(record, runDir, request.checkpoint)
-  if (request.data) refuseMultipleChoice(request.data)
   const model = openModel(RunConfig.parse(record.config).model)
   const adapter = loadInferenceAdapter(adapterChoice.path, model)
   const data = request.data ? await runFileExamples(record, model.info.dir, request.data, model.spec) : await runValidationExamples(record, runDir, model.spec)
@@ -51,14 +50,49 @@ export async function openRunEval(request: RunEvalRequest, context: CliContext):
   }
 }
 
+export interface RunChoices {
+  model: OpenedModel
+  adapter: InferenceAdapter
+  questions: MultipleChoiceQuestion[]
+  /** Prompts cut to fit the run's max_length, and where. */
+  notes: string[]
+  about: RunEval['about']
+}
+
+/**
+ * The run's model and adapter and the --data file's multiple-choice rows rendered through the
+ * run's chat template (templateMultipleChoice), ready for ranking; null when the file is not
+ * multiple choice (its rows are scored for their loss by openRunEval).
+ */
+export async function openRunChoices(request: RunEvalRequest & { data: string }, context: CliContext): Promise<RunChoices | null> {
+  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+  const record = readRun(dataDir, request.runId)
+  const config = RunConfig.parse(record.config)
+  if (!(await isMultipleChoiceFile(request.data, config))) return null
+  const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), request.checkpoint)
+  const model = openModel(config.model)
+  const adapter = loadInferenceAdapter(adapterChoice.path, model)
+  const { questions, templateName, notes } = await templateMultipleChoice(request.data, { modelDir: model.info.dir, spec: model.spec, config })
+  return {
+    model,
+    adapter,
+    questions,
+    notes,
+    about: {
+      fields: { run: record.id, checkpoint: adapterChoice.label, adapter: adapterChoice.path, template: templateName, data: request.data },
+      words: `run ${record.id}, its ${adapterChoice.label}, ${templateWords(templateName)}, ${request.data}`,
+    },
+  }
+}
+
 /** The template names of main/data/templates.ts, in words. */
-function templateWords(name: string): string {
+export function templateWords(name: string): string {
   if (name === 'model') return "the model's chat template"
   if (name === 'plain') return 'no chat template (plain text)'
   return `the ${name} template`
 }
 
-function readRun(dataDir: string, runId: string): RunRecord {
+export function readRun(dataDir: string, runId: string): RunRecord {
   const store = openStore(dataDir)
   try {
     const record = store.runs.get(runId)
@@ -66,25 +100,5 @@ function readRun(dataDir: string, runId: string): RunRecord {
     return record
   } finally {
     store.close()
-  }
-}
-
-/**
- * Multiple-choice rows through a run's chat template (prompt as the user turn, each choice as the
- * assistant's answer) are not built yet: scoring them raw would be the very mismatch --run avoids.
- */
-function refuseMultipleChoice(file: string): void {
-  let rows: ReturnType<typeof readEvalRows>
-  try {
-    rows = readEvalRows(file)
-  } catch {
-    return // Not JSON Lines (CSV, Parquet, ...): the run's own import reads it and speaks about it.
-  }
-  const choice = rows.find((r) => isMultipleChoiceRow(r.row))
-  if (choice) {
-    throw new RunEvalError(
-      `${choice.where}: a multiple-choice row ({"prompt","choices","answer"}); eval --run does not rank choices through a run's chat template yet. ` +
-        'Score it without the template: eval --model MODEL --adapter ADAPTER --data FILE',
-    )
   }
 }

@@ -12,14 +12,14 @@ import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
-import { openRunEval } from './eval-run'
+import { openRunChoices, openRunEval } from './eval-run'
 import { reportUserError } from './model-errors'
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a dataset with a model: per-example NLL and the mean loss, or multiple-choice accuracy',
   usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
-       mixture-studio eval --run RUN [--checkpoint last|N] [--data FILE] [--json] [--batch-size N] [--threads N] [--device D] [--precision P]
+       mixture-studio eval --run RUN [--checkpoint last|N] [--data FILE] [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
@@ -38,7 +38,12 @@ chat template, data.format and mapping, train_on_prompt masking and max_length (
 scores rows as they are, without a template, so a run trained through one scores worse there).
 Without --data, the run's own validation examples (its validation file or held-out split): the
 loss is the run's last eval loss. The summary names the run, adapter and template.
-Multiple-choice rows are not scored through --run yet.
+Multiple-choice rows (a file whose rows have prompt, choices and answer, or any --data of a run
+trained on data.format multiple_choice, read with its data.mapping) are ranked through the run's
+chat template: the prompt is the user turn up to the assistant header, each choice the start of
+the reply, and only the choice's tokens are scored (no end of turn, no EOS; T5: the choice is the
+decoder's target). A prompt too long for the run's data.max_length loses its start (a note names
+the line).
 
   --run RUN       a run id (mixture-studio runs lists them)
   --checkpoint C  with --run: last (default; the final adapter of a completed run, else its newest
@@ -50,6 +55,7 @@ Multiple-choice rows are not scored through --run yet.
                   "checkpoint","adapter","template","data"); multiple choice:
                   {"type":"example","index","line","choices_nll","choices_tokens","prediction",
                   "answer","correct"} ..., then {"type":"eval","accuracy","ci95":[lo,hi],"examples"}
+                  (--run adds the same fields)
   --length-normalize
                   multiple choice: rank choices by their per-token mean log-likelihood instead
                   of the sum (which favours short choices)
@@ -68,9 +74,15 @@ ${deviceFlagsUsage('runs the pass')}`,
     const { device, precision } = deviceFlags(values)
     if (values.run !== undefined) {
       if (values.model || values.adapter) throw new UsageError('eval --run scores through the run\'s own model and adapter: leave out --model and --adapter (pick the adapter with --checkpoint)')
-      if (values['length-normalize']) throw new UsageError('--length-normalize ranks multiple-choice rows, which eval --run does not score yet')
       const checkpoint = checkpointChoice(values.checkpoint)
       try {
+        const choices = values.data === undefined ? null : await openRunChoices({ runId: values.run, checkpoint, data: resolve(values.data) }, context)
+        if (choices) {
+          for (const note of choices.notes) context.stderr(`${note}\n`)
+          const ranking = { adapter: choices.adapter, threads, device, precision, lengthNormalize: values['length-normalize'] ?? false, json: values.json }
+          return await rankChoices(choices.model, choices.questions, ranking, context, choices.about)
+        }
+        if (values['length-normalize']) throw new UsageError(`--length-normalize ranks multiple-choice rows ({"prompt","choices","answer"}); ${values.data ?? "the run's validation examples"} ${values.data ? 'has rows that are' : 'are'} scored for their loss`)
         const run = await openRunEval({ runId: values.run, checkpoint, data: values.data === undefined ? null : resolve(values.data) }, context)
         for (const note of run.notes) context.stderr(`${note}\n`)
         return await scoreLoss(run.model, run.examples, { adapter: run.adapter, threads, device, precision, batchSize, json: values.json }, context, run.about)
@@ -139,8 +151,8 @@ interface RankOptions {
   json?: boolean
 }
 
-/** Rank classification of multiple-choice rows: a line per example, then the accuracy. */
-async function rankChoices(model: OpenedModel, questions: MultipleChoiceQuestion[], options: RankOptions, context: CliContext): Promise<number> {
+/** Rank classification of multiple-choice rows: a line per example, then the accuracy; `about` as in scoreLoss. */
+async function rankChoices(model: OpenedModel, questions: MultipleChoiceQuestion[], options: RankOptions, context: CliContext, about?: { fields: Record<string, unknown>; words: string }): Promise<number> {
   const { results, summary, target } = await rankClassify(model, questions, {
     ...options,
     onExample: (r) => context.stdout(options.json ? `${JSON.stringify(exampleLine(r))}\n` : `${exampleText(r)}\n`),
@@ -154,8 +166,8 @@ async function rankChoices(model: OpenedModel, questions: MultipleChoiceQuestion
   const [lo, hi] = summary.ci95
   context.stdout(
     options.json
-      ? `${JSON.stringify({ type: 'eval', accuracy: summary.accuracy, ci95: [lo, hi], examples: summary.examples, device: describeTarget(target) })}\n`
-      : `accuracy ${summary.accuracy.toFixed(3)} (95% CI ${lo.toFixed(3)}–${hi.toFixed(3)}) over ${summary.examples} examples on ${describeTarget(target)}\n`,
+      ? `${JSON.stringify({ type: 'eval', accuracy: summary.accuracy, ci95: [lo, hi], examples: summary.examples, device: describeTarget(target), ...about?.fields })}\n`
+      : `accuracy ${summary.accuracy.toFixed(3)} (95% CI ${lo.toFixed(3)}–${hi.toFixed(3)}) over ${summary.examples} examples on ${describeTarget(target)}${about ? `, ${about.words}` : ''}\n`,
   )
   return EXIT_OK
 }

@@ -98,12 +98,14 @@ describe('eval --run', () => {
     expect(run.stderr).toContain('--checkpoint best is not available yet: nothing marks a run\'s best checkpoint until early stopping exists')
   })
 
-  it('multiple-choice rows are refused rather than scored without the run\'s template', async () => {
+  it('multiple-choice rows are ranked through the run\'s chat template, not scored raw', async () => {
     const file = join(tmp.dir, 'choices.jsonl')
     writeFileSync(file, `${JSON.stringify({ prompt: 'copy abc', choices: [' abc', ' bca'], answer: 0 })}\n`)
-    const run = await cli(['eval', '--run', runId, '--data', file])
-    expect(run.code).toBe(1)
-    expect(run.stderr).toContain(`${file}:1: a multiple-choice row ({"prompt","choices","answer"}); eval --run does not rank choices through a run's chat template yet`)
+    const run = await cli(['eval', '--run', runId, '--checkpoint', 'last', '--data', file, '--json', '--threads', '1'])
+    expect(run.code).toBe(0)
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines[0]).toMatchObject({ type: 'example', index: 0, line: 1, answer: 0 })
+    expect(lines[1]).toMatchObject({ type: 'eval', examples: 1, run: runId, checkpoint: 'final adapter', template: 'model', data: file })
   })
 
   it('a --data file the run cannot render is an error naming it', async () => {
