@@ -19,18 +19,22 @@ export class RunEvalError extends Error {
   override name = 'RunEvalError'
 }
 
-/** Which adapter of a run to score: its last one, or the checkpoint of a step. */
-export type CheckpointChoice = { kind: 'last' } | { kind: 'step'; step: number }
+/** Which adapter of a run to use: its best checkpoint, its last adapter, or the checkpoint of a step. */
+export type CheckpointChoice = { kind: 'best' } | { kind: 'last' } | { kind: 'step'; step: number }
 
 export interface RunAdapter {
   path: string
-  /** For the summary: "final adapter" or "checkpoint step-N". */
+  /** For the summary: "final adapter", "checkpoint step-N", "best checkpoint step-N (by eval_loss)", or the last one and why no best. */
   label: string
+  /** The step of a checkpoint, or null for the final adapter/. */
+  step: number | null
 }
 
 /**
- * `last`: the final adapter/ of a completed run, else its newest checkpoint (a run that stopped
- * or is still training); a step: checkpoints/step-N, which must exist.
+ * `best`: the checkpoint the run marked best on its watched metric (runs.best_step); a run
+ * without one gets its last adapter, the label saying why. `last`: the final adapter/ of a
+ * completed run, else its newest checkpoint (a run that stopped or is still training). A step:
+ * checkpoints/step-N, which must exist.
  */
 export function runAdapter(record: RunRecord, runDir: string, choice: CheckpointChoice): RunAdapter {
   const checkpointsDir = join(runDir, 'checkpoints')
@@ -38,13 +42,35 @@ export function runAdapter(record: RunRecord, runDir: string, choice: Checkpoint
   const available = checkpoints.length > 0 ? `its checkpoints are at steps ${checkpoints.map((c) => c.step).join(', ')}` : 'it has no checkpoints'
   if (choice.kind === 'step') {
     if (!checkpoints.some((c) => c.step === choice.step)) throw new RunEvalError(`run ${record.id} has no checkpoint at step ${choice.step} (${checkpointPath(checkpointsDir, choice.step)}): ${available}`)
-    return { path: checkpointPath(checkpointsDir, choice.step), label: `checkpoint step-${choice.step}` }
+    return { path: checkpointPath(checkpointsDir, choice.step), label: `checkpoint step-${choice.step}`, step: choice.step }
+  }
+  if (choice.kind === 'best') {
+    const best = record.bestStep
+    if (best !== null && checkpoints.some((c) => c.step === best)) return { path: checkpointPath(checkpointsDir, best), label: `best checkpoint step-${best} (by ${watchedMetric(record)})`, step: best }
+    const last = runAdapter(record, runDir, { kind: 'last' })
+    const why = best !== null ? `its best checkpoint step-${best} is gone from ${checkpointsDir}` : noBestReason(record)
+    return { ...last, label: `${last.label} (no best checkpoint: ${why})` }
   }
   const final = join(runDir, 'adapter')
-  if (record.status === 'completed' && existsSync(final)) return { path: final, label: 'final adapter' }
+  if (record.status === 'completed' && existsSync(final)) return { path: final, label: 'final adapter', step: null }
   const newest = checkpoints.at(-1)
   if (!newest) throw new RunEvalError(`run ${record.id} (${record.status}) has no adapter to score yet: no final adapter in ${final} and no checkpoint in ${checkpointsDir}`)
-  return { path: newest.path, label: `checkpoint step-${newest.step}` }
+  return { path: newest.path, label: `checkpoint step-${newest.step}`, step: newest.step }
+}
+
+/** The metric a run's best checkpoint is chosen by (bestRule in best-metric.ts). */
+function watchedMetric(record: RunRecord): string {
+  const config = RunConfig.safeParse(record.config)
+  return (config.success && config.data.train.early_stopping?.metric) || 'eval_loss'
+}
+
+/** Why a run marked no best checkpoint, in words for the label. */
+function noBestReason(record: RunRecord): string {
+  const config = RunConfig.safeParse(record.config)
+  if (!config.success) return 'its configuration cannot be read'
+  const { data, train } = config.data
+  if (!train.early_stopping && !data.validation && data.split === null) return 'it has no validation data and no early stopping to choose one by'
+  return `no evaluation after step 0 reported ${train.early_stopping?.metric ?? 'eval_loss'} yet`
 }
 
 export interface RunEvalData {

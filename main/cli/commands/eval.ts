@@ -3,7 +3,7 @@ import { evaluate, type EvalSummary, type EvaluateOptions, type ExampleScore } f
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { readEvalData } from '../../models/eval/eval-data'
 import { EvalDataError, type EvalExample } from '../../models/eval/examples'
-import type { CheckpointChoice } from '../../train/run-eval'
+import { CHECKPOINT_OPTION_HELP, checkpointChoice } from './checkpoint-option'
 import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import { rankClassify, type QuestionResult } from '../../models/eval/rank-classification'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
@@ -19,7 +19,7 @@ export const evalCommand: Command = {
   name: 'eval',
   summary: 'score a dataset with a model: per-example NLL and the mean loss, or multiple-choice accuracy',
   usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
-       mixture-studio eval --run RUN [--checkpoint last|N] [--data FILE] [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
+       mixture-studio eval --run RUN [--checkpoint best|last|N] [--data FILE] [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
@@ -46,8 +46,7 @@ decoder's target). A prompt too long for the run's data.max_length loses its sta
 the line).
 
   --run RUN       a run id (mixture-studio runs lists them)
-  --checkpoint C  with --run: last (default; the final adapter of a completed run, else its newest
-                  checkpoint) or a step N (checkpoints/step-N). best is not available yet
+  --checkpoint C  with --run: ${CHECKPOINT_OPTION_HELP}
   --adapter DIR   score through a trained adapter (a run's adapter/ or checkpoints/step-N/
                   folder, native format) attached to the model
   --json          one JSON object per line: {"type":"example","index","line","nll","tokens"} ...,
@@ -132,14 +131,6 @@ async function scoreLoss(model: OpenedModel, examples: EvalExample[], options: L
       : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)}) on ${describeTarget(target)}${about ? `, ${about.words}` : ''}\n`,
   )
   return EXIT_OK
-}
-
-/** --checkpoint: last (the default) or a step number; best needs a marking that does not exist yet. */
-function checkpointChoice(text: string | undefined): CheckpointChoice {
-  if (text === undefined || text === 'last') return { kind: 'last' }
-  if (text === 'best') throw new UsageError('--checkpoint best is not available yet: nothing marks a run\'s best checkpoint until early stopping exists. Give last or a step number (the run\'s checkpoints/step-N)')
-  if (!/^\d+$/.test(text)) throw new UsageError(`--checkpoint must be last or a step number, not "${text}"`)
-  return { kind: 'step', step: Number(text) }
 }
 
 interface RankOptions {

@@ -49,7 +49,7 @@ afterAll(() => tmp.remove())
 
 describe('eval --run', () => {
   it("gives the run's own last eval loss, where eval --adapter of the same adapter on the raw rows does not", async () => {
-    const run = await cli(['eval', '--run', runId, '--json', '--threads', '1'])
+    const run = await cli(['eval', '--run', runId, '--checkpoint', 'last', '--json', '--threads', '1'])
     expect(run.code).toBe(0)
     const { examples, summary } = parsed(run.stdout)
     expect(examples).toHaveLength(4) // split: 4 held out
@@ -58,7 +58,7 @@ describe('eval --run', () => {
     expect(relative(summary.loss, evalLossAt(4))).toBeLessThan(1e-5)
 
     // The human summary says which run, adapter and template it scored through.
-    const human = await cli(['eval', '--run', runId, '--threads', '1'])
+    const human = await cli(['eval', '--run', runId, '--checkpoint', 'last', '--threads', '1'])
     expect(human.stdout).toMatch(new RegExp(`^mean loss \\d+\\.\\d{4} over \\d+ tokens in 4 examples \\(perplexity [\\d.]+\\) on cpu.*, run ${runId}, its final adapter, the model's chat template, its validation examples$`, 'm'))
 
     // The same held-out rows, raw: the adapter never saw them without the chat template.
@@ -70,7 +70,7 @@ describe('eval --run', () => {
     expect(relative(parsed(raw.stdout).summary.loss, evalLossAt(4))).toBeGreaterThan(0.05)
 
     // --data renders a file exactly as the run's training rendered its own: the same loss.
-    const asRun = await cli(['eval', '--run', runId, '--data', heldOut, '--json', '--threads', '1'])
+    const asRun = await cli(['eval', '--run', runId, '--checkpoint', 'last', '--data', heldOut, '--json', '--threads', '1'])
     expect(asRun.code).toBe(0)
     expect(relative(parsed(asRun.stdout).summary.loss, summary.loss)).toBeLessThan(1e-6)
     expect(parsed(asRun.stdout).summary).toMatchObject({ data: heldOut, template: 'model' })
@@ -92,10 +92,25 @@ describe('eval --run', () => {
     expect(run.stderr).toContain('its checkpoints are at steps 2, 4')
   })
 
-  it('--checkpoint best is refused: nothing marks a best checkpoint yet', async () => {
-    const run = await cli(['eval', '--run', runId, '--checkpoint', 'best'])
+  it('scores the checkpoint the run marked best (its lowest eval loss) by default, as --checkpoint best', async () => {
+    const store = openStore(home())
+    const bestStep = store.runs.get(runId)!.bestStep
+    const lowest = store.metrics.curve(runId, 'eval_loss').filter((p) => p.step > 0).reduce((a, b) => (b.value < a.value ? b : a))
+    store.close()
+    expect(bestStep).toBe(lowest.step)
+    for (const args of [[], ['--checkpoint', 'best']]) {
+      const run = await cli(['eval', '--run', runId, ...args, '--json', '--threads', '1'])
+      expect(run.code).toBe(0)
+      const { summary } = parsed(run.stdout)
+      expect(summary).toMatchObject({ checkpoint: `best checkpoint step-${bestStep} (by eval_loss)`, adapter: join(runFolder(home(), runId), 'checkpoints', `step-${bestStep}`) })
+      expect(relative(summary.loss, evalLossAt(bestStep!))).toBeLessThan(1e-5)
+    }
+  }, 60_000)
+
+  it('refuses a --checkpoint that is not best, last or a step', async () => {
+    const run = await cli(['eval', '--run', runId, '--checkpoint', 'newest'])
     expect(run.code).toBe(2)
-    expect(run.stderr).toContain('--checkpoint best is not available yet: nothing marks a run\'s best checkpoint until early stopping exists')
+    expect(run.stderr).toContain('--checkpoint must be best, last or a step number, not "newest"')
   })
 
   it('multiple-choice rows are ranked through the run\'s chat template, not scored raw', async () => {
