@@ -3,6 +3,7 @@ import { evaluate, type EvalSummary, type EvaluateOptions, type ExampleScore } f
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { readEvalData } from '../../models/eval/eval-data'
 import { EvalDataError, type EvalExample } from '../../models/eval/examples'
+import { DEFAULT_MAX_NEW_TOKENS } from '../../models/eval/open-ended-answers'
 import { CHECKPOINT_OPTION_HELP, checkpointChoice } from './checkpoint-option'
 import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import { rankClassify, type QuestionResult } from '../../models/eval/rank-classification'
@@ -12,14 +13,15 @@ import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
+import { answerQuestions, isOpenEndedFile, openRunOpenEnded } from './eval-open-ended'
 import { openRunChoices, openRunEval } from './eval-run'
 import { reportUserError } from './model-errors'
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'score a dataset with a model: per-example NLL and the mean loss, or multiple-choice accuracy',
-  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
-       mixture-studio eval --run RUN [--checkpoint best|last|N] [--data FILE] [--json] [--length-normalize] [--batch-size N] [--threads N] [--device D] [--precision P]
+  summary: 'score a dataset with a model: per-example NLL and the mean loss, multiple-choice accuracy, or exact match and F1 of answers',
+  usage: `Usage: mixture-studio eval --model DIR [--adapter DIR] --data FILE [--json] [--length-normalize] [--max-new-tokens N] [--batch-size N] [--threads N] [--device D] [--precision P]
+       mixture-studio eval --run RUN [--checkpoint best|last|N] [--data FILE] [--json] [--length-normalize] [--max-new-tokens N] [--batch-size N] [--threads N] [--device D] [--precision P]
 
 DATA is JSON Lines of {"prompt", "completion"} rows (the completion, then EOS, is scored; T5: the
 prompt is the encoder input) or {"text"} rows (every token after the first is scored).
@@ -33,6 +35,13 @@ choice is the decoder's target); the prediction is the choice with the highest l
 ties going to the lowest index. Prints each example's prediction, then the accuracy with its 95%
 Wilson interval.
 
+DATA may instead be open-ended rows, {"prompt", "answers": [..]} or {"prompt", "answer": "text"}.
+The model answers each prompt greedily (the prompt as it is, as above), stopping at EOS or after
+--max-new-tokens; the answer is compared with each gold answer after SQuAD's normalisation (lower
+case, no punctuation, no a/an/the, single spaces). Prints each example's answer, its exact match
+and token F1 (the best over the gold answers), then the exact-match share with its 95% Wilson
+interval and the mean F1.
+
 With --run, the rows are scored as the run's training saw them: its model and adapter, its
 chat template, data.format and mapping, train_on_prompt masking and max_length (eval --adapter
 scores rows as they are, without a template, so a run trained through one scores worse there).
@@ -43,7 +52,8 @@ trained on data.format multiple_choice, read with its data.mapping) are ranked t
 chat template: the prompt is the user turn up to the assistant header, each choice the start of
 the reply, and only the choice's tokens are scored (no end of turn, no EOS; T5: the choice is the
 decoder's target). A prompt too long for the run's data.max_length loses its start (a note names
-the line).
+the line). Open-ended prompts go through the run's chat template too, as the user turn up to the
+assistant header, and an answer also stops at the template's end of turn.
 
   --run RUN       a run id (mixture-studio runs lists them)
   --checkpoint C  with --run: ${CHECKPOINT_OPTION_HELP}
@@ -54,12 +64,17 @@ the line).
                   "checkpoint","adapter","template","data"); multiple choice:
                   {"type":"example","index","line","choices_nll","choices_tokens","prediction",
                   "answer","correct"} ..., then {"type":"eval","accuracy","ci95":[lo,hi],"examples"}
-                  (--run adds the same fields)
+                  (--run adds the same fields);
+                  open-ended: {"type":"example","index","line","prediction","answers",
+                  "exact_match","f1"} ..., then {"type":"eval","exact_match",
+                  "exact_match_ci95":[lo,hi],"f1","examples"}
   --length-normalize
                   multiple choice: rank choices by their per-token mean log-likelihood instead
                   of the sum (which favours short choices)
+  --max-new-tokens N
+                  open-ended: most new tokens of an answer (default 48)
   --batch-size N  examples per forward pass (default 8); multiple choice: one pass per example,
-                  all of its choices together
+                  all of its choices together; open-ended: prompts answered together
   --threads N     onnxruntime threads (default: all cores)
 ${deviceFlagsUsage('runs the pass')}`,
 
@@ -67,14 +82,22 @@ ${deviceFlagsUsage('runs the pass')}`,
     const { values } = parseOptions(args, {
       model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' },
       'length-normalize': { type: 'boolean' }, device: { type: 'string' }, precision: { type: 'string' }, run: { type: 'string' }, checkpoint: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
     })
     const batchSize = positiveInteger('--batch-size', values['batch-size'], 8)
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
     const { device, precision } = deviceFlags(values)
+    const maxNewTokens = values['max-new-tokens'] === undefined ? null : positiveInteger('--max-new-tokens', values['max-new-tokens'], DEFAULT_MAX_NEW_TOKENS)
+    const answering = { threads, device, precision, batchSize, maxNewTokens, json: values.json }
     if (values.run !== undefined) {
       if (values.model || values.adapter) throw new UsageError('eval --run scores through the run\'s own model and adapter: leave out --model and --adapter (pick the adapter with --checkpoint)')
       const checkpoint = checkpointChoice(values.checkpoint)
       try {
+        if (values.data !== undefined && isOpenEndedFile(resolve(values.data))) {
+          if (values['length-normalize']) throw new EvalDataError(lengthNormalizeOnOpenEnded(resolve(values.data)))
+          return await answerQuestions(openRunOpenEnded({ runId: values.run, checkpoint, data: resolve(values.data) }, context), answering, context)
+        }
+        if (maxNewTokens !== null) throw new UsageError(onlyOpenEnded(values.data))
         const choices = values.data === undefined ? null : await openRunChoices({ runId: values.run, checkpoint, data: resolve(values.data) }, context)
         if (choices) {
           for (const note of choices.notes) context.stderr(`${note}\n`)
@@ -94,8 +117,14 @@ ${deviceFlagsUsage('runs the pass')}`,
     try {
       const model = openModel(resolve(values.model))
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter), model) : null
-      const data = readEvalData(resolve(values.data), ModelTokenizer.load(model.info.dir), model.spec)
+      const tokenizer = ModelTokenizer.load(model.info.dir)
+      const data = readEvalData(resolve(values.data), tokenizer, model.spec)
       const scoring = { adapter, threads, device, precision }
+      if (data.kind === 'open-ended') {
+        if (values['length-normalize']) throw new EvalDataError(lengthNormalizeOnOpenEnded(resolve(values.data)))
+        return await answerQuestions({ model, tokenizer, adapter, questions: data.questions }, answering, context)
+      }
+      if (maxNewTokens !== null) throw new EvalDataError(onlyOpenEnded(resolve(values.data)))
       if (data.kind === 'multiple-choice') return await rankChoices(model, data.questions, { ...scoring, lengthNormalize: values['length-normalize'] ?? false, json: values.json }, context)
       if (values['length-normalize']) throw new EvalDataError(`--length-normalize ranks the choices of multiple-choice rows ({"prompt","choices","answer"}); ${resolve(values.data)} has {"prompt","completion"} or {"text"} rows, scored for their loss`)
       return await scoreLoss(model, data.examples, { ...scoring, batchSize, json: values.json }, context)
@@ -131,6 +160,15 @@ async function scoreLoss(model: OpenedModel, examples: EvalExample[], options: L
       : `mean loss ${summary.loss.toFixed(4)} over ${summary.tokens} tokens in ${summary.examples} examples (perplexity ${Math.exp(summary.loss).toFixed(2)}) on ${describeTarget(target)}${about ? `, ${about.words}` : ''}\n`,
   )
   return EXIT_OK
+}
+
+function lengthNormalizeOnOpenEnded(data: string): string {
+  return `--length-normalize ranks the choices of multiple-choice rows ({"prompt","choices","answer"}); ${data} has open-ended rows, answered and compared with their answers`
+}
+
+/** --max-new-tokens given for rows that are scored, not answered. */
+function onlyOpenEnded(data: string | undefined): string {
+  return `--max-new-tokens limits the answers to open-ended rows ({"prompt","answers":[..]}); ${data ?? "the run's validation examples"} ${data ? 'has rows that are' : 'are'} scored, not answered`
 }
 
 interface RankOptions {
