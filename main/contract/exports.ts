@@ -5,7 +5,14 @@ export const ExportFormat = z.enum(['native', 'peft', 'onnx', 'merged'])
 export type ExportFormat = z.infer<typeof ExportFormat>
 
 /**
- * Export a run's final adapter (`runId`) or any adapter folder (`adapterDir`: a checkpoint, a
+ * Which adapter of a run an export (or the Playground) uses: its best checkpoint (the default:
+ * runs.best_step, else its last adapter), its last adapter, or the checkpoint of a step.
+ */
+export const RunCheckpointPick = z.union([z.literal('best'), z.literal('last'), z.number().int().min(1)])
+export type RunCheckpointPick = z.infer<typeof RunCheckpointPick>
+
+/**
+ * Export a run's adapter (`runId`, at `checkpoint`) or any adapter folder (`adapterDir`: a checkpoint, a
  * copy) as the native folder, PEFT's layout (LoRA, (IA)³), an ONNX model with the adapter built in
  * (every method), or a merged model (LoRA, (IA)³).
  */
@@ -20,9 +27,12 @@ export const RunsExportInput = z
     overwrite: z.boolean().default(false),
     /** The base model folder, when it moved since training (peft, onnx, merged). */
     baseModel: z.string().min(1).optional(),
+    /** With runId: best (default), last, or a step's checkpoint. */
+    checkpoint: RunCheckpointPick.optional(),
   })
   .strict()
   .refine((input) => (input.runId === undefined) !== (input.adapterDir === undefined), { message: 'give either runId or adapterDir', path: ['runId'] })
+  .refine((input) => input.checkpoint === undefined || input.runId !== undefined, { message: 'checkpoint picks an adapter of a run: give it with runId (an adapterDir is exported as it is)', path: ['checkpoint'] })
 
 export const ExportedFile = z.object({ path: z.string(), bytes: z.number().int() })
 
@@ -34,6 +44,8 @@ export const RunExport = z.object({
   files: z.array(ExportedFile),
   /** The adapter folder exported. */
   source: z.string(),
+  /** Which adapter of the run that is: "best checkpoint step-40 (by accuracy.arc)", "final adapter" ...; null for a folder given directly. */
+  adapterLabel: z.string().nullable(),
   runId: z.string().nullable(),
   /** Recorded in the run's exports (needs a run). */
   recorded: z.boolean(),

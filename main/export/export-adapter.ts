@@ -67,7 +67,7 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
 
   const recorded = Boolean(context && run)
   if (context && run) context.store.artifacts.addExport(run.id, options.format, path, exportedAt)
-  return { format: options.format, method, path, files, source: adapterDir, runId: run?.id ?? null, recorded }
+  return { format: options.format, method, path, files, source: adapterDir, adapterLabel: resolved.label, runId: run?.id ?? null, recorded }
 }
 
 /**

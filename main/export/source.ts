@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { MetricPoint, RunRecord, Store } from '../store'
 import { readAdapterFolder, type AdapterFolder } from '../train/adapter-files'
+import { RunEvalError, runAdapter } from '../train/run-eval'
 import { runFolder } from '../train/run-training'
 import { ExportError, type ExportSource } from './types'
 
@@ -18,8 +19,10 @@ export interface ResolvedSource {
   adapterDir: string
   folder: AdapterFolder
   run: RunRecord | null
-  /** The newest value of each of the run's metrics (loss, eval_loss ...); empty without a run. */
+  /** Each of the run's metrics at the exported adapter's step (its newest values for the final adapter); empty without a run. */
   latest: Record<string, MetricPoint>
+  /** Which adapter of the run it is; null for a folder given directly. */
+  label: string | null
 }
 
 export function resolveSource(source: ExportSource, context: ExportStoreContext | null): ResolvedSource {
@@ -27,18 +30,42 @@ export function resolveSource(source: ExportSource, context: ExportStoreContext 
     if (!context) throw new ExportError(`exporting run ${source.runId} needs the run store; give the adapter folder instead`)
     const run = context.store.runs.get(source.runId)
     if (!run) throw new ExportError(`there is no run ${source.runId}; \`mixture-studio runs list\` shows the runs`, 'not_found')
-    const adapterDir = join(runFolder(context.dataDir, run.id), 'adapter')
-    if (!existsSync(adapterDir)) {
+    const runDir = runFolder(context.dataDir, run.id)
+    const choice = source.checkpoint ?? { kind: 'best' }
+    // best and last export what a finished run gave; a checkpoint of a run still training or
+    // stopped is exported when asked for by its step.
+    const finalDir = join(runDir, 'adapter')
+    if (choice.kind !== 'step' && !existsSync(finalDir)) {
       const latest = context.store.artifacts.latestCheckpoint(run.id)
-      const hint = latest ? ` Export its latest checkpoint instead: ${latest.path}` : ''
-      throw new ExportError(`run ${run.id} is ${run.status} and has no final adapter (${adapterDir}).${hint}`)
+      const hint = latest ? ` Export its latest checkpoint instead: ${latest.path} (or --checkpoint ${latest.step})` : ''
+      throw new ExportError(`run ${run.id} is ${run.status} and has no final adapter (${finalDir}).${hint}`)
     }
-    return { adapterDir, folder: readAdapterFolder(adapterDir), run, latest: context.store.metrics.latest(run.id) }
+    let picked: ReturnType<typeof runAdapter>
+    try {
+      // adapter/ is written only once training completed: it is the run's last adapter whatever
+      // its status says now (a restored store, a run record written by hand).
+      picked = runAdapter(choice.kind === 'step' ? run : { ...run, status: 'completed' }, runDir, choice)
+    } catch (error) {
+      if (error instanceof RunEvalError) throw new ExportError(error.message, 'not_found')
+      throw error
+    }
+    const latest = picked.step === null ? context.store.metrics.latest(run.id) : metricsAt(context.store, run.id, picked.step)
+    return { adapterDir: picked.path, folder: readAdapterFolder(picked.path), run, latest, label: picked.label }
   }
   const adapterDir = resolve(source.adapterDir)
   const folder = readAdapterFolder(adapterDir)
   const run = context ? runOwning(adapterDir, context) : null
-  return { adapterDir, folder, run, latest: run && context ? context.store.metrics.latest(run.id) : {} }
+  return { adapterDir, folder, run, latest: run && context ? context.store.metrics.latest(run.id) : {}, label: null }
+}
+
+/** The newest value of each metric of the run at or before `step`: what the run measured when that checkpoint was written. */
+function metricsAt(store: Store, runId: string, step: number): Record<string, MetricPoint> {
+  const at: Record<string, MetricPoint> = {}
+  for (const name of ['loss', 'eval_loss']) {
+    const point = store.metrics.curve(runId, name).filter((p) => p.step <= step).at(-1)
+    if (point) at[name] = point
+  }
+  return at
 }
 
 /** The run whose folder (<data>/runs/<id>/...) holds `dir`, if any: its adapter/ or a checkpoint. */

@@ -1,12 +1,16 @@
 // What an export takes and gives back (DESIGN.md "Native adapter format", CLI `export`).
 import type { AdapterMethodName } from '../engine/adapters/names'
+import type { CheckpointChoice } from '../train/run-eval'
 
 /** The formats `export` writes. */
 export const EXPORT_FORMATS = ['native', 'peft', 'onnx', 'merged'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
-/** What to export: a run's final adapter, or any adapter folder (a run's adapter/, a checkpoint, a copy). */
-export type ExportSource = { runId: string } | { adapterDir: string }
+/**
+ * What to export: an adapter of a run (its best checkpoint unless `checkpoint` says otherwise), or
+ * any adapter folder (a run's adapter/, a checkpoint, a copy).
+ */
+export type ExportSource = { runId: string; checkpoint?: CheckpointChoice } | { adapterDir: string }
 
 export interface ExportOptions {
   format: ExportFormat
@@ -32,6 +36,8 @@ export interface ExportResult {
   files: ExportedFile[]
   /** The adapter folder that was exported. */
   source: string
+  /** Which adapter of the run ("best checkpoint step-N (by eval_loss)", "final adapter" ...); null for a folder given directly. */
+  adapterLabel: string | null
   /** The run the adapter belongs to (null for a folder from outside the store). */
   runId: string | null
   /** Whether the export was recorded in the run store's exports table (it needs a run). */

@@ -4,7 +4,8 @@
 // exportAdapter writes the folder atomically and then records the export with its run, so the
 // store gets the record only once the folder is complete and in place.
 import { z } from 'zod'
-import { ApiCallError, ExportFormat, type ApiErrorCode, type RunExport } from '../contract'
+import { ApiCallError, ExportFormat, RunCheckpointPick, type ApiErrorCode, type RunExport } from '../contract'
+import type { CheckpointChoice } from '../train/run-eval'
 import { ExportError, exportAdapter } from '../export'
 import type { WorkContext } from '../jobs/kinds/service-job'
 import type { Store } from '../store'
@@ -13,7 +14,10 @@ import { AdapterFolderError } from '../train/adapter-files'
 /** What main passes: the call's input with its paths made absolute. */
 export const ExportRequest = z.object({
   dataDir: z.string().min(1),
-  source: z.union([z.object({ runId: z.string().min(1) }).strict(), z.object({ adapterDir: z.string().min(1) }).strict()]),
+  source: z.union([
+    z.object({ runId: z.string().min(1), checkpoint: RunCheckpointPick.optional() }).strict(),
+    z.object({ adapterDir: z.string().min(1) }).strict(),
+  ]),
   format: ExportFormat,
   out: z.string().min(1),
   overwrite: z.boolean(),
@@ -23,12 +27,19 @@ export type ExportRequest = z.infer<typeof ExportRequest>
 
 const API_CODE = { not_found: 'not_found', refused: 'invalid_input', no_room: 'conflict' } as const satisfies Record<ExportError['reason'], ApiErrorCode>
 
+/** A pick of the call (best, last, a step) as runAdapter's choice; best when none is given. */
+export function checkpointChoiceOf(pick: RunCheckpointPick | undefined): CheckpointChoice {
+  if (pick === undefined || pick === 'best') return { kind: 'best' }
+  return pick === 'last' ? { kind: 'last' } : { kind: 'step', step: pick }
+}
+
 export async function exportRequested(request: ExportRequest, store: Store, work: WorkContext): Promise<RunExport> {
   // exportAdapter reports nothing while it writes: what is being written, with no share done (total 0), then that it is.
   work.progress(0, 0, `Writing the ${request.format} export to ${request.out}`)
   try {
+    const { source } = request
     const exported = await exportAdapter(
-      request.source,
+      'runId' in source ? { runId: source.runId, checkpoint: checkpointChoiceOf(source.checkpoint) } : source,
       { format: request.format, out: request.out, overwrite: request.overwrite, ...(request.baseModel ? { baseModel: request.baseModel } : {}) },
       { store, dataDir: request.dataDir },
     )

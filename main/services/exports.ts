@@ -17,7 +17,7 @@ export function createExportHandlers(store: Store, dataDir: string, longWork: Wo
     async runsExport(input: CallParsedInput<'runsExport'>): Promise<CallOutput<'runsExport'>> {
       const request: ExportRequest = {
         dataDir,
-        source: input.runId !== undefined ? { runId: input.runId } : { adapterDir: resolve(input.adapterDir!) },
+        source: input.runId !== undefined ? { runId: input.runId, ...(input.checkpoint !== undefined ? { checkpoint: input.checkpoint } : {}) } : { adapterDir: resolve(input.adapterDir!) },
         format: input.format,
         out: resolve(input.out),
         overwrite: input.overwrite,

@@ -60,14 +60,27 @@ describe('useRunExportStore', () => {
     await store.prepare('r1')
     store.format = 'peft'
     store.out = '  /tmp/out  '
-    const written = { format: 'peft' as const, method: 'lora', path: '/tmp/out', files: [{ path: '/tmp/out/adapter_config.json', bytes: 400 }], source: '/runs/r1/adapter', runId: 'r1', recorded: true }
+    const written = { format: 'peft' as const, method: 'lora', path: '/tmp/out', files: [{ path: '/tmp/out/adapter_config.json', bytes: 400 }], source: '/runs/r1/adapter', adapterLabel: 'final adapter', runId: 'r1', recorded: true }
     fake.runsExport.mockResolvedValueOnce(written)
     expect(await store.run('r1')).toEqual(written)
-    expect(fake.runsExport).toHaveBeenCalledWith({ runId: 'r1', format: 'peft', out: '/tmp/out', overwrite: false })
+    expect(fake.runsExport).toHaveBeenCalledWith({ runId: 'r1', format: 'peft', out: '/tmp/out', overwrite: false, checkpoint: 'best' })
     await store.prepare('r2')
     expect(store.result).toBeNull()
     expect(store.format).toBe('peft')
     expect(store.out).toBe(`${EXPORTS}/r2-peft`)
+  })
+
+  it('exports the best checkpoint unless the last adapter is chosen; a new dialog starts from best again', async () => {
+    suggestFolders()
+    const store = useRunExportStore()
+    await store.prepare('r1')
+    expect(store.checkpoint).toBe('best')
+    store.checkpoint = 'last'
+    fake.runsExport.mockResolvedValueOnce({ format: 'native', method: 'lora', path: '/tmp/o', files: [], source: '/runs/r1/adapter', adapterLabel: 'final adapter', runId: 'r1', recorded: true })
+    await store.run('r1')
+    expect(fake.runsExport).toHaveBeenLastCalledWith(expect.objectContaining({ runId: 'r1', checkpoint: 'last' }))
+    await store.prepare('r1')
+    expect(store.checkpoint).toBe('best')
   })
 
   it('suggests a folder outside the data folder for the run and format, and follows the format until the user types one', async () => {
@@ -90,7 +103,7 @@ describe('useRunExportStore', () => {
     fake.runsSuggestExportFolder.mockImplementation(async () => ({ path: `${EXPORTS}/r1-native${exported > 0 ? `-${exported + 1}` : ''}` }))
     fake.runsExport.mockImplementation(async ({ out }) => {
       exported++
-      return { format: 'native', method: 'lora', path: out, files: [], source: '/runs/r1/adapter', runId: 'r1', recorded: true }
+      return { format: 'native', method: 'lora', path: out, files: [], source: '/runs/r1/adapter', adapterLabel: 'final adapter', runId: 'r1', recorded: true }
     })
     const store = useRunExportStore()
     await store.prepare('r1')

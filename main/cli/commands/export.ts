@@ -4,16 +4,18 @@ import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
+import { CHECKPOINT_OPTION_HELP, checkpointChoice } from './checkpoint-option'
 
 const FORMATS: readonly string[] = ExportFormat.options
 
 export const exportCommand: Command = {
   name: 'export',
   summary: "export a run's adapter: native, PEFT (LoRA, (IA)³), an ONNX model, or merged into the base model",
-  usage: `Usage: mixture-studio export RUN|DIR --format native|peft|onnx|merged --out DIR [--force] [--model DIR] [--json]
+  usage: `Usage: mixture-studio export RUN|DIR --format native|peft|onnx|merged --out DIR [--checkpoint best|last|N] [--force] [--model DIR] [--json]
 
-RUN is a run id (its final adapter); DIR is an adapter folder (a run's adapter/ or
-checkpoints/step-N/, or a copy). Every export gets a README.md model card.
+RUN is a run id (its best checkpoint unless --checkpoint says otherwise); DIR is an adapter
+folder (a run's adapter/ or checkpoints/step-N/, or a copy). Every export gets a README.md model
+card.
 
   --format native  the adapter folder as is (adapter_config.json + adapter_model.safetensors)
   --format peft    PEFT's layout, for PeftModel.from_pretrained (LoRA and (IA)³ only)
@@ -25,6 +27,7 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
   --format merged  a complete model folder with the adapter folded into the base weights, in
                    their dtype (LoRA and (IA)³ only: a mixture's routing depends on the input)
   --out DIR        the folder to write; written to a temporary folder, then renamed into place
+  --checkpoint C   with RUN: ${CHECKPOINT_OPTION_HELP.replaceAll('\n                  ', '\n                   ')}
   --force          replace DIR when it holds a previous export of this format (every export
                    leaves a .mixture-studio-export.json marker in its folder); the old export is
                    deleted only once the new one is in place. Nothing else is ever replaced: not
@@ -37,7 +40,7 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
   async run(args, context) {
     const { values, positionals } = parseOptions(
       args,
-      { format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, model: { type: 'string' }, json: { type: 'boolean' } },
+      { format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, model: { type: 'string' }, json: { type: 'boolean' }, checkpoint: { type: 'string' } },
       true,
     )
     if (positionals.length !== 1) throw new UsageError('export needs one RUN id or adapter folder')
@@ -45,8 +48,10 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
     if (!values.out) throw new UsageError('export needs --out DIR')
     const [what] = positionals
     const isFolder = existsSync(what) && statSync(what).isDirectory()
+    if (isFolder && values.checkpoint !== undefined) throw new UsageError('--checkpoint picks an adapter of a run: give a RUN id, or the checkpoint folder itself')
+    const choice = checkpointChoice(values.checkpoint)
     const input = {
-      ...(isFolder ? { adapterDir: what } : { runId: what }),
+      ...(isFolder ? { adapterDir: what } : { runId: what, checkpoint: choice.kind === 'step' ? choice.step : choice.kind }),
       format: values.format,
       out: values.out,
       overwrite: values.force ?? false,
@@ -74,11 +79,16 @@ checkpoints/step-N/, or a copy). Every export gets a README.md model card.
 function describe(e: RunExport): string {
   const width = Math.max(...e.files.map((f) => formatBytes(f.bytes).length))
   const lines = [
-    `Exported the ${e.method} adapter ${e.runId ? `of run ${e.runId} ` : ''}as ${e.format} to ${e.path}:`,
+    `Exported the ${e.method} adapter ${e.runId ? `of run ${e.runId} ${checkpointWords(e.adapterLabel)}` : ''}as ${e.format} to ${e.path}:`,
     ...e.files.map((f) => `  ${formatBytes(f.bytes).padStart(width)}  ${f.path}`),
   ]
   if (!e.recorded) lines.push('(not recorded in the run store: the adapter folder belongs to no run there)')
   return `${lines.join('\n')}\n`
+}
+
+/** A checkpoint of the run is named; its final adapter (what a run export always was) goes unsaid. */
+function checkpointWords(label: string | null): string {
+  return label === null || label.startsWith('final adapter') ? '' : `(its ${label}) `
 }
 
 function formatBytes(n: number): string {

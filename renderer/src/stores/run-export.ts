@@ -9,6 +9,8 @@ export const useRunExportStore = defineStore('run-export', () => {
   const format = ref<ExportFormat>('native')
   const out = ref('')
   const overwrite = ref(false)
+  /** Which of the run's adapters: the checkpoint it marked best (its last adapter when none), or its last adapter. */
+  const checkpoint = ref<'best' | 'last'>('best')
   const result = ref<RunExport | null>(null)
 
   // The export runs as a job process; its progress events say which step it is on. Cancel ends it
@@ -31,6 +33,7 @@ export const useRunExportStore = defineStore('run-export', () => {
     out.value = ''
     suggested.value = null
     overwrite.value = false
+    checkpoint.value = 'best'
     result.value = null
     error.value = null
     stopped.value = false
@@ -60,10 +63,10 @@ export const useRunExportStore = defineStore('run-export', () => {
   async function run(runId: string): Promise<RunExport | null> {
     result.value = null
     return exportJob.track(async () => {
-      result.value = await api.runsExport({ runId, format: format.value, out: out.value.trim(), overwrite: overwrite.value })
+      result.value = await api.runsExport({ runId, format: format.value, out: out.value.trim(), overwrite: overwrite.value, checkpoint: checkpoint.value })
       return result.value
     })
   }
 
-  return { format, out, overwrite, exporting, result, error, stopped, stopping, progress, suggested, prepare, run, stop }
+  return { format, out, overwrite, checkpoint, exporting, result, error, stopped, stopping, progress, suggested, prepare, run, stop }
 })

@@ -1,7 +1,7 @@
 // Early stopping on a real curve, end to end through the store: a tiny model trained with a high
 // learning rate on data its held-out set contradicts, so the eval loss falls, then turns up. The
 // run stops where patience runs out, records why and its best checkpoint, keeps that checkpoint,
-// and eval/export resolve "best" to it and "last" to the final adapter.
+// and eval/export resolve "best" to it and "last" to the final adapter; export defaults to best.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +11,7 @@ import { readAdapterFolder } from '../../../main/train/adapter-files'
 import { checkpointPath, listCheckpoints } from '../../../main/train/checkpoint'
 import { runAdapter } from '../../../main/train/run-eval'
 import { runFolder, runTraining } from '../../../main/train/run-training'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from './support'
@@ -95,5 +96,21 @@ describe('a run whose eval loss turns up', () => {
     expect(runAdapter({ ...record, bestStep: 9999 }, dir, { kind: 'best' })).toMatchObject({ path: join(dir, 'adapter'), label: `final adapter (no best checkpoint: its best checkpoint step-9999 is gone from ${join(dir, 'checkpoints')})` })
     const unwatched = RunConfig.parse({ ...(record.config as RunConfig), data: { ...(record.config as RunConfig).data, validation: null }, train: { ...(record.config as RunConfig).train, early_stopping: null } })
     expect(runAdapter({ ...record, bestStep: null, config: unwatched }, dir, { kind: 'best' }).label).toBe('final adapter (no best checkpoint: it has no validation data and no early stopping to choose one by)')
+  })
+
+  it('exports the best checkpoint by default, the final adapter with --checkpoint last, a step with --checkpoint N', async () => {
+    const dir = runFolder(dataDir, runId)
+    const exported = async (name: string, ...flags: string[]) => {
+      const out = join(tmp.dir, name)
+      const result = await runCli(['export', runId, '--format', 'native', '--out', out, ...flags, '--json'], { home: dataDir })
+      expect(result.stderr).toBe('')
+      const line = JSON.parse(result.stdout) as { source: string; adapterLabel: string }
+      return { ...line, step: readAdapterFolder(out).config.step }
+    }
+    expect(await exported('best')).toMatchObject({ source: checkpointPath(join(dir, 'checkpoints'), record.bestStep!), adapterLabel: `best checkpoint step-${record.bestStep} (by eval_loss)`, step: record.bestStep })
+    expect(await exported('last', '--checkpoint', 'last')).toMatchObject({ source: join(dir, 'adapter'), adapterLabel: 'final adapter', step: outcome.step })
+    expect(await exported('step', '--checkpoint', String(outcome.step))).toMatchObject({ adapterLabel: `checkpoint step-${outcome.step}`, step: outcome.step })
+    const human = await runCli(['export', runId, '--format', 'native', '--out', join(tmp.dir, 'human')], { home: dataDir })
+    expect(human.stdout).toContain(`Exported the lora adapter of run ${runId} (its best checkpoint step-${record.bestStep} (by eval_loss)) as native`)
   })
 })
