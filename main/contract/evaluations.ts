@@ -110,7 +110,7 @@ export const EvaluationRow = z.object({
   task: z.string(),
   /** By column key; null where the cell is not scored (yet, or the evaluation stopped first). */
   cells: z.record(z.string(), EvaluationCell.nullable()),
-  /** The keys of the columns with the highest accuracy (several on a tie); empty until two cells are scored. */
+  /** The keys of the columns with the highest accuracy (several on a tie for it); empty when every scored cell is equal (or only one is scored). */
   winners: z.array(z.string()),
 })
 export type EvaluationRow = z.infer<typeof EvaluationRow>
@@ -120,7 +120,7 @@ export const EvaluationDetail = EvaluationSummary.extend({
   rows: z.array(EvaluationRow),
   /** The mean accuracy across tasks per column; null until the column has every task scored. */
   mean: z.record(z.string(), z.number().nullable()),
-  /** The columns with the highest mean (several on a tie). */
+  /** The columns with the highest mean (several on a tie for it; none when every mean is equal). */
   meanWinners: z.array(z.string()),
 })
 export type EvaluationDetail = z.infer<typeof EvaluationDetail>

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { SystemInfo } from './system'
-import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunStarted, RunSummary, RunEvent } from './runs'
+import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent } from './runs'
 import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInput, DatasetSummary } from './datasets'
@@ -49,6 +49,8 @@ export const calls = {
   runsMetrics: { input: RunsMetricsInput, output: RunMetrics },
   /** A run's stored log lines (what the training process said, evals, checkpoints, status changes), oldest first. */
   runsLog: { input: RunsLogInput, output: RunLog },
+  /** The greedy answers a run gave its fixed prompts (eval.prompts) at each eval step, by step then prompt. */
+  runsAnswers: { input: RunsAnswersInput, output: RunAnswers },
   /** Deletes a run that is not running: its record, metrics and folder. */
   runsDelete: { input: RunIdInput, output: RunSummary },
   /** Exports a run's adapter (or an adapter folder) as native, PEFT, ONNX or merged; recorded with the run. */

@@ -1,6 +1,6 @@
 // Plain lists of call and event names, free of zod, so the sandboxed preload stays tiny.
 // A unit test checks they equal the keys of `calls` and `events` in ./index.
-export const callNames = ['systemInfo', 'runsList', 'runsStart', 'runsCancel', 'runsResume', 'runsShow', 'runsMetrics', 'runsLog', 'runsDelete', 'runsExport', 'runsSuggestExportFolder', 'runsEstimate', 'playgroundGenerate', 'evaluationsCreate', 'evaluationsList', 'evaluationsShow', 'evaluationsDelete', 'runsAccuracies', 'jobsStart', 'jobsCancel', 'jobsList', 'datasetsImport', 'datasetsList', 'datasetsShow', 'datasetsPreview', 'settingsGet', 'settingsSet', 'dialogOpenFile', 'modelsImport', 'modelsList', 'modelsShow', 'modelsRemove'] as const
+export const callNames = ['systemInfo', 'runsList', 'runsStart', 'runsCancel', 'runsResume', 'runsShow', 'runsMetrics', 'runsLog', 'runsAnswers', 'runsDelete', 'runsExport', 'runsSuggestExportFolder', 'runsEstimate', 'playgroundGenerate', 'evaluationsCreate', 'evaluationsList', 'evaluationsShow', 'evaluationsDelete', 'runsAccuracies', 'jobsStart', 'jobsCancel', 'jobsList', 'datasetsImport', 'datasetsList', 'datasetsShow', 'datasetsPreview', 'settingsGet', 'settingsSet', 'dialogOpenFile', 'modelsImport', 'modelsList', 'modelsShow', 'modelsRemove'] as const
 export const eventNames = ['onJobEvent', 'onRunEvent'] as const
 
 /** The Electron IPC channel of a call (ipcMain.handle / ipcRenderer.invoke). */

@@ -89,6 +89,13 @@ export const RunEvent = z.discriminatedUnion('type', [
     metrics: z.record(z.string(), z.number()),
   }),
   z.object({ type: z.literal('checkpoint'), runId: z.string(), step: z.number().int(), path: z.string() }),
+  /** The greedy answers to the run's fixed prompts (eval.prompts) at an eval step. */
+  z.object({
+    type: z.literal('answers'),
+    runId: z.string(),
+    step: z.number().int(),
+    answers: z.array(z.object({ promptIndex: z.number().int(), prompt: z.string(), answer: z.string() })),
+  }),
   z.object({ type: z.literal('log'), runId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
   z.object({
     type: z.literal('status'),
@@ -154,6 +161,21 @@ export const RunLogLine = z.object({
   message: z.string(),
 })
 export type RunLogLine = z.infer<typeof RunLogLine>
+
+export const RunsAnswersInput = z
+  .object({
+    runId: z.string().min(1),
+    /** Only the answers of steps after this one (for following a live run). */
+    sinceStep: z.number().int().min(0).optional(),
+  })
+  .strict()
+
+/** One greedy answer to one of the run's fixed prompts (eval.prompts) at one eval step. */
+export const RunAnswer = z.object({ step: z.number().int(), promptIndex: z.number().int(), prompt: z.string(), answer: z.string() })
+export type RunAnswer = z.infer<typeof RunAnswer>
+
+export const RunAnswers = z.object({ runId: z.string(), answers: z.array(RunAnswer) })
+export type RunAnswers = z.infer<typeof RunAnswers>
 
 /** A run's stored log, oldest first. A run keeps its newest `maxLines` lines; `total` is how many it holds. */
 export const RunLog = z.object({ runId: z.string(), lines: z.array(RunLogLine), total: z.number().int(), maxLines: z.number().int() })

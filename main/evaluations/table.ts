@@ -55,14 +55,14 @@ export function evaluationDetail(record: EvaluationRecord, counts: readonly Eval
 }
 
 /**
- * The keys with the highest value (all of them on a tie). A winner needs a rival: with fewer than
- * two values there is nothing to win yet.
+ * The keys with the highest value (several on a tie for it). A winner needs a rival it beats: with
+ * fewer than two values, or all of them equal, nobody won the row.
  */
 export function bestKeys(values: readonly [string, number | null][]): string[] {
   const scored = values.filter((entry): entry is [string, number] => entry[1] !== null)
-  if (scored.length < 2) return []
   const best = Math.max(...scored.map(([, value]) => value))
-  return scored.filter(([, value]) => value === best).map(([key]) => key)
+  const winners = scored.filter(([, value]) => value === best).map(([key]) => key)
+  return winners.length === scored.length ? [] : winners
 }
 
 function cellKey(task: string, columnKey: string): string {

@@ -188,6 +188,11 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       return { runId, lines, total: store.runLog.count(runId), maxLines: RUN_LOG_MAX_LINES }
     },
 
+    async runsAnswers({ runId, sinceStep }: CallParsedInput<'runsAnswers'>): Promise<CallOutput<'runsAnswers'>> {
+      mustGet(runId)
+      return { runId, answers: store.runAnswers.list(runId, sinceStep ?? -1) }
+    },
+
     async runsDelete({ runId }: CallParsedInput<'runsDelete'>): Promise<CallOutput<'runsDelete'>> {
       await settled(runId, 'deleted')
       const run = mustGet(runId)

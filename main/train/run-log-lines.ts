@@ -22,6 +22,9 @@ export function runEventLogLine(event: RunEvent): RunLogEntry | null {
   switch (event.type) {
     case 'step':
       return null
+    // Answers have their own table (run_answers) and table on the Run page.
+    case 'answers':
+      return null
     case 'log':
       return { level: event.level, message: event.message }
     case 'eval':

@@ -18,6 +18,7 @@ import { runEventLogLine } from './run-log-lines'
 import { buildTrainStep } from './step-graph'
 import { withFailureHint } from './failure-hints'
 import { describeTarget, wasTried } from '../runtime'
+import { EvalSuite } from './eval-suite'
 import { Trainer, TrainingDivergedError, type StepEvent, type TrainerFaults, type TrainerStart } from './trainer'
 
 export function runFolder(dataDir: string, runId: string): string {
@@ -90,6 +91,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
   }, HEARTBEAT_INTERVAL_MS)
   heartbeat.unref()
   let lastStep = 0
+  let suite: EvalSuite | null = null
   try {
     const config = RunConfig.parse(record.config)
     const dir = runFolder(options.dataDir, runId)
@@ -125,6 +127,12 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, packed, ...(options.threads ? { threads: options.threads } : {}) })
     log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}, ${data.train.length} training and ${data.validation.length} validation examples`)
 
+    // Accuracy on eval.sets and answers to eval.prompts: read, checked and built before the first
+    // step, so a bad eval file fails the run now, naming its line, not at the first eval.
+    suite = await EvalSuite.open(config, model, step.parameters, { device: step.target.provider, ...(options.threads ? { threads: options.threads } : {}), onNotice: (level, message) => log(level, message) })
+    const evaluateSuite = suite
+    if (suite) log('info', `evaluating at every eval step: ${describeSuite(config)}`)
+
     const checkpointsDir = join(dir, 'checkpoints')
     const start = startingPoint(config, model, step, checkpointsDir)
     if (start.checkpoint) log('info', `resuming from ${start.checkpoint} (step ${start.step})`)
@@ -139,6 +147,18 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
       checkpointsDir,
       adapterConfigAt: (at) => nativeAdapterConfig(config.adapter, base, step.trainableParameterCount, at),
       start,
+      ...(evaluateSuite
+        ? {
+            async extraEval(at: number, parameters: ReadonlyMap<string, Float32Array>) {
+              const { metrics, answers } = await evaluateSuite.evaluate(parameters)
+              if (answers.length > 0) {
+                store.runAnswers.put(runId, at, answers)
+                emit({ type: 'answers', runId, step: at, answers })
+              }
+              return metrics
+            },
+          }
+        : {}),
       hooks: {
         onStep(event) {
           lastStep = event.step
@@ -200,7 +220,16 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     return { status: 'failed', step: lastStep, adapter: null, error: message }
   } finally {
     clearInterval(heartbeat)
+    await suite?.dispose().catch(() => undefined)
   }
+}
+
+/** "accuracy on arc, hellaswag; greedy answers to 3 prompts", for the run log. */
+function describeSuite(config: RunConfig): string {
+  const parts: string[] = []
+  if (config.eval.sets.length > 0) parts.push(`accuracy on ${config.eval.sets.map((s) => s.name).join(', ')}`)
+  if (config.eval.prompts.length > 0) parts.push(`greedy answers to ${config.eval.prompts.length} prompt${config.eval.prompts.length === 1 ? '' : 's'}`)
+  return parts.join('; ')
 }
 
 /** A provider that was tried (or could have been), not one merely outside this platform's order. */

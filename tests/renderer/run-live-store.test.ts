@@ -33,6 +33,7 @@ async function opened(id = 'r1') {
   fake.runsShow.mockResolvedValue(runDetail(id))
   fake.runsMetrics.mockResolvedValue({ runId: id, series: { loss: [{ step: 1, value: 4.9 }, { step: 2, value: 4.8 }], eval_loss: [{ step: 0, value: 5.2 }] } })
   fake.runsEstimate.mockResolvedValue(estimate(2880, { trainablePercent: 0.32 }))
+  if (!fake.runsAnswers.getMockImplementation()) fake.runsAnswers.mockResolvedValue({ runId: id, answers: [] })
   await store.open(id)
   return store
 }
@@ -44,6 +45,7 @@ async function openedNotYetPlaced() {
   fake.runsMetrics.mockResolvedValue({ runId: 'r1', series: {} })
   fake.runsEstimate.mockResolvedValue(estimate(2880))
   fake.runsShow.mockResolvedValue(runDetail('r1', { trainedOn: null }))
+  fake.runsAnswers.mockResolvedValue({ runId: 'r1', answers: [] })
   await store.open('r1')
   return store
 }
@@ -205,5 +207,15 @@ describe('useRunLiveStore', () => {
     await store.resume()
     expect(store.actionError?.message).toContain('start a new run')
     expect(store.acting).toBeNull()
+  })
+
+  it("reads the run's answers and merges live ones, a step answered again after a resume taking the new answers", async () => {
+    fake.runsAnswers.mockResolvedValue({ runId: 'r1', answers: [{ step: 0, promptIndex: 0, prompt: '2+2=', answer: '22' }, { step: 10, promptIndex: 0, prompt: '2+2=', answer: '5' }] })
+    const store = await opened()
+    expect(fake.runsAnswers).toHaveBeenCalledWith({ runId: 'r1' })
+    fake.emitRun({ type: 'answers', runId: 'r1', step: 10, answers: [{ promptIndex: 0, prompt: '2+2=', answer: '4' }] })
+    fake.emitRun({ type: 'answers', runId: 'r1', step: 20, answers: [{ promptIndex: 0, prompt: '2+2=', answer: '4' }] })
+    fake.emitRun({ type: 'answers', runId: 'other', step: 30, answers: [{ promptIndex: 0, prompt: 'x', answer: 'y' }] })
+    expect(store.answers.map((a) => [a.step, a.answer])).toEqual([[0, '22'], [10, '4'], [20, '4']])
   })
 })

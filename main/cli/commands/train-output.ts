@@ -15,6 +15,12 @@ function duration(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
 }
 
+/** An answer on one terminal line: newlines shown as ⏎, cut at 100 characters. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ⏎ ').trim()
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat || '(empty)'
+}
+
 export function trainPrinter(context: CliContext, json: boolean): TrainPrinter {
   const line = (object: Record<string, unknown>) => context.stdout(`${JSON.stringify(object)}\n`)
   return {
@@ -30,6 +36,8 @@ export function trainPrinter(context: CliContext, json: boolean): TrainPrinter {
             return line({ type: 'eval', step: event.step, loss: event.loss, tokens: event.tokens, examples: event.examples, metrics: event.metrics })
           case 'checkpoint':
             return line({ type: 'checkpoint', step: event.step, path: event.path })
+          case 'answers':
+            return line({ type: 'answers', step: event.step, answers: event.answers.map((a) => ({ prompt_index: a.promptIndex, prompt: a.prompt, answer: a.answer })) })
           case 'log':
             return line({ type: 'log', level: event.level, message: event.message })
           case 'status':
@@ -59,6 +67,10 @@ export function trainPrinter(context: CliContext, json: boolean): TrainPrinter {
           if (event.status === 'cancelled') context.stderr('cancelled; the run stopped after writing a checkpoint\n')
           return
         case 'checkpoint':
+          return
+        case 'answers':
+          // One line per prompt, cut to a line's width: the whole answers are on the Run page and in runs show.
+          for (const a of event.answers) context.stdout(`answer at step ${event.step} to prompt ${a.promptIndex + 1}: ${oneLine(a.answer)}\n`)
           return
       }
     },

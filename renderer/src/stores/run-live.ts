@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import { RunConfig, type RunDetail, type RunEvent, type RunLogLine, type RunStatus } from '../../../main/contract'
+import { RunConfig, type RunAnswer, type RunDetail, type RunEvent, type RunLogLine, type RunStatus } from '../../../main/contract'
 import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
 import { mergePoints, type Point } from '../runs/series'
 import { routerHistory } from '../runs/router-stats'
+import { mergeAnswers } from '../runs/answers'
 import { newestRead } from './newest-read'
 
 export type { RunLogLine } from '../../../main/contract'
@@ -31,6 +32,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
   /** Replaced whole on every change (never mutated), so thousands of points need no deep proxies. */
   const series = shallowRef<Record<string, Point[]>>({})
   const logs = ref<RunLogLine[]>([])
+  /** Greedy answers to the run's fixed prompts, by step (replaced whole on change). */
+  const answers = shallowRef<RunAnswer[]>([])
   /** What the newest step event said (ETA and speed are only known live). */
   const pace = ref<{ step: number; etaSeconds: number; tokensPerSecond: number } | null>(null)
   const loading = ref(false)
@@ -171,6 +174,9 @@ export const useRunLiveStore = defineStore('run-live', () => {
       case 'log':
         void followLog()
         break
+      case 'answers':
+        answers.value = mergeAnswers(answers.value, event.answers.map((a) => ({ step: event.step, ...a })))
+        break
       case 'status':
         // The last steps show with the status that ends them.
         redraw()
@@ -207,12 +213,13 @@ export const useRunLiveStore = defineStore('run-live', () => {
     const read = reads.start()
     loading.value = true
     try {
-      const [shown, metrics] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id })])
+      const [shown, metrics, answered] = await Promise.all([api.runsShow({ runId: id }), api.runsMetrics({ runId: id }), api.runsAnswers({ runId: id })])
       // An older read answering late holds an older record (a run not yet placed, or still
       // running after it finished): it must not replace a newer one.
       if (id !== runId.value || !reads.show(read)) return
       detail.value = shown
       mergeSeries(Object.entries(metrics.series))
+      answers.value = mergeAnswers(answers.value, answered.answers)
       loadError.value = null
       if (!size.value) void measureSize(id, shown.config)
     } catch (error) {
@@ -242,6 +249,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
       forgetQueued()
       series.value = {}
       logs.value = []
+      answers.value = []
       pace.value = null
       actionError.value = null
       size.value = null
@@ -288,7 +296,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
   }
 
   return {
-    runId, detail, series, logs, pace, loading, loadError, actionError, acting, size,
+    runId, detail, series, logs, answers, pace, loading, loadError, actionError, acting, size,
     status, active, config, maxSteps, step, progress, etaSeconds, routers,
     open, close, reload, applyEvent, cancel: () => act('cancel'), resume: () => act('resume'),
   }

@@ -59,3 +59,16 @@ export function writePromptCompletionFile(path: string, rows = 24): string {
   writeFileSync(path, lines.join('\n') + '\n')
   return path
 }
+
+const MC_WORDS = ['abc', 'bca', 'cab', 'dde', 'eed', 'fab']
+
+/** Multiple-choice rows over the tiny tokenizers' alphabet (which word the prompt copies); badLine: a row with one choice there. */
+export function writeMultipleChoiceFile(path: string, rows = 8, badLine: number | null = null): string {
+  const lines = Array.from({ length: rows }, (_, i) => {
+    if (badLine === i + 1) return JSON.stringify({ prompt: `copy ${MC_WORDS[i % 6]}`, choices: [` ${MC_WORDS[i % 6]}`], answer: 0 })
+    const choices = [0, 1, 2].map((k) => ` ${MC_WORDS[(i + k) % 6]}`)
+    return JSON.stringify({ prompt: `copy ${MC_WORDS[i % 6]}`, choices, answer: i % 3 === 0 ? 0 : choices[0] })
+  })
+  writeFileSync(path, lines.join('\n') + '\n')
+  return path
+}
