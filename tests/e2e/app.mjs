@@ -9,6 +9,7 @@ export const pages = [
   { link: 'Datasets', route: 'datasets', heading: 'Datasets' },
   { link: 'New run', route: 'new-run', heading: 'New run' },
   { link: 'Runs', route: 'runs', heading: 'Runs' },
+  { link: 'Evaluate', route: 'evaluate', heading: 'Evaluate' },
   { link: 'Playground', route: 'playground', heading: 'Playground' },
   { link: 'System', route: 'system', heading: 'System' },
   { link: 'Settings', route: 'settings', heading: 'Settings' },

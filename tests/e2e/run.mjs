@@ -14,6 +14,7 @@ import { makeWorkDir, writeBrokenDataset, writeGoodDataset, writeTinyModelFolder
 import { registerDatasetChecks } from './datasets.mjs'
 import { registerSettingsChecks } from './settings.mjs'
 import { registerTrainingChecks } from './training.mjs'
+import { registerEvaluateChecks } from './evaluate.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
@@ -59,7 +60,7 @@ async function main() {
 
 function registerChecks(browser, server, files) {
   let app
-  const env = { app: () => app, server, files, screenshot }
+  const env = { app: () => app, server, files, screenshot, resultsDir }
 
   check('the server answers 401 to requests without the token', async () => {
     const page = await fetch(`${server.origin}/`)
@@ -141,6 +142,7 @@ function registerChecks(browser, server, files) {
   registerDatasetChecks(env)
   registerSettingsChecks(env)
   registerTrainingChecks(env)
+  registerEvaluateChecks(env)
   registerModelRemovalCheck(env)
 
   check('the theme follows the operating system', async () => {

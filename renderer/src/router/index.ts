@@ -8,6 +8,7 @@ import RunsView from '../views/RunsView.vue'
 import RunView from '../views/RunView.vue'
 import CompareView from '../views/CompareView.vue'
 import PlaygroundView from '../views/PlaygroundView.vue'
+import EvaluateView from '../views/EvaluateView.vue'
 import SystemView from '../views/SystemView.vue'
 import SettingsView from '../views/SettingsView.vue'
 
@@ -30,6 +31,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
   { path: '/runs/:id', name: 'run', component: RunView, props: true, meta: { title: 'Run', section: 'runs' } },
   { path: '/compare', name: 'compare', component: CompareView, meta: { title: 'Compare runs', section: 'runs' } },
+  { path: '/evaluate', name: 'evaluate', component: EvaluateView, meta: { title: 'Evaluate' } },
   { path: '/playground', name: 'playground', component: PlaygroundView, meta: { title: 'Playground' } },
   { path: '/system', name: 'system', component: SystemView, meta: { title: 'System' } },
   { path: '/settings', name: 'settings', component: SettingsView, meta: { title: 'Settings' } },
