@@ -131,6 +131,20 @@ describe('templateMultipleChoice', () => {
     expect((error as Error).message).toBe(`${bad}:2: answer "c" is not among the choices ["a","b"]: give one of them exactly, or its 0-based index`)
   })
 
+  it('a run trained on plain text rows saw no template: the prompt and choice run together as plain text', async () => {
+    const model = models.write('qwen2')
+    const file = writeRows('plain.jsonl', QUESTIONS.slice(0, 1))
+    const config = RunConfig.parse({ model: model.dir, data: { train: file, format: 'text' }, adapter: { method: 'ia3' }, device: 'cpu' })
+    const { questions, templateName } = await templateMultipleChoice(file, { modelDir: model.dir, spec: openModel(model.dir).spec, config })
+    expect(templateName).toBe('plain')
+    const bundle = loadTokenizerBundle(model.dir)
+    const encode = (text: string) => bundle.tokenizer.encode(text, { add_special_tokens: false }).ids
+    questions[0].choices.forEach((example, c) => {
+      expect(example.ids).toEqual(encode(`copy abc${QUESTIONS[0].choices[c]}`))
+      expect(scoredIds(example)).toEqual(example.ids.slice(encode('copy abc').length))
+    })
+  })
+
   it("a run trained on multiple-choice rows reads the file with its data.mapping", async () => {
     const model = models.write('qwen2')
     const spec = openModel(model.dir).spec
