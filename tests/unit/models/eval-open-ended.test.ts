@@ -153,6 +153,10 @@ describe('eval --run on open-ended rows', () => {
       await generator.dispose()
     }
 
+    const normalize = await cli(['eval', '--run', runId, '--data', data, '--length-normalize'])
+    expect(normalize.code).toBe(1)
+    expect(normalize.stderr).toMatch(/^--length-normalize ranks the choices of multiple-choice rows .* has open-ended rows/)
+
     const human = await cli(['eval', '--run', runId, '--checkpoint', 'last', '--data', data, '--threads', '1'])
     expect(human.stdout).toMatch(new RegExp(`^exact match .* over 3 examples \\(greedy answers, SQuAD normalisation\\) on cpu.*, run ${runId}, its final adapter, the model's chat template, .*open-run\\.jsonl$`, 'm'))
   }, 60_000)
