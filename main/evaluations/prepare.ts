@@ -66,12 +66,9 @@ function runColumn(runId: string, checkpoint: CheckpointPick, modelPath: string,
   }
 }
 
-/**
- * The adapter a pick scores. 'best' is the last adapter until runs mark their best checkpoint
- * (runAdapter's { kind: 'best' }, which falls back to the last one where none is marked).
- */
+/** The adapter a pick scores: runAdapter's best falls back to the last one (saying why) where the run marked none. */
 export function checkpointChoice(pick: CheckpointPick): CheckpointChoice {
-  return pick === 'best' ? { kind: 'last' } : { kind: 'last' }
+  return { kind: pick }
 }
 
 function runModelFolder(run: RunRecord): string | null {

@@ -45,9 +45,12 @@ function writeRows(name: string, rows: unknown[]): string {
   return path
 }
 
-async function train(name: string, lr: number, steps: number): Promise<string> {
+/** A LoRA run on the copy rows; `every` > 0 holds 4 of them out and evaluates (so the run marks a best checkpoint). */
+async function train(name: string, lr: number, steps: number, every = 0): Promise<string> {
   const config = join(tmp.dir, `${name}.yaml`)
-  writeFileSync(config, `name: ${name}\nmodel: model\ndata: { train: train.jsonl, max_length: 64 }\nadapter: { method: lora, rank: 2 }\ntrain: { lr: ${lr}, batch_size: 4, max_steps: ${steps}, eval_every: ${steps}, save_every: ${steps} }\ndevice: cpu\n`)
+  const split = every > 0 ? ', split: 4' : ''
+  const interval = every > 0 ? every : steps
+  writeFileSync(config, `name: ${name}\nmodel: model\ndata: { train: train.jsonl, max_length: 64${split} }\nadapter: { method: lora, rank: 2 }\ntrain: { lr: ${lr}, batch_size: 4, max_steps: ${steps}, eval_every: ${interval}, save_every: ${interval} }\ndevice: cpu\n`)
   const trained = await runCli(['train', '--config', config, '--json'], { home: home() })
   expect(trained.code, trained.stderr).toBe(0)
   return JSON.parse(trained.stdout.trim().split('\n').at(-1)!).run_id as string
@@ -76,7 +79,7 @@ beforeAll(async () => {
   modelDir = writeTinyModel(join(tmp.dir, 'model'), 'qwen2').dir
   writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 12)
   // The fast run learns the copying the sets ask about, so its column differs from base's.
-  runIds.push(await train('slow', 0.01, 2), await train('fast', 0.1, 30))
+  runIds.push(await train('slow', 0.01, 2), await train('fast', 0.1, 30, 10))
   services = createServices({ dataDir: home() })
 }, 240_000)
 afterAll(async () => {
@@ -113,8 +116,14 @@ describe('evaluationsCreate', () => {
     for (const row of detail.rows) {
       for (const column of detail.columns) expect(row.cells[column.key]?.examples).toBe(row.task === 'arc' ? ARC.length : COPA.length)
     }
-    // The run column's adapter: a completed run's final adapter (no best is marked yet).
+    // Each run column's adapter: last, a completed run's final adapter; best, the checkpoint the
+    // run marked best by its eval loss.
     expect(detail.columns[1]).toMatchObject({ label: 'slow (last)', adapter: join(runFolder(home(), runIds[0]), 'adapter'), adapterLabel: 'final adapter' })
+    const best = services.store.runs.get(runIds[1])!.bestStep
+    expect(best).not.toBeNull()
+    expect(detail.columns[2]).toMatchObject({
+      label: 'fast (best)', adapter: join(runFolder(home(), runIds[1]), 'checkpoints', `step-${best}`), adapterLabel: `best checkpoint step-${best} (by eval_loss)`,
+    })
   })
 
   it('gives, in each column, what rank classification gives on the same rendered questions', async () => {
