@@ -47,15 +47,17 @@ export function runPromptIds(config: RunConfig, modelDir: string, prompt: string
 
 /**
  * What the template writes after an assistant's answer: a conversation rendered with an answer,
- * less the same rendered up to the assistant header and the answer itself (the span training
- * taught the model to produce after its answer, spans.ts).
+ * less the same rendered up to the assistant header, a separator some templates put before the
+ * answer (Llama 2's " "), and the answer itself: the span training taught the model to produce
+ * after its answer (spans.ts).
  */
 function endOfTurnOf(renderer: ChatRenderer, encode: (text: string) => number[]): EndOfTurn | null {
   const answer = 'ANSWER'
   const before = renderer.render([{ role: 'user', content: 'QUESTION' }], true)
   const through = renderer.render([{ role: 'user', content: 'QUESTION' }, { role: 'assistant', content: answer }], false)
-  if (!through.startsWith(before + answer)) return null
-  const text = through.slice(before.length + answer.length).trim()
+  const at = through.indexOf(answer, before.length)
+  if (!through.startsWith(before) || at < 0 || through.slice(before.length, at).trim() !== '') return null
+  const text = through.slice(at + answer.length).trim()
   if (text === '') return null
   const ids = encode(text)
   return { text, tokens: ids.length === 1 ? ids : [] }

@@ -2,7 +2,7 @@
 // those before the first trained token of the same row imported as training imports it
 // (tokenizeRunFile), through the model's template, ChatML for a model without one, T5's encoder
 // input, and BOS + text for a run trained on text rows; and it names the template's end of turn.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RunConfig } from '../../../main/contract/run-config'
@@ -12,6 +12,7 @@ import { readRunTokens, tokenizeRunFile } from '../../../main/train/run-data'
 import { runPromptIds, runPrompts } from '../../../main/train/run-prompts'
 import { useTinyModels } from '../../helpers/tiny-model-dir'
 import type { TinyArch } from '../../helpers/tiny-models'
+import { LLAMA2_STYLE_TEMPLATE } from '../data/model-folder'
 
 const models = useTinyModels('ms-run-prompts-')
 let files = 0
@@ -61,6 +62,11 @@ describe('runPrompts', () => {
     const tokenizer = ModelTokenizer.load(withTemplate.dir)
     expect(runPrompts(configOf(withTemplate.dir), withTemplate.dir).endOfTurn).toEqual({ text: '<|im_end|>', tokens: [tokenizer.tokenizer.token_to_id('<|im_end|>')] })
     expect(runPrompts(configOf(without.dir), without.dir).endOfTurn).toEqual({ text: '<|im_end|>', tokens: [] })
+    // Llama 2 style: "[INST] q [/INST]", then " answer </s>": the separating space is not the end of turn, EOS is.
+    const llama2 = models.write('llama')
+    const configFile = join(llama2.dir, 'tokenizer_config.json')
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf-8')), chat_template: LLAMA2_STYLE_TEMPLATE }))
+    expect(runPrompts(configOf(llama2.dir), llama2.dir).endOfTurn).toEqual({ text: '</s>', tokens: [2] })
   })
 
   it('t5: the prompt is the encoder input training gave the example', async () => {
