@@ -51,18 +51,24 @@ export function declareOutputs(g: Graph, values: LmValues, names: readonly LmOut
 
 /**
  * A cached step's outputs from its final hidden states [batch, step, d] and its head (hidden ->
- * logits): logits [batch, vocab] at the step's last position, for generation. With `labels`, also
- * token_nll [batch, labeled] at the step slots named by the int64 input label_slots [labeled],
- * against labels / label_mask [batch, labeled]: scoring choices after a cached prompt (rank
- * classification) needs every choice token's NLL, while the prompt's own step needs none, so the
- * head, a large product over the vocabulary, runs only at the slots asked for.
+ * logits): logits [batch, vocab] at the step's last position, for generation. With `labels`, the
+ * head runs only at the step slots named by the int64 input label_slots [labeled]: token_nll
+ * [batch, labeled] against labels / label_mask [batch, labeled], and logits are those of the last
+ * named slot. Scoring choices after a cached prompt (rank classification) needs every choice
+ * token's NLL, while the prompt's own step needs only its last logits; the head, a large product
+ * over the vocabulary, is one product reading its weight once (so ORT may pre-pack it).
  */
 export function declareCachedOutputs(g: Graph, final: Value, head: (hidden: Value) => Value, labels: boolean): LmValues {
-  const logits = head(lastPosition(final)) // [B, V]
-  g.output('logits', logits)
-  if (!labels) return { logits, loss: null, tokenNll: null }
+  if (!labels) {
+    const logits = head(lastPosition(final)) // [B, V]
+    g.output('logits', logits)
+    return { logits, loss: null, tokenNll: null }
+  }
   const slots = g.input('label_slots', 'int64', ['labeled'])
-  const tokenNll = tokenNegLogLikelihood(head(F.gather(final, slots, 1)), declareLabels(g, 'batch', 'labeled')) // [B, L]
+  const slotLogits = head(F.gather(final, slots, 1)) // [B, L, V]
+  const logits = lastPosition(slotLogits) // [B, V]
+  const tokenNll = tokenNegLogLikelihood(slotLogits, declareLabels(g, 'batch', 'labeled')) // [B, L]
+  g.output('logits', logits)
   g.output('token_nll', tokenNll)
   return { logits, loss: null, tokenNll }
 }

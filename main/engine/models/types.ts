@@ -52,6 +52,7 @@ export interface ModelBuild {
  * Outputs: logits [batch, vocab] at the step's last position, present.{l}.key/value [batch, kv_heads, step, head_dim].
  * Built with labels (scoring after a cached prompt), it also takes label_slots int64 [labeled] (step
  * slots to score) and labels / label_mask int64 [batch, labeled], and returns token_nll [batch, labeled]:
- * −log p(labels[b][i]) after the token in slot label_slots[i] of row b, 0 where label_mask is 0.
+ * −log p(labels[b][i]) after the token in slot label_slots[i] of row b, 0 where label_mask is 0; its
+ * logits are then those after the last slot of label_slots.
  */
 export const CACHED_STEP_INPUTS = ['input_ids', 'position_ids', 'attention_mask', 'cache_start', 'cache_positions'] as const

@@ -91,6 +91,12 @@ describe.each(['llama', 'mistral', 'qwen3', 'gpt2'] as const)('%s cached step wi
       }, mask, ROWS.length, length)
       const expected = expectedNll((b) => referenceLogits(dir, { ids: [[...PROMPT, ...ROWS[b]]] }), p)
       expect(out.token_nll.shape).toEqual([2, 3])
+      // Logits with labels: those after the last scored slot (slot 1 here).
+      ROWS.forEach((row, b) => {
+        const reference = referenceLogits(dir, { ids: [[...PROMPT, ...row]] }).at(0, p + SLOTS.at(-1)!)
+        const vocab = reference.length
+        Array.from((out.logits.data as Float32Array).subarray(b * vocab, (b + 1) * vocab)).forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(TOLERANCE))
+      })
       rowsOf(out.token_nll).forEach((row, b) => row.forEach((nll, i) => expect(Math.abs(nll - expected[b][i])).toBeLessThan(TOLERANCE)))
     })
   })
