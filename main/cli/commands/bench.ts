@@ -6,10 +6,11 @@ import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
 import { exportOnnxBench } from '../../bench/export-onnx'
 import { storeOpenBench } from '../../bench/store-open'
+import { rankClassificationBench } from '../../bench/rank-classification'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -30,6 +31,10 @@ in its own process: export_seconds, export_mb_per_s and peak_rss_growth_mb (at m
 store-open: a store with 100 runs of 5,000 logged steps (2M metric rows) opened as the app and the
 CLI open it (quick_check first), as a job opens it, and backed up (VACUUM INTO + check): open_seconds,
 open_as_job_seconds, quick_check_seconds, quick_check_mb_per_s, backup_seconds (at most 3 runs).
+rank-classification: multiple-choice questions on the medium shape, 4 choices of 5 to 20 tokens after
+a 200-token prompt, scored with the prompt computed once (KV cache) and recomputed per choice row:
+examples_per_s_prompt_once, examples_per_s_per_row, prompt_once_speedup and the largest relative
+difference between their choice NLLs (at most 3 runs, the two interleaved).
 Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
@@ -96,6 +101,7 @@ Each is the median of --reps runs after --warmup runs.
     }
     if (only.includes('export-onnx')) report((await exportOnnxBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('store-open')) report((await storeOpenBench({ runs: 100, steps: 5_000, reps: options.reps, warmup: options.warmup })) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('rank-classification')) report((await rankClassificationBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
