@@ -37,7 +37,7 @@ export async function scoreEvaluation(evaluationId: string, store: Store, work: 
   } catch (error) {
     if (error instanceof WorkStopped) {
       const kept = store.evaluations.cells(evaluationId).length
-      return finish(store, evaluationId, 'cancelled', `Stopped before it finished; the ${kept} cell${kept === 1 ? '' : 's'} scored by then are kept`)
+      return finish(store, evaluationId, 'cancelled', `Stopped before it finished; ${kept === 1 ? 'the 1 cell scored by then is' : `the ${kept} cells scored by then are`} kept`)
     }
     return finish(store, evaluationId, 'failed', error instanceof Error ? error.message : String(error))
   }

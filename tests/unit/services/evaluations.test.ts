@@ -179,6 +179,29 @@ describe('evaluationsCreate', () => {
     expect(!refused.ok && refused.error.message).toBe('Set "copy": dataset "train.jsonl" holds prompt-completion rows; an evaluation scores multiple-choice rows ({"prompt","choices","answer"})')
   })
 
+  it('stops between questions when its job is stopped, keeping the cells it finished', async () => {
+    // Enough questions that the first cell is done well before the last.
+    const many = writeRows('many', Array.from({ length: 300 }, (_, i) => ARC[i % ARC.length]))
+    const started = EvaluationStarted.parse(await call('evaluationsCreate', { model: modelDir, runs: [{ runId: runIds[0], checkpoint: 'last' }], sets: [{ name: 'a', file: many }, { name: 'b', file: many }] }))
+    await new Promise<void>((resolve) => {
+      const unsubscribe = services.subscribe('onJobEvent', (event) => {
+        if (event.type === 'progress' && event.jobId === started.jobId && event.label.includes('(cell 2 of 4)')) {
+          unsubscribe()
+          resolve()
+        }
+      })
+    })
+    const ended = jobEnded(started.jobId!)
+    await call('jobsCancel', { jobId: started.jobId })
+    await ended
+    const stopped = EvaluationDetail.parse(await call('evaluationsShow', { id: started.evaluation.id }))
+    expect(stopped.status).toBe('cancelled')
+    expect(stopped.cellsDone).toBeGreaterThanOrEqual(1)
+    expect(stopped.cellsDone).toBeLessThan(4)
+    expect(stopped.error).toBe(stopped.cellsDone === 1 ? 'Stopped before it finished; the 1 cell scored by then is kept' : `Stopped before it finished; the ${stopped.cellsDone} cells scored by then are kept`)
+    expect(stopped.rows[0].cells.base).toMatchObject({ examples: 300 })
+  })
+
   it('refuses to delete a running evaluation, deletes an ended one', async () => {
     const copy = services.store.evaluations.create({ id: 'running-one', name: 'x', config: services.store.evaluations.get(detail.id)!.config })
     const refused = await dispatchCall(services, 'evaluationsDelete', { id: copy.id })
