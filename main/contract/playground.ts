@@ -11,8 +11,10 @@ export const PlaygroundGenerateInput = z
     modelId: z.string().min(1).optional(),
     /** ... or a model folder. With neither, the model the run trained on. */
     modelPath: z.string().min(1).optional(),
-    /** The run whose final adapter to apply; without it only the base model answers. */
+    /** The run whose adapter to apply; without it only the base model answers. */
     runId: z.string().min(1).optional(),
+    /** Which of the run's adapters: the checkpoint it marked best (its final adapter when none), or its final adapter. */
+    checkpoint: z.enum(['best', 'last']).default('best'),
     prompt: z.string().min(1, 'write a prompt'),
     /** Wrap the prompt in the model's chat template (a user turn with the generation prompt). */
     chat: z.boolean().default(false),
@@ -44,8 +46,8 @@ export const PlaygroundResult = z.object({
   base: PlaygroundAnswer,
   /** Null when no run was given. */
   adapted: PlaygroundAnswer.nullable(),
-  /** The adapter folder applied, and its method. */
-  adapter: z.object({ path: z.string(), method: z.string() }).nullable(),
+  /** The adapter folder applied, its method, and which of the run's adapters it is ("best checkpoint step-40 (by eval_loss)"). */
+  adapter: z.object({ path: z.string(), method: z.string(), label: z.string() }).nullable(),
   provider: z.string(),
   /** Where both answers were generated: "webgpu, fp16 frozen products, float32 adapters", "cpu, float32". */
   device: z.string(),

@@ -2,6 +2,7 @@
 // result is the answer (onnxruntime would block main's thread; see main/jobs/kinds/generate.ts).
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { runAdapter, type RunAdapter } from '../train/run-eval'
 import { ApiCallError, PlaygroundResult, type CallOutput, type CallParsedInput } from '../contract'
 import type { JobRunner } from '../jobs'
 import type { GenerateJobRequest } from '../jobs/kinds/generate'
@@ -27,21 +28,24 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
     return model
   }
 
-  function adapterFolder(runId: string): string {
+  /** The run's best checkpoint (its final adapter when it marked none) or its final adapter; a run that has not completed has neither. */
+  function runAdapterOf(runId: string, checkpoint: 'best' | 'last'): RunAdapter {
     const run = runOf(runId)
-    const dir = join(runFolder(dataDir, runId), 'adapter')
-    if (run.status !== 'completed' || !existsSync(dir)) {
+    const runDir = runFolder(dataDir, runId)
+    if (run.status !== 'completed' || !existsSync(join(runDir, 'adapter'))) {
       throw new ApiCallError('conflict', `Run ${run.name} has no final adapter (it is ${run.status}); generate with it once it has completed`)
     }
-    return dir
+    return runAdapter(run, runDir, { kind: checkpoint })
   }
 
   return {
     async playgroundGenerate(input: CallParsedInput<'playgroundGenerate'>): Promise<CallOutput<'playgroundGenerate'>> {
-      const adapter = input.runId ? adapterFolder(input.runId) : null
+      const picked = input.runId ? runAdapterOf(input.runId, input.checkpoint) : null
+      const adapter = picked?.path ?? null
       const request: GenerateJobRequest = {
         model: modelFolder(input),
         adapter,
+        ...(picked ? { adapterLabel: picked.label } : {}),
         prompt: input.prompt,
         chat: input.chat,
         maxTokens: input.maxTokens,

@@ -59,6 +59,6 @@ export function playgroundAnswer(text: string, overrides: Partial<PlaygroundAnsw
 export function playgroundResult(overrides: Partial<PlaygroundResult> = {}): PlaygroundResult {
   return {
     model: '/models/tiny', promptTokens: 1, base: playgroundAnswer(' world'), adapted: playgroundAnswer(' sea'),
-    adapter: { path: '/runs/r1/adapter', method: 'lora' }, provider: 'cpu', device: 'cpu, float32', notUsed: [], ...overrides,
+    adapter: { path: '/runs/r1/adapter', method: 'lora', label: 'final adapter' }, provider: 'cpu', device: 'cpu, float32', notUsed: [], ...overrides,
   }
 }

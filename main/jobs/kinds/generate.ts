@@ -16,6 +16,8 @@ export const GenerateJobRequest = z.object({
   model: z.string().min(1),
   /** A native adapter folder, or null for the base model only. */
   adapter: z.string().min(1).nullable(),
+  /** Which of a run's adapters that is ("best checkpoint step-40 (by eval_loss)"), for the result; default "adapter folder". */
+  adapterLabel: z.string().min(1).optional(),
   prompt: z.string().min(1),
   chat: z.boolean(),
   maxTokens: z.number().int().min(1),
@@ -67,7 +69,7 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
     promptTokens: prompt.length,
     base: base.answer,
     adapted: adapted?.answer ?? null,
-    adapter: adapter ? { path: adapter.dir ?? request.adapter!, method: adapter.config.method } : null,
+    adapter: adapter ? { path: adapter.dir ?? request.adapter!, method: adapter.config.method, label: request.adapterLabel ?? 'adapter folder' } : null,
     provider: base.generator.target.provider,
     device: describeTarget(base.generator.target),
     notUsed: base.generator.rejected.filter(wasTried),

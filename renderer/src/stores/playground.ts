@@ -16,6 +16,8 @@ export interface PlaygroundSettings {
 export const usePlaygroundStore = defineStore('playground', () => {
   const modelId = ref<string | null>(null)
   const runId = ref<string | null>(null)
+  /** Which of the run's adapters: its best checkpoint (its final adapter when it marked none) or its final adapter. */
+  const checkpoint = ref<'best' | 'last'>('best')
   const prompt = ref('')
   const settings = ref<PlaygroundSettings>({ maxTokens: 48, temperature: 0, topP: 1, seed: 0, chat: false })
   /** Where to generate: the Settings default until the user picks one here, then the pick, for the session. */
@@ -45,7 +47,7 @@ export const usePlaygroundStore = defineStore('playground', () => {
     return generation.track(async () => {
       result.value = await api.playgroundGenerate({
         ...(modelId.value ? { modelId: modelId.value } : {}),
-        ...(runId.value ? { runId: runId.value } : {}),
+        ...(runId.value ? { runId: runId.value, checkpoint: checkpoint.value } : {}),
         prompt: text,
         ...settings.value,
         device: device.value,
@@ -56,7 +58,7 @@ export const usePlaygroundStore = defineStore('playground', () => {
   }
 
   return {
-    modelId, runId, prompt, settings, device, generating, result, answeredPrompt, error, stopped, stopping, progress,
+    modelId, runId, checkpoint, prompt, settings, device, generating, result, answeredPrompt, error, stopped, stopping, progress,
     chooseDevice, suggestDevice, generate, stop,
   }
 })

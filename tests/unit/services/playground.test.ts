@@ -1,6 +1,6 @@
 // playgroundGenerate through the services: a real `generate` job process answers for the base
 // model and for base + a completed run's adapter, with the same prompt and seed.
-import { mkdirSync } from 'node:fs'
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PlaygroundResult } from '../../../main/contract'
@@ -12,6 +12,7 @@ import { generateSideBySide } from '../../../main/jobs/kinds/generate'
 import { openModel } from '../../../main/models'
 import { createServices, dispatchCall, type Services } from '../../../main/services'
 import { nativeAdapterConfig, runFolder, writeAdapterFolder } from '../../../main/train'
+import { checkpointPath, STATE_FILE } from '../../../main/train/checkpoint'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 
@@ -68,7 +69,8 @@ describe('playgroundGenerate', () => {
     expect(result.ok).toBe(true)
     const answer = PlaygroundResult.parse(result.ok && result.data)
     expect(answer.model).toBe(modelDir)
-    expect(answer.adapter).toEqual({ path: join(runFolder(services.dataDir, runId), 'adapter'), method: 'lora' })
+    // The run marked no best checkpoint: its final adapter, saying so.
+    expect(answer.adapter).toEqual({ path: join(runFolder(services.dataDir, runId), 'adapter'), method: 'lora', label: 'final adapter (no best checkpoint: its configuration cannot be read)' })
     expect(answer.base.tokens).toBeGreaterThan(0)
     expect(answer.adapted!.tokens).toBeGreaterThan(0)
     expect(answer.adapted!.text).not.toBe(answer.base.text)
@@ -89,6 +91,23 @@ describe('playgroundGenerate', () => {
     for (const notUsed of answer.notUsed) expect(notUsed).toEqual({ provider: expect.not.stringMatching(answer.provider), reason: expect.stringMatching(/\w/) })
     expect(local).toMatchObject({ provider: 'cpu', device: 'cpu, float32', notUsed: [] })
     expect((await services.jobsList({})).some((job) => job.kind === 'generate' && job.state === 'completed')).toBe(true)
+  })
+
+  it("uses the run's best checkpoint by default and its final adapter when asked", async () => {
+    const best = checkpointPath(join(runFolder(services.dataDir, runId), 'checkpoints'), 5)
+    cpSync(join(runFolder(services.dataDir, runId), 'adapter'), best, { recursive: true })
+    writeFileSync(join(best, STATE_FILE), JSON.stringify({ version: 1, step: 5 }))
+    services.store.runs.setBestStep(runId, 5)
+    try {
+      const chosen = async (checkpoint?: 'best' | 'last') => {
+        const result = await dispatchCall(services, 'playgroundGenerate', { runId, ...REQUEST, maxTokens: 2, device: 'cpu', ...(checkpoint ? { checkpoint } : {}) })
+        return PlaygroundResult.parse(result.ok && result.data).adapter
+      }
+      expect(await chosen()).toEqual({ path: best, method: 'lora', label: 'best checkpoint step-5 (by eval_loss)' })
+      expect(await chosen('last')).toMatchObject({ path: join(runFolder(services.dataDir, runId), 'adapter'), label: 'final adapter' })
+    } finally {
+      services.store.db.prepare('UPDATE runs SET best_step = NULL WHERE id = ?').run(runId)
+    }
   })
 
   it('answers for the base model alone, given a model folder and no run', async () => {
