@@ -8,7 +8,8 @@ import type { MultipleChoiceQuestion } from './multiple-choice'
 import { PromptOnceScorer } from './prompt-once-scorer'
 import { wilsonInterval } from './wilson'
 import type { OpenedModel } from '../inference/open-model'
-import type { ComputeTarget } from '../../runtime'
+import { currentProviderFacts, planProviders, type ComputeTarget, type Device } from '../../runtime'
+import type { ProviderFacts } from '../../runtime/execution-providers'
 
 export interface QuestionResult {
   index: number
@@ -33,11 +34,9 @@ export interface RankClassifyOptions extends ScorerOptions {
   /** Rank by the per-token mean log-likelihood instead of the sum. */
   lengthNormalize?: boolean
   /**
-   * Compute each prompt once and score the choices from it (prompt-once-scorer.ts): default on
-   * the CPU. false: one forward batch per question, a row per choice, the prompt recomputed in
-   * every row (the default on other devices, whose forward graph is built for one static shape;
-   * the cached step's shapes change with every question, which a GPU runs only where every node
-   * has a kernel, as for generation). Both give the same NLLs to float32 rounding.
+   * Compute each prompt once and score the choices from it (prompt-once-scorer.ts); false: one
+   * forward batch per question, a row per choice, the prompt recomputed in every row. Both give
+   * the same NLLs to float32 rounding. Default: see promptOnceByDefault.
    */
   promptOnce?: boolean
   onExample?: (result: QuestionResult) => void
@@ -79,12 +78,17 @@ export class ChoiceScorers {
 
   static async open(model: OpenedModel, questions: readonly MultipleChoiceQuestion[], options: ChoiceScorerOptions = {}): Promise<ChoiceScorers> {
     const choices = questions.flatMap((q) => q.choices)
-    const promptOnce = options.promptOnce ?? (options.device ?? 'cpu') === 'cpu'
+    const promptOnce = options.promptOnce ?? promptOnceByDefault(options.device ?? 'cpu', currentProviderFacts())
     return new ChoiceScorers(
       promptOnce
         ? await PromptOnceScorer.open(model, choices, options)
         : await ExampleScorer.open(model, choices, Math.max(...questions.map((q) => q.choices.length)), options),
     )
+  }
+
+  /** Whether each prompt is computed once (else recomputed in every choice's row). */
+  get promptOnce(): boolean {
+    return this.scorer instanceof PromptOnceScorer
   }
 
   /** Where it runs: provider, precision, and the static shape of a GPU's per-row batch. */
@@ -100,6 +104,17 @@ export class ChoiceScorers {
   dispose(): Promise<void> {
     return this.scorer.dispose()
   }
+}
+
+/**
+ * Whether rank classification computes each prompt once when not told: when `device` can only
+ * mean the CPU here. A GPU (or auto where one is available) keeps the per-row batch: its forward
+ * graph is built for one static shape that the batch always fits, while the prompt-once step's
+ * shapes change with every question, which a GPU session runs only when every node has a kernel
+ * there (as generation's step does), so a question set could be refused where the batch works.
+ */
+export function promptOnceByDefault(device: Device, facts: ProviderFacts): boolean {
+  return planProviders(device, facts).candidates.every((provider) => provider === 'cpu')
 }
 
 /** Ranks `questions` (among those `scorers` was opened for): each one's result, and the accuracy. */

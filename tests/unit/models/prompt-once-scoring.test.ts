@@ -11,7 +11,8 @@ import { Rng } from '../../../main/engine/random'
 import type { EvalExample } from '../../../main/models/eval/examples'
 import type { MultipleChoiceQuestion } from '../../../main/models/eval/multiple-choice'
 import { sharedPromptLength } from '../../../main/models/eval/prompt-once-scorer'
-import { rankClassify } from '../../../main/models/eval/rank-classification'
+import { ChoiceScorers, promptOnceByDefault, rankClassify } from '../../../main/models/eval/rank-classification'
+import type { ProviderFacts } from '../../../main/runtime/execution-providers'
 import type { InferenceAdapter } from '../../../main/models/inference/adapter'
 import { openModel, type OpenedModel } from '../../../main/models/inference/open-model'
 import { useTinyModels } from '../../helpers/tiny-model-dir'
@@ -111,5 +112,29 @@ describe('prompt-once rows that share less than their prompt', () => {
     const questions = [{ line: 1, choices: merged, answer: 0 }, { line: 2, choices: apart, answer: 1 }]
     const { once, perRow } = await bothPaths(model, questions, null)
     once.forEach((result, q) => expectSameNll(result.choicesNll, perRow[q].choicesNll))
+  })
+})
+
+describe('prompt-once by default', () => {
+  const linux = (backends: string[], gpuDevicePresent: boolean): ProviderFacts => ({
+    platform: 'linux', arch: 'x64', backends: backends.map((name) => ({ name, bundled: true })), hasProviderLibrary: () => true, gpuDevicePresent,
+  })
+
+  it('wherever scoring can only run on the CPU (eval\'s default device, auto, on a machine without a GPU); a GPU keeps the static per-row batch', () => {
+    expect(promptOnceByDefault('cpu', linux(['cpu', 'cuda'], true))).toBe(true)
+    expect(promptOnceByDefault('auto', linux(['cpu', 'webgpu'], false))).toBe(true)
+    expect(promptOnceByDefault('auto', linux(['cpu', 'webgpu'], true))).toBe(false)
+    expect(promptOnceByDefault('auto', linux(['cpu', 'cuda'], true))).toBe(false)
+    expect(promptOnceByDefault('cuda', linux(['cpu', 'cuda'], true))).toBe(false)
+  })
+
+  it('an open scorer says which path it takes', async () => {
+    const model = openModel(models.write('llama').dir)
+    const questions = questionsFor(decoderChoice)
+    for (const [promptOnce, expected] of [[undefined, true], [false, false], [true, true]] as const) {
+      const scorers = await ChoiceScorers.open(model, questions, { threads: 1, device: 'cpu', ...(promptOnce === undefined ? {} : { promptOnce }) })
+      expect(scorers.promptOnce).toBe(expected)
+      await scorers.dispose()
+    }
   })
 })
