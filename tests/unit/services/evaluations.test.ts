@@ -202,6 +202,37 @@ describe('evaluationsCreate', () => {
     expect(stopped.rows[0].cells.base).toMatchObject({ examples: 300 })
   })
 
+  it('is failed by main, with its finished cells, when its job process dies', async () => {
+    const many = writeRows('many', Array.from({ length: 300 }, (_, i) => ARC[i % ARC.length]))
+    let pid = 0
+    const unsubscribe = services.subscribe('onJobEvent', (event) => {
+      if (event.type === 'started' && event.kind === 'evaluate') pid = event.pid
+    })
+    const started = EvaluationStarted.parse(await call('evaluationsCreate', { model: modelDir, sets: [{ name: 'a', file: many }, { name: 'b', file: many }, { name: 'c', file: many }] }))
+    await new Promise<void>((resolve) => {
+      const off = services.subscribe('onJobEvent', (event) => {
+        if (event.type === 'progress' && event.jobId === started.jobId && event.label.includes('(cell 2 of 3)')) {
+          off()
+          resolve()
+        }
+      })
+    })
+    unsubscribe()
+    const ended = jobEnded(started.jobId!)
+    process.kill(pid, 'SIGKILL')
+    await ended
+    // main records the end once its wait for the job's end answers, just after the event.
+    let died = EvaluationDetail.parse(await call('evaluationsShow', { id: started.evaluation.id }))
+    for (let tries = 0; died.status === 'running' && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      died = EvaluationDetail.parse(await call('evaluationsShow', { id: started.evaluation.id }))
+    }
+    expect(died.status).toBe('failed')
+    expect(died.error).toMatch(/^The evaluation job ended before it finished \(.+\); the cells it scored are kept$/)
+    expect(died.cellsDone).toBeGreaterThanOrEqual(1)
+    expect(died.rows[0].cells.base).toMatchObject({ examples: 300 })
+  })
+
   it('refuses to delete a running evaluation, deletes an ended one', async () => {
     const copy = services.store.evaluations.create({ id: 'running-one', name: 'x', config: services.store.evaluations.get(detail.id)!.config })
     const refused = await dispatchCall(services, 'evaluationsDelete', { id: copy.id })
