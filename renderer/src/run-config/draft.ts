@@ -4,6 +4,7 @@ import { DataConfig, DEFAULT_MAX_STEPS, EvalConfig, RunConfig, TrainConfig, type
 import { methodFields, type AdapterMethodName } from './adapter-methods'
 import { defaultsOf, fieldSpec, objectFields, type FieldSpec } from './schema-fields'
 import type { AdapterPreset } from './presets'
+import type { EvalDraft } from './eval-sets'
 
 export interface RunDraft {
   name: string
@@ -11,8 +12,8 @@ export interface RunDraft {
   data: Record<string, unknown>
   adapter: { method: AdapterMethodName } & Record<string, unknown>
   train: Record<string, unknown>
-  /** The eval section (sets, prompts), carried as written: the form does not edit it yet. */
-  eval: Record<string, unknown>
+  /** The eval section: multiple-choice sets and prompts evaluated at every eval step (EvalSection.vue). */
+  eval: EvalDraft
   device: string
 }
 

@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import type { EvalDraft } from '../run-config/eval-sets'
 import { computed, ref, watch } from 'vue'
 import type { DatasetDetail, DatasetSummary, RunEstimate, RunStarted } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
@@ -33,11 +34,11 @@ export const useNewRunStore = defineStore('new-run', () => {
   const startError = ref<ApiCallError | null>(null)
   const loadProblems = ref<string[]>([])
 
-  /** The problem to show under a field, if it is time to show it. */
+  /** The problem to show under a field, if it is time to show it (it, or a list holding it, was touched). */
   function issueOf(path: string): string | null {
     const issue = check.value.issues[path]
     if (!issue) return null
-    return startAttempted.value || touched.value.has(path) ? issue : null
+    return startAttempted.value || touched.value.has(path) || [...touched.value].some((t) => path.startsWith(`${t}.`)) ? issue : null
   }
 
   function touch(path: string): void {
@@ -49,6 +50,22 @@ export const useNewRunStore = defineStore('new-run', () => {
     else draft.value[section][key] = value
     touch(`${section}.${key}`)
     if (section === 'adapter') presetId.value = null
+  }
+
+  /** Replaces fields of the eval section (sets, prompts, max_new_tokens, length_normalize). */
+  function setEval(patch: Partial<EvalDraft>): void {
+    draft.value.eval = { ...draft.value.eval, ...patch }
+    for (const key of Object.keys(patch)) touch(`eval.${key}`)
+  }
+
+  /**
+   * Turns early stopping on (a metric, patience 3 and min_delta 0 until changed), edits it, or
+   * turns it off (null).
+   */
+  function setEarlyStopping(patch: Partial<{ metric: string; patience: number | null; min_delta: number | null }> | null): void {
+    const current = (draft.value.train.early_stopping ?? null) as Record<string, unknown> | null
+    draft.value.train = { ...draft.value.train, early_stopping: patch === null ? null : { metric: 'eval_loss', patience: 3, min_delta: 0, ...current, ...patch } }
+    for (const key of patch === null ? ['metric'] : Object.keys(patch)) touch(`train.early_stopping.${key}`)
   }
 
   function setDevice(device: string): void {
@@ -156,6 +173,6 @@ export const useNewRunStore = defineStore('new-run', () => {
 
   return {
     draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, startAttempted,
-    issueOf, touch, setField, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, reset,
+    issueOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, reset,
   }
 })
