@@ -60,6 +60,23 @@ describe('useNewRunStore', () => {
     expect(store.check.config?.eval).toEqual({ sets: [], prompts: [], max_new_tokens: 48, length_normalize: false })
   })
 
+  it('turns early stopping on with patience 3, checks its metric against the data and eval sets, and off again', () => {
+    const store = useNewRunStore()
+    fill(store)
+    store.setEarlyStopping({ metric: 'eval_loss' })
+    expect(store.draft.train.early_stopping).toEqual({ metric: 'eval_loss', patience: 3, min_delta: 0 })
+    expect(store.issueOf('train.early_stopping.metric')).toMatch(/needs validation data/)
+    store.setField('data', 'split', 0.1)
+    expect(store.valid).toBe(true)
+    store.setEarlyStopping({ patience: 5, min_delta: 0.01 })
+    expect(store.check.config?.train.early_stopping).toEqual({ metric: 'eval_loss', patience: 5, min_delta: 0.01 })
+    store.setEarlyStopping({ metric: 'accuracy.arc' })
+    expect(store.issueOf('train.early_stopping.metric')).toMatch(/accuracy\.arc names no eval set/)
+    store.setEarlyStopping(null)
+    expect(store.draft.train.early_stopping).toBeNull()
+    expect(store.valid).toBe(true)
+  })
+
   it('applies presets as the paper\'s adapter sections, resetting the other fields of the method', () => {
     const store = useNewRunStore()
     store.setField('adapter', 'top_k', 2)
