@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { RunStatus, runTrainingSeconds, type RunDetail, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
+import { RunStatus, runTrainingSeconds, type RunAnswer, type RunAnswers, type RunDetail, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
 import { diffConfigs } from '../../contract/config-diff'
 import { callService } from '../call-service'
 import { dispatchCall } from '../../services'
@@ -81,8 +81,13 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
   const detail = (await callService(context, 'runsShow', { runId: positionals[0] }, values.json)) as RunDetail | null
   if (!detail) return EXIT_FAILURE
   const log = logLines > 0 ? ((await callService(context, 'runsLog', { runId: positionals[0], limit: logLines }, values.json)) as RunLog | null) : null
+  const answered = (await callService(context, 'runsAnswers', { runId: positionals[0] }, values.json)) as RunAnswers | null
+  // The newest eval step's answers: what the adapter says now (the Run page has every step).
+  const newestStep = answered?.answers.at(-1)?.step
+  const answers = newestStep === undefined ? [] : answered!.answers.filter((a) => a.step === newestStep)
   if (values.json) {
-    context.stdout(`${JSON.stringify(log ? { ...detail, log: { lines: log.lines, total: log.total } } : detail)}\n`)
+    const shown = { ...detail, ...(log ? { log: { lines: log.lines, total: log.total } } : {}), ...(answers.length ? { answers } : {}) }
+    context.stdout(`${JSON.stringify(shown)}\n`)
     return EXIT_OK
   }
   const { run } = detail
@@ -98,6 +103,7 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     `adapter     ${detail.adapter ?? '(none yet)'}`,
     `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => c.step).join(', ')}`,
     ...metricLines(detail.latest),
+    ...answerLines(answers),
     ...(log ? logTail(log) : []),
   ]
   context.stdout(`${lines.join('\n')}\n`)
@@ -111,6 +117,16 @@ function formatSeconds(seconds: number): string {
   const minutes = Math.floor(s / 60)
   const rest = `${String(s % 60).padStart(2, '0')}s`
   return minutes < 60 ? `${minutes}m${rest}` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m${rest}`
+}
+
+/** The answers to eval.prompts at the newest eval step, a line each, cut at 100 characters. */
+function answerLines(answers: readonly RunAnswer[]): string[] {
+  if (answers.length === 0) return []
+  const oneLine = (text: string, width: number) => {
+    const flat = text.replace(/\s*\n\s*/g, ' ⏎ ').trim()
+    return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat
+  }
+  return [`answers at step ${answers[0].step}:`, ...answers.map((a) => `  ${oneLine(a.prompt, 40)} → ${oneLine(a.answer, 100) || '(empty)'}`)]
 }
 
 function logTail(log: RunLog): string[] {

@@ -21,9 +21,10 @@ beforeAll(async () => {
   tmp = makeTempDir('ms-runs-cli-')
   writeTinyModel(join(tmp.dir, 'model'), 'qwen2')
   writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 12)
-  for (const [name, adapter] of [['mov', '{ method: mov, experts: 2 }'], ['lora', '{ method: lora, rank: 2 }']]) {
+  // The MoV run also answers a prompt at each eval step.
+  for (const [name, adapter, extra] of [['mov', '{ method: mov, experts: 2 }', 'eval: { prompts: [copy abc], max_new_tokens: 3 }\n'], ['lora', '{ method: lora, rank: 2 }', '']]) {
     const path = join(tmp.dir, `${name}.yaml`)
-    writeFileSync(path, `name: ${name}-run\nmodel: model\ndata: { train: train.jsonl, split: 4, max_length: 160 }\nadapter: ${adapter}\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, eval_every: 2, save_every: 10 }\ndevice: cpu\n`)
+    writeFileSync(path, `name: ${name}-run\nmodel: model\ndata: { train: train.jsonl, split: 4, max_length: 160 }\nadapter: ${adapter}\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, eval_every: 2, save_every: 10 }\ndevice: cpu\n${extra}`)
     const { code, out } = await cli(['train', '--config', path, '--json'])
     expect(code).toBe(0)
     runIds.push(lastJson(out).run_id as string)
@@ -46,6 +47,14 @@ describe('mixture-studio runs show / compare', () => {
     expect(json.run.id).toBe(runIds[0])
     expect(json.run.trainingSeconds).toBeGreaterThan(0)
     expect(Object.keys(json.latest)).toEqual(expect.arrayContaining(['loss', 'eval_loss']))
+  })
+
+  it("show prints the run's answers to its prompts at the newest eval step", async () => {
+    const { out } = await cli(['runs', 'show', runIds[0], '--log', '0'])
+    expect(out).toMatch(/\nanswers at step 3:\n {2}copy abc → .+\n$/)
+    const json = JSON.parse((await cli(['runs', 'show', runIds[0], '--json'])).out) as { answers: { step: number; promptIndex: number; prompt: string; answer: string }[] }
+    expect(json.answers).toEqual([{ step: 3, promptIndex: 0, prompt: 'copy abc', answer: expect.any(String) }])
+    expect((await cli(['runs', 'show', runIds[1]])).out).not.toContain('answers at step')
   })
 
   it("show prints the end of the run's stored log (--log N lines, 0 for none)", async () => {
