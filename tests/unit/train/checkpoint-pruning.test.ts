@@ -45,6 +45,13 @@ function rowsNamingMissingFolders(): string[] {
 const forgetInStore = (paths: string[]) => store.artifacts.removeCheckpoints(runId, paths)
 
 describe('checkpoint pruning order', () => {
+  it('never removes a protected checkpoint (the run\'s best), however old', () => {
+    const paths = [1, 2, 3, 4, 5, 6].map(savedCheckpoint)
+    expect(pruneCheckpoints(checkpointsDir, 3, [6, 2], { forget: forgetInStore })).toEqual([paths[0], paths[2]])
+    expect(listCheckpoints(checkpointsDir).map((c) => c.step)).toEqual([2, 4, 5, 6])
+    expect(rowsNamingMissingFolders()).toEqual([])
+  })
+
   it('forgets pruned checkpoints in the store before deleting their folders', () => {
     const paths = [1, 2, 3, 4, 5].map(savedCheckpoint)
     const seen: { path: string; rows: number }[] = []
