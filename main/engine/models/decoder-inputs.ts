@@ -22,6 +22,8 @@ export interface DecoderInputOptions {
    * token's position inside its example; attention stays inside each example.
    */
   packed?: boolean
+  /** cached mode: every row continues one past, fed once as past.{l}.* [1, kv, cache, Dh]. */
+  sharedPast?: boolean
 }
 
 export interface DecoderInputs {
@@ -102,7 +104,7 @@ function cachedInputs(g: Graph, o: DecoderInputOptions): DecoderInputs {
   })
   const past = Array.from({ length: o.layers }, (_, l) => {
     const n = cacheNames(l)
-    const shape = ['batch', o.kvHeads, 'cache', o.headDim]
+    const shape = [o.sharedPast ? 1 : 'batch', o.kvHeads, 'cache', o.headDim]
     return { key: g.input(n.pastKey, 'float32', shape), value: g.input(n.pastValue, 'float32', shape) }
   })
   const present: { key: Value; value: Value }[] = []

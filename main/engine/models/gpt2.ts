@@ -21,7 +21,7 @@ export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options
   const mode = options.mode ?? 'forward'
   const w = new GraphWeights(g, checkpoint)
   const { numHeads: heads, headDim, hiddenSize: d } = spec
-  const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads: heads, headDim, window: null, packed: options.packed })
+  const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads: heads, headDim, window: null, packed: options.packed, sharedPast: options.sharedPast })
   const norm = (x: Value, layer: number | null, part: 'attn_norm' | 'ffn_norm' | 'final_norm') =>
     layerNorm(x, w.get('decoder', layer, part).value, w.get('decoder', layer, part, 'bias').value, spec.normEps)
 

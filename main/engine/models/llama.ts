@@ -23,7 +23,7 @@ export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights,
   const mode = options.mode ?? 'forward'
   const w = new GraphWeights(g, checkpoint)
   const { numHeads: heads, numKvHeads: kvHeads, headDim } = spec
-  const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads, headDim, window: spec.slidingWindow, packed: options.packed })
+  const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads, headDim, window: spec.slidingWindow, packed: options.packed, sharedPast: options.sharedPast })
   const rope = rotaryForPositions(ropeTables(g, headDim, options.maxPositions ?? defaultMaxPositions(spec.contextLength), spec.rope), inputs.queryPositions)
 
   let x = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]

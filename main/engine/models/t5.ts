@@ -119,16 +119,18 @@ export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: Mo
     const encoded = parts.encode(ids, encoderMask)
     cross = (layer) => parts.crossKeysValues(layer, encoded, encoderMask)
   } else {
-    encoderMask = g.input('encoder_attention_mask', 'int64', ['batch', 'src'])
+    // One encoder output for every row when they continue one past (scoring a prompt's choices).
+    const batch = options.sharedPast ? 1 : 'batch'
+    encoderMask = g.input('encoder_attention_mask', 'int64', [batch, 'src'])
     const given = Array.from({ length: spec.numDecoderLayers }, (_, l) => ({
-      key: g.input(crossNames(l).key, 'float32', ['batch', spec.numHeads, 'src', spec.headDim]),
-      value: g.input(crossNames(l).value, 'float32', ['batch', spec.numHeads, 'src', spec.headDim]),
+      key: g.input(crossNames(l).key, 'float32', [batch, spec.numHeads, 'src', spec.headDim]),
+      value: g.input(crossNames(l).value, 'float32', [batch, spec.numHeads, 'src', spec.headDim]),
     }))
     cross = (layer) => given[layer]
   }
 
   const inputs = declareDecoderInputs(g, {
-    mode, layers: spec.numDecoderLayers, kvHeads: spec.numHeads, headDim: spec.headDim, window: null, needKeyPositions: true,
+    mode, layers: spec.numDecoderLayers, kvHeads: spec.numHeads, headDim: spec.headDim, window: null, needKeyPositions: true, sharedPast: options.sharedPast,
     forwardNames: { ids: 'decoder_input_ids', mask: 'decoder_attention_mask', seq: 'tgt' },
   })
   const selfBias = F.add(

@@ -28,6 +28,12 @@ export interface ModelBuildOptions {
    */
   maxPositions?: number
   /**
+   * cached mode: every row of a step continues the same past (a prompt computed once, scored with
+   * several continuations), fed once with batch 1: past.{l}.key/value [1, kv_heads, cache, head_dim]
+   * (T5: also encoder_attention_mask [1, src] and cross.{l}.key/value [1, heads, src, d_kv]).
+   */
+  sharedPast?: boolean
+  /**
    * forward mode, decoder-only models: rows pack several examples (attention_mask = segment ids,
    * plus a position_ids input; see decoder-inputs.ts). T5 refuses it.
    */

@@ -1,10 +1,11 @@
 // Scores a question's choices computing its prompt once (issue 13). Decoder-only models: the
 // prompt runs as one cached step, then every choice as one batch continuing from that KV cache
-// (the prompt's keys/values repeated per row, choices right-padded and masked); a choice's first
-// token is scored from the prompt's last logits, its later tokens by the step. T5: the encoder runs
-// once and the decoder scores all choices as one batch over its output. The NLLs are those of the
-// per-row ExampleScorer, which recomputes the prompt in every row, to float32 rounding; with a
-// prompt of P tokens and C choices of n, the work falls from C·(P + n) tokens to about P + C·n.
+// (one copy of the prompt's keys/values, read by every row; choices right-padded and masked); a
+// choice's first token is scored from the prompt's last logits, its later tokens by the step. T5:
+// the encoder runs once and the decoder scores all choices as one batch over its one output. The
+// NLLs are those of the per-row ExampleScorer, which recomputes the prompt in every row, to float32
+// rounding; with a prompt of P tokens and C choices of n, the work falls from C·(P + n) tokens to
+// about P + C·n, and the prompt's keys/values are held once, not per choice.
 import { crossNames } from '../../engine/models'
 import { hostTensor, type ComputeTarget, type HostTensor } from '../../runtime'
 import { openCachedSessions, type CachedSessions } from '../inference/cached-sessions'
@@ -18,6 +19,7 @@ import type { EvalExample } from './examples'
 interface StepRun {
   /** T5: the encoder's mask and cross keys/values. */
   fixed?: Record<string, HostTensor>
+  /** The past every row continues (batch 1). */
   cache: KvBuffers
   ids: number[][]
   positions: number[][]
@@ -45,7 +47,7 @@ export class PromptOnceScorer {
     const sessions = await openCachedSessions(
       model,
       { device: options.device ?? 'cpu', precision: options.precision ?? 'auto', adapter: options.adapter, maxPositions: longest, ...(options.threads ? { threads: options.threads } : {}) },
-      { labels: true, what: 'prompt-once scoring step' },
+      { scoring: true, what: 'prompt-once scoring step' },
     )
     return new PromptOnceScorer(model, sessions)
   }
@@ -65,10 +67,14 @@ export class PromptOnceScorer {
     if (shared === 0) return rows.length === 1 ? [{ nll: 0, tokens: 0 }] : this.eachAlone(rows)
     const { spec } = this.model
     const layers = spec.family === 't5' ? spec.numDecoderLayers : spec.numLayers
-    const promptCache = new KvBuffers(layers, 1, spec.numKvHeads, shared, spec.headDim)
+    const width = Math.max(...rows.map((r) => r.ids.length - shared))
+    const length = shared + width
+    // The prompt's keys/values go in slots [0, shared); the choices' own are computed in the step.
+    const cache = new KvBuffers(layers, 1, spec.numKvHeads, length, spec.headDim)
     const prompt = rows[0].ids.slice(0, shared)
+    const promptMask = new BigInt64Array(length).fill(1n, 0, shared)
     const prefill = await this.runStep({
-      cache: promptCache, ids: [prompt], positions: [prompt.map((_, t) => t)], mask: new BigInt64Array(shared).fill(1n), start: 0,
+      cache, ids: [prompt], positions: [prompt.map((_, t) => t)], mask: promptMask, start: 0,
       // The prompt's own tokens are not scored: one masked slot, so the head runs at one position.
       labelSlots: [shared - 1], labels: [[0]], labelMask: [[0]],
     })
@@ -77,12 +83,9 @@ export class PromptOnceScorer {
       const first = row.targets[shared - 1]
       return { nll: first === null ? 0 : -firstLogProbs[first], tokens: row.targets.filter((t) => t !== null).length }
     })
-    const width = Math.max(...rows.map((r) => r.ids.length - shared))
     if (width === 0) return scores // every choice is one token: the prompt's logits scored them all
 
-    const length = shared + width
-    const cache = new KvBuffers(layers, rows.length, spec.numKvHeads, length, spec.headDim)
-    cache.write(prefill, 0) // the prompt's keys/values, in every row
+    cache.write(prefill, 0)
     const mask = new BigInt64Array(rows.length * length)
     rows.forEach((row, b) => mask.fill(1n, b * length, b * length + row.ids.length))
     const after = rows.map((row) => row.targets.slice(shared))
@@ -106,9 +109,10 @@ export class PromptOnceScorer {
     const encoded = await this.sessions.encoder.run({
       ...this.sessions.encoderAdapter, input_ids: int64Matrix([encoderIds], 'input_ids'), attention_mask: int64Matrix([encoderIds.map(() => 1)], 'attention_mask'),
     })
-    const fixed: Record<string, HostTensor> = { encoder_attention_mask: int64Matrix(rows.map(() => encoderIds.map(() => 1)), 'encoder_attention_mask') }
+    // One encoder output, read by every decoder row.
+    const fixed: Record<string, HostTensor> = { encoder_attention_mask: int64Matrix([encoderIds.map(() => 1)], 'encoder_attention_mask') }
     for (let l = 0; l < spec.numDecoderLayers; l++) {
-      for (const name of [crossNames(l).key, crossNames(l).value]) fixed[name] = repeatRows(encoded[name], rows.length)
+      for (const name of [crossNames(l).key, crossNames(l).value]) fixed[name] = encoded[name]
     }
     const width = Math.max(...rows.map((r) => r.decoderIds!.length))
     const mask = new BigInt64Array(rows.length * width)
@@ -116,7 +120,7 @@ export class PromptOnceScorer {
     const scores = rows.map((row) => ({ nll: 0, tokens: row.targets.filter((t) => t !== null).length }))
     const out = await this.runStep({
       fixed, mask, start: 0,
-      cache: new KvBuffers(spec.numDecoderLayers, rows.length, spec.numKvHeads, width, spec.headDim),
+      cache: new KvBuffers(spec.numDecoderLayers, 1, spec.numKvHeads, width, spec.headDim),
       ids: rows.map((row) => padTo(row.decoderIds!, width, 0)),
       positions: rows.map(() => Array.from({ length: width }, (_, t) => t)),
       labelSlots: Array.from({ length: width }, (_, t) => t),
@@ -137,6 +141,7 @@ export class PromptOnceScorer {
   private runStep(run: StepRun): Promise<Record<string, HostTensor>> {
     const rows = run.ids.length
     const length = run.cache.length
+    if (run.cache.batch !== 1) throw new Error(`internal: the scoring step continues one past; this cache has ${run.cache.batch} rows`)
     const feeds: Record<string, HostTensor> = {
       ...this.sessions.stepAdapter,
       ...run.fixed,
@@ -191,15 +196,6 @@ function logSoftmax(logits: Float32Array): Float64Array {
   for (const v of logits) sum += Math.exp(v - max)
   const logSum = Math.log(sum) + max
   return Float64Array.from(logits, (v) => v - logSum)
-}
-
-/** A [1, ...] tensor as [rows, ...], its one row repeated. */
-function repeatRows(t: HostTensor | undefined, rows: number): HostTensor {
-  if (!t || t.dtype !== 'float32' || t.shape[0] !== 1) throw new Error(`encoder output is ${t ? `${t.dtype} [${t.shape.join(', ')}]` : 'missing'}; expected float32 [1, ...]`)
-  const one = t.data as Float32Array
-  const out = new Float32Array(one.length * rows)
-  for (let b = 0; b < rows; b++) out.set(one, b * one.length)
-  return hostTensor('float32', [rows, ...t.shape.slice(1)], out)
 }
 
 function padTo(row: readonly number[], width: number, fill: number): number[] {

@@ -1,6 +1,6 @@
 // The sessions of a cached decoder step, opened for one target: the step graph (decoder-only
 // models, or T5's decoder) and, for T5, the encoder graph on the same provider. Generation opens
-// them to generate; rank classification opens them with labels, to score a question's choices
+// them to generate; rank classification opens them for scoring, to score a question's choices
 // after computing its prompt once (models/eval/prompt-once-scorer.ts).
 import { createGraphSession, graphOptionsFor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type ProviderVerdict, type RequestedPrecision } from '../../runtime'
 import type { AdapterFeeds, InferenceAdapter } from './adapter'
@@ -30,8 +30,11 @@ export interface CachedSessions {
   encoderAdapter: AdapterFeeds
 }
 
-/** Opens the step graph (scoring its tokens when `labels`) and T5's encoder; `what` names it in errors ("generation step"). */
-export async function openCachedSessions(model: OpenedModel, options: CachedSessionOptions, { labels, what }: { labels: boolean; what: string }): Promise<CachedSessions> {
+/**
+ * Opens the step graph and T5's encoder; `what` names it in errors ("generation step"). `scoring`:
+ * the step scores its tokens, its rows continuing one shared past (generationStepGraph).
+ */
+export async function openCachedSessions(model: OpenedModel, options: CachedSessionOptions, { scoring, what }: { scoring: boolean; what: string }): Promise<CachedSessions> {
   const spec = model.spec
   // The step graph picks the provider; T5's encoder then opens on the same one.
   const opened = await openForTarget(
@@ -46,7 +49,7 @@ export async function openCachedSessions(model: OpenedModel, options: CachedSess
       ...(options.threads ? { threads: options.threads } : {}),
     },
     (target) => {
-      const step = generationStepGraph(model, options.adapter, options.maxPositions, graphOptionsFor(target).graph, { labels })
+      const step = generationStepGraph(model, options.adapter, options.maxPositions, graphOptionsFor(target).graph, { scoring })
       return { graph: step.built, feeds: step.feeds }
     },
   )

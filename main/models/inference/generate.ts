@@ -55,7 +55,7 @@ export class Generator {
   ) {}
 
   static async create(model: OpenedModel, options: GeneratorOptions = {}): Promise<Generator> {
-    const opened = await openCachedSessions(model, options, { labels: false, what: 'generation step' })
+    const opened = await openCachedSessions(model, options, { scoring: false, what: 'generation step' })
     return new Generator(model, opened.step, opened.encoder, opened.target, opened.rejected, opened.stepAdapter, opened.encoderAdapter)
   }
 

@@ -9,14 +9,15 @@ import type { OpenedModel } from './open-model'
 
 /**
  * The cached step graph and its adapter feeds; `maxPositions` sizes the rotary tables (Llama
- * family). With `labels` it also scores the step's tokens (token_nll, CACHED_STEP_INPUTS): what
- * rank classification runs to score a question's choices after computing its prompt once.
+ * family). `scoring`: the step scores its tokens (token_nll) and every row continues one shared
+ * past (ModelBuildOptions labels and sharedPast): what rank classification runs to score a
+ * question's choices after computing its prompt once.
  */
 export function generationStepGraph(
-  model: OpenedModel, adapter: InferenceAdapter | null | undefined, maxPositions?: number, graphOptions: GraphOptions = {}, { labels = false } = {},
+  model: OpenedModel, adapter: InferenceAdapter | null | undefined, maxPositions?: number, graphOptions: GraphOptions = {}, { scoring = false } = {},
 ) {
   const { spec, checkpoint } = model
-  const build = { mode: 'cached' as const, labels, ...(maxPositions ? { maxPositions } : {}) }
+  const build = { mode: 'cached' as const, labels: scoring, sharedPast: scoring, ...(maxPositions ? { maxPositions } : {}) }
   return buildWithAdapter(
     adapter,
     (graph, hooks) => (spec.family === 't5' ? buildT5(spec, checkpoint, { ...build, ...hooks }, graph).graph : buildDecoderOnly(spec, checkpoint, { ...build, ...hooks }, graph).graph),

@@ -35,10 +35,7 @@ export class KvBuffers {
     return out
   }
 
-  /**
-   * Copies present.{l}.key/value [batch, kv, step, head_dim] into slots [start, start + step).
-   * Outputs of one row go into every row: a prompt computed once, continued by several rows.
-   */
+  /** Copies present.{l}.key/value [batch, kv, step, head_dim] into slots [start, start + step). */
   write(outputs: Record<string, HostTensor>, start: number): void {
     for (let l = 0; l < this.layers; l++) {
       const n = cacheNames(l)
@@ -50,13 +47,12 @@ export class KvBuffers {
   private copy(present: HostTensor | undefined, target: Float32Array, start: number, name: string): void {
     if (!present || present.dtype !== 'float32') throw new Error(`step output ${name} is missing or not float32`)
     const [batch, heads, step, headDim] = present.shape
-    if ((batch !== this.batch && batch !== 1) || heads !== this.kvHeads || headDim !== this.headDim || start + step > this.length) {
+    if (batch !== this.batch || heads !== this.kvHeads || headDim !== this.headDim || start + step > this.length) {
       throw new Error(`step output ${name} is [${present.shape.join(', ')}]; the cache is [${this.batch}, ${this.kvHeads}, ${this.length}, ${this.headDim}] from slot ${start}`)
     }
     const source = present.data as Float32Array
-    for (let row = 0; row < this.batch * heads; row++) {
-      const from = batch === 1 ? row % heads : row
-      target.set(source.subarray(from * step * headDim, (from + 1) * step * headDim), (row * this.length + start) * headDim)
+    for (let row = 0; row < batch * heads; row++) {
+      target.set(source.subarray(row * step * headDim, (row + 1) * step * headDim), (row * this.length + start) * headDim)
     }
   }
 }

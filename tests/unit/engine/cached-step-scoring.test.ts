@@ -1,6 +1,6 @@
-// The cached step built with labels (what rank classification scores choices with after a cached
-// prompt): its token_nll at the slots label_slots names, and its last-position logits, against the
-// float64 references, on every architecture, with rows of different lengths continuing one prompt.
+// The cached step built for scoring (what rank classification scores choices with after a cached
+// prompt): rows of different lengths continue one past, fed once (batch 1); its token_nll at the
+// slots label_slots names, and its logits, against the float64 references, on every architecture.
 import { describe, expect, it } from 'vitest'
 import { useTinyModels } from '../../helpers/tiny-model-dir'
 import type { TinyArch } from '../../helpers/tiny-models'
@@ -49,7 +49,7 @@ function runStep(s: CachedSessions, feeds: Record<string, HostTensor>, mask: Big
 }
 
 async function withSessions<T>(model: OpenedModel, use: (s: CachedSessions) => Promise<T>): Promise<T> {
-  const sessions = await openCachedSessions(model, { threads: 1, maxPositions: 32 }, { labels: true, what: 'scoring step' })
+  const sessions = await openCachedSessions(model, { threads: 1, maxPositions: 32 }, { scoring: true, what: 'scoring step' })
   try {
     return await use(sessions)
   } finally {
@@ -69,18 +69,19 @@ describe.each(['llama', 'mistral', 'qwen3', 'gpt2'] as const)('%s cached step wi
     if (spec.family === 't5') throw new Error('decoder-only test')
     await withSessions(model, async (s) => {
       const p = PROMPT.length
+      const length = p + WIDTH
+      // One past for every row: the prompt's keys/values in slots [0, p), the rest of the slots masked.
+      const cache = new KvBuffers(spec.numLayers, 1, spec.numKvHeads, length, spec.headDim)
       const prompt = await runStep(s, {
-        ...new KvBuffers(spec.numLayers, 1, spec.numKvHeads, p, spec.headDim).feeds(),
+        ...cache.feeds(),
         input_ids: int64Matrix([PROMPT]), position_ids: int64Matrix([PROMPT.map((_, t) => t)]), cache_start: int64Vector([0]),
         label_slots: int64Vector([p - 1]), labels: int64Matrix([[0]]), label_mask: int64Matrix([[0]]),
-      }, new BigInt64Array(p).fill(1n), 1, p)
+      }, new BigInt64Array(length).fill(1n, 0, p), 1, length)
       // The last-position logits: what generation samples from, and rank classification scores a choice's first token with.
       const promptLogits = referenceLogits(dir, { ids: [PROMPT] }).at(0, p - 1)
       Array.from(prompt.logits.data as Float32Array).forEach((v, i) => expect(Math.abs(v - promptLogits[i])).toBeLessThan(TOLERANCE))
       expect(rowsOf(prompt.token_nll)).toEqual([[0]])
 
-      const length = p + WIDTH
-      const cache = new KvBuffers(spec.numLayers, ROWS.length, spec.numKvHeads, length, spec.headDim)
       cache.write(prompt, 0)
       const mask = new BigInt64Array(ROWS.length * length)
       ROWS.forEach((row, b) => mask.fill(1n, b * length, b * length + p + row.length))
@@ -111,17 +112,13 @@ describe('t5 cached decoder step with labels', () => {
     await withSessions(model, async (s) => {
       const encoded = await s.encoder!.run({ input_ids: int64Matrix([PROMPT]), attention_mask: int64Matrix([PROMPT.map(() => 1)]) })
       const decoderRows = ROWS.map((row) => [spec.decoderStartTokenId, ...row.slice(0, -1)])
-      const fixed: Record<string, HostTensor> = { encoder_attention_mask: int64Matrix(ROWS.map(() => PROMPT.map(() => 1))) }
-      for (let l = 0; l < spec.numDecoderLayers; l++) {
-        for (const name of [crossNames(l).key, crossNames(l).value]) {
-          const one = encoded[name].data as Float32Array
-          fixed[name] = hostTensor('float32', [2, ...encoded[name].shape.slice(1)], Float32Array.from([...one, ...one]))
-        }
-      }
+      // One encoder output (batch 1) for both decoder rows.
+      const fixed: Record<string, HostTensor> = { encoder_attention_mask: int64Matrix([PROMPT.map(() => 1)]) }
+      for (let l = 0; l < spec.numDecoderLayers; l++) for (const name of [crossNames(l).key, crossNames(l).value]) fixed[name] = encoded[name]
       const mask = new BigInt64Array(ROWS.length * WIDTH)
       decoderRows.forEach((row, b) => mask.fill(1n, b * WIDTH, b * WIDTH + row.length))
       const out = await runStep(s, {
-        ...fixed, ...new KvBuffers(spec.numDecoderLayers, 2, spec.numKvHeads, WIDTH, spec.headDim).feeds(),
+        ...fixed, ...new KvBuffers(spec.numDecoderLayers, 1, spec.numKvHeads, WIDTH, spec.headDim).feeds(),
         input_ids: int64Matrix(decoderRows.map(padded)), position_ids: int64Matrix(ROWS.map(() => [0, 1, 2, 3])), cache_start: int64Vector([0]),
         label_slots: int64Vector(SLOTS), labels: int64Matrix(LABELS), label_mask: int64Matrix(labelMask()),
       }, mask, ROWS.length, WIDTH)
