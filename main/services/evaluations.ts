@@ -115,10 +115,11 @@ function fromEvaluations(runId: string, newestFirst: readonly EvaluationRecord[]
   return [...found.values()]
 }
 
-/** The final value of each of the run's during-training accuracy.<set> metrics. */
+/** The final value of each of the run's during-training accuracy.<set> metrics, by set name. */
 function fromTraining(runId: string, store: Store): RunAccuracy[] {
   return Object.entries(store.metrics.latest(runId))
     .filter(([name]) => name.startsWith(TRAINING_ACCURACY_PREFIX))
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, point]) => ({
       runId, task: name.slice(TRAINING_ACCURACY_PREFIX.length), source: 'training' as const, accuracy: point.value, ci95: null, examples: null, evaluationId: null,
       from: `during training, step ${point.step}`,

@@ -71,6 +71,8 @@ export function registerEvaluateChecks(env) {
     await page.getByTestId('evaluate-file').locator('input').fill(state.copa)
     await page.getByTestId('evaluate-name').locator('input').fill('copy table')
     await page.getByTestId('evaluate-start').click()
+    // While it scores: its progress and Stop, cells filling in (a picture for a person; tiny sets may finish first).
+    if (await page.getByTestId('evaluation-progress').waitFor({ timeout: 10_000 }).then(() => true, () => false)) await env.screenshot(page, 'evaluate-running.png')
 
     const result = page.getByTestId('evaluation-result')
     await page.waitForFunction(() => document.querySelector('[data-testid=evaluation-result]')?.dataset.status === 'completed', undefined, { timeout: 120_000 })

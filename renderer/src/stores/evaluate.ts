@@ -81,7 +81,12 @@ export const useEvaluateStore = defineStore('evaluate', () => {
       const wasRunning = detail.value?.id === id && detail.value.status === 'running'
       detail.value = shown
       detailError.value = null
-      if (shown.status === 'running') timer = setTimeout(() => void show(id), RUNNING_REFRESH_MS)
+      if (shown.status === 'running') {
+        // Its job's progress comes as job events; one started before this page opened is found in the list.
+        jobs.listen()
+        if (!job.value) await jobs.refresh()
+        timer = setTimeout(() => void show(id), RUNNING_REFRESH_MS)
+      }
       else if (wasRunning) await loadList()
     } catch (error) {
       if (detailReads.isLast(read)) detailError.value = toApiCallError(error, 'evaluationsShow')

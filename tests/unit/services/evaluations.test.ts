@@ -153,6 +153,15 @@ describe('evaluationsCreate', () => {
     const slowArc = accuracies.accuracies.find((a) => a.runId === runIds[0] && a.task === 'arc')!
     const cell = detail.rows[0].cells[`${runIds[0]}@last`]!
     expect(slowArc).toMatchObject({ source: 'evaluation', accuracy: cell.accuracy, ci95: cell.ci95, examples: cell.examples, evaluationId: detail.id, from: 'evaluation "tiny table", final adapter' })
+
+    // A run's during-training accuracy on an eval set: its value at the last eval step, beside the evaluated one.
+    services.store.metrics.append(runIds[1], [{ name: 'accuracy.arc', step: 10, value: 0.2 }, { name: 'accuracy.arc', step: 20, value: 0.6 }, { name: 'accuracy.boolq', step: 20, value: 0.5 }])
+    const withTraining = RunAccuracies.parse(await call('runsAccuracies', { runIds }))
+    expect(withTraining.tasks).toEqual(['arc', 'copa', 'boolq'])
+    expect(withTraining.accuracies.filter((a) => a.runId === runIds[1] && a.source === 'training')).toEqual([
+      { runId: runIds[1], task: 'arc', source: 'training', accuracy: 0.6, ci95: null, examples: null, from: 'during training, step 20', evaluationId: null },
+      { runId: runIds[1], task: 'boolq', source: 'training', accuracy: 0.5, ci95: null, examples: null, from: 'during training, step 20', evaluationId: null },
+    ])
   })
 
   it('refuses a run of another model, naming it', async () => {
@@ -179,6 +188,7 @@ describe('evaluationsCreate', () => {
     expect(!refused.ok && refused.error.message).toBe('Set "copy": dataset "train.jsonl" holds prompt-completion rows; an evaluation scores multiple-choice rows ({"prompt","choices","answer"})')
   })
 
+  // Under load a job process takes a while to start and score: these wait for it, with room to spare.
   it('stops between questions when its job is stopped, keeping the cells it finished', async () => {
     // Enough questions that the first cell is done well before the last.
     const many = writeRows('many', Array.from({ length: 300 }, (_, i) => ARC[i % ARC.length]))
@@ -200,7 +210,7 @@ describe('evaluationsCreate', () => {
     expect(stopped.cellsDone).toBeLessThan(4)
     expect(stopped.error).toBe(stopped.cellsDone === 1 ? 'Stopped before it finished; the 1 cell scored by then is kept' : `Stopped before it finished; the ${stopped.cellsDone} cells scored by then are kept`)
     expect(stopped.rows[0].cells.base).toMatchObject({ examples: 300 })
-  })
+  }, 180_000)
 
   it('is failed by main, with its finished cells, when its job process dies', async () => {
     const many = writeRows('many', Array.from({ length: 300 }, (_, i) => ARC[i % ARC.length]))
@@ -231,7 +241,7 @@ describe('evaluationsCreate', () => {
     expect(died.error).toMatch(/^The evaluation job ended before it finished \(.+\); the cells it scored are kept$/)
     expect(died.cellsDone).toBeGreaterThanOrEqual(1)
     expect(died.rows[0].cells.base).toMatchObject({ examples: 300 })
-  })
+  }, 180_000)
 
   it('refuses to delete a running evaluation, deletes an ended one', async () => {
     const copy = services.store.evaluations.create({ id: 'running-one', name: 'x', config: services.store.evaluations.get(detail.id)!.config })
