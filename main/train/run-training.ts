@@ -187,6 +187,10 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     })
     if (trainer.packing) log('info', `${describePacking(trainer.packing)} (rows of ${batchShape.seq} tokens, ${config.train.batch_size} a batch; first epoch)`)
     store.runs.setTotalSteps(runId, trainer.totalSteps)
+    // A process killed between writing a new best's checkpoint and recording it left the store
+    // naming an older best: the checkpoint's own state says which it is.
+    const resumedBest = trainer.bestSoFar
+    if (resumedBest) store.runs.setBestStep(runId, resumedBest.step)
     if (config.train.epochs !== null) log('info', `${config.train.epochs} epoch${config.train.epochs === 1 ? '' : 's'} of ${data.train.length} training examples: ${trainer.totalSteps} steps`)
     const result = await trainer.run()
     await step.session.dispose()

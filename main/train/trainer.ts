@@ -218,6 +218,11 @@ export class Trainer {
     return this.params
   }
 
+  /** The watched metric's best so far (from the checkpoint a resumed run starts at); null before any. */
+  get bestSoFar(): BestState | null {
+    return this.best
+  }
+
   /** Packing's padding in the first epoch (for the run log); null without packing. */
   get packing() {
     return this.batches.packing
@@ -231,7 +236,7 @@ export class Trainer {
     if (evaluates && this.stepsDone === 0) hooks?.onEval?.(await this.evaluate(0))
     // Resumed from the checkpoint early stopping wrote (killed before its adapter was): it stays stopped.
     const rule = this.bestRule
-    if (rule?.patience != null && this.best && this.best.evalsWithoutImprovement >= rule.patience) return this.result('completed', earlyStopMessage(rule, this.best))
+    if (rule?.patience != null && this.best && this.best.evalsWithoutImprovement >= rule.patience && this.stepsDone < this.totalSteps) return this.result('completed', earlyStopMessage(rule, this.best))
     while (this.stepsDone < this.totalSteps) {
       if (hooks?.shouldStop?.()) {
         this.checkpoint()
@@ -250,7 +255,8 @@ export class Trainer {
       }
       if (step % settings.save_every === 0 || last || watched.improved || watched.exhausted) this.checkpoint()
       if (watched.improved) hooks?.onBest?.({ step, metric: this.best!.metric, value: this.best!.value })
-      if (watched.exhausted) return this.result('completed', earlyStopMessage(this.bestRule!, this.best!))
+      // Patience running out at the last step stops nothing: the run ends there anyway.
+      if (watched.exhausted && !last) return this.result('completed', earlyStopMessage(this.bestRule!, this.best!))
     }
     return this.result('completed')
   }

@@ -27,6 +27,7 @@ let record: RunRecord
 let evalLoss: { step: number; value: number }[]
 let logLines: string[]
 let outcome: Awaited<ReturnType<typeof runTraining>>
+let config: RunConfig
 
 beforeAll(async () => {
   tmp = makeTempDir('ms-early-stop-')
@@ -37,7 +38,7 @@ beforeAll(async () => {
   const words = ['abc', 'bca', 'cab', 'dde', 'eed', 'fab', 'bad', 'cad']
   const validation = join(tmp.dir, 'validation.jsonl')
   writeFileSync(validation, words.map((w, i) => JSON.stringify({ prompt: `copy ${w}`, completion: ` ${words[(i + 3) % 8]}` })).join('\n') + '\n')
-  const config = RunConfig.parse({
+  config = RunConfig.parse({
     model,
     data: { train, validation, max_length: 64 },
     adapter: { method: 'lora', rank: 4 },
@@ -113,4 +114,32 @@ describe('a run whose eval loss turns up', () => {
     const human = await runCli(['export', runId, '--format', 'native', '--out', join(tmp.dir, 'human')], { home: dataDir })
     expect(human.stdout).toContain(`Exported the lora adapter of run ${runId} (its best checkpoint step-${record.bestStep} (by eval_loss)) as native`)
   })
+})
+
+describe('a resumed run', () => {
+  it('records again the best its checkpoint names (a kill between writing the best checkpoint and recording it)', async () => {
+    const store = openStore(dataDir)
+    const id = store.runs.create({ name: 'resumed', config, method: 'lora' }).id
+    store.close()
+    let steps = 0
+    const stopped = await runTraining({ dataDir, runId: id, threads: 1, onEvent: (e) => void (e.type === 'step' && steps++), shouldStop: () => steps >= 12 })
+    expect(stopped.status).toBe('cancelled')
+    const before = openStore(dataDir)
+    const best = before.runs.get(id)!.bestStep
+    expect(best).not.toBeNull()
+    // As a kill would leave it: the checkpoint of the best written, the store not told.
+    before.db.prepare('UPDATE runs SET best_step = NULL WHERE id = ?').run(id)
+    before.close()
+    let seenAtFirstStep: number | null | undefined
+    await runTraining({
+      dataDir, runId: id, threads: 1,
+      onEvent: (e) => {
+        if (e.type !== 'step' || seenAtFirstStep !== undefined) return
+        const during = openStore(dataDir)
+        seenAtFirstStep = during.runs.get(id)!.bestStep
+        during.close()
+      },
+    })
+    expect(seenAtFirstStep).toBe(best)
+  }, 60_000)
 })

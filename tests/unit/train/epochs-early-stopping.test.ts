@@ -192,6 +192,11 @@ describe('early stopping', () => {
     expect(readCheckpoint(listCheckpoints(run.checkpointsDir)[0].path).state.best).toEqual({ metric: 'accuracy.arc', value: 0.62, step: 6, evalsWithoutImprovement: 0 })
   })
 
+  it('is not an early stop when patience runs out at the last step', async () => {
+    const run = makeTrainer({ max_steps: 12, eval_every: 2, save_every: 1000, early_stopping: stopping }, { extraEval: scripted(curve) })
+    expect(await run.trainer.run()).toMatchObject({ status: 'completed', step: 12, stoppedEarly: null, best: { step: 6 } })
+  })
+
   it('checkpoints a new best at once, even between saves', async () => {
     const run = makeTrainer({ max_steps: 16, eval_every: 2, save_every: 1000, early_stopping: stopping }, { extraEval: scripted(curve) })
     await run.trainer.run()
