@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chooseOption, openApp, screenshot as screenshotTo, viewport } from './app.mjs'
+import { browserErrors, chooseOption, openApp, screenshot as screenshotTo, viewport } from './app.mjs'
 import { assert, assertEqual, check, runChecks } from './runner.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -122,6 +122,17 @@ export function registerEvaluateChecks(env) {
     assertEqual((await tableText(page)).length, 4, 'rows of the table after a reload (header, 2 tasks, mean)')
   })
 
+  check('the table and chart read in the dark theme', async () => {
+    const dark = await openApp(env.browser(), env.server, { colorScheme: 'dark' })
+    try {
+      await dark.page.goto(`${env.server.origin}/#/evaluate?id=${state.id}`)
+      await dark.page.getByTestId('evaluation-chart').waitFor()
+      await env.screenshot(dark.page, 'evaluate-dark.png')
+    } finally {
+      await dark.context.close()
+    }
+  })
+
   check('Compare shows the two runs\' accuracies side by side', async () => {
     const { page } = env.app()
     await page.goto(`${env.server.origin}/#/compare?runs=${state.runIds.join(',')}`)
@@ -151,7 +162,10 @@ async function main() {
     check('the shell loads', async () => {
       app = await openApp(browser, server)
     })
-    registerEvaluateChecks({ app: () => app, server, files, resultsDir, screenshot: (page, name) => screenshotTo(page, resultsDir, name) })
+    registerEvaluateChecks({ app: () => app, browser: () => browser, server, files, resultsDir, screenshot: (page, name) => screenshotTo(page, resultsDir, name) })
+    check('the browser reported no errors', async () => {
+      assert(browserErrors.length === 0, `the page reported:\n${browserErrors.join('\n')}`)
+    })
     const { passed, failed } = await runChecks()
     console.log(`${passed} passed, ${failed} failed`)
     process.exitCode = failed > 0 ? 1 : 0

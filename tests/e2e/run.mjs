@@ -60,7 +60,7 @@ async function main() {
 
 function registerChecks(browser, server, files) {
   let app
-  const env = { app: () => app, server, files, screenshot, resultsDir }
+  const env = { app: () => app, browser: () => browser, server, files, screenshot, resultsDir }
 
   check('the server answers 401 to requests without the token', async () => {
     const page = await fetch(`${server.origin}/`)
