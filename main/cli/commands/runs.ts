@@ -99,15 +99,22 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     `created     ${run.createdAt}`,
     `trained     ${trained === null ? '(not started)' : `${formatSeconds(trained)}${run.segmentStartedAt ? ' so far' : ''}`}`,
     `device      ${run.trainedOn ?? '(not started)'}`,
+    `steps       ${stepsWords(run, detail.latest.loss?.step ?? 0)}`,
     `folder      ${detail.folder}${existsSync(detail.folder) ? '' : ' (missing: deleted or moved outside Mixture Studio)'}`,
     `adapter     ${detail.adapter ?? '(none yet)'}`,
-    `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => c.step).join(', ')}`,
+    `checkpoints ${detail.checkpoints.length === 0 ? '(none)' : detail.checkpoints.map((c) => (c.step === run.bestStep ? `${c.step} (best)` : c.step)).join(', ')}`,
     ...metricLines(detail.latest),
     ...answerLines(answers),
     ...(log ? logTail(log) : []),
   ]
   context.stdout(`${lines.join('\n')}\n`)
   return EXIT_OK
+}
+
+/** "32 of 40, stopped early": how far it trained of its step count (known once its data was read). */
+function stepsWords(run: RunSummary, reached: number): string {
+  const of = run.totalSteps === null ? '' : ` of ${run.totalSteps}`
+  return `${reached}${of}${run.stoppedEarly ? ', stopped early (its watched metric stopped improving)' : ''}`
 }
 
 /** 4830.2 → "1h20m30s", 95 → "1m35s", 4.2 → "4.2s". */
