@@ -32,9 +32,12 @@ export function bestRule(earlyStopping: EarlyStopping | null, hasValidation: boo
   return hasValidation ? { metric: 'eval_loss', minDelta: 0, patience: null } : null
 }
 
-/** Losses improve downwards; accuracies (and anything else) upwards. */
+/**
+ * The eval loss improves downwards; accuracies upwards. The only metrics early stopping accepts
+ * are eval_loss and accuracy.<set> (run-config.ts), so a set named "gloss" is still an accuracy.
+ */
 export function lowerIsBetter(metric: string): boolean {
-  return metric === 'eval_loss' || metric.endsWith('loss')
+  return metric === 'eval_loss'
 }
 
 export interface BestUpdate {
