@@ -7,7 +7,8 @@ import { RunConfig } from '../contract/run-config'
 import type { EvaluationColumn, EvaluationSet } from '../contract/evaluations'
 import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
 import { EvalDataError } from '../models/eval/examples'
-import { rankClassify, type QuestionResult } from '../models/eval/rank-classification'
+import type { MultipleChoiceQuestion } from '../models/eval/multiple-choice'
+import { ChoiceScorers, rankQuestions, type QuestionResult } from '../models/eval/rank-classification'
 import { loadInferenceAdapter } from '../models/inference/adapter'
 import { openModel, type OpenedModel } from '../models/inference/open-model'
 import type { EvaluationRecord, Store } from '../store'
@@ -57,24 +58,31 @@ async function scoreCells(record: EvaluationRecord, store: Store, work: WorkCont
   for (const column of config.columns) {
     const runConfig = column.kind === 'run' ? runConfigOf(column, store) : null
     const adapter = column.adapter ? loadInferenceAdapter(column.adapter, model) : null
-    for (const set of config.sets) {
-      if (work.stopRequested()) throw new WorkStopped()
-      const where = `${column.label} on ${set.name}`
-      const { questions } = await questionsOf(set, model, runConfig)
-      const results = (await rankClassify(model, questions, {
-        adapter,
-        lengthNormalize: config.lengthNormalize,
-        onExample: (result) => {
-          // Between questions: a Stop ends the cell here, unrecorded.
-          if (work.stopRequested()) throw new WorkStopped()
-          const part = Math.round(((result.index + 1) / questions.length) * PARTS_PER_CELL)
-          work.progress(cell * PARTS_PER_CELL + part, total * PARTS_PER_CELL, `Scoring ${where}: question ${result.index + 1} of ${questions.length} (cell ${cell + 1} of ${total})`)
-        },
-      })).results
-      refuseNonFinite(results, where)
-      store.evaluations.putCell(record.id, { task: set.name, columnKey: column.key, correct: results.filter((r) => r.correct).length, examples: results.length })
-      cell++
-      work.progress(cell * PARTS_PER_CELL, total * PARTS_PER_CELL, `Scored ${where} (cell ${cell} of ${total})`)
+    // Every set as this column renders it, then one set of scoring sessions for all of them: a
+    // session's graph takes seconds to build on a real model, once per column rather than per cell.
+    const sets: { set: EvaluationSet; questions: MultipleChoiceQuestion[] }[] = []
+    for (const set of config.sets) sets.push({ set, questions: (await questionsOf(set, model, runConfig)).questions })
+    const scorers = await ChoiceScorers.open(model, sets.flatMap((s) => s.questions), { adapter })
+    try {
+      for (const { set, questions } of sets) {
+        if (work.stopRequested()) throw new WorkStopped()
+        const where = `${column.label} on ${set.name}`
+        const { results } = await rankQuestions(scorers, questions, {
+          lengthNormalize: config.lengthNormalize,
+          onExample: (result) => {
+            // Between questions: a Stop ends the cell here, unrecorded.
+            if (work.stopRequested()) throw new WorkStopped()
+            const part = Math.round(((result.index + 1) / questions.length) * PARTS_PER_CELL)
+            work.progress(cell * PARTS_PER_CELL + part, total * PARTS_PER_CELL, `Scoring ${where}: question ${result.index + 1} of ${questions.length} (cell ${cell + 1} of ${total})`)
+          },
+        })
+        refuseNonFinite(results, where)
+        store.evaluations.putCell(record.id, { task: set.name, columnKey: column.key, correct: results.filter((r) => r.correct).length, examples: results.length })
+        cell++
+        work.progress(cell * PARTS_PER_CELL, total * PARTS_PER_CELL, `Scored ${where} (cell ${cell} of ${total})`)
+      }
+    } finally {
+      await scorers.dispose()
     }
   }
 }
