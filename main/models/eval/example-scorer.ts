@@ -1,6 +1,7 @@
 // One forward session sized for a set of eval examples, and the summed negative log-likelihood
 // and scored-token count of any batch of them. Plain eval batches examples by --batch-size; rank
-// classification batches one question's choices together (rank-classification.ts).
+// classification's per-row path (a GPU's default) batches one question's choices together, each row
+// recomputing the prompt (prompt-once-scorer.ts computes it once).
 import { ForwardSession, type ForwardBatch } from '../inference/forward'
 import type { InferenceAdapter } from '../inference/adapter'
 import type { OpenedModel } from '../inference/open-model'
