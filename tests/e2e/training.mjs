@@ -184,13 +184,22 @@ export function registerTrainingChecks(env) {
     await env.screenshot(page, 'run-mixture-heatmap.png')
   })
 
-  check('a LoRA run from the LoRA r16 preset trains to the end', async () => {
+  check('a LoRA run from the LoRA r16 preset trains to the end, charting its accuracy on an eval set and answering a prompt at each eval step', async () => {
     const { page } = env.app()
+    const choices = join(env.files.dir, 'which-word.jsonl')
+    const words = ['abc', 'bca', 'cab', 'dde']
+    writeFileSync(choices, words.map((w, i) => JSON.stringify({ prompt: `copy ${w}`, choices: [` ${w}`, ` ${words[(i + 1) % 4]}`], answer: 0 })).join('\n') + '\n')
     await goTo(page, pageFor('new-run'))
     await page.getByTestId('presets').getByText('LoRA r16', { exact: true }).click()
     await setNumber(page, 'train.max_steps', 60)
     await setNumber(page, 'train.eval_every', 20)
     await page.getByLabel('Run name').locator('input').fill('lora-e2e')
+    // Web mode has no file picker: Add a file gives a row to type the path into; the set is named after it.
+    await page.getByTestId('eval-add-file').click()
+    await page.getByLabel('File of eval set 1').fill(choices)
+    assertEqual(await page.getByLabel('Name of eval set 1').inputValue(), 'which-word', 'the eval set is named after its file')
+    await page.getByTestId('eval-add-prompt').click()
+    await page.getByLabel('Eval prompt 1', { exact: true }).fill('copy abc')
     await waitForEstimate(page)
     await page.getByTestId('start-run').click()
     await page.waitForURL(/#\/runs\/[0-9a-f-]{36}$/)
@@ -198,6 +207,12 @@ export function registerTrainingChecks(env) {
     await waitForStatus(page, ['completed', 'failed'])
     assertEqual(await runStatus(page), 'completed', `LoRA status (log: ${await page.getByTestId('run-log').innerText()})`)
     assertEqual(await page.getByTestId('routing-card').count(), 0, 'a LoRA run shows expert routing')
+    // Steps 0, 20, 40 and 60: an accuracy point and an answer row each.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=accuracy-chart]')?.dataset.points) === 4, undefined, { timeout: 10_000 })
+    const answerSteps = await page.getByTestId('run-answers').locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-step')))
+    assertEqual(answerSteps.join(','), '60,40,20,0', 'the answers table rows (newest first)')
+    const header = await page.getByTestId('run-answers').locator('thead').innerText()
+    assert(header.includes('copy abc'), `the answers table's header names the prompt: ${header}`)
   })
 
   check('Runs lists both runs with their figures, filters them and compares two', async () => {
