@@ -97,6 +97,8 @@ export interface LocalHub {
   repo(kind: HubRepoKind, id: string): LocalHubRepo | undefined
   /** The next response carrying this file's bytes stops after `bytes` bytes and the socket is destroyed. */
   cutAfter(repoId: string, path: string, bytes: number): void
+  /** The next response carrying this file's bytes sends `bytes` bytes, then nothing more, never ending (a stalled transfer). */
+  stallAfter(repoId: string, path: string, bytes: number): void
   /** Serve this file with the byte at `offset` changed, until repair(). */
   corrupt(repoId: string, path: string, offset: number): void
   repair(repoId: string, path: string): void
@@ -111,7 +113,7 @@ const DEFAULT_LFS = /\.(safetensors|bin|pt|pth|ckpt|onnx|gguf|h5|msgpack|parquet
 
 export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
   const repos = new Map<string, LocalHubRepo>()
-  const cuts = new Map<string, number>()
+  const cuts = new Map<string, { bytes: number; stall: boolean }>()
   const corruptions = new Map<string, number>()
   const requests: LoggedRequest[] = []
   const hanging = new Set<ServerResponse>()
@@ -142,7 +144,8 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
       return repo
     },
     repo: (kind, id) => repos.get(`${kind}:${id}`),
-    cutAfter: (repoId, path, bytes) => void cuts.set(knobKey(repoId, path), bytes),
+    cutAfter: (repoId, path, bytes) => void cuts.set(knobKey(repoId, path), { bytes, stall: false }),
+    stallAfter: (repoId, path, bytes) => void cuts.set(knobKey(repoId, path), { bytes, stall: true }),
     corrupt: (repoId, path, offset) => void corruptions.set(knobKey(repoId, path), offset),
     repair: (repoId, path) => void corruptions.delete(knobKey(repoId, path)),
     async sendFileBytes(response, repo, file, start, end) {
@@ -160,9 +163,15 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
             out[corruptAt - position] ^= 0xff
           }
           position += chunk.length
-          if (cut !== undefined && sent + out.length >= cut) {
-            const head = out.subarray(0, cut - sent)
-            sent = cut
+          if (cut !== undefined && sent + out.length >= cut.bytes) {
+            const head = out.subarray(0, cut.bytes - sent)
+            sent = cut.bytes
+            if (cut.stall) {
+              // Send what was promised, then nothing: the response stays open until close().
+              hanging.add(response)
+              response.write(head)
+              return
+            }
             // Flush what was promised, then drop the connection mid-body, as a network failure does.
             response.write(head, () => response.socket?.destroy())
             done(new Error('cut by the test'))

@@ -1,0 +1,351 @@
+// Fetches a repo's files into the Hugging Face cache, resumably and verified, streamed (memory stays
+// flat whatever the file's size). Each file:
+//   1. already in blobs/<etag>: nothing to fetch (another revision or an earlier run got it);
+//   2. else into blobs/<etag>.incomplete, continued with an HTTP Range from the size it has;
+//   3. hashed while it streams (the part already on disk first): sha256 against the LFS oid, or the
+//      git blob id for a file kept in git, and its size against the Hub's; a mismatch refuses the
+//      file ('integrity') and keeps the part (the next run checks it again, and fetches it afresh
+//      when it is whole but wrong);
+//   4. renamed into blobs/, then linked into snapshots/<commit>/<path>.
+// refs/<revision> is written last, once every file is there. Free space is checked before anything
+// is fetched. The token goes to the Hub's origin only: a redirect elsewhere (the LFS CDN) is
+// followed without it, as huggingface_hub does. Every wait has a timeout (no connection or no
+// answer is a 'network' error within seconds, never a hang).
+import { createHash, type Hash } from 'node:crypto'
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { statfs as fsStatfs } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { blobPath, linkIntoSnapshot, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
+import { HubError, httpHubError } from './hub-error'
+import { redactToken } from './token-store'
+
+export { HubError, isHubError, type HubErrorKind } from './hub-error'
+
+/** One file to fetch, as the Hub's tree lists it. */
+export interface HubFileToFetch {
+  /** Path in the repo. */
+  path: string
+  size: number
+  /** The blob's name in the cache: the LFS sha256, else the git blob id. */
+  etag: string
+  /** The LFS sha256 (null for a file kept in git, which its git blob id verifies). */
+  sha256: string | null
+}
+
+export interface DownloadProgress {
+  /** The file being fetched now. */
+  file: string
+  /** Bytes of the whole download so far, what was already there included. */
+  bytes: number
+  totalBytes: number
+  bytesPerSecond: number
+  /** null until a rate is known. */
+  etaSeconds: number | null
+}
+
+export type StatfsFunction = (path: string) => Promise<{ bavail: number | bigint; bsize: number | bigint }>
+
+export interface DownloadRepoFilesOptions {
+  kind: HubRepoKind
+  repo: string
+  /** The revision asked for (a branch, tag or commit): refs/<revision> records its commit. */
+  revision: string
+  /** The commit the files were listed at; the files are fetched at it (a branch may move meanwhile). */
+  commit: string
+  files: readonly HubFileToFetch[]
+  cacheDir: string
+  endpoint: string
+  token?: string | null
+  signal?: AbortSignal
+  onProgress?: (progress: DownloadProgress) => void
+  /** How long to wait for a connection, an answer, or the next bytes (default 10 s). */
+  timeoutMs?: number
+  /** fs.statfs (injected by tests). */
+  statfs?: StatfsFunction
+}
+
+export interface DownloadedRepo {
+  commit: string
+  /** snapshots/<commit>: the folder to register or import from. */
+  folder: string
+  files: Array<{ path: string; localPath: string }>
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000
+const PROGRESS_INTERVAL_MS = 250
+/** Kept free beyond the download itself, so the disk is not left full. */
+const DISK_MARGIN_BYTES = 100 * 1024 * 1024
+
+/** The files a `listFiles` (tree) answer describes, ready for downloadRepoFiles. */
+export function filesFromTree(entries: ReadonlyArray<{ path: string; size: number; oid?: string; lfs?: { oid: string; size: number } }>): HubFileToFetch[] {
+  return entries.map((e) => {
+    if (e.lfs) return { path: e.path, size: e.lfs.size, etag: e.lfs.oid, sha256: e.lfs.oid }
+    if (!e.oid) throw new HubError('integrity', `The Hub listed ${e.path} without its id, so it cannot be verified.`)
+    return { path: e.path, size: e.size, etag: e.oid, sha256: null }
+  })
+}
+
+export async function downloadRepoFiles(options: DownloadRepoFilesOptions): Promise<DownloadedRepo> {
+  const { kind, repo, commit, cacheDir, files } = options
+  for (const file of files) checkRepoPath(file.path)
+  const folder = snapshotDir(cacheDir, kind, repo, commit)
+  const totalBytes = files.reduce((n, f) => n + f.size, 0)
+  await checkDiskSpace(options, totalBytes)
+
+  const started = Date.now()
+  let bytes = 0
+  let fetched = 0
+  let lastReport = 0
+  const report = (file: string, force: boolean) => {
+    const now = Date.now()
+    if (!options.onProgress || (!force && now - lastReport < PROGRESS_INTERVAL_MS)) return
+    lastReport = now
+    const seconds = (now - started) / 1000
+    const bytesPerSecond = seconds > 0 ? fetched / seconds : 0
+    options.onProgress({ file, bytes, totalBytes, bytesPerSecond, etaSeconds: bytesPerSecond > 0 ? (totalBytes - bytes) / bytesPerSecond : null })
+  }
+
+  const out: DownloadedRepo['files'] = []
+  for (const file of files) {
+    throwIfCancelled(options.signal)
+    const blob = blobPath(cacheDir, kind, repo, file.etag)
+    if (!(existsSync(blob) && statSync(blob).size === file.size)) {
+      await fetchBlob(options, file, blob, (n, isResumed) => {
+        bytes += n
+        if (!isResumed) fetched += n
+        report(file.path, false)
+      })
+    } else {
+      bytes += file.size
+    }
+    const localPath = join(folder, ...file.path.split('/'))
+    linkIntoSnapshot(blob, localPath)
+    out.push({ path: file.path, localPath })
+    report(file.path, true)
+  }
+  writeRef(cacheDir, kind, repo, options.revision, commit)
+  return { commit, folder, files: out }
+}
+
+/** Fetches one file into its blob: resumed, verified, renamed into place. */
+async function fetchBlob(options: DownloadRepoFilesOptions, file: HubFileToFetch, blob: string, onBytes: (n: number, resumed: boolean) => void): Promise<void> {
+  const part = `${blob}.incomplete`
+  mkdirSync(dirname(blob), { recursive: true })
+  let offset = existsSync(part) ? statSync(part).size : 0
+  // A part as long as the file was refused before (its check failed) or is longer than it: fetch
+  // it afresh. (A whole part that is right is taken as is, below, without a request.)
+  if (offset > file.size) offset = 0
+  const hash = new FileHash(file)
+  if (offset > 0) {
+    for await (const chunk of createReadStream(part, { end: offset - 1 })) hash.update(chunk as Buffer)
+  }
+  if (offset === file.size && file.size > 0) {
+    if (hash.hex() === expectedDigest(file)) {
+      onBytes(offset, true)
+      renameSync(part, blob)
+      return
+    }
+    offset = 0
+    hash.reset()
+  }
+  if (offset === 0) rmSync(part, { force: true })
+  onBytes(offset, true)
+
+  const url = resolveUrl(options, file.path)
+  const watchdog = new Watchdog(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal)
+  try {
+    const response = await hubFetch(url, options, watchdog, offset > 0 ? { Range: `bytes=${offset}-` } : {})
+    if (response.status === 200 && offset > 0) {
+      // The server ignored the Range: take the whole file from the start.
+      offset = 0
+      hash.reset()
+      rmSync(part, { force: true })
+    } else if (response.status === 206) {
+      const start = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')
+      if (!start || Number(start[1]) !== offset) {
+        throw new HubError('integrity', `${file.path}: asked for the bytes from ${offset} on, the server sent ${response.headers.get('content-range') ?? 'no Content-Range'}; try again.`)
+      }
+    } else if (response.status !== 200) {
+      throw httpHubError({ status: response.status, errorCode: response.headers.get('x-error-code'), endpoint: options.endpoint, kind: options.kind, repo: options.repo, what: file.path, hadToken: !!options.token })
+    }
+    if (!response.body) throw new HubError('network', `${file.path}: the server sent no body; try again.`)
+    let received = offset
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        watchdog.poke()
+        hash.update(chunk)
+        received += chunk.length
+        onBytes(chunk.length, false)
+        done(null, chunk)
+      },
+    })
+    try {
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }), { signal: watchdog.signal })
+    } catch (error) {
+      throw watchdog.reason() ?? new HubError('network', `The connection dropped after ${received} of ${file.size} bytes of ${file.path} (${describeCause(error)}); run the download again to continue from there.`)
+    }
+    if (received !== file.size) {
+      throw new HubError('integrity', `${file.path}: received ${received} bytes, the Hub lists ${file.size}. The part is kept in ${part}; run the download again to retry.`)
+    }
+    const actual = hash.hex()
+    if (actual !== expectedDigest(file)) {
+      const what = file.sha256 ? `sha256 ${actual}, the Hub's is ${file.sha256}` : `git blob id ${actual}, the Hub's is ${file.etag}`
+      throw new HubError('integrity', `${file.path} failed its integrity check (${what}): refused. The part is kept in ${part}; run the download again to fetch it anew.`)
+    }
+    renameSync(part, blob)
+  } catch (error) {
+    throw toHubError(error, watchdog, options)
+  } finally {
+    watchdog.stop()
+  }
+}
+
+/** GET with the token for the Hub's origin only, redirects followed by hand, the watchdog on the headers. */
+async function hubFetch(url: string, options: DownloadRepoFilesOptions, watchdog: Watchdog, headers: Record<string, string>): Promise<Response> {
+  const hubOrigin = new URL(options.endpoint).origin
+  let current = url
+  for (let hop = 0; hop < 10; hop++) {
+    const sameOrigin = new URL(current).origin === hubOrigin
+    const response = await fetch(current, {
+      headers: { ...headers, ...(options.token && sameOrigin ? { Authorization: `Bearer ${options.token}` } : {}) },
+      redirect: 'manual',
+      signal: watchdog.signal,
+    })
+    watchdog.poke()
+    const location = response.headers.get('location')
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel()
+      current = new URL(location, current).href
+      continue
+    }
+    return response
+  }
+  throw new HubError('network', `${url}: too many redirects.`)
+}
+
+function resolveUrl(options: DownloadRepoFilesOptions, path: string): string {
+  const prefix = options.kind === 'dataset' ? 'datasets/' : ''
+  return `${options.endpoint}/${prefix}${options.repo}/resolve/${encodeURIComponent(options.commit)}/${path.split('/').map(encodeURIComponent).join('/')}`
+}
+
+async function checkDiskSpace(options: DownloadRepoFilesOptions, totalBytes: number): Promise<void> {
+  let needed = 0
+  for (const file of options.files) {
+    const blob = blobPath(options.cacheDir, options.kind, options.repo, file.etag)
+    if (existsSync(blob)) continue
+    const part = `${blob}.incomplete`
+    needed += file.size - (existsSync(part) ? Math.min(statSync(part).size, file.size) : 0)
+  }
+  if (needed === 0) return
+  const statfs = options.statfs ?? ((path: string) => fsStatfs(path))
+  const stats = await statfs(existingAncestor(options.cacheDir))
+  const free = Number(stats.bavail) * Number(stats.bsize)
+  if (free < needed + DISK_MARGIN_BYTES) {
+    throw new HubError('disk-full', `${options.repo} needs ${formatBytes(needed)} more (of ${formatBytes(totalBytes)}) in ${options.cacheDir}, which has ${formatBytes(free)} free (keeping ${formatBytes(DISK_MARGIN_BYTES)} spare). Free some space, or set HF_HUB_CACHE to a folder on a larger disk.`)
+  }
+}
+
+function existingAncestor(path: string): string {
+  let current = path
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current)
+  return current
+}
+
+function checkRepoPath(path: string): void {
+  if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+    throw new HubError('integrity', `The Hub listed a file at "${path}", a path that would leave the snapshot folder; refused.`)
+  }
+}
+
+/** The hash a file is checked with: sha256 for an LFS file, the git blob id (sha1 of a header and the bytes) otherwise. Restartable, which node:crypto's hashes are not. */
+class FileHash {
+  private hash: Hash
+
+  constructor(private readonly file: HubFileToFetch) {
+    this.hash = this.fresh()
+  }
+
+  update(chunk: Buffer): void {
+    this.hash.update(chunk)
+  }
+
+  reset(): void {
+    this.hash = this.fresh()
+  }
+
+  hex(): string {
+    return this.hash.digest('hex')
+  }
+
+  private fresh(): Hash {
+    if (this.file.sha256) return createHash('sha256')
+    return createHash('sha1').update(`blob ${this.file.size}\0`)
+  }
+}
+
+function expectedDigest(file: HubFileToFetch): string {
+  return (file.sha256 ?? file.etag).toLowerCase()
+}
+
+/** Aborts the request when nothing arrives for `timeoutMs` (no connection, no answer, a stalled body), or when the caller's signal aborts. */
+class Watchdog {
+  private readonly controller = new AbortController()
+  private timer: NodeJS.Timeout | null = null
+  private timedOut = false
+  private readonly onCancel = () => this.controller.abort()
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly outer: AbortSignal | undefined,
+  ) {
+    outer?.addEventListener('abort', this.onCancel, { once: true })
+    if (outer?.aborted) this.controller.abort()
+    this.poke()
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  poke(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timedOut = true
+      this.controller.abort()
+    }, this.timeoutMs)
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.outer?.removeEventListener('abort', this.onCancel)
+  }
+
+  /** Why the watchdog stopped the request, if it did. */
+  reason(): HubError | null {
+    if (this.outer?.aborted) return new HubError('cancelled', 'The download was cancelled; run it again to continue where it stopped.')
+    if (this.timedOut) return new HubError('network', `No answer for ${Math.round(this.timeoutMs / 1000)} s: the connection is down or the server is not answering. Try again, or set HF_HUB_OFFLINE=1 to use only what is already downloaded.`)
+    return null
+  }
+}
+
+function toHubError(error: unknown, watchdog: Watchdog, options: DownloadRepoFilesOptions): HubError {
+  const out = error instanceof HubError ? error : watchdog.reason() ?? new HubError('network', `Could not reach ${options.endpoint} (${describeCause(error)}). Check the connection, or set HF_HUB_OFFLINE=1 to use only what is already downloaded.`)
+  const message = redactToken(out.message, options.token)
+  return message === out.message ? out : new HubError(out.kind, message, out.acceptUrl)
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error)
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HubError('cancelled', 'The download was cancelled; run it again to continue where it stopped.')
+}
+
+function formatBytes(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} KB`
+}

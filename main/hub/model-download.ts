@@ -1,0 +1,171 @@
+// A model from the Hub, from its name to a snapshot folder `models import` can register: what to
+// fetch (the Hub's info and file tree through @huggingface/hub), whether we can train it, and the
+// download itself. A revision already complete in the cache is answered from the disk, with no
+// request; offline (HF_HUB_OFFLINE) only the cache answers.
+import { listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub'
+import { SUPPORTED_MODEL_TYPES } from '../models/config/spec'
+import { cachedSnapshot, missingModelFiles } from './hub-cache'
+import { downloadRepoFiles, filesFromTree, DEFAULT_TIMEOUT_MS, type DownloadProgress, type HubFileToFetch, type StatfsFunction } from './download'
+import { selectModelFiles } from './file-selection'
+import { HubError, httpHubError, type HubErrorKind } from './hub-error'
+import { redactToken } from './token-store'
+
+/** Where the Hub is, who asks, and where files go. */
+export interface HubConnection {
+  endpoint: string
+  cacheDir: string
+  offline: boolean
+  token?: string | null
+  signal?: AbortSignal
+  /** For each request: connection, answer, or next bytes (default 10 s). */
+  timeoutMs?: number
+}
+
+export interface ModelDownloadPlan {
+  repo: string
+  revision: string
+  /** The commit `revision` points at now. */
+  commit: string
+  modelType: string | null
+  /** config.architectures[0] as the Hub reports it. */
+  architecture: string | null
+  gated: false | 'auto' | 'manual'
+  files: HubFileToFetch[]
+  totalBytes: number
+  skipped: string[]
+  /** Why it cannot be downloaded; null when it can. */
+  problem: string | null
+  problemKind: HubErrorKind | null
+  /** The snapshot folder when this commit is already complete in the cache. */
+  cachedPath: string | null
+}
+
+/** Asks the Hub about `repo` at `revision` (info with its commit and config, then the file tree at that commit). */
+export async function planModelDownload(connection: HubConnection, repo: string, revision = 'main'): Promise<ModelDownloadPlan> {
+  if (connection.offline) throw offlineError(connection, repo, revision, null)
+  const client = clientOptions(connection)
+  const info = await callHub(connection, repo, 'its information', () => modelInfo({ ...client, name: repo, revision, additionalFields: ['sha', 'config'] }))
+  const commit = info.sha
+  if (!commit) throw new HubError('not-found', `${connection.endpoint} gave no commit for ${repo} at ${revision}.`)
+  const entries = await callHub(connection, repo, 'its file list', async () => {
+    const all: ListFileEntry[] = []
+    for await (const entry of listFiles({ ...client, repo, revision: commit, recursive: true })) if (entry.type === 'file') all.push(entry)
+    return all
+  })
+  const selection = selectModelFiles(repo, entries)
+  const config = (info.config ?? {}) as { model_type?: string; architectures?: string[] }
+  const modelType = config.model_type ?? null
+  let problem = selection.problem
+  let problemKind: HubErrorKind | null = selection.problemKind === 'not-a-model' ? 'unsupported' : selection.problemKind
+  if (!problem && modelType !== null && !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
+    problem = `${repo} is a ${modelType} model${config.architectures?.[0] ? ` (${config.architectures[0]})` : ''}; we train ${SUPPORTED_MODEL_TYPES.join(', ')}.`
+    problemKind = 'unsupported'
+  }
+  const files = filesFromTree(selection.files)
+  const snapshot = cachedSnapshot(connection.cacheDir, 'model', repo, commit)
+  return {
+    repo,
+    revision,
+    commit,
+    modelType,
+    architecture: config.architectures?.[0] ?? null,
+    gated: info.gated,
+    files,
+    totalBytes: files.reduce((n, f) => n + f.size, 0),
+    skipped: selection.skipped,
+    problem,
+    problemKind,
+    cachedPath: snapshot && missingModelFiles(snapshot).length === 0 ? snapshot : null,
+  }
+}
+
+export interface DownloadModelOptions extends HubConnection {
+  repo: string
+  revision?: string
+  onProgress?: (progress: DownloadProgress) => void
+  /** Told once the Hub has answered what will be fetched (not called when the cache answers). */
+  onPlan?: (plan: ModelDownloadPlan) => void
+  statfs?: StatfsFunction
+}
+
+export interface DownloadedModel {
+  repo: string
+  revision: string
+  commit: string
+  /** The snapshot folder: what `models import` registers. */
+  folder: string
+  /** Found complete in the cache: nothing was fetched, no request was made. */
+  fromCache: boolean
+}
+
+/**
+ * The model's snapshot folder: from the cache when `revision` is complete there (no request), else
+ * downloaded. A repo we cannot train (no safetensors, an architecture we do not build) is refused
+ * before any file is fetched.
+ */
+export async function downloadModel(options: DownloadModelOptions): Promise<DownloadedModel> {
+  const { repo } = options
+  const revision = options.revision ?? 'main'
+  const cached = cachedSnapshot(options.cacheDir, 'model', repo, revision)
+  if (cached && missingModelFiles(cached).length === 0) {
+    return { repo, revision, commit: cached.split(/[\\/]/).pop() ?? revision, folder: cached, fromCache: true }
+  }
+  if (options.offline) throw offlineError(options, repo, revision, cached)
+  const plan = await planModelDownload(options, repo, revision)
+  if (plan.problem) throw new HubError(plan.problemKind ?? 'unsupported', plan.problem)
+  options.onPlan?.(plan)
+  const done = await downloadRepoFiles({
+    kind: 'model', repo, revision, commit: plan.commit, files: plan.files, cacheDir: options.cacheDir, endpoint: options.endpoint,
+    token: options.token, signal: options.signal, onProgress: options.onProgress, timeoutMs: options.timeoutMs, statfs: options.statfs,
+  })
+  return { repo, revision, commit: done.commit, folder: done.folder, fromCache: false }
+}
+
+function offlineError(connection: HubConnection, repo: string, revision: string, snapshot: string | null): HubError {
+  const what = snapshot
+    ? `its snapshot ${snapshot} lacks ${missingModelFiles(snapshot).join(', ')}`
+    : `the cache (${connection.cacheDir}) has no ${repo} at ${revision}`
+  return new HubError('offline', `HF_HUB_OFFLINE is set, so nothing is fetched, and ${what}. Unset HF_HUB_OFFLINE to download it, or pick a model already in the cache.`)
+}
+
+/** @huggingface/hub's options: the endpoint, the token, and a fetch with our timeout and the caller's signal. */
+export function clientOptions(connection: HubConnection): { hubUrl: string; accessToken?: string; fetch: typeof fetch } {
+  const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const timedFetch: typeof fetch = (input, init) => {
+    const signals = [AbortSignal.timeout(timeoutMs), ...(connection.signal ? [connection.signal] : [])]
+    return fetch(input, { ...init, signal: AbortSignal.any(signals) })
+  }
+  return { hubUrl: connection.endpoint, ...(connection.token ? { accessToken: connection.token } : {}), fetch: timedFetch }
+}
+
+/** Runs a client call, its failures turned into HubErrors (the token never in their messages). */
+export async function callHub<T>(connection: HubConnection, repo: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    if (error instanceof HubError) throw error
+    const status = (error as { statusCode?: unknown }).statusCode
+    if (typeof status === 'number') {
+      // The client keeps the body, not X-Error-Code: a missing revision says so in its message; a
+      // 401 without a token is how the Hub hides a repo that does not exist (or is private).
+      const message = String((error as { data?: { error?: unknown } }).data?.error ?? '')
+      const errorCode = status === 404 ? (/rev/i.test(message) ? 'RevisionNotFound' : 'RepoNotFound') : status === 401 && !connection.token ? 'RepoNotFound' : null
+      throw redacted(httpHubError({ status, errorCode, endpoint: connection.endpoint, kind: 'model', repo, what, hadToken: !!connection.token }), connection.token)
+    }
+    if (connection.signal?.aborted) throw new HubError('cancelled', `Asking ${connection.endpoint} about ${repo} was cancelled.`)
+    const name = (error as Error).name
+    const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const cause = name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : describeCause(error)
+    throw redacted(new HubError('network', `Could not reach ${connection.endpoint} for ${what} of ${repo} (${cause}). Check the connection, or set HF_HUB_OFFLINE=1 to use only what is already downloaded.`), connection.token)
+  }
+}
+
+function redacted(error: HubError, token: string | null | undefined): HubError {
+  const message = redactToken(error.message, token)
+  return message === error.message ? error : new HubError(error.kind, message, error.acceptUrl)
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error)
+}
