@@ -10,12 +10,12 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `mixture-studio ...args` in-process over the data folder `home`. */
-export async function runCli(args: string[], { home }: { home: string }): Promise<CliResult> {
+/** Runs `mixture-studio ...args` in-process over the data folder `home`; `env` adds variables (HF_ENDPOINT...). */
+export async function runCli(args: string[], { home, env = {} }: { home: string; env?: Record<string, string> }): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
   const context: CliContext = {
-    env: { MIXTURE_STUDIO_HOME: home },
+    env: { ...env, MIXTURE_STUDIO_HOME: home },
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
     untilInterrupted: () => new Promise(() => {}),

@@ -2,20 +2,23 @@ import type { ModelDetail, ModelSummary } from '../../contract'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
 import { parseOptions } from '../parse-options'
+import { MODELS_DOWNLOAD_HELP, MODELS_DOWNLOAD_SYNOPSIS, modelsDownloadCommand } from './models-download'
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'register, list and inspect Hugging Face model folders',
+  summary: 'register, list and inspect Hugging Face model folders; download them from the Hub',
   usage: `Usage: mixture-studio models import DIR [--name NAME] [--json]
        mixture-studio models list [--json]
        mixture-studio models show ID [--json]
        mixture-studio models remove ID [--json]
+${MODELS_DOWNLOAD_SYNOPSIS}
 
 import checks a Hugging Face folder (config.json, safetensors weights or shards, tokenizer files)
 and registers it: architecture, parameter count, dtype, size on disk, context length, vocabulary,
 chat template. A folder that cannot be used (pickle weights, corrupt or mismatched safetensors,
 unsupported architecture) is refused with the reason and nothing is registered.
-remove forgets the model; its folder is left alone.`,
+remove forgets the model; its folder is left alone.
+${MODELS_DOWNLOAD_HELP}`,
 
   async run(args, context) {
     const [subcommand, ...rest] = args
@@ -41,8 +44,10 @@ remove forgets the model; its folder is left alone.`,
         if (subcommand === 'show') return print(context, values.json, await callService(context, 'modelsShow', { id: positionals[0] }, values.json), formatDetail)
         return print(context, values.json, await callService(context, 'modelsRemove', { id: positionals[0] }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
       }
+      case 'download':
+        return modelsDownloadCommand(rest, context)
       case undefined:
-        throw new UsageError('Which models command? (import, list, show, remove)')
+        throw new UsageError('Which models command? (import, list, show, remove, download)')
       default:
         throw new UsageError(`Unknown models command "${subcommand}"`)
     }
