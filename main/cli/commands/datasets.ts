@@ -2,13 +2,15 @@ import type { DatasetDetail, DatasetSummary } from '../../contract'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
 import { parseOptions } from '../parse-options'
+import { DATASETS_DOWNLOAD_HELP, DATASETS_DOWNLOAD_SYNOPSIS, datasetsDownloadCommand } from './datasets-download'
 
 export const datasetsCommand: Command = {
   name: 'datasets',
-  summary: 'import, list and inspect datasets',
+  summary: 'import, list and inspect datasets; download them from the Hugging Face Hub',
   usage: `Usage: mixture-studio datasets import FILE [options]
        mixture-studio datasets list [--json]
        mixture-studio datasets show ID [--json]
+${DATASETS_DOWNLOAD_SYNOPSIS}
 
 import reads JSON Lines, JSON arrays, CSV/TSV, Parquet or plain text, detects the format
 (alpaca, chat, prompt-completion, multiple-choice, text) and checks every row.
@@ -28,7 +30,9 @@ list column or such JSON text. A run trains on the prompt and the right choice a
   --validation V     0.05 (a fraction), 500 (a count) or a FILE (default: none)
   --seed N           seed of the validation split (default 42)
   --name NAME        catalog name (default: the file name)
-  --json             print the result as JSON`,
+  --json             print the result as JSON
+
+${DATASETS_DOWNLOAD_HELP}`,
 
   async run(args, context) {
     const [subcommand, ...rest] = args
@@ -39,8 +43,10 @@ list column or such JSON text. A run trains on the prompt and the right choice a
         return listCommand(rest, context)
       case 'show':
         return showCommand(rest, context)
+      case 'download':
+        return datasetsDownloadCommand(rest, context)
       case undefined:
-        throw new UsageError('Which datasets command? (import, list, show)')
+        throw new UsageError('Which datasets command? (import, list, show, download)')
       default:
         throw new UsageError(`Unknown datasets command "${subcommand}"`)
     }
