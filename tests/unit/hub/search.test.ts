@@ -2,11 +2,12 @@
 // architectures we train come back, with the sizes, license and flags the Hub reports; a model's
 // detail lists exactly the files a download fetches; offline mode and an unreachable Hub fail
 // clearly, and offline without a request.
-import { statSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { isHubError } from '../../../main/hub/hub-error'
 import type { HubConnection } from '../../../main/hub/hub-api'
+import { downloadModel } from '../../../main/hub/model-download'
 import { curatedHubModels, hubModelDetail, searchHubModels, tensorBytes, trainableModelType } from '../../../main/hub/search'
 import { startHubServer, type HubServer } from '../../helpers/hub-server'
 import { addSearchableModel, safetensorsHeaderBytes, searchRoutes } from '../../helpers/hub-server-search'
@@ -83,6 +84,16 @@ describe('hubModelDetail', () => {
     expect(detail.sizeBytes).toBe(repo.files.find((f) => f.path === 'model.safetensors')!.size)
     expect(detail.problem).toBeNull()
     expect(detail.cachedPath).toBeNull()
+  })
+
+  test('gives the snapshot folder once every file it would fetch is in the cache, and only then', async () => {
+    const cacheDir = join(hub.scratch, 'detail-cache')
+    expect((await hubModelDetail({ ...connection, cacheDir }, 'org/tiny-mistral')).cachedPath).toBeNull()
+    const downloaded = await downloadModel({ ...connection, cacheDir, repo: 'org/tiny-mistral' })
+    const detail = await hubModelDetail({ ...connection, cacheDir }, 'org/tiny-mistral')
+    expect(detail.cachedPath).toBe(downloaded.folder)
+    rmSync(join(downloaded.folder, 'tokenizer.json'))
+    expect((await hubModelDetail({ ...connection, cacheDir }, 'org/tiny-mistral')).cachedPath).toBeNull()
   })
 
   test('says why a model without safetensors, or of another architecture, cannot be downloaded', async () => {
