@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { downloadRepoFiles, filesFromTree, type DownloadProgress, type StatfsFunction } from './download'
 import { hubCall, type HubConnection } from './hub-api'
-import { cachedSnapshot } from './hub-cache'
+import { cachedSnapshot, listFiles as listCachedFiles } from './hub-cache'
 import { HubError } from './hub-error'
 import { isDataFile, splitsOf, type CardConfig } from './dataset-splits'
 
@@ -72,7 +72,8 @@ export async function downloadDatasetFiles(options: DownloadDatasetOptions): Pro
   const { connection, repo } = options
   const revision = options.revision ?? 'main'
   const wanted = [...new Set(options.files ?? [])]
-  const cached = wanted.length > 0 ? cachedFiles(connection.cacheDir, repo, revision, wanted) : null
+  // Offline, "every data file" can only mean those an earlier download left in the cache.
+  const cached = wanted.length > 0 ? cachedFiles(connection.cacheDir, repo, revision, wanted) : connection.offline ? cachedDataFiles(connection.cacheDir, repo, revision) : null
   if (cached) return { repo, revision, commit: cached.commit, files: cached.files, fromCache: true }
   if (connection.offline) {
     throw new HubError('offline', `Offline mode (HF_HUB_OFFLINE) is on, so nothing is fetched, and the Hugging Face cache (${connection.cacheDir}) does not hold ${wanted.length > 0 ? wanted.join(', ') : 'the data files'} of dataset ${repo} at ${revision}. Unset HF_HUB_OFFLINE to download them.`)
@@ -128,13 +129,23 @@ function pickFile(listing: DatasetListing, repo: string, path: string): HubDatas
   throw new HubError('not-found', `Dataset ${repo} has no data file ${path}; ${list}.`)
 }
 
-/** The chosen files' snapshot paths when the cache has every one at `revision`; else null. */
+/**
+ * The chosen files' snapshot paths when the cache has every one at `revision`; else null. Their
+ * splits come from their paths alone: the card is not read without a request.
+ */
 function cachedFiles(cacheDir: string, repo: string, revision: string, paths: string[]): { commit: string; files: DownloadedDatasetFile[] } | null {
   const dir = cachedSnapshot(cacheDir, 'dataset', repo, revision)
   if (!dir) return null
   const files = paths.map((path) => ({ path, localPath: join(dir, ...path.split('/')), split: splitsOf([path]).get(path) ?? null }))
   if (!files.every((f) => existsSync(f.localPath))) return null
   return { commit: dir.split(/[\\/]/).pop()!, files }
+}
+
+/** Every data file the cache holds of `revision` (offline, with no files named); null when it holds none. */
+function cachedDataFiles(cacheDir: string, repo: string, revision: string): { commit: string; files: DownloadedDatasetFile[] } | null {
+  const dir = cachedSnapshot(cacheDir, 'dataset', repo, revision)
+  const paths = dir ? listCachedFiles(dir).filter(isDataFile).sort() : []
+  return paths.length > 0 ? cachedFiles(cacheDir, repo, revision, paths) : null
 }
 
 function datasetPage(connection: HubConnection, repo: string): string {

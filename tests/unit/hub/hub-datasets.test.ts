@@ -90,10 +90,15 @@ describe('downloadDatasetFiles', () => {
     expect(hub.requests.length).toBe(before)
   })
 
-  test('with no files named, fetches every data file and only those', async () => {
-    const done = await downloadDatasetFiles({ connection: connection(), repo: 'org/folders' })
+  test('with no files named, fetches every data file and only those; offline, the cache gives them all again', async () => {
+    const where = connection()
+    const done = await downloadDatasetFiles({ connection: where, repo: 'org/folders' })
     expect(done.files.map((f) => f.path)).toEqual(['test/b.csv', 'train/a.csv', 'validation.jsonl'])
     expect(readFileSync(done.files[1].localPath, 'utf8')).toBe('q,a\n1,2\n')
+    const before = hub.requests.length
+    const again = await downloadDatasetFiles({ connection: { ...where, offline: true }, repo: 'org/folders' })
+    expect(again).toMatchObject({ fromCache: true, files: done.files })
+    expect(hub.requests.length).toBe(before)
   })
 
   test('a file the repo does not have is refused before any download, listing those it has', async () => {
