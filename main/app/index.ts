@@ -9,6 +9,7 @@ import { defaultDataDir } from '../store'
 import { registerIpc } from './ipc-adapter'
 import { createUtilitySpawner } from './utility-spawner'
 import { openFileDialog } from './file-dialog'
+import { safeStorageTokenCodec } from './token-codec'
 import { isAppUrl } from './app-pages'
 import { registerAppScheme, serveAppScheme } from './app-scheme'
 import { applySessionPolicy } from './session-policy'
@@ -44,6 +45,8 @@ async function start(): Promise<void> {
       appVersion: app.getVersion(),
       spawner: createUtilitySpawner(firstExisting([builtFile('./job-worker.js'), builtFile('./job-worker.mjs')])),
       openFileDialog,
+      // safeStorage answers only once the app is ready.
+      hub: { tokenCodec: safeStorageTokenCodec() },
     })
   } catch (error) {
     // A database from a newer version, or a damaged one: say so and touch nothing.

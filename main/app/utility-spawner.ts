@@ -8,8 +8,9 @@ import { workerArgs } from '../jobs/protocol'
  */
 export function createUtilitySpawner(workerPath: string): JobSpawner {
   return {
-    spawn({ kind, jobId, args }, handlers) {
+    spawn({ kind, jobId, args, env }, handlers) {
       const child = utilityProcess.fork(workerPath, workerArgs(kind, jobId, args), {
+        ...(env ? { env: { ...process.env, ...env } } : {}),
         stdio: ['ignore', 'ignore', 'pipe'],
         serviceName: `Mixture Studio job (${kind})`,
       })

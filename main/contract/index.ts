@@ -10,6 +10,7 @@ import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './mo
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput } from './estimate'
 import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
+import { HubCachedModel, HubCuratedModel, HubDatasetFiles, HubDownloadInput, HubDownloadResult, HubModelDetail, HubModelSummary, HubRepoInput, HubSearchModelsInput, HubSetTokenInput, HubTokenStatus } from './hub'
 import { EvaluationDetail, EvaluationIdInput, EvaluationsCreateInput, EvaluationsListInput, EvaluationStarted, EvaluationSummary, RunAccuracies, RunAccuraciesInput } from './evaluations'
 
 export * from './system'
@@ -25,6 +26,7 @@ export * from './estimate'
 export * from './playground'
 export * from './evaluations'
 export * from './evaluation-export'
+export * from './hub'
 export * from './errors'
 export * from './api-call-error'
 
@@ -96,6 +98,26 @@ export const calls = {
   modelsShow: { input: ModelIdInput, output: ModelDetail },
   /** Forgets a model (its folder is left alone); runs that used it keep their record. */
   modelsRemove: { input: ModelIdInput, output: ModelSummary },
+  /** Hub models matching a query, only the architectures we train (llama, mistral, qwen2, qwen3, gpt2, t5). */
+  hubSearchModels: { input: HubSearchModelsInput, output: z.array(HubModelSummary) },
+  /** Small instruct models that fit a laptop, for a first run, each with why. */
+  hubCuratedModels: { input: NoInput, output: z.array(HubCuratedModel) },
+  /** A model's facts and the files its download would fetch (only what training needs), with their total. */
+  hubModelInfo: { input: HubRepoInput, output: HubModelDetail },
+  /** Models already complete in the HF cache (other tools' downloads too), found without a request; modelsImport registers one. */
+  hubCachedModels: { input: NoInput, output: z.array(HubCachedModel) },
+  /** A dataset repo's data files and the split each belongs to. */
+  hubDatasetFiles: { input: HubRepoInput, output: HubDatasetFiles },
+  /** Whether an HF token is in effect and where it is kept (never the token), and the endpoint and cache folder. */
+  hubTokenStatus: { input: NoInput, output: HubTokenStatus },
+  /** Stores the HF token (or forgets it, given null) and answers the new status. */
+  hubSetToken: { input: HubSetTokenInput, output: HubTokenStatus },
+  /**
+   * Downloads a model's files (then registers it) or a dataset's files into the HF cache, in a
+   * `hub-download` job whose progress events carry bytes, rate and ETA. Answers when it ends; a
+   * Stop keeps the part files, and the next download of the same files resumes them.
+   */
+  hubDownload: { input: HubDownloadInput, output: HubDownloadResult },
 } as const
 
 /** Every event main pushes to the renderer. */

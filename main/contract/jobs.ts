@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ApiError } from './errors'
 import { ExecutionProviderStatus } from './system'
+import { TransferProgress } from './hub'
 
 /**
  * What a job process can do.
@@ -19,8 +20,10 @@ import { ExecutionProviderStatus } from './system'
  *   main's thread keeps answering meanwhile (a 200k-row import in main held every call for seconds).
  * - `evaluate`: scores one evaluation (evaluationsCreate, which passes its id); the process
  *   writes the evaluation's cells as they finish and its final status.
+ * - `hub-download`: hubDownload's fetch of a model's or a dataset's files from the Hub into the HF
+ *   cache (resumable: a Stop keeps the part files), which registers a model at its end.
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate', 'hub-download'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])
@@ -30,7 +33,11 @@ export type JobState = z.infer<typeof JobState>
 export const JobEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), jobId: z.string(), kind: JobKind, pid: z.number().int() }),
   z.object({ type: z.literal('log'), jobId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
-  z.object({ type: z.literal('progress'), jobId: z.string(), done: z.number(), total: z.number(), label: z.string() }),
+  z.object({
+    type: z.literal('progress'), jobId: z.string(), done: z.number(), total: z.number(), label: z.string(),
+    /** A download's figures (file, bytes, rate, ETA), for a page that shows more than the label. */
+    transfer: TransferProgress.optional(),
+  }),
   z.object({ type: z.literal('result'), jobId: z.string(), data: z.unknown() }),
   z.object({
     type: z.literal('ended'),

@@ -18,8 +18,9 @@ function tsxLoaderUrl(): string {
 export function createNodeSpawner(options: { workerPath?: string } = {}): JobSpawner {
   const workerPath = options.workerPath ?? defaultWorkerPath
   return {
-    spawn({ kind, jobId, args }, handlers) {
+    spawn({ kind, jobId, args, env }, handlers) {
       const child = fork(workerPath, workerArgs(kind, jobId, args), {
+        ...(env ? { env: { ...process.env, ...env } } : {}),
         execArgv: workerPath.endsWith('.ts') ? ['--import', tsxLoaderUrl()] : [],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       })

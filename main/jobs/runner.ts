@@ -60,8 +60,8 @@ export class JobRunner {
     return { ...this.mustFind(jobId).info }
   }
 
-  /** Starts a job; `args` are passed to the job's code (JobContext.args). */
-  start(kind: JobKind, args: readonly string[] = []): JobInfo {
+  /** Starts a job; `args` are passed to the job's code (JobContext.args), `env` added to its process's environment. */
+  start(kind: JobKind, args: readonly string[] = [], options: { env?: Readonly<Record<string, string>> } = {}): JobInfo {
     const id = randomUUID()
     let resolveEnded!: (info: JobInfo) => void
     const ended = new Promise<JobInfo>((resolve) => (resolveEnded = resolve))
@@ -78,7 +78,7 @@ export class JobRunner {
     }
     this.jobs.set(id, job)
     job.process = this.spawner.spawn(
-      { kind, jobId: id, args },
+      { kind, jobId: id, args, ...(options.env ? { env: options.env } : {}) },
       {
         onSpawn: (pid) => {
           job.pid = pid

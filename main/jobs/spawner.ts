@@ -25,6 +25,10 @@ export interface JobProcess {
  * Electron app supplies a utilityProcess one (main/app/utility-spawner.ts).
  */
 export interface JobSpawner {
-  /** `args` are the job's own arguments (e.g. a train job's data dir and run id). */
-  spawn(request: { kind: JobKind; jobId: string; args?: readonly string[] }, handlers: JobProcessHandlers): JobProcess
+  /**
+   * `args` are the job's own arguments (e.g. a train job's data dir and run id); `env` is added to
+   * the process's environment: for a secret (the HF token), which arguments would show to every
+   * user of the machine in its process list.
+   */
+  spawn(request: { kind: JobKind; jobId: string; args?: readonly string[]; env?: Readonly<Record<string, string>> }, handlers: JobProcessHandlers): JobProcess
 }

@@ -22,7 +22,7 @@ async function runJob(): Promise<void> {
       args,
       runEvent: (event) => channel.send({ type: 'run', jobId, event }),
       log: (level, message) => channel.send({ type: 'log', jobId, level, message }),
-      progress: (done, total, label) => channel.send({ type: 'progress', jobId, done, total, label }),
+      progress: (done, total, label, transfer) => channel.send({ type: 'progress', jobId, done, total, label, ...(transfer ? { transfer } : {}) }),
     })
     channel.sendLastAndExit({ type: 'result', jobId, data: result ?? null }, 0)
   } catch (error) {

@@ -12,6 +12,7 @@ import { createExportHandlers } from './exports'
 import { createEstimateHandlers } from './estimate'
 import { createPlaygroundHandlers } from './playground'
 import { createEvaluationHandlers } from './evaluations'
+import { createHubHandlers, type HubServiceOptions } from './hub'
 import { ApiCallError } from '../contract'
 import { jobProcesses, thisProcess } from './work-place'
 
@@ -40,6 +41,8 @@ export interface ServicesOptions {
   longCallsInProcess?: boolean
   /** The desktop app's native file picker; absent in web mode and the CLI. */
   openFileDialog?: (input: CallParsedInput<'dialogOpenFile'>) => Promise<CallOutput<'dialogOpenFile'>>
+  /** The Hub's environment (default process.env) and the desktop app's token encryption. */
+  hub?: HubServiceOptions
 }
 
 /** The use cases behind every contract call, free of Electron and of any transport. */
@@ -68,6 +71,7 @@ export function createServices(options: ServicesOptions): Services {
     ...createEvaluationHandlers(store, dataDir, jobs, options.longCallsInProcess ?? false),
     ...createModelHandlers(store),
     ...createSettingsHandlers(dataDir),
+    ...createHubHandlers(store, dataDir, longWork, options.hub),
     async dialogOpenFile(input) {
       if (!options.openFileDialog) {
         throw new ApiCallError('invalid_input', 'There is no file picker in web mode: type the path of the file instead.')

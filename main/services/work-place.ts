@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { ApiCallError } from '../contract'
 import type { JobRunner } from '../jobs'
 
-export type LongCallKind = 'dataset-import' | 'dataset-preview' | 'export'
+export type LongCallKind = 'dataset-import' | 'dataset-preview' | 'export' | 'hub-download'
 
 export interface LongCallJob<T> {
   kind: LongCallKind
@@ -18,6 +18,8 @@ export interface LongCallJob<T> {
   stopped: string
   /** What the work is, for a process that died: "The import". */
   what: string
+  /** Added to the job process's environment: secrets (the HF token) that must not be in its arguments. */
+  env?: Readonly<Record<string, string>>
 }
 
 export interface WorkPlace {
@@ -32,7 +34,7 @@ export const thisProcess: WorkPlace = {
 export function jobProcesses(jobs: JobRunner): WorkPlace {
   return {
     async run(job) {
-      const started = jobs.start(job.kind, [JSON.stringify(job.request)])
+      const started = jobs.start(job.kind, [JSON.stringify(job.request)], job.env ? { env: job.env } : {})
       const ended = await jobs.waitForEnd(started.id)
       switch (ended.state) {
         case 'completed':

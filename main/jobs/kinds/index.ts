@@ -17,4 +17,5 @@ export const jobMains: Record<JobKind, () => Promise<JobMain>> = {
   'dataset-preview': async () => (await import('./dataset-preview')).datasetPreviewJob,
   export: async () => (await import('./export')).exportJob,
   evaluate: async () => (await import('./evaluate')).evaluateJob,
+  'hub-download': async () => (await import('./hub-download')).hubDownloadJob,
 }

@@ -3,12 +3,13 @@
 // call with their result (main/services/work-place.ts), so main's thread keeps answering other
 // calls meanwhile. The CLI runs the same work in its own process, with `unwatchedWork`.
 import type { z } from 'zod'
+import type { TransferProgress } from '../../contract'
 import { openStore, type Store } from '../../store'
 import type { JobContext, JobMain } from './job-context'
 
 /** What a service call's work gets, wherever it runs. */
 export interface WorkContext {
-  progress(done: number, total: number, label: string): void
+  progress(done: number, total: number, label: string, transfer?: TransferProgress): void
   /** True once the work was asked to stop (its job was cancelled); work that can stop cleanly checks it between steps. */
   stopRequested(): boolean
 }
@@ -65,10 +66,10 @@ export async function withStore<T>(dataDir: string, use: (store: Store) => Promi
 /** At most one report per interval, but always a first one and one that says a step is complete. */
 function throttled(context: JobContext): WorkContext['progress'] {
   let last = -Infinity
-  return (done, total, label) => {
+  return (done, total, label, transfer) => {
     const now = performance.now()
     if (now - last < PROGRESS_INTERVAL_MS && !(total > 0 && done >= total)) return
     last = now
-    context.progress(done, total, label)
+    context.progress(done, total, label, transfer)
   }
 }

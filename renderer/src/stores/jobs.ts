@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { JobEvent, JobInfo, JobKind, JobState } from '../../../main/contract'
+import type { JobEvent, JobInfo, JobKind, JobState, TransferProgress } from '../../../main/contract'
 import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
 
 export interface JobLogLine {
@@ -20,7 +20,8 @@ export interface TrackedJob {
   result: unknown
   hasResult: boolean
   pid: number | null
-  progress: { done: number; total: number; label: string } | null
+  /** `transfer`: a download's file, bytes, rate and ETA (hub-download jobs). */
+  progress: { done: number; total: number; label: string; transfer?: TransferProgress } | null
   logs: JobLogLine[]
   /** Last stderr lines of a process that died unexpectedly. */
   lastWords: string | null
@@ -87,7 +88,7 @@ export const useJobsStore = defineStore('jobs', () => {
         if (job.logs.length > maxLogLines) job.logs.splice(0, job.logs.length - maxLogLines)
         break
       case 'progress':
-        job.progress = { done: event.done, total: event.total, label: event.label }
+        job.progress = { done: event.done, total: event.total, label: event.label, ...(event.transfer ? { transfer: event.transfer } : {}) }
         break
       case 'result':
         job.result = event.data
