@@ -1,7 +1,8 @@
 // The local Hub's model search, GET /api/models, answered as huggingface.co answers the
 // @huggingface/hub client's listModels: `search` (words of the repo id), `author`, `filter` (tags,
 // each required; a model's model_type is one of its tags, as on the Hub), `sort` (most first),
-// `limit` with a Link header to the next page, and `expand` naming the fields each entry carries.
+// `limit` (pages of at most SEARCH_PAGE_SIZE) with a Link header to the next page, and `expand`
+// naming the fields each entry carries.
 // Plus addSearchableModel: a tiny model served with what the Hub reports of it (the safetensors
 // parameters counted by dtype from its files, license tag, downloads).
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -9,6 +10,12 @@ import type { ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { sendJson, type HubRequest, type HubRoute, type HubServer, type LocalHub, type LocalHubRepo } from './hub-server'
 import type { TinyArch, TinyModelOptions } from './tiny-models'
+
+/**
+ * The most entries one page holds, whatever `limit` asks: huggingface.co caps a page (at 1000); this
+ * cap is small so that a search of a few tiny repos already runs over pages, following Link.
+ */
+export const SEARCH_PAGE_SIZE = 5
 
 /** Fields every listing entry has, as the client asks for them by default. */
 const DEFAULT_FIELDS = ['pipeline_tag', 'private', 'gated', 'downloads', 'likes', 'lastModified']
@@ -22,7 +29,7 @@ function modelSearchRoute(req: HubRequest, response: ServerResponse, hub: LocalH
   const author = params.get('author')
   const tags = params.getAll('filter')
   const sort = params.get('sort')
-  const limit = Number(params.get('limit') ?? '1000')
+  const limit = Math.min(Number(params.get('limit') ?? SEARCH_PAGE_SIZE), SEARCH_PAGE_SIZE)
   const cursor = Number(params.get('cursor') ?? '0')
   const matching = modelRepos(hub)
     .map((repo) => entryOf(hub, repo))

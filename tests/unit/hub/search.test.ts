@@ -10,7 +10,7 @@ import type { HubConnection } from '../../../main/hub/hub-api'
 import { downloadModel } from '../../../main/hub/model-download'
 import { curatedHubModels, hubModelDetail, searchHubModels, tensorBytes, trainableModelType } from '../../../main/hub/search'
 import { startHubServer, type HubServer } from '../../helpers/hub-server'
-import { addSearchableModel, safetensorsHeaderBytes, searchRoutes } from '../../helpers/hub-server-search'
+import { addSearchableModel, safetensorsHeaderBytes, SEARCH_PAGE_SIZE, searchRoutes } from '../../helpers/hub-server-search'
 import type { TinyArch } from '../../helpers/tiny-models'
 
 let hub: HubServer
@@ -28,8 +28,11 @@ beforeAll(async () => {
 afterAll(() => hub?.close())
 
 describe('searchHubModels', () => {
-  test('returns only the architectures we train, most downloaded first, the bert model left out', async () => {
+  test('returns only the architectures we train, most downloaded first, the bert model left out, over the Hub\'s pages', async () => {
+    const before = hub.requests.length
     const found = await searchHubModels(connection, { query: 'tiny' })
+    // 9 matches over pages of SEARCH_PAGE_SIZE: every next page (Link: rel="next") was read
+    expect(hub.requests.slice(before).filter((r) => r.url.startsWith('/api/models?')).length).toBe(Math.ceil(9 / SEARCH_PAGE_SIZE))
     expect(found.map((m) => m.repo)).toEqual(['org/tiny-t5', 'org/tiny-gpt2', 'org/tiny-qwen3', 'org/tiny-qwen2', 'org/tiny-mistral', 'org/tiny-llama', 'gatedorg/tiny-gated', 'org/tiny-pickled'])
     expect(found.find((m) => m.repo === 'org/tiny-qwen2')).toMatchObject({ modelType: 'qwen2', architecture: 'Qwen2ForCausalLM', license: 'apache-2.0', downloads: 300, gated: false, acceptUrl: null, hasSafetensors: true })
   })
