@@ -7,10 +7,11 @@ import { packingBench } from '../../bench/packing'
 import { exportOnnxBench } from '../../bench/export-onnx'
 import { storeOpenBench } from '../../bench/store-open'
 import { rankClassificationBench } from '../../bench/rank-classification'
+import { hubDownloadBench } from '../../bench/hub-download'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -35,6 +36,11 @@ rank-classification: multiple-choice questions on the medium shape, 4 choices of
 a 200-token prompt, scored with the prompt computed once (KV cache) and recomputed per choice row:
 examples_per_s_prompt_once, examples_per_s_per_row, prompt_once_speedup and the largest relative
 difference between their choice NLLs (at most 3 runs, the two interleaved).
+hub-download: a model (config.json and a --hub-mb MB safetensors file of random bytes) downloaded
+from a local Hub (real HTTP on 127.0.0.1, the LFS redirect, sha256 checked while streaming) into a
+fresh HF cache, and the same file read from disk, each in its own process: download_mb_per_s,
+disk_read_mb_per_s, download_over_disk_read, and peak_rss_mb at the full size and a quarter of it
+(peak_rss_growth_mb near 0: streamed, never held) (at most 3 runs, interleaved).
 Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
@@ -48,6 +54,7 @@ Each is the median of --reps runs after --warmup runs.
                 Reports import_mb_per_s, import_peak_rss_mb, and the peak at a quarter of the
                 size (bounded memory: import_peak_rss_growth_mb stays near 0). At most 3 reps.
   --data-tokenize-mb N  data: size of the file tokenised for tokenize_tokens_per_s (default 5)
+  --hub-mb N    hub-download: the weights file's size (default 256; a quarter of it for the second peak)
   --train-shape S training: small (hidden 512, 8 layers) or medium (1024, 16 layers); default small.
                 Reports train_tokens_per_s and train_fraction_of_limit per method (mov E=10,
                 molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
@@ -65,6 +72,7 @@ Each is the median of --reps runs after --warmup runs.
       device: { type: 'string' },
       'data-mb': { type: 'string' },
       'data-tokenize-mb': { type: 'string' },
+      'hub-mb': { type: 'string' },
       'train-shape': { type: 'string' },
       'train-batch': { type: 'string' },
       'train-seq': { type: 'string' },
@@ -103,6 +111,7 @@ Each is the median of --reps runs after --warmup runs.
     if (only.includes('store-open')) report((await storeOpenBench({ runs: 100, steps: 5_000, reps: options.reps, warmup: options.warmup })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('rank-classification')) report((await rankClassificationBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('hub-download')) report((await hubDownloadBench({ sizeMb: positive('--hub-mb', values['hub-mb'], 256), reps: options.reps })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
       const tokenizeMb = positive('--data-tokenize-mb', values['data-tokenize-mb'], 5)
