@@ -15,8 +15,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { statfs as fsStatfs } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { blobPath, linkIntoSnapshot, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
 import { HubError, httpHubError } from './hub-error'
@@ -173,18 +172,15 @@ async function fetchBlob(options: DownloadRepoFilesOptions, file: HubFileToFetch
     }
     if (!response.body) throw new HubError('network', `${file.path}: the server sent no body; try again.`)
     let received = offset
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
+    try {
+      await appendBody(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), part, offset > 0, (chunk) => {
         watchdog.poke()
         hash.update(chunk)
         received += chunk.length
         onBytes(chunk.length, false)
-        done(null, chunk)
-      },
-    })
-    try {
-      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }), { signal: watchdog.signal })
+      })
     } catch (error) {
+      if (error instanceof HubError) throw error
       throw watchdog.reason() ?? new HubError('network', `The connection dropped after ${received} of ${file.size} bytes of ${file.path} (${describeCause(error)}); run the download again to continue from there.`)
     }
     if (received !== file.size) {
@@ -201,6 +197,35 @@ async function fetchBlob(options: DownloadRepoFilesOptions, file: HubFileToFetch
   } finally {
     watchdog.stop()
   }
+}
+
+/**
+ * Writes the body to the part file (appended, or from its start).
+ * When the body fails midway (a cut connection, a timeout) everything received so far is still
+ * flushed to the part before the error is thrown, so the next run resumes from there: a pipeline
+ * would destroy the file stream and drop its pending writes.
+ */
+async function appendBody(body: Readable, part: string, append: boolean, onChunk: (chunk: Buffer) => void): Promise<void> {
+  const writer = createWriteStream(part, { flags: append ? 'a' : 'w' })
+  let writeError: Error | null = null
+  writer.on('error', (error) => (writeError = error))
+  let bodyError: unknown = null
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer
+      onChunk(buffer)
+      if (!writer.write(buffer)) await new Promise<void>((resolve) => (writeError ? resolve() : writer.once('drain', resolve).once('error', () => resolve())))
+      if (writeError) break
+    }
+  } catch (error) {
+    bodyError = error
+  }
+  await new Promise<void>((resolve) => (writeError ? resolve() : writer.end(() => resolve())))
+  if (writeError) {
+    const code = (writeError as NodeJS.ErrnoException).code
+    throw new HubError(code === 'ENOSPC' || code === 'EDQUOT' ? 'disk-full' : 'integrity', `Could not write ${part}: ${(writeError as Error).message}. The part is kept; free space or fix the folder's permissions, then run the download again.`)
+  }
+  if (bodyError) throw bodyError
 }
 
 /** GET with the token for the Hub's origin only, redirects followed by hand, the watchdog on the headers. */

@@ -5,20 +5,14 @@
 import { listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub'
 import { SUPPORTED_MODEL_TYPES } from '../models/config/spec'
 import { cachedSnapshot, missingModelFiles } from './hub-cache'
-import { downloadRepoFiles, filesFromTree, DEFAULT_TIMEOUT_MS, type DownloadProgress, type HubFileToFetch, type StatfsFunction } from './download'
+import { downloadRepoFiles, filesFromTree, type DownloadProgress, type HubFileToFetch, type StatfsFunction } from './download'
 import { selectModelFiles } from './file-selection'
-import { HubError, httpHubError, type HubErrorKind } from './hub-error'
-import { redactToken } from './token-store'
+import { hubCall, type HubConnection as HubApiConnection } from './hub-api'
+import { HubError, type HubErrorKind } from './hub-error'
 
-/** Where the Hub is, who asks, and where files go. */
-export interface HubConnection {
-  endpoint: string
+/** Where the Hub is, who asks, and where files go (hub-api's connection, with the cache required). */
+export interface HubConnection extends HubApiConnection {
   cacheDir: string
-  offline: boolean
-  token?: string | null
-  signal?: AbortSignal
-  /** For each request: connection, answer, or next bytes (default 10 s). */
-  timeoutMs?: number
 }
 
 export interface ModelDownloadPlan {
@@ -43,15 +37,15 @@ export interface ModelDownloadPlan {
 /** Asks the Hub about `repo` at `revision` (info with its commit and config, then the file tree at that commit). */
 export async function planModelDownload(connection: HubConnection, repo: string, revision = 'main'): Promise<ModelDownloadPlan> {
   if (connection.offline) throw offlineError(connection, repo, revision, null)
-  const client = clientOptions(connection)
-  const info = await callHub(connection, repo, 'its information', () => modelInfo({ ...client, name: repo, revision, additionalFields: ['sha', 'config'] }))
+  const target = { kind: 'model', repo } as const
+  const info = await hubCall(connection, `read ${repo}'s information`, (client) => modelInfo({ ...client, name: repo, revision, additionalFields: ['sha', 'config'] }), target)
   const commit = info.sha
   if (!commit) throw new HubError('not-found', `${connection.endpoint} gave no commit for ${repo} at ${revision}.`)
-  const entries = await callHub(connection, repo, 'its file list', async () => {
+  const entries = await hubCall(connection, `list ${repo}'s files`, async (client) => {
     const all: ListFileEntry[] = []
     for await (const entry of listFiles({ ...client, repo, revision: commit, recursive: true })) if (entry.type === 'file') all.push(entry)
     return all
-  })
+  }, target)
   const selection = selectModelFiles(repo, entries)
   const config = (info.config ?? {}) as { model_type?: string; architectures?: string[] }
   const modelType = config.model_type ?? null
@@ -126,46 +120,4 @@ function offlineError(connection: HubConnection, repo: string, revision: string,
     ? `its snapshot ${snapshot} lacks ${missingModelFiles(snapshot).join(', ')}`
     : `the cache (${connection.cacheDir}) has no ${repo} at ${revision}`
   return new HubError('offline', `HF_HUB_OFFLINE is set, so nothing is fetched, and ${what}. Unset HF_HUB_OFFLINE to download it, or pick a model already in the cache.`)
-}
-
-/** @huggingface/hub's options: the endpoint, the token, and a fetch with our timeout and the caller's signal. */
-export function clientOptions(connection: HubConnection): { hubUrl: string; accessToken?: string; fetch: typeof fetch } {
-  const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const timedFetch: typeof fetch = (input, init) => {
-    const signals = [AbortSignal.timeout(timeoutMs), ...(connection.signal ? [connection.signal] : [])]
-    return fetch(input, { ...init, signal: AbortSignal.any(signals) })
-  }
-  return { hubUrl: connection.endpoint, ...(connection.token ? { accessToken: connection.token } : {}), fetch: timedFetch }
-}
-
-/** Runs a client call, its failures turned into HubErrors (the token never in their messages). */
-export async function callHub<T>(connection: HubConnection, repo: string, what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (error) {
-    if (error instanceof HubError) throw error
-    const status = (error as { statusCode?: unknown }).statusCode
-    if (typeof status === 'number') {
-      // The client keeps the body, not X-Error-Code: a missing revision says so in its message; a
-      // 401 without a token is how the Hub hides a repo that does not exist (or is private).
-      const message = String((error as { data?: { error?: unknown } }).data?.error ?? '')
-      const errorCode = status === 404 ? (/rev/i.test(message) ? 'RevisionNotFound' : 'RepoNotFound') : status === 401 && !connection.token ? 'RepoNotFound' : null
-      throw redacted(httpHubError({ status, errorCode, endpoint: connection.endpoint, kind: 'model', repo, what, hadToken: !!connection.token }), connection.token)
-    }
-    if (connection.signal?.aborted) throw new HubError('cancelled', `Asking ${connection.endpoint} about ${repo} was cancelled.`)
-    const name = (error as Error).name
-    const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const cause = name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : describeCause(error)
-    throw redacted(new HubError('network', `Could not reach ${connection.endpoint} for ${what} of ${repo} (${cause}). Check the connection, or set HF_HUB_OFFLINE=1 to use only what is already downloaded.`), connection.token)
-  }
-}
-
-function redacted(error: HubError, token: string | null | undefined): HubError {
-  const message = redactToken(error.message, token)
-  return message === error.message ? error : new HubError(error.kind, message, error.acceptUrl)
-}
-
-function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error)
 }
