@@ -89,8 +89,11 @@ describe('downloadModel', () => {
     expect(existsSync(join(cache.dir, 'models--org--corrupt', 'blobs', weights.sha256))).toBe(false)
     expect(existsSync(join(cache.dir, 'models--org--corrupt', 'refs', 'main'))).toBe(false)
     hub.repair('org/corrupt', 'model.safetensors')
+    hub.requests.length = 0
     const done = await downloadModel(options('org/corrupt'))
     expectSameFiles(done.folder, model.dir, ['model.safetensors'])
+    // The kept part was whole and wrong: the retry checks it again and fetches the file anew, not a Range past its end.
+    expect(hub.requests.filter((r) => r.origin === 'cdn').map((r) => r.headers.range)).toEqual([undefined])
   })
 
   test('a model already complete in the cache is found with no request, online or offline', async () => {
