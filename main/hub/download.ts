@@ -266,7 +266,14 @@ async function checkDiskSpace(options: DownloadRepoFilesOptions, totalBytes: num
   }
   if (needed === 0) return
   const statfs = options.statfs ?? ((path: string) => fsStatfs(path))
-  const stats = await statfs(existingAncestor(options.cacheDir))
+  let stats: Awaited<ReturnType<StatfsFunction>>
+  try {
+    stats = await statfs(existingAncestor(options.cacheDir))
+  } catch {
+    // A file system that cannot say its free space (some network mounts): the download goes on,
+    // and a full disk still stops it, as a write error, keeping the part.
+    return
+  }
   const free = Number(stats.bavail) * Number(stats.bsize)
   if (free < needed + DISK_MARGIN_BYTES) {
     throw new HubError('disk-full', `${options.repo} needs ${formatBytes(needed)} more (of ${formatBytes(totalBytes)}) in ${options.cacheDir}, which has ${formatBytes(free)} free (keeping ${formatBytes(DISK_MARGIN_BYTES)} spare). Free some space, or set HF_HUB_CACHE to a folder on a larger disk.`)

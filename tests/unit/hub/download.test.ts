@@ -179,6 +179,14 @@ describe('downloadModel', () => {
     const roomy = async () => ({ bavail: 1e9, bsize: 4096 })
     expect((await downloadModel(options('org/big', { statfs: roomy }))).commit).toBe(repo.commit)
   })
+
+  test('a file system that cannot tell its free space does not stop the download', async () => {
+    const { repo } = await hub.addTinyModel('org/nfs', 'llama')
+    const statfs = async (): Promise<never> => {
+      throw Object.assign(new Error('statfs not supported'), { code: 'ENOSYS' })
+    }
+    expect((await downloadModel(options('org/nfs', { statfs }))).commit).toBe(repo.commit)
+  })
 })
 
 describe('no network', () => {
