@@ -12,12 +12,12 @@
 // followed without it, as huggingface_hub does. Every wait has a timeout (no connection or no
 // answer is a 'network' error within seconds, never a hang).
 import { createHash, type Hash } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { statfs as fsStatfs } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
-import { blobPath, linkIntoSnapshot, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
+import { blobPath, linkIntoSnapshot, repoFolderName, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
 import { HubError, httpHubError } from './hub-error'
 import { redactToken } from './token-store'
 
@@ -112,11 +112,16 @@ export async function downloadRepoFiles(options: DownloadRepoFilesOptions): Prom
     throwIfCancelled(options.signal)
     const blob = blobPath(cacheDir, kind, repo, file.etag)
     if (!(existsSync(blob) && statSync(blob).size === file.size)) {
-      await fetchBlob(options, file, blob, (n, isResumed) => {
-        bytes += n
-        if (!isResumed) fetched += n
-        report(file.path, false)
-      })
+      const unlock = lockBlob(cacheDir, kind, repo, file)
+      try {
+        await fetchBlob(options, file, blob, (n, isResumed) => {
+          bytes += n
+          if (!isResumed) fetched += n
+          report(file.path, false)
+        })
+      } finally {
+        unlock()
+      }
     } else {
       bytes += file.size
     }
@@ -127,6 +132,46 @@ export async function downloadRepoFiles(options: DownloadRepoFilesOptions): Prom
   }
   writeRef(cacheDir, kind, repo, options.revision, commit)
   return { commit, folder, files: out }
+}
+
+/**
+ * Claims a blob for this process while it writes its part: two downloads appending to one part
+ * (the app's and the CLI's, or two clicks) would interleave their bytes, and one could still be
+ * writing after the other renamed the part into place. The lock is where huggingface_hub keeps its
+ * own (<cache>/.locks/models--ORG--NAME/<etag>.lock) and holds the writer's pid: a lock whose
+ * process is gone (killed mid-download) is taken over.
+ */
+function lockBlob(cacheDir: string, kind: HubRepoKind, repo: string, file: HubFileToFetch): () => void {
+  const lock = join(cacheDir, '.locks', repoFolderName(kind, repo), `${file.etag}.lock`)
+  mkdirSync(dirname(lock), { recursive: true })
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' })
+      return () => rmSync(lock, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    let pid = 0
+    try {
+      pid = Number(readFileSync(lock, 'utf8').trim())
+    } catch {
+      continue // removed meanwhile: try again
+    }
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+      throw new HubError('busy', `${file.path} of ${repo} is being downloaded by another process (pid ${pid}); wait for it to finish, or stop it, then run the download again.`)
+    }
+    rmSync(lock, { force: true })
+  }
+  throw new HubError('busy', `Could not claim ${lock} for ${file.path}; run the download again.`)
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** Fetches one file into its blob: resumed, verified, renamed into place. */

@@ -13,6 +13,7 @@ export type HubErrorKind =
   | 'no-safetensors' // the repo has no safetensors weights
   | 'unsupported' // not a model we train (its architecture, or no config.json)
   | 'cancelled' // the caller's signal stopped it
+  | 'busy' // another process is downloading the same file
 
 export class HubError extends Error {
   override name = 'HubError'

@@ -2,8 +2,8 @@
 // layout, Range resume after a cut, integrity refusal and retry, offline and cached lookups that
 // make no request, gated/404/unsupported refusals, timeouts, the token's reach, the disk check.
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { downloadModel, type DownloadModelOptions } from '../../../main/hub/model-download'
 import { findCachedModels } from '../../../main/hub/hub-cache'
@@ -178,6 +178,19 @@ describe('downloadModel', () => {
     expect(hub.requests.some((r) => r.url.includes('/resolve/'))).toBe(false)
     const roomy = async () => ({ bavail: 1e9, bsize: 4096 })
     expect((await downloadModel(options('org/big', { statfs: roomy }))).commit).toBe(repo.commit)
+  })
+
+  test('a file another live process is downloading is refused as busy; a lock left by a dead process is taken over', async () => {
+    const { repo } = await hub.addTinyModel('org/locked', 'llama')
+    const weights = repo.files.find((f) => f.path === 'model.safetensors')!
+    const lock = join(cache.dir, '.locks', 'models--org--locked', `${weights.sha256}.lock`)
+    mkdirSync(dirname(lock), { recursive: true })
+    writeFileSync(lock, String(process.pid))
+    const error = await failure(downloadModel(options('org/locked')))
+    expect([error.kind, error.message]).toEqual(['busy', expect.stringContaining(`being downloaded by another process (pid ${process.pid})`)])
+    writeFileSync(lock, '4194303') // above Linux's pid_max: no such process
+    expect((await downloadModel(options('org/locked'))).commit).toBe(repo.commit)
+    expect(existsSync(lock)).toBe(false)
   })
 
   test('a file system that cannot tell its free space does not stop the download', async () => {
