@@ -218,10 +218,16 @@ describe('no network', () => {
   })
 
   test('a closed port fails at once as network', async () => {
+    // A port that was just free: nothing listens there (connection refused).
+    const probe = createNetServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const closed = `http://127.0.0.1:${(probe.address() as { port: number }).port}`
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
     const started = Date.now()
-    const error = await failure(downloadModel(options('org/any', { endpoint: 'http://127.0.0.1:9' })))
+    const error = await failure(downloadModel(options('org/any', { endpoint: closed })))
     expect(error.kind).toBe('network')
-    expect(error.message).toContain('Could not reach http://127.0.0.1:9')
+    expect(error.message).toContain(`Could not reach ${closed}`)
+    expect(error.message).toContain('ECONNREFUSED')
     expect(Date.now() - started).toBeLessThan(5000)
   })
 
