@@ -15,6 +15,7 @@ import { registerDatasetChecks } from './datasets.mjs'
 import { registerSettingsChecks } from './settings.mjs'
 import { registerTrainingChecks } from './training.mjs'
 import { registerEvaluateChecks } from './evaluate.mjs'
+import { registerHubChecks, startTestHub } from './hub.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
@@ -42,25 +43,28 @@ async function main() {
     broken: writeBrokenDataset(work.dir),
     modelDir: await writeTinyModelFolder(work.dir, repoRoot),
   }
-  const server = await startServer(repoRoot)
+  // The local test Hub, which the server reaches through HF_ENDPOINT (its cache in the work folder).
+  const testHub = await startTestHub(work.dir)
+  const server = await startServer(repoRoot, testHub.env)
   let browser
   try {
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     })
-    registerChecks(browser, server, files)
+    registerChecks(browser, server, files, testHub)
     return await runChecks()
   } finally {
     await browser?.close()
     await server.stop()
+    await testHub.close()
     work.remove()
   }
 }
 
-function registerChecks(browser, server, files) {
+function registerChecks(browser, server, files, testHub) {
   let app
-  const env = { app: () => app, browser: () => browser, server, files, screenshot, resultsDir }
+  const env = { app: () => app, browser: () => browser, server, files, screenshot, resultsDir, hubUrl: testHub.hub.url, hubCacheDir: testHub.cacheDir }
 
   check('the server answers 401 to requests without the token', async () => {
     const page = await fetch(`${server.origin}/`)
@@ -144,6 +148,8 @@ function registerChecks(browser, server, files) {
   registerTrainingChecks(env)
   registerEvaluateChecks(env)
   registerModelRemovalCheck(env)
+  // After the removal check, which expects the models list to be empty once tiny-qwen2 is gone.
+  registerHubChecks(env)
 
   check('the theme follows the operating system', async () => {
     for (const colorScheme of ['light', 'dark']) {

@@ -8,13 +8,14 @@ const startTimeoutMs = 60_000
 
 /**
  * Starts the real web server (`mixture-studio serve --port 0`) on a fresh, empty data
- * folder and resolves once it prints the address to open.
+ * folder and resolves once it prints the address to open. `env` is added to its environment
+ * (HF_ENDPOINT and HF_HUB_CACHE pointing at the local test Hub).
  */
-export async function startServer(repoRoot) {
+export async function startServer(repoRoot, env = {}) {
   const home = mkdtempSync(join(tmpdir(), 'mixture-studio-e2e-'))
   const child = spawn(process.execPath, ['bin/mixture-studio.mjs', 'serve', '--port', '0'], {
     cwd: repoRoot,
-    env: { ...process.env, MIXTURE_STUDIO_HOME: home },
+    env: { ...process.env, ...env, MIXTURE_STUDIO_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
