@@ -4,11 +4,13 @@
 // fetched with a token set in Settings (which reaches the job without being in its arguments or any
 // event), a Stop that keeps the part file for the next download to resume, the models already in
 // the cache, and the token's status that never holds the token.
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { HubDownloadResult, HubModelDetail, HubTokenStatus, JobEvent } from '../../../main/contract'
+import type { HubDatasetFiles, HubDownloadResult, HubModelDetail, HubTokenStatus, JobEvent } from '../../../main/contract'
 import { createServices, dispatchCall, type Services } from '../../../main/services'
 import { startLocalHub, type AddRepoOptions, type HubRequest, type LocalHub } from '../../../main/bench/local-hub'
 import { modelRoutes } from '../../../main/bench/local-hub-model-routes'
@@ -165,12 +167,55 @@ describe('hub calls and the hub-download job', () => {
     expect(readdirSync(blobs).filter((name) => name.endsWith('.incomplete'))).toEqual([])
   }, 90_000)
 
+  it('lists a dataset repo\'s files by split and downloads the chosen one in a job, answering its local path', async () => {
+    const dir = join(temp.dir, 'dataset-repo')
+    mkdirSync(join(dir, 'data'), { recursive: true })
+    const train = '{"prompt": "a", "completion": "b"}\n'
+    writeFileSync(join(dir, 'data', 'train-00000-of-00001.jsonl'), train)
+    writeFileSync(join(dir, 'data', 'test-00000-of-00001.jsonl'), '{"prompt": "c", "completion": "d"}\n')
+    writeFileSync(join(dir, 'README.md'), '# a dataset\n')
+    await hub.addRepo({ kind: 'dataset', id: 'org/tiny-data', dir, info: { cardData: {}, tags: [] } })
+    const listed = await call<HubDatasetFiles>('hubDatasetFiles', { repo: 'org/tiny-data' })
+    expect(listed.ok, JSON.stringify(listed)).toBe(true)
+    const files = (listed as { data: HubDatasetFiles }).data
+    expect(files.files.map((f) => [f.path, f.split]).sort()).toEqual([['data/test-00000-of-00001.jsonl', 'test'], ['data/train-00000-of-00001.jsonl', 'train']])
+    const answer = await call<HubDownloadResult>('hubDownload', { kind: 'dataset', repo: 'org/tiny-data', revision: files.revision, files: ['data/train-00000-of-00001.jsonl'] })
+    expect(answer.ok, JSON.stringify(answer)).toBe(true)
+    const result = (answer as { data: Extract<HubDownloadResult, { kind: 'dataset' }> }).data
+    expect(result.files).toEqual([{ path: 'data/train-00000-of-00001.jsonl', localPath: expect.stringContaining(join(cacheDir, 'datasets--org--tiny-data', 'snapshots')), split: 'train' }])
+    expect(readFileSync(result.files[0].localPath, 'utf8')).toBe(train)
+  }, 60_000)
+
+  it('offline (HF_HUB_OFFLINE), a cached model is added with no request, and a search says why it cannot run', async () => {
+    const offline = createServices({ dataDir: join(temp.dir, 'home-offline'), hub: { env: { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cacheDir, HF_HUB_OFFLINE: '1' } } })
+    try {
+      const before = hub.requests.length
+      const status = await dispatchCall(offline, 'hubTokenStatus', {})
+      expect(status).toMatchObject({ ok: true, data: { offline: true } })
+      const added = await dispatchCall(offline, 'hubDownload', { kind: 'model', repo: 'org/tiny-llama' })
+      expect(added).toMatchObject({ ok: true, data: { kind: 'model', model: { name: 'org/tiny-llama' } } })
+      const search = await dispatchCall(offline, 'hubSearchModels', { query: 'llama' })
+      expect(search).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('HF_HUB_OFFLINE') } })
+      const missing = await dispatchCall(offline, 'hubDownload', { kind: 'model', repo: 'org/never-downloaded' })
+      expect(missing).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('HF_HUB_OFFLINE') } })
+      expect(hub.requests.length).toBe(before)
+    } finally {
+      await offline.close()
+    }
+  }, 60_000)
+
   it('says within seconds that the Hub cannot be reached, never hanging', async () => {
-    const down = createServices({ dataDir: join(temp.dir, 'home-down'), hub: { env: { HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_CACHE: cacheDir } } })
+    // A port that was just free: the connection is refused.
+    const free = createServer()
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve))
+    const port = (free.address() as AddressInfo).port
+    await new Promise((resolve) => free.close(resolve))
+    const endpoint = `http://127.0.0.1:${port}`
+    const down = createServices({ dataDir: join(temp.dir, 'home-down'), hub: { env: { HF_ENDPOINT: endpoint, HF_HUB_CACHE: cacheDir } } })
     try {
       const started = Date.now()
       const answer = await dispatchCall(down, 'hubSearchModels', { query: 'llama' })
-      expect(answer).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('http://127.0.0.1:9') } })
+      expect(answer).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining(endpoint) } })
       expect(Date.now() - started).toBeLessThan(12_000)
     } finally {
       await down.close()
