@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 
 const electronOnlyInApp = {
-  patterns: [{ group: ['electron', 'electron/*'], message: 'Electron may be imported only in main/app and preload (DESIGN.md: Electron lives in one place).' }],
+  patterns: [{ group: ['electron', 'electron/*'], message: 'Electron may be imported only in main/app and preload (docs/DESIGN.md: Electron lives in one place).' }],
 }
 const engineIsPure = {
   paths: [

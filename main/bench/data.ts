@@ -8,13 +8,13 @@ import { buildByteLevelTokenizer } from '../demo/byte-level-tokenizer'
 import { QWEN_LIKE_TEMPLATE } from './data-template'
 
 /**
- * BENCHMARKS.md "Data": import throughput, tokenisation throughput and peak memory.
+ * docs/BENCHMARKS.md "Data": import throughput, tokenisation throughput and peak memory.
  * Each figure comes from a fresh process per repetition (median reported), so that peak RSS
  * is the import's own. Memory is measured at the full size and at a quarter of it: bounded
  * memory means `import_peak_rss_growth_mb` (full − quarter) stays near zero.
  */
 export interface DataBenchOptions {
-  /** Size of the generated JSONL for import and memory (BENCHMARKS.md: 500). */
+  /** Size of the generated JSONL for import and memory (docs/BENCHMARKS.md: 500). */
   sizeMb: number
   /** Size of the file tokenised (tokenisation is far slower than reading). */
   tokenizeMb: number

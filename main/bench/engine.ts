@@ -1,4 +1,4 @@
-// Engine figures of /work/shared/BENCHMARKS.md "Engine". Reports, never timed tests.
+// Engine figures of docs/BENCHMARKS.md "Engine". Reports, never timed tests.
 import { cpus } from 'node:os'
 import { gradients } from '../engine/autodiff'
 import { F, Graph, type Value } from '../engine/ir'
@@ -17,7 +17,7 @@ export interface BenchOptions {
 
 export interface MatmulLimit {
   bench: 'matmul_limit_gflops'
-  /** float32, as BENCHMARKS.md defines it. */
+  /** float32, as docs/BENCHMARKS.md defines it. */
   matmul_limit_gflops: number
   by_d: Record<string, number>
   /**
@@ -29,7 +29,7 @@ export interface MatmulLimit {
   provider: string
 }
 
-/** BENCHMARKS.md's chain: N = 2048 rows through 8 MatMuls of D ∈ {1024, 2048}. Tests pass smaller. */
+/** docs/BENCHMARKS.md's chain: N = 2048 rows through 8 MatMuls of D ∈ {1024, 2048}. Tests pass smaller. */
 export interface MatmulChainSizes {
   n: number
   ds: readonly number[]

@@ -18,7 +18,7 @@ export interface BenchLlamaShape {
 /** The two shapes `bench` reports models figures for. */
 export const MODEL_BENCH_SHAPES: Record<'tiny' | 'wide', BenchLlamaShape> = {
   tiny: { hidden: 128, layers: 2, heads: 4, kvHeads: 2, ffn: 352, vocab: 32000 },
-  // BENCHMARKS.md's `medium`: 1024 wide, 16 layers, about 254M parameters (1 GB in float32).
+  // docs/BENCHMARKS.md's `medium`: 1024 wide, 16 layers, about 254M parameters (1 GB in float32).
   wide: { hidden: 1024, layers: 16, heads: 16, kvHeads: 8, ffn: 2816, vocab: 32000 },
 }
 

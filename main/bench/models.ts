@@ -1,4 +1,4 @@
-// Models figures of /work/shared/BENCHMARKS.md: forward and generation tokens/s of a tiny and a
+// Models figures of docs/BENCHMARKS.md: forward and generation tokens/s of a tiny and a
 // 1024-wide Llama-style model with random weights, and the peak resident memory of the process
 // that runs each, over the bytes of the weights (weights must not be held twice). Each
 // measurement runs in a fresh process, so the weights written by the bench do not count.

@@ -1,4 +1,4 @@
-// `train_memory` (BENCHMARKS.md, Training: peak_rss_over_weights): how many times a train-step
+// `train_memory` (docs/BENCHMARKS.md, Training: peak_rss_over_weights): how many times a train-step
 // session holds the frozen weights. The `small` Llama-style shape with random weights; each
 // measurement runs in a fresh process (train-memory-worker.ts), so peaks do not mix and the
 // weights this process writes do not count. A session that reads its weights in place from the
@@ -11,7 +11,7 @@ import type { BenchOptions } from './engine'
 import { llamaWeightShapes, type LlamaShape } from './llama-train-graph'
 import { writeRandomWeights, type BenchWeightDType } from './weights-file'
 
-/** BENCHMARKS.md `small`. */
+/** docs/BENCHMARKS.md `small`. */
 export const SMALL_LLAMA: LlamaShape = { layers: 8, hidden: 512, heads: 8, kvHeads: 4, ffn: 1376, vocab: 32000 }
 /** One step of batch 1 × this many tokens: small, so that the weights, not the activations, dominate the peak. */
 const STEP_TOKENS = 64

@@ -1,4 +1,4 @@
-// Training figures of /work/shared/BENCHMARKS.md "Training": full train steps (one session.run of
+// Training figures of docs/BENCHMARKS.md "Training": full train steps (one session.run of
 // the one-graph step from main/train/step-graph.ts, then the AdamW update in TypeScript) of a
 // Llama-style model with random weights, per method, and the cost of experts: MoV at E=60 over
 // E=1, MoLoRA at E=15 over E=1. Steps of the sessions being compared are interleaved, so that the
@@ -13,13 +13,13 @@ import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import type { BenchOptions } from './engine'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
 
-/** BENCHMARKS.md shapes. */
+/** docs/BENCHMARKS.md shapes. */
 export const TRAINING_SHAPES: Record<'small' | 'medium', BenchLlamaShape> = {
   small: { hidden: 512, layers: 8, heads: 8, kvHeads: 4, ffn: 1376, vocab: 32000 },
   medium: { hidden: 1024, layers: 16, heads: 16, kvHeads: 8, ffn: 2816, vocab: 32000 },
 }
 
-/** The methods at BENCHMARKS.md's defaults. */
+/** The methods at docs/BENCHMARKS.md's defaults. */
 export const TRAINING_METHODS: Record<'mov' | 'molora' | 'lora' | 'ia3', AdapterConfigInput> = {
   mov: { method: 'mov', experts: 10 },
   molora: { method: 'molora', experts: 10, rank: 4 },
@@ -27,14 +27,14 @@ export const TRAINING_METHODS: Record<'mov' | 'molora' | 'lora' | 'ia3', Adapter
   ia3: { method: 'ia3' },
 }
 
-/** BENCHMARKS.md goals for expert_cost_ratio. */
+/** docs/BENCHMARKS.md goals for expert_cost_ratio. */
 export const EXPERT_COST_GOALS = { mov: 1.1, molora: 1.5 } as const
 
 export interface TrainingBenchOptions extends BenchOptions {
   shape: 'small' | 'medium'
-  /** Sequences per step (BENCHMARKS.md: 8). */
+  /** Sequences per step (docs/BENCHMARKS.md: 8). */
   batch: number
-  /** Tokens per sequence (BENCHMARKS.md: 256). */
+  /** Tokens per sequence (docs/BENCHMARKS.md: 256). */
   seq: number
 }
 
@@ -46,7 +46,7 @@ export interface TrainingFigures {
   batch: number
   seq: number
   provider: string
-  /** BENCHMARKS.md "On a GPU": the provider the step ran on, and the precision of its frozen products. */
+  /** docs/BENCHMARKS.md "On a GPU": the provider the step ran on, and the precision of its frozen products. */
   device: string
   precision: string
   train_tokens_per_s: number

@@ -63,7 +63,7 @@ export function parseRunConfig(text: string, file: string): RunConfig {
       const path = key === null ? issue.path : [...issue.path, key]
       const node = nodeAt(doc.contents as Node | null, path)
       const line = node?.range ? lineCounter.linePos(node.range[0]).line : null
-      const message = issue.code === 'unrecognized_keys' ? 'unknown field (check its spelling; see DESIGN.md "Run configuration")' : issue.message
+      const message = issue.code === 'unrecognized_keys' ? 'unknown field (check its spelling; see docs/DESIGN.md "Run configuration")' : issue.message
       return { line, field: path.map(String).join('.'), message }
     })
   })

@@ -20,7 +20,7 @@ export interface DiffRow {
   differs: boolean
 }
 
-/** The run configuration's sections in the order DESIGN.md writes them. */
+/** The run configuration's sections in the order docs/DESIGN.md writes them. */
 const SECTIONS = ['name', 'model', 'data', 'adapter', 'train', 'device']
 
 function sectionIndex(path: string): number {

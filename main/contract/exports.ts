@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-/** Formats `runsExport` writes (DESIGN.md "Native adapter format"). */
+/** Formats `runsExport` writes (docs/DESIGN.md "Native adapter format"). */
 export const ExportFormat = z.enum(['native', 'peft', 'onnx', 'merged'])
 export type ExportFormat = z.infer<typeof ExportFormat>
 

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { adapterConfigSchema } from '../engine/adapters/config'
 
 /**
- * The run configuration (DESIGN.md "Run configuration"): one schema shared by
+ * The run configuration (docs/DESIGN.md "Run configuration"): one schema shared by
  * `mixture-studio train --config`, the New run form and the run store. Objects are strict:
  * an unknown field is an error naming it, never silently ignored. The `adapter` section is
  * the engine's own schema (main/engine/adapters/config.ts, pure zod): one source of truth for

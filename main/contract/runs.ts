@@ -57,7 +57,7 @@ export const RouterSiteStats = z.object({
 })
 export type RouterSiteStats = z.infer<typeof RouterSiteStats>
 
-/** One expert taking at least this share of a site's routing is a collapse (METHOD.md): the Run page warns. */
+/** One expert taking at least this share of a site's routing is a collapse (docs/METHOD.md): the Run page warns. */
 export const ROUTER_COLLAPSE_LOAD = 0.9
 
 /** What a training run reports as it goes, pushed as `onRunEvent`. */

@@ -1,4 +1,4 @@
-// Adapter exports (DESIGN.md "Native adapter format", CLI `export`): native, PEFT, ONNX, merged.
+// Adapter exports (docs/DESIGN.md "Native adapter format", CLI `export`): native, PEFT, ONNX, merged.
 export { exportAdapter, MODEL_CARD_FILE } from './export-adapter'
 export { EXPORT_MARKER_FILE } from './export-marker'
 export { EXPORT_FORMATS, ExportError, type ExportFormat, type ExportOptions, type ExportResult, type ExportSource, type ExportedFile } from './types'

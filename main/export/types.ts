@@ -1,4 +1,4 @@
-// What an export takes and gives back (DESIGN.md "Native adapter format", CLI `export`).
+// What an export takes and gives back (docs/DESIGN.md "Native adapter format", CLI `export`).
 import type { AdapterMethodName } from '../engine/adapters/names'
 import type { CheckpointChoice } from '../train/run-eval'
 

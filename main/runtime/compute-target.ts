@@ -1,5 +1,5 @@
 // What a graph is built for: the execution provider, the precision of its frozen products, and
-// (on a GPU) the static batch shape every batch is padded to. DESIGN.md "Precision": the CPU
+// (on a GPU) the static batch shape every batch is padded to. docs/DESIGN.md "Precision": the CPU
 // computes in float32; a GPU multiplies by the frozen weights in fp16 or bf16 while activations,
 // norms, softmax, loss, routers and adapters stay float32. Train steps (main/train/step-graph.ts)
 // and forward passes (main/models/inference/forward.ts) share it.

@@ -5,7 +5,7 @@ import type { ExecutionProviderStatus } from '../contract'
 
 export type ProviderName = ExecutionProviderStatus['name']
 
-/** Every provider the contract knows, in the order DESIGN.md prefers them. */
+/** Every provider the contract knows, in the order docs/DESIGN.md prefers them. */
 export const knownProviders: readonly ProviderName[] = ['cuda', 'tensorrt', 'dml', 'webgpu', 'coreml', 'cpu']
 
 export function isKnownProvider(name: string): name is ProviderName {
@@ -50,7 +50,7 @@ const CUDA_INSTALL_HINT =
 
 /**
  * What can be known without running anything: which providers this build of onnxruntime
- * has, and the platform rules of DESIGN.md "Execution providers". `available: true` here
+ * has, and the platform rules of docs/DESIGN.md "Execution providers". `available: true` here
  * means "present and worth trying"; the `system-probe` job gives the live answer.
  */
 export function describeProviders(facts: ProviderFacts): ExecutionProviderStatus[] {

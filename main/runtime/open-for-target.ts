@@ -1,7 +1,7 @@
 // Opening a graph on the first provider that can run it, where each provider gets a graph built
 // for it (CPU: symbolic float32; a GPU: static shape, half-precision frozen products). Every
 // provider not used is reported with why: outside the plan, a precision it cannot run, no static
-// shape, or a session that failed. Never a silent fallback (DESIGN.md "Execution providers").
+// shape, or a session that failed. Never a silent fallback (docs/DESIGN.md "Execution providers").
 import type { Graph } from '../engine/ir'
 import { graphOptionsFor, resolvePrecision, type ComputeTarget, type RequestedPrecision, type StaticBatchShape } from './compute-target'
 import type { ProviderFacts } from './execution-providers'

@@ -2,7 +2,7 @@
 // between runs (generation: the prompt, then one token a step) cannot refuse CPU fallback on a
 // GPU: ORT computes its shape arithmetic (Shape, Concat of dims, Range over positions, the
 // mask's comparisons) on the CPU by design, before each GPU kernel launch. Anything else on the
-// CPU is real work the GPU has no kernel for, and is named (DESIGN.md: never a silent fallback).
+// CPU is real work the GPU has no kernel for, and is named (docs/DESIGN.md: never a silent fallback).
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 

@@ -1,4 +1,4 @@
-// Which execution providers a session tries, in order (DESIGN.md "Execution providers"):
+// Which execution providers a session tries, in order (docs/DESIGN.md "Execution providers"):
 // Linux cuda -> webgpu -> cpu; Windows dml -> webgpu -> cpu; macOS webgpu -> cpu.
 // Pure: the facts about this onnxruntime build come in, so every platform can be tested anywhere.
 import { describeProviders, SOFTWARE_WEBGPU_REASON, type ProviderFacts } from './execution-providers'

@@ -1,4 +1,4 @@
-// The native adapter format (DESIGN.md "Native adapter format"): a folder with
+// The native adapter format (docs/DESIGN.md "Native adapter format"): a folder with
 // adapter_config.json and adapter_model.safetensors (float32 tensors named after the base
 // model's own module paths). The final adapter of a run, every checkpoint and `adapter.init`
 // go through here; exporters (PEFT, ONNX, merged) build on readAdapterFolder. What the tensors
@@ -30,7 +30,7 @@ export interface BaseModelInfo {
   vocab_size: number
 }
 
-/** adapter_config.json. The summary fields follow DESIGN.md; `adapter` is the full engine config it was built with. */
+/** adapter_config.json. The summary fields follow docs/DESIGN.md; `adapter` is the full engine config it was built with. */
 export interface NativeAdapterConfig {
   format: typeof NATIVE_FORMAT
   version: number

@@ -31,7 +31,7 @@ export interface AdapterFit {
   advice: string
 }
 
-/** Refuses a stored tensor that is not F32: training writes float32 and every reader feeds float32 (METHOD.md). */
+/** Refuses a stored tensor that is not F32: training writes float32 and every reader feeds float32 (docs/METHOD.md). */
 export function checkStoredDType(weightsPath: string, name: string, dtype: string, shape: readonly number[]): void {
   if (dtype === 'F32') return
   throw new AdapterFolderError(

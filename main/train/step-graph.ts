@@ -1,4 +1,4 @@
-// The train step as ONE plain ONNX graph (DESIGN.md "The training engine"): the model's forward
+// The train step as ONE plain ONNX graph (docs/DESIGN.md "The training engine"): the model's forward
 // pass with the adapter attached at every site, the token-mean cross-entropy over label tokens
 // (plus the load-balancing term when configured), and the gradient of that loss for every
 // adapter parameter. Parameters are graph inputs fed each step; their gradients are outputs.

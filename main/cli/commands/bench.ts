@@ -18,7 +18,7 @@ export const benchCommand: Command = {
   summary: 'measure engine throughput on this machine',
   usage: `Usage: mixture-studio bench [--json] [--only NAMES] [--reps N] [--warmup N] [--threads N] [--device D]
 
-Engine figures (see BENCHMARKS.md): matmul_limit_gflops, fwd_bwd_fraction_of_limit,
+Engine figures (see docs/BENCHMARKS.md): matmul_limit_gflops, fwd_bwd_fraction_of_limit,
 build_seconds_24x1024. Models figures (models-tiny, models-wide): forward_tokens_per_s,
 generate_tokens_per_s (KV cache) and peak_rss_over_weights of a random Llama-style model
 (tiny: hidden 128, 2 layers; wide: hidden 1024, 16 layers, ~254M parameters), each measured
@@ -50,7 +50,7 @@ Each is the median of --reps runs after --warmup runs.
   --warmup N    untimed runs first (default 2)
   --threads N   onnxruntime intra-op threads (default: all cores)
   --device D    auto | cpu | cuda | webgpu | dml (default cpu)
-  --data-mb N   data: size of the generated JSONL imported (default 50; BENCHMARKS.md uses 500).
+  --data-mb N   data: size of the generated JSONL imported (default 50; docs/BENCHMARKS.md uses 500).
                 Reports import_mb_per_s, import_peak_rss_mb, and the peak at a quarter of the
                 size (bounded memory: import_peak_rss_growth_mb stays near 0). At most 3 reps.
   --data-tokenize-mb N  data: size of the file tokenised for tokenize_tokens_per_s (default 5)

@@ -1,5 +1,5 @@
 // How `train` and `demo` print a run's events: a line per step (every few steps for humans),
-// or with --json one object per line in the DESIGN.md "CLI" shapes.
+// or with --json one object per line in the docs/DESIGN.md "CLI" shapes.
 import type { RunEvent } from '../../contract'
 import { evalWords } from '../../train/run-log-lines'
 import type { CliContext } from '../command'

@@ -14,7 +14,7 @@ export const trainCommand: Command = {
   usage: `Usage: mixture-studio train --config FILE [--json] [--threads N]
        mixture-studio train --resume RUN [--json] [--threads N]
 
-Trains in this process and records the run in the store (see DESIGN.md "Run configuration"
+Trains in this process and records the run in the store (see docs/DESIGN.md "Run configuration"
 for the file: model, data, adapter, train, device). Paths in the file are relative to it.
 Ctrl+C stops after the current step and writes a checkpoint; --resume RUN continues an
 interrupted, cancelled or failed run from its last checkpoint.

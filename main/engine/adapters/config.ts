@@ -1,6 +1,6 @@
-// The `adapter` section of a run configuration (DESIGN.md "Run configuration"), one schema per
+// The `adapter` section of a run configuration (docs/DESIGN.md "Run configuration"), one schema per
 // method discriminated by `method`. Keys that belong to another method (a MoV config carrying
-// `rank`, as the DESIGN.md example does) are accepted and ignored, since the UI form and the CLI
+// `rank`, as the docs/DESIGN.md example does) are accepted and ignored, since the UI form and the CLI
 // share one section; keys no method knows are rejected, so a typo does not pass silently.
 import { z } from 'zod'
 import { ia3ConfigSchema } from './ia3/config'

@@ -4,7 +4,7 @@ import type { Value } from '../ir'
  * Where an adapter can act inside a model. Model builders (main/engine/models) call the hooks
  * at every site; adapters (one folder per method) implement them as graph rewrites at build
  * time. Module paths are the base model's own (HF) names, so adapter tensor names follow them
- * (DESIGN.md "Native adapter format"): e.g. `model.layers.3.self_attn.k_proj`.
+ * (docs/DESIGN.md "Native adapter format"): e.g. `model.layers.3.self_attn.k_proj`.
  */
 export interface SiteBase {
   /** HF module path of the site, e.g. "model.layers.3.self_attn.k_proj" or "model.layers.3.mlp". */
@@ -24,7 +24,7 @@ export interface SiteBase {
 }
 
 /**
- * (IA)³ / MoV sites (METHOD.md): keys and values per head after the projection (after bias,
+ * (IA)³ / MoV sites (docs/METHOD.md): keys and values per head after the projection (after bias,
  * before RoPE), x: [batch, seq, kv_heads, head_dim]; the FFN's activated branch, x: [batch, seq, d_ff].
  */
 export interface ActivationSite extends SiteBase {

@@ -18,7 +18,7 @@ export interface SiteRef {
 
 /** One trainable tensor of an adapter: a graph input fed every step, its gradient an output. */
 export interface AdapterParameter {
-  /** Tensor name in the native adapter format (DESIGN.md), also the graph input's name. */
+  /** Tensor name in the native adapter format (docs/DESIGN.md), also the graph input's name. */
   readonly name: string
   readonly shape: readonly number[]
   /** Number of elements. */
@@ -48,7 +48,7 @@ export interface RouterStatistics {
 export interface AttachOptions {
   /**
    * dtype of the adapter parameters and of the adapter's arithmetic (routers included). float32
-   * is what training uses (METHOD.md: adapters and routers in float32); float64 exists for the
+   * is what training uses (docs/METHOD.md: adapters and routers in float32); float64 exists for the
    * reference interpreter's finite-difference checks.
    */
   dtype?: 'float32' | 'float64'

@@ -61,7 +61,7 @@ export interface GraphOptions {
    */
   inputDTypes?: Readonly<Record<string, DType>>
   /**
-   * The dtype products with frozen weights run in (DESIGN.md "Precision": fp16/bf16 on a GPU).
+   * The dtype products with frozen weights run in (docs/DESIGN.md "Precision": fp16/bf16 on a GPU).
    * nn/linear reads it; activations, norms, softmax, loss and adapters stay float32.
    */
   frozenMatmulDType?: DType

@@ -13,7 +13,7 @@ export function linear(x: Value, weight: Value, bias?: Value | null): Value {
 
 /**
  * x·W (x·Wᵀ with `transposeWeight`) for a frozen weight W, returned in x's dtype. The product runs
- * in the graph's frozenMatmulDType (DESIGN.md "Precision"): float32 on the CPU, where a
+ * in the graph's frozenMatmulDType (docs/DESIGN.md "Precision"): float32 on the CPU, where a
  * half-precision weight's cast is folded by ORT once, at session creation, into the one float32
  * copy the CPU kernels need; fp16/bf16 on a GPU, where x is cast down, W is used as stored (or
  * cast once, folded), and the result is cast back so that everything around it stays float32.

@@ -2,7 +2,7 @@ import { F, type Value } from '../ir'
 
 /**
  * Token-mean cross-entropy: Σ mask·(−log softmax(logits)[label]) / max(Σ mask, 1), in float32.
- * Built from LogSoftmax + GatherElements + mask (CUDA has no NLL kernel; DESIGN.md).
+ * Built from LogSoftmax + GatherElements + mask (CUDA has no NLL kernel; docs/DESIGN.md).
  * logits [..., vocab], labels int64 [...], labelMask [...] (1 = counts, 0 = ignored; numeric or bool).
  * Ignored positions may hold any label (e.g. -100): they are replaced by 0 before the gather.
  */

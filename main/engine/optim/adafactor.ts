@@ -11,7 +11,7 @@
 //   αₜ = ρₜ · (scale_parameter ? max(ε2, RMS(p)) : 1),  ρₜ = lr, or min(10⁻², 1/√t) with relative_step
 //   U ← αₜ·U;  with β1: m ← β1·m + (1 − β1)·U, U ← m     (no momentum by default)
 //   p ← p − λ·αₜ·p − U                                   (weight decay as HF applies it)
-// Defaults: when a learning rate drives the optimizer (METHOD.md: constant 3e-4) relative_step is
+// Defaults: when a learning rate drives the optimizer (docs/METHOD.md: constant 3e-4) relative_step is
 // off, and so is scale_parameter — HF's documented setting for an external learning rate. With
 // scale_parameter on, LoRA's zero-initialised B would move at ε2·lr (RMS(B) = 0), i.e. barely.
 import { checkUpdateArguments, OptimizerError, sizeOfShape, SlotStore, type SlotSpec } from './slots'

@@ -10,7 +10,7 @@ export interface AdamWOptions {
   beta1?: number
   beta2?: number
   eps?: number
-  /** Decoupled weight decay λ (DESIGN.md run config default: 0). */
+  /** Decoupled weight decay λ (docs/DESIGN.md run config default: 0). */
   weightDecay?: number
 }
 

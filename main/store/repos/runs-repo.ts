@@ -6,7 +6,7 @@ import { currentProcessIdentity, type ProcessIdentity } from '../process-livenes
 export interface NewRun {
   id?: string
   name: string
-  /** The run configuration (DESIGN.md "Run configuration"), stored as JSON. */
+  /** The run configuration (docs/DESIGN.md "Run configuration"), stored as JSON. */
   config: unknown
   method?: string | null
   modelId?: string | null

@@ -39,7 +39,7 @@ export function methodFields(method: AdapterMethodName): FieldSpec[] {
   return objectFields(METHOD_SCHEMAS[method], ['method'])
 }
 
-/** Projection names per model family (METHOD.md "Mapping onto the architectures we support"). */
+/** Projection names per model family (docs/METHOD.md "Mapping onto the architectures we support"). */
 const PROJECTIONS: Record<string, readonly string[]> = {
   llama: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
   gpt2: ['c_attn', 'c_proj', 'c_fc', 'mlp_c_proj'],

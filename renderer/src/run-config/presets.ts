@@ -1,4 +1,4 @@
-// The configurations of the paper's comparison (METHOD.md "Defaults the paper used"), one click
+// The configurations of the paper's comparison (docs/METHOD.md "Defaults the paper used"), one click
 // each: they set the adapter section and leave data and training as they are.
 import type { AdapterMethodName } from './adapter-methods'
 

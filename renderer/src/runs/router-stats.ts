@@ -4,7 +4,7 @@
 import { ROUTER_COLLAPSE_LOAD } from '../../../main/contract'
 import type { Point } from './series'
 
-/** One expert taking at least this share of a site's routing is a collapse (METHOD.md). */
+/** One expert taking at least this share of a site's routing is a collapse (docs/METHOD.md). */
 export const COLLAPSE_LOAD = ROUTER_COLLAPSE_LOAD
 
 export interface RoutedSite {

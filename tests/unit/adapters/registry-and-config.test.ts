@@ -19,13 +19,13 @@ describe('adapter registry', () => {
 })
 
 describe('adapter config', () => {
-  it('fills the METHOD.md defaults', () => {
+  it('fills the docs/METHOD.md defaults', () => {
     expect(parseAdapterConfig({ method: 'mov' })).toEqual({ method: 'mov', experts: 10, top_k: null, renormalize: false, load_balancing_coefficient: 0, init_std: 0.02, sites: null, init: null })
     expect(parseAdapterConfig({ method: 'lora' })).toMatchObject({ rank: 16, alpha: 16, init_std: 0.02 })
     expect(parseAdapterConfig({ method: 'molora' })).toMatchObject({ experts: 10, rank: 4, alpha: 16 })
   })
 
-  it("accepts the DESIGN.md run-config example, where a MoV section carries LoRA's fields", () => {
+  it("accepts the docs/DESIGN.md run-config example, where a MoV section carries LoRA's fields", () => {
     const config = parseAdapterConfig({ method: 'mov', experts: 10, rank: 4, alpha: 16, top_k: null, sites: ['k', 'v', 'ffn'], init: null })
     expect(config).toMatchObject({ method: 'mov', experts: 10, sites: ['k', 'v', 'ffn'] })
     expect(config).not.toHaveProperty('rank')

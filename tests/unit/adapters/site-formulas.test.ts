@@ -1,4 +1,4 @@
-// Every method on one synthetic site: the graph's forward pass against METHOD.md's formula in
+// Every method on one synthetic site: the graph's forward pass against docs/METHOD.md's formula in
 // plain float64 loops, every parameter's gradient against finite differences, and the same
 // graph in float32 through onnxruntime against the reference interpreter.
 import { describe, expect, it } from 'vitest'
@@ -30,7 +30,7 @@ const cases: Case[] = [
   { name: 'MoLoRA top-1 of 3, renormalised, load-balancing loss 0.5', config: { method: 'molora', experts: 3, rank: 2, top_k: 1, renormalize: true, load_balancing_coefficient: 0.5 }, kind: 'projection' },
 ]
 
-/** The METHOD.md formula for a case, from the fed arrays. */
+/** The docs/METHOD.md formula for a case, from the fed arrays. */
 function plainForward(c: Case, x: Float64Array, p: Map<string, Float64Array>, base: { W: Float64Array; b: Float64Array }): { y: Float64Array; routed: Routed | null; units: number } {
   const { heads: H, headDim: Dh, dFf, dIn, dOut } = DIMS
   const get = (suffix: string) => {
@@ -74,7 +74,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.each(cases)('$name', (c) => {
-  it('computes the METHOD.md formula (float64 reference against plain loops), router statistics and balancing loss included', () => {
+  it('computes the docs/METHOD.md formula (float64 reference against plain loops), router statistics and balancing loss included', () => {
     const site = buildSiteGraph(c.config, c.kind, 'float64')
     const values = perturbedValues(site.build.parameters, 5)
     const feeds = { ...inputFeeds(c.kind, 'float64'), ...parameterFeeds(site.build.parameters, values, 'float64') }

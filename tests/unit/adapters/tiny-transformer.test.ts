@@ -1,7 +1,7 @@
 // Every method inside a two-layer transformer built from nn blocks: training starts at the base
 // model, gradients of every parameter tensor match finite differences, the whole training graph
 // (loss, gradients, router statistics) runs in onnxruntime as the reference computes it, and
-// parameter names, shapes and counts follow DESIGN.md's native format.
+// parameter names, shapes and counts follow docs/DESIGN.md's native format.
 import { describe, expect, it } from 'vitest'
 import { createAdapter, NO_ADAPTER, type AdapterBuild } from '../../../main/engine/adapters'
 import { gradients } from '../../../main/engine/autodiff'

@@ -15,7 +15,7 @@ function problemsOf(text: string): RunConfigError['problems'] {
 }
 
 describe('run configuration', () => {
-  it('fills every default of DESIGN.md from a minimal file', () => {
+  it('fills every default of docs/DESIGN.md from a minimal file', () => {
     const config = parseRunConfig('model: ./m\ndata: { train: t.jsonl }\nadapter: { method: mov }\n', 'run.yaml')
     expect(config.adapter).toEqual({ method: 'mov', experts: 10, top_k: null, renormalize: false, load_balancing_coefficient: 0, init_std: 0.02, sites: null, init: null })
     expect(config.train).toMatchObject({ optimizer: 'adamw', lr: 3e-4, schedule: 'constant', batch_size: 8, grad_accum: 1, max_steps: 1000, max_grad_norm: 1, seed: 42 })

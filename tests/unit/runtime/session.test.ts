@@ -10,7 +10,7 @@ const facts = (platform: NodeJS.Platform, backends: string[], libraries: string[
   hasProviderLibrary: (name) => libraries.includes(name),
 })
 
-describe('provider plan (DESIGN.md "Execution providers")', () => {
+describe('provider plan (docs/DESIGN.md "Execution providers")', () => {
   it('Linux: cuda -> webgpu -> cpu, cuda only when its libraries are installed', () => {
     const withCuda = planProviders('auto', facts('linux', ['cpu', 'webgpu', 'cuda'], ['cuda']))
     expect(withCuda.candidates).toEqual(['cuda', 'webgpu', 'cpu'])

@@ -73,7 +73,7 @@ describe('the static GPU form of the train step equals the symbolic CPU graph (r
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 
-describe('precision and provider for a run (DESIGN.md "Precision")', () => {
+describe('precision and provider for a run (docs/DESIGN.md "Precision")', () => {
   it('the runtime\'s precisions are the run configuration\'s (checked by the compiler)', () => {
     const agree: Same<RunConfig['train']['precision'], RequestedPrecision> = true
     expect(agree).toBe(true)

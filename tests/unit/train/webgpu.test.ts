@@ -1,6 +1,6 @@
 // Training on ORT's WebGPU provider, with CPU fallback refused (every node must have a WebGPU
 // kernel): the static step graph gives the CPU graph's loss and gradients in float32, stays close
-// in fp16 (DESIGN.md "Precision": fp16 frozen products, float32 adapters), and a whole run trains,
+// in fp16 (docs/DESIGN.md "Precision": fp16 frozen products, float32 adapters), and a whole run trains,
 // evaluates, skips fp16 overflows and resumes exactly. On a machine without a GPU, Mesa's
 // lavapipe supplies the adapter (see tests/helpers/webgpu.ts).
 import { writeFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 // zod fields that several methods' configs share, so that one option is spelled, bounded and
-// documented once. Field names follow the run configuration (DESIGN.md "Run configuration").
+// documented once. Field names follow the run configuration (docs/DESIGN.md "Run configuration").
 import { z } from 'zod'
 import { PROJECTION_NAMES } from '../names'
 
@@ -30,17 +30,17 @@ export const activationSites = z
 
 /**
  * `sites` for LoRA and MoLoRA; null (the default) means the projections the MoLoRA reference
- * code adapts (METHOD.md): attention q, k, v, o and the FFN's input (activated branch) and
+ * code adapts (docs/METHOD.md): attention q, k, v, o and the FFN's input (activated branch) and
  * output projections, in each architecture's names.
  */
 export const projectionSites = z
   .array(projectionSite)
-  .min(1, 'list at least one projection, or leave sites out for the METHOD.md default')
+  .min(1, 'list at least one projection, or leave sites out for the docs/METHOD.md default')
   .refine(unique, 'lists a site twice')
   .nullable()
   .default(null)
 
-/** The METHOD.md default projection sites, per architecture: Llama q,k,v,o,gate,down; T5 q,k,v,o,wi_0,wo; GPT-2 all four. */
+/** The docs/METHOD.md default projection sites, per architecture: Llama q,k,v,o,gate,down; T5 q,k,v,o,wi_0,wo; GPT-2 all four. */
 export const DEFAULT_PROJECTION_SITES: readonly string[] = ['q', 'k', 'v', 'o', 'gate', 'down', 'wi_0', 'wo', 'c_attn', 'c_proj', 'c_fc', 'mlp_c_proj']
 
 /** Number of experts E per site. */
@@ -49,15 +49,15 @@ export const experts = (defaultValue: number) => z.number().int().min(1).max(102
 /** LoRA rank r. */
 export const rank = (defaultValue: number) => z.number().int().min(1).max(4096).default(defaultValue)
 
-/** LoRA scaling numerator: the update is scaled by alpha / rank (METHOD.md: α = 16). */
+/** LoRA scaling numerator: the update is scaled by alpha / rank (docs/METHOD.md: α = 16). */
 export const alpha = z.number().positive().default(16)
 
-/** Standard deviation of the normal init of LoRA A matrices and routers (METHOD.md: N(0, 0.02)). */
+/** Standard deviation of the normal init of LoRA A matrices and routers (docs/METHOD.md: N(0, 0.02)). */
 export const initStd = z.number().positive().max(1).default(0.02)
 
 /**
  * Keep only the k most probable experts per token (zero the rest); null = soft merging over
- * all experts, the method's default and point (METHOD.md, MoV).
+ * all experts, the method's default and point (docs/METHOD.md, MoV).
  */
 export const topK = z.number().int().min(1).nullable().default(null)
 

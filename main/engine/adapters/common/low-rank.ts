@@ -1,4 +1,4 @@
-// The low-rank update LoRA and MoLoRA share (METHOD.md "LoRA", "MoLoRA"):
+// The low-rank update LoRA and MoLoRA share (docs/METHOD.md "LoRA", "MoLoRA"):
 //   LoRA:    Δ = (α/r) · B(A x)
 //   MoLoRA:  Δ = (α/r) · Σ_e p_e · B_e(A_e x)
 // All experts run as two matmuls whatever E is: A stacked as [E·r, in] gives every expert's

@@ -1,4 +1,4 @@
-// The (IA)³ operation y = x ⊙ m that (IA)³ and MoV share (METHOD.md "(IA)³", "MoV"): (IA)³'s m
+// The (IA)³ operation y = x ⊙ m that (IA)³ and MoV share (docs/METHOD.md "(IA)³", "MoV"): (IA)³'s m
 // is its learned vector, MoV's is the router-weighted merge of its expert vectors. Both build
 // m through here, so MoV with one expert computes exactly what (IA)³ computes.
 import { F, formatShape, type Value } from '../../ir'

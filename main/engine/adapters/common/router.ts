@@ -1,4 +1,4 @@
-// The token-level softmax router shared by MoV and MoLoRA (METHOD.md "MoV", "MoLoRA"):
+// The token-level softmax router shared by MoV and MoLoRA (docs/METHOD.md "MoV", "MoLoRA"):
 //   p = softmax(x_r · W_gᵀ)      W_g: [E, d_r] (stored like a bias-free HF Linear), no bias
 // plus the optional top-k selection, router statistics and the Switch-style load-balancing loss.
 import { dimProduct, F, type Value } from '../../ir'
@@ -49,7 +49,7 @@ export function topKMask(probs: Value, k: number): Value {
 }
 
 /**
- * Zeroes all but the k largest probabilities of each row (paper ablation, METHOD.md). Gradient
+ * Zeroes all but the k largest probabilities of each row (paper ablation, docs/METHOD.md). Gradient
  * flows only through the kept probabilities, as in the reference code.
  */
 export function keepTopK(probs: Value, k: number, renormalize: boolean): Value {
@@ -104,7 +104,7 @@ export function routingEntropy(routing: Pick<Routing, 'logits' | 'probs'>, token
 }
 
 /**
- * Switch Transformer's load-balancing loss (Fedus et al. 2021, eq. 4; METHOD.md MoV):
+ * Switch Transformer's load-balancing loss (Fedus et al. 2021, eq. 4; docs/METHOD.md MoV):
  * E · Σ_e f_e · P_e, f_e = fraction of real tokens whose top-1 expert is e (no gradient),
  * P_e = mean probability of e. At k/v sites each (token, head) pair is one routing unit.
  * Equals 1 under perfectly balanced routing.

@@ -1,8 +1,8 @@
-// (IA)³ as a graph rewrite (METHOD.md "(IA)³"): y = x ⊙ l, l initialised to ones so training
+// (IA)³ as a graph rewrite (docs/METHOD.md "(IA)³"): y = x ⊙ l, l initialised to ones so training
 // starts from the base model exactly.
 //   k/v sites: l is per head, [kv_heads, head_dim], stored flat as `<module>.ia3_l` [kv_heads·head_dim]
 //   ffn site:  l is [d_ff], stored as `<module>.ia3_l`, scaling the activated branch
-// (DESIGN.md "Native adapter format" for the names and stored shapes).
+// (docs/DESIGN.md "Native adapter format" for the names and stored shapes).
 import { F } from '../../ir'
 import { ACTIVATION_SITE_NAMES } from '../common/config-fields'
 import { onesInit } from '../common/init'

@@ -1,4 +1,4 @@
-// LoRA as a graph rewrite (METHOD.md "LoRA"; Hu et al. 2021):
+// LoRA as a graph rewrite (docs/METHOD.md "LoRA"; Hu et al. 2021):
 //   y = W x + (α/r) · B(A x),  A `<module>.lora_A.weight` [r, in] ~ N(0, 0.02) (PEFT: Kaiming-uniform),
 //                              B `<module>.lora_B.weight` [out, r] = 0, so training starts at the base model.
 // The update is the one-expert case of ../common/low-rank, which MoLoRA shares.

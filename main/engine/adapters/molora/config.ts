@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { alpha, checkTopK, experts, initFrom, initStd, loadBalancingCoefficient, projectionSites, rank, renormalize, topK } from '../common/config-fields'
 
-/** MoLoRA, a routed mixture of LoRA experts (Zadouri et al. 2023; METHOD.md "MoLoRA"). */
+/** MoLoRA, a routed mixture of LoRA experts (Zadouri et al. 2023; docs/METHOD.md "MoLoRA"). */
 export const moloraConfigSchema = z
   .object({
     method: z.literal('molora'),
@@ -17,7 +17,7 @@ export const moloraConfigSchema = z
     renormalize,
     /** Coefficient of the Switch-style load-balancing loss added to the loss; 0 = off. */
     load_balancing_coefficient: loadBalancingCoefficient,
-    /** Std of the normal init of A and of the routers (METHOD.md: 0.02). */
+    /** Std of the normal init of A and of the routers (docs/METHOD.md: 0.02). */
     init_std: initStd,
     /** Projections to adapt; null = q, k, v, o and the FFN's input (activated branch) and output projections. */
     sites: projectionSites,

@@ -1,4 +1,4 @@
-// MoLoRA as a graph rewrite (METHOD.md "MoLoRA"; Zadouri et al. 2023):
+// MoLoRA as a graph rewrite (docs/METHOD.md "MoLoRA"; Zadouri et al. 2023):
 //   p = softmax(x · W_gᵀ)                       one router per projection, reading its input x;
 //                                               `<module>.molora_router.weight` [E, in] ~ N(0, 0.02)
 //   y = W x + (α/r) · Σ_e p_e · B_e(A_e x)      `<module>.molora_A` [E, r, in] ~ N(0, 0.02),

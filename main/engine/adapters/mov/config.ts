@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { activationSites, checkTopK, experts, initFrom, initStd, loadBalancingCoefficient, renormalize, topK } from '../common/config-fields'
 
-/** MoV, Mixture of (IA)³ Vectors (Zadouri et al. 2023; METHOD.md "MoV"). */
+/** MoV, Mixture of (IA)³ Vectors (Zadouri et al. 2023; docs/METHOD.md "MoV"). */
 export const movConfigSchema = z
   .object({
     method: z.literal('mov'),
@@ -13,7 +13,7 @@ export const movConfigSchema = z
     renormalize,
     /** Coefficient of the Switch-style load-balancing loss added to the loss; 0 = off (as in the reference code). */
     load_balancing_coefficient: loadBalancingCoefficient,
-    /** Std of the routers' normal init (METHOD.md: 0.02). */
+    /** Std of the routers' normal init (docs/METHOD.md: 0.02). */
     init_std: initStd,
     /** Sites among k, v, ffn; null = all three. */
     sites: activationSites,

@@ -1,4 +1,4 @@
-// MoV as a graph rewrite (METHOD.md "MoV"; Zadouri et al. 2023, eqs. for MoV):
+// MoV as a graph rewrite (docs/METHOD.md "MoV"; Zadouri et al. 2023, eqs. for MoV):
 //   p = softmax(x · W_gᵀ)    router W_g [E, d_r], no bias, N(0, 0.02); in the adapter dtype (float32)
 //   m = Σ_e p_e · l_e        E expert vectors, ones at init
 //   y = x ⊙ m                the (IA)³ operation, shared with ../ia3 through rescaleActivation

@@ -1,4 +1,4 @@
-// METHOD.md's formulas written out as plain float64 loops, independent of the engine, for
+// docs/METHOD.md's formulas written out as plain float64 loops, independent of the engine, for
 // comparing what the adapter graphs compute. Arrays are row-major; leading axes are "units"
 // (tokens, or token×head at k/v sites).
 
