@@ -64,6 +64,69 @@ describe('useRunsStore history figures and deletion', () => {
     expect(fake.runsMetrics.mock.calls.map(([input]) => input.runId)).toEqual(['live'])
   })
 
+  /** The curve runsMetrics answers with for every run, replaced as the test's runs train on. */
+  function evalCurveIs(values: number[]): void {
+    fake.runsMetrics.mockImplementation(async ({ runId }) => ({ runId, series: { eval_loss: values.map((value, i) => ({ step: i * 10, value })) } }))
+  }
+
+  it('shows a run\'s final best once it finishes, not the best it had when it was last read mid-run', async () => {
+    const store = useRunsStore()
+    store.listen()
+    fake.runsList.mockResolvedValue([run('r', { status: 'running', finishedAt: null })])
+    evalCurveIs([6.85])
+    await store.load()
+    expect(store.bestEvalLoss.r).toBe(6.85)
+    evalCurveIs([6.85, 4.61, 2.44])
+    fake.runsList.mockResolvedValue([run('r', { status: 'completed' })])
+    fake.emitRun({ type: 'status', runId: 'r', status: 'completed', error: null, adapter: '/a' })
+    await vi.waitFor(() => expect(store.bestEvalLoss.r).toBe(2.44))
+    store.stopListening()
+  })
+
+  it('follows a training run\'s best as its validation losses arrive', async () => {
+    const store = useRunsStore()
+    store.listen()
+    fake.runsList.mockResolvedValue([run('r', { status: 'running', finishedAt: null })])
+    evalCurveIs([6.85])
+    await store.load()
+    evalCurveIs([6.85, 4.61])
+    fake.emitRun({ type: 'eval', runId: 'r', step: 10, loss: 4.61, tokens: 100, examples: 4, metrics: { eval_loss: 4.61 } })
+    await vi.waitFor(() => expect(store.bestEvalLoss.r).toBe(4.61))
+    store.stopListening()
+  })
+
+  it('re-reads every run\'s best on Refresh, finished ones too', async () => {
+    const store = useRunsStore()
+    fake.runsList.mockResolvedValue([run('done')])
+    evalCurveIs([3])
+    await store.load()
+    evalCurveIs([3, 2])
+    await store.refresh()
+    expect(store.bestEvalLoss.done).toBe(2)
+  })
+
+  it('reads a resumed run\'s best again once it finishes a second time', async () => {
+    const store = useRunsStore()
+    fake.runsList.mockResolvedValue([run('r', { status: 'interrupted' })])
+    evalCurveIs([3])
+    await store.load()
+    evalCurveIs([3, 1.5])
+    fake.runsList.mockResolvedValue([run('r', { status: 'completed', finishedAt: '2025-01-01T12:00:00.000Z' })])
+    await store.load()
+    expect(store.bestEvalLoss.r).toBe(1.5)
+  })
+
+  it('reads the list again when the event stream reconnects, since events may have been missed', async () => {
+    const store = useRunsStore()
+    fake.runsList.mockResolvedValue([])
+    store.listen()
+    fake.reconnect()
+    await vi.waitFor(() => expect(fake.runsList).toHaveBeenCalledTimes(1))
+    store.stopListening()
+    fake.reconnect()
+    expect(fake.runsList).toHaveBeenCalledTimes(1)
+  })
+
   it('deletes a run from the list, and keeps it with the error when the server refuses', async () => {
     const store = useRunsStore()
     fake.runsList.mockResolvedValueOnce([run('a'), run('b')])

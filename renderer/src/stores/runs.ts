@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { RunSummary } from '../../../main/contract'
-import { api, toApiCallError, type ApiCallError } from '../api'
+import type { RunStatus, RunSummary } from '../../../main/contract'
+import { api, onEventsReconnected, toApiCallError, type ApiCallError } from '../api'
 import { lowest } from '../runs/series'
 import { newestRead } from './newest-read'
 
@@ -38,23 +38,42 @@ export const useRunsStore = defineStore('runs', () => {
     await loadBestEvalLosses()
   }
 
+  /** What the user's Refresh does: every figure is read again, even those taken as final. */
+  async function refresh(): Promise<void> {
+    finalReads.clear()
+    await load()
+  }
+
   /**
-   * Reads each run's eval curve for the "best eval loss" column, a few runs at a time. A
-   * finished run's best never changes, so it is read once; active runs are read every time.
+   * Run id → the finished state its best was read in. A finished run's curve cannot change, so
+   * its best is not read again while it stays in that state; a resumed run leaves it (its status
+   * and then its finishing time change), and so is read again.
    */
+  const finalReads = new Map<string, string>()
+  const finishedState = (run: RunSummary) => `${run.status} ${run.finishedAt ?? ''}`
+
+  /** Reads each run's eval curve for the "best eval loss" column, a few runs at a time. */
   async function loadBestEvalLosses(): Promise<void> {
-    const pending = runs.value.filter((run) => !(run.id in bestEvalLoss.value) || run.status === 'running' || run.status === 'starting')
+    const pending = runs.value.filter((run) => isTraining(run.status) || finalReads.get(run.id) !== finishedState(run))
     for (let i = 0; i < pending.length; i += EVAL_READS_AT_ONCE) {
-      await Promise.all(
-        pending.slice(i, i + EVAL_READS_AT_ONCE).map(async (run) => {
-          try {
-            const metrics = await api.runsMetrics({ runId: run.id, names: ['eval_loss'] })
-            bestEvalLoss.value[run.id] = lowest(metrics.series.eval_loss)
-          } catch {
-            // A run deleted meanwhile (or unreadable) just shows no figure.
-          }
-        }),
-      )
+      await Promise.all(pending.slice(i, i + EVAL_READS_AT_ONCE).map((run) => readBestEvalLoss(run.id, isTraining(run.status) ? null : finishedState(run))))
+    }
+  }
+
+  /** Per run: an eval event and a list load can read the same curve at once. */
+  const bestReads = new Map<string, ReturnType<typeof newestRead>>()
+  async function readBestEvalLoss(runId: string, finalAs: string | null): Promise<void> {
+    const order = bestReads.get(runId) ?? newestRead()
+    bestReads.set(runId, order)
+    const read = order.start()
+    try {
+      const metrics = await api.runsMetrics({ runId, names: ['eval_loss'] })
+      if (!order.show(read)) return
+      bestEvalLoss.value[runId] = lowest(metrics.series.eval_loss)
+      if (finalAs === null) finalReads.delete(runId)
+      else finalReads.set(runId, finalAs)
+    } catch {
+      // A run deleted meanwhile (or unreadable) just shows no figure.
     }
   }
 
@@ -64,6 +83,7 @@ export const useRunsStore = defineStore('runs', () => {
       await api.runsDelete({ runId })
       runs.value = runs.value.filter((run) => run.id !== runId)
       delete bestEvalLoss.value[runId]
+      finalReads.delete(runId)
       deleteError.value = null
       return true
     } catch (error) {
@@ -74,12 +94,22 @@ export const useRunsStore = defineStore('runs', () => {
 
   let unsubscribe: (() => void) | null = null
 
-  /** Re-reads the list when any run changes status (started, finished), while a view shows it. */
+  /**
+   * While a view shows the list: a run's status change (started, finished) re-reads the list, a
+   * new validation loss re-reads that run's best (it is stored before the event is sent), and a
+   * reconnected event stream re-reads everything it may have missed.
+   */
   function listen(): void {
     if (unsubscribe) return
-    unsubscribe = api.onRunEvent((event) => {
+    const stopRunEvents = api.onRunEvent((event) => {
       if (event.type === 'status') void load()
+      else if (event.type === 'eval' && event.loss !== null && runs.value.some((run) => run.id === event.runId)) void readBestEvalLoss(event.runId, null)
     })
+    const stopReconnect = onEventsReconnected(() => void load())
+    unsubscribe = () => {
+      stopRunEvents()
+      stopReconnect()
+    }
   }
 
   function stopListening(): void {
@@ -87,5 +117,10 @@ export const useRunsStore = defineStore('runs', () => {
     unsubscribe = null
   }
 
-  return { runs, loaded, loading, loadError, bestEvalLoss, deleteError, load, loadBestEvalLosses, remove, listen, stopListening }
+  return { runs, loaded, loading, loadError, bestEvalLoss, deleteError, load, refresh, loadBestEvalLosses, remove, listen, stopListening }
 })
+
+/** A run whose curves may still grow. */
+function isTraining(status: RunStatus): boolean {
+  return status === 'running' || status === 'starting'
+}
