@@ -9,6 +9,7 @@ export interface LengthStats {
   p50: number
   p90: number
   p99: number
+  /** Bars in order of length, each counting the examples with binStart <= length < binEnd. */
   histogram: { binStart: number; binEnd: number; count: number }[]
 }
 
@@ -52,15 +53,23 @@ export class LengthCounter {
       }
       return this.max
     }
-    const width = Math.max(1, Math.ceil((this.max - this.min + 1) / bins))
-    const histogram = Array.from({ length: Math.ceil((this.max - this.min + 1) / width) }, (_, i) => ({
-      binStart: this.min + i * width,
-      binEnd: this.min + (i + 1) * width,
-      count: 0,
-    }))
+    // A bar spans whole counting buckets: lengths counted as "64–79" cannot be told apart, so
+    // they must land in one bar whose range holds them all (a length of 74 in a bar labelled 72
+    // was the result of bars narrower than a bucket). Edges are clamped to the lengths seen.
+    const firstKey = keys[0]
+    const keysPerBar = Math.max(1, Math.ceil((keys[keys.length - 1] - firstKey + 1) / bins))
+    const histogram: LengthStats['histogram'] = []
     for (const key of keys) {
-      const value = Math.max(this.min, key * this.bucket)
-      histogram[Math.min(histogram.length - 1, Math.floor((value - this.min) / width))].count += this.counts.get(key) as number
+      const bar = Math.floor((key - firstKey) / keysPerBar)
+      while (histogram.length <= bar) {
+        const startKey = firstKey + histogram.length * keysPerBar
+        histogram.push({
+          binStart: Math.max(this.min, startKey * this.bucket),
+          binEnd: Math.min(this.max + 1, (startKey + keysPerBar) * this.bucket),
+          count: 0,
+        })
+      }
+      histogram[bar].count += this.counts.get(key) as number
     }
     return {
       unit: this.unit,
