@@ -1,4 +1,4 @@
-// `export` (beyond docs/BENCHMARKS.md): how fast `export --format onnx` writes a whole model with a
+// `export` (docs/BENCHMARKS.md "Export"): how fast `export --format onnx` writes a whole model with a
 // MoV-10 adapter built in, and how much memory it takes beyond the process itself. The model is
 // the training bench's `medium` shape with random weights (~254 M parameters, ~1 GB float32); the
 // export runs in a fresh process (export-onnx-worker.ts), so its peak is its own and the weights

@@ -1,4 +1,4 @@
-// `rank-classification` (issue 13, beyond docs/BENCHMARKS.md): examples/s of rank classification on the
+// `rank-classification` (issue 13; docs/BENCHMARKS.md "Models"): examples/s of rank classification on the
 // medium shape (random weights) with 4 choices per question, the prompt computed once (KV cache)
 // and recomputed in every choice's row, and the speed-up of the first over the second. Prompts are
 // longer than choices, as in real multiple-choice sets: 200 prompt tokens, choices of 5 to 20. Both
