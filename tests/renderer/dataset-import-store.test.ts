@@ -113,6 +113,36 @@ describe('useDatasetImportStore', () => {
     expect(wizard.sample).not.toBeNull()
   })
 
+  it('drops the rendered examples when rendering fails, and goes no further until they render again', async () => {
+    const wizard = await inspected()
+    await wizard.next()
+    fake.datasetsPreview.mockResolvedValueOnce(preview())
+    await wizard.next()
+    expect(wizard.step).toBe('preview')
+    expect(wizard.stepDone('preview')).toBe(true)
+
+    wizard.template = 'model'
+    fake.datasetsPreview.mockRejectedValueOnce(new ApiCallError('invalid_input', 'The model /models/gpt2 has no chat template: choose ChatML or Alpaca'))
+    await wizard.loadSample()
+    expect(wizard.sample).toBeNull()
+    expect(wizard.sampleError?.message).toContain('has no chat template')
+    expect(wizard.stepDone('preview')).toBe(false)
+    await wizard.next()
+    expect(wizard.step).toBe('preview')
+
+    wizard.template = 'chatml'
+    let answer!: (value: DatasetPreview) => void
+    fake.datasetsPreview.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)))
+    const rendering = wizard.loadSample()
+    expect(wizard.stepDone('preview')).toBe(false) // not before the new choice has rendered
+    answer(preview())
+    await rendering
+    expect(wizard.sampleError).toBeNull()
+    expect(wizard.stepDone('preview')).toBe(true)
+    await wizard.next()
+    expect(wizard.step).toBe('split')
+  })
+
   it('imports exactly what was previewed: format, resolved mapping, bad-row choice and split', async () => {
     const wizard = await inspected(preview({ mapping: { prompt: 'question', completion: 'short' } }))
     wizard.name = '  my set '
@@ -134,6 +164,36 @@ describe('useDatasetImportStore', () => {
     expect(imported?.id).toBe('d1')
     expect(useDatasetsStore().details.d1?.name).toBe('d1.jsonl')
     expect(useDatasetsStore().datasets.map((dataset) => dataset.id)).toEqual(['d1'])
+  })
+
+  it('holds out a tenth of a 120-row file by default, not 100 of its 120 examples', async () => {
+    const wizard = await inspected(preview({ rows: Array.from({ length: 120 }, (_, i) => goodRow(i + 1)) }))
+    wizard.split = { ...wizard.split, kind: 'count' }
+    expect(wizard.suggestedCount).toBe(12)
+    expect(wizard.importInput?.validation).toEqual({ kind: 'count', count: 12, seed: 42 })
+    expect(wizard.splitAdvice).toBeNull()
+  })
+
+  it('refuses, before any import, a split that leaves no example of the file to train on, and warns when it leaves few', async () => {
+    const wizard = await inspected(preview({ rows: Array.from({ length: 150 }, (_, i) => goodRow(i + 1)) }))
+    wizard.split = { ...wizard.split, kind: 'count', count: 500 }
+    expect(wizard.splitProblem).toBe('Holding out 500 of the 150 examples leaves none to train on: hold out at most 149.')
+    expect(wizard.importInput).toBeNull()
+    expect(wizard.stepDone('split')).toBe(false)
+    expect(await wizard.runImport()).toBeNull()
+    expect(fake.datasetsImport).not.toHaveBeenCalled()
+    wizard.split = { ...wizard.split, kind: 'fraction', fraction: 0.997 }
+    expect(wizard.splitProblem).toContain('leaves none to train on')
+    wizard.split = { ...wizard.split, kind: 'count', count: 100 }
+    expect(wizard.splitProblem).toBeNull()
+    expect(wizard.splitAdvice).toBe('Only 50 of the 150 examples are left to train on (100 held out): hold out fewer unless that is what you want.')
+  })
+
+  it('leaves a count beyond the rows read to the import when the file is longer than what was read', async () => {
+    const wizard = await inspected(preview({ rows: Array.from({ length: SCAN_ROWS }, (_, i) => goodRow(i + 1)) }))
+    wizard.split = { ...wizard.split, kind: 'count', count: 600 }
+    expect(wizard.splitProblem).toBeNull()
+    expect(wizard.importInput?.validation).toEqual({ kind: 'count', count: 600, seed: 42 })
   })
 
   it('refuses an unusable split with a reason, and imports a separate validation file by path', async () => {

@@ -143,6 +143,8 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
       sampleError.value = null
     } catch (error) {
       if (ticket !== sampleTicket) return
+      // Examples rendered with the previous choices would pass for what these choices give.
+      sample.value = null
       sampleError.value = toApiCallError(error, 'datasetsPreview')
     } finally {
       if (ticket === sampleTicket) sampling.value = false
@@ -186,8 +188,10 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
       case 'mapping':
         return mappingReady.value
       case 'validation':
-      case 'preview':
         return mappingReady.value
+      case 'preview':
+        // Only examples rendered with the current choices let the import go on with them.
+        return mappingReady.value && sample.value !== null && sampleError.value === null && !sampling.value
       case 'split':
         return importInput.value !== null
       default: {
