@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import { DeviceChoice } from './settings'
 
+export const PlaygroundFormat = z.enum(['run', 'chat', 'raw'])
+export type PlaygroundFormat = z.infer<typeof PlaygroundFormat>
+
 /**
  * One prompt through the base model and through base + a run's adapter, with the same sampling
  * settings and seed, so the two answers differ only by the adapter.
@@ -16,8 +19,14 @@ export const PlaygroundGenerateInput = z
     /** Which of the run's adapters: the checkpoint it marked best (its final adapter when none), or its final adapter. */
     checkpoint: z.enum(['best', 'last']).default('best'),
     prompt: z.string().min(1, 'write a prompt'),
-    /** Wrap the prompt in the model's chat template (a user turn with the generation prompt). */
-    chat: z.boolean().default(false),
+    /**
+     * How the prompt reaches the model, the same for both answers so they compare: `run`, through
+     * the run's own template exactly as its training rendered prompts (the model's chat template,
+     * else ChatML; plain for a run trained on text rows), answers ending at its end of turn; `chat`,
+     * a user turn through the model's own chat template; `raw`, the text as typed. Default: `run`
+     * with a run, else `raw`.
+     */
+    format: PlaygroundFormat.optional(),
     maxTokens: z.number().int().min(1).max(4096).default(64),
     /** 0 = greedy. */
     temperature: z.number().min(0).max(5).default(0),
@@ -29,6 +38,7 @@ export const PlaygroundGenerateInput = z
   .strict()
   .refine((input) => !(input.modelId && input.modelPath), { message: 'give modelId or modelPath, not both', path: ['modelPath'] })
   .refine((input) => input.modelId || input.modelPath || input.runId, { message: 'give a model (modelId or modelPath) or a run', path: ['modelId'] })
+  .refine((input) => input.format !== 'run' || input.runId, { message: "the run's template needs a run: choose one, or the chat or raw format", path: ['format'] })
 
 export const PlaygroundAnswer = z.object({
   text: z.string(),
@@ -43,6 +53,8 @@ export const PlaygroundResult = z.object({
   /** The model folder used. */
   model: z.string(),
   promptTokens: z.number().int(),
+  /** The template the prompt went through, as templates.ts names it ('model', 'chatml', 'plain'); null for raw text. */
+  template: z.string().nullable(),
   base: PlaygroundAnswer,
   /** Null when no run was given. */
   adapted: PlaygroundAnswer.nullable(),

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { runAdapter, type RunAdapter } from '../train/run-eval'
-import { ApiCallError, PlaygroundResult, type CallOutput, type CallParsedInput } from '../contract'
+import { ApiCallError, PlaygroundResult, RunConfig, type CallOutput, type CallParsedInput, type PlaygroundFormat } from '../contract'
 import type { JobRunner } from '../jobs'
 import type { GenerateJobRequest } from '../jobs/kinds/generate'
 import type { Store } from '../store'
@@ -38,16 +38,27 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
     return runAdapter(run, runDir, { kind: checkpoint })
   }
 
+  /** The run's configuration, for its template: what its training rendered prompts through. */
+  function runConfigOf(runId: string): RunConfig {
+    const run = runOf(runId)
+    const parsed = RunConfig.safeParse(run.config)
+    if (!parsed.success) throw new ApiCallError('invalid_input', `Run ${run.name}'s configuration cannot be read, so its template is unknown; generate with the chat or raw format`)
+    return parsed.data
+  }
+
   return {
     async playgroundGenerate(input: CallParsedInput<'playgroundGenerate'>): Promise<CallOutput<'playgroundGenerate'>> {
       const picked = input.runId ? runAdapterOf(input.runId, input.checkpoint) : null
       const adapter = picked?.path ?? null
+      // With a run, its own template by default: the adapter answers prompts in the form it trained on.
+      const format: PlaygroundFormat = input.format ?? (input.runId ? 'run' : 'raw')
       const request: GenerateJobRequest = {
         model: modelFolder(input),
         adapter,
         ...(picked ? { adapterLabel: picked.label } : {}),
         prompt: input.prompt,
-        chat: input.chat,
+        format,
+        ...(format === 'run' ? { runConfig: runConfigOf(input.runId!) } : {}),
         maxTokens: input.maxTokens,
         temperature: input.temperature,
         topP: input.topP,

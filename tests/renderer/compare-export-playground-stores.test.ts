@@ -151,7 +151,7 @@ describe('usePlaygroundStore', () => {
     store.settings.temperature = 0.7
     fake.playgroundGenerate.mockResolvedValueOnce(playgroundResult())
     await store.generate()
-    expect(fake.playgroundGenerate).toHaveBeenCalledWith({ runId: 'r1', checkpoint: 'best', prompt: 'hello', maxTokens: 48, temperature: 0.7, topP: 1, seed: 0, chat: false, device: 'auto' })
+    expect(fake.playgroundGenerate).toHaveBeenCalledWith({ runId: 'r1', checkpoint: 'best', prompt: 'hello', maxTokens: 48, temperature: 0.7, topP: 1, seed: 0, format: 'raw', device: 'auto' })
     store.prompt = 'changed'
     expect(store.answeredPrompt).toBe('hello')
     fake.playgroundGenerate.mockRejectedValueOnce(new ApiCallError('conflict', 'Run r1 has no final adapter'))

@@ -58,7 +58,7 @@ export function playgroundAnswer(text: string, overrides: Partial<PlaygroundAnsw
 /** Both answers generated on the CPU, as on a machine without a GPU. */
 export function playgroundResult(overrides: Partial<PlaygroundResult> = {}): PlaygroundResult {
   return {
-    model: '/models/tiny', promptTokens: 1, base: playgroundAnswer(' world'), adapted: playgroundAnswer(' sea'),
+    model: '/models/tiny', promptTokens: 1, template: null, base: playgroundAnswer(' world'), adapted: playgroundAnswer(' sea'),
     adapter: { path: '/runs/r1/adapter', method: 'lora', label: 'final adapter' }, provider: 'cpu', device: 'cpu, float32', notUsed: [], ...overrides,
   }
 }

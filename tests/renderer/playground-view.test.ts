@@ -57,6 +57,7 @@ describe('PlaygroundView', () => {
     fake.runsList.mockResolvedValue([run('r1', { method: 'lora' })])
     fake.settingsGet.mockResolvedValue(settingsState({ defaultDevice: 'cpu' }))
     fake.playgroundGenerate.mockResolvedValue(playgroundResult())
+    fake.runsShow.mockResolvedValue({ run: run('r1'), config: { data: { format: 'auto' } }, folder: '/runs/r1', latest: {}, checkpoints: [], adapter: '/runs/r1/adapter' })
   })
 
   afterEach(() => {
@@ -97,6 +98,35 @@ describe('PlaygroundView', () => {
     expect(page.get('[data-testid=playground-device]').text()).toBe('Generated on cpu, float32')
     expect(page.find('[data-testid=playground-not-used]').exists()).toBe(false)
   })
+  it("uses the run's own template by default, saying why the chat template is off, and still offers raw text", async () => {
+    // The defect: the model has no chat template, so the run trained through ChatML; the switch was
+    // off with no reason and a plain prompt asked the adapter in a form it never saw.
+    fake.modelsList.mockResolvedValue([modelSummary('m1', { hasChatTemplate: false })])
+    fake.playgroundGenerate.mockResolvedValue(playgroundResult({ template: 'chatml', promptTokens: 9 }))
+    const page = await mountPlayground()
+    await choose(page, 'playground-run', 'r1')
+    const format = select(page, 'playground-format')
+    expect(format.text()).toBe('As the run trained (ChatML)')
+    expect(format.props('options')).toContainEqual({ label: "Model's chat template", value: 'chat', disabled: true })
+    expect(page.get('[data-testid=playground-format-help]').text()).toContain('This model has no chat template; the run trained through ChatML')
+    await generate(page, 'the sea is')
+    expect(fake.playgroundGenerate).toHaveBeenLastCalledWith(expect.objectContaining({ runId: 'r1', format: 'run' }))
+    expect(page.get('[data-testid=playground-template]').text()).toContain('Prompt (9 tokens) through ChatML')
+
+    await choose(page, 'playground-format', 'raw')
+    expect(page.get('[data-testid=playground-format-help]').text()).toContain('the run trained through ChatML')
+    await generate(page, 'the sea is')
+    expect(fake.playgroundGenerate).toHaveBeenLastCalledWith(expect.objectContaining({ runId: 'r1', format: 'raw' }))
+  })
+
+  it('says why a model without a chat template takes raw text when no run is chosen', async () => {
+    fake.modelsList.mockResolvedValue([modelSummary('m1', { hasChatTemplate: false })])
+    const page = await mountPlayground()
+    await choose(page, 'playground-model', 'm1')
+    expect(select(page, 'playground-format').text()).toBe('Raw text')
+    expect(page.get('[data-testid=playground-format-help]').text()).toContain('This model has no chat template; choose a run')
+  })
+
   it('shows how far the generation process got, and stops it without calling that an error', async () => {
     let refuse!: (error: unknown) => void
     fake.playgroundGenerate.mockImplementationOnce(() => new Promise((_, reject) => (refuse = reject)))

@@ -2,13 +2,14 @@
 // runs on, so main only resolves what to load and waits for this job's result. The base model
 // and base + adapter answer in turn (one model in memory at a time), same prompt, same seed.
 import { z } from 'zod'
-import { DeviceChoice, type PlaygroundAnswer, type PlaygroundResult } from '../../contract'
+import { DeviceChoice, PlaygroundFormat, RunConfig, type PlaygroundAnswer, type PlaygroundResult } from '../../contract'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { contextOverflow } from '../../models/inference/context-fit'
-import { Generator } from '../../models/inference/generate'
+import { Generator, stopTokensOf } from '../../models/inference/generate'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { describeTarget, wasTried } from '../../runtime'
+import { runPrompts, type EndOfTurn } from '../../train/run-prompts'
 import type { JobMain } from './job-context'
 
 /** What main passes (as one JSON argument): paths already resolved from ids. */
@@ -19,7 +20,10 @@ export const GenerateJobRequest = z.object({
   /** Which of a run's adapters that is ("best checkpoint step-40 (by eval_loss)"), for the result; default "adapter folder". */
   adapterLabel: z.string().min(1).optional(),
   prompt: z.string().min(1),
-  chat: z.boolean(),
+  /** As PlaygroundGenerateInput's: the run's template (runConfig is then the run's), the model's chat template, or raw text. */
+  format: PlaygroundFormat,
+  /** The configuration of the run whose template `run` renders through (as it was validated when the run started). */
+  runConfig: RunConfig.optional(),
   maxTokens: z.number().int().min(1),
   temperature: z.number().min(0),
   topP: z.number().gt(0).max(1),
@@ -39,10 +43,7 @@ export const generateJob: JobMain = async (context) => {
 export async function generateSideBySide(request: GenerateJobRequest, progress: (done: number, total: number, label: string) => void = () => {}): Promise<PlaygroundResult> {
   const model = openModel(request.model)
   const tokenizer = ModelTokenizer.load(model.info.dir)
-  if (request.chat && !tokenizer.hasChatTemplate) {
-    throw new Error(`${model.info.dir} has no chat template; generate without "chat"`)
-  }
-  const prompt = tokenizer.promptIds(request.prompt, request.chat)
+  const { prompt, template, endOfTurn } = renderPrompt(request, model, tokenizer)
   const longest = prompt.length + request.maxTokens
   const overflow = contextOverflow(prompt.length, request.maxTokens, model.spec.contextLength, 'Max tokens')
   if (overflow) throw new Error(overflow)
@@ -60,13 +61,15 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
     progress(index * request.maxTokens + generated, span, `${answers[index]}: ${generated} of ${request.maxTokens} tokens`)
   }
   progress(0, span, `${answers[0]}: loading the model`)
-  const base = await answer(model, tokenizer, prompt, request, longest, null, tokensSoFar(0))
+  const turn = { prompt, endOfTurn }
+  const base = await answer(model, tokenizer, turn, request, longest, null, tokensSoFar(0))
   if (adapter) progress(request.maxTokens, span, `${answers[1]}: loading the model`)
-  const adapted = adapter ? await answer(model, tokenizer, prompt, request, longest, adapter, tokensSoFar(1)) : null
+  const adapted = adapter ? await answer(model, tokenizer, turn, request, longest, adapter, tokensSoFar(1)) : null
   progress(span, span, 'done')
   return {
     model: model.info.dir,
     promptTokens: prompt.length,
+    template,
     base: base.answer,
     adapted: adapted?.answer ?? null,
     adapter: adapter ? { path: adapter.dir ?? request.adapter!, method: adapter.config.method, label: request.adapterLabel ?? 'adapter folder' } : null,
@@ -76,16 +79,45 @@ export async function generateSideBySide(request: GenerateJobRequest, progress: 
   }
 }
 
+/** The prompt's ids in the request's format, the template it went through, and where an answer ends under it. */
+interface RenderedPrompt {
+  prompt: number[]
+  template: string | null
+  endOfTurn: EndOfTurn | null
+}
+
+function renderPrompt(request: GenerateJobRequest, model: OpenedModel, tokenizer: ModelTokenizer): RenderedPrompt {
+  if (request.format === 'run') {
+    if (!request.runConfig) throw new Error('internal: the run\'s template needs the run\'s configuration')
+    // Exactly as the run's training rendered prompts (and its evaluation and answers during
+    // training do): the adapter learned to answer this form, and its answers end at its end of turn.
+    const rendering = runPrompts(request.runConfig, model.info.dir)
+    return { prompt: rendering.promptIds(request.prompt), template: rendering.templateName, endOfTurn: rendering.endOfTurn }
+  }
+  if (request.format === 'chat' && !tokenizer.hasChatTemplate) {
+    throw new Error(`${model.info.dir} has no chat template; generate with raw text, or with a run's template (a run on this model trained through ChatML)`)
+  }
+  return { prompt: tokenizer.promptIds(request.prompt, request.format === 'chat'), template: request.format === 'chat' ? 'model' : null, endOfTurn: null }
+}
+
 async function answer(
-  model: OpenedModel, tokenizer: ModelTokenizer, prompt: number[], request: GenerateJobRequest, longest: number, adapter: InferenceAdapter | null,
+  model: OpenedModel, tokenizer: ModelTokenizer, turn: Omit<RenderedPrompt, 'template'>, request: GenerateJobRequest, longest: number, adapter: InferenceAdapter | null,
   onTokens: (generated: number) => void,
 ): Promise<{ answer: PlaygroundAnswer; generator: Generator }> {
   const generator = await Generator.create(model, { device: request.device, maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
+  // The template's end of turn stops an answer besides the model's EOS (when it is one token), and
+  // cuts the text where it shows (when it takes several, as ChatML's does on a model without it).
+  const endOfTurn = turn.endOfTurn
+  const stopTokens = [...new Set([...stopTokensOf(model), ...(endOfTurn?.tokens ?? [])])]
   try {
-    const { rows, stats } = await generator.generate([prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed, onTokens })
+    const { rows, stats } = await generator.generate([turn.prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed, stopTokens, onTokens })
     const row = rows[0]
     const tokensPerSecond = stats.decodeSeconds > 0 && stats.generatedTokens > 1 ? (stats.generatedTokens - 1) / stats.decodeSeconds : null
-    return { answer: { text: tokenizer.decode(row.tokens), tokens: row.tokens.length, finishReason: row.finishReason, tokensPerSecond }, generator }
+    let text = tokenizer.decode(row.tokens)
+    const end = endOfTurn ? text.indexOf(endOfTurn.text) : -1
+    if (end >= 0) text = text.slice(0, end)
+    const finishReason = end >= 0 ? 'stop' : row.finishReason
+    return { answer: { text, tokens: row.tokens.length, finishReason, tokensPerSecond }, generator }
   } finally {
     await generator.dispose()
   }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { DeviceChoice, PlaygroundResult } from '../../../main/contract'
+import type { DeviceChoice, PlaygroundFormat, PlaygroundResult } from '../../../main/contract'
 import { api } from '../api'
 import { useStoppableJob } from './stoppable-job'
 
@@ -9,7 +9,8 @@ export interface PlaygroundSettings {
   temperature: number
   topP: number
   seed: number
-  chat: boolean
+  /** How the prompt reaches the model: the run's own template (the default with a run), the model's chat template, or raw text. */
+  format: PlaygroundFormat
 }
 
 /** One prompt through the base model and base + a run's adapter, side by side. */
@@ -19,7 +20,7 @@ export const usePlaygroundStore = defineStore('playground', () => {
   /** Which of the run's adapters: its best checkpoint (its final adapter when it marked none) or its final adapter. */
   const checkpoint = ref<'best' | 'last'>('best')
   const prompt = ref('')
-  const settings = ref<PlaygroundSettings>({ maxTokens: 48, temperature: 0, topP: 1, seed: 0, chat: false })
+  const settings = ref<PlaygroundSettings>({ maxTokens: 48, temperature: 0, topP: 1, seed: 0, format: 'raw' })
   /** Where to generate: the Settings default until the user picks one here, then the pick, for the session. */
   const device = ref<DeviceChoice>('auto')
   const deviceChosen = ref(false)

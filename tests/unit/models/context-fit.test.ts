@@ -26,7 +26,7 @@ describe('prompt and new tokens against the context', () => {
 
   it('the Playground refuses a prompt longer than the context by its length, not by Max tokens', async () => {
     const model = writeTinyModel(join(temp.dir, 'model'), 'qwen2')
-    const request = { model: model.dir, adapter: null, prompt: 'many words '.repeat(100), chat: false, maxTokens: 8, temperature: 0, topP: 1, seed: 0, device: 'cpu' as const }
+    const request = { model: model.dir, adapter: null, prompt: 'many words '.repeat(100), format: 'raw' as const, maxTokens: 8, temperature: 0, topP: 1, seed: 0, device: 'cpu' as const }
     await expect(generateSideBySide(request)).rejects.toThrow(/^the prompt is \d{3,} tokens and the model's context is 128: shorten the prompt/)
   })
 })

@@ -1,9 +1,10 @@
 // playgroundGenerate through the services: a real `generate` job process answers for the base
-// model and for base + a completed run's adapter, with the same prompt and seed.
+// model and for base + a completed run's adapter, with the same prompt and seed, the prompt
+// rendered through the run's own template by default.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PlaygroundResult } from '../../../main/contract'
+import { PlaygroundResult, RunConfig } from '../../../main/contract'
 import { createAdapter, parseAdapterConfig } from '../../../main/engine/adapters'
 import { Graph } from '../../../main/engine/ir'
 import { buildDecoderOnly } from '../../../main/engine/models'
@@ -13,6 +14,7 @@ import { openModel } from '../../../main/models'
 import { createServices, dispatchCall, type Services } from '../../../main/services'
 import { nativeAdapterConfig, runFolder, writeAdapterFolder } from '../../../main/train'
 import { checkpointPath, STATE_FILE } from '../../../main/train/checkpoint'
+import { runPrompts } from '../../../main/train/run-prompts'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 
@@ -21,8 +23,12 @@ let services: Services
 let modelDir: string
 let runId: string
 
+function loraRunConfig(model: string): RunConfig {
+  return RunConfig.parse({ model, data: { train: 'unused.jsonl' }, adapter: { method: 'lora', rank: 2 } })
+}
+
 /** A LoRA adapter whose B is far from zero, written where a completed run keeps its adapter. */
-function writeLoraRun(): string {
+function writeLoraRun(modelDir: string): string {
   const model = openModel(modelDir)
   const config = parseAdapterConfig({ method: 'lora', rank: 2 })
   const graph = new Graph()
@@ -36,7 +42,7 @@ function writeLoraRun(): string {
     for (let i = 0; i < data.length; i++) data[i] += rng.uniform() - 0.5
     return { name: p.name, shape: p.shape, data }
   })
-  const run = services.store.runs.create({ name: 'lora run', config: { model: modelDir }, method: 'lora' })
+  const run = services.store.runs.create({ name: 'lora run', config: loraRunConfig(modelDir), method: 'lora' })
   mkdirSync(runFolder(services.dataDir, run.id), { recursive: true })
   const base = { path: modelDir, model_type: model.spec.modelType, architecture: model.info.architecture, hidden_size: model.spec.hiddenSize, num_layers: model.spec.numLayers, vocab_size: model.spec.vocabSize }
   writeAdapterFolder(join(runFolder(services.dataDir, run.id), 'adapter'), nativeAdapterConfig(config, base, build.trainableParameterCount, 10), tensors)
@@ -48,7 +54,7 @@ beforeAll(() => {
   tmp = makeTempDir('ms-playground-')
   services = createServices({ dataDir: join(tmp.dir, 'home') })
   modelDir = writeTinyModel(join(tmp.dir, 'model'), 'qwen2', { config: { tie_word_embeddings: false } }).dir
-  runId = writeLoraRun()
+  runId = writeLoraRun(modelDir)
 })
 afterAll(async () => {
   await services.close()
@@ -70,13 +76,13 @@ describe('playgroundGenerate', () => {
     const answer = PlaygroundResult.parse(result.ok && result.data)
     expect(answer.model).toBe(modelDir)
     // The run marked no best checkpoint: its final adapter, saying so.
-    expect(answer.adapter).toEqual({ path: join(runFolder(services.dataDir, runId), 'adapter'), method: 'lora', label: 'final adapter (no best checkpoint: its configuration cannot be read)' })
+    expect(answer.adapter).toEqual({ path: join(runFolder(services.dataDir, runId), 'adapter'), method: 'lora', label: 'final adapter (no best checkpoint: it has no validation data and no early stopping to choose one by)' })
     expect(answer.base.tokens).toBeGreaterThan(0)
     expect(answer.adapted!.tokens).toBeGreaterThan(0)
     expect(answer.adapted!.text).not.toBe(answer.base.text)
     // Same seed, same settings: the base answer is what generating in-process gives.
     const reports: [number, number, string][] = []
-    const local = await generateSideBySide({ model: modelDir, adapter: null, chat: false, device: 'cpu', ...REQUEST }, (...report) => reports.push(report))
+    const local = await generateSideBySide({ model: modelDir, adapter: null, format: 'run', runConfig: loraRunConfig(modelDir), device: 'cpu', ...REQUEST }, (...report) => reports.push(report))
     // Progress counts tokens (at most ten reports a second, the last token always): loading, tokens, done.
     expect(reports[0]).toEqual([0, 8, 'Base model: loading the model'])
     expect(reports.at(-1)).toEqual([8, 8, 'done'])
@@ -125,10 +131,35 @@ describe('playgroundGenerate', () => {
     })
     expect(await dispatchCall(services, 'playgroundGenerate', { runId: 'nope', ...REQUEST })).toMatchObject({ ok: false, error: { code: 'not_found' } })
     const noTemplate = writeTinyModel(join(tmp.dir, 'plain'), 'gpt2').dir
-    expect(await dispatchCall(services, 'playgroundGenerate', { modelPath: noTemplate, ...REQUEST, chat: true })).toMatchObject({
+    expect(await dispatchCall(services, 'playgroundGenerate', { modelPath: noTemplate, ...REQUEST, format: 'chat' })).toMatchObject({
       ok: false, error: { code: 'invalid_input', message: expect.stringContaining('no chat template') },
     })
   })
+  it("renders the prompt through the run's own template by default, ChatML for a model without one, for both answers; raw text on request", async () => {
+    // The defect: the model has no chat template, so the run trained through ChatML, and a raw
+    // prompt asked its adapter in a form it never saw.
+    const plainModel = writeTinyModel(join(tmp.dir, 'no-template'), 'llama', { config: { tie_word_embeddings: false } }).dir
+    const plainRun = writeLoraRun(plainModel)
+    const asTrained = runPrompts(loraRunConfig(plainModel), plainModel)
+    expect(asTrained.templateName).toBe('chatml')
+    const request = { runId: plainRun, ...REQUEST, maxTokens: 4, device: 'cpu' as const }
+    const byDefault = PlaygroundResult.parse(await dispatchCall(services, 'playgroundGenerate', request).then((r) => r.ok && r.data))
+    expect(byDefault.template).toBe('chatml')
+    expect(byDefault.promptTokens).toBe(asTrained.promptIds(REQUEST.prompt).length)
+    // The base model's answer is to the same rendered prompt: the one in-process through ChatML.
+    const base = await generateSideBySide({ model: plainModel, adapter: null, format: 'run', runConfig: loraRunConfig(plainModel), device: 'cpu', ...REQUEST, maxTokens: 4 })
+    expect(byDefault.base).toMatchObject({ text: base.base.text, tokens: base.base.tokens })
+    expect(byDefault.adapted!.tokens).toBeGreaterThan(0)
+    // Raw text remains the user's choice, and the model's own template is refused, saying why.
+    const raw = PlaygroundResult.parse(await dispatchCall(services, 'playgroundGenerate', { ...request, format: 'raw' }).then((r) => r.ok && r.data))
+    expect(raw.template).toBeNull()
+    expect(raw.promptTokens).toBeLessThan(byDefault.promptTokens)
+    expect(await dispatchCall(services, 'playgroundGenerate', { ...request, format: 'chat' })).toMatchObject({
+      ok: false, error: { code: 'invalid_input', message: expect.stringContaining('trained through ChatML') },
+    })
+    expect(await dispatchCall(services, 'playgroundGenerate', { modelPath: plainModel, ...REQUEST, format: 'run' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+  })
+
   it('stops when its job is cancelled, saying so', async () => {
     // Wide enough to take seconds, and no EOS, so only max tokens (or the stop) ends it.
     const slow = writeTinyModel(join(tmp.dir, 'slow'), 'qwen2', {

@@ -82,7 +82,7 @@ describe('a router stored transposed is refused by every reader, naming the tens
   })
 
   it('the Playground', async () => {
-    const request = { model: model.info.dir, adapter: transposed, prompt: 'copy abc', chat: false, maxTokens: 2, temperature: 0, topP: 1, seed: 0, device: 'cpu' as const }
+    const request = { model: model.info.dir, adapter: transposed, prompt: 'copy abc', format: 'raw' as const, maxTokens: 2, temperature: 0, topP: 1, seed: 0, device: 'cpu' as const }
     await expect(generateSideBySide(request)).rejects.toThrow(TRANSPOSED)
   })
 
