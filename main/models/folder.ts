@@ -48,14 +48,17 @@ export function inspectModelFolder(folder: string): ModelFolderInfo {
   const fileNames = listFolder(dir)
   const notes: string[] = []
 
+  // Without config.json this is no model folder at all, whatever else it holds: a .bin file in
+  // some other folder is no reason to talk of pickled weights and conversions.
+  if (!fileNames.includes('config.json')) throw new ModelFolderError(`${dir}: no config.json; a Hugging Face model folder needs one (save the model with save_pretrained)`, dir)
+
   // Decided from names alone, before any file is opened.
   const pickles = pickleWeightFiles(fileNames)
   if (!hasSafetensorsWeights(fileNames) && pickles.length) {
-    throw new ModelFolderError(pickleRefusalMessage(dir, pickles, peekModelType(dir, fileNames)), join(dir, pickles[0]))
+    throw new ModelFolderError(pickleRefusalMessage(dir, pickles, peekModelType(dir)), join(dir, pickles[0]))
   }
   if (pickles.length) notes.push(`ignoring ${pickles.join(', ')} (pickle format, never opened); the safetensors weights are used`)
 
-  if (!fileNames.includes('config.json')) throw new ModelFolderError(`${dir}: no config.json; a Hugging Face model folder needs one (save the model with save_pretrained)`, dir)
   const configPath = join(dir, 'config.json')
   const spec = readModelConfig(configPath)
 
@@ -104,8 +107,7 @@ function listFolder(dir: string): string[] {
 }
 
 /** model_type for a tailored message, if config.json says; any problem with it is reported later. */
-function peekModelType(dir: string, fileNames: readonly string[]): string | null {
-  if (!fileNames.includes('config.json')) return null
+function peekModelType(dir: string): string | null {
   try {
     const type = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf-8')) as { model_type?: unknown }).model_type
     return typeof type === 'string' ? type : null

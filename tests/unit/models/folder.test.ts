@@ -158,6 +158,14 @@ describe('inspectModelFolder refusals', () => {
     expect(inspectError(join(model.dir, 'tokenizer.json')).message).toMatch(/not a folder/)
   })
 
+  it('calls a folder that merely holds a .bin file one without config.json, not a pickled model', () => {
+    writeFileSync(join(tmp.dir, 'notes.txt'), 'not a model')
+    writeFileSync(join(tmp.dir, 'pytorch_model.bin'), 'not really a pickle')
+    const e = inspectError(tmp.dir)
+    expect(e.message).toMatch(/no config\.json/)
+    expect(e.message).not.toMatch(/pickle/i)
+  })
+
   it('refuses pickle weights with a conversion command, and ignores them next to safetensors', () => {
     const model = writeTinyModel(tmp.dir, 't5')
     writeFileSync(join(model.dir, 'pytorch_model.bin'), 'not really a pickle')
