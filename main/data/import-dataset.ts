@@ -7,7 +7,7 @@ import { LengthCounter, type LengthStats } from './length-stats'
 import { resolveMapping } from './mapping'
 import { ChatRenderer } from './render'
 import { inspectSource, sourceRows, type DatasetSource } from './source'
-import { validationCount, type SplitSpec } from './split'
+import { splitLeavesNothing, validationCount, type SplitSpec } from './split'
 import { chooseTemplate, type TemplateChoice } from './templates'
 import { TokenCacheWriter, type TokenCacheMeta } from './token-cache'
 import type { TokenizerBundle } from './tokenizer'
@@ -196,6 +196,9 @@ export async function importDataset(request: ImportRequest): Promise<ImportRepor
     if (examples === 0) {
       throw new DatasetFileError(request.path, `none of its ${rowCount} rows is a usable example (first problem: ${problems[0] ? `line ${problems[0].line}: ${problems[0].reason}` : 'none'})`)
     }
+    // Checked before the cache is committed: a split that leaves nothing to train on registers nothing.
+    const nothingToTrain = splitLeavesNothing(request.split, examples)
+    if (nothingToTrain) throw new DatasetFileError(request.path, nothingToTrain)
     if (writer && cacheKey && bundle && cachePath) {
       const meta = await writer.commit({
         key: cacheKey,

@@ -28,6 +28,7 @@ import {
 import { defaultRunName } from '../config/run-name'
 import { runFolder } from '../train/run-training'
 import { whyRunCannotTrain } from '../train/resume-refusal'
+import { runSplitSpec, splitLeavesNothing } from '../data/split'
 
 /** Paths in a configuration are used by a process with another working directory: make them absolute. */
 export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConfig {
@@ -74,6 +75,18 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     const run = store.runs.get(runId)
     if (!run) throw new ApiCallError('not_found', `There is no run ${runId}; \`mixture-studio runs list\` shows the runs`)
     return run
+  }
+
+  /**
+   * A data.split that holds out every example of the imported dataset is refused before a run is
+   * created: the run would only fail once its data was read. The count is the catalog's; a file
+   * never imported is counted by the run itself, which refuses the same split when it reads it.
+   */
+  function refuseSplitLeavingNothing(config: RunConfig, datasetId: string | null): void {
+    const examples = datasetId === null || config.data.split === null ? null : store.datasets.get(datasetId)?.numExamples
+    if (!examples) return
+    const nothing = splitLeavesNothing(runSplitSpec(config.data.split!, config.train.seed), examples)
+    if (nothing) throw new ApiCallError('invalid_input', `${config.data.train}: ${nothing}`, [{ path: 'data.split', message: nothing }])
   }
 
   /** Why a Resume or Delete cannot touch a run that a process is at work on. */
@@ -135,6 +148,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     async runsStart({ config }: CallParsedInput<'runsStart'>): Promise<CallOutput<'runsStart'>> {
       const absolute = absoluteConfigPaths(config, process.cwd())
       const { modelId, datasetId } = catalogIds(store, absolute)
+      refuseSplitLeavingNothing(absolute, datasetId)
       const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method, modelId, datasetId })
       return startJob(run.id)
     },

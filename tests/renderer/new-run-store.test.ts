@@ -5,10 +5,12 @@ import { ApiCallError, fake } from './fake-api'
 import { run } from './fixtures'
 import { estimate } from './training-fixtures'
 import type { DatasetDetail } from '../../main/contract'
+import { summary } from './dataset-fixtures'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { useNewRunStore, ESTIMATE_DELAY_MS } = await import('../../renderer/src/stores/new-run')
+const { useDatasetsStore } = await import('../../renderer/src/stores/datasets')
 
 function fill(store: ReturnType<typeof useNewRunStore>): void {
   store.chooseModel('/models/tiny')
@@ -75,6 +77,30 @@ describe('useNewRunStore', () => {
     store.setEarlyStopping(null)
     expect(store.draft.train.early_stopping).toBeNull()
     expect(store.valid).toBe(true)
+  })
+
+  it('refuses a held-out split that leaves none of the imported dataset\'s examples to train on, under the field, before Start', async () => {
+    useDatasetsStore().datasets = [summary('d1', { path: '/data/train.jsonl', numExamples: 150 })]
+    const store = useNewRunStore()
+    fill(store)
+    store.setField('data', 'split', 500)
+    expect(store.valid).toBe(false)
+    expect(store.issueOf('data.split')).toBe('Holding out 500 of the 150 examples leaves none to train on: hold out at most 149.')
+    expect(await store.start()).toBeNull()
+    expect(fake.runsStart).not.toHaveBeenCalled()
+    store.setField('data', 'split', 149)
+    expect(store.valid).toBe(true)
+  })
+
+  it('shows Start\'s refusal of a field under that field, until the form changes', async () => {
+    const store = useNewRunStore()
+    fill(store)
+    fake.runsStart.mockRejectedValueOnce(new ApiCallError('invalid_input', '/data/train.jsonl: Holding out 12 of the 12 examples leaves none to train on: hold out at most 11.', [{ path: 'data.split', message: 'Holding out 12 of the 12 examples leaves none to train on: hold out at most 11.' }]))
+    expect(await store.start()).toBeNull()
+    expect(store.issueOf('data.split')).toBe('Holding out 12 of the 12 examples leaves none to train on: hold out at most 11.')
+    store.setField('data', 'split', 4)
+    await nextTick()
+    expect(store.issueOf('data.split')).toBeNull()
   })
 
   it('applies presets as the paper\'s adapter sections, resetting the other fields of the method', () => {

@@ -5,6 +5,7 @@ import { methodFields, type AdapterMethodName } from './adapter-methods'
 import { defaultsOf, fieldSpec, objectFields, type FieldSpec } from './schema-fields'
 import type { AdapterPreset } from './presets'
 import type { EvalDraft } from './eval-sets'
+import { runSplitSpec, splitLeavesNothing } from '../../../main/data/split'
 
 export interface RunDraft {
   name: string
@@ -100,9 +101,17 @@ export interface DraftCheck {
   issues: Record<string, string>
 }
 
-export function checkDraft(draft: RunDraft): DraftCheck {
+/**
+ * The draft judged by the contract's schema, then (when the training file's example count is
+ * known, from the dataset catalog) whether its held-out split leaves anything to train on.
+ */
+export function checkDraft(draft: RunDraft, trainExamples: number | null = null): DraftCheck {
   const result = RunConfig.safeParse(draftToInput(draft))
-  if (result.success) return { config: result.data, issues: {} }
+  if (result.success) {
+    const { split } = result.data.data
+    const nothingToTrain = split === null || !trainExamples ? null : splitLeavesNothing(runSplitSpec(split, result.data.train.seed), trainExamples)
+    return nothingToTrain ? { config: null, issues: { 'data.split': nothingToTrain } } : { config: result.data, issues: {} }
+  }
   const issues: Record<string, string> = {}
   for (const issue of result.error.issues) {
     const path = issue.path.map(String).join('.') || 'config'

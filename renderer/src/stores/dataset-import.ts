@@ -5,8 +5,8 @@ import { api, ApiCallError, toApiCallError } from '../api'
 import { useDatasetsStore } from './datasets'
 import { useStoppableJob } from './stoppable-job'
 import {
-  scanProblems, splitInput, wizardSteps,
-  type DatasetFormat, type ImportInput, type SplitChoice, type TemplateChoice, type WizardStep,
+  scanProblems, splitInput, splitWarning, suggestedHeldOutCount, wizardSteps,
+  type DatasetFormat, type ExamplesSeen, type ImportInput, type SplitChoice, type TemplateChoice, type WizardStep,
 } from './dataset-import-input'
 
 /** Rows read to check the file and offer its columns (the contract's preview maximum). */
@@ -46,7 +46,7 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   let sampleTicket = 0
 
   const onError = ref<'skip' | 'stop'>('stop')
-  const split = ref<SplitChoice>({ kind: 'none', fraction: 0.05, count: 100, seed: 42, path: '' })
+  const split = ref<SplitChoice>({ kind: 'none', fraction: 0.05, count: null, seed: 42, path: '' })
 
   const imported = ref<DatasetDetail | null>(null)
 
@@ -64,10 +64,14 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   const scannedWholeFile = computed(() => (scan.value ? scan.value.rows.length < SCAN_ROWS : false))
   /** A format and a mapping the import can use. */
   const mappingReady = computed(() => !!scan.value && scan.value.format !== null && scan.value.mappingProblem === null)
+  /** The usable examples among the rows read (exact when the whole file was read). */
+  const examplesSeen = computed<ExamplesSeen | null>(() => (scan.value ? { seen: scan.value.rows.length - problems.value.length, exact: scannedWholeFile.value } : null))
+  const suggestedCount = computed(() => suggestedHeldOutCount(examplesSeen.value))
   const splitProblem = computed(() => {
-    const result = splitInput(split.value)
+    const result = splitInput(split.value, examplesSeen.value)
     return typeof result === 'string' ? result : null
   })
+  const splitAdvice = computed(() => splitWarning(split.value, examplesSeen.value))
 
   /** What the previews are asked for: only what the user changed, so detection does the rest. */
   function previewSpec() {
@@ -153,7 +157,7 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
 
   /** The import exactly as previewed: the format and the resolved mapping the user saw. */
   const importInput = computed<ImportInput | null>(() => {
-    const validation = splitInput(split.value)
+    const validation = splitInput(split.value, examplesSeen.value)
     if (!mappingReady.value || !scan.value?.format || typeof validation === 'string') return null
     return {
       path: path.value.trim(),
@@ -252,7 +256,7 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     sampling.value = false
     sampleError.value = null
     onError.value = 'stop'
-    split.value = { kind: 'none', fraction: 0.05, count: 100, seed: 42, path: '' }
+    split.value = { kind: 'none', fraction: 0.05, count: null, seed: 42, path: '' }
     importing.value = false
     importError.value = null
     imported.value = null
@@ -264,7 +268,7 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   return {
     step, path, name, format, mappingOverrides, scan, scanning, scanError, problems, scannedWholeFile, mappingReady,
     modelPath, template, trainOnPrompt, maxLength, systemPrompt, sample, sampling, sampleError,
-    onError, split, splitProblem, importInput, importing, importError, imported, browseError,
+    onError, split, splitProblem, splitAdvice, suggestedCount, examplesSeen, importInput, importing, importError, imported, browseError,
     importProgress, importStopped, stoppingImport,
     inspect, setPath, chooseFormat, mapField, loadSample, runImport, stopImport, stepDone, next, back, browse, reset,
   }

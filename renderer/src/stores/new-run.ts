@@ -8,6 +8,7 @@ import { dataSectionFor } from '../run-config/dataset-section'
 import type { AdapterMethodName } from '../run-config/adapter-methods'
 import { ADAPTER_PRESETS } from '../run-config/presets'
 import { configFromYaml, configToYaml } from '../run-config/yaml'
+import { useDatasetsStore } from './datasets'
 
 /** Quiet time after the last edit before the estimate is asked for (it builds the model's graph). */
 export const ESTIMATE_DELAY_MS = 300
@@ -20,7 +21,10 @@ export const useNewRunStore = defineStore('new-run', () => {
   const touched = ref<Set<string>>(new Set())
   const startAttempted = ref(false)
 
-  const check = computed(() => checkDraft(draft.value))
+  const datasets = useDatasetsStore()
+  /** Examples in the training file when it is an imported dataset: a split must leave some of them to train on. */
+  const trainExamples = computed(() => datasets.datasets.find((d) => d.path === String(draft.value.data.train ?? '').trim())?.numExamples ?? null)
+  const check = computed(() => checkDraft(draft.value, trainExamples.value))
   const valid = computed(() => check.value.config !== null)
   const yaml = computed(() => configToYaml(draftToInput(draft.value)))
 
@@ -36,7 +40,8 @@ export const useNewRunStore = defineStore('new-run', () => {
 
   /** The problem to show under a field, if it is time to show it (it, or a list holding it, was touched). */
   function issueOf(path: string): string | null {
-    const issue = check.value.issues[path]
+    // Start's refusal of a field (a split the server counted) shows under it like the form's own checks.
+    const issue = check.value.issues[path] ?? startError.value?.issues?.find((i) => i.path === path)?.message
     if (!issue) return null
     return startAttempted.value || touched.value.has(path) || [...touched.value].some((t) => path.startsWith(`${t}.`)) ? issue : null
   }
@@ -132,6 +137,10 @@ export const useNewRunStore = defineStore('new-run', () => {
   }
 
   watch(draft, scheduleEstimate, { deep: true })
+  // A refusal of fields speaks of the configuration Start was pressed with, not of the edited one.
+  watch(draft, () => {
+    if (startError.value?.issues?.length) startError.value = null
+  }, { deep: true })
 
   /** Starts the run; null (with startError or field issues shown) when it could not. */
   async function start(): Promise<RunStarted | null> {

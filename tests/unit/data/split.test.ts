@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { validationCount, validationMask } from '../../../main/data'
+import { splitLeavesFew, splitLeavesNothing } from '../../../main/data/split'
 
 const members = (mask: Uint8Array) => [...mask.keys()].filter((i) => mask[i] === 1)
 
@@ -24,5 +25,21 @@ describe('seeded train/validation split', () => {
     expect(validationCount({ kind: 'fraction', fraction: 0.05, seed: 1 }, 30)).toBe(2)
     expect(members(validationMask({ kind: 'none' }, 10))).toEqual([])
     expect(members(validationMask({ kind: 'file', datasetId: 'x' }, 10))).toEqual([])
+  })
+})
+
+describe('a split judged before anything is created', () => {
+  it('refuses one that holds out every example, with the numbers, and passes one that leaves one', () => {
+    expect(splitLeavesNothing({ kind: 'count', count: 500, seed: 1 }, 150)).toBe('Holding out 500 of the 150 examples leaves none to train on: hold out at most 149.')
+    expect(splitLeavesNothing({ kind: 'fraction', fraction: 0.99, seed: 1 }, 20)).toBe('Holding out 99 % of the 20 examples leaves none to train on: hold out at most 19.')
+    expect(splitLeavesNothing({ kind: 'count', count: 149, seed: 1 }, 150)).toBeNull()
+    expect(splitLeavesNothing({ kind: 'none' }, 3)).toBeNull()
+  })
+
+  it('warns when very few are left to train on, or fewer than are held out (100 of 120)', () => {
+    expect(splitLeavesFew({ kind: 'count', count: 100, seed: 1 }, 120)).toBe('Only 20 of the 120 examples are left to train on (100 held out): hold out fewer unless that is what you want.')
+    expect(splitLeavesFew({ kind: 'count', count: 5, seed: 1 }, 12)).toContain('Only 7 of the 12 examples')
+    expect(splitLeavesFew({ kind: 'count', count: 12, seed: 1 }, 120)).toBeNull()
+    expect(splitLeavesFew({ kind: 'fraction', fraction: 0.05, seed: 1 }, 1000)).toBeNull()
   })
 })
