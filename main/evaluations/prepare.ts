@@ -11,6 +11,7 @@ import type { z } from 'zod'
 import type { RunRecord, Store } from '../store'
 import { runFolder } from '../train/run-training'
 import { RunEvalError, runAdapter, type CheckpointChoice } from '../train/run-eval'
+import { resolveTypedPath } from '../runtime/typed-path'
 
 export type ParsedCreateInput = z.output<typeof EvaluationsCreateInput>
 
@@ -30,7 +31,7 @@ export function resolveEvaluation(input: ParsedCreateInput, store: Store, dataDi
 function resolveModel(idOrFolder: string, store: Store): EvaluationConfig['model'] {
   const registered = store.catalog.getModel(idOrFolder)
   if (registered) return { id: registered.id, name: registered.name, path: registered.path }
-  const folder = resolve(idOrFolder)
+  const folder = resolveTypedPath(idOrFolder)
   if (!isFolder(folder)) {
     throw new ApiCallError('not_found', `There is no model ${idOrFolder}: give a registered model's id (\`mixture-studio models list\`) or a model folder`)
   }
@@ -85,7 +86,7 @@ function resolveSet(set: ParsedCreateInput['sets'][number], store: Store): Evalu
     }
     return { name: set.name, datasetId: dataset.id, file: dataset.path }
   }
-  const file = resolve(set.file!)
+  const file = resolveTypedPath(set.file!)
   if (!existsSync(file)) throw new ApiCallError('not_found', `Set "${set.name}": there is no file ${file}`)
   return { name: set.name, datasetId: null, file }
 }

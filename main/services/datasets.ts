@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { ApiCallError, DatasetPreview, type CallOutput, type CallParsedInput, type DatasetDetail, type DatasetSummary } from '../contract'
 import { unwatchedWork } from '../jobs/kinds/service-job'
 import type { ImportedDatasetRecord, Store } from '../store'
+import { resolveTypedPath } from '../runtime/typed-path'
 import { DatasetImportResult, importAndRecord, removeImportLeftovers, type DatasetImportRequest } from './dataset-import-work'
 import { previewFile, type DatasetPreviewRequest } from './dataset-preview-work'
 import { thisProcess, type WorkPlace } from './work-place'
@@ -30,9 +31,9 @@ export function createDatasetHandlers(store: Store, dataDir: string, longWork: W
     const { validation } = input
     return {
       ...input,
-      path: resolve(input.path),
-      ...(input.model ? { model: resolve(input.model) } : {}),
-      validation: validation.kind === 'file' ? { kind: 'file', path: resolve(validation.path) } : validation,
+      path: resolveTypedPath(input.path),
+      ...(input.model ? { model: resolveTypedPath(input.model) } : {}),
+      validation: validation.kind === 'file' ? { kind: 'file', path: resolveTypedPath(validation.path) } : validation,
     }
   }
 
@@ -103,12 +104,12 @@ export function createDatasetHandlers(store: Store, dataDir: string, longWork: W
       const storedOptions = (stored?.options ?? {}) as { systemPrompt?: string; model?: string | null }
       const modelDir = input.model ?? storedOptions.model ?? null
       const request: DatasetPreviewRequest = {
-        path: stored ? stored.path : resolve(input.path as string),
+        path: stored ? stored.path : resolveTypedPath(input.path as string),
         fileType: input.fileType ?? (stored?.fileType as DatasetPreviewRequest['fileType']),
         format: input.format ?? (stored?.format as DatasetPreviewRequest['format']),
         mapping: input.mapping ?? stored?.mapping,
         systemPrompt: input.systemPrompt ?? storedOptions.systemPrompt,
-        model: modelDir ? resolve(modelDir) : null,
+        model: modelDir ? resolveTypedPath(modelDir) : null,
         template: input.template,
         trainOnPrompt: input.trainOnPrompt,
         maxLength: input.maxLength ?? null,

@@ -4,11 +4,11 @@
 // hold main's thread for seconds to minutes. `runsSuggestExportFolder` gives the dialog its default
 // destination (export/suggested-folder.ts).
 import { homedir } from 'node:os'
-import { resolve } from 'node:path'
 import { ApiCallError, RunExport, type CallOutput, type CallParsedInput } from '../contract'
 import { suggestExportFolder } from '../export/suggested-folder'
 import { unwatchedWork } from '../jobs/kinds/service-job'
 import type { Store } from '../store'
+import { resolveTypedPath } from '../runtime/typed-path'
 import { exportRequested, type ExportRequest } from './export-work'
 import type { WorkPlace } from './work-place'
 
@@ -17,11 +17,11 @@ export function createExportHandlers(store: Store, dataDir: string, longWork: Wo
     async runsExport(input: CallParsedInput<'runsExport'>): Promise<CallOutput<'runsExport'>> {
       const request: ExportRequest = {
         dataDir,
-        source: input.runId !== undefined ? { runId: input.runId, ...(input.checkpoint !== undefined ? { checkpoint: input.checkpoint } : {}) } : { adapterDir: resolve(input.adapterDir!) },
+        source: input.runId !== undefined ? { runId: input.runId, ...(input.checkpoint !== undefined ? { checkpoint: input.checkpoint } : {}) } : { adapterDir: resolveTypedPath(input.adapterDir!) },
         format: input.format,
-        out: resolve(input.out),
+        out: resolveTypedPath(input.out),
         overwrite: input.overwrite,
-        baseModel: input.baseModel ? resolve(input.baseModel) : null,
+        baseModel: input.baseModel ? resolveTypedPath(input.baseModel) : null,
       }
       return longWork.run(
         // A stopped export leaves the destination as it was: the folder is written aside and renamed into place.

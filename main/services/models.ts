@@ -1,9 +1,10 @@
 // Models page and `mixture-studio models`: a folder is inspected (config, safetensors headers,
 // tokenizer files; no tensor bytes, never a pickle) and registered only when it is usable.
-import { basename, resolve } from 'node:path'
+import { basename } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type ModelDetail, type ModelSummary } from '../contract'
 import { inspectModelFolder, ModelFolderError, type ModelFolderInfo } from '../models'
 import type { ModelRecord, Store } from '../store'
+import { resolveTypedPath } from '../runtime/typed-path'
 
 /** What the models table keeps in its `config` column: the inspection's figures, so listing needs no disk access. */
 type StoredModelFacts = Omit<ModelDetail, 'id' | 'name' | 'path' | 'architecture' | 'createdAt'>
@@ -53,7 +54,7 @@ export function createModelHandlers(store: Store) {
   }
   return {
     async modelsImport(input: CallParsedInput<'modelsImport'>): Promise<CallOutput<'modelsImport'>> {
-      const path = resolve(input.path)
+      const path = resolveTypedPath(input.path)
       let info: ModelFolderInfo
       try {
         info = inspectModelFolder(path)

@@ -28,16 +28,21 @@ import {
 import { defaultRunName } from '../config/run-name'
 import { runFolder } from '../train/run-training'
 import { whyRunCannotTrain } from '../train/resume-refusal'
+import { resolveTypedPath } from '../runtime/typed-path'
 import { runSplitSpec, splitLeavesNothing } from '../data/split'
 
-/** Paths in a configuration are used by a process with another working directory: make them absolute. */
+/**
+ * Paths in a configuration are used by a process with another working directory: make them
+ * absolute (a leading ~ is the home folder, as the user typed it in a form or a YAML file).
+ */
 export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConfig {
-  const abs = (p: string | null) => (p === null ? null : resolve(baseDir, p))
+  const abs = (p: string | null) => (p === null ? null : resolveTypedPath(p, baseDir))
   return {
     ...config,
-    model: resolve(baseDir, config.model),
-    data: { ...config.data, train: resolve(baseDir, config.data.train), validation: abs(config.data.validation) },
+    model: resolveTypedPath(config.model, baseDir),
+    data: { ...config.data, train: resolveTypedPath(config.data.train, baseDir), validation: abs(config.data.validation) },
     adapter: { ...config.adapter, init: abs(config.adapter.init) },
+    eval: { ...config.eval, sets: config.eval.sets.map((set) => ({ ...set, data: resolveTypedPath(set.data, baseDir) })) },
   }
 }
 
