@@ -51,6 +51,9 @@ export async function importAndRecord(request: DatasetImportRequest, store: Stor
     const validationFile = input.validation.kind === 'file' ? input.validation.path : null
     const validation = validationFile && request.validationDatasetId
       ? await importFile(request, { ...input, path: validationFile, name: undefined }, request.validationDatasetId, { kind: 'none' }, null, bundle, work)
+        .catch((error: unknown) => {
+          throw namingValidationFile(error, validationFile)
+        })
       : null
     const split: SplitSpec = validation ? { kind: 'file', datasetId: validation.id }
       : input.validation.kind === 'file' ? { kind: 'none' } : input.validation
@@ -67,6 +70,17 @@ export async function importAndRecord(request: DatasetImportRequest, store: Stor
     removeImportLeftovers(request, store)
     throw asDatasetApiError(error)
   }
+}
+
+/**
+ * The validation file is read with the training file's format and mapping, so a column it lacks
+ * is "not in the file": an error about it says it is the validation file, or the user looks for
+ * the fault in the training file. Only the user's errors (the ones shown as they are) are named.
+ */
+function namingValidationFile(error: unknown, path: string): unknown {
+  if (!(error instanceof Error) || asDatasetApiError(error) === error) return error
+  error.message = error.message.startsWith(path) ? `The validation file ${error.message}` : `The validation file ${path}: ${error.message}`
+  return error
 }
 
 /**
