@@ -73,10 +73,10 @@ export function registerTrainingChecks(env) {
 
     // Inline validation from the schema: top-k above the number of experts.
     await setNumber(page, 'adapter.top_k', 20)
-    const topK = await fieldSays(page, 'adapter.top_k', 'exceeds')
-    assert(topK.includes('top_k 20 exceeds experts 10'), `top_k 20 with 10 experts says: ${topK}`)
+    const topK = await fieldSays(page, 'adapter.top_k', 'is more than')
+    assert(topK.includes('Top-k 20 is more than the 10 experts'), `top_k 20 with 10 experts says: ${topK}`)
     await setNumber(page, 'adapter.top_k', '')
-    await page.waitForFunction(() => !document.querySelector('[data-field="adapter.top_k"]')?.textContent?.includes('exceeds'))
+    await page.waitForFunction(() => !document.querySelector('[data-field="adapter.top_k"]')?.textContent?.includes('is more than'))
 
     await page.getByTestId('presets').getByText('MoV-30', { exact: true }).click()
     await page.waitForFunction((before) => document.querySelector('[data-testid=estimate]')?.dataset.ready === 'true' &&

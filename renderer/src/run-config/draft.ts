@@ -6,6 +6,7 @@ import { defaultsOf, fieldSpec, objectFields, type FieldSpec } from './schema-fi
 import type { AdapterPreset } from './presets'
 import type { EvalDraft } from './eval-sets'
 import { runSplitSpec, splitLeavesNothing } from '../../../main/data/split'
+import { issueInWords } from './issue-words'
 
 export interface RunDraft {
   name: string
@@ -97,7 +98,7 @@ export function draftFromConfig(config: RunConfig): RunDraft {
 
 export interface DraftCheck {
   config: RunConfig | null
-  /** Field path ("train.lr", "adapter.top_k") → what is wrong with it. */
+  /** Field path ("train.lr", "adapter.top_k") → what is wrong with it, in the form's words. */
   issues: Record<string, string>
 }
 
@@ -115,7 +116,7 @@ export function checkDraft(draft: RunDraft, trainExamples: number | null = null)
   const issues: Record<string, string> = {}
   for (const issue of result.error.issues) {
     const path = issue.path.map(String).join('.') || 'config'
-    issues[path] ??= issue.message
+    issues[path] ??= issueInWords(issue, path)
   }
   return { config: null, issues }
 }

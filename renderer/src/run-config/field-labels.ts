@@ -43,6 +43,7 @@ export const FIELD_LABELS: Record<string, FieldLabel> = {
   'data.packing': { label: 'Pack examples', help: 'Fill each row with several whole examples (attention stays inside each): fewer pad tokens, more examples per step. Not for T5.' },
   'data.split': { label: 'Held out', help: 'A share (0–1) or a count of training examples kept for evaluation.', empty: 'none' },
   'data.validation': { label: 'Validation file', empty: 'none' },
+  'eval.max_new_tokens': { label: 'Answer length' },
   device: { label: 'Device', help: 'auto tries the GPU first (CUDA or DirectML, then WebGPU) and falls back to the CPU; the run log says which one trains and why.' },
 }
 
