@@ -3,7 +3,8 @@
 // passes a codec (Electron safeStorage, which the OS keychain protects) and the file then holds
 // only its ciphertext (`hub-token.enc`, since the CLI cannot decrypt it). HF_TOKEN is used when
 // none is stored. redactToken keeps it out of any message or log line.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { writeFileAtomicSync } from '../runtime/file-writes'
 import { join } from 'node:path'
 import { envToken, type HubEnv } from './hub-config'
 
@@ -57,10 +58,7 @@ export function createTokenStore(options: { dataDir: string; env?: HubEnv; codec
       mkdirSync(dataDir, { recursive: true })
       // Written to a 0600 file then renamed over, so the token is never readable by others, not even
       // for a moment, and a crash leaves the old token or the new one.
-      const temp = `${file}.tmp`
-      writeFileSync(temp, codec ? codec.encrypt(clean) : clean, { mode: 0o600 })
-      chmodSync(temp, 0o600)
-      renameSync(temp, file)
+      writeFileAtomicSync(file, codec ? codec.encrypt(clean) : clean, { mode: 0o600 })
     },
     status() {
       const source = stored() !== null ? 'stored' : envToken(env) !== null ? 'env' : null

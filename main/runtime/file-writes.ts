@@ -3,7 +3,7 @@
 // that silently cuts the end off a file. Every writer of large files (the tokenized cache, the
 // safetensors writer, the ONNX data file, the merged export) goes through here, so a full disk
 // ends as ENOSPC on the next write instead of a short file that passes for a whole one.
-import { writeSync } from 'node:fs'
+import { chmodSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
 /** Writes all of `bytes`, at `position` (each later write where the last ended) or, when null, at the file's current position. */
@@ -36,4 +36,23 @@ function progress(bytesWritten: number, wanted: number): number {
 export function noRoomCode(error: unknown): 'ENOSPC' | 'EDQUOT' | 'EFBIG' | null {
   const code = (error as NodeJS.ErrnoException | null)?.code
   return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? code : null
+}
+
+/**
+ * Replaces `file` with `content` through a temporary file renamed over it, so a process killed
+ * mid-write leaves the previous file or the new one, never half of one (a run's config.json, the
+ * settings, the Hub token). `mode` (e.g. 0o600) is set on the temporary file before it holds the
+ * content's place, so the file is never readable by others, even for a moment.
+ */
+export function writeFileAtomicSync(file: string, content: string | Uint8Array, options: { mode?: number } = {}): void {
+  const temporary = `${file}.${process.pid}.tmp`
+  try {
+    writeFileSync(temporary, content, options.mode === undefined ? {} : { mode: options.mode })
+    // writeFileSync's mode applies only to a file it creates; a leftover temporary keeps its own.
+    if (options.mode !== undefined) chmodSync(temporary, options.mode)
+    renameSync(temporary, file)
+  } catch (error) {
+    rmSync(temporary, { force: true })
+    throw error
+  }
 }

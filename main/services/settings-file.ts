@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { writeFileAtomicSync } from '../runtime/file-writes'
 import { join } from 'node:path'
 import { Settings, type SettingsState } from '../contract'
 
@@ -76,9 +77,7 @@ function expectedValue(key: SettingKey): string {
  * mid-write leaves the previous settings, never half a file.
  */
 export function writeSettingsFile(file: string, content: Record<string, unknown>): void {
-  const temporary = `${file}.${process.pid}.tmp`
-  writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
-  renameSync(temporary, file)
+  writeFileAtomicSync(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
 }
 
 export function settingsState(dataDir: string, stored: StoredSettings): SettingsState {

@@ -3,7 +3,8 @@
 // transaction per step), checkpoints and the final adapter to the store itself (SQLite WAL is
 // safe across processes), so a dead main process loses nothing and CLI and UI runs behave the
 // same. A run that has checkpoints continues from the newest one: resuming is running again.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { writeFileAtomicSync } from '../runtime/file-writes'
 import { join } from 'node:path'
 import { RunConfig, type RunEvent } from '../contract'
 import { openModel, type OpenedModel } from '../models'
@@ -97,7 +98,8 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     const dir = runFolder(options.dataDir, runId)
     mkdirSync(dir, { recursive: true })
     const configFile = join(dir, 'config.json')
-    if (!existsSync(configFile)) writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
+    // Whole or absent: store restore re-registers a run from this file.
+    if (!existsSync(configFile)) writeFileAtomicSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
 
     const model = openModel(config.model)
     const layout = batchLayout(model)
