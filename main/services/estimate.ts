@@ -8,6 +8,7 @@ import { ApiCallError, RunConfig, type CallOutput, type CallParsedInput } from '
 import { DEFAULT_MAX_STEPS } from '../contract/run-config'
 import { openModel, type OpenedModel } from '../models'
 import type { Store } from '../store'
+import { resolveTypedPath } from '../runtime/typed-path'
 import { currentProviderFacts, planProviders, resolvePrecision } from '../runtime'
 import { buildStepGraph } from '../train/step-graph'
 import { estimateRun, type EstimateFacts } from './estimate-formula'
@@ -30,7 +31,7 @@ export function createEstimateHandlers(store: Store) {
    * packed rows are as wide as the longest example (packed ones nearly full of examples).
    */
   function sequenceLength(config: RunConfig, gpu: boolean, notes: string[]): number {
-    const path = resolve(config.data.train)
+    const path = resolveTypedPath(config.data.train)
     const dataset = store.datasets.list().find((d) => resolve(d.path) === path)
     const tokens = (dataset?.report as { stats?: { tokens?: { p90?: number; max?: number; mean?: number } | null } } | undefined)?.stats?.tokens
     const fit = (n: number) => Math.max(1, Math.min(config.data.max_length, Math.ceil(n)))
@@ -53,7 +54,7 @@ export function createEstimateHandlers(store: Store) {
   function runSteps(config: RunConfig, notes: string[]): number {
     const { max_steps: maxSteps, epochs, batch_size: batchSize, grad_accum: gradAccum } = config.train
     if (maxSteps !== null) return maxSteps
-    const path = resolve(config.data.train)
+    const path = resolveTypedPath(config.data.train)
     const counts = (store.datasets.list().find((d) => resolve(d.path) === path)?.report as { counts?: { examples?: number } } | undefined)?.counts
     const split = config.data.split
     const examples = counts?.examples === undefined ? null : split === null ? counts.examples : split < 1 ? Math.round(counts.examples * (1 - split)) : counts.examples - split
@@ -79,7 +80,7 @@ export function createEstimateHandlers(store: Store) {
 
   return {
     async runsEstimate({ config }: CallParsedInput<'runsEstimate'>): Promise<CallOutput<'runsEstimate'>> {
-      const modelPath = resolve(config.model)
+      const modelPath = resolveTypedPath(config.model)
       const model = open(modelPath)
       let step: ReturnType<typeof buildStepGraph>
       try {

@@ -1,13 +1,14 @@
 // playgroundGenerate: main resolves ids to folders and starts a `generate` job process, whose
 // result is the answer (onnxruntime would block main's thread; see main/jobs/kinds/generate.ts).
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { runAdapter, type RunAdapter } from '../train/run-eval'
 import { ApiCallError, PlaygroundResult, RunConfig, type CallOutput, type CallParsedInput, type PlaygroundFormat } from '../contract'
 import type { JobRunner } from '../jobs'
 import type { GenerateJobRequest } from '../jobs/kinds/generate'
 import type { Store } from '../store'
 import { runFolder } from '../train/run-training'
+import { resolveTypedPath } from '../runtime/typed-path'
 
 export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: JobRunner) {
   function runOf(runId: string) {
@@ -17,7 +18,7 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
   }
 
   function modelFolder(input: CallParsedInput<'playgroundGenerate'>): string {
-    if (input.modelPath) return resolve(input.modelPath)
+    if (input.modelPath) return resolveTypedPath(input.modelPath)
     if (input.modelId) {
       const model = store.catalog.getModel(input.modelId)
       if (!model) throw new ApiCallError('not_found', `There is no model ${input.modelId}; add its folder on the Models page`)

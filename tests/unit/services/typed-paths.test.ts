@@ -59,6 +59,16 @@ describe('typed paths through the services', () => {
     expect(imported).toMatchObject({ ok: true, data: { path: join(home, 'train.jsonl'), numValidation: 2 } })
   })
 
+  it('estimates and tries in the Playground a model folder typed as ~/...', async () => {
+    writeTinyModel(join(home, 'models', 'chosen'), 'llama')
+    writeFileSync(join(home, 'rows.jsonl'), `${JSON.stringify({ prompt: 'Hi', completion: 'Hello.' })}\n`)
+    const config = { model: '~/models/chosen', data: { train: '~/rows.jsonl', max_length: 32 }, adapter: { method: 'lora' }, device: 'cpu' }
+    const estimate = await dispatchCall(temp.services, 'runsEstimate', { config })
+    expect(estimate.ok, JSON.stringify(estimate)).toBe(true)
+    const answer = await dispatchCall(temp.services, 'playgroundGenerate', { modelPath: '~/models/chosen', prompt: 'the sea is', maxTokens: 2, device: 'cpu' })
+    expect(answer.ok, JSON.stringify(answer)).toBe(true)
+  })
+
   it('evaluates a model folder and a set file typed as ~/...', () => {
     writeTinyModel(join(home, 'eval-model'), 'llama')
     writeFileSync(join(home, 'arc.jsonl'), `${JSON.stringify({ prompt: 'Pick one', choices: ['a', 'b'], answer: 0 })}\n`)
