@@ -1,6 +1,7 @@
 // The class comes from the contract (zod-free file, so the bundle stays free of zod): main
 // throws it, and this layer rethrows whatever a transport received as one.
 import { ApiCallError, reviveApiCallError, type ApiErrorCode } from '../../../main/contract/api-call-error'
+import { inGuiWords } from '../../../main/contract/gui-words'
 
 export { ApiCallError }
 
@@ -37,6 +38,7 @@ export function toApiCallError(error: unknown, callName: string): ApiCallError {
 
 /** The message followed by one line per invalid field, for display. */
 export function describeApiError(error: ApiCallError): string {
-  if (!error.issues?.length) return error.message
-  return [error.message, ...error.issues.map((issue) => `${issue.path || '(input)'}: ${issue.message}`)].join('\n')
+  const message = inGuiWords(error.message)
+  if (!error.issues?.length) return message
+  return [message, ...error.issues.map((issue) => `${issue.path || '(input)'}: ${inGuiWords(issue.message)}`)].join('\n')
 }
