@@ -2,7 +2,7 @@
 // built from the plain name lists (no zod, no ipcRenderer in the page). A failed call
 // rejects with an Error whose message carries the ApiError (contextBridge keeps only the
 // message); the renderer's api layer turns it back with reviveApiCallError.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import type { Api, ApiError } from '../main/contract'
 import { bridgeErrorMessage } from '../main/contract/api-call-error'
 import { callChannel, callNames, eventChannel, eventNames } from '../main/contract/names'
@@ -31,3 +31,7 @@ for (const name of eventNames) {
 }
 
 contextBridge.exposeInMainWorld('api', api as Api)
+
+// Where a file the user picked in the page lies on disk: Electron no longer puts it on File (path
+// was removed in Electron 32), and Load YAML needs the file's folder to resolve its relative paths.
+contextBridge.exposeInMainWorld('pickedFiles', { pathOf: (file: File): string => webUtils.getPathForFile(file) })

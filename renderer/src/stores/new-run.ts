@@ -158,9 +158,13 @@ export const useNewRunStore = defineStore('new-run', () => {
     }
   }
 
-  /** Replaces the form by a YAML (or JSON) configuration; false with loadProblems when it is refused. */
-  function loadYaml(text: string, fileName: string): boolean {
-    const loaded = configFromYaml(text, fileName)
+  /**
+   * Replaces the form by a YAML (or JSON) configuration, its relative paths resolved against
+   * `folder`, the file's folder (null when the page cannot know it: relative paths are then
+   * refused); false with loadProblems when it is refused.
+   */
+  function loadYaml(text: string, fileName: string, folder: string | null = null): boolean {
+    const loaded = configFromYaml(text, fileName, folder)
     if (!loaded.ok) {
       loadProblems.value = loaded.problems
       return false
