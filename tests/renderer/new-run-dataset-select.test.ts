@@ -74,6 +74,7 @@ describe('New run Dataset select', () => {
     store.setField('data', 'train', '/data/q.jsonl')
     expect(store.loadYaml(yaml('data/train.jsonl'), 'run.yaml', null)).toBe(false)
     expect(store.loadProblems).toEqual([expect.stringMatching(/^data\.train: "data\/train\.jsonl" is relative to the file's folder/)])
+    expect(store.loadProblemsTitle).toContain('a browser does not tell the page which folder they start from')
     expect(store.draft.data.train).toBe('/data/q.jsonl')
   })
 })

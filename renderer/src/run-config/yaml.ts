@@ -11,7 +11,10 @@ export function configToYaml(config: RunConfigInput): string {
   return header + stringify(config, { lineWidth: 0 })
 }
 
-export type YamlLoad = { ok: true; config: RunConfig } | { ok: false; problems: string[] }
+/** A refusal says what kind it is in its title: a file that is no run configuration, or one whose paths cannot be placed. */
+export type YamlLoad = { ok: true; config: RunConfig } | { ok: false; title: string; problems: string[] }
+
+const NOT_A_CONFIG = 'This file is not a run configuration Mixture Studio can use'
 
 /**
  * The configuration in `text`, its relative paths resolved against `folder`, the folder of the file
@@ -28,13 +31,14 @@ export function configFromYaml(text: string, fileName: string, folder: string | 
     if (relative.length === 0) return { ok: true, config }
     return {
       ok: false,
+      title: 'Write the paths in this file out in full: a browser does not tell the page which folder they start from',
       problems: relative.map(({ field, path }) =>
         `${field}: "${path}" is relative to the file's folder, which the browser does not tell this page; write it as an absolute path and load the file again, or choose it in the form`),
     }
   } catch (error) {
     if (error instanceof RunConfigError) {
-      return { ok: false, problems: error.problems.map((p) => `${p.line ? `line ${p.line}: ` : ''}${p.field ? `${p.field}: ` : ''}${p.message}`) }
+      return { ok: false, title: NOT_A_CONFIG, problems: error.problems.map((p) => `${p.line ? `line ${p.line}: ` : ''}${p.field ? `${p.field}: ` : ''}${p.message}`) }
     }
-    return { ok: false, problems: [error instanceof Error ? error.message : String(error)] }
+    return { ok: false, title: NOT_A_CONFIG, problems: [error instanceof Error ? error.message : String(error)] }
   }
 }

@@ -37,6 +37,8 @@ export const useNewRunStore = defineStore('new-run', () => {
   const starting = ref(false)
   const startError = ref<ApiCallError | null>(null)
   const loadProblems = ref<string[]>([])
+  /** What kind of refusal loadProblems are, in the user's words. */
+  const loadProblemsTitle = ref('')
 
   /** The problem to show under a field, if it is time to show it (it, or a list holding it, was touched). */
   function issueOf(path: string): string | null {
@@ -167,6 +169,7 @@ export const useNewRunStore = defineStore('new-run', () => {
     const loaded = configFromYaml(text, fileName, folder)
     if (!loaded.ok) {
       loadProblems.value = loaded.problems
+      loadProblemsTitle.value = loaded.title
       return false
     }
     loadProblems.value = []
@@ -185,7 +188,7 @@ export const useNewRunStore = defineStore('new-run', () => {
   }
 
   return {
-    draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, startAttempted,
+    draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, loadProblemsTitle, startAttempted,
     issueOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, reset,
   }
 })
