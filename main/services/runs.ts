@@ -30,6 +30,7 @@ import { runFolder } from '../train/run-training'
 import { whyRunCannotTrain } from '../train/resume-refusal'
 import { resolveTypedPath } from '../runtime/typed-path'
 import { runSplitSpec, splitLeavesNothing } from '../data/split'
+import { examplesAtMost } from '../data/examples-bound'
 
 /**
  * Paths in a configuration are used by a process with another working directory: make them
@@ -83,12 +84,13 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
   }
 
   /**
-   * A data.split that holds out every example of the imported dataset is refused before a run is
-   * created: the run would only fail once its data was read. The count is the catalog's; a file
-   * never imported is counted by the run itself, which refuses the same split when it reads it.
+   * A data.split that holds out every example of the training file is refused before a run is
+   * created: the run would only fail once its data was read. The count is the catalog's for an
+   * imported dataset, else the file's non-blank lines (at least as many as its examples).
    */
   function refuseSplitLeavingNothing(config: RunConfig, datasetId: string | null): void {
-    const examples = datasetId === null || config.data.split === null ? null : store.datasets.get(datasetId)?.numExamples
+    if (config.data.split === null) return
+    const examples = (datasetId === null ? null : store.datasets.get(datasetId)?.numExamples) ?? examplesAtMost(config.data.train)
     if (!examples) return
     const nothing = splitLeavesNothing(runSplitSpec(config.data.split!, config.train.seed), examples)
     if (nothing) throw new ApiCallError('invalid_input', `${config.data.train}: ${nothing}`, [{ path: 'data.split', message: nothing }])

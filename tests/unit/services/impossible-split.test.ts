@@ -48,4 +48,14 @@ describe('runsStart with a data.split that leaves nothing to train on', () => {
     })
     expect(await temp.services.runsList({ limit: 200 })).toEqual([])
   })
+
+  it('counts a file that was never imported by its lines, and refuses the same way', async () => {
+    const modelDir = writeTinyModel(join(temp.dir, 'model'), 'qwen2').dir
+    const path = dataFile(6)
+    const config = RunConfig.parse({ model: modelDir, data: { train: path, split: 0.95, max_length: 32 }, adapter: { method: 'ia3' }, train: { max_steps: 1 }, device: 'cpu' })
+    await expect(temp.services.runsStart({ config })).rejects.toMatchObject({
+      issues: [{ path: 'data.split', message: 'Holding out 95 % of the 6 examples leaves none to train on: hold out at most 5.' }],
+    })
+    expect(await temp.services.runsList({ limit: 200 })).toEqual([])
+  })
 })
