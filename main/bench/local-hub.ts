@@ -99,6 +99,8 @@ export interface LocalHub {
   cutAfter(repoId: string, path: string, bytes: number): void
   /** The next response carrying this file's bytes sends `bytes` bytes, then nothing more, never ending (a stalled transfer). */
   stallAfter(repoId: string, path: string, bytes: number): void
+  /** Serve this file at about `bytesPerSecond` from now on (a download slow enough to watch). */
+  pace(repoId: string, path: string, bytesPerSecond: number): void
   /** Serve this file with the byte at `offset` changed, until repair(). */
   corrupt(repoId: string, path: string, offset: number): void
   repair(repoId: string, path: string): void
@@ -115,6 +117,7 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
   const repos = new Map<string, LocalHubRepo>()
   const cuts = new Map<string, { bytes: number; stall: boolean }>()
   const corruptions = new Map<string, number>()
+  const paces = new Map<string, number>()
   const requests: LoggedRequest[] = []
   const hanging = new Set<ServerResponse>()
   const knobKey = (repoId: string, path: string) => `${repoId}\n${path}`
@@ -146,6 +149,7 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
     repo: (kind, id) => repos.get(`${kind}:${id}`),
     cutAfter: (repoId, path, bytes) => void cuts.set(knobKey(repoId, path), { bytes, stall: false }),
     stallAfter: (repoId, path, bytes) => void cuts.set(knobKey(repoId, path), { bytes, stall: true }),
+    pace: (repoId, path, bytesPerSecond) => void paces.set(knobKey(repoId, path), bytesPerSecond),
     corrupt: (repoId, path, offset) => void corruptions.set(knobKey(repoId, path), offset),
     repair: (repoId, path) => void corruptions.delete(knobKey(repoId, path)),
     async sendFileBytes(response, repo, file, start, end) {
@@ -153,6 +157,7 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
       const cut = cuts.get(key)
       cuts.delete(key)
       const corruptAt = corruptions.get(key)
+      const pace = paces.get(key)
       let position = start
       let sent = 0
       const knobs = new Transform({
@@ -178,7 +183,8 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
             return
           }
           sent += out.length
-          done(null, out)
+          if (pace === undefined) done(null, out)
+          else setTimeout(() => done(null, out), (1000 * out.length) / pace)
         },
       })
       if (end < start) {
@@ -186,7 +192,8 @@ export async function startLocalHub(routes: HubRoute[]): Promise<LocalHub> {
         return
       }
       try {
-        await pipeline(createReadStream(file.diskPath, { start, end }), knobs, response)
+        // Paced files go in small chunks, so progress is reported along the way, not in one jump.
+        await pipeline(createReadStream(file.diskPath, { start, end, ...(pace === undefined ? {} : { highWaterMark: 8192 }) }), knobs, response)
       } catch {
         // the cut above, or the client hung up: either way this response is over
       }

@@ -32,6 +32,10 @@ export async function startTestHub(dir) {
   const { addDatasetRepo } = await load('tests/helpers/hub-server-datasets.ts')
   const hub = await startHubServer({ routes: searchRoutes })
   await addSearchableModel(hub, HUB_MODEL, 'llama', { chatTemplate: true, license: 'apache-2.0', downloads: 812_345, likes: 40 })
+  // Its weights at ~40 KB/s: a couple of seconds, so the page's progress (bytes, rate, ETA) is
+  // there to be seen however loaded the machine; unpaced, a tiny model could finish between two
+  // progress reports and the check saw no figures (it failed so in a CI run beside other work).
+  hub.pace(HUB_MODEL, 'model.safetensors', 40_000)
   await addSearchableModel(hub, 'HuggingFaceTB/SmolLM2-360M-Instruct', 'llama', { chatTemplate: true, license: 'apache-2.0', downloads: 301_200 })
   await addSearchableModel(hub, GATED_MODEL, 'llama', { gated: 'manual', license: 'llama3.2', downloads: 2_100_000 })
   await addSearchableModel(hub, 'someone/pickled-smol', 'llama', { withoutSafetensors: true, downloads: 12 })
