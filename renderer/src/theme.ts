@@ -19,3 +19,9 @@ export function themeOverrides(dark: boolean): GlobalThemeOverrides {
     Layout: dark ? {} : { color: '#f6f7f9', siderColor: '#ffffff' },
   }
 }
+
+/** Links (plain <a> and router-link) take the accent too: the browser's blue and purple ignore the theme. */
+export function linkColors(dark: boolean): { base: string; hover: string } {
+  const colors = dark ? accent.dark : accent.light
+  return { base: colors.base, hover: colors.hover }
+}
