@@ -124,7 +124,23 @@ export const DatasetSummary = z.object({
 })
 export type DatasetSummary = z.infer<typeof DatasetSummary>
 
+export const DatasetIdInput = z.object({ id: z.string().min(1) }).strict()
+export const DatasetsRenameInput = z.object({ id: z.string().min(1), name: z.string().trim().min(1, 'a dataset needs a name') }).strict()
+export const DatasetsFindImportedInput = z.object({ path: z.string().min(1) }).strict()
+
+/** An imported dataset read from the same file, found by its path or by its content. */
+export const ImportedAlready = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  samePath: z.boolean(),
+  sameContent: z.boolean(),
+})
+export type ImportedAlready = z.infer<typeof ImportedAlready>
+
 export const DatasetDetail = DatasetSummary.extend({
+  /** Runs recorded with this dataset; each keeps its own tokenized copy in its run folder. */
+  numRuns: z.number().int(),
   encoding: z.string(),
   contentHash: z.string(),
   mapping: ColumnMapping,

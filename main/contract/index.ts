@@ -3,7 +3,7 @@ import { SystemInfo } from './system'
 import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent } from './runs'
 import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
-import { DatasetDetail, DatasetPreview, DatasetsImportInput, DatasetsPreviewInput, DatasetSummary } from './datasets'
+import { DatasetDetail, DatasetIdInput, DatasetPreview, DatasetsFindImportedInput, DatasetsImportInput, DatasetsPreviewInput, DatasetsRenameInput, DatasetSummary, ImportedAlready } from './datasets'
 import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
@@ -86,7 +86,15 @@ export const calls = {
   jobsList: { input: NoInput, output: z.array(JobInfo) },
   datasetsImport: { input: DatasetsImportInput, output: DatasetDetail },
   datasetsList: { input: NoInput, output: z.array(DatasetSummary) },
-  datasetsShow: { input: z.object({ id: z.string().min(1) }).strict(), output: DatasetDetail },
+  datasetsShow: { input: DatasetIdInput, output: DatasetDetail },
+  datasetsRename: { input: DatasetsRenameInput, output: DatasetSummary },
+  /**
+   * Forgets a dataset and removes its tokenized caches and problems file from the data folder; the
+   * user's source file is never touched. Runs that used it keep their own tokenized copy.
+   */
+  datasetsDelete: { input: DatasetIdInput, output: DatasetSummary },
+  /** Imported datasets read from this file (same path, or same content elsewhere), for the wizard's warning. */
+  datasetsFindImported: { input: DatasetsFindImportedInput, output: z.array(ImportedAlready) },
   datasetsPreview: { input: DatasetsPreviewInput, output: DatasetPreview },
   settingsGet: { input: NoInput, output: SettingsState },
   settingsSet: { input: SettingsPatch, output: SettingsState },

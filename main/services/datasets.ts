@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { rm, stat } from 'node:fs/promises'
+import { isAbsolute, join, relative, resolve } from 'node:path'
+import { hashFile } from '../data'
 import { ApiCallError, DatasetPreview, type CallOutput, type CallParsedInput, type DatasetDetail, type DatasetSummary } from '../contract'
 import { unwatchedWork } from '../jobs/kinds/service-job'
 import type { ImportedDatasetRecord, Store } from '../store'
@@ -40,6 +41,7 @@ export function createDatasetHandlers(store: Store, dataDir: string, longWork: W
   function detail(record: ImportedDatasetRecord): DatasetDetail {
     return {
       ...summaryOf(record),
+      numRuns: store.datasets.countRuns(record.id),
       encoding: record.encoding,
       contentHash: record.contentHash,
       mapping: record.mapping,
@@ -99,6 +101,34 @@ export function createDatasetHandlers(store: Store, dataDir: string, longWork: W
     async datasetsShow({ id }: CallParsedInput<'datasetsShow'>): Promise<CallOutput<'datasetsShow'>> {
       return detail(mustGet(id))
     },
+    async datasetsRename({ id, name }: CallParsedInput<'datasetsRename'>): Promise<CallOutput<'datasetsRename'>> {
+      mustGet(id)
+      store.datasets.rename(id, name)
+      return summaryOf(mustGet(id))
+    },
+    async datasetsDelete({ id }: CallParsedInput<'datasetsDelete'>): Promise<CallOutput<'datasetsDelete'>> {
+      const record = mustGet(id)
+      const answer = summaryOf(record)
+      // A separate validation file was imported with this dataset and is listed under it: it goes too.
+      const validation = record.validationDatasetId ? store.datasets.get(record.validationDatasetId) : undefined
+      const records = validation ? [record, validation] : [record]
+      // Only what the import wrote under the data folder; never the user's own file (record.path).
+      const files = records.flatMap((each) => [...store.datasets.listCaches(each.id).map((cache) => cache.path), problemsFileOf(each)])
+      for (const each of records) store.datasets.delete(each.id)
+      for (const file of files) if (file && isInside(file, dataDir)) await rm(file, { force: true })
+      return answer
+    },
+    async datasetsFindImported({ path }: CallParsedInput<'datasetsFindImported'>): Promise<CallOutput<'datasetsFindImported'>> {
+      const file = resolveTypedPath(path)
+      const size = await sizeOf(file)
+      const all = store.datasets.list()
+      // Hashing reads the whole file: only when a dataset of exactly this size could match it.
+      const hash = size > 0 && all.some((record) => record.sizeBytes === size) ? await hashFile(file).catch(() => null) : null
+      return all
+        .map((record) => ({ record, samePath: record.path === file, sameContent: hash !== null && record.contentHash === hash }))
+        .filter(({ samePath, sameContent }) => samePath || sameContent)
+        .map(({ record, samePath, sameContent }) => ({ id: record.id, name: record.name, createdAt: record.createdAt, samePath, sameContent }))
+    },
     async datasetsPreview(input: CallParsedInput<'datasetsPreview'>): Promise<CallOutput<'datasetsPreview'>> {
       const stored = input.datasetId ? mustGet(input.datasetId) : null
       const storedOptions = (stored?.options ?? {}) as { systemPrompt?: string; model?: string | null }
@@ -140,6 +170,17 @@ function summary(record: ImportedDatasetRecord, validationFile: ImportedDatasetR
     sizeBytes: record.sizeBytes,
     createdAt: record.createdAt,
   }
+}
+
+function problemsFileOf(record: ImportedDatasetRecord): string | null {
+  const file = (record.report as { problemsFile?: unknown }).problemsFile
+  return typeof file === 'string' ? file : null
+}
+
+/** A stored path is removed only when it lies in the data folder (a damaged catalog cannot aim it elsewhere). */
+function isInside(file: string, dir: string): boolean {
+  const within = relative(resolve(dir), resolve(file))
+  return within !== '' && !within.startsWith('..') && !isAbsolute(within)
 }
 
 /** The file's size, or 0 when it cannot be read (the preview then says why, quickly). */

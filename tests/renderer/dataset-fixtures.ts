@@ -50,6 +50,7 @@ export function detail(id: string, overrides: Partial<DatasetDetail> = {}): Data
   const lengths = { unit: 'characters' as const, count: 10, total: 800, min: 70, max: 90, mean: 80, p50: 80, p90: 88, p99: 90, histogram: [] }
   return {
     ...summary(id),
+    numRuns: 0,
     encoding: 'utf-8',
     contentHash: 'f'.repeat(64),
     mapping: { prompt: 'question', completion: 'answer' },

@@ -10,6 +10,8 @@ export const datasetsCommand: Command = {
   usage: `Usage: mixture-studio datasets import FILE [options]
        mixture-studio datasets list [--json]
        mixture-studio datasets show ID [--json]
+       mixture-studio datasets rename ID NAME [--json]
+       mixture-studio datasets delete ID [--json]
 ${DATASETS_DOWNLOAD_SYNOPSIS}
 
 import reads JSON Lines, JSON arrays, CSV/TSV, Parquet or plain text, detects the format
@@ -32,6 +34,11 @@ list column or such JSON text. A run trains on the prompt and the right choice a
   --name NAME        catalog name (default: the file name)
   --json             print the result as JSON
 
+rename changes the name the catalog shows.
+delete forgets the dataset and removes its tokenized caches and problems file from the data
+folder; the file it was imported from is left alone. Runs that used it keep their own
+tokenized copy and can still be resumed, exported and compared.
+
 ${DATASETS_DOWNLOAD_HELP}`,
 
   async run(args, context) {
@@ -43,10 +50,14 @@ ${DATASETS_DOWNLOAD_HELP}`,
         return listCommand(rest, context)
       case 'show':
         return showCommand(rest, context)
+      case 'rename':
+        return renameCommand(rest, context)
+      case 'delete':
+        return deleteCommand(rest, context)
       case 'download':
         return datasetsDownloadCommand(rest, context)
       case undefined:
-        throw new UsageError('Which datasets command? (import, list, show, download)')
+        throw new UsageError('Which datasets command? (import, list, show, rename, delete, download)')
       default:
         throw new UsageError(`Unknown datasets command "${subcommand}"`)
     }
@@ -109,6 +120,28 @@ async function showCommand(args: string[], context: CliContext): Promise<number>
   return EXIT_OK
 }
 
+async function renameCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length !== 2) throw new UsageError('datasets rename needs an ID and a NAME (quote a name with spaces)')
+  const [id, name] = positionals
+  const renamed = (await callService(context, 'datasetsRename', { id, name }, values.json)) as DatasetSummary | null
+  if (!renamed) return EXIT_FAILURE
+  context.stdout(values.json ? `${JSON.stringify(renamed)}\n` : `Renamed dataset ${renamed.id} to "${renamed.name}".\n`)
+  return EXIT_OK
+}
+
+async function deleteCommand(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length !== 1) throw new UsageError('datasets delete needs exactly one ID')
+  const deleted = (await callService(context, 'datasetsDelete', { id: positionals[0] }, values.json)) as DatasetSummary | null
+  if (!deleted) return EXIT_FAILURE
+  context.stdout(
+    values.json
+      ? `${JSON.stringify(deleted)}\n`
+      : `Deleted dataset ${deleted.id} (${deleted.name}) and its tokenized caches; ${deleted.path} is untouched.\n`,
+  )
+  return EXIT_OK
+}
 
 function parseMappings(pairs: string[]): Record<string, string> {
   const mapping: Record<string, string> = {}

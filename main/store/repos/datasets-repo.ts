@@ -107,6 +107,23 @@ export class DatasetsRepo {
     this.db.prepare('UPDATE datasets SET mtime_ms = ? WHERE id = ?').run(mtimeMs, id)
   }
 
+  rename(id: string, name: string): void {
+    this.db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id)
+  }
+
+  /**
+   * Forgets the record and its cache rows (ON DELETE CASCADE); runs that used it keep their row
+   * with no dataset (ON DELETE SET NULL). The files are the caller's to remove.
+   */
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id)
+  }
+
+  /** How many runs were recorded with this dataset. */
+  countRuns(id: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(id) as { n: number }).n
+  }
+
   getCache(key: string): TokenCacheRecord | undefined {
     const row = this.db.prepare('SELECT * FROM dataset_token_caches WHERE key = ?').get(key) as CacheRow | undefined
     return row && toCacheRecord(row)
