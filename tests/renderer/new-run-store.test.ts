@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { nextTick } from 'vue'
+import { nextTick, toRaw } from 'vue'
 import { ApiCallError, fake } from './fake-api'
 import { run } from './fixtures'
 import { estimate } from './training-fixtures'
@@ -11,6 +11,7 @@ vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { useNewRunStore, ESTIMATE_DELAY_MS } = await import('../../renderer/src/stores/new-run')
 const { useDatasetsStore } = await import('../../renderer/src/stores/datasets')
+const { draftToInput } = await import('../../renderer/src/run-config/draft')
 
 function fill(store: ReturnType<typeof useNewRunStore>): void {
   store.chooseModel('/models/tiny')
@@ -182,6 +183,39 @@ describe('useNewRunStore', () => {
     expect(store.draft.adapter).toMatchObject({ method: 'mov', experts: 30 })
     expect(store.draft.train.lr).toBe(0.01)
     expect(store.loadProblems).toEqual([])
+  })
+
+  it('names each run afresh: a started run\'s name does not carry over to the next', async () => {
+    const store = useNewRunStore()
+    fill(store)
+    store.draft.name = 'first try'
+    fake.runsStart.mockResolvedValueOnce({ run: run('r1', { status: 'starting' }), jobId: 'j1' })
+    await store.start()
+    expect(fake.runsStart.mock.calls[0][0].config.name).toBe('first try')
+    expect(store.draft.name).toBe('')
+    expect(store.draft.model).toBe('/models/tiny')
+  })
+
+  it('clones a run: its configuration fills the form, without its name, and Reset brings the defaults back', () => {
+    const store = useNewRunStore()
+    const defaults = structuredClone(toRaw(store.draft))
+    fill(store)
+    store.setMethod('lora')
+    store.setField('train', 'lr', 0.002)
+    store.setDevice('cpu')
+    const stored = { ...draftToInput(store.draft), name: 'the original' }
+    store.reset()
+    expect(store.loadRunConfig(stored, 'the original')).toBe(true)
+    expect(store.draft).toMatchObject({ name: '', model: '/models/tiny', adapter: { method: 'lora' }, train: { lr: 0.002 }, data: { train: '/data/train.jsonl' } })
+    // New run, opening, suggests Settings' default device: the run's own stays.
+    store.suggestDevice('webgpu')
+    expect(store.draft.device).toBe('cpu')
+    store.reset()
+    expect(toRaw(store.draft)).toEqual(defaults)
+    // A stored configuration this version cannot read is refused, saying which field.
+    expect(store.loadRunConfig({ ...stored, train: { lr: 'fast' } }, 'the original')).toBe(false)
+    expect(store.loadProblemsTitle).toContain('the original')
+    expect(store.loadProblems.join('\n')).toContain('train.lr')
   })
 
   it('starts the run with the form\'s configuration, blanks as nulls', async () => {

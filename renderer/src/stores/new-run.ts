@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import type { EvalDraft } from '../run-config/eval-sets'
 import { computed, ref, watch } from 'vue'
-import type { DatasetDetail, DatasetSummary, RunEstimate, RunStarted } from '../../../main/contract'
+import { RunConfig, type DatasetDetail, type DatasetSummary, type RunEstimate, type RunStarted } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 import { adapterDefaults, checkDraft, draftFromConfig, draftToInput, emptyDraft, withPreset, withTrainLength, type RunDraft } from '../run-config/draft'
 import { dataSectionFor } from '../run-config/dataset-section'
@@ -151,7 +151,10 @@ export const useNewRunStore = defineStore('new-run', () => {
     starting.value = true
     startError.value = null
     try {
-      return await api.runsStart({ config: draftToInput(draft.value) })
+      const started = await api.runsStart({ config: draftToInput(draft.value) })
+      // Each run is named afresh: the form, kept for the next run, must not give it this run's name.
+      draft.value.name = ''
+      return started
     } catch (error) {
       startError.value = toApiCallError(error, 'runsStart')
       return null
@@ -178,6 +181,25 @@ export const useNewRunStore = defineStore('new-run', () => {
     return true
   }
 
+  /**
+   * Fills the form with a run's configuration ("Clone run", "Edit and run again"), less its name:
+   * the new run is named afresh. False with loadProblems when the stored configuration no
+   * longer reads (a run recorded by an older version).
+   */
+  function loadRunConfig(config: unknown, runName: string): boolean {
+    reset()
+    const parsed = RunConfig.safeParse(config)
+    if (!parsed.success) {
+      loadProblems.value = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'configuration'}: ${issue.message}`)
+      loadProblemsTitle.value = `The configuration of run ${runName} cannot be read`
+      return false
+    }
+    draft.value = { ...draftFromConfig(parsed.data), name: '' }
+    // The run's device is the run's choice: the page opening next must not put Settings' default over it.
+    touch('device')
+    return true
+  }
+
   function reset(): void {
     draft.value = emptyDraft()
     presetId.value = null
@@ -189,6 +211,6 @@ export const useNewRunStore = defineStore('new-run', () => {
 
   return {
     draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, loadProblemsTitle, startAttempted,
-    issueOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, reset,
+    issueOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, loadRunConfig, reset,
   }
 })
