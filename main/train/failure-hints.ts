@@ -1,8 +1,8 @@
 // What to do about the failures a training run meets most: memory (GPU or host) and disk space.
 // The original message stays first: it names what failed; the hint says what the user can change.
 
-const OUT_OF_MEMORY = /out of memory|failed to allocate|bad_alloc|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|E_OUTOFMEMORY|Not enough memory/i
-const DISK_FULL = /ENOSPC|no space left on device/i
+// The same patterns tell the Run page that Resume may succeed (mayResume).
+import { DISK_FULL, OUT_OF_MEMORY } from '../contract/run-failure'
 
 export function withFailureHint(message: string): string {
   if (DISK_FULL.test(message)) {

@@ -209,6 +209,44 @@ describe('useRunLiveStore', () => {
     expect(store.acting).toBeNull()
   })
 
+  it('shows "starting" from the Resume click, before the server answers, and the run as it was when refused', async () => {
+    const store = await opened()
+    fake.runsCancel.mockResolvedValueOnce(run('r1', { status: 'failed', error: 'CUDA error: out of memory' }))
+    await store.cancel()
+    let answer!: (value: { run: ReturnType<typeof run>; jobId: string }) => void
+    fake.runsResume.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)))
+    const resuming = store.resume()
+    expect(store.status).toBe('starting')
+    expect(store.detail?.run.error).toBeNull()
+    answer({ run: run('r1', { status: 'starting' }), jobId: 'j2' })
+    await resuming
+    expect(store.status).toBe('starting')
+
+    fake.runsCancel.mockResolvedValueOnce(run('r1', { status: 'failed', error: 'CUDA error: out of memory' }))
+    await store.cancel()
+    fake.runsResume.mockRejectedValueOnce(new ApiCallError('conflict', 'its folder is gone'))
+    await store.resume()
+    expect(store.detail?.run).toMatchObject({ status: 'failed', error: 'CUDA error: out of memory' })
+  })
+
+  it.each([
+    ['cancelled', null, true],
+    ['interrupted', 'The job process 41 was killed by signal SIGKILL before the job finished.', true],
+    ['failed', 'CUDA error: out of memory — out of memory: lower train.batch_size (raise train.grad_accum to keep the same batch) or data.max_length, then resume the run', true],
+    ['failed', 'ENOSPC: no space left on device, write — the disk is full: free space in the data folder', true],
+    ['failed', 'The job process 41 exited with code 137 before the job finished.', true],
+    ['failed', '/data/train.jsonl line 3: the row has no "text" field; map a column to it', false],
+    ['failed', 'model: /models/tiny: no config.json', false],
+    ['failed', 'step 12: the loss is NaN. Training stopped; no checkpoint was written yet. Lower train.lr (or set train.max_grad_norm), then resume or start again.', false],
+    ['completed', null, false],
+    ['running', null, false],
+  ] as const)('offers Resume to a %s run only where its cause may pass (%s)', async (status, error, offered) => {
+    const store = await opened()
+    fake.runsCancel.mockResolvedValueOnce(run('r1', { status, error }))
+    await store.cancel()
+    expect(store.resumable).toBe(offered)
+  })
+
   it("reads the run's answers and merges live ones, a step answered again after a resume taking the new answers", async () => {
     fake.runsAnswers.mockResolvedValue({ runId: 'r1', answers: [{ step: 0, promptIndex: 0, prompt: '2+2=', answer: '22' }, { step: 10, promptIndex: 0, prompt: '2+2=', answer: '5' }] })
     const store = await opened()

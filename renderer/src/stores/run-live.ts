@@ -6,6 +6,7 @@ import { mergePoints, type Point } from '../runs/series'
 import { routerHistory } from '../runs/router-stats'
 import { mergeAnswers } from '../runs/answers'
 import { newestRead } from './newest-read'
+import { mayResume } from '../../../main/contract/run-failure'
 
 export type { RunLogLine } from '../../../main/contract'
 
@@ -58,6 +59,8 @@ export const useRunLiveStore = defineStore('run-live', () => {
   const progress = computed(() => (maxSteps.value ? Math.min(1, step.value / maxSteps.value) : 0))
   const etaSeconds = computed(() => (active.value && pace.value ? pace.value.etaSeconds : null))
   const routers = computed(() => routerHistory(series.value))
+  /** Resume is offered where it may get further; a run failed by its data or configuration is edited and run again instead. */
+  const resumable = computed(() => (detail.value ? mayResume(detail.value.run.status, detail.value.run.error) : false))
 
   /** Points from live events waiting for the next redraw, by series. */
   let pending = new Map<string, Point[]>()
@@ -278,17 +281,24 @@ export const useRunLiveStore = defineStore('run-live', () => {
     if (!id) return
     acting.value = kind
     actionError.value = null
+    let before: { status: RunStatus; error: string | null } | null = null
     try {
       if (kind === 'cancel') {
         const run = await api.runsCancel({ runId: id })
         if (detail.value) detail.value.run = run
       } else {
+        // The page says "starting" from the click: the server answers once the job's process is
+        // spawned, and until then the run looked stopped, with its old error, as if nothing happened.
+        if (detail.value) before = { status: detail.value.run.status, error: detail.value.run.error }
+        if (detail.value) detail.value.run = { ...detail.value.run, status: 'starting', error: null }
         const started = await api.runsResume({ runId: id })
-        if (detail.value) detail.value.run = started.run
+        if (detail.value && id === runId.value) detail.value.run = started.run
         pace.value = null
         readTrainedOn = false
       }
     } catch (error) {
+      // Refused: the run is as it was.
+      if (before && detail.value && id === runId.value && detail.value.run.status === 'starting') detail.value.run = { ...detail.value.run, ...before }
       actionError.value = toApiCallError(error, kind === 'cancel' ? 'runsCancel' : 'runsResume')
     } finally {
       acting.value = null
@@ -297,7 +307,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
 
   return {
     runId, detail, series, logs, answers, pace, loading, loadError, actionError, acting, size,
-    status, active, config, maxSteps, step, progress, etaSeconds, routers,
+    status, active, resumable, config, maxSteps, step, progress, etaSeconds, routers,
     open, close, reload, applyEvent, cancel: () => act('cancel'), resume: () => act('resume'),
   }
 })
