@@ -43,7 +43,7 @@ describe('adapter config', () => {
     expect(message).toMatch(/run\.yaml: adapter\.rnak: is not an adapter option \(known: .*rank/)
     expect(message).toMatch(/adapter\.top_k: top_k 3 exceeds experts 2/)
     // zod runs cross-field checks (top_k vs experts) only once every field parses
-    expect(() => parseAdapterConfig({ method: 'molora', sites: ['q', 'gate_proj'] })).toThrow(/adapter\.sites\.1: must be a projection name: q, k, v/)
+    expect(() => parseAdapterConfig({ method: 'molora', sites: ['q', 'gate_projection'] })).toThrow(/adapter\.sites\.1: must be a projection name: q, k, v/)
     expect(() => parseAdapterConfig({ method: 'prefix-tuning' })).toThrow(/adapter\.method: method must be one of ia3, mov, lora, molora/)
     expect(() => parseAdapterConfig({ method: 'mov', experts: 0 })).toThrow(/adapter\.experts/)
     expect(() => parseAdapterConfig({ method: 'ia3', sites: ['k', 'keys'] })).toThrow(/lists a site twice/)

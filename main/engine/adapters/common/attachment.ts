@@ -2,6 +2,7 @@
 // collects what the rewrite declared (parameters, routers) for the trainer.
 import { F, type Graph, type Value } from '../../ir'
 import { Rng } from '../../random'
+import { projectionSiteOf } from '../names'
 import type { ActivationSite, ProjectionSite } from '../sites'
 import type { AdapterAttachment, AdapterBuild, AdapterParameter, AttachOptions, RouterStatistics, SiteContext, SiteRef, SiteRewrite } from '../types'
 import { checkTokenMask } from './rescale'
@@ -11,6 +12,16 @@ import { expertLoad, loadBalancingLoss, routingEntropy } from './router'
 export function siteName(site: ActivationSite | ProjectionSite): string {
   if (site.kind === 'projection') return site.name
   return site.kind === 'keys' ? 'k' : site.kind === 'values' ? 'v' : 'ffn'
+}
+
+/**
+ * PEFT's name for a projection site where the model's module is called that (Llama's
+ * `...self_attn.q_proj` is q_proj; a T5's `...SelfAttention.q` has none beyond q): the last
+ * part of the module path, as PEFT's target_modules matches it.
+ */
+export function peftAliasOf(site: ProjectionSite): string | null {
+  const last = site.module.slice(site.module.lastIndexOf('.') + 1)
+  return last !== site.name && projectionSiteOf(last) === site.name ? last : null
 }
 
 function siteRef(site: ActivationSite | ProjectionSite): SiteRef {
@@ -32,6 +43,8 @@ export class RewriteAttachment implements AdapterAttachment {
   private readonly routers: RecordedRouter[] = []
   /** Site names the model offered, per kind the rewrite handles, for error messages. */
   private readonly offered = new Set<string>()
+  /** PEFT's names for the offered projections (q_proj ...), for error messages. */
+  private readonly offeredAliases = new Set<string>()
   private readonly matched = new Set<string>()
   private build: AdapterBuild | null = null
 
@@ -58,8 +71,12 @@ export class RewriteAttachment implements AdapterAttachment {
     this.checkOpen(site.module)
     if (!this.rewrite.projection) return base(x)
     this.offered.add(site.name)
-    if (!this.rewrite.sites.has(site.name)) return base(x)
-    this.matched.add(site.name)
+    const alias = peftAliasOf(site)
+    if (alias) this.offeredAliases.add(alias)
+    // The configuration names the site in our words or in PEFT's; the config refuses both at once.
+    const chosen = [site.name, alias].find((name) => name !== null && this.rewrite.sites.has(name))
+    if (!chosen) return base(x)
+    this.matched.add(chosen)
     return this.rewrite.projection(this.contextFor(site, x), site, x, base)
   }
 
@@ -103,7 +120,8 @@ export class RewriteAttachment implements AdapterAttachment {
     if (!this.rewrite.sitesExplicit) return
     const missing = [...this.rewrite.sites].filter((s) => !this.matched.has(s))
     if (missing.length === 0) return
-    const offered = [...this.offered].join(', ') || 'none'
+    const aliases = this.offeredAliases.size > 0 ? `, or PEFT's ${[...this.offeredAliases].join(', ')}` : ''
+    const offered = ([...this.offered].join(', ') || 'none') + aliases
     throw new Error(`${this.methodLabel}: adapter.sites lists ${missing.join(', ')}, which this model does not have (its sites: ${offered}); remove ${missing.length > 1 ? 'them' : 'it'} from adapter.sites`)
   }
 

@@ -1,7 +1,7 @@
 // zod fields that several methods' configs share, so that one option is spelled, bounded and
 // documented once. Field names follow the run configuration (docs/DESIGN.md "Run configuration").
 import { z } from 'zod'
-import { PROJECTION_NAMES } from '../names'
+import { PEFT_PROJECTION_ALIASES, PROJECTION_NAMES, PROJECTION_SITE_SPELLINGS, projectionSiteOf } from '../names'
 
 /**
  * (IA)³ / MoV sites: `k` and `v` (keys and values after their projections, per head), `ffn`
@@ -14,7 +14,9 @@ const activationSite = z
   .enum(['k', 'v', 'ffn', 'keys', 'values'], { error: () => `must be one of k, v, ffn (the (IA)³/MoV sites: keys, values, FFN activation)` })
   .transform((s): ActivationSiteName => (s === 'keys' ? 'k' : s === 'values' ? 'v' : s))
 
-const projectionSite = z.enum(PROJECTION_NAMES, { error: () => `must be a projection name: ${PROJECTION_NAMES.join(', ')}` })
+const projectionSite = z.enum(PROJECTION_SITE_SPELLINGS, {
+  error: () => `must be a projection name: ${PROJECTION_NAMES.join(', ')} (or PEFT's ${Object.keys(PEFT_PROJECTION_ALIASES).join(', ')})`,
+})
 
 function unique<T>(list: readonly T[]): boolean {
   return new Set(list).size === list.length
@@ -31,12 +33,14 @@ export const activationSites = z
 /**
  * `sites` for LoRA and MoLoRA; null (the default) means the projections the MoLoRA reference
  * code adapts (docs/METHOD.md): attention q, k, v, o and the FFN's input (activated branch) and
- * output projections, in each architecture's names.
+ * output projections, in each architecture's names. PEFT's names are kept as written (the
+ * attachment checks them against the model's modules); q and q_proj together list q twice.
  */
 export const projectionSites = z
   .array(projectionSite)
   .min(1, 'list at least one projection, or leave sites out for the docs/METHOD.md default')
   .refine(unique, 'lists a site twice')
+  .refine((list) => unique(list.map(projectionSiteOf)), 'lists a site twice (a PEFT name and ours for the same projection)')
   .nullable()
   .default(null)
 
