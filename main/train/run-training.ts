@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { writeFileAtomicSync } from '../runtime/file-writes'
 import { join } from 'node:path'
 import { RunConfig, type RunEvent } from '../contract'
+import { routerMetricValues } from '../contract/router-metrics'
 import { openModel, type OpenedModel } from '../models'
 import { currentProcessIdentity, HEARTBEAT_INTERVAL_MS, openStore, runsDir, type MetricSample, type Store } from '../store'
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
@@ -297,9 +298,6 @@ export function stepMetrics(event: StepEvent): MetricSample[] {
   ]
   if (event.auxLoss !== null) samples.push({ name: 'aux_loss', step, value: event.auxLoss })
   if (event.lossScale !== null) samples.push({ name: 'loss_scale', step, value: event.lossScale })
-  for (const r of event.routers ?? []) {
-    samples.push({ name: `router.${r.module}.entropy`, step, value: r.entropy })
-    r.load.forEach((value, e) => samples.push({ name: `router.${r.module}.load.${e}`, step, value }))
-  }
+  for (const r of event.routers ?? []) samples.push(...routerMetricValues(r).map(({ name, value }) => ({ name, step, value })))
   return samples
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { RunStatus, runTrainingSeconds, type RunAnswer, type RunAnswers, type RunDetail, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
 import { diffConfigs } from '../../contract/config-diff'
+import { isRouterMetric, parseRouterMetric } from '../../contract/router-metrics'
 import { callService } from '../call-service'
 import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
@@ -144,10 +145,10 @@ function logTail(log: RunLog): string[] {
 
 /** Latest training metrics; the many router.* series are summed up in one line (all of them are in --json). */
 function metricLines(latest: RunDetail['latest']): string[] {
-  const names = Object.keys(latest).filter((name) => !name.startsWith('router.'))
+  const names = Object.keys(latest).filter((name) => !isRouterMetric(name))
   const width = Math.max(11, ...names.map((name) => name.length))
   const lines = names.map((name) => `${name.padEnd(width)} ${formatValue(latest[name].value)} at step ${latest[name].step}`)
-  const routerSites = new Set(Object.keys(latest).filter((name) => name.endsWith('.entropy')).map((name) => name.slice('router.'.length, -'.entropy'.length)))
+  const routerSites = new Set(Object.keys(latest).flatMap((name) => parseRouterMetric(name)?.module ?? []))
   if (routerSites.size > 0) lines.push(`${'routers'.padEnd(width)} load and entropy at ${routerSites.size} sites (--json lists them)`)
   return lines
 }

@@ -2,6 +2,7 @@
 // (`router.<module>.load.<expert>`, `router.<module>.entropy`, logged every few steps): expert
 // load per site and layer at each logged step, and the sites where one expert took over.
 import { ROUTER_COLLAPSE_LOAD } from '../../../main/contract'
+import { parseRouterMetric, routerEntropyMetric, routerLoadMetric } from '../../../main/contract/router-metrics'
 import type { Point } from './series'
 
 /** One expert taking at least this share of a site's routing is a collapse (docs/METHOD.md). */
@@ -26,8 +27,6 @@ export interface RouterHistory {
   /** entropy[step index][site index] in nats. */
   entropy: number[][]
 }
-
-const LOAD = /^router\.(.+)\.load\.(\d+)$/
 
 /** Layer and short site name from a module path such as model.layers.3.self_attn.k_proj. */
 export function describeModule(module: string): RoutedSite {
@@ -54,18 +53,18 @@ export function routerHistory(series: Record<string, readonly Point[]>): RouterH
   let experts = 0
   const steps = new Set<number>()
   for (const [name, points] of Object.entries(series)) {
-    const match = LOAD.exec(name)
-    if (!match) continue
-    if (!modules.has(match[1])) modules.set(match[1], describeModule(match[1]))
-    experts = Math.max(experts, Number(match[2]) + 1)
+    const metric = parseRouterMetric(name)
+    if (metric?.kind !== 'load') continue
+    if (!modules.has(metric.module)) modules.set(metric.module, describeModule(metric.module))
+    experts = Math.max(experts, metric.expert + 1)
     for (const p of points) steps.add(p.step)
   }
   if (modules.size === 0) return null
   const sites = [...modules.values()].sort(compareSites)
   const stepList = [...steps].sort((a, b) => a - b)
   const at = (points: readonly Point[] | undefined) => new Map((points ?? []).map((p) => [p.step, p.value]))
-  const loadBy = sites.map((site) => Array.from({ length: experts }, (_, e) => at(series[`router.${site.module}.load.${e}`])))
-  const entropyBy = sites.map((site) => at(series[`router.${site.module}.entropy`]))
+  const loadBy = sites.map((site) => Array.from({ length: experts }, (_, e) => at(series[routerLoadMetric(site.module, e)])))
+  const entropyBy = sites.map((site) => at(series[routerEntropyMetric(site.module)]))
   return {
     sites,
     experts,
