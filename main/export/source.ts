@@ -3,7 +3,7 @@
 // recorded against it).
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
-import type { MetricPoint, RunRecord, Store } from '../store'
+import { isActiveRunStatus, type MetricPoint, type RunRecord, type Store } from '../store'
 import { readAdapterFolder, type AdapterFolder } from '../train/adapter-files'
 import { RunEvalError, runAdapter } from '../train/run-eval'
 import { runFolder } from '../train/run-training'
@@ -32,10 +32,12 @@ export function resolveSource(source: ExportSource, context: ExportStoreContext 
     if (!run) throw new ExportError(`there is no run ${source.runId}; \`mixture-studio runs list\` shows the runs`, 'not_found')
     const runDir = runFolder(context.dataDir, run.id)
     const choice = source.checkpoint ?? { kind: 'best' }
-    // best and last export what a finished run gave; a checkpoint of a run still training or
-    // stopped is exported when asked for by its step.
+    // best and last export what a finished run gave, or the newest checkpoint of a run that
+    // stopped (cancelled, failed, interrupted); a checkpoint of a run still training is exported
+    // when asked for by its step.
     const finalDir = join(runDir, 'adapter')
-    if (choice.kind !== 'step' && !existsSync(finalDir)) {
+    const stopped = !isActiveRunStatus(run.status) && run.status !== 'completed'
+    if (choice.kind !== 'step' && !existsSync(finalDir) && !(stopped && context.store.artifacts.latestCheckpoint(run.id))) {
       const latest = context.store.artifacts.latestCheckpoint(run.id)
       const hint = latest ? ` Export its latest checkpoint instead: ${latest.path} (or --checkpoint ${latest.step})` : ''
       throw new ExportError(`run ${run.id} is ${run.status} and has no final adapter (${finalDir}).${hint}`)
@@ -44,7 +46,8 @@ export function resolveSource(source: ExportSource, context: ExportStoreContext 
     try {
       // adapter/ is written only once training completed: it is the run's last adapter whatever
       // its status says now (a restored store, a run record written by hand).
-      picked = runAdapter(choice.kind === 'step' ? run : { ...run, status: 'completed' }, runDir, choice)
+      // A stopped run without adapter/ gives its newest checkpoint as its last.
+      picked = runAdapter(choice.kind === 'step' || !existsSync(finalDir) ? run : { ...run, status: 'completed' }, runDir, choice)
     } catch (error) {
       if (error instanceof RunEvalError) throw new ExportError(error.message, 'not_found')
       throw error

@@ -2,11 +2,11 @@
 // result is the answer (onnxruntime would block main's thread; see main/jobs/kinds/generate.ts).
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { runAdapter, type RunAdapter } from '../train/run-eval'
+import { RunEvalError, runAdapter, type RunAdapter } from '../train/run-eval'
 import { ApiCallError, PlaygroundResult, RunConfig, type CallOutput, type CallParsedInput, type PlaygroundFormat } from '../contract'
 import type { JobRunner } from '../jobs'
 import type { GenerateJobRequest } from '../jobs/kinds/generate'
-import type { Store } from '../store'
+import { isActiveRunStatus, type Store } from '../store'
 import { runFolder } from '../train/run-training'
 import { resolveTypedPath } from '../runtime/typed-path'
 
@@ -29,14 +29,24 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
     return model
   }
 
-  /** The run's best checkpoint (its final adapter when it marked none) or its final adapter; a run that has not completed has neither. */
+  /**
+   * The run's best checkpoint (its final adapter when it marked none) or its final adapter; a run
+   * that stopped (cancelled, failed, interrupted) has its newest checkpoint as its last. A run
+   * still training has neither yet.
+   */
   function runAdapterOf(runId: string, checkpoint: 'best' | 'last'): RunAdapter {
     const run = runOf(runId)
     const runDir = runFolder(dataDir, runId)
-    if (run.status !== 'completed' || !existsSync(join(runDir, 'adapter'))) {
+    const completed = run.status === 'completed' && existsSync(join(runDir, 'adapter'))
+    if (!completed && (isActiveRunStatus(run.status) || run.status === 'completed')) {
       throw new ApiCallError('conflict', `Run ${run.name} has no final adapter (it is ${run.status}); generate with it once it has completed`)
     }
-    return runAdapter(run, runDir, { kind: checkpoint })
+    try {
+      return runAdapter(run, runDir, { kind: checkpoint })
+    } catch (error) {
+      if (error instanceof RunEvalError) throw new ApiCallError('conflict', `Run ${run.name} (${run.status}) saved no checkpoint to generate with: ${error.message}`)
+      throw error
+    }
   }
 
   /** The run's configuration, for its template: what its training rendered prompts through. */

@@ -70,6 +70,17 @@ describe('useRunExportStore', () => {
     expect(store.out).toBe(`${EXPORTS}/r2-peft`)
   })
 
+  it("exports a cancelled run's last checkpoint: its dialog starts from last, as its Run page opens it", async () => {
+    suggestFolders()
+    const store = useRunExportStore()
+    await store.prepare('r1', 'last')
+    fake.runsExport.mockResolvedValueOnce({ format: 'native', method: 'lora', path: '/tmp/out', files: [], source: '/runs/r1/checkpoints/step-20', adapterLabel: 'checkpoint step-20', runId: 'r1', recorded: true })
+    await store.run('r1')
+    expect(fake.runsExport).toHaveBeenLastCalledWith(expect.objectContaining({ runId: 'r1', checkpoint: 'last' }))
+    await store.prepare('r2')
+    expect(store.checkpoint).toBe('best')
+  })
+
   it('exports the best checkpoint unless the last adapter is chosen; a new dialog starts from best again', async () => {
     suggestFolders()
     const store = useRunExportStore()

@@ -17,9 +17,9 @@ const { useSettingsStore } = await import('../../renderer/src/stores/settings')
 
 let wrapper: VueWrapper | null = null
 
-async function mountPlayground(): Promise<VueWrapper> {
+async function mountPlayground(path = '/playground'): Promise<VueWrapper> {
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/playground', component: PlaygroundView }] })
-  await router.push('/playground')
+  await router.push(path)
   wrapper = mount(PlaygroundView, { global: { plugins: [router] }, attachTo: document.body })
   await flushPromises()
   return wrapper
@@ -98,6 +98,15 @@ describe('PlaygroundView', () => {
     expect(page.get('[data-testid=playground-device]').text()).toBe('Generated on cpu, float32')
     expect(page.find('[data-testid=playground-not-used]').exists()).toBe(false)
   })
+  it("tries a cancelled run from its last checkpoint, as its page's Try it asks", async () => {
+    fake.runsList.mockResolvedValue([run('r1', { method: 'lora' }), run('r2', { method: 'lora', status: 'cancelled' }), run('r3', { status: 'failed' })])
+    const page = await mountPlayground('/playground?run=r2&checkpoint=last')
+    expect(select(page, 'playground-run').props('options')).toEqual([expect.objectContaining({ value: 'r1' }), expect.objectContaining({ value: 'r2' })])
+    expect(select(page, 'playground-checkpoint').text()).toBe('Last checkpoint')
+    await generate(page, 'the sea is')
+    expect(fake.playgroundGenerate).toHaveBeenLastCalledWith(expect.objectContaining({ runId: 'r2', checkpoint: 'last' }))
+  })
+
   it("uses the run's own template by default, saying why the chat template is off, and still offers raw text", async () => {
     // The defect: the model has no chat template, so the run trained through ChatML; the switch was
     // off with no reason and a plain prompt asked the adapter in a form it never saw.

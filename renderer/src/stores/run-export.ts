@@ -28,12 +28,12 @@ export const useRunExportStore = defineStore('run-export', () => {
    * destination suggested is a folder that does not exist yet, outside the data folder
    * (runsSuggestExportFolder): exporting there replaces nothing; reopening suggests a fresh one.
    */
-  async function prepare(forRun: string): Promise<void> {
+  async function prepare(forRun: string, firstCheckpoint: 'best' | 'last' = 'best'): Promise<void> {
     dialogRun = forRun
     out.value = ''
     suggested.value = null
     overwrite.value = false
-    checkpoint.value = 'best'
+    checkpoint.value = firstCheckpoint
     result.value = null
     error.value = null
     stopped.value = false

@@ -8,6 +8,7 @@ import { openModel, type OpenedModel } from '../../../main/models'
 import { openStore } from '../../../main/store'
 import { ADAPTER_WEIGHTS_FILE, readAdapterFolder, writeAdapterFolder } from '../../../main/train/adapter-files'
 import { runFolder } from '../../../main/train/run-training'
+import { checkpointPath, STATE_FILE } from '../../../main/train/checkpoint'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { canLimitFileSize, exportUnderFileSizeLimit } from './export-under-size-limit'
@@ -69,6 +70,34 @@ describe('native export', () => {
       await expect(exportAdapter({ runId: 'nope' }, { format: 'native', out: join(tmp.dir, 'out', 'x') }, context)).rejects.toThrow(/there is no run nope/)
       const unfinished = store.runs.create({ name: 'still going', config, method: 'ia3' })
       await expect(exportAdapter({ runId: unfinished.id }, { format: 'native', out: join(tmp.dir, 'out', 'y') }, context)).rejects.toThrow(/has no final adapter/)
+    } finally {
+      store.close()
+    }
+  })
+})
+
+describe('a stopped run', () => {
+  it('exports a cancelled run from its newest checkpoint, as best and as last; one with no checkpoint is refused', async () => {
+    const dataDir = join(tmp.dir, 'data-cancelled')
+    const store = openStore(dataDir)
+    try {
+      const config = { model: model.info.dir, adapter: { method: 'ia3' }, train: { max_steps: 40 } }
+      const run = store.runs.create({ name: 'cancelled run', config, method: 'ia3' })
+      const checkpoint = checkpointPath(join(runFolder(dataDir, run.id), 'checkpoints'), 20)
+      writeRandomAdapter(checkpoint, model, { method: 'ia3' })
+      writeFileSync(join(checkpoint, STATE_FILE), JSON.stringify({ version: 1, step: 20 }))
+      store.artifacts.addCheckpoint(run.id, 20, checkpoint)
+      store.runs.finish(run.id, 'cancelled')
+      const context = { store, dataDir }
+      const last = await exportAdapter({ runId: run.id, checkpoint: { kind: 'last' } }, { format: 'native', out: join(tmp.dir, 'out', 'cancelled-last') }, context)
+      expect(last).toMatchObject({ runId: run.id, recorded: true })
+      expect(readFileSync(join(last.path, ADAPTER_WEIGHTS_FILE))).toEqual(readFileSync(join(checkpoint, ADAPTER_WEIGHTS_FILE)))
+      const best = await exportAdapter({ runId: run.id }, { format: 'native', out: join(tmp.dir, 'out', 'cancelled-best') }, context)
+      expect(readFileSync(join(best.path, ADAPTER_WEIGHTS_FILE))).toEqual(readFileSync(join(checkpoint, ADAPTER_WEIGHTS_FILE)))
+
+      const empty = store.runs.create({ name: 'cancelled at once', config, method: 'ia3' })
+      store.runs.finish(empty.id, 'cancelled')
+      await expect(exportAdapter({ runId: empty.id, checkpoint: { kind: 'last' } }, { format: 'native', out: join(tmp.dir, 'out', 'z') }, context)).rejects.toThrow(/is cancelled and has no final adapter/)
     } finally {
       store.close()
     }

@@ -116,6 +116,22 @@ describe('playgroundGenerate', () => {
     }
   })
 
+  it('generates with a cancelled run from its newest checkpoint, and says why for one that saved none', async () => {
+    const cancelled = services.store.runs.create({ name: 'cancelled lora', config: loraRunConfig(modelDir), method: 'lora' })
+    const checkpoint = checkpointPath(join(runFolder(services.dataDir, cancelled.id), 'checkpoints'), 4)
+    cpSync(join(runFolder(services.dataDir, runId), 'adapter'), checkpoint, { recursive: true })
+    writeFileSync(join(checkpoint, STATE_FILE), JSON.stringify({ version: 1, step: 4 }))
+    services.store.runs.finish(cancelled.id, 'cancelled')
+    const result = await dispatchCall(services, 'playgroundGenerate', { runId: cancelled.id, ...REQUEST, maxTokens: 2, device: 'cpu', checkpoint: 'last' })
+    expect(PlaygroundResult.parse(result.ok && result.data).adapter).toEqual({ path: checkpoint, method: 'lora', label: 'checkpoint step-4' })
+
+    const none = services.store.runs.create({ name: 'cancelled early', config: loraRunConfig(modelDir), method: 'lora' })
+    services.store.runs.finish(none.id, 'cancelled')
+    expect(await dispatchCall(services, 'playgroundGenerate', { runId: none.id, ...REQUEST, checkpoint: 'last' })).toMatchObject({
+      ok: false, error: { code: 'conflict', message: expect.stringContaining('cancelled early (cancelled) saved no checkpoint') },
+    })
+  })
+
   it('answers for the base model alone, given a model folder and no run', async () => {
     const result = await dispatchCall(services, 'playgroundGenerate', { modelPath: modelDir, ...REQUEST, device: 'cpu' })
     const answer = PlaygroundResult.parse(result.ok && result.data)
