@@ -34,6 +34,8 @@ export const fake = Object.assign(mocks, {
   },
   reset(): void {
     for (const name of callNames) mocks[name].mockReset()
+    // The import wizard asks this on every Next from its file step; unprogrammed, nothing was imported before.
+    mocks.datasetsFindImported.mockResolvedValue([])
     jobListeners.clear()
     runListeners.clear()
     reconnectListeners.clear()

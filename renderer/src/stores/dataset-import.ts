@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DatasetDetail, DatasetPreview } from '../../../main/contract'
+import type { DatasetDetail, DatasetPreview, ImportedAlready } from '../../../main/contract'
 import { api, ApiCallError, toApiCallError } from '../api'
 import { useDatasetsStore } from './datasets'
 import { useStoppableJob } from './stoppable-job'
@@ -49,6 +49,9 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   const split = ref<SplitChoice>({ kind: 'none', fraction: 0.05, count: null, seed: 42, path: '' })
 
   const imported = ref<DatasetDetail | null>(null)
+  /** Datasets read from this file before (same path or same content): the wizard says so, and still imports. */
+  const importedAlready = ref<ImportedAlready[]>([])
+  let alreadyTicket = 0
 
   // The import runs as a job process; its progress events say how far through the file it is.
   // Stop import ends it and nothing is registered (`importStopped`, not an error).
@@ -106,9 +109,26 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     }
   }
 
+  /**
+   * Asks which datasets came from this file. Only advice: a failed check shows nothing rather than
+   * stopping an import the user may want (the same file with other options).
+   */
+  async function findImportedAlready(): Promise<void> {
+    const ticket = ++alreadyTicket
+    let found: ImportedAlready[] = []
+    try {
+      found = await api.datasetsFindImported({ path: path.value.trim() })
+    } catch {
+      found = []
+    }
+    if (ticket === alreadyTicket) importedAlready.value = found
+  }
+
   /** A different file: what was chosen for the last one no longer applies. */
   function setPath(value: string): void {
     if (value.trim() === path.value.trim()) return
+    alreadyTicket++
+    importedAlready.value = []
     path.value = value
     format.value = null
     mappingOverrides.value = {}
@@ -207,7 +227,10 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
 
   /** Moves on when the current step is done (the file step reads the file first). */
   async function next(): Promise<void> {
-    if (step.value === 'file' && !(await inspect())) return
+    if (step.value === 'file') {
+      if (!(await inspect())) return
+      await findImportedAlready()
+    }
     if (!stepDone(step.value)) return
     const index = wizardSteps.indexOf(step.value)
     if (index >= wizardSteps.length - 1) return
@@ -240,6 +263,8 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     scanTicket++
     sampleTicket++
     step.value = 'file'
+    alreadyTicket++
+    importedAlready.value = []
     path.value = ''
     name.value = ''
     format.value = null
@@ -269,7 +294,7 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     step, path, name, format, mappingOverrides, scan, scanning, scanError, problems, scannedWholeFile, mappingReady,
     modelPath, template, trainOnPrompt, maxLength, systemPrompt, sample, sampling, sampleError,
     onError, split, splitProblem, splitAdvice, suggestedCount, examplesSeen, importInput, importing, importError, imported, browseError,
-    importProgress, importStopped, stoppingImport,
+    importProgress, importStopped, stoppingImport, importedAlready,
     inspect, setPath, chooseFormat, mapField, loadSample, runImport, stopImport, stepDone, next, back, browse, reset,
   }
 })

@@ -13,6 +13,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const details = ref<Record<string, DatasetDetail>>({})
   const detailLoading = ref(false)
   const detailError = ref<ApiCallError | null>(null)
+  /** A rename or delete that was refused (shown on the dataset's page). */
+  const changeError = ref<ApiCallError | null>(null)
 
   /** Dataset id → the dataset it is the separate validation file of. */
   const validationOf = computed(() => {
@@ -60,5 +62,38 @@ export const useDatasetsStore = defineStore('datasets', () => {
     await load()
   }
 
-  return { datasets, loaded, loading, loadError, details, detailLoading, detailError, validationOf, load, loadDetail, remember }
+  async function rename(id: string, name: string): Promise<boolean> {
+    try {
+      const renamed = await api.datasetsRename({ id, name: name.trim() })
+      datasets.value = datasets.value.map((dataset) => (dataset.id === id ? renamed : dataset))
+      const detail = details.value[id]
+      if (detail) details.value[id] = { ...detail, name: renamed.name }
+      changeError.value = null
+      return true
+    } catch (error) {
+      changeError.value = toApiCallError(error, 'datasetsRename')
+      return false
+    }
+  }
+
+  /** Forgets a dataset (and its separate validation file's import); the user's file stays on disk. */
+  async function remove(id: string): Promise<boolean> {
+    try {
+      await api.datasetsDelete({ id })
+      const validationId = details.value[id]?.validationDatasetId ?? datasets.value.find((dataset) => dataset.id === id)?.validationDatasetId
+      datasets.value = datasets.value.filter((dataset) => dataset.id !== id && dataset.id !== validationId)
+      delete details.value[id]
+      if (validationId) delete details.value[validationId]
+      changeError.value = null
+      return true
+    } catch (error) {
+      changeError.value = toApiCallError(error, 'datasetsDelete')
+      return false
+    }
+  }
+
+  return {
+    datasets, loaded, loading, loadError, details, detailLoading, detailError, changeError, validationOf,
+    load, loadDetail, remember, rename, remove,
+  }
 })
