@@ -7,6 +7,7 @@ import { routerHistory } from '../runs/router-stats'
 import { mergeAnswers } from '../runs/answers'
 import { newestRead } from './newest-read'
 import { mayResume } from '../../../main/contract/run-failure'
+import { routerMetricValues } from '../../../main/contract/router-metrics'
 
 export type { RunLogLine } from '../../../main/contract'
 
@@ -148,10 +149,7 @@ export const useRunLiveStore = defineStore('run-live', () => {
         queuePoint('lr', at, event.lr)
         queuePoint('grad_norm', at, event.gradNorm)
         queuePoint('tokens_per_s', at, event.tokensPerSecond)
-        for (const r of event.routers ?? []) {
-          queuePoint(`router.${r.module}.entropy`, at, r.entropy)
-          r.load.forEach((value, e) => queuePoint(`router.${r.module}.load.${e}`, at, value))
-        }
+        for (const r of event.routers ?? []) for (const { name, value } of routerMetricValues(r)) queuePoint(name, at, value)
         scheduleRedraw()
         pace.value = { step: at, etaSeconds: event.etaSeconds, tokensPerSecond: event.tokensPerSecond }
         if (detail.value && detail.value.run.status !== 'running') detail.value.run.status = 'running'
