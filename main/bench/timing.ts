@@ -1,3 +1,5 @@
+import { seededUniform } from '../engine/random'
+
 /** Median and best of `reps` timed calls after `warmup` untimed ones (seconds). */
 export interface Timing { median: number; best: number; samples: number[] }
 
@@ -15,14 +17,8 @@ export async function timeRepeated(fn: () => Promise<unknown>, reps: number, war
 
 /** Deterministic pseudo-random floats in [-scale, scale) (mulberry32). */
 export function randomFloats(n: number, scale: number, seed: number): Float32Array {
-  let a = seed >>> 0
+  const random = seededUniform(seed)
   const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale
-  }
+  for (let i = 0; i < n; i++) out[i] = (random() * 2 - 1) * scale
   return out
 }

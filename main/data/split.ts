@@ -1,3 +1,5 @@
+import { seededUniform } from '../engine/random'
+
 /** How the validation set is chosen from an imported file. */
 export type SplitSpec =
   | { kind: 'none' }
@@ -67,7 +69,7 @@ export function validationMask(spec: SplitSpec, total: number): Uint8Array {
   if (k === 0 || spec.kind === 'none' || spec.kind === 'file') return mask
   const order = new Uint32Array(total)
   for (let i = 0; i < total; i++) order[i] = i
-  const random = mulberry32(spec.seed)
+  const random = seededUniform(spec.seed)
   // Only the first k positions of the shuffle are needed.
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(random() * (total - i))
@@ -77,15 +79,4 @@ export function validationMask(spec: SplitSpec, total: number): Uint8Array {
     mask[order[i]] = 1
   }
   return mask
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

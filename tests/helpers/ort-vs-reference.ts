@@ -3,19 +3,11 @@ import type { EmitTarget } from '../../main/engine/onnx'
 // interpreter, and measures how far apart every output is.
 import type { DType, Graph } from '../../main/engine/ir'
 import { ndarray, runReference, type NdArray } from '../../main/engine/reference'
+import { seededUniform } from '../../main/engine/random'
 import { createGraphSession, readSafetensorsHeader, readTensorBytes, type HostTensor } from '../../main/runtime'
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so failures reproduce. */
+export const rng: (seed: number) => () => number = seededUniform
 
 /** Uniform values in [lo, hi), rounded to float32 so both sides see the same numbers. */
 export function uniform(random: () => number, n: number, lo = -1, hi = 1): Float32Array {

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DType } from '../../main/engine/ir'
+import { mulberry32 } from '../../main/engine/random'
 import { writeSafetensors, type TensorToWrite } from '../../main/runtime/safetensors'
 import { float32ToBfloat16Bits, float32ToFloat16Bits } from './half-floats'
 import { byteLevelBpeTokenizer, metaspaceBpeTokenizer, type TinyTokenizer } from './tiny-tokenizer'
@@ -284,14 +285,8 @@ function tensor(name: string, shape: number[], random: Random, std: number, mean
 
 /** Standard normal samples from a seeded mulberry32 stream (Box–Muller). */
 function gaussian(seed: number): Random {
-  let state = seed >>> 0
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296 // in (0, 1): log() stays finite
-  }
+  const next = mulberry32(seed)
+  const uniform = () => (next() + 0.5) / 4294967296 // in (0, 1): log() stays finite
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())
 }
 

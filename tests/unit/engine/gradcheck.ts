@@ -2,18 +2,10 @@
 import { F, Graph, isFloat, type DType, type Shape, type Value } from '../../../main/engine/ir'
 import { gradients } from '../../../main/engine/autodiff'
 import { evaluate, ndarray, type NdArray } from '../../../main/engine/reference'
+import { seededUniform } from '../../../main/engine/random'
 
-/** mulberry32: a small seeded generator, so every failure reproduces. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Uniform in [0, 1) from a seeded mulberry32 stream, so every failure reproduces. */
+export const seededRandom: (seed: number) => () => number = seededUniform
 
 export interface InputSpec {
   /** Declared shape (may hold symbols). */
