@@ -7,9 +7,16 @@ import { ia3ConfigSchema } from './ia3/config'
 import { loraConfigSchema } from './lora/config'
 import { moloraConfigSchema } from './molora/config'
 import { movConfigSchema } from './mov/config'
-import { ADAPTER_METHOD_NAMES } from './names'
+import { ADAPTER_METHOD_NAMES, type AdapterMethodName } from './names'
 
 const METHOD_SCHEMAS = [ia3ConfigSchema, movConfigSchema, loraConfigSchema, moloraConfigSchema] as const
+
+/**
+ * Each method's own schema by name: the options of the union below, so a form built from it
+ * (the renderer's New run) offers exactly the methods a run configuration accepts. Pure zod,
+ * unlike the registry, whose methods bring their graph rewrites.
+ */
+export const ADAPTER_METHOD_SCHEMAS = Object.fromEntries(METHOD_SCHEMAS.map((schema) => [schema.shape.method.value, schema])) as Record<AdapterMethodName, (typeof METHOD_SCHEMAS)[number]>
 
 /** Every key some method reads. */
 export const ADAPTER_CONFIG_KEYS: readonly string[] = [...new Set(METHOD_SCHEMAS.flatMap((s) => Object.keys(s.shape)))].sort()

@@ -5,6 +5,17 @@ export const ADAPTER_METHOD_NAMES = ['ia3', 'mov', 'lora', 'molora'] as const
 export type AdapterMethodName = (typeof ADAPTER_METHOD_NAMES)[number]
 
 /**
+ * Each method's short name, as the app shows it, in the order it offers them: the paper's
+ * mixtures first. The registry's `title` (./registry.ts) is the one-line description.
+ */
+export const ADAPTER_METHOD_LABELS: Readonly<Record<AdapterMethodName, string>> = {
+  mov: 'MoV',
+  molora: 'MoLoRA',
+  ia3: '(IA)³',
+  lora: 'LoRA',
+}
+
+/**
  * Every projection name a builder may give a ProjectionSite, so that a run configuration can be
  * checked before any model is loaded. Llama/Qwen/Mistral: q, k, v, o, gate, up, down.
  * GPT-2: c_attn, c_proj (attention output), c_fc, mlp_c_proj. T5: q, k, v, o, wi_0, wi_1, wo
