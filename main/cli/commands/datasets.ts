@@ -1,4 +1,6 @@
-import type { DatasetDetail, DatasetSummary } from '../../contract'
+import type { DatasetDetail, DatasetSummary, ImportedAlready } from '../../contract'
+import { dispatchCall } from '../../services'
+import { openServices } from '../open-services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
 import { parseOptions } from '../parse-options'
@@ -19,6 +21,7 @@ import reads JSON Lines, JSON arrays, CSV/TSV, Parquet or plain text, detects th
 Multiple-choice rows are {"prompt", "choices": [..], "answer"} (answer: a 0-based index or the
 text of a choice); in CSV/TSV the choices column holds a JSON array (["yes","no"]), in Parquet a
 list column or such JSON text. A run trains on the prompt and the right choice as the completion.
+A file imported before (same path or same content) is noted on stderr and imported again.
 
   --format F         alpaca | chat | prompt-completion | multiple-choice | text (default: detected)
   --map FIELD=COL    use column COL for FIELD (repeatable), e.g. --map output=response
@@ -95,11 +98,31 @@ async function importCommand(args: string[], context: CliContext): Promise<numbe
   if (values.system !== undefined) input.systemPrompt = values.system
   if (values.name !== undefined) input.name = values.name
   if (values.validation !== undefined) input.validation = parseValidation(values.validation, values.seed)
+  if (!values.json) await noteImportedAlready(context, positionals[0])
   const detail = (await callService(context, 'datasetsImport', input, values.json)) as DatasetDetail | null
   if (!detail) return EXIT_FAILURE
   if (values.json) context.stdout(`${JSON.stringify(detail)}\n`)
   else context.stdout(formatDetail(detail))
   return EXIT_OK
+}
+
+/**
+ * Says on stderr when the file (same path or same content) is imported already, as the wizard does;
+ * the import goes on, since importing it again with other options is a fair wish. Only advice:
+ * a check that fails says nothing, and the import reports any real problem with the file.
+ */
+async function noteImportedAlready(context: CliContext, path: string): Promise<void> {
+  const services = openServices(context)
+  try {
+    const result = await dispatchCall(services, 'datasetsFindImported', { path })
+    if (!result.ok) return
+    for (const found of result.data as ImportedAlready[]) {
+      const what = found.samePath ? 'This file' : 'A file with the same content'
+      context.stderr(`Note: ${what} is already imported as dataset ${found.id} (${found.name}) on ${found.createdAt.replace('T', ' ').slice(0, 16)}; importing it again.\n`)
+    }
+  } finally {
+    await services.close()
+  }
 }
 
 async function listCommand(args: string[], context: CliContext): Promise<number> {

@@ -28,6 +28,16 @@ async function importRows(): Promise<{ id: string; path: string }> {
   return { id: (JSON.parse(imported.stdout) as { id: string }).id, path }
 }
 
+describe('datasets import of a file imported before', () => {
+  it('notes the earlier import on stderr and imports it again', async () => {
+    const { id, path } = await importRows()
+    const again = await cli(['datasets', 'import', path, '--name', 'second'])
+    expect(again.code).toBe(0)
+    expect(again.stderr).toMatch(new RegExp(`^Note: This file is already imported as dataset ${id} \\(rows\\.jsonl\\) on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d; importing it again\\.\\n$`))
+    expect((await cli(['datasets', 'list'])).stdout).toContain('second')
+  })
+})
+
 describe('datasets rename and delete', () => {
   it('rename changes the name that list shows', async () => {
     const { id } = await importRows()
