@@ -34,7 +34,12 @@ export interface ActivationSite extends SiteBase {
 /** LoRA / MoLoRA sites: a frozen linear projection y = W x (+ b), x: [batch, seq, in], y: [batch, seq, out]. */
 export interface ProjectionSite extends SiteBase {
   kind: 'projection'
-  /** Short name used in site selection: q, k, v, o, gate, up, down (GPT-2: c_attn, c_proj, c_fc, mlp_c_proj; T5: wi_0, wi_1, wo). */
+  /**
+   * Short name used in site selection: q, k, v, o, gate, up, down (GPT-2: c_attn, c_proj, c_fc,
+   * mlp_c_proj; T5: wi_0, wi_1, wo). adapter.sites may also give PEFT's name, the module path's
+   * last part (q_proj, T5 v1.0's wi: PEFT_PROJECTION_ALIASES in ./names.ts, checked against
+   * `module` by common/attachment.ts).
+   */
   name: string
   inFeatures: number
   outFeatures: number
