@@ -16,6 +16,7 @@ import { registerSettingsChecks } from './settings.mjs'
 import { registerTrainingChecks } from './training.mjs'
 import { registerEvaluateChecks } from './evaluate.mjs'
 import { registerHubChecks, startTestHub } from './hub.mjs'
+import { registerEmptyLayoutChecks, registerRunsTableLayoutCheck } from './layout.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
@@ -142,11 +143,15 @@ function registerChecks(browser, server, files, testHub) {
     assertEqual((await cpuRow.locator('td').nth(1).innerText()).trim(), 'Available', 'probed status of cpu')
   })
 
+  // While the lists are still empty: it looks at their empty states.
+  registerEmptyLayoutChecks(env)
   registerModelChecks(env)
   registerDatasetChecks(env)
   registerSettingsChecks(env)
   registerTrainingChecks(env)
   registerEvaluateChecks(env)
+  // Once the training checks have left a run in the list.
+  registerRunsTableLayoutCheck(env)
   registerModelRemovalCheck(env)
   // After the removal check, which expects the models list to be empty once tiny-qwen2 is gone.
   registerHubChecks(env)
