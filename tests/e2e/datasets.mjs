@@ -1,5 +1,6 @@
 // Datasets: the import wizard on a good file (mapping changed, split, tokens from a model) and
 // on a broken one (line-numbered problems, stop then skip), the detail page and the list.
+import { existsSync } from 'node:fs'
 import { chooseOption, goTo, pageFor } from './app.mjs'
 import { assert, assertEqual, check } from './runner.mjs'
 
@@ -138,5 +139,45 @@ export function registerDatasetChecks(env) {
     await env.screenshot(page, 'datasets-list.png')
     await page.locator('tr[data-dataset="questions"]').click()
     await page.getByRole('heading', { level: 1, name: 'questions' }).waitFor()
+  })
+
+  check('the wizard says a file is imported already; a dataset is renamed, then deleted with its file left alone', async () => {
+    const { page } = env.app()
+    const { broken } = env.files
+    await openWizard(page)
+    await page.getByLabel('Data file path').fill(broken.path)
+    await next(page, 'mapping')
+    const flagged = await page.getByTestId('imported-already').innerText()
+    assert(flagged.includes('This file is already imported as broken.jsonl on'), `the wizard says: ${flagged}`)
+    await env.screenshot(page, 'datasets-wizard-imported-already.png')
+    await page.getByRole('button', { name: 'Start over' }).click()
+
+    await goTo(page, pageFor('datasets'))
+    await page.locator('tr[data-dataset="broken.jsonl"]').click()
+    await page.getByRole('heading', { level: 1, name: 'broken.jsonl' }).waitFor()
+    await page.getByTestId('rename-dataset').click()
+    await page.getByLabel('Dataset name').fill('broken rows')
+    await page.getByLabel('Dataset name').press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'broken rows' }).waitFor()
+
+    await page.getByTestId('delete-dataset').click()
+    const warning = await page.getByTestId('delete-dataset-warning').innerText()
+    assert(warning.includes(`your file ${broken.path} stays where it is`), `the delete confirmation says: ${warning}`)
+    await env.screenshot(page, 'dataset-delete-confirm.png')
+    await page.getByRole('button', { name: 'Delete', exact: true }).last().click()
+    await page.getByRole('heading', { level: 1, name: 'Datasets' }).waitFor()
+    await page.locator('tr[data-dataset="questions"]').waitFor()
+    assertEqual(await page.locator('tr[data-dataset="broken rows"]').count(), 0, 'rows of the deleted dataset')
+    assert(existsSync(broken.path), `deleting the dataset removed its file ${broken.path}`)
+  })
+
+  check('Train on this opens New run with the dataset chosen', async () => {
+    const { page } = env.app()
+    await goTo(page, pageFor('datasets'))
+    await page.locator('tr[data-dataset="questions"]').click()
+    await page.getByTestId('train-on-dataset').click()
+    await page.getByRole('heading', { level: 1, name: 'New run' }).waitFor()
+    const chosen = await page.getByTestId('dataset-select').innerText()
+    assert(chosen.includes('questions'), `the Dataset select shows: ${chosen}`)
   })
 }
