@@ -146,6 +146,22 @@ describe('useNewRunStore', () => {
     expect(store.estimating).toBe(false)
   })
 
+  it('Reset to defaults drops the cost of the form before, and an estimate still on its way', async () => {
+    const store = useNewRunStore()
+    fill(store)
+    fake.runsEstimate.mockResolvedValueOnce(estimate(300))
+    await vi.advanceTimersByTimeAsync(ESTIMATE_DELAY_MS)
+    await vi.waitFor(() => expect(store.estimate?.trainableParameters).toBe(300))
+    let answerLate!: (value: ReturnType<typeof estimate>) => void
+    fake.runsEstimate.mockReturnValueOnce(new Promise((resolve) => (answerLate = resolve)))
+    store.setField('adapter', 'experts', 30)
+    await vi.advanceTimersByTimeAsync(ESTIMATE_DELAY_MS)
+    store.reset()
+    answerLate(estimate(900))
+    await vi.advanceTimersByTimeAsync(ESTIMATE_DELAY_MS)
+    expect(store.estimate).toBeNull()
+  })
+
   it('shows why the server could not build the adapter', async () => {
     const store = useNewRunStore()
     fill(store)

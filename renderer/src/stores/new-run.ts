@@ -201,6 +201,10 @@ export const useNewRunStore = defineStore('new-run', () => {
   }
 
   function reset(): void {
+    // The figures were for the form before: an empty form shows none, and an answer on its way is dropped.
+    estimateAsked++
+    estimate.value = null
+    estimateError.value = null
     draft.value = emptyDraft()
     presetId.value = null
     touched.value = new Set()
