@@ -113,6 +113,16 @@ export function registerRunsTableLayoutCheck(env) {
       const box = await deleteButton.boundingBox()
       const tableBox = await table.boundingBox()
       assert(box && box.x + box.width <= tableBox.x + tableBox.width + 1, `the Delete button (x ${box?.x}) lies outside the table (right edge ${tableBox.x + tableBox.width})`)
+
+      // A 1280 px window with the sidebar open has room for every column: no scrollbar there.
+      await page.setViewportSize(wide)
+      await page.waitForFunction(() => {
+        const el = document.querySelector('[data-testid=runs-table] .n-data-table-base-table-body .n-scrollbar-container')
+        return el.scrollWidth <= el.clientWidth
+      }, null, { timeout: 5_000 }).catch(async () => {
+        const widths = await body.evaluate((el) => `${el.scrollWidth} px in ${el.clientWidth} px`)
+        throw new Error(`at 1280 px the runs table still scrolls (${widths})`)
+      })
     } finally {
       await context.close()
     }
