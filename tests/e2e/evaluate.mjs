@@ -4,23 +4,13 @@
 // and the saved list; Compare then shows the runs' accuracies side by side. Runs inside the whole
 // e2e suite (run.mjs), or alone: node tests/e2e/evaluate.mjs (after npm run build).
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { browserErrors, chooseOption, openApp, screenshot as screenshotTo, viewport } from './app.mjs'
-import { assert, assertEqual, check, runChecks } from './runner.mjs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { chooseOption, openApp, viewport } from './app.mjs'
+import { cli, repoRoot, runAlone, runDirectly } from './standalone.mjs'
+import { assert, assertEqual, check } from './runner.mjs'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const WORDS = ['abc', 'bca', 'cab', 'dde', 'eed', 'fab', 'bad', 'cad']
-
-/** `mixture-studio ...` on the server's data folder; its JSON lines. */
-function cli(home, args) {
-  const result = spawnSync(process.execPath, ['bin/mixture-studio.mjs', ...args], {
-    cwd: repoRoot, env: { ...process.env, MIXTURE_STUDIO_HOME: home }, encoding: 'utf8', timeout: 180_000,
-  })
-  if (result.status !== 0) throw new Error(`mixture-studio ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`)
-  return result.stdout.trim().split('\n').filter((line) => line.startsWith('{') || line.startsWith('[')).map((line) => JSON.parse(line))
-}
 
 function writeRows(path, rows) {
   writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n')
@@ -146,34 +136,10 @@ export function registerEvaluateChecks(env) {
 }
 
 /** Alone: a server on an empty data folder, the tiny model, and these checks only. */
-async function main() {
-  const { chromium } = await import('playwright-core')
-  const { startServer } = await import('./server.mjs')
-  const { makeWorkDir, writeTinyModelFolder } = await import('./fixtures.mjs')
-  const resultsDir = join(repoRoot, 'test-results')
-  mkdirSync(resultsDir, { recursive: true })
-  const work = makeWorkDir()
-  const files = { dir: work.dir, modelDir: await writeTinyModelFolder(work.dir, repoRoot) }
-  const server = await startServer(repoRoot)
-  let browser
-  try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
-    let app
-    check('the shell loads', async () => {
-      app = await openApp(browser, server)
-    })
-    registerEvaluateChecks({ app: () => app, browser: () => browser, server, files, resultsDir, screenshot: (page, name) => screenshotTo(page, resultsDir, name) })
-    check('the browser reported no errors', async () => {
-      assert(browserErrors.length === 0, `the page reported:\n${browserErrors.join('\n')}`)
-    })
-    const { passed, failed } = await runChecks()
-    console.log(`${passed} passed, ${failed} failed`)
-    process.exitCode = failed > 0 ? 1 : 0
-  } finally {
-    await browser?.close()
-    await server.stop()
-    work.remove()
-  }
+if (runDirectly(import.meta.url)) {
+  const { writeTinyModelFolder } = await import('./fixtures.mjs')
+  await runAlone({
+    prepare: async (dir) => ({ env: { files: { dir, modelDir: await writeTinyModelFolder(dir, repoRoot) } } }),
+    register: registerEvaluateChecks,
+  })
 }
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

@@ -5,15 +5,13 @@
 // with its accept link, a dataset's files by split downloaded into the import wizard, and Settings'
 // token, endpoint and cache folder. Runs inside the whole e2e suite (run.mjs), or alone:
 // node tests/e2e/hub.mjs (after npm run build).
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { tsImport } from 'tsx/esm/api'
-import { browserErrors, chooseOption, openApp, screenshot as screenshotTo, viewport } from './app.mjs'
-import { assert, assertEqual, check, runChecks } from './runner.mjs'
+import { chooseOption, viewport } from './app.mjs'
+import { cli, repoRoot, runAlone, runDirectly } from './standalone.mjs'
+import { assert, assertEqual, check } from './runner.mjs'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** The first curated model, served as a tiny Llama: what a new user downloads first. */
 export const HUB_MODEL = 'HuggingFaceTB/SmolLM2-135M-Instruct'
@@ -44,15 +42,6 @@ export async function startTestHub(dir) {
   const cacheDir = join(dir, 'hf-cache')
   mkdirSync(cacheDir, { recursive: true })
   return { hub, cacheDir, env: { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cacheDir }, close: () => hub.close() }
-}
-
-/** `mixture-studio ...` on the server's data folder; its JSON lines. */
-function cli(home, args) {
-  const result = spawnSync(process.execPath, ['bin/mixture-studio.mjs', ...args], {
-    cwd: repoRoot, env: { ...process.env, MIXTURE_STUDIO_HOME: home }, encoding: 'utf8', timeout: 180_000,
-  })
-  if (result.status !== 0) throw new Error(`mixture-studio ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`)
-  return result.stdout.trim().split('\n').filter((line) => line.startsWith('{') || line.startsWith('[')).map((line) => JSON.parse(line))
 }
 
 /**
@@ -216,38 +205,12 @@ export function registerHubChecks(env) {
 }
 
 /** Alone: the local Hub, a server that reaches it, and these checks only. */
-async function main() {
-  const { chromium } = await import('playwright-core')
-  const { startServer } = await import('./server.mjs')
-  const { makeWorkDir } = await import('./fixtures.mjs')
-  const resultsDir = join(repoRoot, 'test-results')
-  mkdirSync(resultsDir, { recursive: true })
-  const work = makeWorkDir()
-  const testHub = await startTestHub(work.dir)
-  const server = await startServer(repoRoot, testHub.env)
-  let browser
-  try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] })
-    let app
-    check('the shell loads', async () => {
-      app = await openApp(browser, server)
-    })
-    registerHubChecks({
-      app: () => app, browser: () => browser, server, files: { dir: work.dir }, resultsDir, hubUrl: testHub.hub.url, hubCacheDir: testHub.cacheDir,
-      screenshot: (page, name) => screenshotTo(page, resultsDir, name),
-    })
-    check('the browser reported no errors', async () => {
-      assert(browserErrors.length === 0, `the page reported:\n${browserErrors.join('\n')}`)
-    })
-    const { passed, failed } = await runChecks()
-    console.log(`${passed} passed, ${failed} failed`)
-    process.exitCode = failed > 0 ? 1 : 0
-  } finally {
-    await browser?.close()
-    await server.stop()
-    await testHub.close()
-    work.remove()
-  }
+if (runDirectly(import.meta.url)) {
+  await runAlone({
+    prepare: async (dir) => {
+      const testHub = await startTestHub(dir)
+      return { serverEnv: testHub.env, env: { files: { dir }, hubUrl: testHub.hub.url, hubCacheDir: testHub.cacheDir }, close: () => testHub.close() }
+    },
+    register: registerHubChecks,
+  })
 }
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()
