@@ -1,6 +1,6 @@
 // Engine tensors on the JS side, and their conversion to and from onnxruntime tensors.
-// float16 travels as Uint16Array bit patterns (Node 20 has no Float16Array), int64 as
-// BigInt64Array, bool as Uint8Array. bfloat16 cannot cross the boundary: cast in the graph.
+// float16 travels as Uint16Array bit patterns (the engine reads and writes the bits; see
+// float16Tensor for why not Float16Array), int64 as BigInt64Array, bool as Uint8Array. bfloat16 cannot cross the boundary: cast in the graph.
 import ort from 'onnxruntime-node'
 import type { DType } from '../engine/ir'
 
@@ -29,7 +29,26 @@ export function toOrtTensor(name: string, t: HostTensor): ort.Tensor {
   if ((t.dtype as string) === 'bfloat16') throw new Error(`input "${name}": bfloat16 cannot be fed from JS; feed float32 and Cast inside the graph`)
   const size = t.shape.reduce((a, b) => a * b, 1)
   if (t.data.length !== size) throw new Error(`input "${name}": shape [${t.shape.join(', ')}] needs ${size} elements, got ${t.data.length}`)
+  if (t.dtype === 'float16') return float16Tensor(t.data, t.shape)
   return new ort.Tensor(t.dtype, t.data, t.shape)
+}
+
+/**
+ * A float16 tensor over Uint16Array bits. Where the runtime has Float16Array (Node 24), ort.Tensor
+ * re-wraps a float16 Uint16Array as one, and onnxruntime-node 1.30's N-API binding then reads it as
+ * zero bytes ("not enough space: expected 6, got 0"): N-API has no Float16Array type. Built as
+ * uint16 and labelled float16, the binding gets the type name and the bytes it reads for float16.
+ */
+function float16Tensor(bits: Uint16Array, shape: readonly number[]): ort.Tensor {
+  const tensor = new ort.Tensor('uint16', bits, shape)
+  Object.defineProperty(tensor, 'type', { value: 'float16' })
+  return tensor
+}
+
+/** float16 output as its bits, whichever array type the binding or ort.Tensor chose. */
+function float16Bits(data: ort.Tensor['data']): Uint16Array {
+  const view = data as ArrayBufferView & { length: number }
+  return view instanceof Uint16Array ? view : new Uint16Array(view.buffer, view.byteOffset, view.length)
 }
 
 export function fromOrtTensor(name: string, t: ort.Tensor): HostTensor {
@@ -38,6 +57,7 @@ export function fromOrtTensor(name: string, t: ort.Tensor): HostTensor {
     case 'float32':
     case 'float64':
     case 'float16':
+      return { dtype: 'float16', shape, data: float16Bits(t.data) }
     case 'int64':
     case 'int32':
     case 'bool':

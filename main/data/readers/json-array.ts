@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { DatasetFileError } from '../errors'
 import { formatBytes } from '../line-reader'
 import type { SourceRowResult } from '../types'
-import { jsonRecordOrReason } from './json-record'
+import { jsonParseProblem, jsonRecordOrReason } from './json-record'
 
 /**
  * A file holding one JSON array of objects, streamed element by element: a scanner finds
@@ -136,7 +136,7 @@ class ArrayScanner {
     try {
       value = JSON.parse(body)
     } catch (error) {
-      return { line, reason: `bad JSON: ${(error as Error).message}` }
+      return { line, reason: `bad JSON: ${jsonParseProblem(error)}` }
     }
     const record = jsonRecordOrReason(value)
     return typeof record === 'string' ? { line, reason: record } : { line, record }

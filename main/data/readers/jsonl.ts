@@ -1,6 +1,6 @@
 import { readLines, type LineReaderOptions } from '../line-reader'
 import type { SourceRowResult } from '../types'
-import { jsonRecordOrReason } from './json-record'
+import { jsonParseProblem, jsonRecordOrReason } from './json-record'
 
 /** JSON Lines: one JSON object per line; blank lines are not rows. */
 export async function* readJsonl(path: string, options: LineReaderOptions, onBlankLine: () => void): AsyncGenerator<SourceRowResult> {
@@ -17,7 +17,7 @@ export async function* readJsonl(path: string, options: LineReaderOptions, onBla
     try {
       value = JSON.parse(line.text)
     } catch (error) {
-      yield { line: line.number, reason: `bad JSON: ${(error as Error).message}${truncationHint(line.text)}` }
+      yield { line: line.number, reason: `bad JSON: ${jsonParseProblem(error)}${truncationHint(line.text)}` }
       continue
     }
     const record = jsonRecordOrReason(value)
