@@ -10,5 +10,10 @@ if (major < 22 || (major === 22 && minor < 12)) {
 }
 const { register } = await import('tsx/esm/api')
 register()
+// Before anything imports onnxruntime-node: the CUDA support the System page installs lives in the
+// data folder, and its binding can only replace the bundled one before the first import.
+const { useInstalledCudaRuntime } = await import('../main/runtime/binding-redirect.ts')
+const { defaultDataDir } = await import('../main/store/data-dir.ts')
+useInstalledCudaRuntime(defaultDataDir())
 const { main } = await import('../main/cli/index.ts')
 process.exitCode = await main(process.argv.slice(2))

@@ -2,6 +2,8 @@
 // `<kind> <jobId>` as arguments; streams WorkerMessages to main, then exits 0 when the job
 // finished or 1 when it failed. Dying any other way is how main tells a crash.
 import { ApiCallError, JobKind } from '../contract'
+import { useInstalledCudaRuntime } from '../runtime/binding-redirect'
+import { defaultDataDir } from '../store/data-dir'
 import { jobMains } from './kinds'
 import { connectToParent } from './worker-channel'
 
@@ -15,6 +17,9 @@ async function runJob(): Promise<void> {
   }
   // Goes to stderr so that it is among the last words main keeps if the process dies.
   process.stderr.write(`mixture-studio job ${jobId} (${kind.data}) running as process ${process.pid}\n`)
+  // Before a job's code imports onnxruntime-node (the kinds load lazily): a CUDA runtime installed
+  // in the data folder replaces the bundled binding (main/runtime/binding-redirect.ts).
+  useInstalledCudaRuntime(defaultDataDir())
   try {
     const jobMain = await jobMains[kind.data]()
     const result = await jobMain({
