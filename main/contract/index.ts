@@ -11,6 +11,7 @@ import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExpo
 import { RunEstimate, RunsEstimateInput } from './estimate'
 import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
 import { HubCachedModel, HubCuratedModel, HubDatasetFiles, HubDownloadInput, HubDownloadResult, HubModelDetail, HubModelSummary, HubRepoInput, HubSearchModelsInput, HubSetTokenInput, HubTokenStatus } from './hub'
+import { DemoDatasetMade, DemoModelMade, DemoPlan, DemoStarted, DemoStartInput } from './demo'
 import { EvaluationDetail, EvaluationIdInput, EvaluationsCreateInput, EvaluationsListInput, EvaluationStarted, EvaluationSummary, RunAccuracies, RunAccuraciesInput } from './evaluations'
 
 export * from './system'
@@ -27,6 +28,7 @@ export * from './playground'
 export * from './evaluations'
 export * from './evaluation-export'
 export * from './hub'
+export * from './demo'
 export * from './errors'
 export * from './api-call-error'
 
@@ -82,6 +84,14 @@ export const calls = {
   /** Each run's accuracy per task, from saved evaluations (newest per task) and during-training metrics, for Compare. */
   runsAccuracies: { input: RunAccuraciesInput, output: RunAccuracies },
   jobsStart: { input: z.object({ kind: JobKind }).strict(), output: JobInfo },
+  /**
+   * Starts the `cuda-install` job (Linux x64 with an NVIDIA GPU): onnxruntime's CUDA provider
+   * libraries from NuGet into <data folder>/runtimes/, followed through job events (its progress
+   * carries the download's bytes and rate); its result is a CudaInstallResult.
+   */
+  systemInstallCuda: { input: NoInput, output: JobInfo },
+  /** Starts the `cuda-check` job: a CUDA session on the installed runtime; its result is a CudaCheckResult. */
+  systemCheckCuda: { input: NoInput, output: JobInfo },
   jobsCancel: { input: z.object({ jobId: z.string().min(1) }).strict(), output: JobInfo },
   jobsList: { input: NoInput, output: z.array(JobInfo) },
   datasetsImport: { input: DatasetsImportInput, output: DatasetDetail },
@@ -126,6 +136,18 @@ export const calls = {
    * Stop keeps the part files, and the next download of the same files resumes them.
    */
   hubDownload: { input: HubDownloadInput, output: HubDownloadResult },
+  /** Where the demo model and sample dataset go in the data folder, and the demo's run configuration over them; makes nothing. */
+  demoPlan: { input: NoInput, output: DemoPlan },
+  /** Writes the demo model into the data folder unless it is there, and registers it unless it is (as modelsImport would). */
+  demoMakeModel: { input: NoInput, output: DemoModelMade },
+  /** Writes the sample dataset into the data folder unless it is there, and imports it unless it is (as datasetsImport would). */
+  demoMakeDataset: { input: NoInput, output: DemoDatasetMade },
+  /**
+   * "Try the demo": the demo model and sample dataset (made and registered unless they are), then
+   * the demo run started as a `train` job; while a demo run is starting or training, that run is
+   * answered (`reused`) instead of a second one.
+   */
+  demoStart: { input: DemoStartInput, output: DemoStarted },
 } as const
 
 /** Every event main pushes to the renderer. */

@@ -13,6 +13,7 @@ import { createEstimateHandlers } from './estimate'
 import { createPlaygroundHandlers } from './playground'
 import { createEvaluationHandlers } from './evaluations'
 import { createHubHandlers, type HubServiceOptions } from './hub'
+import { createDemoHandlers } from './demo'
 import { ApiCallError } from '../contract'
 import { jobProcesses, thisProcess } from './work-place'
 
@@ -55,6 +56,10 @@ export function createServices(options: ServicesOptions): Services {
   const appVersion = options.appVersion ?? readAppVersion()
   const longWork = options.longCallsInProcess ? thisProcess : jobProcesses(jobs)
 
+  const datasets = createDatasetHandlers(store, dataDir, longWork)
+  const runs = createRunHandlers(store, dataDir, jobs)
+  const models = createModelHandlers(store)
+
   return {
     dataDir,
     store,
@@ -63,15 +68,16 @@ export function createServices(options: ServicesOptions): Services {
     jobsStart: async ({ kind }) => jobs.start(kind),
     jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
     jobsList: async () => jobs.list(),
-    ...createDatasetHandlers(store, dataDir, longWork),
-    ...createRunHandlers(store, dataDir, jobs),
+    ...datasets,
+    ...runs,
     ...createExportHandlers(store, dataDir, longWork),
     ...createEstimateHandlers(store),
     ...createPlaygroundHandlers(store, dataDir, jobs),
     ...createEvaluationHandlers(store, dataDir, jobs, options.longCallsInProcess ?? false),
-    ...createModelHandlers(store),
+    ...models,
     ...createSettingsHandlers(dataDir),
     ...createHubHandlers(store, dataDir, longWork, options.hub),
+    ...createDemoHandlers(store, dataDir, { ...models, ...datasets, ...runs }),
     async dialogOpenFile(input) {
       if (!options.openFileDialog) {
         throw new ApiCallError('invalid_input', 'There is no file picker in web mode: type the path of the file instead.')

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { writeDemoModel } from '../../demo/tiny-llama'
-import { writeSampleDataset } from '../../demo/sample-data'
+import { resolve } from 'node:path'
 import { demoRunConfig } from '../../demo/demo-run-config'
+import { SAMPLE_ROWS } from '../../demo/demo-files'
+import { DEMO_STEPS } from '../../contract/demo'
+import { openServices } from '../open-services'
 import { EXIT_FAILURE, EXIT_OK, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
@@ -16,7 +16,8 @@ export const demoCommand: Command = {
 
 Without --model, generates a small random Llama-style model (byte-level tokenizer built in
 code) under <data dir>/demo/model; without --data, a sample dataset of prompt/completion rows
-(copy, reverse, uppercase, count short strings) under <data dir>/demo/data. Then trains MoV
+(copy, reverse, uppercase, count short strings) under <data dir>/demo/data. Both are made once
+and registered (models list, datasets list), as the app's Try the demo does. Then trains MoV
 (4 experts on keys, values and FFN; lr 3e-2 after a 60-step warm-up, load balancing 0.1 so the
 routers stay spread) with 10% of the rows held out, and prints the loss falling and where the
 adapter was written.
@@ -27,18 +28,28 @@ adapter was written.
   async run(args, context) {
     const { values } = parseOptions(args, { model: { type: 'string' }, data: { type: 'string' }, steps: { type: 'string' }, json: { type: 'boolean' } })
     const json = values.json ?? false
-    const steps = positiveInteger('--steps', values.steps, 600)
+    const steps = positiveInteger('--steps', values.steps, DEMO_STEPS)
     const dataDir = cliDataDir(context)
     const say = (text: string) => (json ? undefined : context.stdout(`${text}\n`))
-    const model = values.model ? resolve(values.model) : join(dataDir, 'demo', 'model')
-    const data = values.data ? resolve(values.data) : join(dataDir, 'demo', 'data', 'train.jsonl')
-    if (!values.model && !existsSync(join(model, 'config.json'))) {
-      const { parameters } = writeDemoModel(model)
-      say(`generated a random Llama-style model (${(parameters / 1e6).toFixed(2)}M parameters) in ${model}`)
-    }
-    if (!values.data && !existsSync(data)) {
-      writeSampleDataset(data)
-      say(`generated a sample dataset (400 prompt/completion rows) in ${data}`)
+    // The app's Try the demo makes and registers the same pieces (main/services/demo.ts): each finds the other's.
+    const services = openServices(context, { longCallsInProcess: true })
+    let model: string
+    let data: string
+    try {
+      if (values.model) model = resolve(values.model)
+      else {
+        const demo = await services.demoMakeModel({})
+        model = demo.model.path
+        if (demo.made) say(`generated a random Llama-style model (${(demo.model.parameterCount / 1e6).toFixed(2)}M parameters) in ${model}`)
+      }
+      if (values.data) data = resolve(values.data)
+      else {
+        const demo = await services.demoMakeDataset({})
+        data = demo.dataset.path
+        if (demo.made) say(`generated a sample dataset (${SAMPLE_ROWS} prompt/completion rows) in ${data}`)
+      }
+    } finally {
+      await services.close()
     }
     const config = demoRunConfig({ model, data }, steps)
     const began = performance.now()
