@@ -20,6 +20,11 @@ export const Settings = z
     theme: ThemeChoice.default('system'),
     defaultDevice: DeviceChoice.default('auto'),
     curveSmoothing: CurveSmoothing.default(DEFAULT_CURVE_SMOOTHING),
+    /**
+     * The user closed the first-run walkthrough of an empty studio: it stays away until "Show the
+     * walkthrough" (Settings, the empty Runs page) sets this back to false.
+     */
+    walkthroughDismissed: z.boolean().default(false),
   })
   .strict()
 export type Settings = z.output<typeof Settings>
@@ -30,6 +35,7 @@ export const SettingsPatch = z
     theme: ThemeChoice.optional(),
     defaultDevice: DeviceChoice.optional(),
     curveSmoothing: CurveSmoothing.optional(),
+    walkthroughDismissed: z.boolean().optional(),
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one setting to change' })

@@ -65,10 +65,11 @@ export function settingsFolderProblem(file: string): string {
   return `${file} is a folder, not a file: the defaults are in effect, and settings cannot be saved until you move or remove that folder`
 }
 
-/** What a setting may hold, for the problem message: an enum's values or a number's range. */
+/** What a setting may hold, for the problem message: an enum's values, true or false, or a number's range. */
 function expectedValue(key: SettingKey): string {
   const field = Settings.shape[key].unwrap()
   if ('options' in field) return `one of ${field.options.join(', ')}`
+  if (field.type === 'boolean') return 'true or false'
   return `a number from ${field.minValue} to ${field.maxValue}`
 }
 

@@ -44,7 +44,7 @@ export function run(id: string, overrides: Partial<RunSummary> = {}): RunSummary
 
 export function settingsState(overrides: Partial<SettingsState['settings']> = {}): SettingsState {
   return {
-    settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, ...overrides },
+    settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, ...overrides },
     dataDir: '/home/test/.mixture-studio',
     file: '/home/test/.mixture-studio/settings.json',
     problem: null,
