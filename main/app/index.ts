@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, dialog } from 'electron'
 import { createServices, type Services } from '../services'
 import { defaultDataDir } from '../store'
+import { NativeModuleError, nativeModuleStartupMessage, sqliteNativeBinding } from '../store/sqlite-native'
 import { registerIpc } from './ipc-adapter'
 import { createUtilitySpawner } from './utility-spawner'
 import { openFileDialog } from './file-dialog'
@@ -39,6 +40,16 @@ let services: Services | undefined
 
 async function start(): Promise<void> {
   await app.whenReady()
+  try {
+    // better-sqlite3 must be built for this Electron's ABI: checked before the store is opened.
+    sqliteNativeBinding()
+  } catch (error) {
+    if (!(error instanceof NativeModuleError)) throw error
+    const { title, message } = nativeModuleStartupMessage(error, app.isPackaged)
+    dialog.showErrorBox(title, message)
+    app.exit(1)
+    return
+  }
   try {
     services = createServices({
       dataDir: defaultDataDir(),

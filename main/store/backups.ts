@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
+import { openSqlite } from './sqlite-native'
 import type { Database } from 'better-sqlite3'
 import { describeIntegrityProblems, integrityProblems } from './integrity'
 
@@ -96,7 +96,7 @@ export function writeBackup(source: Database, dir: string, reason: BackupReason,
 
 /** quick_check of a database file, opened read-only (restore checks a backup this way too). */
 export function checkFile(path: string): string[] {
-  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+  const db = openSqlite(path, { readonly: true, fileMustExist: true })
   try {
     return integrityProblems(db)
   } finally {

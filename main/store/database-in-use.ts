@@ -1,5 +1,6 @@
 import { linkSync, rmSync } from 'node:fs'
-import BetterSqlite3 from 'better-sqlite3'
+import { openSqlite } from './sqlite-native'
+import type { Database } from 'better-sqlite3'
 
 /**
  * Whether another connection (another process: the app, `serve`, a training run) has the
@@ -20,9 +21,9 @@ export function isDatabaseInUse(path: string): boolean | null {
     // A file system without hard links (some network and FAT drives): no way to ask.
     return null
   }
-  let db: BetterSqlite3.Database | undefined
+  let db: Database | undefined
   try {
-    db = new BetterSqlite3(link, { fileMustExist: true, timeout: 0 })
+    db = openSqlite(link, { fileMustExist: true, timeout: 0 })
     // Set before the first read: in WAL mode the connection then locks the whole file exclusively.
     db.pragma('locking_mode = EXCLUSIVE')
     db.prepare('SELECT count(*) FROM sqlite_master').get()

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
+import { openSqlite } from './sqlite-native'
 import type { Database } from 'better-sqlite3'
 import { checkMigrationList, latestSchemaVersion, migrations as shippedMigrations, type Migration } from './migrations'
 import { DatabaseTooNewError, StoreLocationError, isCorruptionError } from './errors'
@@ -50,7 +50,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = sh
 
   let db: Database | undefined
   try {
-    db = new BetterSqlite3(path)
+    db = openSqlite(path)
     // WAL: readers (the UI) never wait for the writer (a training run's metrics).
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
@@ -83,7 +83,7 @@ function inspectExistingFile(path: string, ourVersion: number, options: OpenData
 
   let readonly: Database | undefined
   try {
-    readonly = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+    readonly = openSqlite(path, { readonly: true, fileMustExist: true })
     const fileVersion = readonly.pragma('user_version', { simple: true }) as number
     if (fileVersion > ourVersion) throw new DatabaseTooNewError(path, fileVersion, ourVersion)
     // Reading the schema makes SQLite parse page 1 and every table definition; quick_check

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
+import { openSqlite } from './sqlite-native'
 import { checkFile, listBackups, parseBackupFileName, utcStamp, type BackupFile } from './backups'
 import { backupsDir, databasePath, runsDir } from './data-dir'
 import { isDatabaseInUse } from './database-in-use'
@@ -123,7 +123,7 @@ function checkBackup(backup: BackupFile): void {
   let version: number
   let problems: string[]
   try {
-    const db = new BetterSqlite3(backup.path, { readonly: true, fileMustExist: true })
+    const db = openSqlite(backup.path, { readonly: true, fileMustExist: true })
     try {
       version = schemaVersion(db)
     } finally {
