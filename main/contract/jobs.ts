@@ -22,8 +22,11 @@ import { TransferProgress } from './hub'
  *   writes the evaluation's cells as they finish and its final status.
  * - `hub-download`: hubDownload's fetch of a model's or a dataset's files from the Hub into the HF
  *   cache (resumable: a Stop keeps the part files), which registers a model at its end.
+ * - `cuda-install`: systemInstallCuda's download of onnxruntime's CUDA provider libraries into the
+ *   data folder (a Stop removes what was begun); `cuda-check`: systemCheckCuda's CUDA session on
+ *   them, in its own process so that a faulty driver cannot take the app down.
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate', 'hub-download'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate', 'hub-download', 'cuda-install', 'cuda-check'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])

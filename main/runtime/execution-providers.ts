@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderStatus } from '../contract'
+import { activeRuntimeFolder } from './binding-redirect'
 
 export type ProviderName = ExecutionProviderStatus['name']
 
@@ -46,7 +47,7 @@ export function linuxGpuDevicePresent(devDir = '/dev'): boolean {
 }
 
 const CUDA_INSTALL_HINT =
-  'install them with `npm install-scripts approve onnxruntime-node` and then `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (npm 11 skips a dependency\'s install script until it is approved; needs CUDA 12 and cuDNN 9 on the machine)'
+  'on Linux x64 with an NVIDIA GPU, use "Install CUDA support" on the System page; from source, install them with `npm install-scripts approve onnxruntime-node` and then `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (npm 11 skips a dependency\'s install script until it is approved; needs CUDA 12 and cuDNN 9 on the machine)'
 
 /**
  * What can be known without running anything: which providers this build of onnxruntime
@@ -124,11 +125,16 @@ export function explainProviderFailure(name: ProviderName, message: string, plat
   return firstLine
 }
 
-/** Looks for a provider's shared library where onnxruntime-node's installer puts it. */
+/**
+ * Looks for a provider's shared library where onnxruntime-node's installer puts it, and in the
+ * data folder's runtime when this process loaded its binding (binding-redirect.ts): onnxruntime
+ * loads provider libraries from the folder of the libonnxruntime it loaded.
+ */
 export function hasProviderLibraryOnDisk(name: ProviderName, platform = process.platform, arch = process.arch): boolean {
   const fileName = platform === 'win32' ? `onnxruntime_providers_${name}.dll` : `libonnxruntime_providers_${name}.so`
   const packageDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
-  return existsSync(join(packageDir, 'bin', 'napi-v6', platform, arch, fileName))
+  const active = activeRuntimeFolder()
+  return existsSync(join(packageDir, 'bin', 'napi-v6', platform, arch, fileName)) || (active !== null && existsSync(join(active, fileName)))
 }
 
 /** The facts about this machine for onnxruntime's `listSupportedBackends()` result. */

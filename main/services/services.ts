@@ -13,6 +13,7 @@ import { createEstimateHandlers } from './estimate'
 import { createPlaygroundHandlers } from './playground'
 import { createEvaluationHandlers } from './evaluations'
 import { createHubHandlers, type HubServiceOptions } from './hub'
+import { createCudaHandlers } from './cuda-support'
 import { createDemoHandlers } from './demo'
 import { ApiCallError } from '../contract'
 import { jobProcesses, thisProcess } from './work-place'
@@ -68,6 +69,7 @@ export function createServices(options: ServicesOptions): Services {
     jobsStart: async ({ kind }) => jobs.start(kind),
     jobsCancel: async ({ jobId }) => jobs.cancel(jobId),
     jobsList: async () => jobs.list(),
+    ...createCudaHandlers(dataDir, jobs),
     ...datasets,
     ...runs,
     ...createExportHandlers(store, dataDir, longWork),

@@ -12,6 +12,8 @@ export function systemInfo(overrides: Partial<SystemInfo> = {}): SystemInfo {
       { name: 'cpu', available: true, reason: 'always present' },
       { name: 'cuda', available: false, reason: 'libcudart.so.12 not found' },
     ],
+    autoDevice: { provider: 'cpu', sentence: 'Runs will train on the CPU: no GPU provider is available here (CUDA: no NVIDIA GPU; WebGPU: no GPU device).' },
+    cuda: { state: 'no-nvidia-gpu', offered: false, detail: 'No NVIDIA GPU here.', folder: '/home/test/.mixture-studio/runtimes/onnxruntime-1.30.0-cuda12', driver: null, missing: null },
     dataDir: '/home/test/.mixture-studio',
     ...overrides,
   }

@@ -18,4 +18,6 @@ export const jobMains: Record<JobKind, () => Promise<JobMain>> = {
   export: async () => (await import('./export')).exportJob,
   evaluate: async () => (await import('./evaluate')).evaluateJob,
   'hub-download': async () => (await import('./hub-download')).hubDownloadJob,
+  'cuda-install': async () => (await import('./cuda-install')).cudaInstallJob,
+  'cuda-check': async () => (await import('./cuda-check')).cudaCheckJob,
 }

@@ -56,7 +56,8 @@ async function probeProvider(ort: Ort, name: ProviderName, model: Uint8Array): P
   }
 }
 
-async function runOnce(ort: Ort, name: ProviderName, model: Uint8Array): Promise<Float32Array> {
+/** One session on the probe model with `name` alone (also the cuda-check job's test). */
+export async function runOnce(ort: Ort, name: ProviderName, model: Uint8Array): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [name],
     // Without this a provider that cannot run Add would hand it to the CPU and "pass".
@@ -74,6 +75,6 @@ async function runOnce(ort: Ort, name: ProviderName, model: Uint8Array): Promise
   }
 }
 
-function sameValues(actual: Float32Array, expected: readonly number[]): boolean {
+export function sameValues(actual: Float32Array, expected: readonly number[]): boolean {
   return actual.length === expected.length && expected.every((value, i) => Math.abs(actual[i] - value) < 1e-5)
 }
