@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-export const RunStatus = z.enum(['starting', 'running', 'completed', 'failed', 'cancelled', 'interrupted'])
+export const RunStatus = z.enum(['queued', 'starting', 'running', 'completed', 'failed', 'cancelled', 'interrupted'])
 export type RunStatus = z.infer<typeof RunStatus>
 
 export const RunSummary = z.object({

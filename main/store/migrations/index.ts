@@ -9,6 +9,7 @@ import { runStatusStarting } from './0007-run-status-starting'
 import { runStepsAndBest } from './0008-run-steps-and-best'
 import { runAnswers } from './0009-run-answers'
 import { evaluations } from './0010-evaluations'
+import { runQueue } from './0011-run-queue'
 
 export type { Migration } from './migration'
 
@@ -16,7 +17,7 @@ export type { Migration } from './migration'
  * Every schema step, oldest first. Append new migrations here (never edit a shipped one):
  * the database records how far it got in `PRAGMA user_version`.
  */
-export const migrations: readonly Migration[] = [initial, datasetCatalog, runTrainingTime, runLog, runTrainedOn, runProcessIdentity, runStatusStarting, runStepsAndBest, runAnswers, evaluations]
+export const migrations: readonly Migration[] = [initial, datasetCatalog, runTrainingTime, runLog, runTrainedOn, runProcessIdentity, runStatusStarting, runStepsAndBest, runAnswers, evaluations, runQueue]
 
 /** Throws when the list is not 1, 2, 3 ... in order (a mistake in this file, not the user's). */
 export function checkMigrationList(list: readonly Migration[]): void {

@@ -28,7 +28,7 @@ export interface FoundRun extends Omit<NewRun, 'resumedFrom'> {
 
 /**
  * The process recorded on a run: its training process while it is `running`, the process that
- * started it (to start its training) while it is `starting`, none once it has finished.
+ * started it (to start its training) while it is `starting` or `queued`, none once it has finished.
  */
 export interface RunRecord extends RunSummary {
   config: unknown
@@ -38,6 +38,8 @@ export interface RunRecord extends RunSummary {
   processStartedAt: string | null
   /** When the recorded process last said it was alive (ISO time). */
   heartbeatAt: string | null
+  /** Its place in the run queue (smaller starts first, across devices); null unless `queued`. */
+  queuePosition: number | null
 }
 
 interface RunRow {
@@ -64,6 +66,7 @@ interface RunRow {
   boot_time_ms: number | null
   process_started_at: string | null
   heartbeat_at: string | null
+  queue_position: number | null
 }
 
 export type FinalRunStatus = Extract<RunStatus, 'completed' | 'failed' | 'cancelled' | 'interrupted'>
@@ -78,6 +81,8 @@ export function isActiveRunStatus(status: RunStatus): status is (typeof ACTIVE_R
 }
 
 const ACTIVE_SQL = sqlList(ACTIVE_RUN_STATUSES)
+/** A run joining the queue goes last (positions only grow, so equal ones never happen). */
+const NEXT_QUEUE_POSITION = `(SELECT coalesce(max(queue_position), 0) + 1 FROM runs)`
 const RESUMABLE_SQL = sqlList(RESUMABLE_RUN_STATUSES)
 
 export class RunsRepo {
@@ -86,15 +91,18 @@ export class RunsRepo {
   /**
    * Records a new run, `starting` under the process that creates it (this one unless told): that
    * process starts its training, and while it lives the starting run is not taken for orphaned.
+   * `queued`: it waits at the end of the run queue instead, under the same process, which starts
+   * it when its device frees (see startQueued).
    */
-  create(run: NewRun, now = new Date(), owner: ProcessIdentity = currentProcessIdentity()): RunRecord {
+  create(run: NewRun, now = new Date(), owner: ProcessIdentity = currentProcessIdentity(), options: { queued?: boolean } = {}): RunRecord {
     const id = run.id ?? randomUUID()
     this.db
       .prepare(
-        `INSERT INTO runs (id, name, config, method, model_id, dataset_id, status, created_at, resumed_from, pid, boot_time_ms, process_started_at, heartbeat_at)
-         VALUES (@id, @name, @config, @method, @modelId, @datasetId, 'starting', @createdAt, @resumedFrom, @pid, @bootTimeMs, @startedAt, @createdAt)`,
+        `INSERT INTO runs (id, name, config, method, model_id, dataset_id, status, queue_position, created_at, resumed_from, pid, boot_time_ms, process_started_at, heartbeat_at)
+         VALUES (@id, @name, @config, @method, @modelId, @datasetId, @status, ${options.queued ? NEXT_QUEUE_POSITION : 'NULL'}, @createdAt, @resumedFrom, @pid, @bootTimeMs, @startedAt, @createdAt)`,
       )
       .run({
+        status: options.queued ? 'queued' : 'starting',
         pid: owner.pid,
         bootTimeMs: owner.bootTimeMs,
         startedAt: owner.startedAt,
@@ -159,10 +167,10 @@ export class RunsRepo {
    * starts is refused at once instead of waiting. Undefined when the run is not resumable now
    * (someone else claimed it, it completed, it is gone).
    */
-  claimForResume(id: string, owner: ProcessIdentity, now = new Date()): RunRecord | undefined {
+  claimForResume(id: string, owner: ProcessIdentity, now = new Date(), options: { queued?: boolean } = {}): RunRecord | undefined {
     const { changes } = this.db
       .prepare(
-        `UPDATE runs SET status = 'starting', finished_at = NULL, error = NULL,
+        `UPDATE runs SET status = ${options.queued ? `'queued', queue_position = ${NEXT_QUEUE_POSITION}` : `'starting'`}, finished_at = NULL, error = NULL,
          pid = @pid, boot_time_ms = @bootTimeMs, process_started_at = @startedAt, heartbeat_at = @now
          WHERE id = @id AND status IN (${RESUMABLE_SQL})`,
       )
@@ -254,6 +262,52 @@ export class RunsRepo {
     return this.db.prepare(`DELETE FROM runs WHERE id = ? AND status NOT IN (${ACTIVE_SQL})`).run(id).changes === 1
   }
 
+  /** Queued runs, first to start first (every device's, in one order). */
+  listQueued(): RunRecord[] {
+    return (this.db.prepare(`SELECT * FROM runs WHERE status = 'queued' ORDER BY queue_position, created_at`).all() as RunRow[]).map(toRecord)
+  }
+
+  /**
+   * A queued run leaves the queue to start under `owner`, in one statement that checks it is
+   * still queued: of two processes that both find the device free, one starts it. Undefined when
+   * it is no longer queued (cancelled, started by the other).
+   */
+  startQueued(id: string, owner: ProcessIdentity, now = new Date()): RunRecord | undefined {
+    const { changes } = this.db
+      .prepare(
+        `UPDATE runs SET status = 'starting', queue_position = NULL,
+         pid = @pid, boot_time_ms = @bootTimeMs, process_started_at = @startedAt, heartbeat_at = @now
+         WHERE id = @id AND status = 'queued'`,
+      )
+      .run({ id, pid: owner.pid, bootTimeMs: owner.bootTimeMs, startedAt: owner.startedAt, now: now.toISOString() })
+    return changes === 1 ? this.mustGet(id) : undefined
+  }
+
+  /** A queued run is cancelled without ever starting. Undefined when it is no longer queued. */
+  cancelQueued(id: string, now = new Date()): RunRecord | undefined {
+    const { changes } = this.db.prepare(finishSql({}, `AND status = 'queued'`)).run({ status: 'cancelled', now: now.toISOString(), error: null, id })
+    return changes === 1 ? this.mustGet(id) : undefined
+  }
+
+  /**
+   * Swaps a queued run with the queued run before it (`up`) or after it (`down`) in the order.
+   * False when it is not queued or already first (last).
+   */
+  moveInQueue(id: string, direction: 'up' | 'down'): boolean {
+    const move = this.db.transaction(() => {
+      const queue = this.listQueued()
+      const at = queue.findIndex((run) => run.id === id)
+      const other = queue[direction === 'up' ? at - 1 : at + 1]
+      if (at < 0 || !other) return false
+      const positions = [queue[at].queuePosition, other.queuePosition]
+      const setPosition = this.db.prepare(`UPDATE runs SET queue_position = ? WHERE id = ?`)
+      setPosition.run(positions[1], id)
+      setPosition.run(positions[0], other.id)
+      return true
+    })
+    return move()
+  }
+
   /** Runs starting or running: start-up recovery checks that their processes are theirs. */
   listActive(): RunRecord[] {
     return (this.db.prepare(`SELECT * FROM runs WHERE status IN (${ACTIVE_SQL})`).all() as RunRow[]).map(toRecord)
@@ -297,7 +351,7 @@ export class RunsRepo {
 
 function finishSql(options: { trainedUntil?: 'now' | 'last-progress' }, condition: string): string {
   const segmentEnd = options.trainedUntil === 'last-progress' ? 'coalesce(progress_at, @now)' : '@now'
-  return `UPDATE runs SET status = @status, finished_at = @now, error = @error, pid = NULL, process_started_at = NULL,
+  return `UPDATE runs SET status = @status, finished_at = @now, error = @error, pid = NULL, process_started_at = NULL, queue_position = NULL,
     trained_seconds = trained_seconds + coalesce(max(0, (julianday(${segmentEnd}) - julianday(segment_started_at)) * 86400), 0),
     segment_started_at = NULL
     WHERE id = @id ${condition}`
@@ -345,5 +399,6 @@ function toRecord(row: RunRow): RunRecord {
     bootTimeMs: row.boot_time_ms,
     processStartedAt: row.process_started_at,
     heartbeatAt: row.heartbeat_at,
+    queuePosition: row.queue_position,
   }
 }
