@@ -144,5 +144,11 @@ export const useJobsStore = defineStore('jobs', () => {
     applyInfo(await api.jobsCancel({ jobId }))
   }
 
-  return { byId, all, lastError, listen, stopListening, refresh, start, cancel }
+  /** Tracks a job another call started (systemInstallCuda answers with its job); listens first. */
+  function adopt(info: JobInfo): TrackedJob {
+    listen()
+    return applyInfo(info)
+  }
+
+  return { byId, all, lastError, listen, stopListening, refresh, start, cancel, adopt }
 })

@@ -1,4 +1,4 @@
-import type { ExecutionProviderStatus, SystemProbeResult } from '../../../main/contract'
+import type { CudaCheckResult, ExecutionProviderStatus, SystemProbeResult } from '../../../main/contract'
 
 const providerNames: ReadonlySet<string> = new Set<ExecutionProviderStatus['name']>([
   'cpu', 'cuda', 'webgpu', 'dml', 'tensorrt', 'coreml',
@@ -22,4 +22,12 @@ export function parseProbeResult(result: unknown): SystemProbeResult | null {
   if (!Array.isArray(providers) || !providers.every(isProviderStatus)) return null
   if (!Array.isArray(skipped) || !skipped.every((name) => typeof name === 'string')) return null
   return { onnxruntime, providers, skipped }
+}
+
+/** A `cuda-check` job's result (CudaCheckResult), checked by hand as above; null when it does not match. */
+export function parseCudaCheckResult(result: unknown): CudaCheckResult | null {
+  if (typeof result !== 'object' || result === null) return null
+  const { ok, message, folder } = result as Record<string, unknown>
+  if (typeof ok !== 'boolean' || typeof message !== 'string' || !(typeof folder === 'string' || folder === null)) return null
+  return { ok, message, folder }
 }
