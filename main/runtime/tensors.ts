@@ -54,10 +54,10 @@ function float16Bits(data: ort.Tensor['data']): Uint16Array {
 export function fromOrtTensor(name: string, t: ort.Tensor): HostTensor {
   const shape = [...t.dims]
   switch (t.type) {
-    case 'float32':
-    case 'float64':
     case 'float16':
       return { dtype: 'float16', shape, data: float16Bits(t.data) }
+    case 'float32':
+    case 'float64':
     case 'int64':
     case 'int32':
     case 'bool':

@@ -37,6 +37,7 @@ function identityGraph(): Graph {
   g.output('h_out', F.identity(g.input('h', 'float16', [3])))
   g.output('i_out', F.add(g.input('i', 'int64', ['n']), 1))
   g.output('b_out', F.not(g.input('b', 'bool', [2])))
+  g.output('f_out', F.identity(g.input('f', 'float32', [2])))
   return g
 }
 
@@ -61,13 +62,16 @@ describe('createSession / run', () => {
       h: { dtype: 'float16', shape: [3], data: Uint16Array.from([0x3c00, 0xc000, 0x7bff]) },
       i: { dtype: 'int64', shape: [2], data: BigInt64Array.from([2n ** 40n, -5n]) },
       b: { dtype: 'bool', shape: [2], data: Uint8Array.from([1, 0]) },
+      f: { dtype: 'float32', shape: [2], data: Float32Array.from([1.5, -2.25]) },
     } as const
     const out = await session.run(feeds)
     expect(out.h_out).toEqual({ dtype: 'float16', shape: [3], data: feeds.h.data })
+    // Beside float16's bits, the other types come back as they are.
+    expect(out.f_out).toEqual({ dtype: 'float32', shape: [2], data: feeds.f.data })
     expect(out.i_out.data).toEqual(BigInt64Array.from([2n ** 40n + 1n, -4n]))
     expect(Array.from(out.b_out.data as Uint8Array)).toEqual([0, 1])
     expect(Object.keys(await session.run(feeds, ['i_out']))).toEqual(['i_out'])
-    await expect(session.run({ h: feeds.h, i: feeds.i })).rejects.toThrow(/missing graph input\(s\): b/)
+    await expect(session.run({ h: feeds.h, i: feeds.i, f: feeds.f })).rejects.toThrow(/missing graph input\(s\): b/)
     await expect(session.run(feeds, ['nope'])).rejects.toThrow(/"nope" is not a graph output/)
     await expect(session.run({ ...feeds, h: { dtype: 'float16', shape: [4], data: new Uint16Array(3) } })).rejects.toThrow(/input "h": shape \[4\] needs 4 elements, got 3/)
     await session.dispose()
