@@ -9,6 +9,7 @@ import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput } from './estimate'
+import { RunChecks, RunsCheckInput } from './run-checks'
 import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
 import { HubCachedModel, HubCuratedModel, HubDatasetFiles, HubDownloadInput, HubDownloadResult, HubModelDetail, HubModelSummary, HubRepoInput, HubSearchModelsInput, HubSetTokenInput, HubTokenStatus } from './hub'
 import { DemoDatasetMade, DemoModelMade, DemoPlan, DemoStarted, DemoStartInput } from './demo'
@@ -24,6 +25,7 @@ export * from './dialogs'
 export * from './models'
 export * from './exports'
 export * from './estimate'
+export * from './run-checks'
 export * from './playground'
 export * from './evaluations'
 export * from './evaluation-export'
@@ -67,6 +69,11 @@ export const calls = {
   runsSuggestExportFolder: { input: RunsSuggestExportFolderInput, output: SuggestedExportFolder },
   /** Trainable parameters (exact: the adapter is built on the model's graph), memory and time per step (estimates). */
   runsEstimate: { input: RunsEstimateInput, output: RunEstimate },
+  /**
+   * The checks before Start, asked as the New run form changes: what runsStart would refuse (a data
+   * file, adapter.init, the device, max_length) and what it only warns of (memory). Creates nothing.
+   */
+  runsCheck: { input: RunsCheckInput, output: RunChecks },
   /** Generates from the base model and from base + a run's adapter for one prompt (in a job process). */
   playgroundGenerate: { input: PlaygroundGenerateInput, output: PlaygroundResult },
   /**

@@ -31,6 +31,8 @@ import { whyRunCannotTrain } from '../train/resume-refusal'
 import { resolveTypedPath } from '../runtime/typed-path'
 import { runSplitSpec, splitLeavesNothing } from '../data/split'
 import { examplesAtMost } from '../data/examples-bound'
+import { createRunChecks } from './run-checks'
+import { runCheckMachine } from './run-check-machine'
 
 /**
  * Paths in a configuration are used by a process with another working directory: make them
@@ -48,6 +50,8 @@ export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConf
 }
 
 export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner) {
+  /** The checks before Start (run-checks.ts): runsStart refuses what they refuse; runsCheck tells the form. */
+  const checks = createRunChecks(runCheckMachine(store, dataDir))
   /** Which job trains which run (jobs started by this process). */
   const jobOfRun = new Map<string, string>()
   const runOfJob = new Map<string, string>()
@@ -156,8 +160,13 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       const absolute = absoluteConfigPaths(config, process.cwd())
       const { modelId, datasetId } = catalogIds(store, absolute)
       refuseSplitLeavingNothing(absolute, datasetId)
+      await checks.refuseUnstartable(absolute)
       const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method, modelId, datasetId })
       return startJob(run.id)
+    },
+
+    async runsCheck({ config }: CallParsedInput<'runsCheck'>): Promise<CallOutput<'runsCheck'>> {
+      return checks.check(absoluteConfigPaths(config, process.cwd()))
     },
 
     async runsCancel({ runId }: CallParsedInput<'runsCancel'>): Promise<CallOutput<'runsCancel'>> {

@@ -110,11 +110,41 @@ export interface AdapterFolder {
   tensors: Map<string, AdapterTensor>
 }
 
+/** An adapter folder's config and its tensors' names and shapes, without their values. */
+export interface AdapterFolderHeader {
+  dir: string
+  config: NativeAdapterConfig
+  /** Parsed and defaulted engine config of the adapter. */
+  adapter: AdapterConfig
+  tensors: Map<string, { name: string; shape: readonly number[] }>
+}
+
 /**
  * Reads a native adapter folder; every problem names the file and what to do. Its tensors are
  * float32 and finite when this returns; whether they fit a model is checkAdapterTensors' question.
  */
 export function readAdapterFolder(dir: string): AdapterFolder {
+  const { file, weightsPath, ...header } = readHeader(dir)
+  const tensors = new Map<string, AdapterTensor>()
+  for (const entry of file.tensors.values()) {
+    const data = new Float32Array(entry.length / 4)
+    new Uint8Array(data.buffer).set(readWeightsBytes(file, entry.name))
+    checkFiniteValues(weightsPath, entry.name, data)
+    tensors.set(entry.name, { name: entry.name, shape: entry.shape, data })
+  }
+  return { ...header, tensors }
+}
+
+/**
+ * The config and the tensors' names, dtypes and shapes of a native adapter folder, no values read:
+ * what the checks before a run starts need (docs/DESIGN.md "Checks before Start").
+ */
+export function readAdapterFolderHeader(dir: string): AdapterFolderHeader {
+  const { file: _file, weightsPath: _weightsPath, ...header } = readHeader(dir)
+  return header
+}
+
+function readHeader(dir: string): AdapterFolderHeader & { file: SafetensorsFile; weightsPath: string } {
   const configPath = join(dir, ADAPTER_CONFIG_FILE)
   const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE)
   if (!existsSync(configPath) || !existsSync(weightsPath)) {
@@ -135,15 +165,12 @@ export function readAdapterFolder(dir: string): AdapterFolder {
   }
   const adapter = parseAdapterConfig(raw.adapter ?? { method: raw.method }, `${configPath}: adapter`)
   const file = readWeightsHeader(weightsPath)
-  const tensors = new Map<string, AdapterTensor>()
+  const tensors = new Map<string, { name: string; shape: readonly number[] }>()
   for (const entry of file.tensors.values()) {
     checkStoredDType(weightsPath, entry.name, entry.dtype, entry.shape)
-    const data = new Float32Array(entry.length / 4)
-    new Uint8Array(data.buffer).set(readWeightsBytes(file, entry.name))
-    checkFiniteValues(weightsPath, entry.name, data)
-    tensors.set(entry.name, { name: entry.name, shape: entry.shape, data })
+    tensors.set(entry.name, { name: entry.name, shape: entry.shape })
   }
-  return { dir, config: raw as unknown as NativeAdapterConfig, adapter, tensors }
+  return { dir, config: raw as unknown as NativeAdapterConfig, adapter, tensors, file, weightsPath }
 }
 
 // A damaged weights file (a copy cut short, a full disk) is a problem with the user's folder, not

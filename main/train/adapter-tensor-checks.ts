@@ -5,7 +5,7 @@
 // shapes), in float32, every value finite.
 import type { AdapterConfig } from '../engine/adapters'
 import type { ModelSpec } from '../models/config'
-import type { AdapterFolder } from './adapter-files'
+import type { AdapterFolderHeader } from './adapter-files'
 
 /** A problem with an adapter folder; the message names the folder or file, the tensor and what to do. */
 export class AdapterFolderError extends Error {
@@ -64,7 +64,7 @@ export function checkFiniteValues(weightsPath: string, name: string, data: Float
  * Refuses a folder whose tensors are not exactly `expected`: none missing, none unknown, every
  * shape equal. The error lists the first few of each kind with their counts.
  */
-export function checkAdapterTensors(folder: Pick<AdapterFolder, 'dir' | 'adapter' | 'tensors'>, expected: readonly ExpectedAdapterTensor[], fit: AdapterFit): void {
+export function checkAdapterTensors(folder: Pick<AdapterFolderHeader, 'dir' | 'adapter' | 'tensors'>, expected: readonly ExpectedAdapterTensor[], fit: AdapterFit): void {
   const wanted = new Set(expected.map((e) => e.name))
   const missing = expected.filter((e) => !folder.tensors.has(e.name))
   const unknown = [...folder.tensors.values()].filter((t) => !wanted.has(t.name))

@@ -39,7 +39,7 @@ beforeAll(async () => {
   tmp = makeTempDir('ms-faults-')
   configInput = {
     model: writeTinyModel(join(tmp.dir, 'model'), 'llama').dir,
-    data: { train: writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 16), max_length: 160, split: 2 },
+    data: { train: writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 16), max_length: 128, split: 2 },
     adapter: { method: 'mov', experts: 3 },
     train: { lr: 0.05, batch_size: 4, max_steps: MAX_STEPS, save_every: SAVE_EVERY, eval_every: 10, seed: 1 },
     device: 'cpu',

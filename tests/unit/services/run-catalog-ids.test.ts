@@ -1,6 +1,6 @@
 // runsStart links a run to the registered model and dataset its configuration names by path,
 // so the Runs page can show their names; unregistered paths leave the links empty.
-import { writeFileSync } from 'node:fs'
+import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RunConfig } from '../../../main/contract'
@@ -20,7 +20,10 @@ describe('runsStart', () => {
     const { train, eval: evaluation } = RunConfig.parse(config)
     const started = await temp.services.runsStart({ config: { ...config, eval: evaluation, train: { ...train, max_steps: 1 } } })
     expect(started.run).toMatchObject({ modelId: model.id, datasetId: dataset.id })
-    const other = await temp.services.runsStart({ config: { ...config, eval: evaluation, data: { ...config.data, train: join(temp.dir, 'elsewhere.jsonl') }, train } })
+    // A copy never imported: the same rows, at a path the catalog does not know.
+    const elsewhere = join(temp.dir, 'elsewhere.jsonl')
+    copyFileSync(data, elsewhere)
+    const other = await temp.services.runsStart({ config: { ...config, eval: evaluation, data: { ...config.data, train: elsewhere }, train } })
     expect(other.run).toMatchObject({ modelId: model.id, datasetId: null })
     await temp.services.runsCancel({ runId: other.run.id })
     await temp.services.runsCancel({ runId: started.run.id })

@@ -27,7 +27,7 @@ function endlessConfig(name: string) {
   const data = writePromptCompletionFile(join(temp.dir, `${name}.jsonl`), 8)
   return RunConfig.parse({
     model: writeTinyModel(join(temp.dir, name), 'llama').dir,
-    data: { train: data, max_length: 160 },
+    data: { train: data, max_length: 128 },
     adapter: { method: 'ia3' },
     train: { batch_size: 2, max_steps: 100_000, save_every: 2, eval_every: 100_000 },
     device: 'cpu',

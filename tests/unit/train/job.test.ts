@@ -19,7 +19,7 @@ beforeAll(() => {
   services = createServices({ dataDir: join(tmp.dir, 'home') })
   config = RunConfig.parse({
     model: writeTinyModel(join(tmp.dir, 'model'), 'llama').dir,
-    data: { train: writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 16), max_length: 160 },
+    data: { train: writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 16), max_length: 128 },
     adapter: { method: 'ia3' },
     train: { lr: 0.05, batch_size: 4, max_steps: 400, save_every: 3, eval_every: 1000, seed: 1 },
     device: 'cpu',

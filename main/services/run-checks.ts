@@ -1,0 +1,143 @@
+// The checks before Start (docs/DESIGN.md "Checks before Start"): what makes a run sure to fail is
+// found before the run is created, not by its training process minutes later. runsStart refuses a
+// configuration with a refusal and creates nothing; runsCheck answers the same findings, and a
+// memory warning, to the New run form as the user edits, each on its field. The held-out split is
+// checked by runsStart itself (runs.ts), with the catalog's count of examples.
+import { ApiCallError, type ExecutionProviderStatus, type RunCheckProblem, type RunChecks, type RunConfig, type RunEstimate } from '../contract'
+import { whyDataFileUnusable } from '../data/data-file-check'
+import { openModel, type OpenedModel } from '../models'
+import type { ModelSpec } from '../models/config'
+import { currentProviderFacts, planProviders } from '../runtime'
+import { adapterInitMismatch } from '../train/adapter-init-fit'
+import { buildStepGraph } from '../train/step-graph'
+
+/** What the checks ask of the machine; the services give the System page's own answers. */
+export interface RunCheckMachine {
+  /** The providers as the System page lists them (a run's job process loads the same runtime). */
+  providers(): Promise<ExecutionProviderStatus[]>
+  /** Free memory now, in bytes. */
+  freeMemoryBytes(): number
+  /** The estimate New run shows, for the memory a run needs. */
+  estimate(config: RunConfig): Promise<RunEstimate>
+}
+
+/** `max_length` past what the model's positions allow; null when within, or when the model has no hard limit (T5's relative buckets). */
+export function contextOverrun(maxLength: number, spec: ModelSpec): string | null {
+  if (spec.family === 't5' || spec.contextLength === null || maxLength <= spec.contextLength) return null
+  // GPT-2 has no position past n_positions; a Llama-style model was never trained past max_position_embeddings.
+  const key = spec.family === 'gpt2' ? 'n_positions' : 'max_position_embeddings'
+  return `Max length ${maxLength} is more than this model's context of ${spec.contextLength} tokens (${key} in its config.json): use ${spec.contextLength} or less.`
+}
+
+/** The device's refusal: a provider this machine does not have, with the System page's reason. */
+export function deviceRefusal(device: RunConfig['device'], providers: readonly ExecutionProviderStatus[]): string | null {
+  // auto falls back to the CPU, which is always there.
+  if (device === 'auto') return null
+  const status = providers.find((p) => p.name === device)
+  if (!status || status.available) return null
+  return `${device} is not available on this machine: ${status.reason}. Choose auto or another device (the System page lists them).`
+}
+
+/** The memory warning: what the run needs beside what the machine has free; null when it fits. */
+export function memoryShortfall(neededBytes: number, freeBytes: number): string | null {
+  if (neededBytes <= freeBytes) return null
+  return `This run needs about ${memoryText(neededBytes)}; this machine has ${memoryText(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or lower Batch size or Max length.`
+}
+
+function memoryText(bytes: number): string {
+  const gib = bytes / 1024 ** 3
+  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MiB`
+}
+
+function refusal(path: string, message: string): RunCheckProblem {
+  return { path, message, severity: 'refusal' }
+}
+
+/** The data files a run reads, each with its field and what the user calls it. */
+function dataFiles(config: RunConfig): { path: string; file: string; role: string }[] {
+  return [
+    { path: 'data.train', file: config.data.train, role: 'The training file' },
+    ...(config.data.validation ? [{ path: 'data.validation', file: config.data.validation, role: 'The validation file' }] : []),
+    ...config.eval.sets.map((set, i) => ({ path: `eval.sets.${i}.data`, file: set.data, role: `The file of eval set "${set.name}"` })),
+  ]
+}
+
+/** The checks of a configuration whose paths are absolute (absoluteConfigPaths). */
+export function createRunChecks(machine: RunCheckMachine) {
+  function open(path: string): { model: OpenedModel } | { problem: string } {
+    try {
+      return { model: openModel(path) }
+    } catch (error) {
+      return { problem: (error as Error).message }
+    }
+  }
+
+  /** Every refusal of a configuration whose paths are absolute, in the form's field order. */
+  async function refusalsOf(config: RunConfig): Promise<RunCheckProblem[]> {
+    const problems: RunCheckProblem[] = []
+    const opened = open(config.model)
+    if ('problem' in opened) problems.push(refusal('model', opened.problem))
+    for (const { path, file, role } of dataFiles(config)) {
+      const why = await whyDataFileUnusable(file)
+      if (why) problems.push(refusal(path, `${role} ${why}`))
+    }
+    if ('model' in opened) {
+      const overrun = contextOverrun(config.data.max_length, opened.model.spec)
+      if (overrun) problems.push(refusal('data.max_length', overrun))
+      if (config.adapter.init) {
+        const mismatch = initMismatch(config, opened.model)
+        if (mismatch) problems.push(refusal('adapter.init', mismatch))
+      }
+    }
+    const device = deviceRefusal(config.device, await machine.providers())
+    if (device) problems.push(refusal('device', device))
+    return problems
+  }
+
+  function initMismatch(config: RunConfig, model: OpenedModel): string | null {
+    let parameters
+    try {
+      parameters = buildStepGraph(model, config.adapter, { kind: 'eval', maxPositions: config.data.max_length }).parameters
+    } catch {
+      // The adapter section does not build on this model (sites it lacks): the estimate says why.
+      return null
+    }
+    return adapterInitMismatch(config.adapter.init!, config.adapter, model.spec, parameters)
+  }
+
+  /** Where a run of this device trains, for its memory: the CPU's RAM, or a GPU whose memory is not known here. */
+  function trainsOnCpu(device: RunConfig['device']): boolean {
+    if (device !== 'auto') return device === 'cpu'
+    return (planProviders('auto', currentProviderFacts()).candidates[0] ?? 'cpu') === 'cpu'
+  }
+
+  async function memoryWarning(config: RunConfig): Promise<RunCheckProblem | null> {
+    // A GPU's free memory is not known without a session on it; only the CPU's RAM is compared.
+    if (!trainsOnCpu(config.device)) return null
+    let estimate: RunEstimate
+    try {
+      estimate = await machine.estimate(config)
+    } catch {
+      // The estimate's own problem shows in the Cost panel.
+      return null
+    }
+    const short = memoryShortfall(estimate.memory.totalBytes, machine.freeMemoryBytes())
+    return short ? { path: 'device', message: short, severity: 'warning' } : null
+  }
+
+  return {
+    /** Refuses a configuration runsStart must not create a run for, each problem on its field. */
+    async refuseUnstartable(config: RunConfig): Promise<void> {
+      const problems = await refusalsOf(config)
+      if (problems.length === 0) return
+      throw new ApiCallError('invalid_input', problems.map((p) => p.message).join('\n'), problems.map(({ path, message }) => ({ path, message })))
+    },
+
+    /** runsCheck's answer: the refusals, then the memory warning. */
+    async check(config: RunConfig): Promise<RunChecks> {
+      const problems = await refusalsOf(config)
+      const memory = await memoryWarning(config)
+      return { problems: memory ? [...problems, memory] : problems }
+    },
+  }
+}
