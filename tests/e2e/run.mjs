@@ -17,6 +17,7 @@ import { registerTrainingChecks } from './training.mjs'
 import { registerEvaluateChecks } from './evaluate.mjs'
 import { registerHubChecks, startTestHub } from './hub.mjs'
 import { registerEmptyLayoutChecks, registerRunsTableLayoutCheck } from './layout.mjs'
+import { registerFirstRunChecks } from './first-run.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
@@ -155,6 +156,8 @@ function registerChecks(browser, server, files, testHub) {
   registerModelRemovalCheck(env)
   // After the removal check, which expects the models list to be empty once tiny-qwen2 is gone.
   registerHubChecks(env)
+  // On a server of its own: the walkthrough needs an empty studio, and its demo run would change this one's lists.
+  registerFirstRunChecks(env)
 
   check('the theme follows the operating system', async () => {
     for (const colorScheme of ['light', 'dark']) {

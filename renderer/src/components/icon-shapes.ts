@@ -34,6 +34,8 @@ export const iconShapes = {
   import: [{ path: 'M12 3v12M7 10l5 5 5-5' }, { path: 'M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2' }],
   folder: [{ path: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z' }],
   back: [{ path: 'M15 5l-7 7 7 7' }],
+  // A finished step (the first-run walkthrough).
+  check: [{ path: 'M5 12.5l4.5 4.5L19 7.5' }],
   // Bars with an interval on top: the Evaluate page's table and chart.
   evaluate: [{ rect: [4, 12, 4, 8, 1] }, { rect: [10, 8, 4, 12, 1] }, { rect: [16, 14, 4, 6, 1] }, { path: 'M12 3v5M10.5 3h3' }],
   playground: [{ path: 'M4 5h16v11H9l-5 4z' }, { path: 'M8 9.5h8M8 12.5h5' }],
