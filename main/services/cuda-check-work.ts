@@ -23,7 +23,7 @@ export async function checkCudaSupport(request: CudaCheckRequest): Promise<CudaC
     return { ok: false, folder: null, message: `CUDA support cannot be checked: ${why}.` }
   }
   const folder = activeRuntimeFolder()
-  const ort = (await import('onnxruntime-node')).default
+  const ort = await import('onnxruntime-node')
   const began = performance.now()
   let timer: NodeJS.Timeout | undefined
   try {

@@ -2,7 +2,7 @@
 // package as nuget.org does: index.json -> PackageBaseAddress (flat container: versions, .nupkg)
 // and RegistrationsBaseUrl (registration leaf -> catalog entry with the package's SHA-512). The
 // package holds three small stand-in provider libraries. Knobs corrupt the hash and pace the body.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CUDA_PROVIDER_LIBRARIES } from '../../main/runtime/cuda-runtime-folder'
@@ -15,8 +15,10 @@ export interface NugetFeedOptions {
   wrongHash?: boolean
   /** No registration resource: the package is served without a hash. */
   noRegistrations?: boolean
-  /** Sends the package in chunks of this many bytes, one every `paceMs`. */
+  /** Sends the package in chunks of 4 KB, one every `paceMs`. */
   paceMs?: number
+  /** Adds a stored entry of this many random bytes, so that a paced download lasts (the libraries compress to little). */
+  paddingBytes?: number
 }
 
 export interface NugetFeed {
@@ -39,6 +41,7 @@ export async function startNugetFeed(options: NugetFeedOptions): Promise<NugetFe
     { name: `${PACKAGE}.nuspec`, data: Buffer.from('<package/>') },
     ...CUDA_PROVIDER_LIBRARIES.map((name) => ({ name: `runtimes/linux-x64/native/${name}`, data: libraries[name] })),
     { name: 'runtimes/win-x64/native/onnxruntime.dll', data: Buffer.from('not wanted') },
+    ...(options.paddingBytes ? [{ name: 'content/padding.bin', data: randomBytes(options.paddingBytes), method: 0 as const }] : []),
   ])
   const sha512 = createHash('sha512').update(nupkg).digest('base64')
   const requests: string[] = []
