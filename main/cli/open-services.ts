@@ -6,8 +6,10 @@ import type { CliContext } from './command'
 /**
  * The services over the user's data dir (MIXTURE_STUDIO_HOME or the platform default).
  * `longCallsInProcess`: a one-shot command imports and exports in its own process (see ServicesOptions).
+ * `startsQueuedRuns`: only `serve`, which stays open; a one-shot command would start queued runs
+ * and end under them.
  */
-export function openServices(context: CliContext, options: { longCallsInProcess?: boolean } = {}): Services {
+export function openServices(context: CliContext, options: { longCallsInProcess?: boolean; startsQueuedRuns?: boolean } = {}): Services {
   const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
-  return createServices({ dataDir, ...options })
+  return createServices({ dataDir, startsQueuedRuns: false, ...options })
 }

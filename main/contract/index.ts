@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { SystemInfo } from './system'
-import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent } from './runs'
+import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent, RunQueue, RunsQueueMoveInput } from './runs'
 import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetIdInput, DatasetPreview, DatasetsFindImportedInput, DatasetsImportInput, DatasetsPreviewInput, DatasetsRenameInput, DatasetSummary, ImportedAlready } from './datasets'
@@ -44,12 +44,21 @@ const NoInput = z.object({}).strict()
 export const calls = {
   systemInfo: { input: NoInput, output: SystemInfo },
   runsList: { input: RunsListInput, output: z.array(RunSummary) },
-  /** Records a run (starting) and starts the job process that trains it. */
+  /**
+   * Records a run and starts the job process that trains it, or queues it (`queued`, no job yet)
+   * while other runs hold its device (Settings' runsAtOncePerDevice); it starts by itself when the device frees.
+   */
   runsStart: { input: z.object({ config: RunConfig }).strict(), output: RunStarted },
-  /** Stops a run at its next step boundary (it writes a checkpoint and ends `cancelled`). */
+  /** Stops a run at its next step boundary (it writes a checkpoint and ends `cancelled`); a queued run is cancelled without starting. */
   runsCancel: { input: RunIdInput, output: RunSummary },
-  /** Continues an interrupted, cancelled or failed run from its last checkpoint, as the same run. */
+  /** Continues an interrupted, cancelled or failed run from its last checkpoint, as the same run (queued while its device is taken). */
   runsResume: { input: RunIdInput, output: RunStarted },
+  /** The run queue: every queued run in order, its device, position and when it is expected to start. */
+  runsQueue: { input: NoInput, output: RunQueue },
+  /** Moves a queued run one place up or down the queue; answers the queue as it is now. */
+  runsQueueMove: { input: RunsQueueMoveInput, output: RunQueue },
+  /** Starts a queued run now, alongside the runs on its device. */
+  runsStartNow: { input: RunIdInput, output: RunStarted },
   runsShow: { input: RunIdInput, output: RunDetail },
   /** Metric curves of a run, for charts (poll with sinceStep). */
   runsMetrics: { input: RunsMetricsInput, output: RunMetrics },

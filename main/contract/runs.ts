@@ -1,5 +1,9 @@
 import { z } from 'zod'
 
+/**
+ * `queued`: waiting for its device, which another run holds (docs/DESIGN.md "The run queue");
+ * `starting`: its training process is on its way.
+ */
 export const RunStatus = z.enum(['queued', 'starting', 'running', 'completed', 'failed', 'cancelled', 'interrupted'])
 export type RunStatus = z.infer<typeof RunStatus>
 
@@ -110,8 +114,8 @@ export type RunEvent = z.infer<typeof RunEvent>
 
 export const RunIdInput = z.object({ runId: z.string().min(1) }).strict()
 
-/** A started (or resumed) run and the job process that trains it. */
-export const RunStarted = z.object({ run: RunSummary, jobId: z.string() })
+/** A started (or resumed) run and the job process that trains it; no job while it waits in the queue (status `queued`). */
+export const RunStarted = z.object({ run: RunSummary, jobId: z.string().nullable() })
 export type RunStarted = z.infer<typeof RunStarted>
 
 export const RunCheckpoint = z.object({ step: z.number().int(), path: z.string(), createdAt: z.string() })
@@ -180,3 +184,34 @@ export type RunAnswers = z.infer<typeof RunAnswers>
 /** A run's stored log, oldest first. A run keeps its newest `maxLines` lines; `total` is how many it holds. */
 export const RunLog = z.object({ runId: z.string(), lines: z.array(RunLogLine), total: z.number().int(), maxLines: z.number().int() })
 export type RunLog = z.infer<typeof RunLog>
+
+/** The device a run trains on: its `device`, with `auto` resolved as the training process will. */
+export const RunDevice = z.enum(['cuda', 'dml', 'webgpu', 'cpu'])
+export type RunDevice = z.infer<typeof RunDevice>
+
+/** A run waiting for its device, as the Queue panel shows it. */
+export const QueuedRun = z.object({
+  runId: z.string(),
+  name: z.string(),
+  method: z.string().nullable(),
+  device: RunDevice,
+  /** 1 = the next run to start on its device. */
+  position: z.number().int().min(1),
+  /** Seconds from now until it is expected to start; null when a run before it has no estimate yet. */
+  startsInSeconds: z.number().min(0).nullable(),
+  /** The run it waits for (the one that must end first); null when its device has a free place. */
+  after: z.object({ runId: z.string(), name: z.string() }).nullable(),
+  /** A process other than this studio's queued it (`mixture-studio train`) and starts it itself. */
+  queuedElsewhere: z.boolean(),
+})
+export type QueuedRun = z.infer<typeof QueuedRun>
+
+/** Every queued run, first to start first. */
+export const RunQueue = z.object({
+  runs: z.array(QueuedRun),
+  /** Settings' runsAtOncePerDevice: how many runs train at once on one device. */
+  runsAtOncePerDevice: z.number().int().min(1),
+})
+export type RunQueue = z.infer<typeof RunQueue>
+
+export const RunsQueueMoveInput = z.object({ runId: z.string().min(1), direction: z.enum(['up', 'down']) }).strict()

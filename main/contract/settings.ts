@@ -14,6 +14,8 @@ export type DeviceChoice = z.infer<typeof DeviceChoice>
 export const CurveSmoothing = z.number().min(0).max(0.99)
 export const DEFAULT_CURVE_SMOOTHING = 0.6
 
+export const RunsAtOncePerDevice = z.number().int().min(1).max(8)
+
 /** The user's preferences; every field has a default, so a missing file means "all defaults". */
 export const Settings = z
   .object({
@@ -25,6 +27,12 @@ export const Settings = z
      * walkthrough" (Settings, the empty Runs page) sets this back to false.
      */
     walkthroughDismissed: z.boolean().default(false),
+    /**
+     * How many training runs share one device at once; a run started beyond it waits in the run
+     * queue. 1 by default: two runs on one device each train at half speed, and a second on a GPU
+     * may run out of its memory.
+     */
+    runsAtOncePerDevice: RunsAtOncePerDevice.default(1),
   })
   .strict()
 export type Settings = z.output<typeof Settings>
@@ -36,6 +44,7 @@ export const SettingsPatch = z
     defaultDevice: DeviceChoice.optional(),
     curveSmoothing: CurveSmoothing.optional(),
     walkthroughDismissed: z.boolean().optional(),
+    runsAtOncePerDevice: RunsAtOncePerDevice.optional(),
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one setting to change' })

@@ -24,7 +24,8 @@ interface Job {
 }
 
 export type JobEventListener = (event: JobEvent) => void
-export type RunEventListener = (event: RunEvent, jobId: string) => void
+/** `jobId` is null for an event main itself causes (a run queued, or cancelled while queued). */
+export type RunEventListener = (event: RunEvent, jobId: string | null) => void
 
 /**
  * Runs each job in its own process and keeps them in memory. Everything a process sends is
@@ -35,6 +36,7 @@ export class JobRunner {
   private readonly jobs = new Map<string, Job>()
   private readonly listeners = new Set<JobEventListener>()
   private readonly runListeners = new Set<RunEventListener>()
+  private shuttingDown = false
 
   constructor(
     private readonly spawner: JobSpawner,
@@ -50,6 +52,20 @@ export class JobRunner {
   subscribeRunEvents(listener: RunEventListener): () => void {
     this.runListeners.add(listener)
     return () => this.runListeners.delete(listener)
+  }
+
+  /**
+   * A run event main itself causes (a run queued, moved in the queue, or cancelled before its
+   * process started), sent to the same listeners as the training processes' events, so a page
+   * follows one stream.
+   */
+  publishRunEvent(event: RunEvent): void {
+    this.tellRunListeners(event, null)
+  }
+
+  /** shutdown() was called: nothing new should start (the run queue must not start the next run). */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown
   }
 
   list(): JobInfo[] {
@@ -116,6 +132,7 @@ export class JobRunner {
 
   /** Cancels every running job (when the app or server shuts down). */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true
     const running = [...this.jobs.values()].filter((job) => job.info.state === 'running')
     await Promise.all(running.map((job) => this.cancel(job.info.id)))
   }
@@ -138,13 +155,7 @@ export class JobRunner {
       return
     }
     if (message.type === 'run') {
-      for (const listener of this.runListeners) {
-        try {
-          listener(message.event, job.info.id)
-        } catch (error) {
-          console.error('run event listener failed', error)
-        }
-      }
+      this.tellRunListeners(message.event, job.info.id)
       return
     }
     if (message.type === 'result') job.info.result = message.data
@@ -167,6 +178,16 @@ export class JobRunner {
   private forgetOldEndedJobs(): void {
     const ended = [...this.jobs.values()].filter((job) => job.info.state !== 'running')
     for (const job of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_JOBS))) this.jobs.delete(job.info.id)
+  }
+
+  private tellRunListeners(event: RunEvent, jobId: string | null): void {
+    for (const listener of this.runListeners) {
+      try {
+        listener(event, jobId)
+      } catch (error) {
+        console.error('run event listener failed', error)
+      }
+    }
   }
 
   private emit(event: JobEvent): void {

@@ -11,6 +11,9 @@
 // it running, under the process that started or resumed it: a second Resume or a Delete in that window is
 // refused at once. A process recorded on a run is signalled only when it is proven the run's own
 // (whyNotItsProcess): a pid alone may name another program by now.
+//
+// A run started or resumed while other runs hold its device waits in the run queue (run-queue.ts)
+// as `queued`, with no job, and starts by itself when the device frees.
 import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type JobEvent, type RunConfig, type RunSummary } from '../contract'
@@ -31,6 +34,7 @@ import { whyRunCannotTrain } from '../train/resume-refusal'
 import { resolveTypedPath } from '../runtime/typed-path'
 import { runSplitSpec, splitLeavesNothing } from '../data/split'
 import { examplesAtMost } from '../data/examples-bound'
+import { createRunQueue } from './run-queue'
 import { createRunChecks } from './run-checks'
 import { runCheckMachine } from './run-check-machine'
 
@@ -49,7 +53,12 @@ export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConf
   }
 }
 
-export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner) {
+export interface RunHandlersOptions {
+  /** This process starts queued runs when their device frees (the app, web mode; not a one-shot CLI command). */
+  startsQueuedRuns?: boolean
+}
+
+export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner, options: RunHandlersOptions = {}) {
   /** The checks before Start (run-checks.ts): runsStart refuses what they refuse; runsCheck tells the form. */
   const checks = createRunChecks(runCheckMachine(store, dataDir))
   /** Which job trains which run (jobs started by this process). */
@@ -102,6 +111,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
 
   /** Why a Resume or Delete cannot touch a run that a process is at work on. */
   function busy(run: RunRecord): ApiCallError {
+    if (run.status === 'queued') return new ApiCallError('conflict', `Run ${run.name} is queued (waiting for its device); cancel it first, or start it now`)
     return run.status === 'starting'
       ? new ApiCallError('conflict', `Run ${run.name} is starting (its training process is on its way); wait for it or cancel it`)
       : new ApiCallError('conflict', `Run ${run.name} is still training; cancel it first`)
@@ -155,14 +165,24 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     return { run: summary(mustGet(runId)), jobId: job.id }
   }
 
+  // Subscribed after this file's own listener above: a job's end is recorded before the queue looks for a free device.
+  const queue = createRunQueue({ store, dataDir, jobs, startJob, startsQueuedRuns: options.startsQueuedRuns ?? true })
+  queue.resume()
+
+  function queued(runId: string) {
+    queue.joined(runId)
+    return { run: summary(mustGet(runId)), jobId: null }
+  }
+
   return {
     async runsStart({ config }: CallParsedInput<'runsStart'>): Promise<CallOutput<'runsStart'>> {
       const absolute = absoluteConfigPaths(config, process.cwd())
       const { modelId, datasetId } = catalogIds(store, absolute)
       refuseSplitLeavingNothing(absolute, datasetId)
       await checks.refuseUnstartable(absolute)
-      const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method, modelId, datasetId })
-      return startJob(run.id)
+      const waits = queue.mustWait(absolute)
+      const run = store.runs.create({ name: defaultRunName(absolute), config: absolute, method: absolute.adapter.method, modelId, datasetId }, new Date(), currentProcessIdentity(), { queued: waits })
+      return waits ? queued(run.id) : startJob(run.id)
     },
 
     async runsCheck({ config }: CallParsedInput<'runsCheck'>): Promise<CallOutput<'runsCheck'>> {
@@ -172,7 +192,8 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     async runsCancel({ runId }: CallParsedInput<'runsCancel'>): Promise<CallOutput<'runsCancel'>> {
       const run = mustGet(runId)
       const jobId = jobOfRun.get(runId)
-      if (jobId) await jobs.cancel(jobId)
+      if (run.status === 'queued') queue.cancel(runId)
+      else if (jobId) await jobs.cancel(jobId)
       else if (isActiveRunStatus(run.status)) cancelElsewhere(run)
       return summary(mustGet(runId))
     },
@@ -185,8 +206,17 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       if (refusal) throw new ApiCallError('conflict', refusal)
       // Queued at once, in the statement that checks it is still stopped: of two Resumes, one wins
       // and the other is refused now, not when the winner's training ends.
-      if (!store.runs.claimForResume(runId, currentProcessIdentity())) throw busy(mustGet(runId))
-      return startJob(runId)
+      const waits = queue.mustWait(run.config)
+      if (!store.runs.claimForResume(runId, currentProcessIdentity(), new Date(), { queued: waits })) throw busy(mustGet(runId))
+      return waits ? queued(runId) : startJob(runId)
+    },
+
+    runsQueue: queue.runsQueue,
+    runsQueueMove: queue.runsQueueMove,
+
+    async runsStartNow({ runId }: CallParsedInput<'runsStartNow'>): Promise<CallOutput<'runsStartNow'>> {
+      queue.startNow(runId)
+      return { run: summary(mustGet(runId)), jobId: jobOfRun.get(runId) ?? null }
     },
 
     async runsShow({ runId }: CallParsedInput<'runsShow'>): Promise<CallOutput<'runsShow'>> {

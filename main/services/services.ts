@@ -43,6 +43,11 @@ export interface ServicesOptions {
   longCallsInProcess?: boolean
   /** The desktop app's native file picker; absent in web mode and the CLI. */
   openFileDialog?: (input: CallParsedInput<'dialogOpenFile'>) => Promise<CallOutput<'dialogOpenFile'>>
+  /**
+   * This process starts queued runs when their device frees, and on open those a closed studio left
+   * (default true). False for a one-shot CLI command: it would start runs it cannot wait for.
+   */
+  startsQueuedRuns?: boolean
   /** The Hub's environment (default process.env) and the desktop app's token encryption. */
   hub?: HubServiceOptions
 }
@@ -58,7 +63,7 @@ export function createServices(options: ServicesOptions): Services {
   const longWork = options.longCallsInProcess ? thisProcess : jobProcesses(jobs)
 
   const datasets = createDatasetHandlers(store, dataDir, longWork)
-  const runs = createRunHandlers(store, dataDir, jobs)
+  const runs = createRunHandlers(store, dataDir, jobs, { startsQueuedRuns: options.startsQueuedRuns ?? true })
   const models = createModelHandlers(store)
 
   return {

@@ -23,7 +23,7 @@ token: only someone with that address can use it. Runs until Ctrl+C.
       'no-open': { type: 'boolean' },
     })
     const port = parsePort(values.port)
-    const services = openServices(context)
+    const services = openServices(context, { startsQueuedRuns: true })
     let server
     try {
       server = await startServer({ services, port })

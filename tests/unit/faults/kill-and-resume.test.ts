@@ -290,7 +290,7 @@ function killIfAlive(pid: number): void {
 }
 
 /** Starts a train job through the services and follows it: its pid, the steps it reports, how it ended. */
-async function startWatched(services: Services, start: () => Promise<{ run: { id: string }; jobId: string }>) {
+async function startWatched(services: Services, start: () => Promise<{ run: { id: string }; jobId: string | null }>) {
   const jobEvents: JobEvent[] = []
   const steps: number[] = []
   let runId = ''
