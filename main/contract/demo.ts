@@ -41,7 +41,7 @@ export const DemoStarted = z.object({
   run: RunSummary,
   /** The job training it; null when `reused`: that job was started by an earlier call, or by another process. */
   jobId: z.string().nullable(),
-  /** True when a demo run was already starting or running: it is answered instead of a second one. */
+  /** True when a demo run was already queued, starting or running: it is answered instead of a second one. */
   reused: z.boolean(),
 })
 export type DemoStarted = z.infer<typeof DemoStarted>

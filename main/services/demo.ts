@@ -5,8 +5,8 @@
 // a second click finds the files and the records and makes nothing twice.
 //
 // The demo run is a normal run (runsStart: a `train` job, its curves live on the Run page). While
-// one trains, Try the demo answers that run instead of starting a second beside it: the user
-// clicked to see the demo train, and it is training.
+// one is queued or trains, Try the demo answers that run instead of starting a second beside it:
+// the user clicked to see the demo train, and it is on its way.
 import { resolve } from 'node:path'
 import { DatasetsImportInput, type CallOutput, type CallParsedInput, type RunSummary } from '../contract'
 import { demoModelDir, ensureDemoModelFiles, ensureSampleDataFile, sampleDataPath } from '../demo/demo-files'
@@ -16,6 +16,9 @@ import { ACTIVE_RUN_STATUSES, type Store } from '../store'
 
 export const DEMO_MODEL_NAME = 'Demo model (tiny Llama)'
 export const DEMO_DATASET_NAME = 'Demo sample (copy, reverse, upper, count)'
+
+/** A demo run in one of these is answered again rather than started twice: waiting for its device, starting, training. */
+const UNFINISHED_STATUSES = ['queued', ...ACTIVE_RUN_STATUSES] as const
 
 /** The calls the demo goes through, as an import or New run would. */
 export interface DemoDependencies {
@@ -56,9 +59,9 @@ export function createDemoHandlers(store: Store, dataDir: string, calls: DemoDep
     return { dataset, made }
   }
 
-  /** A demo run on these pieces that is starting or training now, if any. */
-  function activeDemoRun(): RunSummary | null {
-    for (const status of ACTIVE_RUN_STATUSES) {
+  /** A demo run on these pieces that is queued, starting or training now, if any. */
+  function unfinishedDemoRun(): RunSummary | null {
+    for (const status of UNFINISHED_STATUSES) {
       for (const run of store.runs.list({ status, limit: 100 })) {
         const config = store.runs.get(run.id)?.config as { model?: string; data?: { train?: string } } | undefined
         if (config?.model === modelDir && config.data?.train === dataPath) return run
@@ -77,8 +80,8 @@ export function createDemoHandlers(store: Store, dataDir: string, calls: DemoDep
       oneAtATime(async () => {
         await makeModel()
         await makeDataset()
-        const training = activeDemoRun()
-        if (training) return { run: training, jobId: null, reused: true }
+        const unfinished = unfinishedDemoRun()
+        if (unfinished) return { run: unfinished, jobId: null, reused: true }
         const started = await calls.runsStart({ config: demoRunConfig({ model: modelDir, data: dataPath }, steps) })
         return { ...started, reused: false }
       }),

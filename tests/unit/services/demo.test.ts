@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createServices } from '../../../main/services'
 import { demoModelDir, ensureDemoModelFiles, ensureSampleDataFile, sampleDataPath } from '../../../main/demo/demo-files'
 import { DEMO_STEPS } from '../../../main/contract'
+import { currentProcessIdentity } from '../../../main/store'
 import { useTempServices } from '../../helpers/temp-services'
 import { makeTempDir } from '../../helpers/temp-dir'
 
@@ -70,6 +71,17 @@ describe('the demo service', () => {
     expect(await temp.services.modelsList({})).toHaveLength(1)
     expect(await temp.services.datasetsList({})).toHaveLength(1)
   }, 60_000)
+
+  it('answers a demo run waiting in the queue for its device, and starts none beside it', async () => {
+    const { config } = await temp.services.demoPlan({})
+    const queued = temp.services.store.runs.create({ name: 'demo: MoV', config, method: 'mov', modelId: null, datasetId: null }, new Date(), currentProcessIdentity(), { queued: true })
+    try {
+      expect(await temp.services.demoStart({ steps: 4 })).toMatchObject({ reused: true, jobId: null, run: { id: queued.id, status: 'queued' } })
+      expect(temp.services.store.runs.list({ status: 'starting', limit: 10 })).toEqual([])
+    } finally {
+      temp.services.store.runs.cancelQueued(queued.id)
+    }
+  })
 })
 
 describe('the demo files', () => {
