@@ -36,6 +36,8 @@ export const fake = Object.assign(mocks, {
     for (const name of callNames) mocks[name].mockReset()
     // The import wizard asks this on every Next from its file step; unprogrammed, nothing was imported before.
     mocks.datasetsFindImported.mockResolvedValue([])
+    // New run asks this as its form changes; unprogrammed, the service finds nothing to refuse.
+    mocks.runsCheck.mockResolvedValue({ problems: [] })
     jobListeners.clear()
     runListeners.clear()
     reconnectListeners.clear()

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import type { EvalDraft } from '../run-config/eval-sets'
 import { computed, ref, watch } from 'vue'
-import { RunConfig, type DatasetDetail, type DatasetSummary, type RunEstimate, type RunStarted } from '../../../main/contract'
+import { RunConfig, type DatasetDetail, type DatasetSummary, type RunCheckProblem, type RunEstimate, type RunStarted } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 import { adapterDefaults, checkDraft, draftFromConfig, draftToInput, emptyDraft, withPreset, withTrainLength, type RunDraft } from '../run-config/draft'
 import { dataSectionFor } from '../run-config/dataset-section'
@@ -34,19 +34,44 @@ export const useNewRunStore = defineStore('new-run', () => {
   let estimateTimer: ReturnType<typeof setTimeout> | null = null
   let estimateAsked = 0
 
+  /**
+   * The checks before Start (runsCheck): what the service would refuse (a file it cannot read, an
+   * adapter that does not fit, a device this machine lacks, a max length past the model's context)
+   * and its memory warning, for the configuration last asked about.
+   */
+  const serverProblems = ref<RunCheckProblem[]>([])
+  let checksAsked = 0
+
   const starting = ref(false)
   const startError = ref<ApiCallError | null>(null)
   const loadProblems = ref<string[]>([])
   /** What kind of refusal loadProblems are, in the user's words. */
   const loadProblemsTitle = ref('')
 
-  /** The problem to show under a field, if it is time to show it (it, or a list holding it, was touched). */
+  /**
+   * The problem to show under a field: the form's own, once it is time to show it (it, or a list
+   * holding it, was touched), else the service's refusal, at once (a file named in a loaded YAML
+   * that is not there is worth saying before Start).
+   */
   function issueOf(path: string): string | null {
     // Start's refusal of a field (a split the server counted) shows under it like the form's own checks.
     const issue = check.value.issues[path] ?? startError.value?.issues?.find((i) => i.path === path)?.message
-    if (!issue) return null
-    return startAttempted.value || touched.value.has(path) || [...touched.value].some((t) => path.startsWith(`${t}.`)) ? issue : null
+    const due = startAttempted.value || touched.value.has(path) || [...touched.value].some((t) => path.startsWith(`${t}.`))
+    if (issue && due) return issue
+    return serverProblems.value.find((p) => p.path === path && p.severity === 'refusal')?.message ?? null
   }
+
+  /** The service's warning about a field (memory, on the device), which does not stop Start. */
+  function warningOf(path: string): string | null {
+    return serverProblems.value.find((p) => p.path === path && p.severity === 'warning')?.message ?? null
+  }
+
+  /** Fields Start is or would be refused for: the form's own problems, the checks' refusals and Start's own. */
+  const problemCount = computed(() => new Set([
+    ...Object.keys(check.value.issues),
+    ...serverProblems.value.filter((p) => p.severity === 'refusal').map((p) => p.path),
+    ...(startError.value?.issues ?? []).map((i) => i.path),
+  ]).size)
 
   function touch(path: string): void {
     touched.value = new Set(touched.value).add(path)
@@ -107,12 +132,28 @@ export const useNewRunStore = defineStore('new-run', () => {
     touch('data.train')
   }
 
-  /** Asks for the estimate once the form has been quiet for ESTIMATE_DELAY_MS. */
+  /** Asks for the estimate and the checks before Start once the form has been quiet for ESTIMATE_DELAY_MS. */
   function scheduleEstimate(): void {
     // The figures shown are stale from this edit on, not only once the request leaves.
     estimating.value = true
     if (estimateTimer) clearTimeout(estimateTimer)
-    estimateTimer = setTimeout(() => void refreshEstimate(), ESTIMATE_DELAY_MS)
+    estimateTimer = setTimeout(() => {
+      void refreshEstimate()
+      void refreshChecks()
+    }, ESTIMATE_DELAY_MS)
+  }
+
+  /** Runs the checks before Start on the current configuration; an answer to an older one is dropped. */
+  async function refreshChecks(): Promise<void> {
+    const asked = ++checksAsked
+    if (!check.value.config) return
+    try {
+      const answer = await api.runsCheck({ config: draftToInput(draft.value) })
+      if (asked === checksAsked) serverProblems.value = answer.problems
+    } catch {
+      // The checks only add to what Start says: a failed call leaves Start to refuse, in its own words.
+      if (asked === checksAsked) serverProblems.value = []
+    }
   }
 
   /** Estimates the current configuration now; an answer to an older one is dropped. */
@@ -203,6 +244,8 @@ export const useNewRunStore = defineStore('new-run', () => {
   function reset(): void {
     // The figures were for the form before: an empty form shows none, and an answer on its way is dropped.
     estimateAsked++
+    checksAsked++
+    serverProblems.value = []
     estimate.value = null
     estimateError.value = null
     draft.value = emptyDraft()
@@ -214,7 +257,7 @@ export const useNewRunStore = defineStore('new-run', () => {
   }
 
   return {
-    draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, loadProblemsTitle, startAttempted,
-    issueOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, start, loadYaml, loadRunConfig, reset,
+    draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, loadProblemsTitle, startAttempted, serverProblems, problemCount,
+    issueOf, warningOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, refreshChecks, start, loadYaml, loadRunConfig, reset,
   }
 })
