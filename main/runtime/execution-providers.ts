@@ -2,7 +2,9 @@ import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderStatus } from '../contract'
+import { defaultDataDir } from '../store/data-dir'
 import { activeRuntimeFolder } from './binding-redirect'
+import { cudaRuntimeDir, inspectRuntimeFolder, onnxruntimeVersion } from './cuda-runtime-folder'
 
 export type ProviderName = ExecutionProviderStatus['name']
 
@@ -137,13 +139,26 @@ export function hasProviderLibraryOnDisk(name: ProviderName, platform = process.
   return existsSync(join(packageDir, 'bin', 'napi-v6', platform, arch, fileName)) || (active !== null && existsSync(join(active, fileName)))
 }
 
+/**
+ * Whether the data folder holds a complete CUDA runtime, which job processes load in place of the
+ * bundled binding (binding-redirect.ts). A process that loaded onnxruntime-node without it (the
+ * Electron main, whose bundle loads onnxruntime-node before any code of its own runs; a server
+ * started before the install) still plans runs as the job processes that train them will see it.
+ */
+export function installedCudaRuntimeComplete(dataDir: string = defaultDataDir()): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false
+  const version = onnxruntimeVersion()
+  return inspectRuntimeFolder(cudaRuntimeDir(dataDir, version), version).state === 'complete'
+}
+
 /** The facts about this machine for onnxruntime's `listSupportedBackends()` result. */
 export function machineProviderFacts(backends: ProviderFacts['backends']): ProviderFacts {
+  let installed: boolean | null = null
   return {
     platform: process.platform,
     arch: process.arch,
     backends,
-    hasProviderLibrary: (name) => hasProviderLibraryOnDisk(name),
+    hasProviderLibrary: (name) => hasProviderLibraryOnDisk(name) || ((name === 'cuda' || name === 'tensorrt') && (installed ??= installedCudaRuntimeComplete())),
     ...(process.platform === 'linux' ? { gpuDevicePresent: linuxGpuDevicePresent() } : {}),
   }
 }

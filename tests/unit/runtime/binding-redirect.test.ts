@@ -99,6 +99,28 @@ describe.runIf(onLinuxX64)('the installed runtime replaces the bundled binding',
   })
 })
 
+describe.runIf(onLinuxX64)('planning in a process that did not load the installed runtime', () => {
+  it('counts the CUDA provider as present when the data folder has a complete runtime, as the job processes will load it', async () => {
+    const { machineProviderFacts, installedCudaRuntimeComplete } = await import('../../../main/runtime/execution-providers')
+    const backends = [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }]
+    const saved = process.env.MIXTURE_STUDIO_HOME
+    try {
+      const complete = dataDirWithRuntime()
+      process.env.MIXTURE_STUDIO_HOME = complete.dataDir
+      expect(installedCudaRuntimeComplete()).toBe(true)
+      expect(machineProviderFacts(backends).hasProviderLibrary('cuda')).toBe(true)
+      cleanup?.()
+      const other = dataDirWithRuntime({ manifestVersion: '0.0.1' })
+      process.env.MIXTURE_STUDIO_HOME = other.dataDir
+      expect(installedCudaRuntimeComplete()).toBe(false)
+      expect(machineProviderFacts(backends).hasProviderLibrary('cuda')).toBe(false)
+    } finally {
+      if (saved === undefined) delete process.env.MIXTURE_STUDIO_HOME
+      else process.env.MIXTURE_STUDIO_HOME = saved
+    }
+  })
+})
+
 describe('useInstalledCudaRuntime off Linux x64', () => {
   it('does nothing on other platforms', async () => {
     const { useInstalledCudaRuntime } = await import('../../../main/runtime/binding-redirect')
