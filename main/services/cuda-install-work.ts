@@ -10,7 +10,7 @@
 //      folder is complete or absent, never half there (a Stop or a failure removes what was begun).
 // It runs in a `cuda-install` job process; its progress carries the download's bytes and rate.
 import { createHash } from 'node:crypto'
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
@@ -50,8 +50,9 @@ export async function installCudaSupport(request: CudaInstallRequest, work: Work
   const existing = inspectRuntimeFolder(folder, version)
   if (existing.state === 'complete') return { folder, onnxruntime: version, package: existing.manifest.package, alreadyInstalled: true }
 
+  // Named by this process: the app's install and another (a second app, a killed one's leftovers) never share a file.
   const staging = `${folder}.staging-${process.pid}`
-  const part = join(runtimesDir(request.dataDir), `.${CUDA_PACKAGE_ID.toLowerCase()}.${version}.nupkg.part`)
+  const part = join(runtimesDir(request.dataDir), `.${CUDA_PACKAGE_ID.toLowerCase()}.${version}.nupkg.part-${process.pid}`)
   const controller = new AbortController()
   const poll = setInterval(() => {
     if (work.stopRequested()) controller.abort()
@@ -62,6 +63,7 @@ export async function installCudaSupport(request: CudaInstallRequest, work: Work
   }
   try {
     mkdirSync(runtimesDir(request.dataDir), { recursive: true })
+    removeLeftovers(runtimesDir(request.dataDir))
     work.progress(0, 0, `Looking up ${CUDA_PACKAGE_ID} ${version} on ${request.feed}`)
     const located = await locatePackage(feed, version)
     stopIfAsked()
@@ -99,6 +101,26 @@ export async function installCudaSupport(request: CudaInstallRequest, work: Work
     throw error
   } finally {
     clearInterval(poll)
+  }
+}
+
+/**
+ * Parts and staging folders of installs whose process is gone (killed before it could clean up:
+ * a Cancel waits 3 s, then kills). They are named by pid; a live process's are left alone.
+ */
+function removeLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/(?:\.staging-|\.nupkg\.part-)(\d+)$/.exec(name)?.[1] ?? NaN)
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true })
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -1,7 +1,8 @@
 // Install CUDA support end to end against a local NuGet feed (tests/helpers/nuget-feed-server.ts):
 // the work in this process for its cases, then the calls through job processes as the app runs
 // them, and the check that opens a CUDA session (which fails here: no driver, stand-in libraries).
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ApiCallError, CudaCheckResult, CudaInstallResult, SystemInfo, type JobInfo } from '../../../main/contract'
@@ -64,6 +65,19 @@ describe('installCudaSupport from a NuGet feed', () => {
     const before = feed.requests.length
     expect(await installCudaSupport({ dataDir: dir, feed: feed.indexUrl }, watchedWork())).toMatchObject({ alreadyInstalled: true, folder })
     expect(feed.requests.length).toBe(before)
+  })
+
+  it('removes what a killed install left (its part and staging folder), not what a live one is writing', async () => {
+    feed = await startNugetFeed({ version })
+    const dir = dataDir()
+    const runtimes = runtimesDir(dir)
+    const gone = spawnSync(process.execPath, ['-e', 'process.pid']).pid as number
+    const living = process.ppid
+    mkdirSync(join(runtimes, `onnxruntime-${version}-cuda12.staging-${gone}`), { recursive: true })
+    writeFileSync(join(runtimes, `.microsoft.ml.onnxruntime.gpu.linux.${version}.nupkg.part-${gone}`), 'half')
+    writeFileSync(join(runtimes, `.microsoft.ml.onnxruntime.gpu.linux.${version}.nupkg.part-${living}`), 'in progress')
+    await installCudaSupport({ dataDir: dir, feed: feed.indexUrl }, watchedWork())
+    expect(leftovers(dir)).toEqual([`.microsoft.ml.onnxruntime.gpu.linux.${version}.nupkg.part-${living}`])
   })
 
   it('installs without a hash where the feed publishes none', async () => {
