@@ -148,6 +148,31 @@ describe.runIf(onLinuxX64)('systemInstallCuda and systemCheckCuda through job pr
     }
   }
 
+  it('a cancelled install ends its process and leaves nothing in the data folder', async () => {
+    const paced = await startNugetFeed({ version, paceMs: 20, paddingBytes: 600_000 })
+    process.env.MIXTURE_STUDIO_NUGET_FEED = paced.indexUrl
+    try {
+      const downloading = new Promise<void>((resolve) => {
+        const stop = temp.services.subscribe('onJobEvent', (event) => {
+          if (event.type === 'progress' && event.transfer && event.transfer.bytes > 0) {
+            stop()
+            resolve()
+          }
+        })
+      })
+      const started = await temp.services.systemInstallCuda({})
+      await expect(temp.services.systemInstallCuda({})).rejects.toThrow(/being installed already/)
+      await downloading
+      await temp.services.jobsCancel({ jobId: started.id })
+      expect((await ended(started)).state).toBe('cancelled')
+      expect(existsSync(cudaRuntimeDir(temp.dataDir, version))).toBe(false)
+      expect(leftovers(temp.dataDir)).toEqual([])
+    } finally {
+      process.env.MIXTURE_STUDIO_NUGET_FEED = localFeed.indexUrl
+      await paced.close()
+    }
+  })
+
   it('installs into the data folder, then the check loads it and names what CUDA lacks here', async () => {
     const install = await ended(await temp.services.systemInstallCuda({}))
     expect(install.state).toBe('completed')
