@@ -35,7 +35,8 @@ export function deviceRefusal(device: RunConfig['device'], providers: readonly E
   if (device === 'auto') return null
   const status = providers.find((p) => p.name === device)
   if (!status || status.available) return null
-  return `${device} is not available on this machine: ${status.reason}. Choose auto or another device (the System page lists them).`
+  // The reason's first part: the rest is what to install, which the System page says with its own controls.
+  return `${device} is not available on this machine: ${status.reason.split(';')[0].trim()}. Choose auto or another device; the System page says what ${device} needs.`
 }
 
 /** The memory warning: what the run needs beside what the machine has free; null when it fits. */
@@ -44,9 +45,16 @@ export function memoryShortfall(neededBytes: number, freeBytes: number): string 
   return `This run needs about ${memoryText(neededBytes)}; this machine has ${memoryText(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or lower Batch size or Max length.`
 }
 
+/** In the units the Cost panel shows memory in (renderer/src/format.ts formatBytes), so the two figures read alike. */
 function memoryText(bytes: number): string {
-  const gib = bytes / 1024 ** 3
-  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MiB`
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`
 }
 
 function refusal(path: string, message: string): RunCheckProblem {

@@ -18,6 +18,7 @@ const { useNewRunStore, ESTIMATE_DELAY_MS } = await import('../../renderer/src/s
 const { default: SourceSection } = await import('../../renderer/src/components/new-run/SourceSection.vue')
 const { default: FieldGrid } = await import('../../renderer/src/components/new-run/FieldGrid.vue')
 const { default: SchemaField } = await import('../../renderer/src/components/new-run/SchemaField.vue')
+const { default: EvalSection } = await import('../../renderer/src/components/new-run/EvalSection.vue')
 const { DEVICE_FIELD } = await import('../../renderer/src/run-config/draft')
 const { methodFields } = await import('../../renderer/src/run-config/adapter-methods')
 const { unavailableDevices } = await import('../../renderer/src/run-config/device-choices')
@@ -25,7 +26,7 @@ const { unavailableDevices } = await import('../../renderer/src/run-config/devic
 const refusals: RunCheckProblem[] = [
   { path: 'data.validation', message: 'The validation file /data/val.jsonl: no such file', severity: 'refusal' },
   { path: 'adapter.init', message: 'It is a LoRA adapter; a MoV run cannot start from it: choose LoRA as the method, or another adapter.', severity: 'refusal' },
-  { path: 'device', message: 'cuda is not available on this machine: no driver. Choose auto or another device (the System page lists them).', severity: 'refusal' },
+  { path: 'device', message: 'cuda is not available on this machine: no driver. Choose auto or another device; the System page says what cuda needs.', severity: 'refusal' },
 ]
 const memory: RunCheckProblem = { path: 'device', message: 'This run needs about 9.2 GiB; this machine has 7.5 GiB free.', severity: 'warning' }
 
@@ -117,6 +118,15 @@ describe('New run shows the checks beside their fields', () => {
     expect(dataset.find('.n-form-item-feedback--error').text()).toBe('The validation file /data/val.jsonl: no such file')
   })
 
+  it('on an eval set\'s row: its file that cannot be read', async () => {
+    const store = await checkedStore([{ path: 'eval.sets.0.data', message: 'The file of eval set "quiz" /data/quiz.jsonl: no such file', severity: 'refusal' }])
+    store.draft.eval = { ...store.draft.eval, sets: [{ name: 'quiz', data: '/data/quiz.jsonl' }] }
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: EvalSection }, { path: '/datasets', name: 'datasets', component: EvalSection }] })
+    wrapper = mount(EvalSection, { global: { plugins: [router] }, attachTo: document.body })
+    await flushPromises()
+    expect(wrapper.find('[data-set="0"]').text()).toContain('The file of eval set "quiz" /data/quiz.jsonl: no such file')
+  })
+
   it('under Start from adapter: the adapter that does not fit', async () => {
     const store = await checkedStore(refusals)
     wrapper = mount(FieldGrid, { props: { section: 'adapter', fields: methodFields('mov'), values: store.draft.adapter, issueOf: store.issueOf }, attachTo: document.body })
@@ -133,7 +143,7 @@ describe('New run shows the checks beside their fields', () => {
     expect(field.text()).toContain('This run needs about 9.2 GiB; this machine has 7.5 GiB free.')
     expect(field.find('.n-form-item-feedback--warning').text()).toBe('This run needs about 9.2 GiB; this machine has 7.5 GiB free.')
     const options = wrapper.findComponent(NSelect).props('options') as { label: string; value: string; disabled?: boolean }[]
-    expect(options.find((o) => o.value === 'dml')).toEqual({ label: 'dml — DirectML runs only on Windows', value: 'dml', disabled: true })
+    expect(options.find((o) => o.value === 'dml')).toEqual({ label: 'dml', value: 'dml', disabled: true, reason: 'DirectML runs only on Windows' })
     expect(options.find((o) => o.value === 'cpu')).toEqual({ label: 'cpu', value: 'cpu' })
   })
 

@@ -137,13 +137,14 @@ describe('the device', () => {
     const missing = providers.find((p) => !p.available && (p.name === 'dml' || p.name === 'cuda' || p.name === 'webgpu'))
     if (!missing) throw new Error('every device is available on this machine; the check has nothing to refuse')
     await refusedWith(config({ device: missing.name as RunConfig['device'] }), [
-      { path: 'device', message: `${missing.name} is not available on this machine: ${missing.reason}. Choose auto or another device (the System page lists them).` },
+      { path: 'device', message: `${missing.name} is not available on this machine: ${missing.reason.split(';')[0]}. Choose auto or another device; the System page says what ${missing.name} needs.` },
     ])
   })
 
   it('never refuses auto, which falls back to the CPU', () => {
     expect(deviceRefusal('auto', [{ name: 'cpu', available: true, reason: '' }, { name: 'cuda', available: false, reason: 'no' }])).toBeNull()
-    expect(deviceRefusal('cuda', [{ name: 'cuda', available: false, reason: 'no driver' }])).toMatch(/^cuda is not available on this machine: no driver\./)
+    expect(deviceRefusal('cuda', [{ name: 'cuda', available: false, reason: 'the CUDA provider libraries are not installed; install them with `npm rebuild`' }]))
+      .toBe('cuda is not available on this machine: the CUDA provider libraries are not installed. Choose auto or another device; the System page says what cuda needs.')
   })
 })
 
@@ -172,12 +173,13 @@ describe('memory', () => {
     const estimate = await temp.services.runsEstimate({ config: runConfig })
     expect(estimate.memory.totalBytes).toBeGreaterThan(totalmem())
     const { problems } = await temp.services.runsCheck({ config: runConfig })
-    expect(problems).toEqual([{ path: 'device', severity: 'warning', message: expect.stringMatching(/^This run needs about [\d.]+ GiB; this machine has [\d.]+ (GiB|MiB) free\./) }])
+    expect(problems).toEqual([{ path: 'device', severity: 'warning', message: expect.stringMatching(/^This run needs about [\d.]+ TiB; this machine has [\d.]+ (GiB|MiB) free\./) }])
   })
 
-  it('says the figures in GiB, and nothing when the run fits', () => {
+  it('says the figures as the Cost panel does (GiB, MiB, TiB), and nothing when the run fits', () => {
     expect(memoryShortfall(9.2 * 1024 ** 3, 7.5 * 1024 ** 3)).toMatch(/^This run needs about 9\.2 GiB; this machine has 7\.5 GiB free\./)
-    expect(memoryShortfall(2 * 1024 ** 3, 300 * 1024 ** 2)).toMatch(/this machine has 300 MiB free/)
+    expect(memoryShortfall(2 * 1024 ** 3, 300 * 1024 ** 2)).toMatch(/this machine has 300\.0 MiB free/)
+    expect(memoryShortfall(1280.1 * 1024 ** 4, 20 * 1024 ** 3)).toMatch(/^This run needs about 1280\.1 TiB; this machine has 20\.0 GiB free/)
     expect(memoryShortfall(1024 ** 3, 2 * 1024 ** 3)).toBeNull()
   })
 })
