@@ -123,10 +123,11 @@ export async function rebuildSqliteForElectron(options: { force?: boolean; build
   return path
 }
 
-function existingElectronBuild(buildDir: string, version: string): string | undefined {
+/** The binary built for Electron `version` on `platform`-`arch`, if any (also what `npm run dist` checks before packaging). */
+export function existingElectronBuild(buildDir: string, version: string, platform: string = process.platform, arch: string = process.arch): string | undefined {
   if (!existsSync(buildDir)) return undefined
   for (const folder of readdirSync(buildDir)) {
-    if (!folder.startsWith('electron-v') || !folder.endsWith(`-${process.platform}-${process.arch}`)) continue
+    if (!folder.startsWith('electron-v') || !folder.endsWith(`-${platform}-${arch}`)) continue
     try {
       const stamp = JSON.parse(readFileSync(join(buildDir, folder, STAMP), 'utf8')) as { electron?: string }
       const binary = join(buildDir, folder, 'better_sqlite3.node')
