@@ -1,5 +1,6 @@
 import type { ExecutionProviderStatus, SystemProbeResult } from '../../contract'
-import { explainProviderFailure, isKnownProvider, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderName } from '../../runtime/execution-providers'
+import { checkCudaRequirements, readCudaMachine } from '../../runtime/cuda-requirements'
+import { explainProviderFailure, hasProviderLibraryOnDisk, isKnownProvider, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderName } from '../../runtime/execution-providers'
 import type { JobMain } from './job-context'
 import { probeExpected, probeInputs, probeModelBytes } from './probe-model'
 
@@ -50,7 +51,14 @@ async function probeProvider(ort: Ort, name: ProviderName, model: Uint8Array): P
     if (name === 'webgpu' && process.platform === 'linux' && !linuxGpuDevicePresent()) return { name, available: true, reason: `${ran}, but ${SOFTWARE_WEBGPU_REASON}` }
     return { name, available: true, reason: ran }
   } catch (error) {
-    return { name, available: false, reason: explainProviderFailure(name, (error as Error).message ?? String(error)) }
+    const message = (error as Error).message ?? String(error)
+    // The provider library is here (installed from the System page, or by npm) and did not load:
+    // what it needs from the machine is missing, which onnxruntime names one library at most of.
+    if (name === 'cuda' && process.platform === 'linux' && hasProviderLibraryOnDisk('cuda')) {
+      const missing = checkCudaRequirements(readCudaMachine()).problem
+      if (missing) return { name, available: false, reason: `${message.split('\n')[0].trim()} — ${missing}` }
+    }
+    return { name, available: false, reason: explainProviderFailure(name, message) }
   } finally {
     clearTimeout(timer)
   }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ApiCallError, CudaCheckResult, CudaInstallResult, SystemInfo, type JobInfo } from '../../../main/contract'
+import { ApiCallError, CudaCheckResult, CudaInstallResult, SystemInfo, SystemProbeResult, type JobInfo } from '../../../main/contract'
 import { WorkStopped, type WorkContext } from '../../../main/jobs/kinds/service-job'
 import { bundledBindingDir, cudaRuntimeDir, inspectRuntimeFolder, onnxruntimeVersion, runtimesDir } from '../../../main/runtime/cuda-runtime-folder'
 import { installCudaSupport } from '../../../main/services/cuda-install-work'
@@ -192,5 +192,22 @@ describe.runIf(onLinuxX64)('systemInstallCuda and systemCheckCuda through job pr
     // onnxruntime's own words: it could not load the provider library (a stand-in here).
     expect(result.message).toMatch(/^A CUDA session did not open \([^)]*Failed to load shared library\)\. /)
     if (!existsSync('/proc/driver/nvidia/version')) expect(result.message).toMatch(/Missing: the NVIDIA driver: none found/)
+  })
+
+  it('a probe job loads the data folder\'s runtime (the worker redirects before its job imports onnxruntime) and says what CUDA lacks', async () => {
+    const saved = process.env.MIXTURE_STUDIO_HOME
+    // Job processes find the data folder as every entry point does: MIXTURE_STUDIO_HOME, inherited.
+    process.env.MIXTURE_STUDIO_HOME = temp.dataDir
+    try {
+      const probe = await ended(await temp.services.jobsStart({ kind: 'system-probe' }))
+      const cuda = SystemProbeResult.parse(probe.result).providers.find((p) => p.name === 'cuda')
+      expect(cuda?.available).toBe(false)
+      // Without the redirect the bundled binding has no provider library beside it, and the reason would say to install one.
+      expect(cuda?.reason).toMatch(/Failed to load shared library — CUDA cannot run on this machine yet\. Missing: /)
+      expect(cuda?.reason).not.toMatch(/Install CUDA support/)
+    } finally {
+      if (saved === undefined) delete process.env.MIXTURE_STUDIO_HOME
+      else process.env.MIXTURE_STUDIO_HOME = saved
+    }
   })
 })
