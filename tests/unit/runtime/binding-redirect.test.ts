@@ -2,8 +2,8 @@
 // binding (this test worker may have), its libonnxruntime cannot be swapped. The data folder holds
 // a CPU-only copy of the bundled binding and libonnxruntime; where a complete install is needed,
 // the provider library files are stand-ins (onnxruntime opens them only for a CUDA session).
-import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BUNDLED_RUNTIME_FILES, bundledBindingDir, CUDA_PROVIDER_LIBRARIES, cudaRuntimeDir, MANIFEST_FILE, onnxruntimeVersion } from '../../../main/runtime/cuda-runtime-folder'
@@ -66,6 +66,27 @@ describe.runIf(onLinuxX64)('the installed runtime replaces the bundled binding',
     expect(loaded).toContain(join(folder, 'libonnxruntime.so.1'))
     expect(loaded).toContain(join(folder, 'onnxruntime_binding.node'))
     expect(loaded.filter((path) => path.startsWith(bundledBindingDir()))).toEqual([])
+  })
+
+  it('the CLI\'s bin loads it first thing: a web-mode server on that data folder has the copy mapped', async () => {
+    const { dataDir, folder } = dataDirWithRuntime()
+    const server = spawn(process.execPath, ['bin/mixture-studio.mjs', 'serve', '--port', '0'], { cwd: resolve('.'), env: { ...process.env, MIXTURE_STUDIO_HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      await new Promise<void>((resolveStarted, reject) => {
+        let out = ''
+        server.stdout.on('data', (chunk) => {
+          out += chunk
+          if (/http:\/\/127\.0\.0\.1:\d+/.test(out)) resolveStarted()
+        })
+        server.once('exit', (code) => reject(new Error(`serve exited ${code} before it listened`)))
+      })
+      const maps = readFileSync(`/proc/${server.pid}/maps`, 'utf8')
+      expect(maps).toContain(join(folder, 'libonnxruntime.so.1'))
+      expect(maps).not.toContain(join(bundledBindingDir(), 'libonnxruntime.so.1'))
+    } finally {
+      server.kill('SIGTERM')
+      await new Promise((resolveExit) => server.once('exit', resolveExit))
+    }
   })
 
   it('leaves the bundled binding in place when the folder was made for another onnxruntime version', () => {
