@@ -35,7 +35,7 @@ export function describeCudaSupport(facts: CudaSupportFacts): CudaSupport {
   }
   if (!hasNvidiaGpu(machine)) return { ...base, state: 'no-nvidia-gpu', offered: false, detail: 'No NVIDIA GPU here (no /dev/nvidia0, /proc/driver/nvidia/version or nvidia-smi): CUDA cannot run.' }
   if (facts.folderState.state === 'unusable') return { ...base, missing, state: 'unusable', offered: true, detail: `CUDA support in the data folder cannot be used: ${facts.folderState.problem}. Install it again.` }
-  return { ...base, missing, state: 'not-installed', offered: true, detail: `An NVIDIA GPU is here, but onnxruntime's CUDA provider is not installed. Install CUDA support downloads it (about 300 MB) from NuGet into ${folder}.` }
+  return { ...base, missing, state: 'not-installed', offered: true, detail: `An NVIDIA GPU is here, but onnxruntime's CUDA provider is not installed. Install CUDA support downloads it (a few hundred MB) from NuGet into ${folder}.` }
 }
 
 export function createCudaHandlers(dataDir: string, jobs: JobRunner, env: Readonly<Record<string, string | undefined>> = process.env) {

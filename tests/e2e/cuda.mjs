@@ -33,7 +33,7 @@ async function asIfNvidia(page, folder) {
     if (info.cuda.state === 'no-nvidia-gpu') {
       info.cuda = {
         ...info.cuda, state: 'not-installed', offered: true, driver: '550.54.14',
-        detail: `An NVIDIA GPU is here, but onnxruntime's CUDA provider is not installed. Install CUDA support downloads it (about 300 MB) from NuGet into ${folder}.`,
+        detail: `An NVIDIA GPU is here, but onnxruntime's CUDA provider is not installed. Install CUDA support downloads it (a few hundred MB) from NuGet into ${folder}.`,
       }
     }
     await route.fulfill({ response, json: info })

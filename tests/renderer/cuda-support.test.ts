@@ -15,7 +15,7 @@ const { default: SystemView } = await import('../../renderer/src/views/SystemVie
 const folder = '/home/test/.mixture-studio/runtimes/onnxruntime-1.30.0-cuda12'
 const offered: CudaSupport = {
   state: 'not-installed', offered: true, folder, driver: '550.54.14',
-  detail: `An NVIDIA GPU is here, but onnxruntime's CUDA provider is not installed. Install CUDA support downloads it (about 300 MB) from NuGet into ${folder}.`,
+  detail: `An NVIDIA GPU is here, but onnxruntime's CUDA provider is not installed. Install CUDA support downloads it (a few hundred MB) from NuGet into ${folder}.`,
   missing: 'CUDA cannot run on this machine yet. Missing: cuDNN 9: libcudnn.so.9 not found; install cuDNN 9 for CUDA 12 (NVIDIA\'s cudnn9-cuda-12 package). Install what is missing, then try again.',
 }
 const installed: CudaSupport = { ...offered, state: 'installed', offered: false, missing: null, detail: `CUDA support is installed in ${folder}; new runs and probes load it.` }
@@ -89,6 +89,21 @@ describe('System page: CUDA support', () => {
     expect(result.text()).toMatch(/CUDA does not run yet.*A CUDA session did not open.*Missing: cuDNN 9/)
     expect(byTestId(page, 'cuda-support').attributes('data-state')).toBe('installed')
     expect(byTestId(page, 'cuda-check').exists()).toBe(true)
+  })
+
+  it('shows the bytes so far when the feed gives no total', async () => {
+    fake.systemInfo.mockResolvedValue(systemInfo({ cuda: offered }))
+    const page = await mountSystem()
+    fake.systemInstallCuda.mockResolvedValueOnce(runningJob('install-3', { kind: 'cuda-install' }))
+    await byTestId(page, 'cuda-install').trigger('click')
+    await flushPromises()
+    fake.emit({
+      type: 'progress', jobId: 'install-3', done: 3_000_000, total: 0, label: 'Downloading',
+      transfer: { file: 'package.nupkg', bytes: 3_000_000, totalBytes: 0, bytesPerSecond: 1_000_000, etaSeconds: null },
+    })
+    await flushPromises()
+    expect(byTestId(page, 'cuda-transfer').text()).toMatch(/^.* downloaded · .*\/s/)
+    expect(byTestId(page, 'cuda-transfer').text()).not.toMatch(/ of /)
   })
 
   it('shows why an install failed, and offers it again', async () => {
