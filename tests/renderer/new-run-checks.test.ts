@@ -90,6 +90,15 @@ describe('the New run store\'s checks before Start', () => {
     expect(store.warningOf('device')).toBeNull()
   })
 
+  it('forgets the answer once the form is no valid configuration (the file it named may be fixed by then)', async () => {
+    const store = await checkedStore(refusals)
+    vi.useFakeTimers()
+    store.setField('train', 'batch_size', 0)
+    await vi.advanceTimersByTimeAsync(ESTIMATE_DELAY_MS + 10)
+    expect(store.issueOf('adapter.init')).toBeNull()
+    expect(fake.runsCheck).toHaveBeenCalledTimes(1)
+  })
+
   it('drops an answer to a configuration edited since', async () => {
     vi.useFakeTimers()
     let answer: (value: { problems: RunCheckProblem[] }) => void = () => {}

@@ -146,7 +146,11 @@ export const useNewRunStore = defineStore('new-run', () => {
   /** Runs the checks before Start on the current configuration; an answer to an older one is dropped. */
   async function refreshChecks(): Promise<void> {
     const asked = ++checksAsked
-    if (!check.value.config) return
+    // The answer was about a configuration that is gone: a file fixed since must not stay red.
+    if (!check.value.config) {
+      serverProblems.value = []
+      return
+    }
     try {
       const answer = await api.runsCheck({ config: draftToInput(draft.value) })
       if (asked === checksAsked) serverProblems.value = answer.problems
