@@ -35,6 +35,8 @@ export interface PackagedApp {
   isUnpackedByConfig(sourcePath: string): boolean
   /** electron-builder's `files` filter for a file under node_modules, also one not on disk here. */
   keepsNodeModuleFile(sourcePath: string): boolean
+  /** Linux only: the .desktop file the AppImage and the .deb install, and its name without `.desktop`. */
+  linuxDesktop?: { fileName: string; entry: string }
 }
 
 interface ResolvedFileSet {
@@ -67,6 +69,9 @@ const appFileCopier = require('app-builder-lib/out/util/appFileCopier') as {
   computeNodeModuleFileSets(packager: unknown, matcher: FileMatcherLike): Promise<ResolvedFileSet[]>
   getDestinationPath(file: string, fileSet: ResolvedFileSet): string
 }
+const linuxTargetHelper = require('app-builder-lib/out/targets/LinuxTargetHelper') as {
+  LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown): Promise<string>; getDesktopFileName(): string }
+}
 const builderLog = require('builder-util') as { setPrinter(printer: ((message: string) => void) | null): void }
 const unpackDetector = require('app-builder-lib/out/asar/unpackDetector') as {
   detectUnpackedDirs(fileSet: ResolvedFileSet, dirs: Set<string>): void
@@ -88,6 +93,10 @@ export async function packagedAppFiles(projectDir: string, platform: AppPlatform
     // Called once per arch by Packager.doBuild in place of packaging.
     override async pack(packOutDir: string, packArch: number): Promise<void> {
       result = await listAppFiles(this as unknown as PlatformPackagerInternals, packOutDir, packArch)
+      if (platform === 'linux') {
+        const desktop = new linuxTargetHelper.LinuxTargetHelper(this)
+        result.linuxDesktop = { fileName: desktop.getDesktopFileName(), entry: await desktop.computeDesktopEntry(this.platformSpecificBuildOptions) }
+      }
     }
   }
   const packager = new builder.Packager({

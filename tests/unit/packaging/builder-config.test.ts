@@ -34,6 +34,9 @@ describe('electron-builder.yml', () => {
     expect(config.linux.category).toBe('Development')
     expect(config.linux.executableName).toBe('mixture-studio')
     expect(config.linux.desktop.entry.Name).toBe('Mixture Studio')
+    // The .desktop file's name, Electron's app_id and StartupWMClass all come from desktopName.
+    expect(packageJson.desktopName).toBe('mixture-studio.desktop')
+    expect(config.linux.syncDesktopName).toBe(true)
     expect(targetsOf('win')).toEqual(['nsis:x64'])
     // No darwin/x64: onnxruntime-node ships no Intel Mac runtime (packaged-files.test.ts
     // checks each built platform and arch carries its own).

@@ -124,3 +124,22 @@ describe.each(TARGETS)('the $platform $arch app', ({ platform, arch }) => {
     expect(own.filter((path) => /\.(map|ts|vue|md)$/.test(path))).toEqual([])
   })
 })
+
+describe('the Linux desktop entry', () => {
+  it('names the app, its category, icon and window class, as electron-builder writes it', () => {
+    const desktop = appFor('linux', 'x64').linuxDesktop!
+    const entry = Object.fromEntries(desktop.entry.split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
+    expect(desktop.fileName).toBe('mixture-studio')
+    expect(entry).toMatchObject({
+      Name: 'Mixture Studio',
+      Type: 'Application',
+      Categories: 'Development;',
+      Icon: 'mixture-studio',
+      // Electron's windows carry package.json's desktopName: the desktop matches them to this entry.
+      StartupWMClass: 'mixture-studio',
+      Keywords: 'machine learning;fine-tuning;LoRA;language model;',
+    })
+    expect(entry.Exec).toBe('"/opt/Mixture Studio/mixture-studio" %U')
+    expect(entry.Comment).toMatch(/^Desktop studio for fine-tuning language models/)
+  })
+})
