@@ -11,12 +11,11 @@
 // own process, is started by that process, and nothing behind it jumps ahead meanwhile.
 import { ApiCallError, RunConfig, runTrainingSeconds, type CallOutput, type CallParsedInput, type JobEvent, type RunDevice, type RunStatus } from '../contract'
 import type { JobRunner } from '../jobs'
-import { currentProcessIdentity, whyNotItsProcess, type RunRecord, type Store } from '../store'
-import { isSameBoot } from '../store/process-liveness'
+import { currentProcessIdentity, type RunRecord, type Store } from '../store'
 import { createEstimateHandlers } from './estimate'
-import { configuredDevice, resolveOnThisMachine, type DeviceResolver } from './run-device'
+import { devicePlaces } from './device-places'
+import type { DeviceResolver } from './run-device'
 import { expectedStarts, type RunOnDevice } from './run-queue-times'
-import { readSettingsFile, settingsFilePath } from './settings-file'
 
 /** How often a studio looks whether a device freed that no job of its own held (`mixture-studio train` ended, another studio's run). */
 const QUEUE_POLL_MS = 2000
@@ -36,19 +35,13 @@ export type RunQueue = ReturnType<typeof createRunQueue>
 
 export function createRunQueue(options: RunQueueOptions) {
   const { store, dataDir, jobs } = options
-  const resolveDevice = options.resolveDevice ?? resolveOnThisMachine
   const me = currentProcessIdentity()
+  const places = devicePlaces(store, dataDir, options.resolveDevice)
+  const { deviceOf, placesPerDevice, trainingOn, queuedOn } = places
+  const isQueuedElsewhere = (run: RunRecord) => places.isQueuedElsewhere(run, me)
   const estimates = createEstimateHandlers(store)
   /** A queued run's own estimated seconds, by run id: its configuration does not change while it waits. */
   const ownSeconds = new Map<string, Promise<number | null>>()
-
-  const deviceOf = (run: Pick<RunRecord, 'config'>): RunDevice => resolveDevice(configuredDevice(run.config))
-  const placesPerDevice = () => readSettingsFile(settingsFilePath(dataDir)).settings.runsAtOncePerDevice
-  const trainingOn = (device: RunDevice) => store.runs.listActive().filter((run) => deviceOf(run) === device)
-  const queuedOn = (device: RunDevice) => store.runs.listQueued().filter((run) => deviceOf(run) === device)
-  const isOwnedHere = (run: RunRecord) => run.pid === me.pid && run.processStartedAt === me.startedAt && run.bootTimeMs !== null && isSameBoot(run.bootTimeMs, me.bootTimeMs)
-  /** Queued by another live process (`mixture-studio train`), which starts it itself. */
-  const isQueuedElsewhere = (run: RunRecord) => !isOwnedHere(run) && whyNotItsProcess(run) === null
 
   function announce(runId: string, status: RunStatus): void {
     jobs.publishRunEvent({ type: 'status', runId, status, error: null, adapter: null })
@@ -57,18 +50,11 @@ export function createRunQueue(options: RunQueueOptions) {
   /** Starts every queued run whose device has a free place, first in the queue first. */
   function startWhatFits(): void {
     if (!options.startsQueuedRuns || jobs.isShuttingDown || !store.db.open) return
-    const queued = store.runs.listQueued()
-    const places = placesPerDevice()
-    for (const device of new Set(queued.map(deviceOf))) {
-      let free = places - trainingOn(device).length
-      for (const run of queued.filter((r) => deviceOf(r) === device)) {
-        if (free <= 0 || isQueuedElsewhere(run)) break
-        if (!store.runs.startQueued(run.id, me)) continue // cancelled, or another studio started it a moment ago
-        store.runLog.append(run.id, 'info', `run left the queue: ${device} is free`)
-        announce(run.id, 'starting')
-        options.startJob(run.id)
-        free--
-      }
+    for (const run of places.startableBy(me, { adoptOrphans: true })) {
+      if (!store.runs.startQueued(run.id, me)) continue // cancelled, or another studio started it a moment ago
+      store.runLog.append(run.id, 'info', `run left the queue: ${deviceOf(run)} is free`)
+      announce(run.id, 'starting')
+      options.startJob(run.id)
     }
   }
 
@@ -128,18 +114,18 @@ export function createRunQueue(options: RunQueueOptions) {
 /** Every queued run, first to start first, with its position on its device and when it is expected to start. */
 async function runsQueue(): Promise<CallOutput<'runsQueue'>> {
     const queued = store.runs.listQueued()
-    const places = placesPerDevice()
+    const perDevice = placesPerDevice()
     const byDevice = new Map<RunDevice, RunRecord[]>()
     for (const run of queued) byDevice.set(deviceOf(run), [...(byDevice.get(deviceOf(run)) ?? []), run])
     const facts = new Map<string, { device: RunDevice; position: number; start: ReturnType<typeof expectedStarts>[number] }>()
     for (const [device, waiting] of byDevice) {
       const training: RunOnDevice[] = trainingOn(device).map((run) => ({ runId: run.id, name: run.name, seconds: remainingSeconds(run) }))
       const own = await Promise.all(waiting.map((run) => estimateOf(run)))
-      const starts = expectedStarts(training, waiting.map((run, i) => ({ runId: run.id, name: run.name, seconds: own[i] })), places)
+      const starts = expectedStarts(training, waiting.map((run, i) => ({ runId: run.id, name: run.name, seconds: own[i] })), perDevice)
       waiting.forEach((run, i) => facts.set(run.id, { device, position: i + 1, start: starts[i] }))
     }
     return {
-      runsAtOncePerDevice: places,
+      runsAtOncePerDevice: perDevice,
       runs: queued.map((run) => {
         const { device, position, start } = facts.get(run.id)!
         return { runId: run.id, name: run.name, method: run.method, device, position, startsInSeconds: start.startsInSeconds, after: start.after, queuedElsewhere: isQueuedElsewhere(run) }
@@ -148,11 +134,7 @@ async function runsQueue(): Promise<CallOutput<'runsQueue'>> {
   }
 
   return {
-    /** Whether a run for `config` must wait: its device is full, or runs wait for it already (nobody jumps the queue). */
-    mustWait(config: unknown): boolean {
-      const device = deviceOf({ config })
-      return trainingOn(device).length >= placesPerDevice() || queuedOn(device).length > 0
-    },
+    mustWait: places.mustWait,
 
     /** A run just queued (new or resumed): its log says what it waits for. */
     joined(runId: string): void {

@@ -6,7 +6,7 @@ import { openServices } from '../open-services'
 import { EXIT_FAILURE, EXIT_OK, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
-import { cliDataDir, recordRun, trainLocally } from './run-locally'
+import { cliDataDir, recordRun, trainLocally, waitInQueue } from './run-locally'
 import { trainPrinter } from './train-output'
 
 export const demoCommand: Command = {
@@ -58,7 +58,10 @@ adapter was written.
     let firstEval: number | null = null
     let lastEval: number | null = null
     const printer = trainPrinter(context, json)
-    const outcome = await trainLocally(context, dataDir, recordRun(dataDir, config), {
+    // Like train: it waits while the studio or another train holds the device.
+    const { runId, queued } = recordRun(dataDir, config)
+    if (queued && !(await waitInQueue(context, dataDir, runId, printer))) return EXIT_FAILURE
+    const outcome = await trainLocally(context, dataDir, runId, {
       ...printer,
       event(event) {
         if (event.type === 'step') {

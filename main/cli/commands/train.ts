@@ -5,31 +5,38 @@ import { absoluteConfigPaths } from '../../services/runs'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
-import { claimRunForResume, cliDataDir, recordRun, trainLocally } from './run-locally'
+import { claimRunForResume, cliDataDir, recordRun, trainLocally, waitInQueue } from './run-locally'
 import { trainPrinter } from './train-output'
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train an adapter from a run configuration (YAML or JSON)',
-  usage: `Usage: mixture-studio train --config FILE [--json] [--threads N]
-       mixture-studio train --resume RUN [--json] [--threads N]
+  usage: `Usage: mixture-studio train --config FILE [--json] [--threads N] [--now]
+       mixture-studio train --resume RUN [--json] [--threads N] [--now]
 
 Trains in this process and records the run in the store (see docs/DESIGN.md "Run configuration"
 for the file: model, data, adapter, train, device). Paths in the file are relative to it.
 Ctrl+C stops after the current step and writes a checkpoint; --resume RUN continues an
 interrupted, cancelled or failed run from its last checkpoint.
 
+One run trains at a time per device (Settings' runsAtOncePerDevice): while the studio or another
+train holds the run's device, the run waits in the run queue (the studio's Queue panel shows it)
+and trains here when the device is free; Ctrl+C while it waits cancels it.
+
   --json       one JSON object per line: {"type":"step","step","loss","lr","tokens_per_s",...},
                {"type":"eval",...}, {"type":"done","run_id","adapter"}, {"type":"error","message"}
-  --threads N  onnxruntime threads (default: all cores)`,
+  --threads N  onnxruntime threads (default: all cores)
+  --now        train now, alongside the runs on the device, instead of waiting for it`,
 
   async run(args, context) {
-    const { values } = parseOptions(args, { config: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' } })
+    const { values } = parseOptions(args, { config: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' }, now: { type: 'boolean' } })
     if (!values.config === !values.resume) throw new UsageError('train needs --config FILE or --resume RUN')
     const json = values.json ?? false
     const threads = values.threads === undefined ? undefined : positiveInteger('--threads', values.threads, 1)
     const dataDir = cliDataDir(context)
+    const choice = { alongside: values.now ?? false }
     let runId: string
+    let queued: boolean
     if (values.config) {
       let config: RunConfig
       try {
@@ -39,15 +46,17 @@ interrupted, cancelled or failed run from its last checkpoint.
         trainPrinter(context, json).error(error instanceof RunConfigError ? error.message : `${values.config}: no such file`)
         return EXIT_FAILURE
       }
-      runId = recordRun(dataDir, config)
+      ;({ runId, queued } = recordRun(dataDir, config, choice))
     } else {
       runId = values.resume as string
-      const claim = claimRunForResume(dataDir, runId)
+      const claim = claimRunForResume(dataDir, runId, choice)
       if ('error' in claim) {
         trainPrinter(context, json).error(claim.error)
         return EXIT_FAILURE
       }
+      queued = claim.queued
     }
+    if (queued && !(await waitInQueue(context, dataDir, runId, trainPrinter(context, json)))) return EXIT_FAILURE
     const outcome = await trainLocally(context, dataDir, runId, trainPrinter(context, json), threads)
     return outcome.status === 'completed' ? EXIT_OK : EXIT_FAILURE
   },
