@@ -102,11 +102,16 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
    * imported dataset, else the file's non-blank lines (at least as many as its examples).
    */
   function refuseSplitLeavingNothing(config: RunConfig, datasetId: string | null): void {
-    if (config.data.split === null) return
-    const examples = (datasetId === null ? null : store.datasets.get(datasetId)?.numExamples) ?? examplesAtMost(config.data.train)
-    if (!examples) return
-    const nothing = splitLeavesNothing(runSplitSpec(config.data.split!, config.train.seed), examples)
+    const nothing = splitLeavingNothing(config, datasetId)
     if (nothing) throw new ApiCallError('invalid_input', `${config.data.train}: ${nothing}`, [{ path: 'data.split', message: nothing }])
+  }
+
+  /** Why the split leaves nothing to train on, or null (also when the examples cannot be counted). */
+  function splitLeavingNothing(config: RunConfig, datasetId: string | null): string | null {
+    if (config.data.split === null) return null
+    const examples = (datasetId === null ? null : store.datasets.get(datasetId)?.numExamples) ?? examplesAtMost(config.data.train)
+    if (!examples) return null
+    return splitLeavesNothing(runSplitSpec(config.data.split, config.train.seed), examples)
   }
 
   /** Why a Resume or Delete cannot touch a run that a process is at work on. */
@@ -186,7 +191,11 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
     },
 
     async runsCheck({ config }: CallParsedInput<'runsCheck'>): Promise<CallOutput<'runsCheck'>> {
-      return checks.check(absoluteConfigPaths(config, process.cwd()))
+      const absolute = absoluteConfigPaths(config, process.cwd())
+      const { problems } = await checks.check(absolute)
+      // The split as runsStart counts it: the form counts an imported dataset, not a file typed in.
+      const nothing = splitLeavingNothing(absolute, catalogIds(store, absolute).datasetId)
+      return { problems: nothing ? [{ path: 'data.split', message: nothing, severity: 'refusal' }, ...problems] : problems }
     },
 
     async runsCancel({ runId }: CallParsedInput<'runsCancel'>): Promise<CallOutput<'runsCancel'>> {

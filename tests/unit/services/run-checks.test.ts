@@ -77,6 +77,15 @@ describe('data files', () => {
   })
 })
 
+describe('the held-out split', () => {
+  it('is told to the form for a file never imported, counted by its lines as runsStart counts it', async () => {
+    const runConfig = config({ data: { split: 8 } })
+    const { problems } = await temp.services.runsCheck({ config: runConfig })
+    expect(problems).toEqual([{ path: 'data.split', message: 'Holding out 8 of the 8 examples leaves none to train on: hold out at most 7.', severity: 'refusal' }])
+    await expect(temp.services.runsStart({ config: runConfig })).rejects.toMatchObject({ issues: [{ path: 'data.split' }] })
+  })
+})
+
 describe('the adapter to start from', () => {
   function adapterOf(modelDir: string, adapter: Record<string, unknown>): string {
     const dir = join(temp.dir, `adapter-${counter++}`)
