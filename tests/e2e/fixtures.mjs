@@ -53,6 +53,8 @@ export function writeBrokenDataset(dir) {
 export async function writeTinyModelFolder(dir, repoRoot) {
   const { writeTinyModel } = await tsImport(join(repoRoot, 'tests/helpers/tiny-models.ts'), import.meta.url)
   const modelDir = join(dir, 'tiny-qwen2')
-  writeTinyModel(modelDir, 'qwen2')
+  // A context of 512 tokens, as small real models have at least: New run's default Max length (512)
+  // fits it, as Start's check of max_length against the context requires (the unit tests' 128 would not).
+  writeTinyModel(modelDir, 'qwen2', { config: { max_position_embeddings: 512 } })
   return modelDir
 }
