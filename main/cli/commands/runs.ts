@@ -10,13 +10,15 @@ import { parseOptions } from '../parse-options'
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'list, show and compare training runs',
+  summary: 'list, show, compare and cancel training runs',
   usage: `Usage: mixture-studio runs list [--json] [--status S] [--limit N]
        mixture-studio runs show RUN [--json] [--log N]
        mixture-studio runs compare RUN RUN... [--json]
+       mixture-studio runs cancel RUN [--json]
 
 list: runs, newest first. show: a run's status, training time, folder, adapter, checkpoints,
 latest metrics and the end of its log. compare: final and best losses side by side, then the configuration fields that differ.
+cancel: a queued run is cancelled without starting; a training one stops after its step, with a checkpoint.
 
   --json       one JSON object per line instead of a table
   --status S   only runs in state S (${RunStatus.options.join(', ')})
@@ -32,8 +34,10 @@ latest metrics and the end of its log. compare: final and best losses side by si
         return showRun(rest, context)
       case 'compare':
         return compareRuns(rest, context)
+      case 'cancel':
+        return cancelRun(rest, context)
       case undefined:
-        throw new UsageError('Which runs command? (list, show, compare)')
+        throw new UsageError('Which runs command? (list, show, compare, cancel)')
       default:
         throw new UsageError(`Unknown runs command "${subcommand}"`)
     }
@@ -67,6 +71,16 @@ async function listRuns(args: string[], context: CliContext): Promise<number> {
   } finally {
     await services.close()
   }
+}
+
+async function cancelRun(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length !== 1) throw new UsageError('runs cancel needs one RUN id')
+  const run = (await callService(context, 'runsCancel', { runId: positionals[0] }, values.json)) as RunSummary | null
+  if (!run) return EXIT_FAILURE
+  if (values.json) context.stdout(`${JSON.stringify(run)}\n`)
+  else context.stdout(`${run.name} (${run.id}): ${run.status === 'cancelled' ? 'cancelled' : `${run.status}; it stops after its current step`}\n`)
+  return EXIT_OK
 }
 
 function formatTable(runs: RunSummary[]): string {

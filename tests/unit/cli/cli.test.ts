@@ -34,7 +34,7 @@ describe('mixture-studio CLI', () => {
     const { out, context } = capture()
     expect(await main(['--help'], context)).toBe(0)
     expect(out.stdout).toMatch(/serve\s+run the studio in your browser/)
-    expect(out.stdout).toMatch(/runs\s+list, show and compare training runs/)
+    expect(out.stdout).toMatch(/runs\s+list, show, compare and cancel training runs/)
   })
 
   it('exits with 2 and the usage on an unknown command or option', async () => {

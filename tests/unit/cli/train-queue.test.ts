@@ -1,6 +1,7 @@
 // `mixture-studio train` and the run queue: while another process's run holds the CPU, train
 // waits (its run `queued`, saying what it waits for) and trains once the device frees; --now
-// trains alongside at once; Ctrl+C while it waits cancels the run, which never started.
+// trains alongside at once; Ctrl+C while it waits, or `runs cancel` (as the studio's Queue panel
+// would), cancels the run, which never started.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -112,6 +113,21 @@ describe('mixture-studio train and the run queue', () => {
     expect(await train.done).toBe(1)
     expect(train.err()).toMatch(/^run (\S+) was cancelled while queued; it never started\n$/)
     const runId = /^run (\S+) was cancelled/.exec(train.err())![1]
+    expect(statusOf(runId)).toBe('cancelled')
+    release(holder)
+  }, 90_000)
+
+  it('stops waiting when its queued run is cancelled elsewhere (runs cancel, a studio\'s Queue panel)', async () => {
+    const holder = holdTheCpu()
+    const train = cli(['train', '--config', yaml, '--json'])
+    await until('train to say it is queued', () => train.out().includes('"status":"queued"'))
+    const queued = jsonLines(train.out())[1].message as string
+    const runId = /^run cli-run \((\S+)\) is queued/.exec(queued)![1]
+    const cancel = cli(['runs', 'cancel', runId])
+    expect(await cancel.done).toBe(0)
+    expect(cancel.out()).toBe(`cli-run (${runId}): cancelled\n`)
+    expect(await train.done).toBe(1)
+    expect(jsonLines(train.out()).at(-1)).toEqual({ type: 'error', message: `run ${runId} was cancelled while it waited for its device; it did not start` })
     expect(statusOf(runId)).toBe('cancelled')
     release(holder)
   }, 90_000)
