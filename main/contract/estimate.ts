@@ -3,6 +3,29 @@ import { RunConfig } from './run-config'
 
 export const RunsEstimateInput = z.object({ config: RunConfig }).strict()
 
+/**
+ * A run configuration timed on this machine (main/train/measure-step.ts): its preparation and a
+ * few of its steps, trained as the run would train them.
+ */
+export const StepTiming = z.object({
+  /** Where it trained, as the Run page says it ("cpu, float32"). */
+  device: z.string(),
+  provider: z.string(),
+  /** A job process's start, the data read and tokenized, the sessions built. */
+  startupSeconds: z.number().nonnegative(),
+  /** The first step, which also builds kernels and caches. */
+  firstStepSeconds: z.number().nonnegative(),
+  /** The median of the steps after it. */
+  secondsPerStep: z.number().nonnegative(),
+  /** One pass over the validation set; null without one. */
+  evalSeconds: z.number().nonnegative().nullable(),
+  /** Writing one checkpoint. */
+  checkpointSeconds: z.number().nonnegative(),
+  stepsTimed: z.number().int().nonnegative(),
+  measuredAt: z.string(),
+})
+export type StepTiming = z.infer<typeof StepTiming>
+
 /** One term of the memory estimate, in bytes, with how it was computed. */
 export const MemoryTerm = z.object({ label: z.string(), bytes: z.number(), formula: z.string() })
 
@@ -28,11 +51,17 @@ export const RunEstimate = z.object({
     secondsPerStep: z.number(),
     /** Seconds for all of the run's steps (train.max_steps, or train.epochs over the imported dataset's examples). */
     totalSeconds: z.number(),
-    /** `measured`: tokens/s of an earlier run on this model; `nominal`: FLOPs over an assumed device throughput. */
-    basis: z.enum(['measured', 'nominal']),
+    /**
+     * `measured-step`: this configuration timed on this machine (runsMeasureStep), fixed costs
+     * included; `measured`: tokens/s of an earlier run on this model; `nominal`: FLOPs over an
+     * assumed device throughput.
+     */
+    basis: z.enum(['measured-step', 'measured', 'nominal']),
     formula: z.string(),
   }),
   /** What the estimate could not take into account. */
   notes: z.array(z.string()),
+  /** Whether runsMeasureStep can time this configuration here (its model and data files exist). */
+  measurable: z.boolean(),
 })
 export type RunEstimate = z.infer<typeof RunEstimate>

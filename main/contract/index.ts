@@ -8,7 +8,7 @@ import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
-import { RunEstimate, RunsEstimateInput } from './estimate'
+import { RunEstimate, RunsEstimateInput, StepTiming } from './estimate'
 import { RunChecks, RunsCheckInput } from './run-checks'
 import { PlaygroundGenerateInput, PlaygroundResult } from './playground'
 import { HubCachedModel, HubCuratedModel, HubDatasetFiles, HubDownloadInput, HubDownloadResult, HubModelDetail, HubModelSummary, HubRepoInput, HubSearchModelsInput, HubSetTokenInput, HubTokenStatus } from './hub'
@@ -78,6 +78,11 @@ export const calls = {
   runsSuggestExportFolder: { input: RunsSuggestExportFolderInput, output: SuggestedExportFolder },
   /** Trainable parameters (exact: the adapter is built on the model's graph), memory and time per step (estimates). */
   runsEstimate: { input: RunsEstimateInput, output: RunEstimate },
+  /**
+   * Times the configuration on this machine (a `step-timing` job: its preparation and a few steps,
+   * trained as the run would, into a scratch folder); runsEstimate then takes its time from it.
+   */
+  runsMeasureStep: { input: RunsEstimateInput, output: StepTiming },
   /**
    * The checks before Start, asked as the New run form changes: what runsStart would refuse (a data
    * file, adapter.init, the device, max_length) and what it only warns of (memory). Creates nothing.

@@ -16,12 +16,16 @@
 // with B the batch (one micro-batch: accumulation runs them one after another), T the sequence
 // length, L layers, d hidden size, f FFN width, h heads, V vocabulary.
 //
-// Time per optimizer step = tokens per step / throughput, tokens per step = B · accumulation · T.
+// Time, best first:
+// - measured-step: this configuration timed on this machine (runsMeasureStep):
+//     startup + first step + (steps − 1) · step + evaluations · eval + checkpoints · save
+//   with its fixed costs, which dominate a small model's run and which no FLOP count sees;
+// - else per optimizer step = tokens per step / throughput, tokens per step = B · accumulation · T.
 // Throughput is measured when an earlier run trained this model (its median tokens/s), else
 //   FLOPs per token ≈ 4·N + 8·L·T·d   forward (2N) and backward through the frozen weights to
 //                                     the adapters (2N; no weight gradients), plus attention
 // over a nominal device throughput (NOMINAL_FLOPS).
-import type { RunConfig, RunEstimate } from '../contract'
+import type { RunConfig, RunEstimate, StepTiming } from '../contract'
 import type { Precision } from '../runtime'
 
 const FLOAT32 = 4
@@ -44,12 +48,14 @@ export interface EstimateFacts {
   model: ModelShape
   trainable: number
   sites: number
-  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer'>
+  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer' | 'eval_every' | 'save_every'>
   /** Optimizer steps of the run: train.max_steps, or train.epochs over the dataset's examples as imported. */
   steps: number
   sequenceLength: number
   /** Tokens/s an earlier run of this model reached, when there is one. */
   measuredTokensPerSecond: number | null
+  /** This configuration timed on this machine, when it was. */
+  stepTiming: StepTiming | null
   device: { kind: 'cpu'; cores: number } | { kind: 'gpu' }
   /** What the frozen products run in (step-target.ts resolvePrecision). */
   precision: Precision
@@ -58,7 +64,7 @@ export interface EstimateFacts {
 
 const WEIGHT_BYTES: Record<Precision, number> = { fp32: 4, fp16: 2, bf16: 2 }
 
-export function estimateRun(facts: EstimateFacts): RunEstimate {
+export function estimateRun(facts: EstimateFacts): Omit<RunEstimate, 'measurable'> {
   const { model, train, trainable } = facts
   const B = train.batch_size
   const T = facts.sequenceLength
@@ -80,7 +86,7 @@ export function estimateRun(facts: EstimateFacts): RunEstimate {
     { label: 'logits', bytes: B * T * model.vocabSize * FLOAT32 * 3, formula: `batch ${B} × ${T} tokens × ${model.vocabSize} vocabulary × 4 B × 3` },
   ]
   const tokensPerStep = B * train.grad_accum * T
-  const time = timePerStep(facts, tokensPerStep)
+  const time = facts.stepTiming ? measuredRunTime(facts.stepTiming, facts) : withTotal(timePerStep(facts, tokensPerStep), facts.steps)
   return {
     trainableParameters: trainable,
     baseParameters: model.parameters,
@@ -89,8 +95,32 @@ export function estimateRun(facts: EstimateFacts): RunEstimate {
     tokensPerStep,
     sequenceLength: T,
     memory: { totalBytes: terms.reduce((n, t) => n + t.bytes, 0), terms },
-    time: { ...time, totalSeconds: time.secondsPerStep * facts.steps },
+    time,
     notes: facts.notes,
+  }
+}
+
+function withTotal(time: Omit<RunEstimate['time'], 'totalSeconds'>, steps: number): RunEstimate['time'] {
+  return { ...time, totalSeconds: time.secondsPerStep * steps }
+}
+
+/** The whole run from its measured parts: the evaluations at step 0, every eval_every and the last; the checkpoints every save_every and the last. */
+export function measuredRunTime(timing: StepTiming, facts: Pick<EstimateFacts, 'steps' | 'train'>): RunEstimate['time'] {
+  const { steps } = facts
+  const points = (every: number) => Math.floor(steps / every) + (steps % every === 0 ? 0 : 1)
+  const evaluations = timing.evalSeconds === null ? 0 : 1 + points(facts.train.eval_every)
+  const checkpoints = points(facts.train.save_every)
+  const stepsSeconds = timing.firstStepSeconds + Math.max(0, steps - 1) * timing.secondsPerStep
+  const totalSeconds = timing.startupSeconds + stepsSeconds + evaluations * (timing.evalSeconds ?? 0) + checkpoints * timing.checkpointSeconds
+  const s = (n: number) => `${n < 0.1 ? n.toFixed(3) : n.toFixed(2)} s`
+  const parts = [`start ${s(timing.startupSeconds)}`, `first step ${s(timing.firstStepSeconds)} + ${Math.max(0, steps - 1)} × ${s(timing.secondsPerStep)}`]
+  if (evaluations > 0) parts.push(`${evaluations} evaluations × ${s(timing.evalSeconds ?? 0)}`)
+  parts.push(`${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'} × ${s(timing.checkpointSeconds)}`)
+  return {
+    secondsPerStep: timing.secondsPerStep,
+    totalSeconds,
+    basis: 'measured-step',
+    formula: `${parts.join(' + ')}, measured on ${timing.device} at ${timing.measuredAt.slice(0, 16).replace('T', ' ')} UTC`,
   }
 }
 

@@ -4,19 +4,25 @@
 // estimate-formula.ts. A tiny model answers in milliseconds, a 1B model in well under a second.
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { ApiCallError, RunConfig, type CallOutput, type CallParsedInput } from '../contract'
+import { existsSync } from 'node:fs'
+import { ApiCallError, RunConfig, StepTiming, type CallOutput, type CallParsedInput } from '../contract'
 import { DEFAULT_MAX_STEPS } from '../contract/run-config'
 import { openModel, type OpenedModel } from '../models'
 import type { Store } from '../store'
 import { resolveTypedPath } from '../runtime/typed-path'
 import { currentProviderFacts, planProviders, resolvePrecision } from '../runtime'
 import { buildStepGraph } from '../train/step-graph'
+import { unwatchedWork } from '../jobs/kinds/service-job'
 import { estimateRun, type EstimateFacts } from './estimate-formula'
+import { absoluteConfigPaths } from './runs'
+import { measureRequested } from './step-timing-work'
+import { findStepTiming, saveStepTiming } from './step-timings'
+import type { WorkPlace } from './work-place'
 
 /** How many of a run's last tokens/s samples make its measured throughput (their median). */
 const MEASURED_SAMPLES = 20
 
-export function createEstimateHandlers(store: Store) {
+export function createEstimateHandlers(store: Store, dataDir: string) {
   function open(path: string): OpenedModel {
     try {
       return openModel(path)
@@ -112,11 +118,28 @@ export function createEstimateHandlers(store: Store) {
         steps: runSteps(config, notes),
         sequenceLength: sequenceLength(config, gpu, notes),
         measuredTokensPerSecond: measuredTokensPerSecond(modelPath),
+        stepTiming: findStepTiming(dataDir, config),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },
         precision,
         notes,
       }
-      return estimateRun(facts)
+      const absolute = absoluteConfigPaths(config, process.cwd())
+      return { ...estimateRun(facts), measurable: existsSync(absolute.data.train) }
+    },
+  }
+}
+
+/** runsMeasureStep: the configuration timed in a `step-timing` job, kept for runsEstimate (step-timings.ts). */
+export function createStepMeasureHandlers(dataDir: string, longWork: WorkPlace) {
+  return {
+    async runsMeasureStep({ config }: CallParsedInput<'runsMeasureStep'>): Promise<CallOutput<'runsMeasureStep'>> {
+      const absolute = absoluteConfigPaths(config, process.cwd())
+      const timing = await longWork.run(
+        { kind: 'step-timing', request: { config: absolute }, result: StepTiming, what: 'The measurement', stopped: 'The measurement was stopped before it finished' },
+        () => measureRequested({ config: absolute }, unwatchedWork),
+      )
+      saveStepTiming(dataDir, config, timing)
+      return timing
     },
   }
 }

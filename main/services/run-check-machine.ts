@@ -9,7 +9,7 @@ import type { RunCheckMachine } from './run-checks'
 import { collectSystemInfo } from './system-info'
 
 export function runCheckMachine(store: Store, dataDir: string): RunCheckMachine {
-  const { runsEstimate } = createEstimateHandlers(store)
+  const { runsEstimate } = createEstimateHandlers(store, dataDir)
   return {
     // Only the providers are read: the app version in the answer does not matter here.
     providers: async () => (await collectSystemInfo({ appVersion: readAppVersion(), dataDir })).providers,

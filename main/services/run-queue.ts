@@ -39,7 +39,7 @@ export function createRunQueue(options: RunQueueOptions) {
   const places = devicePlaces(store, dataDir, options.resolveDevice)
   const { deviceOf, placesPerDevice, trainingOn, queuedOn } = places
   const isQueuedElsewhere = (run: RunRecord) => places.isQueuedElsewhere(run, me)
-  const estimates = createEstimateHandlers(store)
+  const estimates = createEstimateHandlers(store, dataDir)
   /** A queued run's own estimated seconds, by run id: its configuration does not change while it waits. */
   const ownSeconds = new Map<string, Promise<number | null>>()
 

@@ -9,7 +9,7 @@ import { createModelHandlers } from './models'
 import { createSettingsHandlers } from './settings'
 import { createRunHandlers } from './runs'
 import { createExportHandlers } from './exports'
-import { createEstimateHandlers } from './estimate'
+import { createEstimateHandlers, createStepMeasureHandlers } from './estimate'
 import { createPlaygroundHandlers } from './playground'
 import { createEvaluationHandlers } from './evaluations'
 import { createHubHandlers, type HubServiceOptions } from './hub'
@@ -78,7 +78,8 @@ export function createServices(options: ServicesOptions): Services {
     ...datasets,
     ...runs,
     ...createExportHandlers(store, dataDir, longWork),
-    ...createEstimateHandlers(store),
+    ...createEstimateHandlers(store, dataDir),
+    ...createStepMeasureHandlers(dataDir, longWork),
     ...createPlaygroundHandlers(store, dataDir, jobs),
     ...createEvaluationHandlers(store, dataDir, jobs, options.longCallsInProcess ?? false),
     ...models,

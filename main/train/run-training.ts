@@ -103,31 +103,9 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     if (!existsSync(configFile)) writeFileAtomicSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
 
     const model = openModel(config.model)
-    const layout = batchLayout(model)
+    const { layout, data, batchShape, step, evalStep } = await prepareTraining(config, model, dir, options.threads, log)
     const packed = config.data.packing
-    if (packed && layout.seq2seq) throw new Error('data.packing: an encoder-decoder model (T5) cannot pack several examples into one row; set data.packing: false')
-    const data = await prepareRunData(config, model.info.dir, dir)
-    for (const note of data.notes) log('warn', note)
-    const maxPositions = config.data.max_length
-    // A GPU graph is static: every batch is padded to the longest example of the run (packed
-    // rows are that wide too, holding as many whole examples as fit).
-    const batchShape = staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout)
-    const step = await buildTrainStep(model, config.adapter, {
-      kind: 'train',
-      maxPositions,
-      packed,
-      device: config.device,
-      precision: config.train.precision,
-      batchShape,
-      storedDType: model.info.dtype,
-      ...(options.threads ? { threads: options.threads } : {}),
-    })
-    for (const r of step.rejected) if (wasTried(r)) log('info', `not training on ${r.provider}: ${r.reason}`)
     store.runs.setTrainedOn(runId, describeTarget(step.target))
-    // On a GPU, evaluation reads the loss of the train session: a second session would hold a
-    // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
-    // the sessions, and the eval graph skips the backward pass.
-    const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, packed, ...(options.threads ? { threads: options.threads } : {}) })
     log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}, ${data.train.length} training and ${data.validation.length} validation examples`)
 
     // Accuracy on eval.sets and answers to eval.prompts: read, checked and built before the first
@@ -231,6 +209,39 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
   }
 }
 
+/**
+ * What a run needs before its first step: its data read and tokenized into `dir`, and its train
+ * (and eval) step sessions built. Shared with the measured step (measure-step.ts), so what is
+ * timed there is what a run does.
+ */
+export async function prepareTraining(config: RunConfig, model: OpenedModel, dir: string, threads: number | undefined, log: (level: 'info' | 'warn', message: string) => void) {
+  const layout = batchLayout(model)
+  const packed = config.data.packing
+  if (packed && layout.seq2seq) throw new Error('data.packing: an encoder-decoder model (T5) cannot pack several examples into one row; set data.packing: false')
+  const data = await prepareRunData(config, model.info.dir, dir)
+  for (const note of data.notes) log('warn', note)
+  const maxPositions = config.data.max_length
+  // A GPU graph is static: every batch is padded to the longest example of the run (packed
+  // rows are that wide too, holding as many whole examples as fit).
+  const batchShape = staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout)
+  const step = await buildTrainStep(model, config.adapter, {
+    kind: 'train',
+    maxPositions,
+    packed,
+    device: config.device,
+    precision: config.train.precision,
+    batchShape,
+    storedDType: model.info.dtype,
+    ...(threads ? { threads } : {}),
+  })
+  for (const r of step.rejected) if (wasTried(r)) log('info', `not training on ${r.provider}: ${r.reason}`)
+  // On a GPU, evaluation reads the loss of the train session: a second session would hold a
+  // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
+  // the sessions, and the eval graph skips the backward pass.
+  const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, packed, ...(threads ? { threads } : {}) })
+  return { layout, data, batchShape, step, evalStep }
+}
+
 /** "accuracy on arc, hellaswag; greedy answers to 3 prompts", for the run log. */
 function describeSuite(config: RunConfig): string {
   const parts: string[] = []
@@ -244,7 +255,7 @@ function describeSuite(config: RunConfig): string {
  * The newest checkpoint of the run, else adapter.init, else the method's init from the seed. A
  * folder to start from must hold exactly this run's parameters (adapter-tensor-checks.ts).
  */
-function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
+export function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
   const target = `this run's adapter (${describeAdapterConfig(config.adapter)}) on ${config.model} (${describeModelShapes(model.spec)})`
   const newest = listCheckpoints(checkpointsDir).at(-1)
   if (newest) {
@@ -266,7 +277,7 @@ function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<Retu
   return { step: 0, position: START_POSITION, parameters, optimizer: null, checkpoint: null }
 }
 
-function batchLayout(model: OpenedModel): BatchLayout {
+export function batchLayout(model: OpenedModel): BatchLayout {
   const { spec } = model
   return {
     seq2seq: spec.family === 't5',
@@ -275,7 +286,7 @@ function batchLayout(model: OpenedModel): BatchLayout {
   }
 }
 
-function baseModelInfo(path: string, model: OpenedModel): BaseModelInfo {
+export function baseModelInfo(path: string, model: OpenedModel): BaseModelInfo {
   return {
     path,
     model_type: model.spec.modelType,

@@ -28,6 +28,7 @@ export function estimate(trainable: number, overrides: Partial<RunEstimate> = {}
     trainablePercent: trainable / 10_000,
     sites: 12,
     tokensPerStep: 4096,
+    measurable: true,
     sequenceLength: 512,
     memory: { totalBytes: 2 ** 30, terms: [{ label: 'base weights', bytes: 2 ** 30, formula: 'N × 4 B' }] },
     time: { secondsPerStep: 1.5, totalSeconds: 75, basis: 'nominal', formula: 'FLOPs / throughput' },

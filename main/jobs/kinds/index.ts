@@ -20,4 +20,5 @@ export const jobMains: Record<JobKind, () => Promise<JobMain>> = {
   'hub-download': async () => (await import('./hub-download')).hubDownloadJob,
   'cuda-install': async () => (await import('./cuda-install')).cudaInstallJob,
   'cuda-check': async () => (await import('./cuda-check')).cudaCheckJob,
+  'step-timing': async () => (await import('./step-timing')).stepTimingJob,
 }

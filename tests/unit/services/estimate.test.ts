@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { RunConfig, RunEstimate } from '../../../main/contract'
+import { RunConfig, RunEstimate, StepTiming } from '../../../main/contract'
 import { openModel } from '../../../main/models'
 import { dispatchCall } from '../../../main/services'
 import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/services/estimate-formula'
@@ -101,10 +101,11 @@ describe('the estimate formulas', () => {
     model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
     trainable: 2000,
     sites: 12,
-    train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw' },
+    train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw', eval_every: 4, save_every: 5 },
     steps: 10,
     sequenceLength: 32,
     measuredTokensPerSecond: null,
+    stepTiming: null,
     device: { kind: 'cpu', cores: 2 },
     precision: 'fp32',
     notes: [],
@@ -135,4 +136,55 @@ describe('the estimate formulas', () => {
     const measured = estimateRun({ ...facts, measuredTokensPerSecond: 96 })
     expect(measured.time).toMatchObject({ basis: 'measured', secondsPerStep: 2 })
   })
+
+  it('times the whole run from a measured step: start, first step, the rest, every evaluation and checkpoint', () => {
+    const timing = { device: 'cpu, float32', provider: 'cpu', startupSeconds: 2, firstStepSeconds: 0.5, secondsPerStep: 0.1, evalSeconds: 0.2, checkpointSeconds: 0.05, stepsTimed: 5, measuredAt: '2026-12-05T11:00:00.000Z' }
+    // 10 steps: evaluations at 0, 4, 8 and the last (10); checkpoints at 5 and 10.
+    const { time } = estimateRun({ ...facts, measuredTokensPerSecond: 96, stepTiming: timing })
+    expect(time.basis).toBe('measured-step')
+    expect(time.secondsPerStep).toBe(0.1)
+    expect(time.totalSeconds).toBeCloseTo(2 + 0.5 + 9 * 0.1 + 4 * 0.2 + 2 * 0.05, 12)
+    expect(time.formula).toBe('start 2.00 s + first step 0.50 s + 9 × 0.10 s + 4 evaluations × 0.20 s + 2 checkpoints × 0.050 s, measured on cpu, float32 at 2026-12-05 11:00 UTC')
+    // Without a validation set there is nothing to evaluate.
+    expect(estimateRun({ ...facts, stepTiming: { ...timing, evalSeconds: null } }).time.totalSeconds).toBeCloseTo(2 + 0.5 + 0.9 + 0.1, 12)
+  })
+})
+
+describe('runsMeasureStep', () => {
+  function trainFile(name: string, rows: string[]): string {
+    const path = join(temp.dir, name)
+    writeFileSync(path, rows.join('\n') + '\n')
+    return path
+  }
+
+  it("times the configuration in a job as its run would train, and the estimate then takes the run's time from it", async () => {
+    const rows = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Question ${i}?`, completion: ` Answer ${i}.` }))
+    const data = { train: trainFile('measured.jsonl', rows), max_length: 128, split: 0.25 }
+    const measuredConfig = { ...config({ method: 'mov', experts: 4 }, { batch_size: 4, max_steps: 40, eval_every: 10, save_every: 20 }), data }
+    const before = await estimate(measuredConfig)
+    expect(before).toMatchObject({ measurable: true, time: { basis: 'nominal' } })
+
+    const answer = await dispatchCall(temp.services, 'runsMeasureStep', { config: measuredConfig })
+    if (!answer.ok) throw new Error(answer.error.message)
+    const timing = StepTiming.parse(answer.data)
+    expect(timing).toMatchObject({ provider: 'cpu', device: expect.stringMatching(/^cpu/), stepsTimed: 5 })
+    for (const seconds of [timing.startupSeconds, timing.firstStepSeconds, timing.secondsPerStep, timing.evalSeconds!, timing.checkpointSeconds]) expect(seconds).toBeGreaterThan(0)
+    // Its own job process started, read the data and built the sessions: more than one step.
+    expect(timing.startupSeconds).toBeGreaterThan(timing.secondsPerStep)
+
+    const after = await estimate(measuredConfig)
+    expect(after.time.basis).toBe('measured-step')
+    // 40 steps: evaluations at 0, 10, 20, 30, 40; checkpoints at 20, 40.
+    expect(after.time.totalSeconds).toBeCloseTo(timing.startupSeconds + timing.firstStepSeconds + 39 * timing.secondsPerStep + 5 * timing.evalSeconds! + 2 * timing.checkpointSeconds, 9)
+    // What does not change a step's time shares the measurement; what does, does not.
+    expect((await estimate({ ...measuredConfig, name: 'other', train: { ...measuredConfig.train, lr: 0.5, max_steps: 80, seed: 7 } })).time.basis).toBe('measured-step')
+    expect((await estimate({ ...measuredConfig, train: { ...measuredConfig.train, batch_size: 8 } })).time.basis).not.toBe('measured-step')
+  }, 120_000)
+
+  it('refuses a configuration its run would fail on, naming the row, and a data file that is not there', async () => {
+    const bad = trainFile('bad.jsonl', ['{"prompt": "cut', '{"prompt": "cut too'])
+    const answer = await dispatchCall(temp.services, 'runsMeasureStep', { config: { ...config({ method: 'ia3' }, { max_steps: 3 }), data: { train: bad, max_length: 128 } } })
+    expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^This run cannot be timed: .*bad\.jsonl.*line 1/) } })
+    expect(await estimate({ ...config({ method: 'ia3' }), data: { train: join(temp.dir, 'missing.jsonl'), max_length: 32 } })).toMatchObject({ measurable: false })
+  }, 120_000)
 })
