@@ -8,6 +8,7 @@ vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { useRunQueueStore } = await import('../../renderer/src/stores/run-queue')
 const { expectedStartText } = await import('../../renderer/src/runs/queue-start')
+const { hasTrained } = await import('../../renderer/src/runs/has-trained')
 
 function queued(runId: string, overrides: Partial<QueuedRun> = {}): QueuedRun {
   return { runId, name: `run ${runId}`, method: 'lora', device: 'cpu', position: 1, startsInSeconds: null, after: null, queuedElsewhere: false, ...overrides }
@@ -66,5 +67,14 @@ describe('expectedStartText', () => {
     expect(expectedStartText({ startsInSeconds: 3900, after: { runId: 'a', name: 'first' } })).toBe('in about 1 h 5 min')
     expect(expectedStartText({ startsInSeconds: 12, after: { runId: 'a', name: 'first' } })).toBe('in less than a minute')
     expect(expectedStartText({ startsInSeconds: null, after: { runId: 'a', name: 'first' } })).toBe('after first')
+  })
+})
+
+describe('hasTrained (the runs Evaluate offers)', () => {
+  it('leaves out a run starting and a run queued before its first start, not a resumed one waiting', () => {
+    expect(hasTrained(run('a', { status: 'queued', startedAt: null }))).toBe(false)
+    expect(hasTrained(run('b', { status: 'starting', startedAt: null }))).toBe(false)
+    expect(hasTrained(run('c', { status: 'queued', startedAt: '2026-01-01T00:00:00.000Z' }))).toBe(true)
+    expect(hasTrained(run('d', { status: 'completed', startedAt: '2026-01-01T00:00:00.000Z' }))).toBe(true)
   })
 })
