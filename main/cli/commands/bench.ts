@@ -8,10 +8,11 @@ import { exportOnnxBench } from '../../bench/export-onnx'
 import { storeOpenBench } from '../../bench/store-open'
 import { rankClassificationBench } from '../../bench/rank-classification'
 import { hubDownloadBench } from '../../bench/hub-download'
+import { estimateBench } from '../../bench/estimate'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -41,6 +42,10 @@ from a local Hub (real HTTP on 127.0.0.1, the LFS redirect, sha256 checked while
 fresh HF cache, and the same file read from disk, each in its own process: download_mb_per_s,
 disk_read_mb_per_s, download_over_disk_read, and peak_rss_mb at the full size and a quarter of it
 (peak_rss_growth_mb near 0: streamed, never held) (at most 3 runs, interleaved).
+estimate: the demo run (--estimate-steps steps) in a fresh data folder, estimated by New run's
+nominal formula and after runsMeasureStep timed it, then trained through runsStart:
+measured_over_actual and nominal_over_actual (each estimate over the run's wall time; the goal is
+within 2×), actual_seconds, measure_seconds (one run).
 Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
@@ -55,6 +60,7 @@ Each is the median of --reps runs after --warmup runs.
                 size (bounded memory: import_peak_rss_growth_mb stays near 0). At most 3 reps.
   --data-tokenize-mb N  data: size of the file tokenised for tokenize_tokens_per_s (default 5)
   --hub-mb N    hub-download: the weights file's size (default 256; a quarter of it for the second peak)
+  --estimate-steps N  estimate: the demo run's steps (default 600, the demo's own)
   --train-shape S training: small (hidden 512, 8 layers) or medium (1024, 16 layers); default small.
                 Reports train_tokens_per_s and train_fraction_of_limit per method (mov E=10,
                 molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
@@ -73,6 +79,7 @@ Each is the median of --reps runs after --warmup runs.
       'data-mb': { type: 'string' },
       'data-tokenize-mb': { type: 'string' },
       'hub-mb': { type: 'string' },
+      'estimate-steps': { type: 'string' },
       'train-shape': { type: 'string' },
       'train-batch': { type: 'string' },
       'train-seq': { type: 'string' },
@@ -112,6 +119,7 @@ Each is the median of --reps runs after --warmup runs.
     if (only.includes('rank-classification')) report((await rankClassificationBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('hub-download')) report((await hubDownloadBench({ sizeMb: positive('--hub-mb', values['hub-mb'], 256), reps: options.reps })) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('estimate')) report((await estimateBench({ steps: positive('--estimate-steps', values['estimate-steps'], 600) })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
       const sizeMb = positive('--data-mb', values['data-mb'], 50)
       const tokenizeMb = positive('--data-tokenize-mb', values['data-tokenize-mb'], 5)
