@@ -1,26 +1,32 @@
-// T5's relative position buckets (Mesh TensorFlow's scheme, as transformers computes it).
-// relative = key position − query position. Bidirectional (encoder): half the buckets for keys
-// after the query. Within a direction, distances below half the buckets get one bucket each;
-// larger ones share logarithmically spaced buckets up to maxDistance, then the last bucket.
-// transformers evaluates the logarithm in float32 and truncates; Math.fround reproduces that so a
-// distance on a bucket boundary lands where it does in PyTorch.
+// T5's relative position buckets, written from the description, not from the engine: Raffel et
+// al. 2020 (T5), section 2.1, and Mesh TensorFlow's _relative_position_bucket docstring.
+//
+// - The relative position is the key's position minus the query's.
+// - Bidirectional (the encoder): half the buckets are for keys before the query, half for keys
+//   after it. Unidirectional (the decoder's self-attention): every bucket is for keys before it,
+//   and a key after the query (masked anyway) shares the bucket of distance 0.
+// - Within a direction, half its buckets are exact: distance d < exact has bucket d.
+// - The other half are logarithmic up to maxDistance: log bucket j starts where
+//   d / exact = (maxDistance / exact)^(j / logBuckets), so each spans the same ratio of
+//   distances, and the last one also holds every distance from maxDistance on.
+//
+// Here the bucket is found by walking the log buckets' start distances (float64) instead of
+// taking the logarithm of the distance as Mesh TensorFlow does, so the two are checked against
+// each other rather than against a copy (tests/unit/models/t5-buckets.test.ts).
 
 export function relativePositionBucket(relative: number, bidirectional: boolean, numBuckets: number, maxDistance: number): number {
-  let buckets = numBuckets
-  let offset = 0
-  let distance: number
-  if (bidirectional) {
-    buckets = Math.floor(buckets / 2)
-    if (relative > 0) offset = buckets
-    distance = Math.abs(relative)
-  } else {
-    distance = Math.max(-relative, 0) // keys after the query (masked anyway) fall in bucket 0
+  const perDirection = bidirectional ? Math.floor(numBuckets / 2) : numBuckets
+  const firstBucket = bidirectional && relative > 0 ? perDirection : 0
+  const distance = bidirectional ? Math.abs(relative) : Math.max(0, -relative)
+
+  const exact = Math.floor(perDirection / 2)
+  if (distance < exact) return firstBucket + distance
+
+  const logBuckets = perDirection - exact
+  let logBucket = 0
+  for (let j = 1; j < logBuckets; j++) {
+    const startsAt = exact * Math.pow(maxDistance / exact, j / logBuckets)
+    if (distance >= startsAt) logBucket = j
   }
-  const maxExact = Math.floor(buckets / 2)
-  if (distance < maxExact) return offset + distance
-  const f = Math.fround
-  const logRatio = f(Math.log(f(distance / maxExact)))
-  const logRange = f(Math.log(maxDistance / maxExact))
-  const large = maxExact + Math.trunc(f(f(logRatio / logRange) * (buckets - maxExact)))
-  return offset + Math.min(large, buckets - 1)
+  return firstBucket + exact + logBucket
 }
