@@ -9,7 +9,7 @@
 //         down(h ⊙ l) = W·diag(l)·h + b, so the columns of an nn.Linear are scaled, its bias is not.
 // MoV and MoLoRA have no such plan: their scale (or update) is chosen per token by a router.
 import type { AdapterMethodName } from '../engine/adapters/names'
-import type { WeightMap, WeightMapEntry } from '../models/weights-map/types'
+import type { WeightMap, WeightMapEntry } from '../engine/models/weight-map'
 import type { AdapterFolder, AdapterTensor } from '../train/adapter-files'
 import { ExportError } from './types'
 

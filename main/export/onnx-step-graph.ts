@@ -5,7 +5,7 @@
 // CACHED_STEP_INPUTS's (engine/models/types.ts); the model card spells it out for users.
 // T5's step graph and the encoder graph it reads are onnx-t5-graphs.ts's.
 import { cacheNames, crossNames } from '../engine/models'
-import type { Gpt2Spec, LlamaFamilySpec } from '../models/config'
+import type { Gpt2Spec, LlamaFamilySpec } from '../engine/models/spec'
 import type { InferenceAdapter } from '../models/inference/adapter'
 import { generationStepGraph } from '../models/inference/generation-graphs'
 import type { OpenedModel } from '../models/inference/open-model'

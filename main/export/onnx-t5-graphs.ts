@@ -7,7 +7,7 @@
 // The encoder has adapter sites of its own (the encoder stack, and the decoder's cross-attention
 // k/v projections that turn its output into cross keys/values); the step graph has the rest.
 import { crossNames } from '../engine/models'
-import type { T5Spec } from '../models/config'
+import type { T5Spec } from '../engine/models/spec'
 import type { InferenceAdapter } from '../models/inference/adapter'
 import { generationStepGraph, t5EncoderGraph } from '../models/inference/generation-graphs'
 import type { OpenedModel } from '../models/inference/open-model'

@@ -7,8 +7,8 @@
 // <module> is the path inside the *ForCausalLM / ForConditionalGeneration model PEFT wraps.
 // GPT-2's Conv1D weights are [in, out]; PEFT reads its features from the weight's shape in that
 // order and needs fan_in_fan_out: true, while lora_A / lora_B keep the nn.Linear shapes above.
-import type { ArchFamily } from '../models/config/spec'
-import type { WeightMap } from '../models/weights-map/types'
+import type { ArchFamily } from '../engine/models/spec'
+import type { WeightMap } from '../engine/models/weight-map'
 import type { TensorToWrite } from '../runtime/safetensors'
 import type { FoldPlan } from './fold-plan'
 

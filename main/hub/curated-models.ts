@@ -2,7 +2,7 @@
 // user's "which model?" has an answer one click away. Sizes here are approximate (parameters as
 // the model's name gives them, bytes at the 2 bytes a parameter of bf16 weights, 4 for float32);
 // the Hub's own figures replace them once it answers (curatedHubModels in search.ts).
-import type { ModelType } from '../models/config'
+import type { ModelType } from '../engine/models/spec'
 
 export interface CuratedModel {
   /** ORG/NAME on the Hub. */

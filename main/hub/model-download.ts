@@ -3,7 +3,7 @@
 // download itself. A revision already complete in the cache is answered from the disk, with no
 // request; offline (HF_HUB_OFFLINE) only the cache answers.
 import { listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub'
-import { SUPPORTED_MODEL_TYPES } from '../models/config/spec'
+import { SUPPORTED_MODEL_TYPES } from '../engine/models/spec'
 import { cachedSnapshot, missingModelFiles } from './hub-cache'
 import { downloadRepoFiles, filesFromTree, type DownloadProgress, type HubFileToFetch, type StatfsFunction } from './download'
 import { selectModelFiles } from './file-selection'

@@ -5,7 +5,7 @@
 import { listFiles, listModels, modelInfo } from '@huggingface/hub'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { SUPPORTED_MODEL_TYPES, type ModelType } from '../models/config'
+import { SUPPORTED_MODEL_TYPES, type ModelType } from '../engine/models/spec'
 import { CURATED_MODELS } from './curated-models'
 import { selectModelFiles } from './file-selection'
 import { hubCall, type HubConnection } from './hub-api'

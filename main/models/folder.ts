@@ -3,12 +3,14 @@
 // headers; never reads tensor data and never opens pickle files.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { readModelConfig, type ModelSpec } from './config'
+import type { ModelSpec } from '../engine/models/spec'
+import type { WeightMap } from '../engine/models/weight-map'
+import { readModelConfig } from './config'
 import { hasSafetensorsWeights, readCheckpoint, summarize, type LocatedTensor } from './checkpoint'
 import { ModelFolderError } from './errors'
 import { pickleRefusalMessage, pickleWeightFiles } from './pickle'
 import { findTokenizerFiles, type TokenizerFiles } from './tokenizer-files'
-import { checkWeights, weightMapFor, type StoredTensor, type WeightMap } from './weights-map'
+import { checkWeights, weightMapFor, type StoredTensor } from './weights-map'
 
 export type WeightsDType = 'float32' | 'float16' | 'bfloat16' | 'mixed'
 

@@ -6,7 +6,7 @@
 import { ApiCallError, type ExecutionProviderStatus, type RunCheckProblem, type RunChecks, type RunConfig, type RunEstimate } from '../contract'
 import { whyDataFileUnusable } from '../data/data-file-check'
 import { openModel, type OpenedModel } from '../models'
-import type { ModelSpec } from '../models/config'
+import type { ModelSpec } from '../engine/models/spec'
 import { currentProviderFacts, planProviders } from '../runtime'
 import { adapterInitMismatch } from '../train/adapter-init-fit'
 import { buildStepGraph } from '../train/step-graph'

@@ -5,7 +5,7 @@
 // shapes are checked last, as training checks them (adapter-tensor-checks.ts).
 import { ADAPTER_METHOD_LABELS } from '../engine/adapters/names'
 import type { AdapterConfig } from '../engine/adapters'
-import type { ModelSpec } from '../models/config'
+import type { ModelSpec } from '../engine/models/spec'
 import { readAdapterFolderHeader, type AdapterFolderHeader } from './adapter-files'
 import { AdapterFolderError, checkAdapterTensors, describeModelShapes, type ExpectedAdapterTensor } from './adapter-tensor-checks'
 

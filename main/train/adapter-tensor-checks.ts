@@ -4,7 +4,7 @@
 // wrong. So a folder must hold exactly the tensors its config declares on the model (names and
 // shapes), in float32, every value finite.
 import type { AdapterConfig } from '../engine/adapters'
-import type { ModelSpec } from '../models/config'
+import type { ModelSpec } from '../engine/models/spec'
 import type { AdapterFolderHeader } from './adapter-files'
 
 /** A problem with an adapter folder; the message names the folder or file, the tensor and what to do. */

@@ -33,7 +33,7 @@ import {
 import { isMultipleChoiceFault, readMultipleChoice } from '../data/multiple-choice'
 import { EvalDataError } from '../models/eval/examples'
 import type { MultipleChoiceQuestion } from '../models/eval/multiple-choice'
-import type { ModelSpec } from '../models/config'
+import type { ModelSpec } from '../engine/models/spec'
 import type { TrainingExample } from './batches'
 import { promptTemplateChoice } from './run-data'
 import { toEvalExample } from './run-eval'

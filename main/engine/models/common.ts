@@ -11,7 +11,7 @@ export function defaultMaxPositions(contextLength: number | null): number {
 
 import type { Value } from '../ir'
 import { activation as nnActivation } from '../nn'
-import type { Activation } from '../../models/config/spec'
+import type { Activation } from './spec'
 
 /** An FFN activation named as HF's ACT2FN names it. */
 export function hfActivation(name: Activation, x: Value): Value {

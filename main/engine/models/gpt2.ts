@@ -7,7 +7,7 @@
 import { F, Graph, type Value } from '../ir'
 import { embedding, layerNorm, linear } from '../nn'
 import { NO_ADAPTER } from '../adapters/sites'
-import type { Gpt2Spec } from '../../models/config/spec'
+import type { Gpt2Spec } from './spec'
 import { groupedAttention } from './attention'
 import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'

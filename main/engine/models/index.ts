@@ -1,7 +1,7 @@
 // Model graph builders: one readable file per architecture (llama.ts, gpt2.ts, t5.ts), sharing
 // the pieces beside them. Pure: weights are referenced by file offset, never read here.
 import type { Graph } from '../ir'
-import type { Gpt2Spec, LlamaFamilySpec } from '../../models/config/spec'
+import type { Gpt2Spec, LlamaFamilySpec } from './spec'
 import { buildGpt2 } from './gpt2'
 import { buildLlama } from './llama'
 import type { ModelBuild, ModelBuildOptions } from './types'

@@ -8,7 +8,7 @@
 import { F, Graph, type Value } from '../ir'
 import { applyRotary, embedding, linear, rmsNorm, rotaryForPositions, silu } from '../nn'
 import { NO_ADAPTER } from '../adapters/sites'
-import type { LlamaFamilySpec } from '../../models/config/spec'
+import type { LlamaFamilySpec } from './spec'
 import { groupedAttention } from './attention'
 import { declareDecoderInputs } from './decoder-inputs'
 import { defaultMaxPositions, parentModule } from './common'

@@ -1,7 +1,7 @@
 // Rotary embeddings of the Llama family, with HF's rope_scaling variants. The op set has no Sin
 // or Cos, so cos/sin rows are computed here in float64 and baked in as [positions, headDim] tables.
 import type { Graph } from '../ir'
-import type { RopeSpec } from '../../models/config/spec'
+import type { RopeSpec } from './spec'
 import type { RotaryTables } from '../nn'
 
 /** invFreq[i] = θ^(−2i/headDim), rescaled as rope_scaling asks. */

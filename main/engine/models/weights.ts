@@ -2,7 +2,7 @@
 // that point into the model's own safetensors bytes. Each tensor becomes one graph weight, however
 // often it is used (a tied embedding feeds both the lookup and the head), so nothing is held twice.
 import { F, type DType, type Graph, type Value, type WeightSource } from '../ir'
-import type { Stack, WeightLayout, WeightMap, WeightMapEntry, WeightPart } from '../../models/weights-map/types'
+import type { Stack, WeightLayout, WeightMap, WeightMapEntry, WeightPart } from './weight-map'
 
 /** One stored tensor: its dtype on disk and where its bytes are. */
 export interface StoredWeight {

@@ -1,7 +1,7 @@
 // config.json of GPT-2 (and GPT-2-shaped models such as DistilGPT2). Defaults are GPT2Config's.
 import { z } from 'zod'
 import { configError, declaredDTypeFields, eosList, parseFields, positiveInt, positiveNumber, tokenId, tokenIds } from './fields'
-import type { Activation, Gpt2Spec } from './spec'
+import type { Activation, Gpt2Spec } from '../../engine/models/spec'
 
 const GPT2_ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu', 'relu'] as const satisfies readonly Activation[]
 

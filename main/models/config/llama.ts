@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import { configError, declaredDTypeFields, eosList, parseFields, positiveInt, positiveNumber, tokenId, tokenIds } from './fields'
 import { parseRope, ropeScalingSchema } from './rope'
-import type { LlamaFamilySpec } from './spec'
+import type { LlamaFamilySpec } from '../../engine/models/spec'
 
 type LlamaModelType = LlamaFamilySpec['modelType']
 

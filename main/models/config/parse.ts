@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { ModelFolderError } from '../errors'
 import { parseGpt2Config } from './gpt2'
 import { parseLlamaFamilyConfig } from './llama'
-import { SUPPORTED_MODEL_TYPES, type ModelSpec, type ModelType } from './spec'
+import { SUPPORTED_MODEL_TYPES, type ModelSpec, type ModelType } from '../../engine/models/spec'
 import { parseT5Config } from './t5'
 
 /** Validates an already-parsed config.json object. `file` names it in errors. */

@@ -2,7 +2,7 @@
 // `rope_scaling.rope_type`, and (transformers 5) `rope_parameters` carrying rope_theta too.
 import { z } from 'zod'
 import { configError, positiveInt, positiveNumber } from './fields'
-import type { RopeSpec } from './spec'
+import type { RopeSpec } from '../../engine/models/spec'
 
 const SUPPORTED_ROPE_TYPES = ['default', 'linear', 'llama3'] as const
 

@@ -3,7 +3,7 @@
 // it there is no first decoder input (HF itself refuses to shift labels without one).
 import { z } from 'zod'
 import { configError, declaredDTypeFields, eosList, parseFields, positiveInt, positiveNumber, tokenId, tokenIds } from './fields'
-import type { Activation, T5Spec } from './spec'
+import type { Activation, T5Spec } from '../../engine/models/spec'
 
 const T5_ACTIVATIONS = ['relu', 'gelu', 'gelu_new', 'silu'] as const satisfies readonly Activation[]
 

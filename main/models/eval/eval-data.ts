@@ -2,7 +2,7 @@
 // multiple-choice {"prompt","choices","answer"} rows, ranked; or open-ended {"prompt","answers"}
 // rows, answered greedily and compared with the answers. The first row decides; a row of another
 // kind is an error naming its line, since one summary cannot mix a loss, an accuracy and an F1.
-import type { ModelSpec } from '../config'
+import type { ModelSpec } from '../../engine/models/spec'
 import type { ModelTokenizer } from '../tokenizer'
 import { EvalDataError, readEvalRows, toExample, type EvalExample, type EvalRow } from './examples'
 import { isMultipleChoiceRow, toMultipleChoiceQuestion, type MultipleChoiceQuestion } from './multiple-choice'

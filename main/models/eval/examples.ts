@@ -2,7 +2,7 @@
 // or {"text"} rows (every token after the first is scored). A small reader scoped to eval; the
 // full format detection of training data lives in main/data.
 import { readFileSync } from 'node:fs'
-import type { ModelSpec } from '../config'
+import type { ModelSpec } from '../../engine/models/spec'
 import type { ModelTokenizer } from '../tokenizer'
 
 /** One example as token ids and which positions are scored. */

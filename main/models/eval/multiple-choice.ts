@@ -3,7 +3,7 @@
 // then the choice, tokenized as a {"prompt","completion"} row is but without EOS: rank
 // classification compares how likely each choice's own tokens are, and EOS would add the same
 // kind of term to every choice without saying which answer the model prefers.
-import type { ModelSpec } from '../config'
+import type { ModelSpec } from '../../engine/models/spec'
 import type { ModelTokenizer } from '../tokenizer'
 import { isMultipleChoiceFault, MULTIPLE_CHOICE_SHAPE, readMultipleChoice } from '../../data/multiple-choice'
 import { EvalDataError, field, promptCompletionExample, type EvalExample } from './examples'

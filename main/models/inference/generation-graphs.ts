@@ -3,7 +3,7 @@
 // the same graphs for the CPU, so what users run outside the app is what the app generates with.
 import { buildDecoderOnly, buildT5, buildT5Encoder } from '../../engine/models'
 import type { GraphOptions } from '../../engine/ir'
-import type { T5Spec } from '../config'
+import type { T5Spec } from '../../engine/models/spec'
 import { buildWithAdapter, type InferenceAdapter } from './adapter'
 import type { OpenedModel } from './open-model'
 

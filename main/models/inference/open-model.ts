@@ -1,6 +1,6 @@
 // A model folder opened for inference: inspected (config, weights, tokenizer files) and its
 // checkpoint in the form the engine's builders take. Nothing is read beyond headers.
-import type { ModelSpec } from '../config'
+import type { ModelSpec } from '../../engine/models/spec'
 import { checkpointWeightsOf } from '../checkpoint-weights'
 import { inspectModelFolder, type ModelFolderInfo } from '../folder'
 import type { CheckpointWeights } from '../../engine/models'

@@ -1,6 +1,6 @@
 // Checks a checkpoint against a weight map: every tensor present, with the expected shape and a
 // float dtype we can load. Pure (no I/O), so folder inspection and tests share it.
-import type { WeightMapEntry } from './types'
+import type { WeightMapEntry } from '../../engine/models/weight-map'
 
 /** What the checkpoint says about one tensor. */
 export interface StoredTensor {

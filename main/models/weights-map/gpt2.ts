@@ -3,8 +3,9 @@
 // these are the weights that need transposing relative to nn.Linear.
 //   transposed: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj
 // The "attn.bias" / "attn.masked_bias" causal-mask buffers some checkpoints carry are not weights.
-import type { Gpt2Spec } from '../config'
-import { EntryList, resolvePrefix, type WeightMapEntry } from './types'
+import type { Gpt2Spec } from '../../engine/models/spec'
+import type { WeightMapEntry } from '../../engine/models/weight-map'
+import { EntryList, resolvePrefix } from './entry-list'
 
 export function gpt2WeightEntries(spec: Gpt2Spec, names: ReadonlySet<string>): WeightMapEntry[] {
   const p = resolvePrefix(names, 'wte.weight', ['transformer.', ''])

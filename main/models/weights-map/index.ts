@@ -1,12 +1,11 @@
 // Per architecture, the explicit map from checkpoint tensor names to the roles a model builder
 // needs, with the shape each must have.
-import type { ModelSpec } from '../config'
+import type { ModelSpec } from '../../engine/models/spec'
 import { gpt2WeightEntries } from './gpt2'
 import { llamaWeightEntries } from './llama'
 import { t5WeightEntries } from './t5'
-import { makeWeightMap, type WeightMap } from './types'
+import { makeWeightMap, type WeightMap } from '../../engine/models/weight-map'
 
-export * from './types'
 export * from './check'
 
 /** The weight map of `spec`; `names` (the checkpoint's tensor names) settles optional prefixes. */

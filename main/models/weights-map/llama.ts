@@ -1,7 +1,8 @@
 // HF tensor names of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,
 // Qwen3ForCausalLM). All projections are nn.Linear, [out, in]; nothing needs transposing.
-import type { LlamaFamilySpec } from '../config'
-import { EntryList, resolvePrefix, type WeightMapEntry } from './types'
+import type { LlamaFamilySpec } from '../../engine/models/spec'
+import type { WeightMapEntry } from '../../engine/models/weight-map'
+import { EntryList, resolvePrefix } from './entry-list'
 
 export function llamaWeightEntries(spec: LlamaFamilySpec, names: ReadonlySet<string>): WeightMapEntry[] {
   // ForCausalLM checkpoints nest the decoder under "model."; a bare LlamaModel save does not.

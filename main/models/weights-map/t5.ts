@@ -2,8 +2,9 @@
 // biases; attention is heads·d_kv wide, which need not equal d_model.
 // Builder notes: the relative position bias lives in block 0 of each stack and is shared by all
 // its layers (cross-attention has none); a tied head scales the decoder output by d_model^-0.5.
-import type { T5Spec } from '../config'
-import { EntryList, type Stack, type WeightMapEntry } from './types'
+import type { T5Spec } from '../../engine/models/spec'
+import type { Stack, WeightMapEntry } from '../../engine/models/weight-map'
+import { EntryList } from './entry-list'
 
 /** The shared embedding; some exports keep only the per-stack copies. */
 const EMBEDDING_NAMES = ['shared.weight', 'encoder.embed_tokens.weight', 'decoder.embed_tokens.weight']

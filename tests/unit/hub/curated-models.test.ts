@@ -2,7 +2,7 @@
 // enough for a laptop, and say in one line why it is there.
 import { describe, expect, it } from 'vitest'
 import { CURATED_MODELS } from '../../../main/hub/curated-models'
-import { SUPPORTED_MODEL_TYPES } from '../../../main/models/config'
+import { SUPPORTED_MODEL_TYPES } from '../../../main/engine/models/spec'
 
 describe('curated first-run models', () => {
   it('lists a few distinct Hub repos, ORG/NAME', () => {

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ModelFolderError, parseModelConfig, readModelConfig, SUPPORTED_MODEL_TYPES, type ModelSpec } from '../../../main/models'
+import { SUPPORTED_MODEL_TYPES, type ModelSpec } from '../../../main/engine/models/spec'
+import { ModelFolderError, parseModelConfig, readModelConfig } from '../../../main/models'
 import { makeTempDir } from '../../helpers/temp-dir'
 
 // Abridged from the config.json files of released checkpoints (values as published).

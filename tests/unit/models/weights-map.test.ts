@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkWeights, parseModelConfig, weightMapFor, type WeightMapEntry } from '../../../main/models'
+import { makeWeightMap, type WeightMapEntry } from '../../../main/engine/models/weight-map'
+import { checkWeights, parseModelConfig, weightMapFor } from '../../../main/models'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { TINY_ARCHS, writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
 
@@ -63,8 +64,7 @@ describe('weight maps', () => {
     expect(relu.find('decoder', null, 'lm_head')).toBeUndefined()
   })
 
-  it('refuses a role mapped twice, and a missing role asked for by get()', async () => {
-    const { makeWeightMap } = await import('../../../main/models')
+  it('refuses a role mapped twice, and a missing role asked for by get()', () => {
     const entry: WeightMapEntry = { role: { stack: 'decoder', layer: 0, part: 'q', param: 'weight' }, hfName: 'a', shape: [1], layout: 'linear' }
     expect(() => makeWeightMap([entry, { ...entry, hfName: 'b' }])).toThrow(/role decoder\.0\.q\.weight mapped twice \(a, b\)/)
     expect(() => makeWeightMap([entry]).get('decoder', 0, 'k')).toThrow(/no decoder\.0\.k\.weight/)

@@ -1,5 +1,7 @@
 // What a model builder asks for ("decoder layer 3, query projection weight") and where the
-// checkpoint keeps it ("model.layers.3.self_attn.q_proj.weight", [512, 512]).
+// checkpoint keeps it ("model.layers.3.self_attn.q_proj.weight", [512, 512]). The engine's
+// builders read weights through this map; main/models/weights-map builds one per architecture
+// from a checkpoint's names.
 
 /** Which stack a weight belongs to: decoder-only models have one, T5 has an encoder and a decoder. */
 export type Stack = 'decoder' | 'encoder'
@@ -90,17 +92,4 @@ export function makeWeightMap(entries: WeightMapEntry[]): WeightMap {
       return e
     },
   }
-}
-
-/** Collects entries for one layer (or none) of one stack, so per-architecture maps read as tables. */
-export class EntryList {
-  readonly entries: WeightMapEntry[] = []
-  add(stack: Stack, layer: number | null, part: WeightPart, param: 'weight' | 'bias', hfName: string, shape: readonly number[], layout: WeightLayout): void {
-    this.entries.push({ role: { stack, layer, part, param }, hfName, shape, layout })
-  }
-}
-
-/** The first candidate prefix under which `probe` exists among the checkpoint's tensor names (default: the first). */
-export function resolvePrefix(names: ReadonlySet<string>, probe: string, candidates: readonly string[]): string {
-  return candidates.find((p) => names.has(p + probe)) ?? candidates[0]
 }

@@ -1,6 +1,7 @@
 // The normalized description of a model that the rest of the studio works from. HF configs spell
 // the same thing many ways (n_embd / hidden_size / d_model; eos as a number or a list; rope
 // settings in rope_scaling or rope_parameters); a ModelSpec spells it once.
+// It is the engine's: its model builders take one; main/models/config parses a config.json into it.
 
 /** The `model_type` values we can build. */
 export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2', 't5'] as const
