@@ -17,6 +17,7 @@ import { statfs as fsStatfs } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { IdleWatchdog } from '../runtime/idle-watchdog'
 import { blobPath, linkIntoSnapshot, repoFolderName, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
 import { HubError, httpHubError } from './hub-error'
 import { redactToken } from './token-store'
@@ -367,39 +368,8 @@ function expectedDigest(file: HubFileToFetch): string {
   return (file.sha256 ?? file.etag).toLowerCase()
 }
 
-/** Aborts the request when nothing arrives for `timeoutMs` (no connection, no answer, a stalled body), or when the caller's signal aborts. */
-class Watchdog {
-  private readonly controller = new AbortController()
-  private timer: NodeJS.Timeout | null = null
-  private timedOut = false
-  private readonly onCancel = () => this.controller.abort()
-
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly outer: AbortSignal | undefined,
-  ) {
-    outer?.addEventListener('abort', this.onCancel, { once: true })
-    if (outer?.aborted) this.controller.abort()
-    this.poke()
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  poke(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.timedOut = true
-      this.controller.abort()
-    }, this.timeoutMs)
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.outer?.removeEventListener('abort', this.onCancel)
-  }
-
+/** The idle watchdog, and why it stopped a Hub request in the Hub's words. */
+class Watchdog extends IdleWatchdog {
   /** Why the watchdog stopped the request, if it did. */
   reason(): HubError | null {
     if (this.outer?.aborted) return new HubError('cancelled', 'The download was cancelled; run it again to continue where it stopped.')

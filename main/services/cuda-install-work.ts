@@ -14,6 +14,7 @@ import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, re
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { IdleWatchdog } from '../runtime/idle-watchdog'
 import { z } from 'zod'
 import { ApiCallError, type CudaInstallResult } from '../contract'
 import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
@@ -222,17 +223,17 @@ class Feed {
     }
   }
 
-  private async get(url: string, watchdog: Watchdog): Promise<Response> {
+  private async get(url: string, watchdog: IdleWatchdog): Promise<Response> {
     const response = await fetch(url, { signal: watchdog.signal, redirect: 'follow' })
     watchdog.poke()
     return response
   }
 
-  private watchdog(): Watchdog {
-    return new Watchdog(this.timeoutMs, this.signal)
+  private watchdog(): IdleWatchdog {
+    return new IdleWatchdog(this.timeoutMs, this.signal)
   }
 
-  private explain(error: unknown, watchdog: Watchdog, url: string): unknown {
+  private explain(error: unknown, watchdog: IdleWatchdog, url: string): unknown {
     if (error instanceof ApiCallError || error instanceof WorkStopped) return error
     if (this.signal.aborted) return new WorkStopped()
     const host = new URL(url).host
@@ -240,39 +241,5 @@ class Feed {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause
     const why = cause?.code ?? cause?.message ?? (error as Error).message
     return new ApiCallError('conflict', `Could not reach ${host} (${why}): this machine looks offline. Installing CUDA support downloads onnxruntime's CUDA package from ${host}; connect to the network (or set MIXTURE_STUDIO_NUGET_FEED to a reachable NuGet feed) and install again.`)
-  }
-}
-
-/** Aborts the request when nothing arrives for `timeoutMs`, or when the job is stopped. */
-class Watchdog {
-  private readonly controller = new AbortController()
-  private timer: NodeJS.Timeout | null = null
-  timedOut = false
-  private readonly onStop = () => this.controller.abort()
-
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly outer: AbortSignal,
-  ) {
-    outer.addEventListener('abort', this.onStop, { once: true })
-    if (outer.aborted) this.controller.abort()
-    this.poke()
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  poke(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.timedOut = true
-      this.controller.abort()
-    }, this.timeoutMs)
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.outer.removeEventListener('abort', this.onStop)
   }
 }
