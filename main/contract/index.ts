@@ -6,6 +6,7 @@ import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetIdInput, DatasetPreview, DatasetsFindImportedInput, DatasetsImportInput, DatasetsPreviewInput, DatasetsRenameInput, DatasetSummary, ImportedAlready } from './datasets'
 import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
+import { FilesListInput, FolderListing } from './files'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput, StepTiming } from './estimate'
@@ -22,6 +23,7 @@ export * from './jobs'
 export * from './datasets'
 export * from './settings'
 export * from './dialogs'
+export * from './files'
 export * from './models'
 export * from './exports'
 export * from './estimate'
@@ -131,6 +133,11 @@ export const calls = {
   settingsSet: { input: SettingsPatch, output: SettingsState },
   /** Desktop app only: a native picker; web mode answers `invalid_input` (type the path instead). */
   dialogOpenFile: { input: DialogOpenFileInput, output: DialogOpenFileResult },
+  /**
+   * One folder's entries for web mode's in-page file browser, within the home folder and the data
+   * folder only (links resolved first): anything else is refused. The desktop app uses its native picker.
+   */
+  filesList: { input: FilesListInput, output: FolderListing },
   /** Validates a model folder and registers it; nothing is registered when it is not usable. */
   modelsImport: { input: ModelsImportInput, output: ModelDetail },
   modelsList: { input: NoInput, output: z.array(ModelSummary) },

@@ -15,6 +15,7 @@ import { createEvaluationHandlers } from './evaluations'
 import { createHubHandlers, type HubServiceOptions } from './hub'
 import { createCudaHandlers } from './cuda-support'
 import { createDemoHandlers } from './demo'
+import { createFileHandlers } from './files'
 import { ApiCallError } from '../contract'
 import { jobProcesses, thisProcess } from './work-place'
 
@@ -41,6 +42,8 @@ export interface ServicesOptions {
    * for the CLI, which has no other calls to keep answering (see work-place.ts). Never for a server.
    */
   longCallsInProcess?: boolean
+  /** The folder web mode's file browser starts from and may show (with the data folder); default the user's home. */
+  homeDir?: string
   /** The desktop app's native file picker; absent in web mode and the CLI. */
   openFileDialog?: (input: CallParsedInput<'dialogOpenFile'>) => Promise<CallOutput<'dialogOpenFile'>>
   /**
@@ -86,6 +89,7 @@ export function createServices(options: ServicesOptions): Services {
     ...createSettingsHandlers(dataDir),
     ...createHubHandlers(store, dataDir, longWork, options.hub),
     ...createDemoHandlers(store, dataDir, { ...models, ...datasets, ...runs }),
+    ...createFileHandlers(dataDir, options.homeDir),
     async dialogOpenFile(input) {
       if (!options.openFileDialog) {
         throw new ApiCallError('invalid_input', 'There is no file picker in web mode: type the path of the file instead.')
