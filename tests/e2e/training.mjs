@@ -194,9 +194,11 @@ export function registerTrainingChecks(env) {
     await setNumber(page, 'train.max_steps', 60)
     await setNumber(page, 'train.eval_every', 20)
     await page.getByLabel('Run name').locator('input').fill('lora-e2e')
-    // Web mode has no file picker: Add a file gives a row to type the path into; the set is named after it.
+    // Add a file opens web mode's browser of the server's folders; a path typed there is chosen as typed. The set is named after it.
     await page.getByTestId('eval-add-file').click()
-    await page.getByLabel('File of eval set 1').fill(choices)
+    await page.getByTestId('path-browser-path').locator('input').fill(choices)
+    await page.getByTestId('path-browser-choose').click()
+    assertEqual(await page.getByLabel('File of eval set 1').inputValue(), choices, 'the eval set\'s file after Choose')
     assertEqual(await page.getByLabel('Name of eval set 1').inputValue(), 'which-word', 'the eval set is named after its file')
     await page.getByTestId('eval-add-prompt').click()
     await page.getByLabel('Eval prompt 1', { exact: true }).fill('copy abc')

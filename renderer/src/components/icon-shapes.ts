@@ -46,6 +46,8 @@ export const iconShapes = {
   save: [{ path: 'M5 4h11l3 3v13H5z' }, { path: 'M8 4v5h7V4M8 20v-6h8v6' }],
   open: [{ path: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v1H7.5L4 19H5' }, { path: 'M4 19l3.5-9H22l-3.5 9z' }],
   trash: [{ path: 'M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3' }],
+  file: [{ path: 'M6 3h8l4 4v14H6z' }, { path: 'M14 3v4h4' }],
+  up: [{ path: 'M12 19V5M6 11l6-6 6 6' }],
 } satisfies Record<string, Shape[]>
 
 export type IconName = keyof typeof iconShapes
