@@ -40,7 +40,12 @@ export class JobRunner {
 
   constructor(
     private readonly spawner: JobSpawner,
-    private readonly options: { cancelGraceMs?: number; now?: () => Date } = {},
+    private readonly options: {
+      cancelGraceMs?: number
+      now?: () => Date
+      /** Added to every job's environment (the services' data folder as MIXTURE_STUDIO_HOME). */
+      env?: Readonly<Record<string, string>>
+    } = {},
   ) {}
 
   subscribe(listener: JobEventListener): () => void {
@@ -93,8 +98,9 @@ export class JobRunner {
       resolveEnded,
     }
     this.jobs.set(id, job)
+    const env = { ...this.options.env, ...options.env }
     job.process = this.spawner.spawn(
-      { kind, jobId: id, args, ...(options.env ? { env: options.env } : {}) },
+      { kind, jobId: id, args, ...(Object.keys(env).length > 0 ? { env } : {}) },
       {
         onSpawn: (pid) => {
           job.pid = pid

@@ -61,7 +61,9 @@ export function createServices(options: ServicesOptions): Services {
   const store = openStore(dataDir)
   // Before anything lists them: checkpoints whose folders are gone (a kill mid-prune, a hand deletion).
   forgetMissingCheckpoints(store)
-  const jobs = new JobRunner(options.spawner ?? createNodeSpawner())
+  // A job finds the data folder as any process does (its CUDA runtime before anything else is
+  // loaded: main/jobs/worker.ts): told it here, it is always this services' one.
+  const jobs = new JobRunner(options.spawner ?? createNodeSpawner(), { env: { MIXTURE_STUDIO_HOME: dataDir } })
   const appVersion = options.appVersion ?? readAppVersion()
   const longWork = options.longCallsInProcess ? thisProcess : jobProcesses(jobs)
 
