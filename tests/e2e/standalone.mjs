@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { browserErrors, openApp, screenshot as screenshotTo } from './app.mjs'
 import { assert, check, runChecks } from './runner.mjs'
+import { loadFromEnv, startLoad } from './load.mjs'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -20,7 +21,7 @@ export function cli(home, args) {
 }
 
 /**
- * Runs one file's checks alone. `prepare(workDir)` makes what they need before the server starts
+ * Runs one file's checks alone (beside MIXTURE_STUDIO_E2E_LOAD busy processes when set: load.mjs). `prepare(workDir)` makes what they need before the server starts
  * and returns { serverEnv, env (merged into the checks' env), close }; `register(env)` registers them.
  */
 export async function runAlone({ prepare, register }) {
@@ -29,6 +30,7 @@ export async function runAlone({ prepare, register }) {
   const { makeWorkDir } = await import('./fixtures.mjs')
   const resultsDir = join(repoRoot, 'test-results')
   mkdirSync(resultsDir, { recursive: true })
+  const load = startLoad(loadFromEnv())
   const work = makeWorkDir()
   const prepared = await prepare(work.dir)
   const server = await startServer(repoRoot, prepared.serverEnv)
@@ -51,6 +53,7 @@ export async function runAlone({ prepare, register }) {
     await server.stop()
     await prepared.close?.()
     work.remove()
+    await load.stop()
   }
 }
 
