@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { RunConfig } from '../contract/run-config'
 import type { EvaluationColumn, EvaluationSet } from '../contract/evaluations'
-import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
+import { WorkStopped, type WorkContext } from '../jobs/work-context'
 import { EvalDataError } from '../models/eval/examples'
 import type { MultipleChoiceQuestion } from '../models/eval/multiple-choice'
 import { ChoiceScorers, rankQuestions, type QuestionResult } from '../models/eval/rank-classification'

@@ -5,10 +5,9 @@
 // onnxruntime itself names only the first library the loader could not find.
 import { z } from 'zod'
 import type { CudaCheckResult } from '../contract'
-import { probeExpected, probeModelBytes } from '../jobs/kinds/probe-model'
-import { runOnce, sameValues } from '../jobs/kinds/system-probe'
 import { activeRuntimeFolder, useInstalledCudaRuntime } from '../runtime/binding-redirect'
 import { checkCudaRequirements, readCudaMachine } from '../runtime/cuda-requirements'
+import { probeExpected, probeModelBytes, runOnce, sameValues } from '../runtime/probe-model'
 
 export const CudaCheckRequest = z.object({ dataDir: z.string().min(1) })
 export type CudaCheckRequest = z.infer<typeof CudaCheckRequest>

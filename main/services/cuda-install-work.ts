@@ -17,7 +17,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { IdleWatchdog } from '../runtime/idle-watchdog'
 import { z } from 'zod'
 import { ApiCallError, type CudaInstallResult } from '../contract'
-import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
+import { WorkStopped, type WorkContext } from '../jobs/work-context'
 import {
   BUNDLED_RUNTIME_FILES, bundledBindingDir, CUDA_PROVIDER_LIBRARIES, cudaRuntimeDir, inspectRuntimeFolder, MANIFEST_FILE, onnxruntimeVersion, runtimesDir,
   type InstalledRuntimeManifest,

@@ -4,7 +4,7 @@
 import { z } from 'zod'
 import { ColumnMapping, DatasetFileType, DatasetFormat, TemplateChoice, type DatasetPreview } from '../contract'
 import { loadTokenizerBundle, previewDataset } from '../data'
-import type { WorkContext } from '../jobs/kinds/service-job'
+import type { WorkContext } from '../jobs/work-context'
 import { asDatasetApiError } from './dataset-errors'
 
 /** What main passes: the file and spec resolved (a stored dataset's own, overridden by the call's). */

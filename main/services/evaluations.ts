@@ -7,7 +7,7 @@ import { resolveEvaluation } from '../evaluations/prepare'
 import { EvaluationRequest, scoreEvaluation } from '../evaluations/score'
 import { cellOf, evaluationDetail, evaluationSummary } from '../evaluations/table'
 import type { JobRunner } from '../jobs'
-import { unwatchedWork } from '../jobs/kinds/service-job'
+import { unwatchedWork } from '../jobs/work-context'
 import type { EvaluationRecord, Store } from '../store'
 
 /** The metric a run's during-training evaluation writes per set (main/train): accuracy.<set name>. */

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { ApiCallError, ExportFormat, RunCheckpointPick, type ApiErrorCode, type RunExport } from '../contract'
 import type { CheckpointChoice } from '../train/run-eval'
 import { ExportError, exportAdapter } from '../export'
-import type { WorkContext } from '../jobs/kinds/service-job'
+import type { WorkContext } from '../jobs/work-context'
 import type { Store } from '../store'
 import { AdapterFolderError } from '../train/adapter-files'
 

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os'
 import { ApiCallError, RunExport, type CallOutput, type CallParsedInput } from '../contract'
 import { suggestExportFolder } from '../export/suggested-folder'
-import { unwatchedWork } from '../jobs/kinds/service-job'
+import { unwatchedWork } from '../jobs/work-context'
 import type { Store } from '../store'
 import { resolveTypedPath } from '../runtime/typed-path'
 import { exportRequested, type ExportRequest } from './export-work'

@@ -4,7 +4,7 @@
 // takes minutes, and its progress must reach the page); the CLI runs it in its own process.
 import { z } from 'zod'
 import { ApiCallError, HubDownloadInput, ModelSummary, type HubDownloadResult } from '../contract'
-import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
+import { WorkStopped, type WorkContext } from '../jobs/work-context'
 import type { HubConnection } from '../hub/hub-api'
 import type { DownloadProgress } from '../hub/download'
 import { downloadDatasetFiles } from '../hub/hub-datasets'

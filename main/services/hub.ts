@@ -4,7 +4,7 @@
 // and where files go come from the environment once (HF_ENDPOINT, HF_HUB_OFFLINE, HF_HUB_CACHE,
 // HF_HOME), as the Python client reads them.
 import { ApiCallError, HubDownloadResult, type CallOutput, type CallParsedInput } from '../contract'
-import { unwatchedWork } from '../jobs/kinds/service-job'
+import { unwatchedWork } from '../jobs/work-context'
 import type { HubConnection } from '../hub/hub-api'
 import { findCachedModels } from '../hub/hub-cache'
 import { hubSettings, type HubEnv } from '../hub/hub-config'

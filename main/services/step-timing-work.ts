@@ -2,7 +2,7 @@
 // in a `step-timing` job process (its own start is part of what a run pays), or in the CLI's.
 import { z } from 'zod'
 import { ApiCallError, RunConfig, type StepTiming } from '../contract'
-import { WorkStopped, type WorkContext } from '../jobs/kinds/service-job'
+import { WorkStopped, type WorkContext } from '../jobs/work-context'
 import { MeasurementStopped, measureStepTiming } from '../train/measure-step'
 
 /** What main passes: the configuration with its paths absolute. */

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { readAddonAbi } from '../runtime/native-abi'
+import { readAddonAbi } from './native-abi'
 import { electronBuildFolderName, sqliteBuildDir } from './sqlite-native'
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import BetterSqlite3 from 'better-sqlite3'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { currentRuntimeAbi, describeRuntime, readAddonAbi, type RuntimeAbi } from '../runtime/native-abi'
+import { currentRuntimeAbi, describeRuntime, readAddonAbi, type RuntimeAbi } from './native-abi'
 
 /**
  * better-sqlite3 is a V8 addon: one binary loads in exactly one runtime ABI. One install serves

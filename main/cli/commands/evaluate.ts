@@ -11,7 +11,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from
 import { callService } from '../call-service'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
-import type { WorkContext } from '../../jobs/kinds/service-job'
+import type { WorkContext } from '../../jobs/work-context'
 
 export const evaluateCommand: Command = {
   name: 'evaluate',

@@ -1,36 +1,16 @@
 // The playground's generation, in a job process: onnxruntime's session.run blocks the thread it
 // runs on, so main only resolves what to load and waits for this job's result. The base model
 // and base + adapter answer in turn (one model in memory at a time), same prompt, same seed.
-import { z } from 'zod'
-import { DeviceChoice, PlaygroundFormat, RunConfig, type PlaygroundAnswer, type PlaygroundResult } from '../../contract'
+import type { PlaygroundAnswer, PlaygroundResult } from '../../contract'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import { contextOverflow } from '../../models/inference/context-fit'
 import { Generator, stopTokensOf } from '../../models/inference/generate'
 import { openModel, type OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { describeTarget, wasTried } from '../../runtime'
+import { GenerateJobRequest } from '../../services/generate-request'
 import { runPrompts, type EndOfTurn } from '../../train/run-prompts'
 import type { JobMain } from './job-context'
-
-/** What main passes (as one JSON argument): paths already resolved from ids. */
-export const GenerateJobRequest = z.object({
-  model: z.string().min(1),
-  /** A native adapter folder, or null for the base model only. */
-  adapter: z.string().min(1).nullable(),
-  /** Which of a run's adapters that is ("best checkpoint step-40 (by eval_loss)"), for the result; default "adapter folder". */
-  adapterLabel: z.string().min(1).optional(),
-  prompt: z.string().min(1),
-  /** As PlaygroundGenerateInput's: the run's template (runConfig is then the run's), the model's chat template, or raw text. */
-  format: PlaygroundFormat,
-  /** The configuration of the run whose template `run` renders through (as it was validated when the run started). */
-  runConfig: RunConfig.optional(),
-  maxTokens: z.number().int().min(1),
-  temperature: z.number().min(0),
-  topP: z.number().gt(0).max(1),
-  seed: z.number().int().min(0),
-  device: DeviceChoice,
-})
-export type GenerateJobRequest = z.infer<typeof GenerateJobRequest>
 
 const PROGRESS_INTERVAL_MS = 100
 

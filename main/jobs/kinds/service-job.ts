@@ -3,27 +3,9 @@
 // call with their result (main/services/work-place.ts), so main's thread keeps answering other
 // calls meanwhile. The CLI runs the same work in its own process, with `unwatchedWork`.
 import type { z } from 'zod'
-import type { TransferProgress } from '../../contract'
 import { openStore, type Store } from '../../store'
+import type { WorkContext } from '../work-context'
 import type { JobContext, JobMain } from './job-context'
-
-/** What a service call's work gets, wherever it runs. */
-export interface WorkContext {
-  progress(done: number, total: number, label: string, transfer?: TransferProgress): void
-  /** True once the work was asked to stop (its job was cancelled); work that can stop cleanly checks it between steps. */
-  stopRequested(): boolean
-}
-
-/** Thrown by work that saw stopRequested(), once it has undone what it had begun. */
-export class WorkStopped extends Error {
-  constructor() {
-    super('stopped on request')
-    this.name = 'WorkStopped'
-  }
-}
-
-/** Work in the caller's own process (the CLI): nobody watches its progress, and only Ctrl+C stops it. */
-export const unwatchedWork: WorkContext = { progress: () => {}, stopRequested: () => false }
 
 /** Each progress report crosses two processes (and a WebSocket): a few a second is plenty to watch. */
 const PROGRESS_INTERVAL_MS = 100

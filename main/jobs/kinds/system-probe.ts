@@ -1,8 +1,8 @@
 import type { ExecutionProviderStatus, SystemProbeResult } from '../../contract'
 import { checkCudaRequirements, readCudaMachine } from '../../runtime/cuda-requirements'
 import { explainProviderFailure, hasProviderLibraryOnDisk, isKnownProvider, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderName } from '../../runtime/execution-providers'
+import { probeExpected, probeModelBytes, runOnce, sameValues } from '../../runtime/probe-model'
 import type { JobMain } from './job-context'
-import { probeExpected, probeInputs, probeModelBytes } from './probe-model'
 
 /** A provider that cannot find its device may wait on drivers; don't let it hold up the rest. */
 const PER_PROVIDER_TIMEOUT_MS = 30_000
@@ -62,27 +62,4 @@ async function probeProvider(ort: Ort, name: ProviderName, model: Uint8Array): P
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** One session on the probe model with `name` alone (also the cuda-check job's test). */
-export async function runOnce(ort: Ort, name: ProviderName, model: Uint8Array): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [name],
-    // Without this a provider that cannot run Add would hand it to the CPU and "pass".
-    ...(name === 'cpu' ? {} : { extra: { session: { disable_cpu_ep_fallback: '1' } } }),
-  })
-  try {
-    const feeds = {
-      x: new ort.Tensor('float32', Float32Array.from(probeInputs.x), [2]),
-      y: new ort.Tensor('float32', Float32Array.from(probeInputs.y), [2]),
-    }
-    const outputs = await session.run(feeds)
-    return outputs.z.data as Float32Array
-  } finally {
-    await session.release()
-  }
-}
-
-export function sameValues(actual: Float32Array, expected: readonly number[]): boolean {
-  return actual.length === expected.length && expected.every((value, i) => Math.abs(actual[i] - value) < 1e-5)
 }

@@ -37,7 +37,7 @@ function dataDirWithRuntime(options: { manifestVersion?: string | null; provider
 function inFreshProcess(bootstrap: string, body: string): Record<string, unknown> {
   const script = `${bootstrap}
     const ort = (await import('onnxruntime-node')).default
-    const { probeModelBytes, probeInputs } = await import(${JSON.stringify(resolve('main/jobs/kinds/probe-model.ts'))})
+    const { probeModelBytes, probeInputs } = await import(${JSON.stringify(resolve('main/runtime/probe-model.ts'))})
     const session = await ort.InferenceSession.create(probeModelBytes(), { executionProviders: ['cpu'] })
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(probeInputs.x), [2]), y: new ort.Tensor('float32', Float32Array.from(probeInputs.y), [2]) })
     const maps = (await import('node:fs')).readFileSync('/proc/self/maps', 'utf8')

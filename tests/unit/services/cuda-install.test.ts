@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ApiCallError, CudaCheckResult, CudaInstallResult, SystemInfo, SystemProbeResult, type JobInfo } from '../../../main/contract'
-import { WorkStopped, type WorkContext } from '../../../main/jobs/kinds/service-job'
+import { WorkStopped, type WorkContext } from '../../../main/jobs/work-context'
 import { bundledBindingDir, cudaRuntimeDir, inspectRuntimeFolder, onnxruntimeVersion, runtimesDir } from '../../../main/runtime/cuda-runtime-folder'
 import { installCudaSupport } from '../../../main/services/cuda-install-work'
 import { startNugetFeed, type NugetFeed } from '../../helpers/nuget-feed-server'

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { currentRuntimeAbi, readAddonAbi, type RuntimeAbi } from '../../../main/runtime/native-abi'
+import { currentRuntimeAbi, readAddonAbi, type RuntimeAbi } from '../../../main/store/native-abi'
 import {
   NativeModuleError,
   checkSqliteBinary,
