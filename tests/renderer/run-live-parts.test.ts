@@ -3,13 +3,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ref, watch } from 'vue'
 import type { RunEvent, RunLogLine } from '../../main/contract'
-import { fake } from './fake-api'
+import { ApiCallError, fake } from './fake-api'
+import { run } from './fixtures'
 import { estimate, runDetail } from './training-fixtures'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { LIVE_REDRAW_MS, useLiveCurves } = await import('../../renderer/src/stores/run-live/live-curves')
 const { MAX_LOG_LINES, useRunLog } = await import('../../renderer/src/stores/run-live/run-log')
+const { useRunActions } = await import('../../renderer/src/stores/run-live/run-actions')
 const { useRunPace } = await import('../../renderer/src/stores/run-live/run-pace')
 const { useRunRecord } = await import('../../renderer/src/stores/run-live/run-record')
 const { useTrainableSize } = await import('../../renderer/src/stores/run-live/trainable-size')
@@ -165,6 +167,54 @@ describe('useRunRecord', () => {
     await record.read()
     expect(record.loadError.value?.message).toContain('Run r1 was not found')
     expect(record.loading.value).toBe(false)
+  })
+})
+
+describe('useRunActions', () => {
+  it('says "starting" from the Resume click, and tells of the resume once the server started it', async () => {
+    const detail = ref(runDetail('r1', { status: 'failed', error: 'CUDA error: out of memory' }))
+    const onResumed = vi.fn()
+    const actions = useRunActions(ref('r1'), detail, onResumed)
+    let answer!: () => void
+    fake.runsResume.mockReturnValueOnce(new Promise((resolve) => (answer = () => resolve({ run: run('r1', { status: 'running' }), jobId: 'j2' }))))
+    const resuming = actions.resume()
+    expect([detail.value.run.status, detail.value.run.error, actions.acting.value]).toEqual(['starting', null, 'resume'])
+    expect(onResumed).not.toHaveBeenCalled()
+    answer()
+    await resuming
+    expect([detail.value.run.status, actions.acting.value]).toEqual(['running', null])
+    expect(onResumed).toHaveBeenCalledTimes(1)
+  })
+
+  it('leaves a refused run as it was, with the reason, unless another run is shown by then', async () => {
+    const runId = ref('r1')
+    const detail = ref(runDetail('r1', { status: 'failed', error: 'CUDA error: out of memory' }))
+    const onResumed = vi.fn()
+    const actions = useRunActions(runId, detail, onResumed)
+    fake.runsResume.mockRejectedValueOnce(new ApiCallError('conflict', 'its folder is gone'))
+    await actions.resume()
+    expect(detail.value.run).toMatchObject({ status: 'failed', error: 'CUDA error: out of memory' })
+    expect(actions.actionError.value?.message).toBe('its folder is gone')
+    expect(onResumed).not.toHaveBeenCalled()
+
+    let refuse!: () => void
+    fake.runsResume.mockReturnValueOnce(new Promise((_, reject) => (refuse = () => reject(new ApiCallError('conflict', 'its folder is gone')))))
+    const resuming = actions.resume()
+    runId.value = 'r2'
+    detail.value = runDetail('r2', { status: 'starting' })
+    refuse()
+    await resuming
+    expect(detail.value.run).toMatchObject({ id: 'r2', status: 'starting' })
+  })
+
+  it('shows the cancelled run as the server answers it', async () => {
+    const detail = ref(runDetail('r1'))
+    const actions = useRunActions(ref('r1'), detail, () => {})
+    fake.runsCancel.mockResolvedValueOnce(run('r1', { status: 'cancelled' }))
+    await actions.cancel()
+    expect(detail.value.run.status).toBe('cancelled')
+    actions.clear()
+    expect(actions.actionError.value).toBeNull()
   })
 })
 
