@@ -232,17 +232,4 @@ describe('useDatasetImportStore', () => {
     expect(wizard.path).toBe('')
     expect(wizard.onError).toBe('stop')
   })
-
-  it('fills a path from the desktop file picker, and ignores a cancelled one', async () => {
-    const wizard = useDatasetImportStore()
-    fake.dialogOpenFile.mockResolvedValueOnce({ path: '/data/picked.jsonl' })
-    await wizard.browse('data')
-    expect(wizard.path).toBe('/data/picked.jsonl')
-    fake.dialogOpenFile.mockResolvedValueOnce({ path: null })
-    await wizard.browse('validation')
-    expect(wizard.split.path).toBe('')
-    fake.dialogOpenFile.mockRejectedValueOnce(new ApiCallError('invalid_input', 'There is no file picker in web mode'))
-    await wizard.browse('data')
-    expect(wizard.browseError?.message).toContain('no file picker')
-  })
 })

@@ -1,7 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { DatasetDetail } from '../../../main/contract'
-import { api, toApiCallError, type ApiCallError } from '../api'
 import type { ImportInput, WizardStep } from './dataset-import-input'
 import { useFileScan } from './dataset-import/file-scan'
 import { useImportJob } from './dataset-import/import-job'
@@ -28,7 +27,6 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
   const steps = useWizardSteps(() => stepFacts())
   const name = ref('')
   const onError = ref<'skip' | 'stop'>('stop')
-  const browseError = ref<ApiCallError | null>(null)
 
   /** The import exactly as previewed: the format and the resolved mapping the user saw. */
   const importInput = computed<ImportInput | null>(() => {
@@ -76,22 +74,6 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     return input ? importJob.run(input) : null
   }
 
-  /** Desktop app only: the native picker fills a path field. */
-  async function browse(target: 'data' | 'validation'): Promise<void> {
-    try {
-      const { path: chosen } = await api.dialogOpenFile({
-        title: target === 'data' ? 'Choose a data file' : 'Choose a validation file',
-        filters: [{ name: 'Datasets', extensions: ['jsonl', 'json', 'csv', 'tsv', 'parquet', 'txt'] }],
-      })
-      browseError.value = null
-      if (!chosen) return
-      if (target === 'data') setPath(chosen)
-      else splitChoice.split.value = { ...splitChoice.split.value, path: chosen }
-    } catch (error) {
-      browseError.value = toApiCallError(error, 'dialogOpenFile')
-    }
-  }
-
   function reset(): void {
     file.clear()
     sample.clear()
@@ -101,7 +83,6 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     importJob.clear()
     name.value = ''
     onError.value = 'stop'
-    browseError.value = null
   }
 
   return {
@@ -112,11 +93,11 @@ export const useDatasetImportStore = defineStore('dataset-import', () => {
     systemPrompt: sample.systemPrompt, sample: sample.sample, sampling: sample.sampling, sampleError: sample.sampleError,
     onError, split: splitChoice.split, splitProblem: splitChoice.splitProblem, splitAdvice: splitChoice.splitAdvice,
     suggestedCount: splitChoice.suggestedCount, examplesSeen: file.examplesSeen, importInput,
-    importing: importJob.importing, importError: importJob.importError, imported: importJob.imported, browseError,
+    importing: importJob.importing, importError: importJob.importError, imported: importJob.imported,
     importProgress: importJob.importProgress, importStopped: importJob.importStopped, stoppingImport: importJob.stoppingImport,
     importedAlready: already.importedAlready,
     inspect: file.inspect, setPath, chooseFormat: file.chooseFormat, mapField: file.mapField, loadSample: sample.load,
     runImport, stopImport: importJob.stopImport, stepDone: (which: WizardStep) => stepDoneWith(which, stepFacts()),
-    next, back: steps.back, browse, reset,
+    next, back: steps.back, reset,
   }
 })
