@@ -18,6 +18,7 @@ import { registerEvaluateChecks } from './evaluate.mjs'
 import { registerHubChecks, startTestHub } from './hub.mjs'
 import { registerEmptyLayoutChecks, registerRunsTableLayoutCheck } from './layout.mjs'
 import { registerFirstRunChecks } from './first-run.mjs'
+import { loadFromEnv, startLoad } from './load.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const resultsDir = join(repoRoot, 'test-results')
@@ -38,6 +39,8 @@ const screenshot = (page, name) => screenshotTo(page, resultsDir, name)
 async function main() {
   preflight()
   mkdirSync(resultsDir, { recursive: true })
+  // MIXTURE_STUDIO_E2E_LOAD=N: the checks beside N busy processes (load.mjs).
+  const load = startLoad(loadFromEnv())
   const work = makeWorkDir()
   const files = {
     dir: work.dir,
@@ -61,6 +64,7 @@ async function main() {
     await server.stop()
     await testHub.close()
     work.remove()
+    await load.stop()
   }
 }
 
