@@ -1,5 +1,6 @@
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
+import { layersPlugin } from './scripts/import-layers.js'
 
 const electronOnlyInApp = {
   patterns: [{ group: ['electron', 'electron/*'], message: 'Electron may be imported only in main/app and preload (docs/DESIGN.md: Electron lives in one place).' }],
@@ -15,7 +16,7 @@ const engineIsPure = {
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.device/**', 'resources/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.device/**', 'resources/**', 'scratch/**'] },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
   {
@@ -31,6 +32,12 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
       'no-restricted-imports': ['error', electronOnlyInApp],
     },
+  },
+  {
+    // Each folder imports only the folders below it: the order is in scripts/import-layers.js.
+    files: ['main/**/*.ts', 'renderer/src/**/*.{ts,vue}', 'preload/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports-go-down': 'error' },
   },
   {
     files: ['main/app/**', 'preload/**'],

@@ -4,7 +4,7 @@
 // studio's data or files added to an export later are never deleted by an export.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readAppVersion } from '../services/app-version'
+import { readAppVersion } from '../runtime/app-version'
 import { EXPORT_FORMATS, type ExportFormat } from './types'
 
 export const EXPORT_MARKER_FILE = '.mixture-studio-export.json'

@@ -3,7 +3,7 @@
 // which a run's job process loads), free memory, and runsEstimate's memory.
 import { freemem } from 'node:os'
 import type { Store } from '../store'
-import { readAppVersion } from './app-version'
+import { readAppVersion } from '../runtime/app-version'
 import { createEstimateHandlers } from './estimate'
 import type { RunCheckMachine } from './run-checks'
 import { collectSystemInfo } from './system-info'

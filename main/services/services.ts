@@ -2,7 +2,7 @@ import type { CallName, CallOutput, CallParsedInput, EventName, EventPayload } f
 import { createNodeSpawner, JobRunner, type JobSpawner } from '../jobs'
 import { openStore, type Store } from '../store'
 import { forgetMissingCheckpoints } from '../store/reconcile-checkpoints'
-import { readAppVersion } from './app-version'
+import { readAppVersion } from '../runtime/app-version'
 import { collectSystemInfo } from './system-info'
 import { createDatasetHandlers } from './datasets'
 import { createModelHandlers } from './models'
