@@ -54,7 +54,20 @@ export const FolderListing = z.object({
   looksLikeModel: z.boolean(),
 })
 
+/** Load YAML in web mode: a run configuration chosen in the browser, read by the server. */
+export const FilesReadConfigInput = z.object({ path: z.string().min(1).max(4096) }).strict()
+
+export const ConfigFileText = z.object({
+  /** The file read, links resolved. */
+  path: z.string(),
+  name: z.string(),
+  /** Its folder: relative paths inside it start there, as `train --config` reads them. */
+  folder: z.string(),
+  text: z.string(),
+})
+
 export type FilesListInput = z.input<typeof FilesListInput>
+export type ConfigFileText = z.infer<typeof ConfigFileText>
 export type FileEntry = z.infer<typeof FileEntry>
 export type FilesRoot = z.infer<typeof FilesRoot>
 export type FolderListing = z.infer<typeof FolderListing>

@@ -6,7 +6,7 @@ import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetIdInput, DatasetPreview, DatasetsFindImportedInput, DatasetsImportInput, DatasetsPreviewInput, DatasetsRenameInput, DatasetSummary, ImportedAlready } from './datasets'
 import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
-import { FilesListInput, FolderListing } from './files'
+import { ConfigFileText, FilesListInput, FilesReadConfigInput, FolderListing } from './files'
 import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput, StepTiming } from './estimate'
@@ -138,6 +138,11 @@ export const calls = {
    * folder only (links resolved first): anything else is refused. The desktop app uses its native picker.
    */
   filesList: { input: FilesListInput, output: FolderListing },
+  /**
+   * Load YAML in web mode: the text of a run configuration (.yaml, .yml or .json, at most 1 MiB)
+   * in the home or data folder, and its folder, which its relative paths start from.
+   */
+  filesReadConfig: { input: FilesReadConfigInput, output: ConfigFileText },
   /** Validates a model folder and registers it; nothing is registered when it is not usable. */
   modelsImport: { input: ModelsImportInput, output: ModelDetail },
   modelsList: { input: NoInput, output: z.array(ModelSummary) },

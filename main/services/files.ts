@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, type Stats } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, extname, join } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type FileEntry } from '../contract'
@@ -7,7 +7,12 @@ import { browsableRoots, resolveBrowsable, rootOf } from './browsable-path'
 /** More entries than anyone scrolls through; the rest are counted, and the path field still reaches them. */
 export const MAX_LISTED_ENTRIES = 2000
 
-/** filesList: one folder of the home folder or the data folder, for web mode's in-page browser. */
+/** The most a run configuration read for Load YAML may weigh: a few KiB is usual. */
+export const MAX_CONFIG_BYTES = 1024 * 1024
+
+const CONFIG_EXTENSIONS = new Set(['yaml', 'yml', 'json'])
+
+/** filesList: one folder of the home folder or the data folder, for web mode's in-page browser; filesReadConfig: Load YAML there. */
 export function createFileHandlers(dataDir: string, home: string = homedir()) {
   return {
     async filesList(input: CallParsedInput<'filesList'>): Promise<CallOutput<'filesList'>> {
@@ -29,6 +34,18 @@ export function createFileHandlers(dataDir: string, home: string = homedir()) {
         selected,
         looksLikeModel: existsSync(join(folder, 'config.json')),
       }
+    },
+    async filesReadConfig({ path }: CallParsedInput<'filesReadConfig'>): Promise<CallOutput<'filesReadConfig'>> {
+      const real = resolveBrowsable(path, browsableRoots(home, dataDir), home)
+      const stats = statSync(real)
+      if (!stats.isFile()) throw new ApiCallError('invalid_input', `${real} is a folder: choose a run configuration file (.yaml, .yml or .json) inside it.`)
+      if (!CONFIG_EXTENSIONS.has(extname(real).slice(1).toLowerCase())) {
+        throw new ApiCallError('invalid_input', `${real} is not a run configuration: Load YAML reads .yaml, .yml and .json files.`)
+      }
+      if (stats.size > MAX_CONFIG_BYTES) {
+        throw new ApiCallError('invalid_input', `${real} is ${Math.ceil(stats.size / 1024)} KiB, more than a run configuration holds (at most ${MAX_CONFIG_BYTES / 1024} KiB): check that it is the right file.`)
+      }
+      return { path: real, name: basename(real), folder: dirname(real), text: readFileSync(real, 'utf8') }
     },
   }
 }

@@ -20,6 +20,9 @@ async function prepareHome(dir) {
   mkdirSync(dataDir)
   const dataset = writeGoodDataset(dataDir)
   writeFileSync(join(dataDir, 'readme.md'), '# where the questions came from\n')
+  // Paths relative to its own folder, as `train --config` reads them: Load YAML must start them there.
+  mkdirSync(join(home, 'runs'))
+  writeFileSync(join(home, 'runs', 'run.yaml'), 'model: ../models/tiny-qwen2\ndata: { train: ../data/questions.jsonl }\nadapter: { method: lora }\n')
   const elsewhere = join(dir, 'elsewhere')
   mkdirSync(elsewhere)
   symlinkSync(elsewhere, join(home, 'escape'))
@@ -58,7 +61,7 @@ export function registerPathBrowserChecks(env) {
         await dialog(page).waitFor()
         await row(page, 'models').waitFor()
         assertEqual(await crumbs(page), 'Home', 'the browser opens at home')
-        assertEqual((await rowNames(page)).join(','), 'data,escape,models', 'folders only at home (hidden ones left out)')
+        assertEqual((await rowNames(page)).join(','), 'data,escape,models,runs', 'folders only at home (hidden ones left out)')
 
         await row(page, 'escape').dblclick()
         const refusal = page.getByTestId('path-browser-error')
@@ -146,6 +149,23 @@ export function registerTypedPathCheck(env) {
     await dialog(page).waitFor({ state: 'hidden' })
     assertEqual(await page.getByLabel('File of eval set 1').inputValue(), typed, 'the eval set\'s file after Choose')
     assertEqual(await page.getByLabel('Name of eval set 1').inputValue(), 'which-word', 'the eval set is named after its file')
+  })
+
+  check('New run: Load YAML chooses a configuration in the server\'s folders, and its relative paths start from its folder', async () => {
+    const { page } = env.app()
+    await page.goto(`${env.server.origin}/#/new-run`)
+    await page.getByTestId('yaml-load').click()
+    // It opens where the last file was chosen (the data folder, where no configuration is); the Home button goes back up.
+    await page.getByTestId('path-browser-crumbs').getByText('data', { exact: true }).waitFor()
+    await shots(env, page, 'yaml-none-here', 'light')
+    await page.getByTestId('path-browser-root-home').click()
+    await row(page, 'runs').dblclick()
+    await row(page, 'run.yaml').dblclick()
+    await dialog(page).waitFor({ state: 'hidden' })
+    assertEqual(await page.getByLabel('Training data file').locator('input').inputValue(), env.files.datasetPath, 'data.train from the YAML, from its folder')
+    const model = await page.locator('[data-field="model"]').innerText()
+    assert(model.includes(env.files.modelDir), `the model from the YAML, from its folder, is not shown: ${model}`)
+    assertEqual(await page.getByTestId('yaml-problems').count(), 0, 'problems shown after loading the YAML')
   })
 }
 

@@ -127,3 +127,35 @@ describe('filesList', () => {
     })
   })
 })
+
+describe('filesReadConfig', () => {
+  beforeAll(() => {
+    mkdirSync(join(home, 'runs'))
+    writeFileSync(join(home, 'runs', 'run.yaml'), 'model: ../models/tiny-qwen\n')
+    writeFileSync(join(home, 'runs', 'big.yaml'), `# ${'x'.repeat(1024 * 1024)}\n`)
+    writeFileSync(join(elsewhere, 'run.yaml'), 'model: /etc\n')
+    symlinkSync(join(elsewhere, 'run.yaml'), join(home, 'runs', 'linked.yaml'))
+  })
+
+  async function read(path: string) {
+    return dispatchCall(services, 'filesReadConfig', { path })
+  }
+
+  it('answers a configuration\'s text and the folder its relative paths start from', async () => {
+    const result = await read('~/runs/run.yaml')
+    expect(result).toEqual({ ok: true, data: { path: join(home, 'runs', 'run.yaml'), name: 'run.yaml', folder: join(home, 'runs'), text: 'model: ../models/tiny-qwen\n' } })
+  })
+
+  it('refuses a file outside home and the data folder, through a link too, and anything that is not a configuration', async () => {
+    const outside = await read(join(elsewhere, 'run.yaml'))
+    expect(outside.ok ? null : outside.error.code).toBe('forbidden')
+    const linked = await read('~/runs/linked.yaml')
+    expect(linked.ok ? null : linked.error.message).toContain(`(which leads to ${join(elsewhere, 'run.yaml')}) is outside the folders this browser shows`)
+    const notYaml = await read('~/data/train.jsonl')
+    expect(notYaml.ok ? null : notYaml.error.message).toBe(`${join(home, 'data', 'train.jsonl')} is not a run configuration: Load YAML reads .yaml, .yml and .json files.`)
+    const folder = await read('~/runs')
+    expect(folder.ok ? null : folder.error.message).toMatch(/is a folder: choose a run configuration file/)
+    const big = await read('~/runs/big.yaml')
+    expect(big.ok ? null : big.error.message).toMatch(/big\.yaml is 1025 KiB, more than a run configuration holds \(at most 1024 KiB\)/)
+  })
+})
