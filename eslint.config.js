@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   {
     // Each folder imports only the folders below it: the order is in scripts/import-layers.js.
-    files: ['main/**/*.ts', 'renderer/src/**/*.{ts,vue}', 'preload/**/*.ts'],
+    files: ['main/**/*.ts', 'renderer/src/**/*.{ts,vue}', 'preload/**/*.ts', 'tests/reference/**/*.ts'],
     plugins: { layers: layersPlugin },
     rules: { 'layers/imports-go-down': 'error' },
   },

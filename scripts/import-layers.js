@@ -3,7 +3,7 @@
 // import its own files and the folders listed BEFORE it in MAIN_LAYERS, never one after it, so
 // the pure engine never learns about model folders and a job's code never reaches back into
 // the services that start it. Type-only imports count too: a type shared by two layers lives
-// in the lower one. Tests and scripts may import anything.
+// in the lower one. Tests and scripts may import anything, but tests/reference (see REFERENCE).
 import { readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -54,18 +54,25 @@ export const KNOWN_WRONG_WAY = [
 /** The renderer and the preload run in the browser: they may import only main/ files the web tsconfig compiles for it. */
 const BROWSER_LAYERS = ['renderer', 'preload']
 
+/**
+ * The float64 reference forward passes the engine's logits are checked against: written apart
+ * from the code they check, so a mistake shared by both cannot pass. Reading a checkpoint is fine.
+ */
+const REFERENCE = 'tests/reference'
+const CHECKED_BY_REFERENCE = ['main/engine', 'main/models']
+
 export function projectPath(file) {
   return relative(ROOT, resolve(file)).split(sep).join('/')
 }
 
-/** The MAIN_LAYERS entry, 'renderer' or 'preload' that `path` (relative to the project) belongs to; null for tests and scripts. */
+/** The MAIN_LAYERS entry, 'renderer', 'preload' or 'tests/reference' that `path` (relative to the project) belongs to; null for tests and scripts. */
 export function layerOf(path) {
   let best = null
   for (const layer of MAIN_LAYERS) {
     if ((path === layer || path.startsWith(layer + '/')) && (best === null || layer.length > best.length)) best = layer
   }
   if (best) return best
-  return BROWSER_LAYERS.find((layer) => path.startsWith(layer + '/')) ?? null
+  return [...BROWSER_LAYERS, REFERENCE].find((layer) => path.startsWith(layer + '/')) ?? null
 }
 
 /** tsconfig.web.json's include patterns as regular expressions: the main/ files that compile for the browser. */
@@ -87,6 +94,11 @@ export function wrongWay(from, target) {
   const targetLayer = layerOf(target)
   if (fromLayer === null || fromLayer === targetLayer) return null
   if (targetLayer === null && !target.startsWith('main/')) return null
+  if (fromLayer === REFERENCE) {
+    if (!CHECKED_BY_REFERENCE.includes(targetLayer)) return null
+    return `${REFERENCE} may not import ${target}: the reference forward passes check ${CHECKED_BY_REFERENCE.join(' and ')}, so they are written without them (docs/DESIGN.md, tests/reference)`
+  }
+  if (targetLayer === REFERENCE) return `${fromLayer} may not import ${target}: nothing imports the test references but the tests`
   if (BROWSER_LAYERS.includes(fromLayer)) {
     if (BROWSER_LAYERS.includes(targetLayer)) return `${fromLayer}/ may not import ${targetLayer}/: they are separate bundles`
     const withExtension = /\.(ts|vue)$/.test(target) ? [target] : [target + '.ts', target + '/index.ts']

@@ -81,6 +81,16 @@ describe('import layers', () => {
     expect(inComponent).toContain('main/store is not one')
   })
 
+  it('keeps the reference forward passes apart from the engine and the models they check', async () => {
+    expect(await layerMessages('tests/reference/example.ts', "export { readSafetensorsHeader } from '../../main/runtime/safetensors'\n")).toEqual([])
+    const messages = await layerMessages('tests/reference/example.ts', "export { rmsNorm } from '../../main/engine/nn'\nexport type { ModelSpec } from '../../main/engine/models/spec'\nexport { openModel } from '../../main/models'\n")
+    expect(messages.map((m) => m.split(':')[0])).toEqual([
+      'tests/reference may not import main/engine/nn',
+      'tests/reference may not import main/engine/models/spec',
+      'tests/reference may not import main/models',
+    ])
+  })
+
   it('names a main/ folder that has no place in the order', async () => {
     const [message] = await layerMessages('main/plugins/example.ts', 'export const x = 1\n')
     expect(message).toContain('main/plugins/example.ts is in no layer: add its folder to MAIN_LAYERS')
