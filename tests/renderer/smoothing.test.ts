@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { smoothCurve } from '../../renderer/src/runs/smoothing'
+import { lastSmoothedValue, smoothCurve } from '../../renderer/src/runs/smoothing'
 
 describe('smoothCurve', () => {
   it('gives the points back at weight 0', () => {
@@ -26,5 +26,21 @@ describe('smoothCurve', () => {
     expect(smoothed[1][1]).toBeNaN()
     expect(smoothed[2][1]).toBe(Number.POSITIVE_INFINITY)
     expect(smoothed[3][1]).toBeCloseTo(1, 12)
+  })
+})
+
+describe("the header's figure beside a smoothed chart", () => {
+  it("is where the chart's smoothed line ends, not the last step's own value", () => {
+    const points = [10, 30, 10, 30, 100].map((value, i) => ({ step: i + 1, value }))
+    const line = smoothCurve(points.map((p) => [p.step, p.value]), 0.6)
+    expect(lastSmoothedValue(points, 0.6)).toBe(line[4][1])
+    expect(lastSmoothedValue(points, 0.6)).not.toBe(100)
+    expect(lastSmoothedValue(points, 0)).toBe(100)
+  })
+
+  it('skips a trailing non-finite point, and is null without any finite one', () => {
+    expect(lastSmoothedValue([{ step: 1, value: 5 }, { step: 2, value: Number.NaN }], 0.5)).toBe(5)
+    expect(lastSmoothedValue([], 0.5)).toBeNull()
+    expect(lastSmoothedValue(undefined, 0.5)).toBeNull()
   })
 })

@@ -18,3 +18,14 @@ export function smoothCurve(points: readonly [number, number][], w: number): [nu
     return [x, average / (1 - weightSoFar)]
   })
 }
+
+/**
+ * Where a curve's smoothed line ends: the figure a header beside the chart shows, so that the two
+ * agree (a step's own tokens/s swings 2–4× on a busy machine, and its line is smoothed). Null
+ * without a finite point.
+ */
+export function lastSmoothedValue(points: readonly { step: number; value: number }[] | undefined, w: number): number | null {
+  const smoothed = smoothCurve((points ?? []).map((p) => [p.step, p.value]), w)
+  for (let i = smoothed.length - 1; i >= 0; i--) if (Number.isFinite(smoothed[i][1])) return smoothed[i][1]
+  return null
+}
