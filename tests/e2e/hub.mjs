@@ -139,6 +139,10 @@ export function registerHubChecks(env) {
     const steps = page.locator('[data-field="train.max_steps"] input')
     await steps.fill('4')
     await steps.blur()
+    // The test Hub's tiny Llama has a 128-token context: New run refuses the default 512 before Start.
+    const maxLength = page.locator('[data-field="data.max_length"] input')
+    await maxLength.fill('128')
+    await maxLength.blur()
     await page.getByLabel('Run name').locator('input').fill('hub-e2e')
     await page.waitForFunction(() => document.querySelector('[data-testid=estimate]')?.dataset.ready === 'true', undefined, { timeout: 30_000 })
     await page.getByTestId('start-run').click()
