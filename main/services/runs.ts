@@ -32,8 +32,7 @@ import { defaultRunName } from '../config/run-name'
 import { runFolder } from '../train/run-training'
 import { whyRunCannotTrain } from '../train/resume-refusal'
 import { resolveTypedPath } from '../runtime/typed-path'
-import { runSplitSpec, splitLeavesNothing } from '../data/split'
-import { examplesAtMost } from '../data/examples-bound'
+import { splitLeavingNothing } from './split-check'
 import { createRunQueue } from './run-queue'
 import { createRunChecks } from './run-checks'
 import { runCheckMachine } from './run-check-machine'
@@ -102,16 +101,8 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
    * imported dataset, else the file's non-blank lines (at least as many as its examples).
    */
   function refuseSplitLeavingNothing(config: RunConfig, datasetId: string | null): void {
-    const nothing = splitLeavingNothing(config, datasetId)
+    const nothing = splitLeavingNothing(store, config, datasetId)
     if (nothing) throw new ApiCallError('invalid_input', `${config.data.train}: ${nothing}`, [{ path: 'data.split', message: nothing }])
-  }
-
-  /** Why the split leaves nothing to train on, or null (also when the examples cannot be counted). */
-  function splitLeavingNothing(config: RunConfig, datasetId: string | null): string | null {
-    if (config.data.split === null) return null
-    const examples = (datasetId === null ? null : store.datasets.get(datasetId)?.numExamples) ?? examplesAtMost(config.data.train)
-    if (!examples) return null
-    return splitLeavesNothing(runSplitSpec(config.data.split, config.train.seed), examples)
   }
 
   /** Why a Resume or Delete cannot touch a run that a process is at work on. */
@@ -194,7 +185,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       const absolute = absoluteConfigPaths(config, process.cwd())
       const { problems } = await checks.check(absolute)
       // The split as runsStart counts it: the form counts an imported dataset, not a file typed in.
-      const nothing = splitLeavingNothing(absolute, catalogIds(store, absolute).datasetId)
+      const nothing = splitLeavingNothing(store, absolute, catalogIds(store, absolute).datasetId)
       return { problems: nothing ? [{ path: 'data.split', message: nothing, severity: 'refusal' }, ...problems] : problems }
     },
 

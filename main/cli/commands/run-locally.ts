@@ -7,6 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { RunConfig } from '../../contract'
 import { catalogIds, currentProcessIdentity, openStore, resolveDataDir, type RunRecord, type Store } from '../../store'
 import { devicePlaces } from '../../services/device-places'
+import { createRunChecks } from '../../services/run-checks'
+import { runCheckMachine } from '../../services/run-check-machine'
+import { splitLeavingNothing } from '../../services/split-check'
+import { ApiCallError } from '../../contract'
 import { whyRunCannotTrain } from '../../train/resume-refusal'
 import { defaultRunName } from '../../config/run-name'
 import { runFolder, runTraining, type RunOutcome } from '../../train/run-training'
@@ -30,15 +34,50 @@ export interface QueueChoice {
  * Records a new run for an already validated config (paths absolute) under this process:
  * `starting`, or `queued` while other runs hold its device (unless `alongside`).
  */
-export function recordRun(dataDir: string, config: RunConfig, choice: QueueChoice = {}): { runId: string; queued: boolean } {
+/**
+ * What the studio's Start refuses (services/run-checks.ts and split-check.ts: the data files, a
+ * held-out split that leaves nothing, adapter.init against the model and method, the device,
+ * max_length against the model's context), as `field: why` lines; empty when the run may be
+ * created. The CLI asks it before recording a run, so no run is created that is sure to fail,
+ * from either side.
+ */
+async function refusalsBeforeStart(store: Store, dataDir: string, config: RunConfig): Promise<string[]> {
+  const nothing = splitLeavingNothing(store, config, catalogIds(store, config).datasetId)
+  if (nothing) return [`data.split: ${nothing}`]
+  try {
+    await createRunChecks(runCheckMachine(store, dataDir)).refuseUnstartable(config)
+    return []
+  } catch (error) {
+    if (!(error instanceof ApiCallError) || error.code !== 'invalid_input') throw error
+    return (error.issues ?? [{ path: '', message: error.message }]).map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+  }
+}
+
+/** The run recorded (queued when its device is busy) once the checks before Start pass; else why not. */
+export async function recordCheckedRun(dataDir: string, config: RunConfig, choice: QueueChoice = {}): Promise<{ runId: string; queued: boolean } | { refusals: string[] }> {
+  // One open of the store, as recordRun's: a second would move when the daily backup is taken.
   const store = openStore(dataDir)
   try {
-    const queued = !choice.alongside && devicePlaces(store, dataDir).mustWait(config)
-    const run = store.runs.create({ name: defaultRunName(config), config, method: config.adapter.method, ...catalogIds(store, config) }, new Date(), currentProcessIdentity(), { queued })
-    return { runId: run.id, queued }
+    const refusals = await refusalsBeforeStart(store, dataDir, config)
+    return refusals.length > 0 ? { refusals } : createRun(store, dataDir, config, choice)
   } finally {
     store.close()
   }
+}
+
+export function recordRun(dataDir: string, config: RunConfig, choice: QueueChoice = {}): { runId: string; queued: boolean } {
+  const store = openStore(dataDir)
+  try {
+    return createRun(store, dataDir, config, choice)
+  } finally {
+    store.close()
+  }
+}
+
+function createRun(store: Store, dataDir: string, config: RunConfig, choice: QueueChoice): { runId: string; queued: boolean } {
+  const queued = !choice.alongside && devicePlaces(store, dataDir).mustWait(config)
+  const run = store.runs.create({ name: defaultRunName(config), config, method: config.adapter.method, ...catalogIds(store, config) }, new Date(), currentProcessIdentity(), { queued })
+  return { runId: run.id, queued }
 }
 
 /**

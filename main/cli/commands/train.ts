@@ -5,7 +5,7 @@ import { absoluteConfigPaths } from '../../services/runs'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
-import { claimRunForResume, cliDataDir, recordRun, trainLocally, waitInQueue } from './run-locally'
+import { claimRunForResume, cliDataDir, recordCheckedRun, trainLocally, waitInQueue } from './run-locally'
 import { trainPrinter } from './train-output'
 
 export const trainCommand: Command = {
@@ -46,7 +46,12 @@ and trains here when the device is free; Ctrl+C while it waits cancels it.
         trainPrinter(context, json).error(error instanceof RunConfigError ? error.message : `${values.config}: no such file`)
         return EXIT_FAILURE
       }
-      ;({ runId, queued } = recordRun(dataDir, config, choice))
+      const recorded = await recordCheckedRun(dataDir, config, choice)
+      if ('refusals' in recorded) {
+        trainPrinter(context, json).error(`${values.config}: this run would not train, so none was created:\n${recorded.refusals.join('\n')}`)
+        return EXIT_FAILURE
+      }
+      ;({ runId, queued } = recorded)
     } else {
       runId = values.resume as string
       const claim = claimRunForResume(dataDir, runId, choice)

@@ -39,7 +39,7 @@ describe('the CLI when the reader of its output goes away', () => {
     const config = join(temp.dir, 'run.json')
     writeFileSync(config, JSON.stringify({
       model: writeTinyModel(join(temp.dir, 'model'), 'llama').dir,
-      data: { train: writePromptCompletionFile(join(temp.dir, 'train.jsonl'), 16), max_length: 160 },
+      data: { train: writePromptCompletionFile(join(temp.dir, 'train.jsonl'), 16), max_length: 128 },
       adapter: { method: 'mov', experts: 3 },
       // Far more steps than it trains before the reader leaves, and no save of its own.
       train: { lr: 0.05, batch_size: 4, max_steps: 100_000, save_every: 100_000, seed: 1 },

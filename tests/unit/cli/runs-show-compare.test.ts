@@ -24,7 +24,7 @@ beforeAll(async () => {
   // The MoV run also answers a prompt at each eval step.
   for (const [name, adapter, extra] of [['mov', '{ method: mov, experts: 2 }', 'eval: { prompts: [copy abc], max_new_tokens: 3 }\n'], ['lora', '{ method: lora, rank: 2 }', '']]) {
     const path = join(tmp.dir, `${name}.yaml`)
-    writeFileSync(path, `name: ${name}-run\nmodel: model\ndata: { train: train.jsonl, split: 4, max_length: 160 }\nadapter: ${adapter}\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, eval_every: 2, save_every: 10 }\ndevice: cpu\n${extra}`)
+    writeFileSync(path, `name: ${name}-run\nmodel: model\ndata: { train: train.jsonl, split: 4, max_length: 128 }\nadapter: ${adapter}\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, eval_every: 2, save_every: 10 }\ndevice: cpu\n${extra}`)
     const { code, out } = await cli(['train', '--config', path, '--json'])
     expect(code).toBe(0)
     runIds.push(lastJson(out).run_id as string)

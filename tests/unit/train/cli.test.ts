@@ -38,7 +38,7 @@ describe('mixture-studio train', () => {
 
   it('trains from a YAML file whose paths are relative to it, printing JSON lines', async () => {
     const path = join(tmp.dir, 'run.yaml')
-    writeFileSync(path, 'model: model\ndata: { train: train.jsonl, max_length: 160 }\nadapter: { method: lora, rank: 2 }\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, save_every: 10 }\ndevice: cpu\n')
+    writeFileSync(path, 'model: model\ndata: { train: train.jsonl, max_length: 128 }\nadapter: { method: lora, rank: 2 }\ntrain: { lr: 0.01, batch_size: 4, max_steps: 3, save_every: 10 }\ndevice: cpu\n')
     const { code, out, err } = await cli(['train', '--config', path, '--json'])
     expect(err).toBe('')
     expect(code).toBe(0)
@@ -55,7 +55,7 @@ describe('mixture-studio train', () => {
     expect((await cli(['models', 'import', join(tmp.dir, 'model')])).code).toBe(0)
     expect((await cli(['datasets', 'import', join(tmp.dir, 'train.jsonl')])).code).toBe(0)
     const path = join(tmp.dir, 'linked.yaml')
-    writeFileSync(path, 'model: model\ndata: { train: train.jsonl, max_length: 160 }\nadapter: { method: ia3 }\ntrain: { batch_size: 4, max_steps: 1 }\ndevice: cpu\n')
+    writeFileSync(path, 'model: model\ndata: { train: train.jsonl, max_length: 128 }\nadapter: { method: ia3 }\ntrain: { batch_size: 4, max_steps: 1 }\ndevice: cpu\n')
     const done = jsonLines((await cli(['train', '--config', path, '--json'])).out).at(-1)!
     const store = openStore(join(tmp.dir, 'home'))
     try {
@@ -65,6 +65,35 @@ describe('mixture-studio train', () => {
     } finally {
       store.close()
     }
+  })
+})
+
+describe('mixture-studio train refuses what the studio\'s Start refuses', () => {
+  it('names each field that would fail the run (context, data file, split) and records no run', async () => {
+    const runsBefore = () => {
+      const store = openStore(join(tmp.dir, 'home'))
+      try {
+        return store.runs.list({ limit: 1000 }).length
+      } finally {
+        store.close()
+      }
+    }
+    const before = runsBefore()
+    const path = join(tmp.dir, 'doomed.yaml')
+    // The tiny Qwen2 has a 128-token context; the validation file does not exist; 12 rows, 20 held out.
+    writeFileSync(path, 'model: model\ndata: { train: train.jsonl, validation: missing.jsonl, max_length: 4096 }\nadapter: { method: ia3 }\ntrain: { batch_size: 4, max_steps: 1 }\ndevice: cpu\n')
+    const { code, out } = await cli(['train', '--config', path, '--json'])
+    expect(code).toBe(1)
+    const [error] = jsonLines(out)
+    expect(error).toMatchObject({ type: 'error', message: expect.stringContaining('this run would not train, so none was created') })
+    expect(error.message).toMatch(/data\.validation: The validation file .*missing\.jsonl/)
+    expect(error.message).toMatch(/data\.max_length: /)
+    const split = join(tmp.dir, 'split.yaml')
+    writeFileSync(split, 'model: model\ndata: { train: train.jsonl, split: 20, max_length: 128 }\nadapter: { method: ia3 }\ntrain: { batch_size: 4, max_steps: 1 }\ndevice: cpu\n')
+    const refused = await cli(['train', '--config', split, '--json'])
+    expect(refused.code).toBe(1)
+    expect(jsonLines(refused.out)[0].message).toMatch(/data\.split: /)
+    expect(runsBefore()).toBe(before)
   })
 })
 
