@@ -24,7 +24,7 @@ beforeAll(async () => {
   writeTinyModel(join(tmp.dir, 'model'), 'llama')
   writePromptCompletionFile(join(tmp.dir, 'train.jsonl'), 8)
   const config = join(tmp.dir, 'run.yaml')
-  writeFileSync(config, 'model: model\ndata: { train: train.jsonl }\nadapter: { method: ia3 }\ntrain: { lr: 0.05, batch_size: 4, max_steps: 2, save_every: 10 }\ndevice: cpu\n')
+  writeFileSync(config, 'model: model\ndata: { train: train.jsonl, max_length: 128 }\nadapter: { method: ia3 }\ntrain: { lr: 0.05, batch_size: 4, max_steps: 2, save_every: 10 }\ndevice: cpu\n')
   const trained = await cli(['train', '--config', config, '--json', '--threads', '1'])
   expect(trained.code).toBe(0)
   runId = (JSON.parse(trained.out.trim().split('\n').at(-1)!) as { run_id: string }).run_id
