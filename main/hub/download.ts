@@ -17,6 +17,7 @@ import { statfs as fsStatfs } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { isProcessAlive } from '../store/process-liveness'
 import { IdleWatchdog } from '../runtime/idle-watchdog'
 import { blobPath, linkIntoSnapshot, repoFolderName, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
 import { HubError, httpHubError } from './hub-error'
@@ -158,21 +159,12 @@ function lockBlob(cacheDir: string, kind: HubRepoKind, repo: string, file: HubFi
     } catch {
       continue // removed meanwhile: try again
     }
-    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
       throw new HubError('busy', `${file.path} of ${repo} is being downloaded by another process (pid ${pid}); wait for it to finish, or stop it, then run the download again.`)
     }
     rmSync(lock, { force: true })
   }
   throw new HubError('busy', `Could not claim ${lock} for ${file.path}; run the download again.`)
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Fetches one file into its blob: resumed, verified, renamed into place. */

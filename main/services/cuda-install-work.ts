@@ -14,6 +14,7 @@ import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, re
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { isProcessAlive } from '../store/process-liveness'
 import { IdleWatchdog } from '../runtime/idle-watchdog'
 import { z } from 'zod'
 import { ApiCallError, type CudaInstallResult } from '../contract'
@@ -112,16 +113,7 @@ export async function installCudaSupport(request: CudaInstallRequest, work: Work
 function removeLeftovers(dir: string): void {
   for (const name of readdirSync(dir)) {
     const pid = Number(/(?:\.staging-|\.nupkg\.part-)(\d+)$/.exec(name)?.[1] ?? NaN)
-    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true })
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true })
   }
 }
 

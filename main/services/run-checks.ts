@@ -4,6 +4,7 @@
 // memory warning, to the New run form as the user edits, each on its field. The held-out split is
 // checked by runsStart itself (runs.ts), with the catalog's count of examples.
 import { ApiCallError, type ExecutionProviderStatus, type RunCheckProblem, type RunChecks, type RunConfig, type RunEstimate } from '../contract'
+import { formatBytes } from '../contract/format-bytes'
 import { whyDataFileUnusable } from '../data/data-file-check'
 import { openModel, type OpenedModel } from '../models'
 import type { ModelSpec } from '../engine/models/spec'
@@ -42,19 +43,7 @@ export function deviceRefusal(device: RunConfig['device'], providers: readonly E
 /** The memory warning: what the run needs beside what the machine has free; null when it fits. */
 export function memoryShortfall(neededBytes: number, freeBytes: number): string | null {
   if (neededBytes <= freeBytes) return null
-  return `This run needs about ${memoryText(neededBytes)}; this machine has ${memoryText(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or lower Batch size or Max length.`
-}
-
-/** In the units the Cost panel shows memory in (renderer/src/format.ts formatBytes), so the two figures read alike. */
-function memoryText(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`
+  return `This run needs about ${formatBytes(neededBytes)}; this machine has ${formatBytes(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or lower Batch size or Max length.`
 }
 
 function refusal(path: string, message: string): RunCheckProblem {

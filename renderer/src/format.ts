@@ -1,14 +1,4 @@
-/** 17179869184 → "16.0 GiB": binary units, as operating systems report memory. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
-}
+export { formatBytes } from '../../main/contract/format-bytes'
 
 const platformNames: Record<string, string> = { linux: 'Linux', darwin: 'macOS', win32: 'Windows' }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { chooseOption, goTo, openApp, pageFor } from './app.mjs'
 import { writeGoodDataset, writeTinyModelFolder } from './fixtures.mjs'
 import { assert, assertEqual, check } from './runner.mjs'
-import { repoRoot, runAlone, runDirectly } from './standalone.mjs'
+import { apiCall as call, repoRoot, runAlone, runDirectly } from './standalone.mjs'
 
 const wide = { width: 1280, height: 800 }
 const narrow = { width: 1024, height: 700 }
@@ -50,19 +50,6 @@ async function setNumber(page, path, value) {
 
 async function waitForEstimate(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid=estimate]')?.dataset.ready === 'true', undefined, { timeout: 60_000 })
-}
-
-/** A contract call on the server, as the page makes it (the token as a bearer): to read what the page did. */
-async function call(server, name, input) {
-  const token = new URL(server.pageUrl).searchParams.get('token')
-  const response = await fetch(`${server.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(input),
-  })
-  const body = await response.json()
-  if (!response.ok) throw new Error(`${name} answered ${response.status}: ${JSON.stringify(body)}`)
-  return body
 }
 
 async function stepStates(page) {

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tsImport } from 'tsx/esm/api'
 import { openApp } from './app.mjs'
-import { repoRoot, runAlone, runDirectly } from './standalone.mjs'
+import { apiCall as call, repoRoot, runAlone, runDirectly } from './standalone.mjs'
 import { assert, check } from './runner.mjs'
 
 async function prepareFiles(dir) {
@@ -18,19 +18,6 @@ async function prepareFiles(dir) {
   const train = join(dir, 'train.jsonl')
   writeFileSync(train, Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `copy ${i}`, completion: ` ${i}` })).join('\n') + '\n')
   return { modelDir, train }
-}
-
-/** A contract call on the server, as the page makes it (the token as a bearer). */
-async function call(server, name, input) {
-  const token = new URL(server.pageUrl).searchParams.get('token')
-  const response = await fetch(`${server.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(input),
-  })
-  const body = await response.json()
-  if (!response.ok) throw new Error(`${name} answered ${response.status}: ${JSON.stringify(body)}`)
-  return body
 }
 
 async function until(what, done, timeoutMs = 120_000) {
