@@ -20,6 +20,19 @@ export function cli(home, args) {
   return result.stdout.trim().split('\n').filter((line) => line.startsWith('{') || line.startsWith('[')).map((line) => JSON.parse(line))
 }
 
+/** A contract call on the server, as the page makes it (the token as a bearer): to read or set up what a check needs. */
+export async function apiCall(server, name, input) {
+  const token = new URL(server.pageUrl).searchParams.get('token')
+  const response = await fetch(`${server.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(input),
+  })
+  const body = await response.json()
+  if (!response.ok) throw new Error(`${name} answered ${response.status}: ${JSON.stringify(body)}`)
+  return body
+}
+
 /**
  * Runs one file's checks alone (beside MIXTURE_STUDIO_E2E_LOAD busy processes when set: load.mjs). `prepare(workDir)` makes what they need before the server starts
  * and returns { serverEnv, env (merged into the checks' env), close }; `register(env)` registers them.
