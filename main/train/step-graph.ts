@@ -69,6 +69,8 @@ export interface StepGraphOptions {
   target?: ComputeTarget
   /** Rows pack several examples (data.packing; decoder-only): segment-id masks and a position_ids input. */
   packed?: boolean
+  /** train.gradient_checkpointing: each transformer block's forward is recomputed in the backward (autodiff/recompute.ts). */
+  gradientCheckpointing?: boolean
 }
 
 const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: null }
@@ -101,7 +103,7 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
     // fp16 products: differentiate loss × scale so small gradients survive fp16, then unscale
     // in float32. An overflow shows as a non-finite gradient; the trainer lowers the scale.
     const scale = lossScaled ? graph.input(STEP_OUTPUTS.lossScale, 'float32', []) : null
-    const grads = gradients(scale ? F.mul(objective, scale) : objective, adapter.parameters.map((p) => p.value))
+    const grads = gradients(scale ? F.mul(objective, scale) : objective, adapter.parameters.map((p) => p.value), { recompute: options.gradientCheckpointing ?? false })
     adapter.parameters.forEach((p, i) => graph.output(STEP_OUTPUTS.gradient(p.name), scale ? F.div(grads[i], scale) : grads[i]))
     adapter.routerStatistics().forEach((r, i) => {
       graph.output(STEP_OUTPUTS.routerLoad(i), r.load)

@@ -41,7 +41,7 @@ export interface OutputComparison {
 }
 
 /** The reference reads file-backed weights through main/runtime's safetensors reader. */
-function readWeightBytes(source: { path: string; offset: number; length: number }): Uint8Array {
+export function readWeightBytes(source: { path: string; offset: number; length: number }): Uint8Array {
   const file = readSafetensorsHeader(source.path)
   for (const entry of file.tensors.values()) {
     if (entry.offset === source.offset && entry.length === source.length) return readTensorBytes(file, entry.name)

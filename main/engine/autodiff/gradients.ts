@@ -1,6 +1,7 @@
 import { F, formatShape, isFloat, shapesEqual, type Node, type OpName, type Value } from '../ir'
 import { AutodiffError, NotDifferentiableError } from './errors'
 import { zeros } from './helpers'
+import { Recomputation } from './recompute'
 import { GRADIENT_RULES } from './registry'
 import type { GradArgs, GradientRules, GradRule } from './rule'
 
@@ -9,6 +10,13 @@ export interface GradientOptions {
   seed?: Value
   /** Rule table to use instead of GRADIENT_RULES (for tests and experiments). */
   rules?: GradientRules
+  /**
+   * Gradient checkpointing: the rules of a block's nodes (Graph.block) read a recomputation of
+   * the block's forward, built into the backward pass, instead of its intermediates
+   * (recompute.ts). The gradients are the same; what stays alive through the step shrinks to the
+   * blocks' inputs and outputs.
+   */
+  recompute?: boolean
 }
 
 /**
@@ -88,6 +96,7 @@ export function gradients(loss: Value, wrt: readonly Value[], options: GradientO
   const store = new GradientStore()
   const wrtNames = wrt.map((v) => v.name ?? `%${v.id}`)
   if (onPath.has(loss)) store.add(loss, options.seed ?? graph.scalar(1, loss.dtype))
+  const recomputation = options.recompute ? new Recomputation(graph) : null
 
   for (let i = forward.length - 1; i >= 0; i--) {
     const node = forward[i]
@@ -95,9 +104,13 @@ export function gradients(loss: Value, wrt: readonly Value[], options: GradientO
     if (!neededOutput) continue
     const rule = rules[node.op]
     if (rule === 'not-differentiable') throw new NotDifferentiableError(node.op, node.scope, neededOutput, wrtNames)
-    graph.scoped(node.scope ? `grad.${node.scope}` : 'grad', () => {
-      const [y] = node.outputs
-      const args: GradArgs<OpName> = { inputs: node.inputs, outputs: node.outputs, attrs: node.attrs, dY: store.total(y) ?? zeros(graph, y.shape, y.dtype) }
+    const gradScope = node.scope ? `grad.${node.scope}` : 'grad'
+    const [y] = node.outputs
+    const dY = graph.scoped(gradScope, () => store.total(y) ?? zeros(graph, y.shape, y.dtype))
+    // Built outside the grad scope: clones are named recompute.<their forward scope>.
+    const read = recomputation && node.segment !== null ? recomputation.argsFor(node, dY) : node
+    graph.scoped(gradScope, () => {
+      const args: GradArgs<OpName> = { inputs: read.inputs, outputs: read.outputs, attrs: node.attrs, dY }
       const thunks = (rule as GradRule<OpName>)(args)
       node.inputs.forEach((x, k) => {
         if (!onPath.has(x)) return

@@ -43,6 +43,11 @@ export interface Node<K extends OpName = OpName> {
   readonly outputs: readonly Value[]
   /** Optional label (e.g. "layers.3.attn") that emission turns into the ONNX node name. */
   readonly scope: string | null
+  /**
+   * The transformer block (Graph.block) the node was built in, e.g. "layers.3"; null outside
+   * every block. Gradient checkpointing recomputes a block's nodes in the backward pass.
+   */
+  readonly segment: string | null
 }
 
 /** How a graph is built for a target (defaults: symbolic dims, declared dtypes, float32 products). */
@@ -79,6 +84,7 @@ export class Graph {
   readonly outputs: { name: string; value: Value }[] = []
   private nextId = 0
   private scopeStack: string[] = []
+  private currentSegment: string | null = null
   private readonly names = new Set<string>()
 
   readonly fixedDims: Readonly<Record<string, number>>
@@ -133,7 +139,7 @@ export class Graph {
     attrs = this.fixAttrs(attrs)
     const specs = inferOutputs(op, inputs, attrs)
     const outputs: Value[] = []
-    const node: Node<K> = { id: this.nextId++, op, inputs: [...inputs], attrs, outputs, scope: this.scopeStack.join('.') || null }
+    const node: Node<K> = { id: this.nextId++, op, inputs: [...inputs], attrs, outputs, scope: this.scopeStack.join('.') || null, segment: this.currentSegment }
     specs.forEach((s, index) => outputs.push(new Value(this, this.nextId++, s.dtype, s.shape, { kind: 'node', node, index })))
     this.nodes.push(node as unknown as Node)
     return outputs
@@ -158,6 +164,23 @@ export class Graph {
     } finally {
       this.scopeStack.pop()
     }
+  }
+
+  /**
+   * scoped(name, build) that also marks every node built inside as one block (Node.segment: the
+   * full scope, e.g. "layers.3"): the unit whose activations gradient checkpointing recomputes.
+   * Blocks do not nest.
+   */
+  block<T>(name: string, build: () => T): T {
+    if (this.currentSegment !== null) throw new Error(`block "${name}" inside block "${this.currentSegment}": blocks do not nest`)
+    return this.scoped(name, () => {
+      this.currentSegment = this.scopeStack.join('.')
+      try {
+        return build()
+      } finally {
+        this.currentSegment = null
+      }
+    })
   }
 
   /** Target shapes (Reshape, Expand) and lengths (Iota) written with fixed symbols become static. */

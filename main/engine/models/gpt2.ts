@@ -28,7 +28,7 @@ export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options
   const tokens = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]
   let x = F.add(tokens, embedding(inputs.queryPositions, w.get('decoder', null, 'embed_positions').value)) // [B, T, d]
   for (let layer = 0; layer < spec.numLayers; layer++) {
-    x = g.scoped(`h.${layer}`, () => block(x, layer))
+    x = g.block(`h.${layer}`, () => block(x, layer))
   }
   const final = norm(x, null, 'final_norm') // [B, T, d]
   const head = spec.tieWordEmbeddings ? w.get('decoder', null, 'embed_tokens') : w.get('decoder', null, 'lm_head')

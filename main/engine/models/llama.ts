@@ -28,7 +28,7 @@ export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights,
 
   let x = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]
   for (let layer = 0; layer < spec.numLayers; layer++) {
-    x = g.scoped(`layers.${layer}`, () => decoderLayer(x, layer))
+    x = g.block(`layers.${layer}`, () => decoderLayer(x, layer))
   }
   const final = rmsNorm(x, w.get('decoder', null, 'final_norm').value, spec.normEps) // [B, T, d]
   const head = spec.tieWordEmbeddings ? w.get('decoder', null, 'embed_tokens') : w.get('decoder', null, 'lm_head')

@@ -49,7 +49,7 @@ class T5Parts {
     ) // [B, H, S, S]
     let x = embedding(ids, w.get('encoder', null, 'embed_tokens').value) // [B, S, d]
     for (let layer = 0; layer < spec.numLayers; layer++) {
-      x = x.graph.scoped(`encoder.${layer}`, () => {
+      x = x.graph.block(`encoder.${layer}`, () => {
         const at: SiteLocation = { layer, stack: 'encoder', attention: 'self', tokenMask: mask }
         const h = this.norm(x, 'encoder', layer, 'attn_norm')
         const attended = this.attend('encoder', layer, at, h, this.keysValues('encoder', layer, at, h, false), bias, false)
@@ -141,7 +141,7 @@ export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: Mo
 
   let y = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]
   for (let layer = 0; layer < spec.numDecoderLayers; layer++) {
-    y = g.scoped(`decoder.${layer}`, () => {
+    y = g.block(`decoder.${layer}`, () => {
       const at: SiteLocation = { layer, stack: 'decoder', attention: 'self', ...(inputs.tokenMask ? { tokenMask: inputs.tokenMask } : {}) }
       const h = parts.norm(y, 'decoder', layer, 'attn_norm')
       const fresh = parts.keysValues('decoder', layer, at, h, false)

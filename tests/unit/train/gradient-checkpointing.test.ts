@@ -1,0 +1,149 @@
+// train.gradient_checkpointing: the train step that recomputes each transformer block's forward in
+// the backward gives the gradients of the one that keeps the activations (within 1e-6 relative),
+// in the float64 reference interpreter and in onnxruntime, and its backward reads nothing from
+// inside a block but the recomputation: that is what lets onnxruntime free the activations.
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
+import { isFloat, type Graph, type Node, type Value } from '../../../main/engine/ir'
+import { runReference } from '../../../main/engine/reference'
+import { openModel, type OpenedModel } from '../../../main/models'
+import { createGraphSession, hostTensor, type HostTensor } from '../../../main/runtime'
+import { makeBatch, type BatchLayout } from '../../../main/train/batches'
+import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
+import { readWeightBytes, toNdArray } from '../../helpers/ort-vs-reference'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
+import { patternExamples } from './support'
+
+let tmp: ReturnType<typeof makeTempDir>
+const models = new Map<TinyArch, OpenedModel>()
+
+beforeAll(() => {
+  tmp = makeTempDir('ms-checkpointing-')
+  for (const arch of ['llama', 'gpt2', 't5'] as const) models.set(arch, openModel(writeTinyModel(join(tmp.dir, arch), arch).dir))
+})
+afterAll(() => tmp.remove())
+
+const MOV: AdapterConfigInput = { method: 'mov', experts: 3, top_k: 2, load_balancing_coefficient: 0.01 }
+const LORA: AdapterConfigInput = { method: 'lora', rank: 2 }
+
+function steps(model: OpenedModel, adapter: AdapterConfigInput): { kept: StepGraph; recomputed: StepGraph } {
+  const config = parseAdapterConfig(adapter)
+  return {
+    kept: buildStepGraph(model, config, { kind: 'train', maxPositions: 32 }),
+    recomputed: buildStepGraph(model, config, { kind: 'train', maxPositions: 32, gradientCheckpointing: true }),
+  }
+}
+
+/** A batch of three examples and parameters moved off their init (LoRA's B = 0, MoV's vectors = 1), so every gradient is exercised. */
+function feedsFor(model: OpenedModel, step: StepGraph): Record<string, HostTensor> {
+  const layout: BatchLayout = { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }
+  const examples = patternExamples(model.spec.vocabSize, 3, 10).map((e, i) => ({ ...e, inputIds: e.inputIds.subarray(0, 10 - 2 * i), trained: e.trained.subarray(0, 10 - 2 * i) }))
+  const values = step.initialValues(5)
+  const parameters = step.parameters.map((p) => {
+    const v = values.get(p.name)!
+    for (let i = 0; i < v.length; i++) v[i] += 0.1 * Math.sin(1 + 3 * i + v.length)
+    return [p.name, hostTensor('float32', p.shape, v)] as const
+  })
+  return { ...makeBatch(examples, layout).feeds, ...Object.fromEntries(parameters) }
+}
+
+/** max over the step's outputs of ‖a − b‖ / ‖a‖ (‖a‖ at least 1e-30); every gradient output must be there. */
+function worstRelativeDifference(a: Record<string, ArrayLike<number>>, b: Record<string, ArrayLike<number>>, step: StepGraph): number {
+  let worst = 0
+  const names = [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))]
+  for (const name of names) {
+    const x = a[name]
+    const y = b[name]
+    expect(y.length).toBe(x.length)
+    let num = 0
+    let den = 0
+    for (let i = 0; i < x.length; i++) {
+      num += (x[i] - y[i]) ** 2
+      den += x[i] ** 2
+    }
+    expect(den).toBeGreaterThan(0) // a zero gradient would make the comparison empty
+    worst = Math.max(worst, Math.sqrt(num / Math.max(den, 1e-30)))
+  }
+  return worst
+}
+
+describe('gradient checkpointing gives the same gradients (float64 reference interpreter)', () => {
+  for (const arch of ['llama', 'gpt2', 't5'] as const) {
+    for (const adapter of [MOV, LORA]) {
+      it(`${arch}, ${adapter.method}`, () => {
+        const model = models.get(arch)!
+        const { kept, recomputed } = steps(model, adapter)
+        const feeds = Object.fromEntries(Object.entries(feedsFor(model, kept)).map(([k, v]) => [k, toNdArray(v)]))
+        const run = (step: StepGraph) => Object.fromEntries(Object.entries(runReference(step.graph, feeds, { readWeightBytes })).map(([k, v]) => [k, v.data]))
+        expect(worstRelativeDifference(run(kept), run(recomputed), kept)).toBeLessThan(1e-6)
+      })
+    }
+  }
+})
+
+describe('gradient checkpointing in onnxruntime', () => {
+  const methods: AdapterConfigInput[] = [MOV, { method: 'molora', experts: 2, rank: 2, load_balancing_coefficient: 0.01 }, { method: 'ia3' }, { method: 'lora', rank: 4 }]
+  for (const adapter of methods) {
+    it(`tiny llama, ${adapter.method}: every gradient output equals the kept step's`, async () => {
+      const model = models.get('llama')!
+      const { kept, recomputed } = steps(model, adapter)
+      const feeds = feedsFor(model, kept)
+      const run = async (step: StepGraph) => {
+        const session = await createGraphSession(step.graph, { device: 'cpu', threads: 1 })
+        try {
+          const out = await session.run(feeds)
+          return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]))
+        } finally {
+          await session.dispose()
+        }
+      }
+      expect(worstRelativeDifference(await run(kept), await run(recomputed), kept)).toBeLessThan(1e-6)
+    })
+  }
+})
+
+/** Nodes autodiff built: gradients and the recomputation (router statistics, built after them, are forward nodes). */
+const isBackward = (n: Node) => n.scope !== null && /^(grad|recompute)(\.|$)/.test(n.scope)
+
+/** The float values of block nodes that depend on a float value from outside the block (its activations). */
+function blockActivations(forward: readonly Node[]): Set<Value> {
+  const activations = new Set<Value>()
+  for (const node of forward) {
+    if (node.segment === null) continue
+    const fromOutside = node.inputs.some((x) => x.origin.kind === 'node' && isFloat(x.dtype) && (x.origin.node.segment !== node.segment || activations.has(x)))
+    if (fromOutside) node.outputs.forEach((o) => activations.add(o))
+  }
+  return activations
+}
+
+/** Block activations that forward nodes outside their block read (block outputs, router statistics), or graph outputs. */
+function crossingBlocks(graph: Graph, forward: readonly Node[], activations: Set<Value>): Set<Value> {
+  const crossing = new Set<Value>(graph.outputs.map((o) => o.value).filter((v) => activations.has(v)))
+  for (const node of forward) {
+    for (const x of node.inputs) if (activations.has(x) && x.origin.kind === 'node' && x.origin.node.segment !== node.segment) crossing.add(x)
+  }
+  return crossing
+}
+
+describe('what the backward pass reads', () => {
+  /** Block activations that backward nodes (gradients, clones) read although no forward node outside the block does. */
+  function internalReads(step: StepGraph): Value[] {
+    const forward = step.graph.nodes.filter((n) => !isBackward(n))
+    const activations = blockActivations(forward)
+    const crossing = crossingBlocks(step.graph, forward, activations)
+    const backward = step.graph.nodes.filter(isBackward)
+    return backward.flatMap((n) => n.inputs).filter((x) => activations.has(x) && !crossing.has(x))
+  }
+
+  for (const arch of ['llama', 't5'] as const) {
+    it(`${arch}: with checkpointing, only the blocks' inputs and outputs and the recomputation; without, the activations`, () => {
+      const { kept, recomputed } = steps(models.get(arch)!, MOV)
+      expect(internalReads(kept).length).toBeGreaterThan(0)
+      expect(internalReads(recomputed)).toEqual([])
+      // The recomputation reads the blocks' activations from its clones.
+      expect(recomputed.graph.nodes.filter((n) => n.scope?.startsWith('recompute.')).length).toBeGreaterThan(0)
+    })
+  }
+})
