@@ -78,6 +78,12 @@ export const TrainConfig = z
     save_every: z.number().int().min(1).default(200),
     precision: z.enum(['auto', 'fp32', 'fp16', 'bf16']).default('auto'),
     early_stopping: EarlyStoppingConfig.nullable().default(null),
+    /**
+     * Recompute each transformer block's forward in the backward pass instead of keeping its
+     * activations (engine/autodiff/recompute.ts): the same gradients, far less memory for long
+     * sequences, each step about a third longer.
+     */
+    gradient_checkpointing: z.boolean().default(false),
   })
   .strict()
   .refine((t) => t.max_steps === null || t.epochs === null, {

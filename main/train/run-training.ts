@@ -230,11 +230,13 @@ export async function prepareTraining(config: RunConfig, model: OpenedModel, dir
     packed,
     device: config.device,
     precision: config.train.precision,
+    gradientCheckpointing: config.train.gradient_checkpointing,
     batchShape,
     storedDType: model.info.dtype,
     ...(threads ? { threads } : {}),
   })
   for (const r of step.rejected) if (wasTried(r)) log('info', `not training on ${r.provider}: ${r.reason}`)
+  if (config.train.gradient_checkpointing) log('info', 'gradient checkpointing: each transformer block is recomputed in the backward pass instead of keeping its activations')
   // On a GPU, evaluation reads the loss of the train session: a second session would hold a
   // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
   // the sessions, and the eval graph skips the backward pass.

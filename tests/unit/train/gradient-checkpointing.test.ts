@@ -4,17 +4,21 @@
 // inside a block but the recomputation: that is what lets onnxruntime free the activations.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseRunConfig } from '../../../main/config/run-config-text'
+import { RunConfig } from '../../../main/contract'
 import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
 import { isFloat, type Graph, type Node, type Value } from '../../../main/engine/ir'
 import { runReference } from '../../../main/engine/reference'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { createGraphSession, hostTensor, type HostTensor } from '../../../main/runtime'
+import { openStore } from '../../../main/store'
 import { makeBatch, type BatchLayout } from '../../../main/train/batches'
+import { runTraining } from '../../../main/train/run-training'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
 import { readWeightBytes, toNdArray } from '../../helpers/ort-vs-reference'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
-import { patternExamples } from './support'
+import { patternExamples, writePromptCompletionFile } from './support'
 
 let tmp: ReturnType<typeof makeTempDir>
 const models = new Map<TinyArch, OpenedModel>()
@@ -146,4 +150,49 @@ describe('what the backward pass reads', () => {
       expect(recomputed.graph.nodes.filter((n) => n.scope?.startsWith('recompute.')).length).toBeGreaterThan(0)
     })
   }
+})
+
+describe('train.gradient_checkpointing in a run', () => {
+  it('trains as the run without it does (the same losses), and the run log says so', async () => {
+    const dataDir = join(tmp.dir, 'home')
+    const train = writePromptCompletionFile(join(tmp.dir, 'train.jsonl'))
+    const runWith = (checkpointing: boolean) => {
+      const config = RunConfig.parse({
+        model: join(tmp.dir, 'llama'), data: { train, max_length: 128 }, adapter: { method: 'mov', experts: 2 },
+        train: { lr: 0.05, batch_size: 2, max_steps: 3, seed: 4, gradient_checkpointing: checkpointing }, device: 'cpu',
+      })
+      const store = openStore(dataDir)
+      try {
+        return store.runs.create({ name: `checkpointing-${checkpointing}`, config, method: 'mov' }).id
+      } finally {
+        store.close()
+      }
+    }
+    const stored = (runId: string) => {
+      const store = openStore(dataDir)
+      try {
+        return { losses: store.metrics.curve(runId, 'loss').map((p) => p.value), log: store.runLog.list(runId).map((l) => l.message) }
+      } finally {
+        store.close()
+      }
+    }
+    const kept = runWith(false)
+    const recomputed = runWith(true)
+    expect(await runTraining({ dataDir, runId: kept, threads: 1 })).toMatchObject({ status: 'completed', step: 3 })
+    expect(await runTraining({ dataDir, runId: recomputed, threads: 1 })).toMatchObject({ status: 'completed', step: 3 })
+    const a = stored(kept)
+    const b = stored(recomputed)
+    expect(b.losses).toHaveLength(3)
+    b.losses.forEach((loss, i) => expect(Math.abs(loss - a.losses[i])).toBeLessThanOrEqual(1e-6 * Math.abs(a.losses[i])))
+    expect(b.log.filter((line) => line.startsWith('gradient checkpointing:'))).toHaveLength(1)
+    expect(a.log.filter((line) => line.startsWith('gradient checkpointing:'))).toHaveLength(0)
+  })
+
+  it('is a yes/no field of train, off by default; an unknown train field is still refused', () => {
+    const head = 'model: m\ndata: { train: t.jsonl }\nadapter: { method: ia3 }\n'
+    expect(parseRunConfig(head, 'run.yaml').train.gradient_checkpointing).toBe(false)
+    expect(parseRunConfig(`${head}train: { gradient_checkpointing: true }\n`, 'run.yaml').train.gradient_checkpointing).toBe(true)
+    expect(() => parseRunConfig(`${head}train: { gradient_checkpointing: yes please }\n`, 'run.yaml')).toThrow(/train\.gradient_checkpointing/)
+    expect(() => parseRunConfig(`${head}train: { gradient_checkpoint: true }\n`, 'run.yaml')).toThrow(/gradient_checkpoint/)
+  })
 })

@@ -11,7 +11,7 @@ import { Trainer, type TrainSettings } from '../../../main/train/trainer'
 
 export const SETTINGS: TrainSettings = {
   optimizer: 'adamw', lr: 0.05, weight_decay: 0, schedule: 'constant', warmup_steps: 0, batch_size: 4, grad_accum: 1,
-  max_steps: 12, epochs: null, early_stopping: null, max_grad_norm: 1, seed: 3, eval_every: 1000, save_every: 1000, precision: 'auto', shuffle: true,
+  max_steps: 12, epochs: null, early_stopping: null, max_grad_norm: 1, seed: 3, eval_every: 1000, save_every: 1000, precision: 'auto', gradient_checkpointing: false, shuffle: true,
 }
 
 /** 16 examples of a learnable pattern: a 4-token prompt (untrained), then an arithmetic run (trained). */
