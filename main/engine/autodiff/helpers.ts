@@ -52,3 +52,15 @@ export function transposeLast2(x: Value): Value {
   perm[x.rank - 1] = x.rank - 2
   return F.transpose(x, perm)
 }
+
+/**
+ * A scalar 0 that onnxruntime can only compute once `after` exists: 0 · Σ after. Added to an
+ * operand, it makes that computation wait for `after` (ORT orders nodes by data dependencies
+ * only) and gives it an input no other node has, so common-subexpression elimination cannot
+ * merge it with an earlier copy and constant folding cannot turn it into a stored tensor.
+ * x + 0 is x exactly for finite `after`; a non-finite gradient makes the step non-finite anyway.
+ */
+export function zeroAfter(after: Value): Value {
+  const total = after.rank === 0 ? after : F.sum(after, Array.from({ length: after.rank }, (_, i) => i))
+  return F.mul(total, 0)
+}

@@ -1,5 +1,6 @@
 import { elementwiseRules } from './rules/elementwise'
 import { indexingRules } from './rules/indexing'
+import { quantizedRules } from './rules/quantized'
 import { reduceRules } from './rules/reduce'
 import { shapeRules } from './rules/shape'
 import type { GradientRules } from './rule'
@@ -15,6 +16,7 @@ export const GRADIENT_RULES: GradientRules = {
   ...reduceRules,
   ...shapeRules,
   ...indexingRules,
+  ...quantizedRules,
   Equal: 'not-differentiable',
   Less: 'not-differentiable',
   Greater: 'not-differentiable',
@@ -22,4 +24,7 @@ export const GRADIENT_RULES: GradientRules = {
   Or: 'not-differentiable',
   Not: 'not-differentiable',
   Iota: 'not-differentiable',
+  // Frozen weights only: their float outputs depend on no parameter (q is uint8, scales stored).
+  DequantizeNBits: 'not-differentiable',
+  GatherNBits: 'not-differentiable',
 }

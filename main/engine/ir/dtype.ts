@@ -1,8 +1,9 @@
 /**
  * Element types of engine tensors. bfloat16 and float16 are storage types for frozen weights
- * on GPUs; float64 exists for the reference interpreter and finite-difference checks.
+ * on GPUs; float64 exists for the reference interpreter and finite-difference checks; uint8
+ * holds blockwise-quantized frozen weights (two 4-bit values or one 8-bit value per byte).
  */
-export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'bool'
+export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool'
 
 export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64']
 
@@ -22,6 +23,7 @@ export function bytesPerElement(dtype: DType): number {
     case 'float16':
     case 'bfloat16':
       return 2
+    case 'uint8':
     case 'bool':
       return 1
   }

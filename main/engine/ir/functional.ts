@@ -2,6 +2,7 @@
 // Numbers passed where a tensor is expected become scalar constants of the other operand's dtype.
 import type { DType } from './dtype'
 import type { Value } from './graph'
+import type { QuantizedAttrs } from './ops'
 import type { Dim, Shape } from './shape'
 
 type Operand = Value | number
@@ -70,6 +71,13 @@ export function topk(x: Value, k: number, axis = -1): { values: Value; indices: 
   return { values, indices }
 }
 export const iota = (x: Value, length: Dim): Value => x.graph.op('Iota', [], { length })
+
+/** x·Wᵀ for a blockwise-quantized W (see QuantizedAttrs). */
+export const matmulNBits = (x: Value, q: Value, scales: Value, attrs: QuantizedAttrs): Value => x.graph.op('MatMulNBits', [x, q, scales], attrs)
+/** W [rows, cols] of a blockwise-quantized weight, in the scales' dtype. */
+export const dequantizeNBits = (q: Value, scales: Value, attrs: QuantizedAttrs): Value => q.graph.op('DequantizeNBits', [q, scales], attrs)
+/** Rows of a blockwise-quantized table at `indices`: [...indices, cols]. */
+export const gatherNBits = (q: Value, indices: Value, scales: Value, attrs: QuantizedAttrs): Value => q.graph.op('GatherNBits', [q, indices, scales], attrs)
 
 /** Inserts a size-1 axis (as a Reshape, so gradients need no extra rule). */
 export function unsqueeze(x: Value, axis: number): Value {

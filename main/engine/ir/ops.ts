@@ -5,6 +5,11 @@ import type { Value } from './graph'
 
 type NoAttrs = Record<string, never>
 interface Reduce { axes: readonly number[]; keepdims: boolean }
+/**
+ * A frozen weight W [rows, cols] stored blockwise-quantized (main/engine/quant/blockwise.ts):
+ * q uint8 [rows, cols / blockSize, blockSize·bits/8] and scales [rows, cols / blockSize].
+ */
+export interface QuantizedAttrs { bits: 4 | 8; blockSize: number; rows: number; cols: number }
 
 /**
  * The closed op set. Softmax-with-mask, GELU, SiLU, RMSNorm, LayerNorm, attention and
@@ -72,6 +77,12 @@ export interface OpAttrMap {
   TopK: { k: number; axis: number }
   /** [0, 1, ..., length-1] as int64; length may be a symbol. */
   Iota: { length: Dim }
+  /** MatMulNBits(x [..., cols], q, scales) = x·Wᵀ [..., rows] (com.microsoft); scales in x's dtype. */
+  MatMulNBits: QuantizedAttrs
+  /** DequantizeNBits(q, scales) = W [rows, cols] in the scales' dtype (what the input gradient multiplies by). */
+  DequantizeNBits: QuantizedAttrs
+  /** GatherNBits(q, indices, scales) = W[indices] [...indices, cols] in the scales' dtype (an embedding lookup). */
+  GatherNBits: QuantizedAttrs
 }
 
 export type OpName = keyof OpAttrMap
@@ -147,6 +158,22 @@ const softmaxLike: InferFn<{ axis: number }> = (inputs, attrs, where) => {
 /** Symbolic element counts are compared as products; equal products are equal counts. */
 function sameElementCount(a: Shape, b: Shape): boolean {
   return dimsEqual(dimProduct(a), dimProduct(b))
+}
+
+/** Checks q and scales of a quantized weight against its attributes. */
+function checkQuantized(q: Value, scales: Value, attrs: QuantizedAttrs, where: () => string): void {
+  const { bits, blockSize, rows, cols } = attrs
+  if (bits !== 4 && bits !== 8) fail(where, `bits must be 4 or 8, got ${String(bits)}`)
+  if (cols % blockSize !== 0) fail(where, `cols ${cols} must be a multiple of the block size ${blockSize}`)
+  const blocks = cols / blockSize
+  requireDType(q, 'uint8', 'the quantized weight', where)
+  if (!shapesEqualStatic(q.shape, [rows, blocks, (blockSize * bits) / 8])) fail(where, `the quantized weight must be [${rows}, ${blocks}, ${(blockSize * bits) / 8}], got ${formatShape(q.shape)}`)
+  requireFloat(scales, where)
+  if (!shapesEqualStatic(scales.shape, [rows, blocks])) fail(where, `scales must be [${rows}, ${blocks}], got ${formatShape(scales.shape)}`)
+}
+
+function shapesEqualStatic(shape: Shape, expected: readonly number[]): boolean {
+  return shape.length === expected.length && shape.every((d, i) => d === expected[i])
 }
 
 const infer: { [K in OpName]: Infer<K> } = {
@@ -303,6 +330,27 @@ const infer: { [K in OpName]: Infer<K> } = {
     arity(inputs, 0, where)
     if (typeof attrs.length === 'number' && (attrs.length < 0 || !Number.isInteger(attrs.length))) fail(where, `length ${attrs.length} must be a non-negative integer`)
     return [{ dtype: 'int64', shape: [attrs.length] }]
+  },
+  MatMulNBits: (inputs, attrs, where) => {
+    arity(inputs, 3, where)
+    const [x, q, scales] = inputs
+    checkQuantized(q, scales, attrs, where)
+    requireFloat(x, where)
+    if (scales.dtype !== x.dtype) fail(where, `scales must have the input's dtype ${x.dtype}, got ${scales.dtype}`)
+    if (x.rank < 2 || !dimsEqual(x.shape[x.rank - 1], attrs.cols)) fail(where, `the input must be [..., ${attrs.cols}], got ${formatShape(x.shape)}`)
+    return [{ dtype: x.dtype, shape: [...x.shape.slice(0, -1), attrs.rows] }]
+  },
+  DequantizeNBits: (inputs, attrs, where) => {
+    arity(inputs, 2, where)
+    checkQuantized(inputs[0], inputs[1], attrs, where)
+    return [{ dtype: inputs[1].dtype, shape: [attrs.rows, attrs.cols] }]
+  },
+  GatherNBits: (inputs, attrs, where) => {
+    arity(inputs, 3, where)
+    const [q, idx, scales] = inputs
+    checkQuantized(q, scales, attrs, where)
+    requireIndices(idx, where)
+    return [{ dtype: scales.dtype, shape: [...idx.shape, attrs.cols] }]
   },
 }
 

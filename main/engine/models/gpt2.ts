@@ -5,13 +5,13 @@
 //              x += c_proj(attn);  x += mlp.c_proj(act(mlp.c_fc(LayerNorm(x))))
 //   logits = LayerNorm_f(x)·wteᵀ   (lm_head when untied)
 import { F, Graph, type Value } from '../ir'
-import { embedding, layerNorm, linear } from '../nn'
+import { embedding, layerNorm } from '../nn'
 import { NO_ADAPTER } from '../adapters/sites'
 import type { Gpt2Spec } from './spec'
 import { groupedAttention } from './attention'
 import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'
-import { adaptedProjection, headsFirst, mergeHeads, splitHeads, type SiteLocation } from './layers'
+import { adaptedProjection, embedRows, headsFirst, mergeHeads, projectToVocab, splitHeads, type SiteLocation } from './layers'
 import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
 import type { ModelBuild, ModelBuildOptions } from './types'
 import { GraphWeights, type CheckpointWeights } from './weights'
@@ -25,7 +25,7 @@ export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options
   const norm = (x: Value, layer: number | null, part: 'attn_norm' | 'ffn_norm' | 'final_norm') =>
     layerNorm(x, w.get('decoder', layer, part).value, w.get('decoder', layer, part, 'bias').value, spec.normEps)
 
-  const tokens = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]
+  const tokens = embedRows(inputs.ids, w.get('decoder', null, 'embed_tokens')) // [B, T, d]
   let x = F.add(tokens, embedding(inputs.queryPositions, w.get('decoder', null, 'embed_positions').value)) // [B, T, d]
   for (let layer = 0; layer < spec.numLayers; layer++) {
     x = g.block(`h.${layer}`, () => block(x, layer))
@@ -33,9 +33,9 @@ export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options
   const final = norm(x, null, 'final_norm') // [B, T, d]
   const head = spec.tieWordEmbeddings ? w.get('decoder', null, 'embed_tokens') : w.get('decoder', null, 'lm_head')
   if (mode === 'cached') {
-    return { graph: g, values: declareCachedOutputs(g, final, (h) => linear(h, head.value), options.labels ?? false), present: inputs.present }
+    return { graph: g, values: declareCachedOutputs(g, final, (h) => projectToVocab(h, head), options.labels ?? false), present: inputs.present }
   }
-  const logits = linear(final, head.value)
+  const logits = projectToVocab(final, head)
   const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'seq') : null)
   declareOutputs(g, values, options.outputs ?? ['logits'])
   return { graph: g, values, present: [] }

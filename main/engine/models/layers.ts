@@ -1,16 +1,30 @@
 // Pieces every architecture shares: projections that go through the adapter hooks, and the
 // reshapes between [batch, seq, heads·head_dim] and per-head layouts.
 import { F, type Value } from '../ir'
-import { frozenMatmul, linear } from '../nn'
+import { embedding, frozenMatmul, linear, quantizedEmbedding, quantizedLinear } from '../nn'
 import type { AdapterHooks, ProjectionName, SiteBase } from '../adapters/sites'
 import type { BoundWeight } from './weights'
 
-/** y = x·Wᵀ (+ b) for nn.Linear weights [out, in]; y = x·W (+ b) for GPT-2's Conv1D [in, out]. */
+/**
+ * y = x·Wᵀ (+ b) for nn.Linear weights [out, in]; y = x·W (+ b) for GPT-2's Conv1D [in, out]; a
+ * quantized W (stored as [out, in] whatever the layout) through MatMulNBits.
+ */
 export function applyProjection(x: Value, weight: BoundWeight, bias: BoundWeight | null): Value {
+  if (weight.quantized) return quantizedLinear(x, weight.quantized, bias?.value)
   if (weight.layout === 'linear') return linear(x, weight.value, bias?.value)
   if (weight.layout !== 'conv1d') throw new Error(`${weight.entry.hfName}: a ${weight.layout} tensor cannot be used as a projection`)
   const y = frozenMatmul(x, weight.value, false) // [..., out]
   return bias ? F.add(y, F.cast(bias.value, x.dtype)) : y
+}
+
+/** The LM head (or a tied embedding used as one): logits = h·Wᵀ. */
+export function projectToVocab(h: Value, head: BoundWeight): Value {
+  return head.quantized ? quantizedLinear(h, head.quantized) : linear(h, head.value)
+}
+
+/** Token (or position) embeddings: rows of the table at `ids`, quantized or not. */
+export function embedRows(ids: Value, table: BoundWeight): Value {
+  return table.quantized ? quantizedEmbedding(ids, table.quantized) : embedding(ids, table.value)
 }
 
 /** Input and output widths of a projection weight, whatever its layout. */

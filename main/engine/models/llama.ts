@@ -6,13 +6,13 @@
 //              x += o(attn);  x += down(silu(gate(RMSNorm(x))) ⊙ up(RMSNorm(x)))
 //   logits = lm_head(RMSNorm(x))   (embed_tokens when tied)
 import { F, Graph, type Value } from '../ir'
-import { applyRotary, embedding, linear, rmsNorm, rotaryForPositions, silu } from '../nn'
+import { applyRotary, rmsNorm, rotaryForPositions, silu } from '../nn'
 import { NO_ADAPTER } from '../adapters/sites'
 import type { LlamaFamilySpec } from './spec'
 import { groupedAttention } from './attention'
 import { declareDecoderInputs } from './decoder-inputs'
 import { defaultMaxPositions, parentModule } from './common'
-import { adaptedProjection, headsFirst, mergeHeads, splitHeads, type SiteLocation } from './layers'
+import { adaptedProjection, embedRows, headsFirst, mergeHeads, projectToVocab, splitHeads, type SiteLocation } from './layers'
 import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
 import { ropeTables } from './rope'
 import type { ModelBuild, ModelBuildOptions } from './types'
@@ -26,16 +26,16 @@ export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights,
   const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads, headDim, window: spec.slidingWindow, packed: options.packed, sharedPast: options.sharedPast })
   const rope = rotaryForPositions(ropeTables(g, headDim, options.maxPositions ?? defaultMaxPositions(spec.contextLength), spec.rope), inputs.queryPositions)
 
-  let x = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]
+  let x = embedRows(inputs.ids, w.get('decoder', null, 'embed_tokens')) // [B, T, d]
   for (let layer = 0; layer < spec.numLayers; layer++) {
     x = g.block(`layers.${layer}`, () => decoderLayer(x, layer))
   }
   const final = rmsNorm(x, w.get('decoder', null, 'final_norm').value, spec.normEps) // [B, T, d]
   const head = spec.tieWordEmbeddings ? w.get('decoder', null, 'embed_tokens') : w.get('decoder', null, 'lm_head')
   if (mode === 'cached') {
-    return { graph: g, values: declareCachedOutputs(g, final, (h) => linear(h, head.value), options.labels ?? false), present: inputs.present }
+    return { graph: g, values: declareCachedOutputs(g, final, (h) => projectToVocab(h, head), options.labels ?? false), present: inputs.present }
   }
-  const logits = linear(final, head.value) // [B, T, V]
+  const logits = projectToVocab(final, head) // [B, T, V]
   const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'seq') : null)
   declareOutputs(g, values, options.outputs ?? ['logits'])
   return { graph: g, values, present: [] }

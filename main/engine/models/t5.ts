@@ -10,14 +10,14 @@
 // encoder with every decoder layer's cross-attention keys/values (buildT5Encoder), run once, and
 // a cached decoder step (mode `cached`) that reads them.
 import { F, Graph, type Value } from '../ir'
-import { embedding, linear, rmsNorm } from '../nn'
+import { rmsNorm } from '../nn'
 import { NO_ADAPTER, type AdapterHooks } from '../adapters/sites'
 import type { Stack } from './weight-map'
 import type { T5Spec } from './spec'
 import { groupedAttention } from './attention'
 import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'
-import { adaptedProjection, headsFirst, mergeHeads, splitHeads, type SiteLocation } from './layers'
+import { adaptedProjection, embedRows, headsFirst, mergeHeads, projectToVocab, splitHeads, type SiteLocation } from './layers'
 import { positionsFromMask, visibilityBias } from './masks'
 import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
 import { relativePositionBias } from './t5-buckets'
@@ -47,7 +47,7 @@ class T5Parts {
       relativePositionBias(w.get('encoder', null, 'relative_attention_bias').value, positions, positions, { ...spec.relativeAttention, bidirectional: true }),
       visibilityBias({ keyMask: mask }),
     ) // [B, H, S, S]
-    let x = embedding(ids, w.get('encoder', null, 'embed_tokens').value) // [B, S, d]
+    let x = embedRows(ids, w.get('encoder', null, 'embed_tokens')) // [B, S, d]
     for (let layer = 0; layer < spec.numLayers; layer++) {
       x = x.graph.block(`encoder.${layer}`, () => {
         const at: SiteLocation = { layer, stack: 'encoder', attention: 'self', tokenMask: mask }
@@ -99,8 +99,8 @@ class T5Parts {
 
   logits(final: Value): Value {
     const { spec, w } = this
-    if (spec.tieWordEmbeddings) return linear(F.mul(final, spec.hiddenSize ** -0.5), w.get('decoder', null, 'embed_tokens').value)
-    return linear(final, w.get('decoder', null, 'lm_head').value)
+    if (spec.tieWordEmbeddings) return projectToVocab(F.mul(final, spec.hiddenSize ** -0.5), w.get('decoder', null, 'embed_tokens'))
+    return projectToVocab(final, w.get('decoder', null, 'lm_head'))
   }
 }
 
@@ -139,7 +139,7 @@ export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: Mo
   ) // [B, H, T, K]
   const crossBias = visibilityBias({ keyMask: encoderMask }) // [B, 1, 1, S]
 
-  let y = embedding(inputs.ids, w.get('decoder', null, 'embed_tokens').value) // [B, T, d]
+  let y = embedRows(inputs.ids, w.get('decoder', null, 'embed_tokens')) // [B, T, d]
   for (let layer = 0; layer < spec.numDecoderLayers; layer++) {
     y = g.block(`decoder.${layer}`, () => {
       const at: SiteLocation = { layer, stack: 'decoder', attention: 'self', ...(inputs.tokenMask ? { tokenMask: inputs.tokenMask } : {}) }

@@ -1,5 +1,6 @@
 export { linear, frozenMatmul } from './linear'
 export { embedding } from './embedding'
+export { quantizedLinear, quantizedEmbedding, type QuantizedPart, type QuantizedWeight } from './quantized'
 export { rmsNorm, layerNorm } from './norms'
 export { silu, gelu, geluTanh, activation, type Activation } from './activations'
 export { gatedFfn, plainFfn, type GatedFfnWeights, type PlainFfnWeights } from './ffn'

@@ -24,6 +24,10 @@ export type EmitTarget = 'cpu' | 'gpu'
 export class EmitContext {
   readonly nodes: NodeProtoObject[] = []
   readonly initializers: TensorProtoObject[] = []
+  /** Non-default op domains the nodes use (com.microsoft for the quantized ops). */
+  readonly domains = new Set<string>()
+  /** The default-domain opset the emitted nodes need (18, or 21 for blocked DequantizeLinear). */
+  opset = 18
   private readonly usedNames = new Set<string>()
   private readonly cache = new Map<string, string>()
   private readonly bindings = new Map<string, SymbolBinding>()
@@ -31,6 +35,8 @@ export class EmitContext {
   constructor(
     graph: Graph,
     readonly target: EmitTarget = 'cpu',
+    /** A weight file's path as written in an initializer's `location` (EmitOptions.externalLocation). */
+    readonly externalLocation: (path: string) => string = (path) => path,
   ) {
     for (const v of [...graph.inputs, ...graph.weights]) this.usedNames.add(v.name!)
     for (const o of graph.outputs) this.usedNames.add(o.name)
@@ -51,9 +57,13 @@ export class EmitContext {
   }
 
   /** Appends a node whose outputs are already named. */
-  addNode(name: string, opType: string, inputs: readonly string[], outputs: readonly string[], attribute: AttributeProtoObject[] = []): void {
+  addNode(name: string, opType: string, inputs: readonly string[], outputs: readonly string[], attribute: AttributeProtoObject[] = [], domain = ''): void {
     const node: NodeProtoObject = { name: this.uniqueName(name), opType, input: [...inputs], output: [...outputs] }
     if (attribute.length) node.attribute = attribute
+    if (domain) {
+      node.domain = domain
+      this.domains.add(domain)
+    }
     this.nodes.push(node)
   }
 

@@ -2,6 +2,7 @@
 // so TypeScript rejects an op without an emitter.
 import { dimsEqual, type Dim, type Node, type OpName, type Shape } from '../ir'
 import { attr, type EmitContext } from './emit-context'
+import { emitDequantizeNBits, emitGatherNBits, emitMatMulNBits } from './emit-quantized'
 import { encodeValues, onnxDataType } from './tensor-data'
 
 export interface EmitRequest<K extends OpName> {
@@ -133,4 +134,7 @@ export const emitters: { [K in OpName]: Emitter<K> } = {
     const one = ctx.constant('int64', [1], [])
     ctx.addNode(r.name, 'Range', [zero, ctx.dimScalar(length), one], r.outputs)
   },
+  MatMulNBits: emitMatMulNBits,
+  DequantizeNBits: emitDequantizeNBits,
+  GatherNBits: emitGatherNBits,
 }

@@ -7,10 +7,13 @@ import { emitters } from './emit-ops'
 import { emitGemmTransB, emittedInputs, planTransposes, type TransposePlan } from './emit-transposes'
 import { encodeModel, type ModelProtoObject, type TensorProtoObject, type ValueInfoProtoObject } from './proto'
 import { encodeValues, onnxDataType } from './tensor-data'
+import { weightView } from './emit-weights'
 
 export const ONNX_OPSET = 18
 /** IR version 8 is the first that carries opset 18. */
 export const ONNX_IR_VERSION = 8
+/** IR version 10 (opset 21) is the first with 4-bit tensor types: graphs with blocked DequantizeLinear use it. */
+const IR_VERSION_FOR_OPSET: Record<number, number> = { 18: 8, 21: 10 }
 
 export interface EmitOptions {
   /**
@@ -31,7 +34,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   for (const o of graph.outputs) {
     if (taken.has(o.name)) throw new GraphBuildError(`graph output "${o.name}" has the name of a graph input or weight; ONNX needs distinct names (rename the output)`)
   }
-  const ctx = new EmitContext(graph, options.target)
+  const ctx = new EmitContext(graph, options.target, options.externalLocation)
   const names = new Map<Value, string>()
   const plan = planTransposes(graph.nodes, new Set(graph.outputs.map((o) => o.value)))
   const live = liveNodes(graph, plan)
@@ -44,7 +47,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   for (const w of graph.weights) {
     if (!used.has(w)) continue
     names.set(w, w.name!)
-    weights.push(weightInitializer(w, options))
+    weights.push(weightInitializer(w, ctx.externalLocation))
   }
   for (const c of graph.constants) {
     if (!used.has(c) || c.origin.kind !== 'constant') continue
@@ -91,10 +94,10 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   for (const o of pendingIdentity) ctx.addNode(`output/${o.name}`, 'Identity', [names.get(o.value)!], [o.name])
 
   return {
-    irVersion: ONNX_IR_VERSION,
+    irVersion: IR_VERSION_FOR_OPSET[ctx.opset] ?? ONNX_IR_VERSION,
     producerName: 'mixture-studio',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    opsetImport: [{ domain: '', version: ctx.opset }, ...[...ctx.domains].map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: options.graphName ?? 'mixture_studio',
       node: ctx.nodes,
@@ -123,26 +126,12 @@ function liveNodes(graph: Graph, plan: TransposePlan): Node[] {
   return graph.nodes.filter((n) => live.has(n))
 }
 
-function weightInitializer(w: Value, options: EmitOptions): TensorProtoObject {
-  const origin = w.origin
-  if (origin.kind !== 'weight') throw new Error(`emit: ${w.describe()} is not a weight`)
+function weightInitializer(w: Value, externalLocation: (path: string) => string): TensorProtoObject {
   const dims = w.shape.map((d) => {
     if (typeof d !== 'number') throw new Error(`emit: weight ${w.describe()} must have a static shape`)
     return d
   })
-  const base: TensorProtoObject = { name: w.name!, dims, dataType: onnxDataType(w.dtype) }
-  const source = origin.source
-  if (source.kind === 'inline') return { ...base, rawData: encodeValues(w.dtype, source.data) }
-  const location = options.externalLocation ? options.externalLocation(source.path) : source.path
-  return {
-    ...base,
-    dataLocation: 1,
-    externalData: [
-      { key: 'location', value: location },
-      { key: 'offset', value: String(source.offset) },
-      { key: 'length', value: String(source.length) },
-    ],
-  }
+  return weightView(w, { name: w.name!, dims, dataType: onnxDataType(w.dtype) }, externalLocation)
 }
 
 function valueInfo(name: string, v: Value): ValueInfoProtoObject {

@@ -81,6 +81,8 @@ export function encodeValues(dtype: DType, values: ArrayLike<number>): Uint8Arra
       for (let i = 0; i < n; i++) out[i] = BigInt(Math.trunc(values[i]))
       return bytesOf(out)
     }
+    case 'uint8':
+      return Uint8Array.from(values)
     case 'bool':
       return Uint8Array.from(values, (v) => (v ? 1 : 0))
     case 'float16': {

@@ -27,6 +27,9 @@ export function decodeTensorBytes(dtype: DType, bytes: Uint8Array, count: number
       case 'int32':
         out[i] = view.getInt32(i * 4, true)
         break
+      case 'uint8':
+        out[i] = view.getUint8(i)
+        break
       case 'bool':
         out[i] = view.getUint8(i) ? 1 : 0
         break

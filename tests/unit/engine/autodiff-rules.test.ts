@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { F, OP_NAMES, type OpName } from '../../../main/engine/ir'
 import { GRADIENT_RULES } from '../../../main/engine/autodiff'
 import { gradCheck, type GradCase } from './gradcheck'
+import { quantizedFixture } from '../../helpers/quantized-fixture'
 
 const positive: [number, number] = [0.5, 2]
 
@@ -152,6 +153,17 @@ const cases: { [K in OpName]: GradCase[] | 'not-differentiable' | 'blocks-gradie
   Or: 'not-differentiable',
   Not: 'not-differentiable',
   Iota: 'not-differentiable',
+  // The input gradient through a quantized W: dX = dY·dequantize(W), the exact gradient of the quantized product.
+  MatMulNBits: [4, 8].map((bits) => {
+    const w = quantizedFixture(bits as 4 | 8, 3, 32)
+    return {
+      name: `${bits}-bit x [2,2,32]·Wᵀ with W [3,32] in blocks of 16`,
+      inputs: { x: { shape: [2, 2, 32] }, q: { shape: w.qShape, dtype: 'uint8', data: w.q }, scales: { shape: w.scalesShape, data: w.scales } },
+      build: ({ x, q, scales }) => F.matmulNBits(x, q, scales, w.attrs),
+    }
+  }),
+  DequantizeNBits: 'not-differentiable',
+  GatherNBits: 'not-differentiable',
 }
 
 describe('gradient rules: completeness', () => {

@@ -5,6 +5,7 @@ import type { EmitTarget } from '../../../main/engine/onnx'
 import { emitters } from '../../../main/engine/onnx/emit-ops'
 import type { HostTensor } from '../../../main/runtime'
 import { compareWithReference, f32, i64, rng, uniform } from '../../helpers/ort-vs-reference'
+import { quantizedFixture, type QuantizedFixture } from '../../helpers/quantized-fixture'
 
 interface OpCase {
   name: string
@@ -40,6 +41,10 @@ const bools = (g: Graph) => {
   const v = x(g)
   return { a: F.greater(v, 0), b: F.less(v, 0.3) }
 }
+
+const A32 = f32([2, 3, 32], uniform(random, 192))
+/** The quantized bytes as a stored weight (the quantized emitters view a weight's bytes). */
+const quantizedWeight = (g: Graph, w: QuantizedFixture) => g.weight('q', 'uint8', w.qShape, { kind: 'inline', data: w.q })
 
 const cases: { [K in OpName]: OpCase[] } = {
   Add: binary('Add'),
@@ -107,6 +112,30 @@ const cases: { [K in OpName]: OpCase[] } = {
     },
   ],
   TopK: [{ name: 'k=2 axis -1', build: (g) => { const { values, indices } = F.topk(x(g), 2, -1); return [values, F.cast(indices, 'float32')] }, feeds: { x: X } }],
+  MatMulNBits: ([4, 8] as const).map((bits) => ({
+    name: `${bits}-bit [2,3,32]·Wᵀ, W [5,32] in blocks of 16`,
+    build: (g: Graph) => {
+      const w = quantizedFixture(bits, 5, 32)
+      return [F.matmulNBits(g.input('a', 'float32', [2, 3, 32]), quantizedWeight(g, w), g.input('s', 'float32', w.scalesShape), w.attrs)]
+    },
+    feeds: { a: A32, s: f32(quantizedFixture(bits, 5, 32).scalesShape, quantizedFixture(bits, 5, 32).scales) },
+  })),
+  DequantizeNBits: ([4, 8] as const).map((bits) => ({
+    name: `${bits}-bit W [5,32] (DequantizeLinear with block_size over a view of the same bytes)`,
+    build: (g: Graph) => {
+      const w = quantizedFixture(bits, 5, 32)
+      return [F.dequantizeNBits(quantizedWeight(g, w), g.input('s', 'float32', w.scalesShape), w.attrs)]
+    },
+    feeds: { s: f32(quantizedFixture(bits, 5, 32).scalesShape, quantizedFixture(bits, 5, 32).scales) },
+  })),
+  GatherNBits: ([4, 8] as const).map((bits) => ({
+    name: `${bits}-bit rows [2,2] of W [5,32] (GatherBlockQuantized)`,
+    build: (g: Graph) => {
+      const w = quantizedFixture(bits, 5, 32)
+      return [F.gatherNBits(quantizedWeight(g, w), g.input('i', 'int64', [2, 2]), g.input('s', 'float32', w.scalesShape), w.attrs)]
+    },
+    feeds: { i: i64([2, 2], [4, 0, 2, 4]), s: f32(quantizedFixture(bits, 5, 32).scalesShape, quantizedFixture(bits, 5, 32).scales) },
+  })),
   Iota: [{ name: 'length 5', build: (g) => [F.cast(F.iota(x(g), 5), 'float32')], feeds: { x: X } }],
 }
 

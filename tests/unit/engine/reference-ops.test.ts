@@ -29,6 +29,10 @@ function binaryCase(op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Max' | 'Min', d
   }
 }
 
+/** Two rows of 16 levels, packed two per byte (low nibble first): 0..15, then 15..0. */
+const NIBBLES = [...Array.from({ length: 8 }, (_, i) => (2 * i) | ((2 * i + 1) << 4)), ...Array.from({ length: 8 }, (_, i) => (15 - 2 * i) | ((14 - 2 * i) << 4))]
+const Q4 = { bits: 4, blockSize: 16, rows: 2, cols: 16 } as const
+
 const cases: { [K in OpName]: ForwardCase[] } = {
   Add: [binaryCase('Add', [3, 2.5, 5, 4.5])],
   Sub: [binaryCase('Sub', [-1, 1.5, 1, 3.5]), { name: 'int64', build: (g) => F.sub(i64(g, [5, 7], [2]), i64(g, [2], [1])), expect: { shape: [2], data: [3, 5], dtype: 'int64' } }],
@@ -159,6 +163,34 @@ const cases: { [K in OpName]: ForwardCase[] } = {
       name: 'along axis 0',
       build: (g) => F.topk(f64(g, [1, 5, 4, 2], [2, 2]), 1, 0).indices,
       expect: { shape: [1, 2], data: [1, 0], dtype: 'int64' },
+    },
+  ],
+  // W [2, 16], 4-bit, one block per row: levels 0..15 in the first row, 15..0 in the second
+  // (two per byte, low nibble first), scales 0.5 and 2, zero point 8: W[0, k] = (k − 8)·0.5.
+  MatMulNBits: [
+    {
+      name: '4-bit [1,16]·Wᵀ with W [2,16]',
+      build: (g) => F.matmulNBits(f64(g, Array.from({ length: 16 }, (_, k) => (k === 3 ? 1 : 0)), [1, 16]), g.constant(NIBBLES, 'uint8', [2, 1, 8]), f64(g, [0.5, 2], [2, 1]), Q4),
+      expect: { shape: [1, 2], data: [(3 - 8) * 0.5, (12 - 8) * 2] },
+    },
+    {
+      name: '8-bit [1,16]·Wᵀ with W [1,16]',
+      build: (g) => F.matmulNBits(f64(g, Array.from({ length: 16 }, () => 1), [1, 16]), g.constant(Array.from({ length: 16 }, (_, k) => 120 + k), 'uint8', [1, 1, 16]), f64(g, [0.25], [1, 1]), { bits: 8, blockSize: 16, rows: 1, cols: 16 }),
+      expect: { shape: [1, 1], data: [Array.from({ length: 16 }, (_, k) => (k - 8) * 0.25).reduce((a, b) => a + b)] },
+    },
+  ],
+  DequantizeNBits: [
+    {
+      name: '4-bit W [2,16]',
+      build: (g) => F.dequantizeNBits(g.constant(NIBBLES, 'uint8', [2, 1, 8]), f64(g, [0.5, 2], [2, 1]), Q4),
+      expect: { shape: [2, 16], data: [...Array.from({ length: 16 }, (_, k) => (k - 8) * 0.5), ...Array.from({ length: 16 }, (_, k) => (7 - k) * 2)] },
+    },
+  ],
+  GatherNBits: [
+    {
+      name: 'rows [1, 0, 1] of a 4-bit W [2,16]',
+      build: (g) => F.gatherNBits(g.constant(NIBBLES, 'uint8', [2, 1, 8]), i64(g, [1, 0, 1], [3]), f64(g, [0.5, 2], [2, 1]), Q4),
+      expect: { shape: [3, 16], data: [1, 0, 1].flatMap((row) => Array.from({ length: 16 }, (_, k) => (row === 0 ? (k - 8) * 0.5 : (7 - k) * 2))) },
     },
   ],
   Iota: [{ name: 'symbolic length', build: (g) => F.iota(g.input('x', 'float64', ['n']), 'n'), feeds: { x: ndarray('float64', [4], [0, 0, 0, 0]) }, expect: { shape: [4], data: [0, 1, 2, 3], dtype: 'int64' } }],

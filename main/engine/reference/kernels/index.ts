@@ -2,6 +2,7 @@ import type { OpName } from '../../ir'
 import { elementwiseKernels } from './elementwise'
 import { indexingKernels } from './indexing'
 import type { Kernel } from './kernel'
+import { quantizedKernels } from './quantized'
 import { reduceKernels } from './reduce'
 import { shapeKernels } from './shape'
 
@@ -13,4 +14,5 @@ export const KERNELS: { [K in OpName]: Kernel<K> } = {
   ...reduceKernels,
   ...shapeKernels,
   ...indexingKernels,
+  ...quantizedKernels,
 }
