@@ -9,6 +9,8 @@ export interface OpenedModel {
   info: ModelFolderInfo
   spec: ModelSpec
   checkpoint: CheckpointWeights
+  /** Set when the frozen base is quantized (main/models/quantized/open-run-model.ts). */
+  quantized?: { scheme: 'int8' | 'int4'; dir: string; bytes: number; kept: { hfName: string; why: string }[] }
 }
 
 export function openModel(dir: string): OpenedModel {

@@ -1,0 +1,190 @@
+// The quantized copy of a model's frozen weights (model.quantize: int4 | int8), made once per model
+// and scheme and kept beside the run store: <dataDir>/quantized/<model>-<scheme>-<key>/ holds
+// weights.bin (per tensor: q then float32 scales, each 64-byte aligned) and manifest.json. The
+// user's files are only read. The key hashes the weight files' real paths, sizes and modification
+// times, so a changed model gets a new copy. A copy is written into a temporary folder and renamed
+// into place: a killed process leaves no half copy under the final name, and two processes
+// quantizing the same model at once both end with the one that was renamed first.
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { z } from 'zod'
+import { blockwiseLayout, quantizeRows } from '../../engine/quant/blockwise'
+import { bfloat16BitsToFloat, halfBitsToFloat } from '../../engine/onnx/tensor-data'
+import { noRoomCode, writeAllSync } from '../../runtime/file-writes'
+import type { ModelFolderInfo } from '../folder'
+import { ModelFolderError } from '../errors'
+import { quantizationPlan, type QuantizedTensorPlan, type QuantizeScheme } from './selection'
+
+const MANIFEST = 'manifest.json'
+export const QUANTIZED_WEIGHTS_FILE = 'weights.bin'
+/** Bumped when the file layout or the quantization rule changes: old copies are then not reused. */
+const FORMAT_VERSION = 1
+const ALIGN = 64
+/** Rows read, quantized and written at a time: bounds the float32 held while quantizing. */
+const SLAB_ELEMENTS = 4 * 1024 * 1024
+
+const byteRange = z.object({ offset: z.number().int().min(0), length: z.number().int().min(0) }).strict()
+const manifestSchema = z
+  .object({
+    version: z.literal(FORMAT_VERSION),
+    scheme: z.enum(['int8', 'int4']),
+    model: z.string(),
+    key: z.string(),
+    bytes: z.number().int().min(0),
+    tensors: z.record(z.string(), z.object({ rows: z.number().int(), cols: z.number().int(), bits: z.union([z.literal(4), z.literal(8)]), blockSize: z.number().int(), q: byteRange, scales: byteRange }).strict()),
+    kept: z.array(z.object({ hfName: z.string(), why: z.string() }).strict()),
+  })
+  .strict()
+export type QuantizedManifest = z.infer<typeof manifestSchema>
+
+export interface QuantizedCopy {
+  dir: string
+  manifest: QuantizedManifest
+  /** True when this call wrote it (the first run with this model and scheme). */
+  created: boolean
+}
+
+export function quantizedRoot(dataDir: string): string {
+  return join(dataDir, 'quantized')
+}
+
+/** The quantized copy of `info`'s weights for `scheme`, made now when there is none (or it is damaged). */
+export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string, log: (message: string) => void = () => {}): QuantizedCopy {
+  const key = copyKey(info, scheme)
+  const dir = join(quantizedRoot(dataDir), `${safeName(basename(info.dir))}-${scheme}-${key}`)
+  if (existsSync(dir)) {
+    const problem = checkCopy(dir, key)
+    if (typeof problem !== 'string') return { dir, manifest: problem, created: false }
+    log(`the ${scheme} copy in ${dir} is damaged (${problem}): making it again`)
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const temporary = `${dir}.${process.pid}.tmp`
+  rmSync(temporary, { recursive: true, force: true })
+  mkdirSync(temporary, { recursive: true })
+  try {
+    const manifest = writeCopy(info, scheme, key, temporary, log)
+    try {
+      renameSync(temporary, dir)
+    } catch (error) {
+      // Another process renamed its copy first: the same bytes, so use that one.
+      if (!existsSync(dir)) throw error
+      rmSync(temporary, { recursive: true, force: true })
+      return { dir, manifest: checkedOrThrow(dir, key), created: false }
+    }
+    return { dir, manifest, created: true }
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true })
+    const code = noRoomCode(error)
+    if (code) {
+      const plan = quantizationPlan(info.weightMap.entries, scheme)
+      const mb = Math.ceil(plan.tensors.reduce((a, t) => a + t.qBytes + t.scaleBytes, 0) / 1e6)
+      throw new ModelFolderError(`No room for the ${scheme} copy of ${info.dir} in ${quantizedRoot(dataDir)} (${code}): it needs about ${mb} MB. Free some space, or train with model.quantize: none.`, dir)
+    }
+    throw error
+  }
+}
+
+function writeCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, key: string, dir: string, log: (message: string) => void): QuantizedManifest {
+  const plan = quantizationPlan(info.weightMap.entries, scheme)
+  const tensors: QuantizedManifest['tensors'] = {}
+  let offset = 0
+  const place = (length: number) => {
+    const at = offset
+    offset = Math.ceil((offset + length) / ALIGN) * ALIGN
+    return { offset: at, length }
+  }
+  for (const t of plan.tensors) tensors[t.hfName] = { rows: t.rows, cols: t.cols, bits: t.bits, blockSize: t.blockSize, q: place(t.qBytes), scales: place(t.scaleBytes) }
+  const fd = openSync(join(dir, QUANTIZED_WEIGHTS_FILE), 'w')
+  try {
+    plan.tensors.forEach((t, i) => {
+      if (i % 16 === 0) log(`quantizing ${info.dir} to ${scheme}: tensor ${i + 1} of ${plan.tensors.length}`)
+      quantizeTensor(info, t, fd, tensors[t.hfName])
+    })
+  } finally {
+    closeSync(fd)
+  }
+  const manifest: QuantizedManifest = { version: FORMAT_VERSION, scheme, model: info.dir, key, bytes: offset, tensors, kept: plan.kept }
+  writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`)
+  return manifest
+}
+
+/** Reads `t` from the checkpoint in row slabs, quantizes each and writes q and scales at their places. */
+function quantizeTensor(info: ModelFolderInfo, t: QuantizedTensorPlan, out: number, at: QuantizedManifest['tensors'][string]): void {
+  const located = info.weights.tensors.get(t.hfName)
+  if (!located) throw new ModelFolderError(`tensor "${t.hfName}" is not in the checkpoint`, info.dir)
+  const { file, entry } = located
+  const layout = blockwiseLayout(t.bits, t.blockSize, t.rows, t.cols)
+  const slabRows = t.transposed ? t.rows : Math.max(1, Math.floor(SLAB_ELEMENTS / t.cols))
+  const fd = openSync(file.path, 'r')
+  try {
+    for (let first = 0; first < t.rows; first += slabRows) {
+      const rows = Math.min(slabRows, t.rows - first)
+      // A Conv1D weight is stored [in, out]: read it whole (GPT-2 sizes) and take its columns as rows.
+      const w = t.transposed ? transpose(readValues(fd, entry, 0, t.rows * t.cols, file.path, t.hfName), t.cols, t.rows) : readValues(fd, entry, first * t.cols, rows * t.cols, file.path, t.hfName)
+      const q = new Uint8Array(rows * layout.rowBytes)
+      const scales = new Float32Array(rows * layout.blocks)
+      quantizeRows(layout, w, rows, q, scales)
+      writeAllSync(out, q, at.q.offset + first * layout.rowBytes)
+      writeAllSync(out, new Uint8Array(scales.buffer), at.scales.offset + first * layout.blocks * 4)
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** `count` values from element `first` of a stored float tensor, as float32. */
+function readValues(fd: number, entry: { dtype: string; offset: number; length: number }, first: number, count: number, path: string, name: string): Float32Array {
+  const size = entry.dtype === 'F32' ? 4 : entry.dtype === 'F16' || entry.dtype === 'BF16' ? 2 : 0
+  if (size === 0) throw new ModelFolderError(`${path}: tensor "${name}" is ${entry.dtype}; only F32, F16 and BF16 weights can be quantized`, path)
+  const bytes = Buffer.allocUnsafeSlow(count * size)
+  const n = readSync(fd, bytes, 0, bytes.length, entry.offset + first * size)
+  if (n !== bytes.length) throw new ModelFolderError(`${path}: tensor "${name}": read ${n} of ${bytes.length} bytes; the file changed or is truncated`, path)
+  if (size === 4) return new Float32Array(bytes.buffer, bytes.byteOffset, count)
+  const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, count)
+  const decode = entry.dtype === 'F16' ? halfBitsToFloat : bfloat16BitsToFloat
+  return Float32Array.from(bits, decode)
+}
+
+/** [a, b] row-major -> [b, a]. */
+function transpose(w: Float32Array, a: number, b: number): Float32Array {
+  const out = new Float32Array(w.length)
+  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) out[j * a + i] = w[i * b + j]
+  return out
+}
+
+/** The manifest when the copy in `dir` is whole, else why not. */
+function checkCopy(dir: string, key: string): QuantizedManifest | string {
+  let manifest: QuantizedManifest
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')))
+    if (!parsed.success) return `${MANIFEST} is not one this version wrote`
+    manifest = parsed.data
+  } catch (error) {
+    return `${MANIFEST} cannot be read: ${(error as Error).message}`
+  }
+  if (manifest.key !== key) return 'it was made from other weight files'
+  const path = join(dir, QUANTIZED_WEIGHTS_FILE)
+  const size = existsSync(path) ? statSync(path).size : -1
+  const end = Math.max(0, ...Object.values(manifest.tensors).map((t) => t.scales.offset + t.scales.length))
+  if (size < end) return `${QUANTIZED_WEIGHTS_FILE} holds ${Math.max(size, 0)} bytes, the manifest needs ${end}`
+  return manifest
+}
+
+function checkedOrThrow(dir: string, key: string): QuantizedManifest {
+  const checked = checkCopy(dir, key)
+  if (typeof checked === 'string') throw new ModelFolderError(`the quantized copy in ${dir} is damaged (${checked}); delete the folder and try again`, dir)
+  return checked
+}
+
+function copyKey(info: ModelFolderInfo, scheme: string): string {
+  const files = info.weights.files.map((f) => {
+    const stat = statSync(f.path)
+    return { path: realpathSync(f.path), size: stat.size, mtimeMs: stat.mtimeMs }
+  })
+  return createHash('sha256').update(JSON.stringify({ version: FORMAT_VERSION, scheme, files })).digest('hex').slice(0, 16)
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'model'
+}
