@@ -56,8 +56,18 @@ export function emitDequantizeNBits(ctx: EmitContext, r: QuantizedRequest): void
   ctx.addNode(r.name, 'DequantizeLinear', [values, r.inputs[1], zero], r.outputs, [attr.int('axis', 1), attr.int('block_size', a.blockSize)])
 }
 
+const VIEW_SUFFIX = /\/(gather|dequantize)_view(_\d+)?$/
+
+/**
+ * The weight whose bytes an initializer views, or null when it is no view: a node reading the
+ * view reads that weight (runtime/prepack-choice.ts counts the readers of each weight).
+ */
+export function viewedWeight(initializer: string): string | null {
+  return VIEW_SUFFIX.test(initializer) ? initializer.replace(VIEW_SUFFIX, '') : null
+}
+
 /** An initializer viewing weight `q`'s bytes with other dims/type, made once per weight and use. */
-function view(ctx: EmitContext, q: Value, use: string, as: { dims: number[]; dataType: number }): string {
+function view(ctx: EmitContext, q: Value, use: 'gather' | 'dequantize', as: { dims: number[]; dataType: number }): string {
   if (q.origin.kind !== 'weight') throw new Error(`emit: quantized ops read a stored weight, got ${q.describe()}`)
   return ctx.cached(`view:${use}:${q.name}`, () => {
     const name = ctx.uniqueName(`${q.name}/${use}_view`)

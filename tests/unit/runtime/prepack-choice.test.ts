@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { gradients } from '../../../main/engine/autodiff'
 import { F, Graph, type DType } from '../../../main/engine/ir'
-import { embedding, linear } from '../../../main/engine/nn'
+import { embedding, linear, quantizedEmbedding, quantizedLinear, type QuantizedWeight } from '../../../main/engine/nn'
+import { quantizedFixture } from '../../helpers/quantized-fixture'
 import { emitModel } from '../../../main/engine/onnx'
 import { eachWeightReadOnce } from '../../../main/runtime'
 
@@ -38,5 +39,35 @@ describe('eachWeightReadOnce', () => {
     const table = g.weight('embed', 'float32', [16, 8], { kind: 'inline', data: new Array(128).fill(0.1) })
     g.output('logits', linear(embedding(g.input('ids', 'int64', ['batch', 'seq']), table), table))
     expect(readOnce(g)).toBe(false)
+  })
+
+  describe('a quantized weight, whose bytes other initializers view', () => {
+    function quantized(g: Graph, name: string): QuantizedWeight {
+      const w = quantizedFixture(4, 16, 32)
+      const part = { attrs: w.attrs, firstRow: 0, q: g.weight(`${name}.q4`, 'uint8', w.qShape, { kind: 'inline', data: w.q }), scales: g.weight(`${name}.scales`, 'float32', w.scalesShape, { kind: 'inline', data: w.scales }) }
+      return { whole: part, pieces: [part] }
+    }
+
+    it('allows a forward pass (MatMulNBits reads each once)', () => {
+      const g = new Graph()
+      g.output('y', quantizedLinear(g.input('x', 'float32', ['batch', 32]), quantized(g, 'w')))
+      expect(readOnce(g)).toBe(true)
+    })
+
+    it('refuses a train step: the backward reads the same bytes through a DequantizeLinear view', () => {
+      const g = new Graph()
+      const v = g.input('v', 'float32', [32])
+      const loss = F.sum(quantizedLinear(F.mul(g.input('x', 'float32', ['batch', 32]), v), quantized(g, 'w')), [0, 1])
+      g.output('loss', loss)
+      g.output('grad_v', gradients(loss, [v])[0])
+      expect(readOnce(g)).toBe(false)
+    })
+
+    it('refuses a tied quantized embedding, read by GatherBlockQuantized and MatMulNBits', () => {
+      const g = new Graph()
+      const table = quantized(g, 'embed')
+      g.output('logits', quantizedLinear(quantizedEmbedding(g.input('ids', 'int64', ['batch', 'seq']), table), table))
+      expect(readOnce(g)).toBe(false)
+    })
   })
 })
