@@ -13,6 +13,8 @@
 //                                               up, activation, product)
 //   attention      B · h · T² · L · 4 · 2       scores and probabilities of every layer
 //   logits         B · T · V · 4 · 3            logits, log-softmax and its gradient
+// With train.gradient_checkpointing the backward keeps only each block's input and recomputes one
+// block at a time: activations B · T · (L·d + 16·d + 4·f) · 4, attention B · h · T² · 4 · 2.
 // with B the batch (one micro-batch: accumulation runs them one after another), T the sequence
 // length, L layers, d hidden size, f FFN width, h heads, V vocabulary.
 //
@@ -23,7 +25,8 @@
 // - else per optimizer step = tokens per step / throughput, tokens per step = B · accumulation · T.
 // Throughput is measured when an earlier run trained this model (its median tokens/s), else
 //   FLOPs per token ≈ 4·N + 8·L·T·d   forward (2N) and backward through the frozen weights to
-//                                     the adapters (2N; no weight gradients), plus attention
+//                                     the adapters (2N; no weight gradients), plus attention;
+//   checkpointing recomputes the forward: + 2·N + 4·L·T·d
 // over a nominal device throughput (NOMINAL_FLOPS).
 import type { RunConfig, RunEstimate, StepTiming } from '../contract'
 import type { Precision } from '../runtime'
@@ -48,7 +51,7 @@ export interface EstimateFacts {
   model: ModelShape
   trainable: number
   sites: number
-  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer' | 'eval_every' | 'save_every'>
+  train: Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'optimizer' | 'eval_every' | 'save_every'> & Partial<Pick<RunConfig['train'], 'gradient_checkpointing'>>
   /** Optimizer steps of the run: train.max_steps, or train.epochs over the dataset's examples as imported. */
   steps: number
   sequenceLength: number
@@ -70,6 +73,8 @@ export function estimateRun(facts: EstimateFacts): Omit<RunEstimate, 'measurable
   const T = facts.sequenceLength
   const L = model.layers
   const states = OPTIMIZER_STATES[train.optimizer]
+  const d = model.hiddenSize
+  const f = model.ffnSize
   const terms = [
     {
       label: 'base weights',
@@ -77,12 +82,16 @@ export function estimateRun(facts: EstimateFacts): Omit<RunEstimate, 'measurable
       formula: `${model.parameters} parameters × ${WEIGHT_BYTES[facts.precision]} B (${facts.precision === 'fp32' ? 'float32' : facts.precision})`,
     },
     { label: 'adapter + gradients + optimizer', bytes: trainable * FLOAT32 * (2 + states), formula: `${trainable} × 4 B × (2 + ${states} ${train.optimizer} states)` },
-    {
-      label: 'activations',
-      bytes: B * T * L * (16 * model.hiddenSize + 4 * model.ffnSize) * FLOAT32,
-      formula: `batch ${B} × ${T} tokens × ${L} layers × (16·${model.hiddenSize} + 4·${model.ffnSize}) × 4 B`,
-    },
-    { label: 'attention', bytes: B * model.heads * T * T * L * FLOAT32 * 2, formula: `batch ${B} × ${model.heads} heads × ${T}² × ${L} layers × 4 B × 2` },
+    train.gradient_checkpointing
+      ? {
+          label: 'activations',
+          bytes: B * T * (L * d + 16 * d + 4 * f) * FLOAT32,
+          formula: `batch ${B} × ${T} tokens × (${L} block inputs × ${d} + one block recomputed: 16·${d} + 4·${f}) × 4 B`,
+        }
+      : { label: 'activations', bytes: B * T * L * (16 * d + 4 * f) * FLOAT32, formula: `batch ${B} × ${T} tokens × ${L} layers × (16·${d} + 4·${f}) × 4 B` },
+    train.gradient_checkpointing
+      ? { label: 'attention', bytes: B * model.heads * T * T * FLOAT32 * 2, formula: `batch ${B} × ${model.heads} heads × ${T}² × one block recomputed × 4 B × 2` }
+      : { label: 'attention', bytes: B * model.heads * T * T * L * FLOAT32 * 2, formula: `batch ${B} × ${model.heads} heads × ${T}² × ${L} layers × 4 B × 2` },
     { label: 'logits', bytes: B * T * model.vocabSize * FLOAT32 * 3, formula: `batch ${B} × ${T} tokens × ${model.vocabSize} vocabulary × 4 B × 3` },
   ]
   const tokensPerStep = B * train.grad_accum * T
@@ -130,12 +139,13 @@ function timePerStep(facts: EstimateFacts, tokensPerStep: number): Omit<RunEstim
     return { secondsPerStep: tokensPerStep / tps, basis: 'measured', formula: `${tokensPerStep} tokens per step ÷ ${tps.toFixed(0)} tokens/s measured on an earlier run of this model` }
   }
   const { model } = facts
-  const flopsPerToken = 4 * model.parameters + 8 * model.layers * facts.sequenceLength * model.hiddenSize
+  const recompute = facts.train.gradient_checkpointing ? 2 * model.parameters + 4 * model.layers * facts.sequenceLength * model.hiddenSize : 0
+  const flopsPerToken = 4 * model.parameters + 8 * model.layers * facts.sequenceLength * model.hiddenSize + recompute
   const throughput = facts.device.kind === 'cpu' ? NOMINAL_FLOPS.cpuCore * facts.device.cores : NOMINAL_FLOPS.gpu
   const where = facts.device.kind === 'cpu' ? `${facts.device.cores} CPU cores × ${NOMINAL_FLOPS.cpuCore / 1e9} GFLOP/s` : `a GPU at ${NOMINAL_FLOPS.gpu / 1e12} TFLOP/s`
   return {
     secondsPerStep: (tokensPerStep * flopsPerToken) / throughput,
     basis: 'nominal',
-    formula: `${tokensPerStep} tokens × (4·N + 8·L·T·d = ${flopsPerToken.toExponential(2)} FLOPs per token) ÷ ${where} (assumed)`,
+    formula: `${tokensPerStep} tokens × (4·N + 8·L·T·d${recompute ? ' + recomputed forward 2·N + 4·L·T·d' : ''} = ${flopsPerToken.toExponential(2)} FLOPs per token) ÷ ${where} (assumed)`,
   }
 }

@@ -1,0 +1,42 @@
+// The estimate with train.gradient_checkpointing: the backward keeps each block's input and one
+// recomputed block, not every layer's activations and attention; the nominal step adds the
+// recomputed forward.
+import { describe, expect, it } from 'vitest'
+import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/services/estimate-formula'
+
+const facts: EstimateFacts = {
+  model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
+  trainable: 2000,
+  sites: 12,
+  train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw', eval_every: 4, save_every: 5 },
+  steps: 10,
+  sequenceLength: 32,
+  measuredTokensPerSecond: null,
+  stepTiming: null,
+  device: { kind: 'cpu', cores: 2 },
+  precision: 'fp32',
+  notes: [],
+}
+const terms = (f: EstimateFacts) => Object.fromEntries(estimateRun(f).memory.terms.map((t) => [t.label, t]))
+
+describe('the estimate with gradient checkpointing', () => {
+  const kept = terms({ ...facts, train: { ...facts.train, gradient_checkpointing: false } })
+  const recomputed = terms({ ...facts, train: { ...facts.train, gradient_checkpointing: true } })
+
+  it('keeps block inputs and one block of activations and attention', () => {
+    expect(recomputed.activations.bytes).toBe(2 * 32 * (4 * 64 + 16 * 64 + 4 * 256) * 4)
+    expect(recomputed.activations.formula).toBe('batch 2 × 32 tokens × (4 block inputs × 64 + one block recomputed: 16·64 + 4·256) × 4 B')
+    expect(recomputed.attention.bytes).toBe(2 * 4 * 32 * 32 * 4 * 2)
+    expect(kept.activations.bytes).toBe(2 * 32 * 4 * (16 * 64 + 4 * 256) * 4)
+    expect(kept.attention.bytes).toBe(4 * recomputed.attention.bytes)
+    // What does not depend on it stays.
+    for (const label of ['base weights', 'adapter + gradients + optimizer', 'logits']) expect(recomputed[label].bytes).toBe(kept[label].bytes)
+  })
+
+  it('adds the recomputed forward to a nominal step', () => {
+    const { time } = estimateRun({ ...facts, train: { ...facts.train, gradient_checkpointing: true } })
+    const flops = 2 * 3 * 32 * (4 * 1_000_000 + 8 * 4 * 32 * 64 + 2 * 1_000_000 + 4 * 4 * 32 * 64)
+    expect(time.secondsPerStep).toBeCloseTo(flops / (2 * NOMINAL_FLOPS.cpuCore), 12)
+    expect(time.formula).toContain('recomputed forward 2·N + 4·L·T·d')
+  })
+})
