@@ -19,3 +19,16 @@ export function peakRssBytes(): number {
   }
   return process.resourceUsage().maxRSS * 1024
 }
+
+/** Bytes resident now (VmRSS on Linux; elsewhere rss()), to subtract from a later peak. */
+export function currentRssBytes(): number {
+  if (process.platform === 'linux') {
+    try {
+      const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
+      if (match) return Number(match[1]) * 1024
+    } catch {
+      // no /proc: fall through
+    }
+  }
+  return process.memoryUsage.rss()
+}

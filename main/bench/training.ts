@@ -148,7 +148,7 @@ function median(xs: number[]): number {
 }
 
 /** Synthetic causal batch: every position after the first trained, token ids spread over the vocabulary. */
-function benchBatch(shape: BenchLlamaShape, batch: number, seq: number): Record<string, HostTensor> {
+export function benchBatch(shape: BenchLlamaShape, batch: number, seq: number): Record<string, HostTensor> {
   const examples = Array.from({ length: batch }, (_, b) => ({
     line: b + 1,
     inputIds: Int32Array.from({ length: seq }, (_, t) => (((b * seq + t) * 7919) % (shape.vocab - 3)) + 3),

@@ -1,7 +1,9 @@
 import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '../../bench/engine'
 import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
+import { quantizedBaseBench } from '../../bench/quantized-base'
 import { trainMemory } from '../../bench/train-memory'
+import { checkpointingBench } from '../../bench/checkpointing'
 import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
 import { exportOnnxBench } from '../../bench/export-onnx'
@@ -12,7 +14,7 @@ import { estimateBench } from '../../bench/estimate'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -25,7 +27,11 @@ generate_tokens_per_s (KV cache) and peak_rss_over_weights of a random Llama-sty
 (tiny: hidden 128, 2 layers; wide: hidden 1024, 16 layers, ~254M parameters), each measured
 in its own process, on --device (forward_device and generate_device say where and in what). train-memory: peak_rss_over_weights and session_seconds of a train-step
 session of the BENCHMARKS small shape (float32; float16, bfloat16 and forward-only as variants),
-each in its own process. packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
+each in its own process. checkpointing: a MoV-10 step of --checkpointing-batch × --checkpointing-seq
+tokens (default 8 × 2048) on a narrow 8-layer Llama-style shape (hidden 256, 2 heads, vocabulary
+4096) with and without train.gradient_checkpointing, each in its own process, alternating (at most
+3 rounds): activation_mb (peak RSS over the steps minus RSS before them), activation_ratio (goal
+≤ 0.3) and step_time_ratio (goal ≤ 1.4); the step without it needs about 14 GB. packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
 tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) and packed
 (data.packing): padding, examples_per_s and the packed speedups (at most 3 rounds).
 export-onnx: export --format onnx of a MoV-10 adapter on the medium shape (~254M parameters),
@@ -66,7 +72,9 @@ Each is the median of --reps runs after --warmup runs.
                 molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
                 E=15/E=1), each a full step: session.run + AdamW update
   --train-batch N  training, packing: sequences (rows) per step (default 8)
-  --train-seq N    training, packing: tokens per sequence (row) (default 256)`,
+  --train-seq N    training, packing: tokens per sequence (row) (default 256)
+  --checkpointing-batch N  checkpointing: sequences per step (default 8)
+  --checkpointing-seq N    checkpointing: tokens per sequence (default 2048)`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -83,6 +91,8 @@ Each is the median of --reps runs after --warmup runs.
       'train-shape': { type: 'string' },
       'train-batch': { type: 'string' },
       'train-seq': { type: 'string' },
+      'checkpointing-batch': { type: 'string' },
+      'checkpointing-seq': { type: 'string' },
     })
     const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...ENGINE_BENCHES]
     for (const name of only) if (!(ENGINE_BENCHES as readonly string[]).includes(name)) throw new UsageError(`unknown bench "${name}" (known: ${ENGINE_BENCHES.join(', ')})`)
@@ -118,6 +128,11 @@ Each is the median of --reps runs after --warmup runs.
     if (only.includes('store-open')) report((await storeOpenBench({ runs: 100, steps: 5_000, reps: options.reps, warmup: options.warmup })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('rank-classification')) report((await rankClassificationBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('train-memory')) report((await trainMemory(options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('checkpointing')) {
+      const sizes = { batch: positive('--checkpointing-batch', values['checkpointing-batch'], 8), seq: positive('--checkpointing-seq', values['checkpointing-seq'], 2048) }
+      report((await checkpointingBench({ ...options, ...sizes })) as unknown as { bench: string } & Record<string, unknown>)
+    }
+    if (only.includes('quantized-base')) report((await quantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('hub-download')) report((await hubDownloadBench({ sizeMb: positive('--hub-mb', values['hub-mb'], 256), reps: options.reps })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('estimate')) report((await estimateBench({ steps: positive('--estimate-steps', values['estimate-steps'], 600) })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {
