@@ -97,6 +97,8 @@ export function gradients(loss: Value, wrt: readonly Value[], options: GradientO
   const wrtNames = wrt.map((v) => v.name ?? `%${v.id}`)
   if (onPath.has(loss)) store.add(loss, options.seed ?? graph.scalar(1, loss.dtype))
   const recomputation = options.recompute ? new Recomputation(graph) : null
+  const wrtSet = new Set(wrt)
+  recomputation?.after(loss)
 
   for (let i = forward.length - 1; i >= 0; i--) {
     const node = forward[i]
@@ -121,6 +123,7 @@ export function gradients(loss: Value, wrt: readonly Value[], options: GradientO
           throw new AutodiffError(`the ${node.op} rule built a gradient ${grad.describe()} for input ${k} ${x.describe()}: expected ${x.dtype}${formatShape(x.shape)}`)
         }
         store.add(x, grad)
+        if (wrtSet.has(x)) recomputation?.after(grad)
       })
     })
   }

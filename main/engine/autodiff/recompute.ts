@@ -21,6 +21,12 @@
 // fp16 loss scaler would take that for an overflow of the step and halve its scale for nothing).
 // x + 0 is exactly x (−0 becomes +0, which no model op tells apart), so gradients are unchanged.
 //
+// t_S also reads the values `after` was given since the previous block began: the parameter
+// gradients of that block and, for the first block, the loss. onnxruntime orders nodes by a depth-
+// first walk from the outputs, which put a parameter-gradient MatMul (a router's xᵀ·dlogits) and
+// the loss's own reduction after the whole backward, keeping their [batch, seq, ·] inputs (and
+// the [batch, seq, vocab] log-probabilities) alive through it; reading them here runs them first.
+//
 // Values of S read outside S (the block output, router load/entropy statistics, a load-balancing
 // loss's router probabilities) are ordinary forward values and stay alive as they would without
 // checkpointing; T5's position biases are built before the first block and enter every block as
@@ -36,6 +42,8 @@ interface SegmentState {
 
 export class Recomputation {
   private readonly segments = new Map<string, SegmentState>()
+  /** Values the next block's t_S must wait for (see above). */
+  private pending: Value[] = []
   private readonly clones = new Map<Node, readonly Value[]>()
   private readonly dependsMemo = new Map<Node, boolean>()
   /** Every node this recomputation added (clones and the tie nodes), for tests and inspection. */
@@ -49,8 +57,17 @@ export class Recomputation {
    */
   argsFor(node: Node, dY: Value): { inputs: readonly Value[]; outputs: readonly Value[] } {
     const segment = node.segment!
-    if (!this.segments.has(segment)) this.segments.set(segment, { zero: this.track(() => alwaysZero(dY)), tied: new Map() })
+    if (!this.segments.has(segment)) {
+      const waitFor = [dY, ...this.pending]
+      this.pending = []
+      this.segments.set(segment, { zero: this.track(() => alwaysZero(waitFor)), tied: new Map() })
+    }
     return { inputs: node.inputs.map((v) => this.value(v, segment)), outputs: node.outputs.map((v) => this.value(v, segment)) }
+  }
+
+  /** `v` (a parameter gradient, the loss) must be computed before the next block's recomputation starts. */
+  after(v: Value): void {
+    if (isFloat(v.dtype)) this.pending.push(v)
   }
 
   /** What a rule of block `segment` reads for `v`: a clone when S computes v from a tied input. */
@@ -111,11 +128,12 @@ function isOutsideFloat(x: Value, segment: string): boolean {
   return x.origin.kind === 'node' && x.origin.node.segment !== segment && isFloat(x.dtype)
 }
 
-/** A float32 scalar 0 that depends on all of `dY` and is 0 whatever dY holds (NaN and inf included). */
-function alwaysZero(dY: Value): Value {
-  const g = dY.graph
+/** A float32 scalar 0 that depends on every element of `values` and is 0 whatever they hold (NaN and inf included). */
+function alwaysZero(values: readonly Value[]): Value {
+  const g = values[0].graph
   return g.scoped('recompute.order', () => {
-    const peak = dY.rank === 0 ? dY : F.max(dY, dY.shape.map((_, i) => i))
-    return F.cast(F.less(F.cast(peak, 'float32'), -Infinity), 'float32')
+    const peaks = values.map((v) => F.cast(v.rank === 0 ? v : F.max(v, v.shape.map((_, i) => i)), 'float32'))
+    // A sum of peaks may be NaN (inf − inf) or inf: Less(·, −inf) is false for those too.
+    return F.cast(F.less(peaks.reduce((a, b) => F.add(a, b)), -Infinity), 'float32')
   })
 }

@@ -20,7 +20,7 @@ function twoBlocks(recompute: boolean) {
   const loss = F.sum(F.mul(second, second), [0, 1])
   const forward = g.nodes.length
   const [dw, dx] = gradients(loss, [w, x], { recompute })
-  return { g, forward, dw, dx, first }
+  return { g, forward, dw, dx, first, loss }
 }
 
 /** Every node `value` depends on, transitively. */
@@ -97,6 +97,16 @@ describe('gradients with recompute', () => {
       const before = ancestors(clone.outputs[0])
       expect([...before].some((n) => n.scope === 'grad.layers.1')).toBe(true)
     }
+  })
+
+  it("runs a block's parameter gradients, and the loss, before the next block's recomputation", () => {
+    const { g, forward, loss } = twoBlocks(true)
+    const clonesOf = (block: string) => g.nodes.slice(forward).filter((n) => n.scope === `recompute.${block}`)
+    // dL/dw of block 1 is a MatMul of block 1's backward shaped like w; onnxruntime's order would otherwise leave it to the end.
+    const dwOfBlockOne = g.nodes.slice(forward).find((n) => n.scope === 'grad.layers.1' && n.op === 'MatMul' && n.outputs[0].shape.join() === '3,3')!
+    expect(dwOfBlockOne).toBeDefined()
+    for (const clone of clonesOf('layers.0')) expect(ancestors(clone.outputs[0]).has(dwOfBlockOne)).toBe(true)
+    for (const clone of clonesOf('layers.1')) expect(ancestors(clone.outputs[0]).has(loss.origin.kind === 'node' ? loss.origin.node : (null as never))).toBe(true)
   })
 
   it('builds nothing extra without recompute', () => {
