@@ -1,8 +1,10 @@
 // The estimate with train.gradient_checkpointing: the backward keeps each block's input and one
 // recomputed block, not every layer's activations and attention; the nominal step adds the
-// recomputed forward.
+// recomputed forward; a step timed without it is not taken for one with it.
 import { describe, expect, it } from 'vitest'
+import { RunConfig } from '../../../main/contract'
 import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/services/estimate-formula'
+import { stepTimingKey } from '../../../main/services/step-timings'
 
 const facts: EstimateFacts = {
   model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
@@ -38,5 +40,14 @@ describe('the estimate with gradient checkpointing', () => {
     const flops = 2 * 3 * 32 * (4 * 1_000_000 + 8 * 4 * 32 * 64 + 2 * 1_000_000 + 4 * 4 * 32 * 64)
     expect(time.secondsPerStep).toBeCloseTo(flops / (2 * NOMINAL_FLOPS.cpuCore), 12)
     expect(time.formula).toContain('recomputed forward 2·N + 4·L·T·d')
+  })
+})
+
+describe('a measured step timing', () => {
+  it('belongs to the configuration with or without checkpointing, not both', () => {
+    const config = (train: Record<string, unknown>) => RunConfig.parse({ model: 'm', data: { train: 't.jsonl' }, adapter: { method: 'ia3' }, train })
+    expect(stepTimingKey(config({ gradient_checkpointing: true }))).not.toBe(stepTimingKey(config({})))
+    expect(stepTimingKey(config({ gradient_checkpointing: false }))).toBe(stepTimingKey(config({})))
+    expect(stepTimingKey(config({ gradient_checkpointing: true, seed: 7 }))).toBe(stepTimingKey(config({ gradient_checkpointing: true })))
   })
 })
