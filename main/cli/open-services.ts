@@ -10,6 +10,10 @@ import type { CliContext } from './command'
  * and end under them.
  */
 export function openServices(context: CliContext, options: { longCallsInProcess?: boolean; startsQueuedRuns?: boolean } = {}): Services {
-  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
-  return createServices({ dataDir, startsQueuedRuns: false, ...options })
+  return createServices({ dataDir: cliDataDir(context), startsQueuedRuns: false, ...options })
+}
+
+/** The user's data dir as the CLI sees it: MIXTURE_STUDIO_HOME, else the platform default. */
+export function cliDataDir(context: CliContext): string {
+  return resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
 }

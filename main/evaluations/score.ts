@@ -9,7 +9,7 @@ import { WorkStopped, type WorkContext } from '../jobs/work-context'
 import { EvalDataError } from '../models/eval/examples'
 import type { MultipleChoiceQuestion } from '../models/eval/multiple-choice'
 import { ChoiceScorers, rankQuestions, type QuestionResult } from '../models/eval/rank-classification'
-import { loadInferenceAdapter } from '../models/inference/adapter'
+import { loadInferenceAdapter, openBaseFor } from '../models/inference/adapter'
 import { openModel, type OpenedModel } from '../models/inference/open-model'
 import type { EvaluationRecord, Store } from '../store'
 import { setQuestions } from './questions'
@@ -57,12 +57,14 @@ async function scoreCells(record: EvaluationRecord, store: Store, work: WorkCont
   let cell = 0
   for (const column of config.columns) {
     const runConfig = column.kind === 'run' ? runConfigOf(column, store) : null
-    const adapter = column.adapter ? loadInferenceAdapter(column.adapter, model) : null
+    // A column's adapter is scored on the base it was trained on (its quantized copy when it recorded one).
+    const columnModel = column.adapter ? openBaseFor(config.model.path, column.adapter) : model
+    const adapter = column.adapter ? loadInferenceAdapter(column.adapter, columnModel) : null
     // Every set as this column renders it, then one set of scoring sessions for all of them: a
     // session's graph takes seconds to build on a real model, once per column rather than per cell.
     const sets: { set: EvaluationSet; questions: MultipleChoiceQuestion[] }[] = []
-    for (const set of config.sets) sets.push({ set, questions: (await questionsOf(set, model, runConfig)).questions })
-    const scorers = await ChoiceScorers.open(model, sets.flatMap((s) => s.questions), { adapter })
+    for (const set of config.sets) sets.push({ set, questions: (await questionsOf(set, columnModel, runConfig)).questions })
+    const scorers = await ChoiceScorers.open(columnModel, sets.flatMap((s) => s.questions), { adapter })
     try {
       for (const { set, questions } of sets) {
         if (work.stopRequested()) throw new WorkStopped()

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { inspectModelFolder, type ModelFolderInfo } from '../models/folder'
 import { checkAdapterFitsModel } from '../models/inference/adapter'
 import { writeSafetensors } from '../runtime/safetensors'
+import { defaultDataDir } from '../store/data-dir'
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, type AdapterFolder } from '../train/adapter-files'
 import { writeFolderAtomically } from './atomic-folder'
 import { foldPlan } from './fold-plan'
@@ -55,7 +56,7 @@ export async function exportAdapter(source: ExportSource, options: ExportOptions
         break
       }
       case 'onnx':
-        onnx = await writeOnnxModel(dir, folder, base!)
+        onnx = await writeOnnxModel(dir, folder, base!, context?.dataDir ?? defaultDataDir())
         break
       case 'merged':
         await writeMergedModel(dir, foldPlan(folder, base!.weightMap, 'merge'), base!)

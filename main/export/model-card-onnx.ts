@@ -20,7 +20,9 @@ export function onnxUsage(onnx: OnnxModelFacts, modelType: string): string[] {
   return [
     'The adapter is built into the graph (its trained tensors are initializers), so `model.onnx` runs in any onnxruntime',
     '(Python, C#, JavaScript, the web) without Mixture Studio and without the base model folder. The weights are in',
-    `\`model.onnx.data\` beside it, in the base model's dtype: keep the files together. The tokenizer files are copied here too.`,
+    onnx.quantize === 'none'
+      ? `\`model.onnx.data\` beside it, in the base model's dtype: keep the files together. The tokenizer files are copied here too.`
+      : `\`model.onnx.data\` beside it, the frozen base in ${onnx.quantize} as the adapter was trained on it (onnxruntime's \`com.microsoft\` MatMulNBits and GatherBlockQuantized, in onnxruntime 1.20 or newer): keep the files together. The tokenizer files are copied here too.`,
     'Mixture Studio checks it on onnxruntime\'s CPU and WebGPU providers. On a GPU provider, onnxruntime runs the graph\'s small',
     'shape computations on the CPU by design (with bfloat16 weights on WebGPU, the embedding lookup too), so leave CPU fallback on.',
     '',

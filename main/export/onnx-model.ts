@@ -20,7 +20,10 @@ import { encodeModel } from '../engine/onnx'
 import { checkpointWeightsOf } from '../models/checkpoint-weights'
 import type { ModelSpec } from '../engine/models/spec'
 import type { ModelFolderInfo } from '../models/folder'
-import { inferenceAdapterOf } from '../models/inference/adapter'
+import { inferenceAdapterOf, recordedQuantize } from '../models/inference/adapter'
+import { withQuantizedBase } from '../models/quantized/open-run-model'
+import { ensureQuantizedCopy } from '../models/quantized/quantize-folder'
+import type { QuantizeScheme } from '../models/quantized/selection'
 import { forwardGraph } from '../models/inference/forward'
 import type { AdapterFolder } from '../train/adapter-files'
 import { exportGraph } from './exported-graph'
@@ -56,12 +59,21 @@ export interface OnnxModelFacts {
   maxPositions: number | null
   /** decoder_step.onnx's cache shape and extra inputs (T5: encoder.onnx's). */
   step: DecoderStepFacts
+  /** The quantized base the adapter trained on, built into the graphs; 'none': the weights as stored. */
+  quantize: QuantizeScheme
 }
 
-export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: ModelFolderInfo): Promise<OnnxModelFacts> {
+/**
+ * `dataDir` holds the quantized copy of the base when the adapter was trained on one
+ * (adapter_config.json's base_model.quantize): the exported graphs then read the same int4/int8
+ * weights through MatMulNBits and GatherBlockQuantized, so the model answers as it trained.
+ */
+export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: ModelFolderInfo, dataDir: string): Promise<OnnxModelFacts> {
   const spec = base.spec
   const maxPositions = positionLimit(spec)
-  const model = { info: base, spec, checkpoint: checkpointWeightsOf(base) }
+  const quantize = recordedQuantize(folder.config, folder.dir)
+  const float = { info: base, spec, checkpoint: checkpointWeightsOf(base) }
+  const model = quantize === 'none' ? float : withQuantizedBase(float, ensureQuantizedCopy(base, quantize, dataDir))
   const adapter = inferenceAdapterOf(folder, model)
   const graphName = `${spec.modelType}_${folder.adapter.method}`
 
@@ -76,6 +88,7 @@ export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: M
       { key: 'mixture_studio.adapter_method', value: folder.adapter.method },
       { key: 'mixture_studio.base_model', value: folder.config.base_model.path },
       { key: 'mixture_studio.max_positions', value: maxPositions === null ? 'none' : String(maxPositions) },
+      { key: 'mixture_studio.quantize', value: quantize },
     ]
   }
   checkSameTensors(graphs.map((g) => ({ file: g.file, model: g.proto })), graphs.flatMap((g) => g.shared))
@@ -85,7 +98,7 @@ export async function writeOnnxModel(dir: string, folder: AdapterFolder, base: M
   for (const name of COMPANION_FILES) {
     if (existsSync(join(base.dir, name))) await copyFile(join(base.dir, name), join(dir, name))
   }
-  return { maxPositions, step: generation.facts }
+  return { maxPositions, step: generation.facts, quantize }
 }
 
 /** The sequence length the exported graph handles, as inference builds it. */

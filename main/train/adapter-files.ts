@@ -28,6 +28,8 @@ export interface BaseModelInfo {
   hidden_size: number
   num_layers: number
   vocab_size: number
+  /** The run's model.quantize when it trained on a quantized base; absent: the weights as stored. */
+  quantize?: 'int8' | 'int4'
 }
 
 /** adapter_config.json. The summary fields follow docs/DESIGN.md; `adapter` is the full engine config it was built with. */

@@ -296,6 +296,8 @@ export function baseModelInfo(path: string, model: OpenedModel): BaseModelInfo {
     hidden_size: model.spec.hiddenSize,
     num_layers: model.spec.numLayers,
     vocab_size: model.spec.vocabSize,
+    // An adapter trained on a quantized base is used on the same base (generate, eval, the ONNX export).
+    ...(model.quantized ? { quantize: model.quantized.scheme } : {}),
   }
 }
 

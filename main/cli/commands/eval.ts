@@ -1,13 +1,13 @@
 import { resolve } from 'node:path'
 import { evaluate, type EvalSummary, type EvaluateOptions, type ExampleScore } from '../../models/eval/evaluate'
-import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
+import { loadInferenceAdapter, openBaseFor, type InferenceAdapter } from '../../models/inference/adapter'
 import { readEvalData } from '../../models/eval/eval-data'
 import { EvalDataError, type EvalExample } from '../../models/eval/examples'
 import { DEFAULT_MAX_NEW_TOKENS } from '../../models/eval/open-ended-answers'
 import { CHECKPOINT_OPTION_HELP, checkpointChoice } from './checkpoint-option'
 import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import { rankClassify, type QuestionResult } from '../../models/eval/rank-classification'
-import { openModel, type OpenedModel } from '../../models/inference/open-model'
+import type { OpenedModel } from '../../models/inference/open-model'
 import { describeTarget, type Device, type RequestedPrecision } from '../../runtime'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
@@ -16,6 +16,7 @@ import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { answerQuestions, isOpenEndedFile, openRunOpenEnded } from './eval-open-ended'
 import { openRunChoices, openRunEval } from './eval-run'
 import { reportUserError } from './model-errors'
+import { cliDataDir } from '../open-services'
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -115,7 +116,7 @@ ${deviceFlagsUsage('runs the pass')}`,
     if (values.checkpoint !== undefined) throw new UsageError('--checkpoint picks an adapter of a run: give it with --run RUN')
     if (!values.model || !values.data) throw new UsageError('eval needs --model DIR and --data FILE, or --run RUN')
     try {
-      const model = openModel(resolve(values.model))
+      const model = openBaseFor(resolve(values.model), values.adapter ? resolve(values.adapter) : null, cliDataDir(context))
       const adapter = values.adapter ? loadInferenceAdapter(resolve(values.adapter), model) : null
       const tokenizer = ModelTokenizer.load(model.info.dir)
       const data = readEvalData(resolve(values.data), tokenizer, model.spec)

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path'
-import { loadInferenceAdapter } from '../../models/inference/adapter'
+import { loadInferenceAdapter, openBaseFor } from '../../models/inference/adapter'
 import { contextOverflow } from '../../models/inference/context-fit'
 import { Generator } from '../../models/inference/generate'
-import { openModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { describeTarget } from '../../runtime'
@@ -10,6 +9,7 @@ import { parseOptions } from '../parse-options'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { positiveInteger } from './eval'
 import { reportUserError } from './model-errors'
+import { cliDataDir } from '../open-services'
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -50,7 +50,7 @@ ${deviceFlagsUsage('runs the model')}`,
     const { device, precision } = deviceFlags(values)
     let generator: Generator | null = null
     try {
-      const model = openModel(resolve(values.model))
+      const model = openBaseFor(resolve(values.model), values.adapter ? resolve(values.adapter) : null, cliDataDir(context))
       const tokenizer = ModelTokenizer.load(model.info.dir)
       const prompt = tokenizer.promptIds(values.prompt, values.chat === true)
       const longest = prompt.length + maxTokens

@@ -2,10 +2,10 @@
 // runs on, so main only resolves what to load and waits for this job's result. The base model
 // and base + adapter answer in turn (one model in memory at a time), same prompt, same seed.
 import type { PlaygroundAnswer, PlaygroundResult } from '../../contract'
-import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
+import { loadInferenceAdapter, openBaseFor, type InferenceAdapter } from '../../models/inference/adapter'
 import { contextOverflow } from '../../models/inference/context-fit'
 import { Generator, stopTokensOf } from '../../models/inference/generate'
-import { openModel, type OpenedModel } from '../../models/inference/open-model'
+import type { OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { describeTarget, wasTried } from '../../runtime'
 import { GenerateJobRequest } from '../../services/generate-request'
@@ -21,7 +21,8 @@ export const generateJob: JobMain = async (context) => {
 }
 
 export async function generateSideBySide(request: GenerateJobRequest, progress: (done: number, total: number, label: string) => void = () => {}): Promise<PlaygroundResult> {
-  const model = openModel(request.model)
+  // An adapter trained on a quantized base answers on that base; the base's own answer too, so the two differ by the adapter alone.
+  const model = openBaseFor(request.model, request.adapter ?? null)
   const tokenizer = ModelTokenizer.load(model.info.dir)
   const { prompt, template, endOfTurn } = renderPrompt(request, model, tokenizer)
   const longest = prompt.length + request.maxTokens

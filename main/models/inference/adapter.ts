@@ -5,10 +5,13 @@ import { createAdapter, type AdapterAttachment, type AdapterConfig, type Adapter
 import { Graph, type GraphOptions } from '../../engine/ir'
 import { buildDecoderOnly, buildT5 } from '../../engine/models'
 import { hostTensor, type HostTensor } from '../../runtime'
-import { AdapterFolderError, readAdapterFolder, type AdapterFolder } from '../../train/adapter-files'
+import { AdapterFolderError, readAdapterFolder, readAdapterFolderHeader, type AdapterFolder, type NativeAdapterConfig } from '../../train/adapter-files'
 import { checkAdapterTensors, describeAdapterConfig, describeModelShapes, type ExpectedAdapterTensor } from '../../train/adapter-tensor-checks'
+import { defaultDataDir } from '../../store/data-dir'
 import { checkpointWeightsOf } from '../checkpoint-weights'
 import type { ModelFolderInfo } from '../folder'
+import { openRunModel } from '../quantized/open-run-model'
+import type { QuantizeScheme } from '../quantized/selection'
 import type { OpenedModel } from './open-model'
 
 /** A trained adapter: the config it was built with and its tensors by name. */
@@ -21,6 +24,24 @@ export interface InferenceAdapter {
 
 /** Feeds of one graph: the adapter parameters its build declared (none without an adapter). */
 export type AdapterFeeds = Record<string, HostTensor>
+
+/**
+ * The base an adapter was trained on, as it was trained: with the quantized copy (made once under
+ * the data folder) when its adapter_config.json records model.quantize, else the folder as stored.
+ * Without an adapter, the folder as stored.
+ */
+export function openBaseFor(modelPath: string, adapterDir: string | null, dataDir: string = defaultDataDir()): OpenedModel {
+  const quantize = adapterDir ? recordedQuantize(readAdapterFolderHeader(adapterDir).config, adapterDir) : 'none'
+  return openRunModel({ path: modelPath, quantize }, dataDir)
+}
+
+/** base_model.quantize of an adapter_config.json ('none' when absent: written before quantized bases, or trained on a float one). */
+export function recordedQuantize(config: NativeAdapterConfig, dir: string): QuantizeScheme {
+  const value = (config.base_model as { quantize?: unknown } | undefined)?.quantize
+  if (value === undefined) return 'none'
+  if (value === 'int4' || value === 'int8') return value
+  throw new AdapterFolderError(`${dir}: adapter_config.json's base_model.quantize is ${JSON.stringify(value)}; it is int4 or int8 when the adapter was trained on a quantized base, absent otherwise`)
+}
 
 /** Reads a native adapter folder (a run's adapter/ or checkpoints/step-N/) for inference on `model`, checked against it. */
 export function loadInferenceAdapter(dir: string, model: OpenedModel): InferenceAdapter {

@@ -12,6 +12,7 @@ import { decodeModel, OnnxDataType, type TensorProtoObject } from '../../../main
 import { exportAdapter } from '../../../main/export'
 import { INLINE_LIMIT_BYTES, planDataFile, writeDataFile } from '../../../main/export/onnx-data-file'
 import { ForwardSession, loadInferenceAdapter, openModel, type ForwardBatch, type OpenedModel } from '../../../main/models'
+import { openBaseFor } from '../../../main/models/inference/adapter'
 import { openStore } from '../../../main/store'
 import { writeAdapterFolder } from '../../../main/train/adapter-files'
 import { runFolder } from '../../../main/train/run-training'
@@ -329,5 +330,50 @@ describe('the data file layout', () => {
     // A weight file shorter than its header says is named, with the tensor.
     const short = planDataFile([ranged('cut', 250, 100)])
     await expect(writeDataFile(join(dir, 'short.data'), 'short.data', short, 7)).rejects.toThrow(/weights\.bin: tensor "cut" ends at byte 350, but the file ends at 300/)
+  })
+})
+
+describe('ONNX export of an adapter trained on an int4 base', () => {
+  it('builds that base in (MatMulNBits and GatherBlockQuantized on int4 weights), and its logits equal inference on that base', async () => {
+    const dir = join(tmp.dir, 'int4')
+    const home = join(dir, 'home')
+    const before = process.env.MIXTURE_STUDIO_HOME
+    process.env.MIXTURE_STUDIO_HOME = home // the quantized copy lives in the data folder, never the user's
+    try {
+      const float = openModel(writeTinyModel(join(dir, 'base'), 'llama').dir)
+      const written = writeRandomAdapter(join(dir, 'adapter'), float, { method: 'mov', experts: 2 })
+      const configPath = join(written.dir, 'adapter_config.json')
+      const config = JSON.parse(readFileSync(configPath, 'utf8'))
+      writeFileSync(configPath, JSON.stringify({ ...config, base_model: { ...config.base_model, quantize: 'int4' } }))
+
+      const result = await exportAdapter({ adapterDir: written.dir }, { format: 'onnx', out: join(dir, 'onnx') })
+      const quantized = openBaseFor(float.info.dir, written.dir, home)
+      expect(quantized.quantized?.scheme).toBe('int4')
+      const expected = await inferenceLogits(quantized, written.dir)
+      // Not vacuous: on the float base the same adapter answers otherwise.
+      expect(maxAbsDifference(expected, await inferenceLogits(float, written.dir))).toBeGreaterThan(1e-3)
+      const exported = await plainRun(join(result.path, 'model.onnx'), batchFor(float))
+      expect(maxAbsDifference(exported.logits, expected)).toBeLessThanOrEqual(TOLERANCE)
+
+      const proto = readModel(result.path)
+      const ops = new Set(proto.graph.node.map((n) => n.opType))
+      expect(ops.has('MatMulNBits') && ops.has('GatherBlockQuantized')).toBe(true)
+      expect(proto.graph.initializer!.some((t) => t.name === 'model.layers.0.self_attn.q_proj.weight')).toBe(false) // no float copy of a quantized weight
+      expect(proto.metadataProps).toEqual(expect.arrayContaining([{ key: 'mixture_studio.quantize', value: 'int4' }]))
+      expect(readFileSync(join(result.path, 'README.md'), 'utf8')).toContain('the frozen base in int4')
+    } finally {
+      if (before === undefined) delete process.env.MIXTURE_STUDIO_HOME
+      else process.env.MIXTURE_STUDIO_HOME = before
+    }
+  })
+
+  it('refuses an adapter_config.json whose base_model.quantize is not one it knows, naming the file', () => {
+    const dir = join(tmp.dir, 'int3')
+    const float = openModel(writeTinyModel(join(dir, 'base'), 'llama').dir)
+    const written = writeRandomAdapter(join(dir, 'adapter'), float, { method: 'ia3' })
+    const configPath = join(written.dir, 'adapter_config.json')
+    const config = JSON.parse(readFileSync(configPath, 'utf8'))
+    writeFileSync(configPath, JSON.stringify({ ...config, base_model: { ...config.base_model, quantize: 'int3' } }))
+    expect(() => openBaseFor(float.info.dir, written.dir, join(dir, 'home'))).toThrow(`${written.dir}: adapter_config.json's base_model.quantize is "int3"; it is int4 or int8`)
   })
 })
