@@ -12,7 +12,7 @@ import { runReference } from '../../../main/engine/reference'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { createGraphSession, hostTensor, type HostTensor } from '../../../main/runtime'
 import { openStore } from '../../../main/store'
-import { makeBatch, type BatchLayout } from '../../../main/train/batches'
+import { makeBatch, staticBatchShape, type BatchLayout } from '../../../main/train/batches'
 import { runTraining } from '../../../main/train/run-training'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
 import { readWeightBytes, toNdArray } from '../../helpers/ort-vs-reference'
@@ -110,6 +110,36 @@ describe('gradient checkpointing in onnxruntime', () => {
 
 /** Nodes autodiff built: gradients and the recomputation (router statistics, built after them, are forward nodes). */
 const isBackward = (n: Node) => n.scope !== null && /^(grad|recompute)(\.|$)/.test(n.scope)
+
+describe('gradient checkpointing in a GPU-form step (static shape, fp16 frozen products, loss scale), run on the CPU', () => {
+  it('tiny llama, mov: the same gradients', async () => {
+    const model = models.get('llama')!
+    const config = parseAdapterConfig(MOV)
+    const layout: BatchLayout = { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }
+    const examples = patternExamples(model.spec.vocabSize, 3, 10)
+    const shape = staticBatchShape(examples, 3, layout)
+    const target = { provider: 'webgpu' as const, precision: 'fp16' as const, shape }
+    const build = (gradientCheckpointing: boolean) => buildStepGraph(model, config, { kind: 'train', maxPositions: 32, target, gradientCheckpointing })
+    const kept = build(false)
+    expect(kept.lossScaled).toBe(true)
+    const values = kept.initialValues(5)
+    const feeds: Record<string, HostTensor> = {
+      ...makeBatch(examples, { ...layout, shape }).feeds,
+      ...Object.fromEntries(kept.parameters.map((p) => [p.name, hostTensor('float32', p.shape, values.get(p.name)!.map((v, i) => v + 0.1 * Math.sin(i + 1)))])),
+      [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)),
+    }
+    const run = async (step: StepGraph) => {
+      const session = await createGraphSession(step.graph, { device: 'cpu', emitTarget: 'gpu', threads: 1 })
+      try {
+        const out = await session.run(feeds)
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]))
+      } finally {
+        await session.dispose()
+      }
+    }
+    expect(worstRelativeDifference(await run(kept), await run(build(true)), kept)).toBeLessThan(1e-6)
+  })
+})
 
 /** The float values of block nodes that depend on a float value from outside the block (its activations). */
 function blockActivations(forward: readonly Node[]): Set<Value> {
