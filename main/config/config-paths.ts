@@ -12,7 +12,7 @@ export interface ConfigPath {
 
 /** Every path the configuration names: model, data.train, data.validation, adapter.init, eval.sets[i].data. */
 export function configPaths(config: RunConfig): ConfigPath[] {
-  const paths: ConfigPath[] = [{ field: 'model', path: config.model }, { field: 'data.train', path: config.data.train }]
+  const paths: ConfigPath[] = [{ field: 'model', path: config.model.path }, { field: 'data.train', path: config.data.train }]
   if (config.data.validation) paths.push({ field: 'data.validation', path: config.data.validation })
   if (config.adapter.init) paths.push({ field: 'adapter.init', path: config.adapter.init })
   config.eval.sets.forEach((set, i) => paths.push({ field: `eval.sets.${i}.data`, path: set.data }))
@@ -57,7 +57,7 @@ export function resolveConfigPaths(config: RunConfig, folder: string): RunConfig
   const abs = (path: string) => (isAbsolutePath(path) ? path : joinPath(folder, path))
   return {
     ...config,
-    model: abs(config.model),
+    model: { ...config.model, path: abs(config.model.path) },
     data: { ...config.data, train: abs(config.data.train), validation: config.data.validation === null ? null : abs(config.data.validation) },
     adapter: { ...config.adapter, init: config.adapter.init === null ? null : abs(config.adapter.init) },
     eval: { ...config.eval, sets: config.eval.sets.map((set) => ({ ...set, data: abs(set.data) })) },

@@ -5,5 +5,5 @@ import type { RunConfig } from '../contract/run-config'
 
 /** A run's display name when the config gives none: "mov on <model folder>". */
 export function defaultRunName(config: RunConfig): string {
-  return config.name ?? `${config.adapter.method} on ${basename(config.model)}`
+  return config.name ?? `${config.adapter.method} on ${basename(config.model.path)}`
 }

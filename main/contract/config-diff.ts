@@ -1,6 +1,7 @@
 // Shared by the Compare page and `mixture-studio runs compare`.
 // Run configurations side by side: every leaf as a dotted path ("train.lr"), and the rows where
 // the runs differ (what the Compare page puts first).
+import { ModelConfig } from './run-config'
 
 export type Leaf = string | number | boolean | null
 
@@ -28,9 +29,20 @@ function sectionIndex(path: string): number {
   return index < 0 ? SECTIONS.length : index
 }
 
+/**
+ * A stored configuration with its model written out: a run recorded before model.quantize names
+ * a bare folder, which is { path, quantize: none }, so it lines up with a newer run's model.path
+ * and model.quantize instead of showing as a `model` row of its own.
+ */
+function withModelWrittenOut(config: unknown): unknown {
+  if (config === null || typeof config !== 'object' || !('model' in config)) return config
+  const model = ModelConfig.safeParse(config.model)
+  return model.success ? { ...config, model: model.data } : config
+}
+
 /** One row per path any run has, in section order, with `differs` when the values are not all equal. */
 export function diffConfigs(configs: readonly unknown[]): DiffRow[] {
-  const flat = configs.map((config) => flattenConfig(config))
+  const flat = configs.map((config) => flattenConfig(withModelWrittenOut(config)))
   // A stable sort keeps each section's fields in the order the configurations list them.
   const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort((a, b) => sectionIndex(a) - sectionIndex(b))
   return paths.map((path) => {

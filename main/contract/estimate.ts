@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RunConfig } from './run-config'
+import { QUANTIZE_SCHEMES, RunConfig } from './run-config'
 
 export const RunsEstimateInput = z.object({ config: RunConfig }).strict()
 
@@ -47,6 +47,11 @@ export const RunEstimate = z.object({
   /** Sequence length assumed (the dataset's 90th percentile when it was imported with this model, else max_length). */
   sequenceLength: z.number().int(),
   memory: z.object({ totalBytes: z.number(), terms: z.array(MemoryTerm) }),
+  /**
+   * The frozen weights (the memory's base weights term) as model.quantize holds them, beside what
+   * they take unquantized at the same precision: the saving the Cost panel shows.
+   */
+  frozenWeights: z.object({ quantize: z.enum(QUANTIZE_SCHEMES), bytes: z.number(), unquantizedBytes: z.number() }),
   time: z.object({
     secondsPerStep: z.number(),
     /** Seconds for all of the run's steps (train.max_steps, or train.epochs over the imported dataset's examples). */

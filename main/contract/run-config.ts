@@ -123,10 +123,42 @@ export const EvalConfig = z
   })
   .strict()
 
+/**
+ * How the frozen base is held: as stored (`none`), or its projection and embedding weights
+ * quantized blockwise to 8 or 4 bits (main/models/quantized), the adapter still trained in float32.
+ */
+export const QUANTIZE_SCHEMES = ['none', 'int8', 'int4'] as const
+export type QuantizeScheme = (typeof QUANTIZE_SCHEMES)[number]
+
+/** `model` written in full: the folder and how its frozen weights are held. */
+export const ModelObject = z
+  .object({
+    path: z.string().min(1, 'give a model folder'),
+    quantize: z.enum(QUANTIZE_SCHEMES).default('none'),
+  }, { error: (issue) => (issue.code === 'invalid_type' ? 'give a model folder, or { path: FOLDER, quantize: none | int8 | int4 }' : undefined) })
+  .strict()
+
+/**
+ * The run's model: a folder (the shorthand every configuration written before model.quantize
+ * uses, read as { path, quantize: none }) or { path, quantize }. Always { path, quantize } once
+ * parsed, so nothing downstream tells the two apart.
+ */
+export const ModelConfig = z.preprocess(
+  (value: string | z.input<typeof ModelObject>, ctx) => {
+    if (typeof value !== 'string') return value
+    // The shorthand's own words, at `model` itself: the user wrote no `path`.
+    if (value === '') ctx.addIssue({ code: 'custom', message: 'give a model folder' })
+    return { path: value }
+  },
+  ModelObject,
+)
+export type ModelConfigInput = z.input<typeof ModelConfig>
+export type ModelConfig = z.output<typeof ModelConfig>
+
 export const RunConfig = z
   .object({
     name: z.string().min(1).max(200).optional(),
-    model: z.string().min(1, 'give a model folder'),
+    model: ModelConfig,
     data: DataConfig,
     adapter: adapterConfigSchema,
     train: TrainConfig.default(TrainConfig.parse({})),

@@ -74,7 +74,7 @@ export function checkpointChoice(pick: CheckpointPick): CheckpointChoice {
 
 function runModelFolder(run: RunRecord): string | null {
   const config = RunConfig.safeParse(run.config)
-  return config.success ? resolve(config.data.model) : null
+  return config.success ? resolve(config.data.model.path) : null
 }
 
 function resolveSet(set: ParsedCreateInput['sets'][number], store: Store): EvaluationSet {

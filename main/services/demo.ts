@@ -8,7 +8,7 @@
 // one is queued or trains, Try the demo answers that run instead of starting a second beside it:
 // the user clicked to see the demo train, and it is on its way.
 import { resolve } from 'node:path'
-import { DatasetsImportInput, type CallOutput, type CallParsedInput, type RunSummary } from '../contract'
+import { DatasetsImportInput, ModelConfig, type CallOutput, type CallParsedInput, type RunSummary } from '../contract'
 import { demoModelDir, ensureDemoModelFiles, ensureSampleDataFile, sampleDataPath } from '../demo/demo-files'
 import { demoRunConfig } from '../demo/demo-run-config'
 import { DEMO_STEPS } from '../contract/demo'
@@ -63,8 +63,9 @@ export function createDemoHandlers(store: Store, dataDir: string, calls: DemoDep
   function unfinishedDemoRun(): RunSummary | null {
     for (const status of UNFINISHED_STATUSES) {
       for (const run of store.runs.list({ status, limit: 100 })) {
-        const config = store.runs.get(run.id)?.config as { model?: string; data?: { train?: string } } | undefined
-        if (config?.model === modelDir && config.data?.train === dataPath) return run
+        const config = store.runs.get(run.id)?.config as { model?: unknown; data?: { train?: string } } | undefined
+        // A folder (runs from before model.quantize) or { path, quantize }.
+        if (ModelConfig.safeParse(config?.model).data?.path === modelDir && config?.data?.train === dataPath) return run
       }
     }
     return null

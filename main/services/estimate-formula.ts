@@ -4,7 +4,11 @@
 //
 // Memory (float32, 4 bytes a value, except the frozen weights on a GPU):
 //   base weights   N · w                        ORT holds one copy of every frozen weight: float32
-//                                               on the CPU (w = 4), fp16/bf16 on a GPU (w = 2)
+//                                               on the CPU (w = 4), fp16/bf16 on a GPU (w = 2);
+//                  (N − Nq) · w + Σ (bits/8 per value + 4 per block)   with model.quantize: the Nq
+//                                               values of its quantized copy (models/quantized/
+//                                               selection.ts) in int8 or int4 with a float32
+//                                               scale per block, the rest as above
 //   adapter        P · 4 · (2 + s)              parameters and gradients, plus s optimizer states
 //                                               per value (AdamW 2, Adafactor ≈ 1, SGD 0)
 //   activations    B · T · L · (16·d + 4·f) · 4 what the backward pass keeps per layer and token:
@@ -28,7 +32,7 @@
 //                                     the adapters (2N; no weight gradients), plus attention;
 //   checkpointing recomputes the forward: + 2·N + 4·L·T·d
 // over a nominal device throughput (NOMINAL_FLOPS).
-import type { RunConfig, RunEstimate, StepTiming } from '../contract'
+import type { QuantizeScheme, RunConfig, RunEstimate, StepTiming } from '../contract'
 import type { Precision } from '../runtime'
 
 const FLOAT32 = 4
@@ -62,7 +66,18 @@ export interface EstimateFacts {
   device: { kind: 'cpu'; cores: number } | { kind: 'gpu' }
   /** What the frozen products run in (step-target.ts resolvePrecision). */
   precision: Precision
+  /**
+   * model.quantize: the frozen values its quantized copy holds and their bytes, scales included
+   * (main/models/quantized/selection.ts's plan); absent or null for a base held as stored.
+   */
+  quantized?: QuantizedBase | null
   notes: string[]
+}
+
+export interface QuantizedBase {
+  scheme: Exclude<QuantizeScheme, 'none'>
+  values: number
+  bytes: number
 }
 
 const WEIGHT_BYTES: Record<Precision, number> = { fp32: 4, fp16: 2, bf16: 2 }
@@ -75,12 +90,9 @@ export function estimateRun(facts: EstimateFacts): Omit<RunEstimate, 'measurable
   const states = OPTIMIZER_STATES[train.optimizer]
   const d = model.hiddenSize
   const f = model.ffnSize
+  const base = baseWeights(facts)
   const terms = [
-    {
-      label: 'base weights',
-      bytes: model.parameters * WEIGHT_BYTES[facts.precision],
-      formula: `${model.parameters} parameters × ${WEIGHT_BYTES[facts.precision]} B (${facts.precision === 'fp32' ? 'float32' : facts.precision})`,
-    },
+    base,
     { label: 'adapter + gradients + optimizer', bytes: trainable * FLOAT32 * (2 + states), formula: `${trainable} × 4 B × (2 + ${states} ${train.optimizer} states)` },
     train.gradient_checkpointing
       ? {
@@ -104,8 +116,24 @@ export function estimateRun(facts: EstimateFacts): Omit<RunEstimate, 'measurable
     tokensPerStep,
     sequenceLength: T,
     memory: { totalBytes: terms.reduce((n, t) => n + t.bytes, 0), terms },
+    frozenWeights: { quantize: facts.quantized?.scheme ?? 'none', bytes: base.bytes, unquantizedBytes: model.parameters * WEIGHT_BYTES[facts.precision] },
     time,
     notes: facts.notes,
+  }
+}
+
+/** The frozen weights: every value at the precision the products run in, or those of a quantized copy in its bits. */
+function baseWeights(facts: EstimateFacts): RunEstimate['memory']['terms'][number] {
+  const w = WEIGHT_BYTES[facts.precision]
+  const dtype = facts.precision === 'fp32' ? 'float32' : facts.precision
+  const { parameters } = facts.model
+  const quantized = facts.quantized
+  if (!quantized) return { label: 'base weights', bytes: parameters * w, formula: `${parameters} parameters × ${w} B (${dtype})` }
+  const kept = Math.max(0, parameters - quantized.values)
+  return {
+    label: 'base weights',
+    bytes: kept * w + quantized.bytes,
+    formula: `${kept} parameters × ${w} B (${dtype}) + ${quantized.values} in ${quantized.scheme}, float32 scale per block: ${quantized.bytes} B`,
   }
 }
 

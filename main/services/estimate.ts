@@ -13,7 +13,8 @@ import { resolveTypedPath } from '../runtime/typed-path'
 import { currentProviderFacts, planProviders, resolvePrecision } from '../runtime'
 import { buildStepGraph } from '../train/step-graph'
 import { unwatchedWork } from '../jobs/work-context'
-import { estimateRun, type EstimateFacts } from './estimate-formula'
+import { estimateRun, type EstimateFacts, type QuantizedBase } from './estimate-formula'
+import { quantizationPlan } from '../models/quantized/selection'
 import { absoluteConfigPaths } from './runs'
 import { measureRequested } from './step-timing-work'
 import { findStepTiming, saveStepTiming } from './step-timings'
@@ -73,11 +74,14 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
     return steps
   }
 
-  /** The median tokens/s of the newest earlier run on this model folder that logged any. */
-  function measuredTokensPerSecond(modelPath: string): number | null {
+  /**
+   * The median tokens/s of the newest earlier run on this model folder, its frozen base held the
+   * same way (a quantized product runs at its own speed), that logged any.
+   */
+  function measuredTokensPerSecond(model: RunConfig['model']): number | null {
     for (const run of store.runs.list({ limit: 50 })) {
       const parsed = RunConfig.safeParse(store.runs.get(run.id)?.config)
-      if (!parsed.success || resolve(parsed.data.model) !== modelPath) continue
+      if (!parsed.success || resolve(parsed.data.model.path) !== model.path || parsed.data.model.quantize !== model.quantize) continue
       const samples = store.metrics.curve(run.id, 'tokens_per_s').slice(-MEASURED_SAMPLES).map((p) => p.value).sort((a, b) => a - b)
       if (samples.length > 0) return samples[Math.floor(samples.length / 2)]
     }
@@ -86,7 +90,7 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
 
   return {
     async runsEstimate({ config }: CallParsedInput<'runsEstimate'>): Promise<CallOutput<'runsEstimate'>> {
-      const modelPath = resolveTypedPath(config.model)
+      const modelPath = resolveTypedPath(config.model.path)
       const model = open(modelPath)
       let step: ReturnType<typeof buildStepGraph>
       try {
@@ -117,15 +121,33 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
         train: config.train,
         steps: runSteps(config, notes),
         sequenceLength: sequenceLength(config, gpu, notes),
-        measuredTokensPerSecond: measuredTokensPerSecond(modelPath),
+        measuredTokensPerSecond: measuredTokensPerSecond({ path: modelPath, quantize: config.model.quantize }),
         stepTiming: findStepTiming(dataDir, config),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },
         precision,
+        quantized: config.model.quantize === 'none' ? null : quantizedBase(model, config.model.quantize, notes),
         notes,
       }
       const absolute = absoluteConfigPaths(config, process.cwd())
       return { ...estimateRun(facts), measurable: existsSync(absolute.data.train) }
     },
+  }
+}
+
+/**
+ * What model.quantize holds in its bits: the tensors the quantized copy would hold (the cache's own
+ * selection, so the two cannot disagree), read off the weight map without quantizing anything.
+ */
+function quantizedBase(model: OpenedModel, scheme: QuantizedBase['scheme'], notes: string[]): QuantizedBase {
+  const plan = quantizationPlan(model.info.weightMap.entries, scheme)
+  if (plan.kept.length > 0) {
+    const named = plan.kept.slice(0, 3).map((k) => `${k.hfName} (${k.why})`).join('; ')
+    notes.push(`model.quantize ${scheme}: ${plan.kept.length} weight${plan.kept.length === 1 ? '' : 's'} stay as stored: ${named}${plan.kept.length > 3 ? '; …' : ''}`)
+  }
+  return {
+    scheme,
+    values: plan.tensors.reduce((n, t) => n + t.rows * t.cols, 0),
+    bytes: plan.tensors.reduce((n, t) => n + t.qBytes + t.scaleBytes, 0),
   }
 }
 
@@ -135,8 +157,8 @@ export function createStepMeasureHandlers(dataDir: string, longWork: WorkPlace) 
     async runsMeasureStep({ config }: CallParsedInput<'runsMeasureStep'>): Promise<CallOutput<'runsMeasureStep'>> {
       const absolute = absoluteConfigPaths(config, process.cwd())
       const timing = await longWork.run(
-        { kind: 'step-timing', request: { config: absolute }, result: StepTiming, what: 'The measurement', stopped: 'The measurement was stopped before it finished' },
-        () => measureRequested({ config: absolute }, unwatchedWork),
+        { kind: 'step-timing', request: { config: absolute, dataDir }, result: StepTiming, what: 'The measurement', stopped: 'The measurement was stopped before it finished' },
+        () => measureRequested({ config: absolute, dataDir }, unwatchedWork),
       )
       saveStepTiming(dataDir, config, timing)
       return timing

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { RunEvalError, runAdapter, type RunAdapter } from '../train/run-eval'
-import { ApiCallError, PlaygroundResult, RunConfig, type CallOutput, type CallParsedInput, type PlaygroundFormat } from '../contract'
+import { ApiCallError, ModelConfig, PlaygroundResult, RunConfig, type CallOutput, type CallParsedInput, type PlaygroundFormat } from '../contract'
 import type { JobRunner } from '../jobs'
 import type { GenerateJobRequest } from './generate-request'
 import { isActiveRunStatus, type Store } from '../store'
@@ -24,9 +24,10 @@ export function createPlaygroundHandlers(store: Store, dataDir: string, jobs: Jo
       if (!model) throw new ApiCallError('not_found', `There is no model ${input.modelId}; add its folder on the Models page`)
       return model.path
     }
-    const model = (runOf(input.runId!).config as { model?: unknown } | null)?.model
-    if (typeof model !== 'string') throw new ApiCallError('invalid_input', `Run ${input.runId} names no model in its configuration; pick the model to generate with`)
-    return model
+    // A stored configuration names its model as a folder (runs from before model.quantize) or as { path, quantize }.
+    const model = ModelConfig.safeParse((runOf(input.runId!).config as { model?: unknown } | null)?.model)
+    if (!model.success) throw new ApiCallError('invalid_input', `Run ${input.runId} names no model in its configuration; pick the model to generate with`)
+    return model.data.path
   }
 
   /**

@@ -72,7 +72,7 @@ export function createRunChecks(machine: RunCheckMachine) {
   /** Every refusal of a configuration whose paths are absolute, in the form's field order. */
   async function refusalsOf(config: RunConfig): Promise<RunCheckProblem[]> {
     const problems: RunCheckProblem[] = []
-    const opened = open(config.model)
+    const opened = open(config.model.path)
     if ('problem' in opened) problems.push(refusal('model', opened.problem))
     for (const { path, file, role } of dataFiles(config)) {
       const why = await whyDataFileUnusable(file)

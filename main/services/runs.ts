@@ -45,7 +45,7 @@ export function absoluteConfigPaths(config: RunConfig, baseDir: string): RunConf
   const abs = (p: string | null) => (p === null ? null : resolveTypedPath(p, baseDir))
   return {
     ...config,
-    model: resolveTypedPath(config.model, baseDir),
+    model: { ...config.model, path: resolveTypedPath(config.model.path, baseDir) },
     data: { ...config.data, train: resolveTypedPath(config.data.train, baseDir), validation: abs(config.data.validation) },
     adapter: { ...config.adapter, init: abs(config.adapter.init) },
     eval: { ...config.eval, sets: config.eval.sets.map((set) => ({ ...set, data: resolveTypedPath(set.data, baseDir) })) },

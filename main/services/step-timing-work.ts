@@ -5,13 +5,14 @@ import { ApiCallError, RunConfig, type StepTiming } from '../contract'
 import { WorkStopped, type WorkContext } from '../jobs/work-context'
 import { MeasurementStopped, measureStepTiming } from '../train/measure-step'
 
-/** What main passes: the configuration with its paths absolute. */
-export const StepTimingRequest = z.object({ config: RunConfig, processStartSeconds: z.number().nonnegative().optional() })
+/** What main passes: the configuration with its paths absolute, and the data folder (a quantized base's cache is there). */
+export const StepTimingRequest = z.object({ config: RunConfig, dataDir: z.string().min(1), processStartSeconds: z.number().nonnegative().optional() })
 export type StepTimingRequest = z.infer<typeof StepTimingRequest>
 
 export async function measureRequested(request: StepTimingRequest, work: WorkContext): Promise<StepTiming> {
   try {
     return await measureStepTiming(request.config, {
+      dataDir: request.dataDir,
       onPhase: (label) => work.progress(0, 0, label),
       shouldStop: () => work.stopRequested(),
       ...(request.processStartSeconds !== undefined ? { processStartSeconds: request.processStartSeconds } : {}),

@@ -18,12 +18,17 @@ export function stepTimingsPath(dataDir: string): string {
   return join(dataDir, 'step-timings.json')
 }
 
-/** What a step's time depends on: model, adapter, data (lengths, packing, template), batch, optimizer, precision, checkpointing, device, eval. */
+/**
+ * What a step's time depends on: model (its folder and how its frozen weights are held), adapter,
+ * data (lengths, packing, template), batch, optimizer, precision, checkpointing, device, eval.
+ */
 export function stepTimingKey(config: RunConfig): string {
   const { batch_size, grad_accum, optimizer, precision, gradient_checkpointing } = config.train
   // Without checkpointing the key is what it was before the field existed, so what was measured then still counts.
   const train = { batch_size, grad_accum, optimizer, precision, ...(gradient_checkpointing ? { gradient_checkpointing } : {}) }
-  return hashJson({ model: config.model, adapter: config.adapter, data: config.data, train, device: config.device, eval: config.eval })
+  // A full-precision base keys as the bare folder did before model.quantize, so what was measured then still counts.
+  const model = config.model.quantize === 'none' ? config.model.path : config.model
+  return hashJson({ model, adapter: config.adapter, data: config.data, train, device: config.device, eval: config.eval })
 }
 
 export function findStepTiming(dataDir: string, config: RunConfig): StepTiming | null {

@@ -9,7 +9,8 @@ import type { DatasetsRepo } from './repos/datasets-repo'
  * (reregister-runs.ts) are linked the same way.
  */
 export function catalogIds(store: { catalog: CatalogRepo; datasets: DatasetsRepo }, config: RunConfig): { modelId: string | null; datasetId: string | null } {
-  const model = store.catalog.findModelByPath(config.model) ?? store.catalog.listModels().find((m) => resolve(m.path) === config.model)
+  const folder = config.model.path
+  const model = store.catalog.findModelByPath(folder) ?? store.catalog.listModels().find((m) => resolve(m.path) === folder)
   const dataset = store.datasets.list().find((d) => resolve(d.path) === config.data.train)
   return { modelId: model?.id ?? null, datasetId: dataset?.id ?? null }
 }

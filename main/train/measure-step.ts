@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunConfig, StepTiming } from '../contract'
-import { openModel } from '../models'
+import { openRunModel } from '../models/quantized/open-run-model'
 import { describeTarget } from '../runtime'
 import { nativeAdapterConfig } from './adapter-files'
 import { baseModelInfo, prepareTraining, startingPoint } from './run-training'
@@ -17,6 +17,8 @@ import { Trainer } from './trainer'
 export const MEASURED_STEPS = 6
 
 export interface MeasureOptions {
+  /** The data folder: a quantized base (model.quantize) is read from, or made once in, its cache as the run's would be. */
+  dataDir: string
   threads?: number
   /** Told what is being done, for a progress line. */
   onPhase?: (label: string) => void
@@ -30,12 +32,12 @@ export interface MeasureOptions {
 }
 
 /** Times `config` as its run would train it. Throws what the run would throw (a bad row, a device it cannot use). */
-export async function measureStepTiming(config: RunConfig, options: MeasureOptions = {}): Promise<StepTiming> {
+export async function measureStepTiming(config: RunConfig, options: MeasureOptions): Promise<StepTiming> {
   const began = performance.now()
   const scratch = mkdtempSync(join(tmpdir(), 'mixture-studio-measure-'))
   try {
     options.onPhase?.('Reading the data and building the training step')
-    const model = openModel(config.model)
+    const model = openRunModel(config.model, options.dataDir)
     const { layout, data, batchShape, step, evalStep } = await prepareTraining(config, model, scratch, options.threads, () => {})
     const prepared = performance.now()
     const steps = Math.min(MEASURED_STEPS, config.train.max_steps ?? MEASURED_STEPS)
@@ -46,7 +48,7 @@ export async function measureStepTiming(config: RunConfig, options: MeasureOptio
       lastEval: null,
       checkpoint: null,
     }
-    const base = baseModelInfo(config.model, model)
+    const base = baseModelInfo(config.model.path, model)
     const trainer = new Trainer({
       step,
       evalStep,

@@ -8,7 +8,8 @@ import { writeFileAtomicSync } from '../runtime/file-writes'
 import { join } from 'node:path'
 import { RunConfig, type RunEvent } from '../contract'
 import { routerMetricValues } from '../contract/router-metrics'
-import { openModel, type OpenedModel } from '../models'
+import type { OpenedModel } from '../models'
+import { openRunModel } from '../models/quantized/open-run-model'
 import { currentProcessIdentity, HEARTBEAT_INTERVAL_MS, openStore, runsDir, type MetricSample, type Store } from '../store'
 import { nativeAdapterConfig, readAdapterFolder, valuesFromAdapter, writeAdapterFolder, type BaseModelInfo } from './adapter-files'
 import { describeAdapterConfig, describeModelShapes } from './adapter-tensor-checks'
@@ -102,7 +103,8 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     // Whole or absent: store restore re-registers a run from this file.
     if (!existsSync(configFile)) writeFileAtomicSync(configFile, `${JSON.stringify(config, null, 2)}\n`)
 
-    const model = openModel(config.model)
+    // With model.quantize, the quantized copy under the data folder (made the first time) serves the frozen weights.
+    const model = openRunModel(config.model, options.dataDir, (message) => log('info', message))
     const { layout, data, batchShape, step, evalStep } = await prepareTraining(config, model, dir, options.threads, log)
     const packed = config.data.packing
     store.runs.setTrainedOn(runId, describeTarget(step.target))
@@ -117,7 +119,7 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     const checkpointsDir = join(dir, 'checkpoints')
     const start = startingPoint(config, model, step, checkpointsDir)
     if (start.checkpoint) log('info', `resuming from ${start.checkpoint} (step ${start.step})`)
-    const base = baseModelInfo(config.model, model)
+    const base = baseModelInfo(config.model.path, model)
     const trainer = new Trainer({
       step,
       evalStep,
@@ -258,7 +260,7 @@ function describeSuite(config: RunConfig): string {
  * folder to start from must hold exactly this run's parameters (adapter-tensor-checks.ts).
  */
 export function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
-  const target = `this run's adapter (${describeAdapterConfig(config.adapter)}) on ${config.model} (${describeModelShapes(model.spec)})`
+  const target = `this run's adapter (${describeAdapterConfig(config.adapter)}) on ${config.model.path} (${describeModelShapes(model.spec)})`
   const newest = listCheckpoints(checkpointsDir).at(-1)
   if (newest) {
     const saved = readCheckpoint(newest.path)

@@ -92,4 +92,17 @@ describe('configuration diff', () => {
     ])
     expect(rows.find((r) => r.path === 'adapter.rank')?.values).toEqual([null, 16])
   })
+
+  it('shows model.quantize as the difference between a run on a bare folder and one on its 4-bit base', () => {
+    // The first is stored as a run recorded before model.quantize was: the folder alone.
+    const rows = diffConfigs([
+      { model: '/models/tiny', train: { lr: 1 } },
+      { model: { path: '/models/tiny', quantize: 'int4' }, train: { lr: 1 } },
+    ])
+    expect(rows.map((r) => [r.path, r.values, r.differs])).toEqual([
+      ['model.path', ['/models/tiny', '/models/tiny'], false],
+      ['model.quantize', ['none', 'int4'], true],
+      ['train.lr', [1, 1], false],
+    ])
+  })
 })

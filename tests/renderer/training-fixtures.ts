@@ -31,6 +31,7 @@ export function estimate(trainable: number, overrides: Partial<RunEstimate> = {}
     measurable: true,
     sequenceLength: 512,
     memory: { totalBytes: 2 ** 30, terms: [{ label: 'base weights', bytes: 2 ** 30, formula: 'N × 4 B' }] },
+    frozenWeights: { quantize: 'none', bytes: 2 ** 30, unquantizedBytes: 2 ** 30 },
     time: { secondsPerStep: 1.5, totalSeconds: 75, basis: 'nominal', formula: 'FLOPs / throughput' },
     notes: [],
     ...overrides,

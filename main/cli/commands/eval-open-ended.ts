@@ -7,7 +7,8 @@ import { EvalDataError, readEvalRows } from '../../models/eval/examples'
 import { toOpenEndedQuestion, type OpenEndedQuestion } from '../../models/eval/open-ended'
 import { answerOpenEnded, type OpenEndedResult } from '../../models/eval/open-ended-answers'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
-import { openModel, type OpenedModel } from '../../models/inference/open-model'
+import type { OpenedModel } from '../../models/inference/open-model'
+import { openRunModel } from '../../models/quantized/open-run-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { RunConfig } from '../../contract/run-config'
 import { describeTarget, type Device, type RequestedPrecision } from '../../runtime'
@@ -56,7 +57,7 @@ export function openRunOpenEnded(request: RunEvalRequest & { data: string }, con
   const record = readRun(dataDir, request.runId)
   const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), request.checkpoint)
   const config = RunConfig.parse(record.config)
-  const model = openModel(config.model)
+  const model = openRunModel(config.model, dataDir)
   const adapter = loadInferenceAdapter(adapterChoice.path, model)
   const prompts = runPrompts(config, model.info.dir)
   return {

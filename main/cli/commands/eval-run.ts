@@ -4,7 +4,8 @@ import { homedir } from 'node:os'
 import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import type { EvalExample } from '../../models/eval/examples'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
-import { openModel, type OpenedModel } from '../../models/inference/open-model'
+import type { OpenedModel } from '../../models/inference/open-model'
+import { openRunModel } from '../../models/quantized/open-run-model'
 import { RunConfig } from '../../contract/run-config'
 import { openStore, resolveDataDir, type RunRecord } from '../../store'
 import { runFolder } from '../../train/run-training'
@@ -34,7 +35,7 @@ export async function openRunEval(request: RunEvalRequest, context: CliContext):
   const record = readRun(dataDir, request.runId)
   const runDir = runFolder(dataDir, record.id)
   const adapterChoice = runAdapter(record, runDir, request.checkpoint)
-  const model = openModel(RunConfig.parse(record.config).model)
+  const model = openRunModel(RunConfig.parse(record.config).model, dataDir)
   const adapter = loadInferenceAdapter(adapterChoice.path, model)
   const data = request.data ? await runFileExamples(record, model.info.dir, request.data, model.spec) : await runValidationExamples(record, runDir, model.spec)
   const scored = request.data ? request.data : 'its validation examples'
@@ -70,7 +71,7 @@ export async function openRunChoices(request: RunEvalRequest & { data: string },
   const config = RunConfig.parse(record.config)
   if (!(await isMultipleChoiceFile(request.data, config))) return null
   const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), request.checkpoint)
-  const model = openModel(config.model)
+  const model = openRunModel(config.model, dataDir)
   const adapter = loadInferenceAdapter(adapterChoice.path, model)
   const { questions, templateName, notes } = await templateMultipleChoice(request.data, { modelDir: model.info.dir, spec: model.spec, config })
   return {

@@ -1,6 +1,6 @@
 // The New run form's state: a run configuration being written, every field present (defaults
 // filled in), validated by the contract's own RunConfig schema as it changes.
-import { DataConfig, DEFAULT_MAX_STEPS, EvalConfig, RunConfig, TrainConfig, type RunConfigInput } from '../../../main/contract/run-config'
+import { DataConfig, DEFAULT_MAX_STEPS, EvalConfig, RunConfig, TrainConfig, type QuantizeScheme, type RunConfigInput } from '../../../main/contract/run-config'
 import { methodFields, type AdapterMethodName } from './adapter-methods'
 import { defaultsOf, fieldSpec, objectFields, type FieldSpec } from './schema-fields'
 import type { AdapterPreset } from './presets'
@@ -10,7 +10,10 @@ import { issueInWords } from './issue-words'
 
 export interface RunDraft {
   name: string
+  /** The model folder (model.path). */
   model: string
+  /** How its frozen weights are held (model.quantize): the Frozen base select. */
+  quantize: QuantizeScheme
   data: Record<string, unknown>
   adapter: { method: AdapterMethodName } & Record<string, unknown>
   train: Record<string, unknown>
@@ -32,6 +35,7 @@ export function emptyDraft(): RunDraft {
   return {
     name: '',
     model: '',
+    quantize: 'none',
     data: { train: '', validation: null, ...defaultsOf(DATA_FIELDS) },
     adapter: adapterDefaults('mov'),
     // The steps a run trains when the file gives neither steps nor epochs, shown rather than implied.
@@ -67,10 +71,19 @@ function section(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, blankToNull(value)]))
 }
 
+/**
+ * The model as the form writes it: the folder alone while the base stays full precision (the
+ * shorthand every configuration written before model.quantize uses), { path, quantize } otherwise.
+ */
+function modelInput(draft: RunDraft): RunConfigInput['model'] {
+  const path = draft.model.trim()
+  return draft.quantize === 'none' ? path : { path, quantize: draft.quantize }
+}
+
 /** What the form says, as a run configuration input (blank optional fields are null). */
 export function draftToInput(draft: RunDraft): RunConfigInput {
   const input: Record<string, unknown> = {
-    model: draft.model.trim(),
+    model: modelInput(draft),
     data: { ...section(draft.data), train: String(draft.data.train ?? '').trim() },
     adapter: section(draft.adapter),
     train: section(draft.train),
@@ -87,7 +100,8 @@ export function draftFromConfig(config: RunConfig): RunDraft {
   const evaluation = config.eval
   return {
     name: name ?? '',
-    model,
+    model: model.path,
+    quantize: model.quantize,
     data: { ...data },
     adapter: { ...adapterDefaults(adapter.method), ...adapter } as RunDraft['adapter'],
     train: { ...train },

@@ -127,6 +127,11 @@ export const useNewRunStore = defineStore('new-run', () => {
     touch('model')
   }
 
+  function setQuantize(quantize: RunDraft['quantize']): void {
+    draft.value.quantize = quantize
+    touch('model.quantize')
+  }
+
   function chooseDataset(dataset: DatasetDetail, all: readonly DatasetSummary[]): void {
     draft.value.data = { ...draft.value.data, ...dataSectionFor(dataset, all) }
     touch('data.train')
@@ -262,6 +267,6 @@ export const useNewRunStore = defineStore('new-run', () => {
 
   return {
     draft, presetId, check, valid, yaml, estimate, estimateError, estimating, starting, startError, loadProblems, loadProblemsTitle, startAttempted, serverProblems, problemCount,
-    issueOf, warningOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, chooseDataset, scheduleEstimate, refreshEstimate, refreshChecks, start, loadYaml, loadRunConfig, reset,
+    issueOf, warningOf, touch, setField, setEval, setEarlyStopping, setDevice, suggestDevice, setMethod, applyPreset, chooseModel, setQuantize, chooseDataset, scheduleEstimate, refreshEstimate, refreshChecks, start, loadYaml, loadRunConfig, reset,
   }
 })

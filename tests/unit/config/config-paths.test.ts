@@ -31,9 +31,13 @@ describe('Load YAML paths', () => {
     const config = resolveConfigPaths(parseRunConfig(readFileSync(file, 'utf8'), 'run.yaml'), dirname(file))
     expect(config).toEqual(absoluteConfigPaths(readRunConfigFile(file), dirname(file)))
     expect(config).toMatchObject({
-      model: join(tmp.dir, 'project', 'models', 'tiny'),
+      model: { path: join(tmp.dir, 'project', 'models', 'tiny'), quantize: 'none' },
       data: { train: join(tmp.dir, 'project', 'configs', 'data', 'train.jsonl'), validation: join(tmp.dir, 'project', 'configs', 'data', 'valid.jsonl') },
     })
+    // The folder of a model written in full ({ path, quantize }) is resolved the same way, its quantize kept.
+    const quantized = parseRunConfig(YAML.replace('model: ../models/tiny', 'model: { path: ../models/tiny, quantize: int4 }'), 'run.yaml')
+    expect(resolveConfigPaths(quantized, dirname(file)).model).toEqual({ path: join(tmp.dir, 'project', 'models', 'tiny'), quantize: 'int4' })
+    expect(relativeConfigPaths(quantized).map((p) => p.field)).toContain('model')
     // An eval set's file is a path too.
     const withSet = parseRunConfig(`${YAML}eval:\n  sets:\n    - { name: quiz, data: quiz.jsonl }\n`, 'run.yaml')
     expect(relativeConfigPaths(withSet).map((p) => p.field)).toEqual(['model', 'data.train', 'data.validation', 'eval.sets.0.data'])
@@ -44,7 +48,7 @@ describe('Load YAML paths', () => {
     const config = parseRunConfig(YAML.replace('../models/tiny', '/models/tiny').replace('data/train', '/d/train').replace('./data/valid', 'C:\\d\\valid'), 'run.yaml')
     expect(relativeConfigPaths(config)).toEqual([])
     const resolved = resolveConfigPaths(config, '/elsewhere')
-    expect([resolved.model, resolved.data.train, resolved.data.validation]).toEqual(['/models/tiny', '/d/train.jsonl', 'C:\\d\\valid.jsonl'])
+    expect([resolved.model.path, resolved.data.train, resolved.data.validation]).toEqual(['/models/tiny', '/d/train.jsonl', 'C:\\d\\valid.jsonl'])
   })
 
   it('joins POSIX and Windows folders in their own separator, applying . and ..', () => {
@@ -55,6 +59,6 @@ describe('Load YAML paths', () => {
     expect(joinPath('/', 'x.jsonl')).toBe('/x.jsonl')
     for (const path of ['/x', 'C:\\x', 'c:/x', '\\\\s\\x', '~', '~/x']) expect(isAbsolutePath(path)).toBe(true)
     for (const path of ['x', './x', '../x', 'data\\x', '~x']) expect(isAbsolutePath(path)).toBe(false)
-    expect(resolveConfigPaths(parseRunConfig(YAML.replace('../models/tiny', '~/models/tiny'), 'run.yaml'), '/q').model).toBe('~/models/tiny')
+    expect(resolveConfigPaths(parseRunConfig(YAML.replace('../models/tiny', '~/models/tiny'), 'run.yaml'), '/q').model.path).toBe('~/models/tiny')
   })
 })

@@ -23,6 +23,23 @@ describe('run configuration', () => {
     expect(config.device).toBe('auto')
   })
 
+  it('reads model as a folder (the shorthand) or { path, quantize }, and always gives { path, quantize }', () => {
+    const rest = 'data: { train: t.jsonl }\nadapter: { method: mov }\n'
+    expect(parseRunConfig(`model: ./m\n${rest}`, 'run.yaml').model).toEqual({ path: './m', quantize: 'none' })
+    expect(parseRunConfig(`model: { path: ./m }\n${rest}`, 'run.yaml').model).toEqual({ path: './m', quantize: 'none' })
+    expect(parseRunConfig(`model:\n  path: ./m\n  quantize: int4\n${rest}`, 'run.yaml').model).toEqual({ path: './m', quantize: 'int4' })
+    expect(parseRunConfig(JSON.stringify({ model: { path: 'm', quantize: 'int8' }, data: { train: 't.jsonl' }, adapter: { method: 'mov' } }), 'run.json').model).toEqual({ path: 'm', quantize: 'int8' })
+  })
+
+  it('refuses a model field it cannot use, naming the field and its line', () => {
+    const rest = 'data: { train: t.jsonl }\nadapter: { method: mov }\n'
+    expect(problemsOf(`model:\n  path: ./m\n  bits: 4\n${rest}`)).toEqual([{ line: 3, field: 'model.bits', message: expect.stringContaining('unknown field') }])
+    expect(problemsOf(`model:\n  path: ./m\n  quantize: int3\n${rest}`)).toEqual([{ line: 3, field: 'model.quantize', message: expect.stringMatching(/none.*int8.*int4/) }])
+    expect(problemsOf(`model: ''\n${rest}`)).toEqual([{ line: 1, field: 'model', message: 'give a model folder' }])
+    expect(problemsOf(`model: { quantize: int4 }\n${rest}`)).toEqual([{ line: 1, field: 'model.path', message: expect.any(String) }])
+    expect(problemsOf(`model: 4\n${rest}`)).toEqual([{ line: 1, field: 'model', message: 'give a model folder, or { path: FOLDER, quantize: none | int8 | int4 }' }])
+  })
+
   it('accepts JSON, which is YAML', () => {
     const config = parseRunConfig(JSON.stringify({ model: 'm', data: { train: 'a.jsonl', split: 0.1 }, adapter: { method: 'lora', rank: 16 } }), 'run.json')
     expect(config.adapter).toMatchObject({ method: 'lora', rank: 16, alpha: 16, sites: null })

@@ -27,7 +27,7 @@ describe('the demo service', () => {
     const plan = await temp.services.demoPlan({})
     expect(plan.modelPath).toBe(join(temp.dataDir, 'demo', 'model'))
     expect(plan.dataPath).toBe(join(temp.dataDir, 'demo', 'data', 'train.jsonl'))
-    expect(plan.config).toMatchObject({ model: plan.modelPath, data: { train: plan.dataPath }, adapter: { method: 'mov', experts: 4 }, train: { max_steps: DEMO_STEPS } })
+    expect(plan.config).toMatchObject({ model: { path: plan.modelPath, quantize: 'none' }, data: { train: plan.dataPath }, adapter: { method: 'mov', experts: 4 }, train: { max_steps: DEMO_STEPS } })
     expect(existsSync(plan.modelPath)).toBe(false)
     expect(await temp.services.modelsList({})).toEqual([])
   })

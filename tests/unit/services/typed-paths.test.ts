@@ -95,7 +95,7 @@ describe('typed paths through the services', () => {
       eval: { sets: [{ name: 'arc', data: '~/arc.jsonl' }] },
     })
     const absolute = absoluteConfigPaths(config, '/work/runs')
-    expect(absolute.model).toBe(join(home, 'models', 'tiny'))
+    expect(absolute.model.path).toBe(join(home, 'models', 'tiny'))
     expect(absolute.data.train).toBe(join(home, 'train.jsonl'))
     expect(absolute.data.validation).toBe('/work/runs/val.jsonl')
     expect(absolute.adapter.init).toBe(join(home, 'adapters', 'start'))

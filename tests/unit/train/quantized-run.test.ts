@@ -1,0 +1,63 @@
+// model.quantize in a run: the run trains on the quantized copy of its model (made once under the
+// data folder, the user's folder only read), and a run on the same model without it on the
+// weights as stored; a second run with the same scheme reuses the copy.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RunConfig } from '../../../main/contract'
+import { quantizedRoot } from '../../../main/models/quantized/quantize-folder'
+import { openStore } from '../../../main/store'
+import { runFolder, runTraining } from '../../../main/train/run-training'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel } from '../../helpers/tiny-models'
+import { writePromptCompletionFile } from './support'
+
+let tmp: ReturnType<typeof makeTempDir>
+beforeAll(() => {
+  tmp = makeTempDir('ms-quantized-run-')
+  writeTinyModel(join(tmp.dir, 'llama'), 'llama')
+})
+afterAll(() => tmp.remove())
+
+describe('model.quantize in a run', () => {
+  it('trains on the quantized base, made once under the data folder, and on the stored weights without it', async () => {
+    const dataDir = join(tmp.dir, 'home')
+    const train = writePromptCompletionFile(join(tmp.dir, 'train.jsonl'))
+    const record = (name: string, model: unknown) => {
+      const config = RunConfig.parse({ model, data: { train, max_length: 128 }, adapter: { method: 'mov', experts: 2 }, train: { lr: 0.05, batch_size: 2, max_steps: 2, seed: 4 }, device: 'cpu' })
+      const store = openStore(dataDir)
+      try {
+        return store.runs.create({ name, config, method: 'mov' }).id
+      } finally {
+        store.close()
+      }
+    }
+    const losses = (runId: string) => {
+      const store = openStore(dataDir)
+      try {
+        return store.metrics.curve(runId, 'loss').map((p) => p.value)
+      } finally {
+        store.close()
+      }
+    }
+    const stored = record('stored', join(tmp.dir, 'llama'))
+    const int4 = record('int4', { path: join(tmp.dir, 'llama'), quantize: 'int4' })
+    const again = record('int4 again', { path: join(tmp.dir, 'llama'), quantize: 'int4' })
+    for (const runId of [stored, int4]) expect(await runTraining({ dataDir, runId, threads: 1 })).toMatchObject({ status: 'completed', step: 2 })
+    const copies = readdirSync(quantizedRoot(dataDir))
+    expect(copies).toEqual([expect.stringContaining('int4')])
+    expect(await runTraining({ dataDir, runId: again, threads: 1 })).toMatchObject({ status: 'completed', step: 2 })
+    expect(readdirSync(quantizedRoot(dataDir))).toEqual(copies)
+
+    // Its adapter says which base it was trained on, for generate, eval and the export to use the same.
+    const recorded = (runId: string) => (JSON.parse(readFileSync(join(runFolder(dataDir, runId), 'adapter', 'adapter_config.json'), 'utf8')) as { base_model: { quantize?: string } }).base_model.quantize
+    expect(recorded(int4)).toBe('int4')
+    expect(recorded(stored)).toBeUndefined()
+
+    // The same seed and data: the first loss differs only by the 4-bit weights, a little.
+    const [a, b, c] = [losses(stored), losses(int4), losses(again)]
+    expect(b).toEqual(c)
+    expect(b[0]).not.toBe(a[0])
+    expect(Math.abs(b[0] - a[0])).toBeLessThan(0.05 * a[0])
+  })
+})
