@@ -54,13 +54,16 @@ export function transposeLast2(x: Value): Value {
 }
 
 /**
- * A scalar 0 that onnxruntime can only compute once `after` exists: 0 · Σ after. Added to an
- * operand, it makes that computation wait for `after` (ORT orders nodes by data dependencies
- * only) and gives it an input no other node has, so common-subexpression elimination cannot
- * merge it with an earlier copy and constant folding cannot turn it into a stored tensor.
- * x + 0 is x exactly for finite `after`; a non-finite gradient makes the step non-finite anyway.
+ * A float32 scalar 0 that onnxruntime can compute only once every one of `values` exists, and that
+ * is 0 whatever they hold (NaN and inf included): Less(Σ max(v), −inf) is false for every sum,
+ * NaN and ±inf too, where 0·Σv would be NaN for an inf gradient (and a sum of finite fp16
+ * gradients can overflow, which the fp16 loss scaler would take for an overflow of the step).
+ * Added to an operand, it makes that computation wait for `values` (ORT orders nodes by data
+ * dependencies only) and gives it an input no other node has, so common-subexpression elimination
+ * cannot merge it with an earlier copy, nor constant folding turn it into a stored tensor.
+ * x + 0 is exactly x (−0 becomes +0, which no model op tells apart).
  */
-export function zeroAfter(after: Value): Value {
-  const total = after.rank === 0 ? after : F.sum(after, Array.from({ length: after.rank }, (_, i) => i))
-  return F.mul(total, 0)
+export function zeroAfter(values: readonly Value[]): Value {
+  const peaks = values.map((v) => F.cast(v.rank === 0 ? v : F.max(v, v.shape.map((_, i) => i)), 'float32'))
+  return F.cast(F.less(peaks.reduce((a, b) => F.add(a, b)), -Infinity), 'float32')
 }

@@ -33,6 +33,7 @@
 // tied inputs. Clones a rule never reads are left unread: emission and the reference interpreter
 // run only the nodes the outputs depend on.
 import { F, isFloat, type Graph, type Node, type Value } from '../ir'
+import { zeroAfter } from './helpers'
 
 interface SegmentState {
   /** t_S: exactly 0, ordered after the backward of the later blocks. */
@@ -128,12 +129,7 @@ function isOutsideFloat(x: Value, segment: string): boolean {
   return x.origin.kind === 'node' && x.origin.node.segment !== segment && isFloat(x.dtype)
 }
 
-/** A float32 scalar 0 that depends on every element of `values` and is 0 whatever they hold (NaN and inf included). */
+/** t_S: see zeroAfter (helpers.ts). */
 function alwaysZero(values: readonly Value[]): Value {
-  const g = values[0].graph
-  return g.scoped('recompute.order', () => {
-    const peaks = values.map((v) => F.cast(v.rank === 0 ? v : F.max(v, v.shape.map((_, i) => i)), 'float32'))
-    // A sum of peaks may be NaN (inf − inf) or inf: Less(·, −inf) is false for those too.
-    return F.cast(F.less(peaks.reduce((a, b) => F.add(a, b)), -Infinity), 'float32')
-  })
+  return values[0].graph.scoped('recompute.order', () => zeroAfter(values))
 }

@@ -10,7 +10,7 @@ import type { GradRule } from '../rule'
 export const quantizedRules: { MatMulNBits: GradRule<'MatMulNBits'> } = {
   MatMulNBits: ({ inputs: [, q, scales], attrs, dY }) => [
     () => {
-      const ordered = F.add(scales, F.cast(zeroAfter(dY), scales.dtype))
+      const ordered = F.add(scales, F.cast(zeroAfter([dY]), scales.dtype))
       const w = F.dequantizeNBits(q, ordered, attrs) // [rows, cols]
       return F.matmul(dY, w) // [..., cols]
     },
