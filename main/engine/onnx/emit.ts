@@ -92,6 +92,9 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
     }
   }
   for (const o of pendingIdentity) ctx.addNode(`output/${o.name}`, 'Identity', [names.get(o.value)!], [o.name])
+  // A weight that nodes read only through views of its bytes (the quantized ops') is not itself an initializer.
+  const read = new Set(ctx.nodes.flatMap((n) => n.input))
+  const storedWeights = weights.filter((w) => read.has(w.name!))
 
   return {
     irVersion: IR_VERSION_FOR_OPSET[ctx.opset] ?? ONNX_IR_VERSION,
@@ -101,7 +104,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
     graph: {
       name: options.graphName ?? 'mixture_studio',
       node: ctx.nodes,
-      initializer: [...weights, ...ctx.initializers],
+      initializer: [...storedWeights, ...ctx.initializers],
       input: graph.inputs.map((v) => valueInfo(v.name!, v)),
       output: graph.outputs.map((o) => valueInfo(o.name, o.value)),
     },

@@ -86,3 +86,26 @@ describe('emitModel', () => {
     expect(d).toMatchObject({ opset: ONNX_OPSET, nodes: 1, externalInitializers: 1, externalBytes: 64, externalFiles: ['weights.safetensors'], inputs: ['x'], outputs: ['y'] })
   })
 })
+
+describe('emitModel with quantized weights', () => {
+  it('imports com.microsoft, writes opset 21 only for blocked DequantizeLinear, and stores no weight read only through views', async () => {
+    const { quantizedFixture } = await import('../../helpers/quantized-fixture')
+    const w = quantizedFixture(4, 8, 32)
+    const forward = new Graph()
+    const q = forward.weight('table.q4', 'uint8', w.qShape, { kind: 'inline', data: w.q })
+    const scales = forward.weight('table.scales', 'float32', w.scalesShape, { kind: 'inline', data: w.scales })
+    forward.output('rows', F.gatherNBits(q, forward.input('ids', 'int64', [3]), scales, w.attrs))
+    const model = emitModel(forward)
+    expect(model.opsetImport).toEqual([{ domain: '', version: ONNX_OPSET }, { domain: 'com.microsoft', version: 1 }])
+    const names = model.graph.initializer!.map((t) => t.name)
+    expect(names).toContain('table.q4/gather_view')
+    expect(names).not.toContain('table.q4') // GatherBlockQuantized reads the view; ORT would warn of an unused initializer
+
+    const backward = new Graph()
+    const q2 = backward.weight('w.q4', 'uint8', w.qShape, { kind: 'inline', data: w.q })
+    backward.output('w', F.dequantizeNBits(q2, backward.input('s', 'float32', w.scalesShape), w.attrs))
+    const dq = emitModel(backward)
+    expect(dq.opsetImport).toEqual([{ domain: '', version: 21 }])
+    expect(dq.irVersion).toBe(10)
+  })
+})
