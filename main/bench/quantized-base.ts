@@ -1,0 +1,157 @@
+// `quantized_base` (docs/BENCHMARKS.md "Training"): what model.quantize buys and costs.
+// - Memory: peak resident memory of a process that opens the `medium` shape (random weights,
+//   about 254M parameters, 1 GB in float32) with a float32, int8 or int4 base, builds the real MoV
+//   train step and runs one step of 1 × 64 tokens, over the bytes of the float32 weights
+//   (train_peak_rss_over_fp32_weights; goal for int4 ≤ 0.35). Each in its own process; the
+//   quantized copies are made first, by this process, so quantizing is not counted.
+// - Quality: the loss after 200 MoV steps on the same data from the same start, with each base,
+//   on the `small` shape (final_loss_relative_difference of int4 and int8 against float32; goal
+//   within 2%). The data is a learnable pattern (each token's successor follows a fixed rule),
+//   so the adapter has something to learn even on a random base.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseAdapterConfig } from '../engine/adapters'
+import { createOptimizer } from '../engine/optim'
+import { openRunModel } from '../models/quantized/open-run-model'
+import type { QuantizeScheme } from '../models/quantized/selection'
+import { hostTensor, type HostTensor } from '../runtime'
+import { makeBatch } from '../train/batches'
+import { buildTrainStep, STEP_OUTPUTS } from '../train/step-graph'
+import { runBenchWorker } from './child-worker'
+import type { BenchOptions } from './engine'
+import { MODEL_BENCH_SHAPES, writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
+import { TRAINING_SHAPES } from './training'
+
+export interface QuantizedMemoryRequest {
+  modelDir: string
+  dataDir: string
+  quantize: QuantizeScheme
+  shape: BenchLlamaShape
+  tokens: number
+  threads?: number
+}
+
+export interface QuantizedMemoryResult {
+  baselineRssBytes: number
+  sessionSeconds: number
+  sessionPeakRssBytes: number
+  stepSeconds: number
+  peakRssBytes: number
+  loss: number
+}
+
+const SCHEMES: readonly QuantizeScheme[] = ['none', 'int8', 'int4']
+const MEMORY_TOKENS = 64
+const QUALITY = { steps: 200, batch: 8, seq: 32, lr: 3e-3, lastSteps: 10 } as const
+export const QUANTIZED_BASE_GOALS = { int4_train_peak_rss_over_fp32_weights: 0.35, final_loss_relative_difference: 0.02 } as const
+
+export interface QuantizedBaseFigures {
+  bench: 'quantized_base'
+  goals: typeof QUANTIZED_BASE_GOALS
+  memory: {
+    shape: 'medium'
+    step_tokens: number
+    fp32_weights_mb: number
+    by_base: Record<string, { train_peak_rss_over_fp32_weights: number; peak_rss_mb: number; baseline_rss_mb: number; above_baseline_over_fp32_weights: number; copy_mb: number; session_seconds: number; step_seconds: number }>
+  }
+  /** int4's peak over the float32 weights (the goal's figure). */
+  train_peak_rss_over_fp32_weights: number
+  quality: {
+    shape: 'small'
+    steps: number
+    batch: number
+    seq: number
+    /** Mean loss of the last 10 steps, per base. */
+    final_loss: Record<string, number>
+    first_loss: Record<string, number>
+    /** |final loss − float32's| / float32's, per quantized base. */
+    final_loss_relative_difference: Record<string, number>
+    seconds_per_step: Record<string, number>
+  }
+}
+
+export async function quantizedBaseBench(o: BenchOptions): Promise<QuantizedBaseFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mixture-studio-bench-quantized-'))
+  try {
+    return { bench: 'quantized_base', goals: QUANTIZED_BASE_GOALS, ...(await memoryFigures(o, dataDir)), quality: await qualityFigures(o, dataDir) }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function memoryFigures(o: BenchOptions, dataDir: string): Promise<Pick<QuantizedBaseFigures, 'memory' | 'train_peak_rss_over_fp32_weights'>> {
+  const shape = MODEL_BENCH_SHAPES.wide
+  const folder = writeBenchLlamaFolder(shape)
+  try {
+    const byBase: QuantizedBaseFigures['memory']['by_base'] = {}
+    for (const quantize of SCHEMES) {
+      const copy = openRunModel({ path: folder.dir, quantize }, dataDir).quantized
+      const r = await runBenchWorker<QuantizedMemoryRequest, QuantizedMemoryResult>(workerPath, { modelDir: folder.dir, dataDir, quantize, shape, tokens: MEMORY_TOKENS, ...(o.threads ? { threads: o.threads } : {}) }, `quantized_base bench (${quantize})`)
+      byBase[quantize] = {
+        train_peak_rss_over_fp32_weights: r.peakRssBytes / folder.weightBytes,
+        peak_rss_mb: r.peakRssBytes / 1e6,
+        baseline_rss_mb: r.baselineRssBytes / 1e6,
+        above_baseline_over_fp32_weights: (r.peakRssBytes - r.baselineRssBytes) / folder.weightBytes,
+        copy_mb: (copy?.bytes ?? 0) / 1e6,
+        session_seconds: r.sessionSeconds,
+        step_seconds: r.stepSeconds,
+      }
+    }
+    return {
+      memory: { shape: 'medium', step_tokens: MEMORY_TOKENS, fp32_weights_mb: folder.weightBytes / 1e6, by_base: byBase },
+      train_peak_rss_over_fp32_weights: byBase.int4.train_peak_rss_over_fp32_weights,
+    }
+  } finally {
+    folder.remove()
+  }
+}
+
+/** Rows whose next token follows from the current one ((7·t + 3) mod 61, offset past the special ids). */
+function patternFeeds(batch: number, seq: number, round: number): Record<string, HostTensor> {
+  const examples = Array.from({ length: batch }, (_, b) => {
+    const ids = new Int32Array(seq)
+    ids[0] = ((round * batch + b) * 13) % 61
+    for (let t = 1; t < seq; t++) ids[t] = (7 * ids[t - 1] + 3) % 61
+    return { line: b + 1, inputIds: ids.map((v) => v + 10), trained: Uint8Array.from({ length: seq }, (_, t) => (t > 0 ? 1 : 0)) }
+  })
+  return makeBatch(examples, { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }).feeds
+}
+
+async function qualityFigures(o: BenchOptions, dataDir: string): Promise<QuantizedBaseFigures['quality']> {
+  const folder = writeBenchLlamaFolder(TRAINING_SHAPES.small)
+  const finalLoss: Record<string, number> = {}
+  const firstLoss: Record<string, number> = {}
+  const secondsPerStep: Record<string, number> = {}
+  try {
+    for (const quantize of SCHEMES) {
+      const model = openRunModel({ path: folder.dir, quantize }, dataDir)
+      const step = await buildTrainStep(model, parseAdapterConfig({ method: 'mov', experts: 10 }), { kind: 'train', maxPositions: QUALITY.seq, device: 'cpu', ...(o.threads ? { threads: o.threads } : {}) })
+      try {
+        const params = Object.fromEntries(step.initialValues(7))
+        const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })
+        const fetches = [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))]
+        const losses: number[] = []
+        const started = performance.now()
+        for (let i = 0; i < QUALITY.steps; i++) {
+          const feeds = { ...patternFeeds(QUALITY.batch, QUALITY.seq, i), ...Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])])) }
+          const out = await step.session.run(feeds, fetches)
+          losses.push((out[STEP_OUTPUTS.loss].data as Float32Array)[0])
+          optimizer.update(params, Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array])), QUALITY.lr)
+        }
+        secondsPerStep[quantize] = (performance.now() - started) / 1000 / QUALITY.steps
+        firstLoss[quantize] = losses[0]
+        finalLoss[quantize] = losses.slice(-QUALITY.lastSteps).reduce((a, b) => a + b, 0) / QUALITY.lastSteps
+      } finally {
+        await step.session.dispose()
+      }
+    }
+  } finally {
+    folder.remove()
+  }
+  const relative = Object.fromEntries(SCHEMES.filter((s) => s !== 'none').map((s) => [s, Math.abs(finalLoss[s] - finalLoss.none) / finalLoss.none]))
+  return { shape: 'small', steps: QUALITY.steps, batch: QUALITY.batch, seq: QUALITY.seq, final_loss: finalLoss, first_loss: firstLoss, final_loss_relative_difference: relative, seconds_per_step: secondsPerStep }
+}
+
+const workerPath = fileURLToPath(new URL('./quantized-base-worker.ts', import.meta.url))
