@@ -31,7 +31,10 @@ each in its own process. checkpointing: a MoV-10 step of --checkpointing-batch �
 tokens (default 8 × 2048) on a narrow 8-layer Llama-style shape (hidden 256, 2 heads, vocabulary
 4096) with and without train.gradient_checkpointing, each in its own process, alternating (at most
 3 rounds): activation_mb (peak RSS over the steps minus RSS before them), activation_ratio (goal
-≤ 0.3) and step_time_ratio (goal ≤ 1.4); the step without it needs about 14 GB. packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
+≤ 0.3) and step_time_ratio (goal ≤ 1.4); the step without it needs about 14 GB. quantized-base:
+train_peak_rss_over_fp32_weights of the medium shape's MoV train step (1 × 64 tokens) with a
+float32, int8 and int4 base (model.quantize), each in its own process (goal int4 ≤ 0.35), and the
+loss after 200 MoV steps of the small shape with each base (goal within 2% of float32). packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
 tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) and packed
 (data.packing): padding, examples_per_s and the packed speedups (at most 3 rounds).
 export-onnx: export --format onnx of a MoV-10 adapter on the medium shape (~254M parameters),
