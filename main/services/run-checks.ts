@@ -3,7 +3,7 @@
 // configuration with a refusal and creates nothing; runsCheck answers the same findings, and a
 // memory warning, to the New run form as the user edits, each on its field. The held-out split is
 // checked by runsStart itself (runs.ts), with the catalog's count of examples.
-import { ApiCallError, type ExecutionProviderStatus, type RunCheckProblem, type RunChecks, type RunConfig, type RunEstimate } from '../contract'
+import { ApiCallError, type ExecutionProviderStatus, type QuantizeScheme, type RunCheckProblem, type RunChecks, type RunConfig, type RunEstimate } from '../contract'
 import { formatBytes } from '../contract/format-bytes'
 import { whyDataFileUnusable } from '../data/data-file-check'
 import { openModel, type OpenedModel } from '../models'
@@ -40,10 +40,14 @@ export function deviceRefusal(device: RunConfig['device'], providers: readonly E
   return `${device} is not available on this machine: ${status.reason.split(';')[0].trim()}. Choose auto or another device; the System page says what ${device} needs.`
 }
 
-/** The memory warning: what the run needs beside what the machine has free; null when it fits. */
-export function memoryShortfall(neededBytes: number, freeBytes: number): string | null {
+/**
+ * The memory warning: what the run needs beside what the machine has free; null when it fits. A
+ * base not yet held in 4 bits is one more way down (model.quantize), said where the user can act.
+ */
+export function memoryShortfall(neededBytes: number, freeBytes: number, quantize: QuantizeScheme): string | null {
   if (neededBytes <= freeBytes) return null
-  return `This run needs about ${formatBytes(neededBytes)}; this machine has ${formatBytes(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or lower Batch size or Max length.`
+  const ways = quantize === 'int4' ? 'lower Batch size or Max length' : 'lower Batch size or Max length, or set Frozen base to 4-bit'
+  return `This run needs about ${formatBytes(neededBytes)}; this machine has ${formatBytes(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or ${ways}.`
 }
 
 function refusal(path: string, message: string): RunCheckProblem {
@@ -118,7 +122,7 @@ export function createRunChecks(machine: RunCheckMachine) {
       // The estimate's own problem shows in the Cost panel.
       return null
     }
-    const short = memoryShortfall(estimate.memory.totalBytes, machine.freeMemoryBytes())
+    const short = memoryShortfall(estimate.memory.totalBytes, machine.freeMemoryBytes(), config.model.quantize)
     return short ? { path: 'device', message: short, severity: 'warning' } : null
   }
 

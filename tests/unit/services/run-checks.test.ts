@@ -186,9 +186,15 @@ describe('memory', () => {
   })
 
   it('says the figures as the Cost panel does (GiB, MiB, TiB), and nothing when the run fits', () => {
-    expect(memoryShortfall(9.2 * 1024 ** 3, 7.5 * 1024 ** 3)).toMatch(/^This run needs about 9\.2 GiB; this machine has 7\.5 GiB free\./)
-    expect(memoryShortfall(2 * 1024 ** 3, 300 * 1024 ** 2)).toMatch(/this machine has 300\.0 MiB free/)
-    expect(memoryShortfall(1280.1 * 1024 ** 4, 20 * 1024 ** 3)).toMatch(/^This run needs about 1280\.1 TiB; this machine has 20\.0 GiB free/)
-    expect(memoryShortfall(1024 ** 3, 2 * 1024 ** 3)).toBeNull()
+    expect(memoryShortfall(9.2 * 1024 ** 3, 7.5 * 1024 ** 3, 'none')).toMatch(/^This run needs about 9\.2 GiB; this machine has 7\.5 GiB free\./)
+    expect(memoryShortfall(2 * 1024 ** 3, 300 * 1024 ** 2, 'none')).toMatch(/this machine has 300\.0 MiB free/)
+    expect(memoryShortfall(1280.1 * 1024 ** 4, 20 * 1024 ** 3, 'none')).toMatch(/^This run needs about 1280\.1 TiB; this machine has 20\.0 GiB free/)
+    expect(memoryShortfall(1024 ** 3, 2 * 1024 ** 3, 'none')).toBeNull()
+  })
+
+  it('points to a 4-bit frozen base while the base is not held in 4 bits', () => {
+    expect(memoryShortfall(9.2 * 1024 ** 3, 7.5 * 1024 ** 3, 'none')).toMatch(/lower Batch size or Max length, or set Frozen base to 4-bit\.$/)
+    expect(memoryShortfall(9.2 * 1024 ** 3, 7.5 * 1024 ** 3, 'int8')).toMatch(/or set Frozen base to 4-bit\.$/)
+    expect(memoryShortfall(9.2 * 1024 ** 3, 7.5 * 1024 ** 3, 'int4')).toMatch(/close other programs, or lower Batch size or Max length\.$/)
   })
 })
