@@ -81,7 +81,7 @@ export const TrainConfig = z
     /**
      * Recompute each transformer block's forward in the backward pass instead of keeping its
      * activations (engine/autodiff/recompute.ts): the same gradients, far less memory for long
-     * sequences, each step about a third longer.
+     * sequences, the blocks' forward computed twice.
      */
     gradient_checkpointing: z.boolean().default(false),
   })

@@ -36,7 +36,7 @@ export const FIELD_LABELS: Record<string, FieldLabel> = {
   'train.eval_every': { label: 'Evaluate every', help: 'Steps between evaluations on the validation set.' },
   'train.save_every': { label: 'Checkpoint every', help: 'Steps between checkpoints (a cancelled run resumes from the last).' },
   'train.precision': { label: 'Precision', help: 'auto: float32 on the CPU; fp16 frozen weights on a GPU (bf16 on CUDA for bf16 checkpoints), adapters always float32.' },
-  'train.gradient_checkpointing': { label: 'Recompute activations (gradient checkpointing)', help: 'Uses far less memory for long sequences; each step takes about a third longer.' },
+  'train.gradient_checkpointing': { label: 'Recompute activations (gradient checkpointing)', help: 'Uses far less memory for long sequences; each block\'s forward pass runs twice, which can make a step up to a third longer.' },
   'data.format': { label: 'Format', help: 'auto detects it from the columns.' },
   'data.max_length': { label: 'Max length', help: 'Tokens per example; longer ones are cut.' },
   'data.train_on_prompt': { label: 'Train on prompt', help: 'Also learn the prompt tokens, not only the answer.' },
