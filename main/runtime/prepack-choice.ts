@@ -4,22 +4,14 @@
 // measured on the fwd-bwd bench) when each frozen weight has one reader, as in a forward pass,
 // and holds the weight twice or more when it has several: a train step reads W in the forward
 // Gemm and in the backward MatMul; a tied embedding is read by a Gather and by the LM head.
-import { viewedWeight, type ModelProtoObject } from '../engine/onnx'
+import type { ModelProtoObject } from '../engine/onnx'
 
 /** Ops through which a weight stays "the same weight" (ORT folds them into one initializer). */
 const PASS_THROUGH = new Set(['Cast', 'Identity'])
 
-/**
- * True when every initializer in `weights`, followed through Cast/Identity and through the
- * initializers that view its bytes (a quantized weight read by MatMulNBits in the forward and by
- * DequantizeLinear in the backward), is read by at most one node.
- */
+/** True when every initializer in `weights`, followed through Cast/Identity, is read by at most one node. */
 export function eachWeightReadOnce(model: ModelProtoObject, weights: ReadonlySet<string>): boolean {
   const rootOf = new Map<string, string>([...weights].map((w) => [w, w]))
-  for (const init of model.graph.initializer ?? []) {
-    const viewed = init.name ? viewedWeight(init.name) : null
-    if (viewed && weights.has(viewed)) rootOf.set(init.name!, viewed)
-  }
   const readers = new Map<string, number>()
   for (const node of model.graph.node) {
     const roots = new Set(node.input.map((i) => rootOf.get(i)).filter((r): r is string => r !== undefined))

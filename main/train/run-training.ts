@@ -105,6 +105,10 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
 
     // With model.quantize, the quantized copy under the data folder (made the first time) serves the frozen weights.
     const model = openRunModel(config.model, options.dataDir, (message) => log('info', message))
+    if (model.quantized) {
+      const { scheme, dir: copy, bytes, kept } = model.quantized
+      log('info', `frozen base in ${scheme}: ${(bytes / 1e6).toFixed(1)} MB in ${copy}${kept.length ? `; kept as stored: ${kept.map((k) => `${k.hfName} (${k.why})`).join(', ')}` : ''}`)
+    }
     const { layout, data, batchShape, step, evalStep } = await prepareTraining(config, model, dir, options.threads, log)
     const packed = config.data.packing
     store.runs.setTrainedOn(runId, describeTarget(step.target))

@@ -26,8 +26,6 @@ export class EmitContext {
   readonly initializers: TensorProtoObject[] = []
   /** Non-default op domains the nodes use (com.microsoft for the quantized ops). */
   readonly domains = new Set<string>()
-  /** The default-domain opset the emitted nodes need (18, or 21 for blocked DequantizeLinear). */
-  opset = 18
   private readonly usedNames = new Set<string>()
   private readonly cache = new Map<string, string>()
   private readonly bindings = new Map<string, SymbolBinding>()
@@ -35,8 +33,6 @@ export class EmitContext {
   constructor(
     graph: Graph,
     readonly target: EmitTarget = 'cpu',
-    /** A weight file's path as written in an initializer's `location` (EmitOptions.externalLocation). */
-    readonly externalLocation: (path: string) => string = (path) => path,
   ) {
     for (const v of [...graph.inputs, ...graph.weights]) this.usedNames.add(v.name!)
     for (const o of graph.outputs) this.usedNames.add(o.name)
@@ -68,9 +64,9 @@ export class EmitContext {
   }
 
   /** Appends a helper node with one fresh output; returns the output name. */
-  helper(base: string, opType: string, inputs: readonly string[], attribute: AttributeProtoObject[] = []): string {
+  helper(base: string, opType: string, inputs: readonly string[], attribute: AttributeProtoObject[] = [], domain = ''): string {
     const out = this.uniqueName(base)
-    this.addNode(out, opType, inputs, [out], attribute)
+    this.addNode(out, opType, inputs, [out], attribute, domain)
     return out
   }
 

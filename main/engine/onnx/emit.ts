@@ -7,13 +7,10 @@ import { emitters } from './emit-ops'
 import { emitGemmTransB, emittedInputs, planTransposes, type TransposePlan } from './emit-transposes'
 import { encodeModel, type ModelProtoObject, type TensorProtoObject, type ValueInfoProtoObject } from './proto'
 import { encodeValues, onnxDataType } from './tensor-data'
-import { weightView } from './emit-weights'
 
 export const ONNX_OPSET = 18
 /** IR version 8 is the first that carries opset 18. */
 export const ONNX_IR_VERSION = 8
-/** IR version 10 (opset 21) is the first with 4-bit tensor types: graphs with blocked DequantizeLinear use it. */
-const IR_VERSION_FOR_OPSET: Record<number, number> = { 18: 8, 21: 10 }
 
 export interface EmitOptions {
   /**
@@ -34,7 +31,8 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   for (const o of graph.outputs) {
     if (taken.has(o.name)) throw new GraphBuildError(`graph output "${o.name}" has the name of a graph input or weight; ONNX needs distinct names (rename the output)`)
   }
-  const ctx = new EmitContext(graph, options.target, options.externalLocation)
+  const ctx = new EmitContext(graph, options.target)
+  const externalLocation = options.externalLocation ?? ((path: string) => path)
   const names = new Map<Value, string>()
   const plan = planTransposes(graph.nodes, new Set(graph.outputs.map((o) => o.value)))
   const live = liveNodes(graph, plan)
@@ -47,7 +45,7 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
   for (const w of graph.weights) {
     if (!used.has(w)) continue
     names.set(w, w.name!)
-    weights.push(weightInitializer(w, ctx.externalLocation))
+    weights.push(weightInitializer(w, externalLocation))
   }
   for (const c of graph.constants) {
     if (!used.has(c) || c.origin.kind !== 'constant') continue
@@ -92,19 +90,16 @@ export function emitModel(graph: Graph, options: EmitOptions = {}): ModelProtoOb
     }
   }
   for (const o of pendingIdentity) ctx.addNode(`output/${o.name}`, 'Identity', [names.get(o.value)!], [o.name])
-  // A weight that nodes read only through views of its bytes (the quantized ops') is not itself an initializer.
-  const read = new Set(ctx.nodes.flatMap((n) => n.input))
-  const storedWeights = weights.filter((w) => read.has(w.name!))
 
   return {
-    irVersion: IR_VERSION_FOR_OPSET[ctx.opset] ?? ONNX_IR_VERSION,
+    irVersion: ONNX_IR_VERSION,
     producerName: 'mixture-studio',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: ctx.opset }, ...[...ctx.domains].map((domain) => ({ domain, version: 1 }))],
+    opsetImport: [{ domain: '', version: ONNX_OPSET }, ...[...ctx.domains].map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: options.graphName ?? 'mixture_studio',
       node: ctx.nodes,
-      initializer: [...storedWeights, ...ctx.initializers],
+      initializer: [...weights, ...ctx.initializers],
       input: graph.inputs.map((v) => valueInfo(v.name!, v)),
       output: graph.outputs.map((o) => valueInfo(o.name, o.value)),
     },
@@ -134,7 +129,18 @@ function weightInitializer(w: Value, externalLocation: (path: string) => string)
     if (typeof d !== 'number') throw new Error(`emit: weight ${w.describe()} must have a static shape`)
     return d
   })
-  return weightView(w, { name: w.name!, dims, dataType: onnxDataType(w.dtype) }, externalLocation)
+  const base: TensorProtoObject = { name: w.name!, dims, dataType: onnxDataType(w.dtype) }
+  const source = (w.origin as Extract<Value['origin'], { kind: 'weight' }>).source
+  if (source.kind === 'inline') return { ...base, rawData: encodeValues(w.dtype, source.data) }
+  return {
+    ...base,
+    dataLocation: 1,
+    externalData: [
+      { key: 'location', value: externalLocation(source.path) },
+      { key: 'offset', value: String(source.offset) },
+      { key: 'length', value: String(source.length) },
+    ],
+  }
 }
 
 function valueInfo(name: string, v: Value): ValueInfoProtoObject {

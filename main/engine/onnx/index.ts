@@ -3,4 +3,3 @@ export { emitModel, emitModelBytes, ONNX_OPSET, ONNX_IR_VERSION, type EmitOption
 export type { EmitTarget } from './emit-context'
 export { describeModel, formatModelDescription, type ModelDescription } from './describe'
 export { floatToHalfBits, halfBitsToFloat, floatToBFloat16Bits, bfloat16BitsToFloat, encodeValues } from './tensor-data'
-export { viewedWeight } from './emit-quantized'

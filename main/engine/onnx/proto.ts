@@ -14,8 +14,6 @@ export const OnnxDataType = {
   bfloat16: 16,
 } as const
 export type OnnxElemType = keyof typeof OnnxDataType
-/** TensorProto.DataType UINT4 (IR version 10): only initializers viewing quantized bytes use it. */
-export const UINT4_DATA_TYPE = 21
 
 export const AttributeType = {
   FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8,

@@ -1,11 +1,10 @@
 // Blockwise quantization of a frozen weight W [rows = out features, cols = in features], in the
-// layout onnxruntime's com.microsoft MatMulNBits and GatherBlockQuantized read (and, for the same
-// bytes viewed as a [rows, cols] uint4/uint8 tensor, ONNX DequantizeLinear with block_size):
+// layout onnxruntime's com.microsoft MatMulNBits and GatherBlockQuantized read:
 //   q      uint8 [rows, cols / block, block · bits / 8]: each row's values in blocks of `block`
 //          along cols; 4-bit values two per byte, the even column in the low nibble
 //   scales float32 [rows, cols / block]
 //   W[n, k] = (q[n, k] − zero) · scales[n, k / block], zero = 2^(bits−1) (8 or 128), the default
-//   zero point of all three ops, so none is stored.
+//   zero point of both ops, so none is stored.
 // Symmetric absmax per block: scale = max|w| / (zero − 1), so every value round-trips within
 // scale / 2 and nothing is clipped. Pure math: no I/O (main/models/quantized writes the cache).
 
@@ -24,7 +23,7 @@ export interface BlockwiseLayout {
   rowBytes: number
 }
 
-/** The zero point MatMulNBits, GatherBlockQuantized and DequantizeLinear assume when none is given. */
+/** The zero point MatMulNBits and GatherBlockQuantized assume when none is given. */
 export function zeroPoint(bits: QuantBits): number {
   return bits === 4 ? 8 : 128
 }

@@ -41,7 +41,7 @@ describe('eachWeightReadOnce', () => {
     expect(readOnce(g)).toBe(false)
   })
 
-  describe('a quantized weight, whose bytes other initializers view', () => {
+  describe('a quantized weight', () => {
     function quantized(g: Graph, name: string): QuantizedWeight {
       const w = quantizedFixture(4, 16, 32)
       const part = { attrs: w.attrs, firstRow: 0, q: g.weight(`${name}.q4`, 'uint8', w.qShape, { kind: 'inline', data: w.q }), scales: g.weight(`${name}.scales`, 'float32', w.scalesShape, { kind: 'inline', data: w.scales }) }
@@ -54,7 +54,7 @@ describe('eachWeightReadOnce', () => {
       expect(readOnce(g)).toBe(true)
     })
 
-    it('refuses a train step: the backward reads the same bytes through a DequantizeLinear view', () => {
+    it('refuses a train step: MatMulNBits reads it forward, GatherBlockQuantized dequantizes it for the backward', () => {
       const g = new Graph()
       const v = g.input('v', 'float32', [32])
       const loss = F.sum(quantizedLinear(F.mul(g.input('x', 'float32', ['batch', 32]), v), quantized(g, 'w')), [0, 1])

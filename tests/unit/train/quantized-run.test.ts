@@ -43,7 +43,14 @@ describe('model.quantize in a run', () => {
     const stored = record('stored', join(tmp.dir, 'llama'))
     const int4 = record('int4', { path: join(tmp.dir, 'llama'), quantize: 'int4' })
     const again = record('int4 again', { path: join(tmp.dir, 'llama'), quantize: 'int4' })
-    for (const runId of [stored, int4]) expect(await runTraining({ dataDir, runId, threads: 1 })).toMatchObject({ status: 'completed', step: 2 })
+    const messages: string[] = []
+    const onEvent = (event: { type: string; message?: string }) => event.type === 'log' && messages.push(event.message!)
+    expect(await runTraining({ dataDir, runId: stored, threads: 1, onEvent })).toMatchObject({ status: 'completed', step: 2 })
+    expect(messages.length).toBeGreaterThan(0)
+    expect(messages.some((m) => m.startsWith('frozen base in'))).toBe(false)
+    expect(await runTraining({ dataDir, runId: int4, threads: 1, onEvent })).toMatchObject({ status: 'completed', step: 2 })
+    // The run log says where the copy is and which tensors stayed as stored (the tiny FFN's 48-wide down_proj).
+    expect(messages).toContainEqual(expect.stringMatching(/^frozen base in int4: [\d.]+ MB in .*quantized.*; kept as stored: model\.layers\.0\.mlp\.down_proj\.weight \(its 48 input features are not a multiple of 32\)/))
     const copies = readdirSync(quantizedRoot(dataDir))
     expect(copies).toEqual([expect.stringContaining('int4')])
     expect(await runTraining({ dataDir, runId: again, threads: 1 })).toMatchObject({ status: 'completed', step: 2 })
