@@ -5,8 +5,11 @@
 //   scales float32 [rows, cols / block]
 //   W[n, k] = (q[n, k] − zero) · scales[n, k / block], zero = 2^(bits−1) (8 or 128), the default
 //   zero point of both ops, so none is stored.
-// Symmetric absmax per block: scale = max|w| / (zero − 1), so every value round-trips within
-// scale / 2 and nothing is clipped. Pure math: no I/O (main/models/quantized writes the cache).
+// Symmetric per block, every level used (as onnxruntime's own 4-bit quantizer does): the value of
+// largest magnitude, e, gets the extreme level −zero, scale = e / −zero (negative when e > 0).
+// Values of e's sign round-trip within |scale| / 2; the other side's extreme can only reach
+// zero − 1 and loses at most |scale|. One more level than absmax / (zero − 1): a 1/7 finer step
+// in 4 bits. Pure math: no I/O (main/models/quantized writes the cache).
 
 export type QuantBits = 4 | 8
 
@@ -53,20 +56,19 @@ export function blockwiseLayout(bits: QuantBits, blockSize: number, rows: number
 export function quantizeRows(layout: BlockwiseLayout, w: ArrayLike<number>, rowCount: number, q: Uint8Array, scales: Float32Array): void {
   const { bits, blockSize, cols, blocks, blockBytes, rowBytes } = layout
   const zero = zeroPoint(bits)
-  const qmax = zero - 1
   const f32 = new Float32Array(1)
   for (let r = 0; r < rowCount; r++) {
     for (let b = 0; b < blocks; b++) {
       const start = r * cols + b * blockSize
-      let absmax = 0
-      for (let j = 0; j < blockSize; j++) absmax = Math.max(absmax, Math.abs(w[start + j]))
-      f32[0] = absmax / qmax // the float32 scale the kernels will use decides the rounding
+      let extreme = 0
+      for (let j = 0; j < blockSize; j++) if (Math.abs(w[start + j]) > Math.abs(extreme)) extreme = w[start + j]
+      f32[0] = extreme === 0 ? 0 : extreme / -zero // the float32 scale the kernels will use decides the rounding
       const scale = f32[0]
       scales[r * blocks + b] = scale
-      const inv = scale > 0 ? 1 / scale : 0
+      const inv = scale !== 0 ? 1 / scale : 0
       const base = r * rowBytes + b * blockBytes
       for (let j = 0; j < blockSize; j++) {
-        const level = Math.min(2 * qmax + 1, Math.max(0, Math.round(w[start + j] * inv) + zero))
+        const level = Math.min(2 * zero - 1, Math.max(0, Math.round(w[start + j] * inv) + zero))
         if (bits === 8) q[base + j] = level
         else if (j % 2 === 0) q[base + (j >> 1)] = level
         else q[base + (j >> 1)] |= level << 4

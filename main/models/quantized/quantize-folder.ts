@@ -19,7 +19,7 @@ import { quantizationPlan, type QuantizedTensorPlan, type QuantizeScheme } from 
 const MANIFEST = 'manifest.json'
 export const QUANTIZED_WEIGHTS_FILE = 'weights.bin'
 /** Bumped when the file layout or the quantization rule changes: old copies are then not reused. */
-const FORMAT_VERSION = 1
+const FORMAT_VERSION = 2
 const ALIGN = 64
 /** Rows read, quantized and written at a time: bounds the float32 held while quantizing. */
 const SLAB_ELEMENTS = 4 * 1024 * 1024
