@@ -3,29 +3,25 @@
 // dataset's file: a YAML loaded with another path (or a path typed) leaves it empty, where it
 // used to keep showing the dataset chosen before while the run trained on another file.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { NSelect } from 'naive-ui'
 import { fake } from './fake-api'
 import { detail, summary } from './dataset-fixtures'
+import { mountSourceSection, selectByTestId } from './source-section-mount'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
-const { default: SourceSection } = await import('../../renderer/src/components/new-run/SourceSection.vue')
 const { useNewRunStore } = await import('../../renderer/src/stores/new-run')
 
 let wrapper: VueWrapper | null = null
 
 async function mountSource(): Promise<VueWrapper> {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: SourceSection }, { path: '/models', name: 'models', component: SourceSection }] })
-  wrapper = mount(SourceSection, { global: { plugins: [router] }, attachTo: document.body })
-  await flushPromises()
+  wrapper = await mountSourceSection()
   return wrapper
 }
 
 function datasetSelect(page: VueWrapper) {
-  return page.findAllComponents(NSelect).find((s) => s.attributes('data-testid') === 'dataset-select')!
+  return selectByTestId(page, 'dataset-select')
 }
 
 const yaml = (train: string) => `model: /models/tiny\ndata:\n  train: ${train}\nadapter:\n  method: lora\n  rank: 2\n`

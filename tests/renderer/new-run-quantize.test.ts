@@ -2,29 +2,25 @@
 // New run's Frozen base select (model.quantize): each choice reaches the run configuration, the
 // YAML the form writes and reads back, and a run's configuration loaded into the form.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { NSelect } from 'naive-ui'
 import { fake } from './fake-api'
+import { mountSourceSection, selectByTestId } from './source-section-mount'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
-const { default: SourceSection } = await import('../../renderer/src/components/new-run/SourceSection.vue')
 const { useNewRunStore } = await import('../../renderer/src/stores/new-run')
 const { draftToInput } = await import('../../renderer/src/run-config/draft')
 
 let wrapper: VueWrapper | null = null
 
 async function mountSource(): Promise<VueWrapper> {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: SourceSection }, { path: '/models', name: 'models', component: SourceSection }] })
-  wrapper = mount(SourceSection, { global: { plugins: [router] }, attachTo: document.body })
-  await flushPromises()
+  wrapper = await mountSourceSection()
   return wrapper
 }
 
 function quantizeSelect(page: VueWrapper) {
-  return page.findAllComponents(NSelect).find((s) => s.attributes('data-testid') === 'quantize-select')!
+  return selectByTestId(page, 'quantize-select')
 }
 
 describe('New run Frozen base', () => {

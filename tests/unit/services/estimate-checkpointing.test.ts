@@ -5,20 +5,9 @@ import { describe, expect, it } from 'vitest'
 import { RunConfig } from '../../../main/contract'
 import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/services/estimate-formula'
 import { stepTimingKey } from '../../../main/services/step-timings'
+import { ESTIMATE_FACTS } from './estimate-facts'
 
-const facts: EstimateFacts = {
-  model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
-  trainable: 2000,
-  sites: 12,
-  train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw', eval_every: 4, save_every: 5 },
-  steps: 10,
-  sequenceLength: 32,
-  measuredTokensPerSecond: null,
-  stepTiming: null,
-  device: { kind: 'cpu', cores: 2 },
-  precision: 'fp32',
-  notes: [],
-}
+const facts: EstimateFacts = ESTIMATE_FACTS
 const terms = (f: EstimateFacts) => Object.fromEntries(estimateRun(f).memory.terms.map((t) => [t.label, t]))
 
 describe('the estimate with gradient checkpointing', () => {

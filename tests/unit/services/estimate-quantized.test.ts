@@ -10,20 +10,9 @@ import { estimateRun, type EstimateFacts } from '../../../main/services/estimate
 import { findStepTiming, saveStepTiming } from '../../../main/services/step-timings'
 import { useTempServices } from '../../helpers/temp-services'
 import { writeTinyModel } from '../../helpers/tiny-models'
+import { ESTIMATE_FACTS } from './estimate-facts'
 
-const facts: EstimateFacts = {
-  model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
-  trainable: 2000,
-  sites: 12,
-  train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw', eval_every: 4, save_every: 5 },
-  steps: 10,
-  sequenceLength: 32,
-  measuredTokensPerSecond: null,
-  stepTiming: null,
-  device: { kind: 'cpu', cores: 2 },
-  precision: 'fp32',
-  notes: [],
-}
+const facts: EstimateFacts = ESTIMATE_FACTS
 
 describe('the estimate formula with a quantized base', () => {
   it('counts the quantized values in their bytes and the rest at the precision of the products', () => {

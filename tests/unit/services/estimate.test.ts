@@ -11,6 +11,7 @@ import { estimateRun, NOMINAL_FLOPS, type EstimateFacts } from '../../../main/se
 import { buildStepGraph } from '../../../main/train/step-graph'
 import { useTempServices } from '../../helpers/temp-services'
 import { writeTinyModel } from '../../helpers/tiny-models'
+import { ESTIMATE_FACTS } from './estimate-facts'
 
 const temp = useTempServices('ms-estimate-')
 let modelDir: string
@@ -97,19 +98,7 @@ describe('runsEstimate', () => {
 })
 
 describe('the estimate formulas', () => {
-  const facts: EstimateFacts = {
-    model: { parameters: 1_000_000, layers: 4, hiddenSize: 64, ffnSize: 256, heads: 4, vocabSize: 1000 },
-    trainable: 2000,
-    sites: 12,
-    train: { batch_size: 2, grad_accum: 3, optimizer: 'adamw', eval_every: 4, save_every: 5 },
-    steps: 10,
-    sequenceLength: 32,
-    measuredTokensPerSecond: null,
-    stepTiming: null,
-    device: { kind: 'cpu', cores: 2 },
-    precision: 'fp32',
-    notes: [],
-  }
+  const facts: EstimateFacts = ESTIMATE_FACTS
 
   it('adds up the documented memory terms', () => {
     const { memory } = estimateRun(facts)
