@@ -24,6 +24,8 @@ export interface TargetRequest {
   facts?: ProviderFacts
   /** What is being opened, for the error: "training step", "forward pass". */
   what: string
+  /** On the CPU: ORT's memory-pattern planner (CreateSessionOptions.memPattern); default on. */
+  cpuMemPattern?: boolean
 }
 
 export interface OpenedForTarget<T> {
@@ -59,6 +61,7 @@ export async function openForTarget<T extends { graph: Graph }>(request: TargetR
         ...(request.dynamicShapes ? { dynamicShapes: true } : {}),
         ...(request.threads ? { threads: request.threads } : {}),
         ...(request.facts ? { facts: request.facts } : {}),
+        ...(provider === 'cpu' && request.cpuMemPattern === false ? { memPattern: false } : {}),
       })
       return { built, target, session, rejected: rejected.filter((r) => r.provider !== provider) }
     } catch (e) {

@@ -49,6 +49,8 @@ export interface EngineSession {
   readonly rejected: readonly ProviderVerdict[]
   readonly inputNames: readonly string[]
   readonly outputNames: readonly string[]
+  /** Whether ORT's memory-pattern planner is on (CreateSessionOptions.memPattern). */
+  readonly memPattern: boolean
   /** Runs the graph; `fetches` defaults to every output. Blocks the thread while ORT computes. */
   run(feeds: Record<string, HostTensor>, fetches?: readonly string[]): Promise<Record<string, HostTensor>>
   endProfiling(): void
@@ -71,7 +73,7 @@ export async function createSession(model: Uint8Array | string, options: CreateS
     try {
       const checked = provider !== 'cpu' && options.dynamicShapes ? await openCheckedDynamic(model, provider, options, options.dynamicShapes.warmup) : null
       const session = checked ?? (await openSession(model, provider, options))
-      return wrap(session, provider, rejected.filter((r) => r.provider !== provider))
+      return wrap(session, provider, rejected.filter((r) => r.provider !== provider), options.memPattern ?? true)
     } catch (e) {
       rejected.push({ provider, reason: explainFailure(provider, (e as Error).message) })
     }
@@ -135,12 +137,13 @@ function explainFailure(provider: SessionProvider, message: string): string {
   return explainProviderFailure(provider, message)
 }
 
-function wrap(session: ort.InferenceSession, provider: SessionProvider, rejected: ProviderVerdict[]): EngineSession {
+function wrap(session: ort.InferenceSession, provider: SessionProvider, rejected: ProviderVerdict[], memPattern: boolean): EngineSession {
   const inputs = new Set(session.inputNames)
   const outputs = new Set(session.outputNames)
   return {
     provider,
     rejected,
+    memPattern,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, fetches) {

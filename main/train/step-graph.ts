@@ -159,6 +159,10 @@ export async function buildTrainStep(model: OpenedModel, adapterConfig: AdapterC
       storedDType: options.storedDType ?? 'float32',
       family: model.spec.family,
       what: 'training step',
+      // Measured (docs/BENCHMARKS.md "checkpointing"): ORT's memory pattern about doubles a CPU
+      // train step's activation memory (3.4 GB against 1.7 GB at 2 × 2048 tokens) at the same
+      // speed (8 × 256: 1.01×), and plans again for every new batch shape of a symbolic graph.
+      cpuMemPattern: false,
       ...(options.threads ? { threads: options.threads } : {}),
       ...(options.facts ? { facts: options.facts } : {}),
     },
