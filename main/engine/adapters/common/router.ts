@@ -1,7 +1,7 @@
 // The token-level softmax router shared by MoV and MoLoRA (docs/METHOD.md "MoV", "MoLoRA"):
 //   p = softmax(x_r · W_gᵀ)      W_g: [E, d_r] (stored like a bias-free HF Linear), no bias
 // plus the optional top-k selection, router statistics and the Switch-style load-balancing loss.
-import { dimProduct, F, type Value } from '../../ir'
+import { dimProduct, F, type Shape, type Value } from '../../ir'
 import { zeros } from '../../autodiff'
 
 export interface RoutingOptions {
@@ -28,9 +28,16 @@ export interface Routing {
  */
 export function route(x: Value, router: Value, options: RoutingOptions): Routing {
   const lead = x.shape.slice(0, -1)
-  const experts = router.shape[0]
   const rows = F.reshape(x, [dimProduct(lead), x.shape[x.rank - 1]]) // [rows, d_r]
-  const logits = F.matmul(rows, F.transpose(router, [1, 0])) // [rows, E]
+  return routeLogits(F.matmul(rows, F.transpose(router, [1, 0])), lead, options) // logits [rows, E]
+}
+
+/**
+ * The routing of logits already computed as rows [rows, E] (MoLoRA takes them from the product
+ * that gives its experts' codes), reported with the leading axes `lead` of the routed input.
+ */
+export function routeLogits(logits: Value, lead: Shape, options: RoutingOptions): Routing {
+  const experts = logits.shape[logits.rank - 1]
   const probs = F.reshape(F.softmax(logits, -1), [...lead, experts]) // [..., E]
   const weights = options.topK === null ? probs : keepTopK(probs, options.topK, options.renormalize)
   return { logits: F.reshape(logits, [...lead, experts]), probs, weights }

@@ -4,12 +4,13 @@
 //   y = W x + (α/r) · Σ_e p_e · B_e(A_e x)      `<module>.molora_A` [E, r, in] ~ N(0, 0.02),
 //                                               `<module>.molora_B` [E, out, r] = 0
 // Outputs are mixed (not A's and B's), as in the reference code. The experts run batched, as two
-// matmuls ([.., in]·[in, E·r], then [.., E·r]·[E·r, out]) in ../common/low-rank, shared with LoRA.
-import { F } from '../../ir'
+// matmuls ([.., in]·[in, E·r], then [.., E·r]·[E·r, out]) in ../common/low-rank, shared with LoRA;
+// the router's logits come out of the first one (W_g's rows join A's), so x is read once.
+import { F, type Value } from '../../ir'
 import { DEFAULT_PROJECTION_SITES } from '../common/config-fields'
 import { normalInit, zerosInit } from '../common/init'
 import { addToProjection, lowRankUpdate } from '../common/low-rank'
-import { route } from '../common/router'
+import { routeLogits } from '../common/router'
 import type { SiteRewrite } from '../types'
 import type { MoloraConfig } from './config'
 
@@ -28,11 +29,14 @@ export function moloraRewrite(config: MoloraConfig): SiteRewrite {
         const a = ctx.parameter('molora_A', [E, r, dIn], 'A', normalInit(config.init_std)) // [E, r, in]
         const b = ctx.parameter('molora_B', [E, dOut, r], 'B', zerosInit) // [E, out, r]
         const router = ctx.parameter('molora_router.weight', [E, dIn], 'router', normalInit(config.init_std)) // [E, in]
-        const routing = route(xa, router, routingOptions) // [..., E]
-        ctx.recordRouter(routing)
         const stackedA = F.reshape(a, [E * r, dIn]) // [E·r, in]
         const stackedB = F.reshape(F.transpose(b, [1, 0, 2]), [dOut, E * r]) // [out, E·r]
-        return lowRankUpdate(xa, { a: stackedA, b: stackedB, experts: E, rank: r }, routing.weights, config.alpha / r) // [..., out]
+        const weigh = (logits: Value) => {
+          const routing = routeLogits(logits, xa.shape.slice(0, -1), routingOptions) // [..., E]
+          ctx.recordRouter(routing)
+          return routing.weights
+        }
+        return lowRankUpdate(xa, { a: stackedA, b: stackedB, experts: E, rank: r }, { weight: router, weigh }, config.alpha / r) // [..., out]
       })
     },
   }
