@@ -18,11 +18,11 @@ import { openRunModel } from '../models/quantized/open-run-model'
 import type { QuantizeScheme } from '../models/quantized/selection'
 import { hostTensor, type HostTensor } from '../runtime'
 import { makeBatch } from '../train/batches'
-import { buildTrainStep, STEP_OUTPUTS } from '../train/step-graph'
+import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
 import { runBenchWorker } from './child-worker'
 import type { BenchOptions } from './engine'
 import { MODEL_BENCH_SHAPES, writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
-import { TRAINING_SHAPES } from './training'
+import { benchBatch, TRAINING_SHAPES } from './training'
 
 export interface QuantizedMemoryRequest {
   modelDir: string
@@ -45,6 +45,8 @@ export interface QuantizedMemoryResult {
 const SCHEMES: readonly QuantizeScheme[] = ['none', 'int8', 'int4']
 const MEMORY_TOKENS = 64
 const QUALITY = { steps: 200, batch: 8, seq: 32, lr: 3e-3, lastSteps: 10 } as const
+/** The training bench's batch (docs/BENCHMARKS.md): at 8 × 32 the per-call dequantization weighs more than at a real batch. */
+const SPEED = { batch: 8, seq: 256 } as const
 export const QUANTIZED_BASE_GOALS = { int4_train_peak_rss_over_fp32_weights: 0.35, final_loss_relative_difference: 0.02 } as const
 
 export interface QuantizedBaseFigures {
@@ -70,12 +72,27 @@ export interface QuantizedBaseFigures {
     final_loss_relative_difference: Record<string, number>
     seconds_per_step: Record<string, number>
   }
+  /** The cost in time: a MoV-10 step of the small shape at the training bench's batch, each base, interleaved. */
+  speed: {
+    shape: 'small'
+    batch: number
+    seq: number
+    step_seconds: Record<string, number>
+    /** Median over rounds of the step time over float32's in the same round. */
+    step_time_over_fp32: Record<string, number>
+  }
 }
 
 export async function quantizedBaseBench(o: BenchOptions): Promise<QuantizedBaseFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mixture-studio-bench-quantized-'))
   try {
-    return { bench: 'quantized_base', goals: QUANTIZED_BASE_GOALS, ...(await memoryFigures(o, dataDir)), quality: await qualityFigures(o, dataDir) }
+    const memory = await memoryFigures(o, dataDir)
+    const folder = writeBenchLlamaFolder(TRAINING_SHAPES.small)
+    try {
+      return { bench: 'quantized_base', goals: QUANTIZED_BASE_GOALS, ...memory, quality: await qualityFigures(o, folder.dir, dataDir), speed: await speedFigures(o, folder.dir, dataDir) }
+    } finally {
+      folder.remove()
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
   }
@@ -119,39 +136,70 @@ function patternFeeds(batch: number, seq: number, round: number): Record<string,
   return makeBatch(examples, { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }).feeds
 }
 
-async function qualityFigures(o: BenchOptions, dataDir: string): Promise<QuantizedBaseFigures['quality']> {
-  const folder = writeBenchLlamaFolder(TRAINING_SHAPES.small)
+async function qualityFigures(o: BenchOptions, modelDir: string, dataDir: string): Promise<QuantizedBaseFigures['quality']> {
   const finalLoss: Record<string, number> = {}
   const firstLoss: Record<string, number> = {}
   const secondsPerStep: Record<string, number> = {}
-  try {
-    for (const quantize of SCHEMES) {
-      const model = openRunModel({ path: folder.dir, quantize }, dataDir)
-      const step = await buildTrainStep(model, parseAdapterConfig({ method: 'mov', experts: 10 }), { kind: 'train', maxPositions: QUALITY.seq, device: 'cpu', ...(o.threads ? { threads: o.threads } : {}) })
-      try {
-        const params = Object.fromEntries(step.initialValues(7))
-        const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })
-        const fetches = [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))]
-        const losses: number[] = []
-        const started = performance.now()
-        for (let i = 0; i < QUALITY.steps; i++) {
-          const feeds = { ...patternFeeds(QUALITY.batch, QUALITY.seq, i), ...Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])])) }
-          const out = await step.session.run(feeds, fetches)
-          losses.push((out[STEP_OUTPUTS.loss].data as Float32Array)[0])
-          optimizer.update(params, Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array])), QUALITY.lr)
-        }
-        secondsPerStep[quantize] = (performance.now() - started) / 1000 / QUALITY.steps
-        firstLoss[quantize] = losses[0]
-        finalLoss[quantize] = losses.slice(-QUALITY.lastSteps).reduce((a, b) => a + b, 0) / QUALITY.lastSteps
-      } finally {
-        await step.session.dispose()
+  for (const quantize of SCHEMES) {
+    const step = await openStep(modelDir, quantize, dataDir, QUALITY.seq, o)
+    try {
+      const params = Object.fromEntries(step.initialValues(7))
+      const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })
+      const fetches = [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))]
+      const losses: number[] = []
+      const started = performance.now()
+      for (let i = 0; i < QUALITY.steps; i++) {
+        const feeds = { ...patternFeeds(QUALITY.batch, QUALITY.seq, i), ...parameterFeeds(step, params) }
+        const out = await step.session.run(feeds, fetches)
+        losses.push((out[STEP_OUTPUTS.loss].data as Float32Array)[0])
+        optimizer.update(params, Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array])), QUALITY.lr)
       }
+      secondsPerStep[quantize] = (performance.now() - started) / 1000 / QUALITY.steps
+      firstLoss[quantize] = losses[0]
+      finalLoss[quantize] = losses.slice(-QUALITY.lastSteps).reduce((a, b) => a + b, 0) / QUALITY.lastSteps
+    } finally {
+      await step.session.dispose()
     }
-  } finally {
-    folder.remove()
   }
   const relative = Object.fromEntries(SCHEMES.filter((s) => s !== 'none').map((s) => [s, Math.abs(finalLoss[s] - finalLoss.none) / finalLoss.none]))
   return { shape: 'small', steps: QUALITY.steps, batch: QUALITY.batch, seq: QUALITY.seq, final_loss: finalLoss, first_loss: firstLoss, final_loss_relative_difference: relative, seconds_per_step: secondsPerStep }
+}
+
+async function speedFigures(o: BenchOptions, modelDir: string, dataDir: string): Promise<QuantizedBaseFigures['speed']> {
+  const { batch, seq } = SPEED
+  const steps = []
+  for (const quantize of SCHEMES) steps.push({ quantize, step: await openStep(modelDir, quantize, dataDir, seq, o) })
+  try {
+    const feeds = benchBatch(TRAINING_SHAPES.small, batch, seq)
+    const times = new Map<QuantizeScheme, number[]>(SCHEMES.map((s) => [s, []]))
+    const rounds = Math.max(1, Math.min(o.reps, 3))
+    for (let round = 0; round < o.warmup + rounds; round++) {
+      for (const { quantize, step } of steps) {
+        const params = Object.fromEntries(step.initialValues(1))
+        const started = performance.now()
+        await step.session.run({ ...feeds, ...parameterFeeds(step, params) })
+        if (round >= o.warmup) times.get(quantize)!.push((performance.now() - started) / 1000)
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+    const fp32 = times.get('none')!
+    return {
+      shape: 'small', batch, seq,
+      step_seconds: Object.fromEntries(SCHEMES.map((s) => [s, median(times.get(s)!)])),
+      step_time_over_fp32: Object.fromEntries(SCHEMES.filter((s) => s !== 'none').map((s) => [s, median(times.get(s)!.map((t, i) => t / fp32[i]))])),
+    }
+  } finally {
+    for (const { step } of steps) await step.session.dispose()
+  }
+}
+
+function openStep(modelDir: string, quantize: QuantizeScheme, dataDir: string, seq: number, o: BenchOptions): Promise<TrainStep> {
+  const model = openRunModel({ path: modelDir, quantize }, dataDir)
+  return buildTrainStep(model, parseAdapterConfig({ method: 'mov', experts: 10 }), { kind: 'train', maxPositions: seq, device: 'cpu', ...(o.threads ? { threads: o.threads } : {}) })
+}
+
+function parameterFeeds(step: TrainStep, params: Record<string, Float32Array>): Record<string, HostTensor> {
+  return Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])]))
 }
 
 const workerPath = fileURLToPath(new URL('./quantized-base-worker.ts', import.meta.url))
