@@ -14,7 +14,7 @@ async function measure(request: QuantizedMemoryRequest): Promise<QuantizedMemory
   const baselineRssBytes = peakRssBytes()
   const model = openRunModel({ path: request.modelDir, quantize: request.quantize }, request.dataDir)
   const started = performance.now()
-  const step = await buildTrainStep(model, parseAdapterConfig({ method: 'mov', experts: 10 }), { kind: 'train', maxPositions: request.tokens, device: 'cpu', ...(request.threads ? { threads: request.threads } : {}) })
+  const step = await buildTrainStep(model, parseAdapterConfig({ method: 'mov', experts: 10 }), { kind: 'train', maxPositions: request.tokens, device: 'cpu', gradientCheckpointing: request.gradientCheckpointing, ...(request.threads ? { threads: request.threads } : {}) })
   const sessionSeconds = (performance.now() - started) / 1000
   const sessionPeakRssBytes = peakRssBytes()
   const values = step.initialValues(1)

@@ -28,6 +28,8 @@ export interface QuantizedMemoryRequest {
   modelDir: string
   dataDir: string
   quantize: QuantizeScheme
+  /** train.gradient_checkpointing for the step. */
+  gradientCheckpointing: boolean
   shape: BenchLlamaShape
   tokens: number
   threads?: number
@@ -103,10 +105,13 @@ async function memoryFigures(o: BenchOptions, dataDir: string): Promise<Pick<Qua
   const folder = writeBenchLlamaFolder(shape)
   try {
     const byBase: QuantizedBaseFigures['memory']['by_base'] = {}
-    for (const quantize of SCHEMES) {
+    // The last variant: what a user short of memory would pick, int4 with recomputed activations.
+    const variants = [...SCHEMES.map((quantize) => ({ quantize, gradientCheckpointing: false, key: quantize as string })), { quantize: 'int4' as const, gradientCheckpointing: true, key: 'int4+checkpointing' }]
+    for (const { quantize, gradientCheckpointing, key } of variants) {
       const copy = openRunModel({ path: folder.dir, quantize }, dataDir).quantized
-      const r = await runBenchWorker<QuantizedMemoryRequest, QuantizedMemoryResult>(workerPath, { modelDir: folder.dir, dataDir, quantize, shape, tokens: MEMORY_TOKENS, ...(o.threads ? { threads: o.threads } : {}) }, `quantized_base bench (${quantize})`)
-      byBase[quantize] = {
+      const request = { modelDir: folder.dir, dataDir, quantize, gradientCheckpointing, shape, tokens: MEMORY_TOKENS, ...(o.threads ? { threads: o.threads } : {}) }
+      const r = await runBenchWorker<QuantizedMemoryRequest, QuantizedMemoryResult>(workerPath, request, `quantized_base bench (${key})`)
+      byBase[key] = {
         train_peak_rss_over_fp32_weights: r.peakRssBytes / folder.weightBytes,
         peak_rss_mb: r.peakRssBytes / 1e6,
         baseline_rss_mb: r.baselineRssBytes / 1e6,
