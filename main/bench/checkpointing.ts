@@ -12,6 +12,7 @@ import type { AdapterConfigInput } from '../engine/adapters'
 import { runBenchWorker } from './child-worker'
 import type { BenchOptions } from './engine'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
+import { median } from './timing'
 
 /**
  * Narrow and few-headed so that the step without checkpointing (attention probabilities of
@@ -109,10 +110,6 @@ export async function checkpointingBench(o: CheckpointingBenchOptions, shape: Be
   }
 }
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
 
 const workerPath = fileURLToPath(new URL('./checkpointing-worker.ts', import.meta.url))
 

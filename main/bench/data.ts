@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { buildByteLevelTokenizer } from '../demo/byte-level-tokenizer'
 import { QWEN_LIKE_TEMPLATE } from './data-template'
+import { median } from './timing'
 
 /**
  * docs/BENCHMARKS.md "Data": import throughput, tokenisation throughput and peak memory.
@@ -94,10 +95,6 @@ export async function dataBench(options: DataBenchOptions): Promise<DataBenchFig
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
 
 const childPath = fileURLToPath(new URL('./data-import-child.ts', import.meta.url))
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { runBenchWorker } from './child-worker'
 import { startLocalHub } from './local-hub'
 import { modelRoutes } from './local-hub-model-routes'
+import { median } from './timing'
 
 export type HubDownloadRequest =
   | { mode: 'download'; endpoint: string; repo: string; cacheDir: string }
@@ -99,7 +100,3 @@ async function addRepo(hub: Awaited<ReturnType<typeof startLocalHub>>, work: str
   return { weights }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}

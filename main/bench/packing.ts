@@ -15,6 +15,7 @@ import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-grap
 import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import { writeBenchLlamaFolder } from './model-folder'
 import { TRAINING_METHODS, TRAINING_SHAPES, type TrainingBenchOptions } from './training'
+import { median } from './timing'
 
 type Mode = 'per_batch' | 'static' | 'packed'
 
@@ -111,10 +112,6 @@ async function runner(model: OpenedModel, mode: Mode, examples: readonly Trainin
   }
 }
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
 
 export async function packingBench(o: TrainingBenchOptions): Promise<PackingFigures> {
   const shape = TRAINING_SHAPES[o.shape]

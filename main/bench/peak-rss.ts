@@ -9,26 +9,21 @@ import { readFileSync } from 'node:fs'
  * Elsewhere, maxRSS.
  */
 export function peakRssBytes(): number {
-  if (process.platform === 'linux') {
-    try {
-      const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
-      if (match) return Number(match[1]) * 1024
-    } catch {
-      // no /proc: fall through
-    }
-  }
-  return process.resourceUsage().maxRSS * 1024
+  return procStatusBytes('VmHWM') ?? process.resourceUsage().maxRSS * 1024
 }
 
 /** Bytes resident now (VmRSS on Linux; elsewhere rss()), to subtract from a later peak. */
 export function currentRssBytes(): number {
-  if (process.platform === 'linux') {
-    try {
-      const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
-      if (match) return Number(match[1]) * 1024
-    } catch {
-      // no /proc: fall through
-    }
+  return procStatusBytes('VmRSS') ?? process.memoryUsage.rss()
+}
+
+/** A "<field>: N kB" line of /proc/self/status in bytes, or null off Linux (or without /proc). */
+function procStatusBytes(field: 'VmHWM' | 'VmRSS'): number | null {
+  if (process.platform !== 'linux') return null
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))
+    return match ? Number(match[1]) * 1024 : null
+  } catch {
+    return null // no /proc
   }
-  return process.memoryUsage.rss()
 }

@@ -23,6 +23,7 @@ import { runBenchWorker } from './child-worker'
 import type { BenchOptions } from './engine'
 import { MODEL_BENCH_SHAPES, writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
 import { benchBatch, TRAINING_SHAPES } from './training'
+import { median } from './timing'
 
 export interface QuantizedMemoryRequest {
   modelDir: string
@@ -186,7 +187,6 @@ async function speedFigures(o: BenchOptions, modelDir: string, dataDir: string):
         if (round >= o.warmup) times.get(quantize)!.push((performance.now() - started) / 1000)
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
     const fp32 = times.get('none')!
     return {
       shape: 'small', batch, seq,

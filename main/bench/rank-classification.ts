@@ -12,6 +12,7 @@ import { describeTarget } from '../runtime'
 import type { BenchOptions } from './engine'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
 import { TRAINING_SHAPES } from './training'
+import { median } from './timing'
 
 export interface RankWorkload {
   questions: number
@@ -107,7 +108,3 @@ function benchQuestions(model: OpenedModel, w: RankWorkload): MultipleChoiceQues
   })
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}

@@ -11,8 +11,13 @@ export async function timeRepeated(fn: () => Promise<unknown>, reps: number, war
     await fn()
     samples.push(Number(process.hrtime.bigint() - start) / 1e9)
   }
-  const sorted = [...samples].sort((a, b) => a - b)
-  return { median: sorted[Math.floor(sorted.length / 2)], best: sorted[0], samples }
+  return { median: median(samples), best: Math.min(...samples), samples }
+}
+
+/** The middle value (the upper of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
 }
 
 /** Deterministic pseudo-random floats in [-scale, scale) (mulberry32). */

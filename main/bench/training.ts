@@ -12,6 +12,7 @@ import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-grap
 import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import type { BenchOptions } from './engine'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
+import { median } from './timing'
 
 /** docs/BENCHMARKS.md shapes. */
 export const TRAINING_SHAPES: Record<'small' | 'medium', BenchLlamaShape> = {
@@ -142,10 +143,6 @@ async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup
   return samples.map((s) => ({ step: median(s.step), optimizer: median(s.optimizer), rounds: s.step }))
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
 
 /** Synthetic causal batch: every position after the first trained, token ids spread over the vocabulary. */
 export function benchBatch(shape: BenchLlamaShape, batch: number, seq: number): Record<string, HostTensor> {

@@ -6,11 +6,12 @@
 // replaced by the export's model card, and weight formats we do not read (pickle) are left out.
 import { copyFile, open, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { bfloat16BitsToFloat, floatToBFloat16Bits, floatToHalfBits, halfBitsToFloat } from '../engine/onnx'
+import { floatToBFloat16Bits, floatToHalfBits } from '../engine/onnx'
 import type { ModelFolderInfo } from '../models/folder'
 import type { LocatedTensor } from '../models/checkpoint'
 import type { WeightMapEntry } from '../engine/models/weight-map'
 import { writeAll } from '../runtime/file-writes'
+import { floatValues } from '../runtime/safetensors'
 import type { FoldPlan } from './fold-plan'
 import { foldBias, foldWeight } from './fold-weights'
 import { ExportError } from './types'
@@ -60,16 +61,9 @@ async function rewriteTensor(dir: string, tensor: LocatedTensor, map: (values: F
 }
 
 function decode(dtype: string, bytes: Uint8Array, where: string): Float32Array {
-  switch (dtype) {
-    case 'F32':
-      return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4).slice()
-    case 'F16':
-      return Float32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), halfBitsToFloat)
-    case 'BF16':
-      return Float32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), bfloat16BitsToFloat)
-    default:
-      throw new ExportError(`${where} is ${dtype}; merging needs F32, F16 or BF16 weights (quantized checkpoints cannot be merged into)`)
-  }
+  const values = floatValues(dtype, bytes)
+  if (!values) throw new ExportError(`${where} is ${dtype}; merging needs F32, F16 or BF16 weights (quantized checkpoints cannot be merged into)`)
+  return values
 }
 
 function encode(dtype: string, values: Float32Array): Uint8Array {

@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync } from 'node:fs'
 import type { DType } from '../engine/ir'
 import type { WeightSource } from '../engine/ir'
+import { bfloat16BitsToFloat, halfBitsToFloat } from '../engine/onnx/tensor-data'
 import { writeAllSync } from './file-writes'
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2' | 'U16' | 'U32' | 'U64'
@@ -131,6 +132,25 @@ function checkNoOverlap(path: string, entries: SafetensorsEntry[]): void {
     if (sorted[i].offset < prev.offset + prev.length) {
       throw new SafetensorsError(`${path}: tensors "${prev.name}" and "${sorted[i].name}" overlap in the file; the header is corrupt`)
     }
+  }
+}
+
+/** Bytes per value of a float dtype (F32, F16, BF16); null for any other. */
+export function floatDTypeBytes(dtype: string): 4 | 2 | null {
+  return dtype === 'F32' ? 4 : dtype === 'F16' || dtype === 'BF16' ? 2 : null
+}
+
+/** Little-endian F32, F16 or BF16 bytes as float32 values (a copy); null for any other dtype. */
+export function floatValues(dtype: string, bytes: Uint8Array): Float32Array | null {
+  switch (dtype) {
+    case 'F32':
+      return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4).slice()
+    case 'F16':
+      return Float32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), halfBitsToFloat)
+    case 'BF16':
+      return Float32Array.from(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), bfloat16BitsToFloat)
+    default:
+      return null
   }
 }
 

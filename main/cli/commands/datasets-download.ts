@@ -1,14 +1,13 @@
 // `mixture-studio datasets download ORG/NAME`: a dataset repo's data files into the Hugging Face
 // cache, printed as local paths, so `datasets import PATH` can follow. Progress goes to stderr
 // (or, with --json, one object per line on stdout); the paths alone go to stdout.
-import { homedir } from 'node:os'
 import { hubSettings } from '../../hub/hub-config'
 import { downloadDatasetFiles, type DownloadedDataset } from '../../hub/hub-datasets'
 import { isHubError } from '../../hub/hub-error'
 import { createTokenStore } from '../../hub/token-store'
-import { resolveDataDir } from '../../store'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../command'
 import { parseOptions } from '../parse-options'
+import { cliDataDir } from '../open-services'
 
 /** Its line among `datasets`' usage lines. */
 export const DATASETS_DOWNLOAD_SYNOPSIS = '       mixture-studio datasets download ORG/NAME [--file PATH]... [--revision REV] [--json]'
@@ -34,7 +33,7 @@ export async function datasetsDownloadCommand(args: string[], context: CliContex
   const json = values.json === true
   const line = (object: Record<string, unknown>) => context.stdout(`${JSON.stringify(object)}\n`)
   const settings = hubSettings(context.env)
-  const token = createTokenStore({ dataDir: resolveDataDir({ env: context.env, platform: process.platform, home: homedir() }), env: context.env }).get()
+  const token = createTokenStore({ dataDir: cliDataDir(context), env: context.env }).get()
   const stop = new AbortController()
   void context.untilInterrupted().then(() => stop.abort())
 

@@ -6,7 +6,8 @@ import { openServices } from '../open-services'
 import { EXIT_FAILURE, EXIT_OK, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
-import { cliDataDir, recordRun, trainLocally, waitInQueue } from './run-locally'
+import { recordRun, trainLocally, waitInQueue } from './run-locally'
+import { cliDataDir } from '../open-services'
 import { trainPrinter } from './train-output'
 
 export const demoCommand: Command = {

@@ -1,7 +1,6 @@
 // `eval` on open-ended rows: each question answered greedily, a line per example, then exact match
 // with its 95% Wilson interval and the mean token F1. With --run the prompts go through the run's
 // chat template (main/train/run-prompts.ts), as its training showed prompts to the adapter.
-import { homedir } from 'node:os'
 import { evalRowKind, readEvalRowsOfOneKind } from '../../models/eval/eval-data'
 import { EvalDataError, readEvalRows } from '../../models/eval/examples'
 import { toOpenEndedQuestion, type OpenEndedQuestion } from '../../models/eval/open-ended'
@@ -12,12 +11,12 @@ import { openRunModel } from '../../models/quantized/open-run-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { RunConfig } from '../../contract/run-config'
 import { describeTarget, type Device, type RequestedPrecision } from '../../runtime'
-import { resolveDataDir } from '../../store'
 import { runPrompts, type EndOfTurn } from '../../train/run-prompts'
 import { runAdapter } from '../../train/run-eval'
 import { runFolder } from '../../train/run-training'
 import { EXIT_OK, type CliContext } from '../command'
 import { readRun, templateWords, type RunEvalRequest } from './eval-run'
+import { cliDataDir } from '../open-services'
 
 export interface OpenEndedCliOptions {
   threads?: number
@@ -53,7 +52,7 @@ export interface OpenEndedEval {
 
 /** eval --run RUN --data FILE on open-ended rows: the run's model, adapter and chat template. */
 export function openRunOpenEnded(request: RunEvalRequest & { data: string }, context: CliContext): OpenEndedEval {
-  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+  const dataDir = cliDataDir(context)
   const record = readRun(dataDir, request.runId)
   const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), request.checkpoint)
   const config = RunConfig.parse(record.config)

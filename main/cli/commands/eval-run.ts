@@ -1,17 +1,17 @@
 // `eval --run RUN`: the run's model, one of its adapters, and examples rendered exactly as its
 // training rendered them (main/train/run-eval.ts), ready for eval's loss output.
-import { homedir } from 'node:os'
 import type { MultipleChoiceQuestion } from '../../models/eval/multiple-choice'
 import type { EvalExample } from '../../models/eval/examples'
 import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
 import type { OpenedModel } from '../../models/inference/open-model'
 import { openRunModel } from '../../models/quantized/open-run-model'
 import { RunConfig } from '../../contract/run-config'
-import { openStore, resolveDataDir, type RunRecord } from '../../store'
+import { openStore, type RunRecord } from '../../store'
 import { runFolder } from '../../train/run-training'
 import { RunEvalError, runAdapter, runFileExamples, runValidationExamples, type CheckpointChoice } from '../../train/run-eval'
 import { isMultipleChoiceFile, templateMultipleChoice } from '../../train/run-multiple-choice'
 import type { CliContext } from '../command'
+import { cliDataDir } from '../open-services'
 
 export interface RunEvalRequest {
   runId: string
@@ -31,7 +31,7 @@ export interface RunEval {
 }
 
 export async function openRunEval(request: RunEvalRequest, context: CliContext): Promise<RunEval> {
-  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+  const dataDir = cliDataDir(context)
   const record = readRun(dataDir, request.runId)
   const runDir = runFolder(dataDir, record.id)
   const adapterChoice = runAdapter(record, runDir, request.checkpoint)
@@ -66,7 +66,7 @@ export interface RunChoices {
  * multiple choice (its rows are scored for their loss by openRunEval).
  */
 export async function openRunChoices(request: RunEvalRequest & { data: string }, context: CliContext): Promise<RunChoices | null> {
-  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+  const dataDir = cliDataDir(context)
   const record = readRun(dataDir, request.runId)
   const config = RunConfig.parse(record.config)
   if (!(await isMultipleChoiceFile(request.data, config))) return null

@@ -3,17 +3,16 @@
 // import` registers a folder, its snapshot folder printed. Progress goes to stderr (with --json,
 // one object per line on stdout); the folder alone goes to stdout. A model already complete in the
 // cache at that revision is registered with no request.
-import { homedir } from 'node:os'
 import type { ModelSummary } from '../../contract'
 import { hubSettings } from '../../hub/hub-config'
 import { isHubError } from '../../hub/hub-error'
 import { downloadModel, type DownloadedModel } from '../../hub/model-download'
 import { createTokenStore } from '../../hub/token-store'
 import { dispatchCall } from '../../services'
-import { resolveDataDir } from '../../store'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
+import { cliDataDir } from '../open-services'
 
 /** Its line among `models`' usage lines. */
 export const MODELS_DOWNLOAD_SYNOPSIS = '       mixture-studio models download ORG/NAME [--revision REV] [--name NAME] [--json]'
@@ -41,7 +40,7 @@ export async function modelsDownloadCommand(args: string[], context: CliContext)
   if (!REPO_ID.test(repo) || repo.split('/').some((part) => part === '.' || part === '..')) throw new UsageError(`"${repo}" is not a Hub model name: give ORG/NAME, e.g. HuggingFaceTB/SmolLM2-135M-Instruct`)
   const json = values.json === true
   const line = (object: Record<string, unknown>) => context.stdout(`${JSON.stringify(object)}\n`)
-  const dataDir = resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
+  const dataDir = cliDataDir(context)
   const settings = hubSettings(context.env)
   const token = createTokenStore({ dataDir, env: context.env }).get()
   const stop = new AbortController()

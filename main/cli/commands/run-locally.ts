@@ -5,7 +5,7 @@
 // trains alongside instead (docs/DESIGN.md "The run queue").
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RunConfig } from '../../contract'
-import { catalogIds, currentProcessIdentity, openStore, resolveDataDir, type RunRecord, type Store } from '../../store'
+import { catalogIds, currentProcessIdentity, openStore, type RunRecord, type Store } from '../../store'
 import { devicePlaces } from '../../services/device-places'
 import { createRunChecks } from '../../services/run-checks'
 import { runCheckMachine } from '../../services/run-check-machine'
@@ -14,13 +14,8 @@ import { ApiCallError } from '../../contract'
 import { whyRunCannotTrain } from '../../train/resume-refusal'
 import { defaultRunName } from '../../config/run-name'
 import { runFolder, runTraining, type RunOutcome } from '../../train/run-training'
-import { homedir } from 'node:os'
 import type { CliContext } from '../command'
 import type { TrainPrinter } from './train-output'
-
-export function cliDataDir(context: CliContext): string {
-  return resolveDataDir({ env: context.env, platform: process.platform, home: homedir() })
-}
 
 /** How often a queued `train` looks whether its turn has come. */
 const QUEUE_POLL_MS = 1000

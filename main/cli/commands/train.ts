@@ -5,7 +5,8 @@ import { absoluteConfigPaths } from '../../services/runs'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { positiveInteger } from './eval'
-import { claimRunForResume, cliDataDir, recordCheckedRun, trainLocally, waitInQueue } from './run-locally'
+import { claimRunForResume, recordCheckedRun, trainLocally, waitInQueue } from './run-locally'
+import { cliDataDir } from '../open-services'
 import { trainPrinter } from './train-output'
 
 export const trainCommand: Command = {

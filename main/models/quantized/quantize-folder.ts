@@ -10,8 +10,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rea
 import { basename, join } from 'node:path'
 import { z } from 'zod'
 import { blockwiseLayout, quantizeRows } from '../../engine/quant/blockwise'
-import { bfloat16BitsToFloat, halfBitsToFloat } from '../../engine/onnx/tensor-data'
 import { noRoomCode, writeAllSync } from '../../runtime/file-writes'
+import { floatDTypeBytes, floatValues } from '../../runtime/safetensors'
 import type { ModelFolderInfo } from '../folder'
 import { ModelFolderError } from '../errors'
 import { quantizationPlan, type QuantizedTensorPlan, type QuantizeScheme } from './selection'
@@ -135,15 +135,12 @@ function quantizeTensor(info: ModelFolderInfo, t: QuantizedTensorPlan, out: numb
 
 /** `count` values from element `first` of a stored float tensor, as float32. */
 function readValues(fd: number, entry: { dtype: string; offset: number; length: number }, first: number, count: number, path: string, name: string): Float32Array {
-  const size = entry.dtype === 'F32' ? 4 : entry.dtype === 'F16' || entry.dtype === 'BF16' ? 2 : 0
-  if (size === 0) throw new ModelFolderError(`${path}: tensor "${name}" is ${entry.dtype}; only F32, F16 and BF16 weights can be quantized`, path)
+  const size = floatDTypeBytes(entry.dtype)
+  if (size === null) throw new ModelFolderError(`${path}: tensor "${name}" is ${entry.dtype}; only F32, F16 and BF16 weights can be quantized`, path)
   const bytes = Buffer.allocUnsafeSlow(count * size)
   const n = readSync(fd, bytes, 0, bytes.length, entry.offset + first * size)
   if (n !== bytes.length) throw new ModelFolderError(`${path}: tensor "${name}": read ${n} of ${bytes.length} bytes; the file changed or is truncated`, path)
-  if (size === 4) return new Float32Array(bytes.buffer, bytes.byteOffset, count)
-  const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, count)
-  const decode = entry.dtype === 'F16' ? halfBitsToFloat : bfloat16BitsToFloat
-  return Float32Array.from(bits, decode)
+  return floatValues(entry.dtype, bytes)!
 }
 
 /** [a, b] row-major -> [b, a]. */

@@ -4,9 +4,10 @@
 // Norms, biases, position tables and T5's bucket table stay as stored: they are small, and a norm
 // scale is no matrix. One place decides, for the cache (quantize-folder.ts) and the estimate.
 import type { WeightMapEntry } from '../../engine/models/weight-map'
+import type { QuantizeScheme } from '../../contract'
 import { blockwiseLayout, chooseBlockSize, type QuantBits } from '../../engine/quant/blockwise'
 
-export type QuantizeScheme = 'none' | 'int8' | 'int4'
+export type { QuantizeScheme }
 
 export function schemeBits(scheme: Exclude<QuantizeScheme, 'none'>): QuantBits {
   return scheme === 'int4' ? 4 : 8
