@@ -8,6 +8,7 @@ import { DatasetsRepo } from './repos/datasets-repo'
 import { RunLogRepo } from './repos/run-log-repo'
 import { RunAnswersRepo } from './repos/run-answers-repo'
 import { EvaluationsRepo } from './repos/evaluations-repo'
+import { ImportedJobsRepo } from './repos/imported-jobs-repo'
 import { markOrphanedEvaluationsFailed, markOrphanedRunsInterrupted, type ProcessProbe } from './recovery'
 import { isCorruptionError } from './errors'
 import { damagedDatabaseError } from './damaged-database'
@@ -31,9 +32,11 @@ export type { CheckpointRecord, ExportRecord, ExportFormat } from './repos/artif
 export type { ImportedDatasetRecord, TokenCacheRecord } from './repos/datasets-repo'
 export type { RunLogLine, RunLogLevel } from './repos/run-log-repo'
 export type { RunAnswer } from './repos/run-answers-repo'
+export type { ImportedJob } from './repos/imported-jobs-repo'
+export { isJobImportedTwice } from './repos/imported-jobs-repo'
 export type { EvaluationRecord, EvaluationCellCounts, FinalEvaluationStatus } from './repos/evaluations-repo'
 export { RUN_LOG_MAX_LINES } from './repos/run-log-repo'
-export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo, RunAnswersRepo, EvaluationsRepo }
+export { RunsRepo, MetricsRepo, CatalogRepo, ArtifactsRepo, DatasetsRepo, RunLogRepo, RunAnswersRepo, EvaluationsRepo, ImportedJobsRepo }
 
 export interface Store {
   readonly path: string
@@ -49,6 +52,8 @@ export interface Store {
   readonly runAnswers: RunAnswersRepo
   /** The Evaluate page's saved tables and their cells. */
   readonly evaluations: EvaluationsRepo
+  /** Where runs brought home from a cluster job came from (`runs import-job`). */
+  readonly importedJobs: ImportedJobsRepo
   /** Runs found orphaned and marked interrupted when the store was opened. */
   readonly recoveredRunIds: readonly string[]
   close(): void
@@ -95,6 +100,7 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
     runLog,
     runAnswers: new RunAnswersRepo(db),
     evaluations,
+    importedJobs: new ImportedJobsRepo(db),
     recoveredRunIds,
     close: () => db.close(),
   }

@@ -14,10 +14,14 @@ export interface NewRun {
   resumedFrom?: string | null
 }
 
-/** A run found on disk, recorded as it was left (RunsRepo.addFound). */
+/**
+ * A run that trained elsewhere, recorded as it was left (RunsRepo.addFound): found on disk after a
+ * restore (completed or interrupted), or brought home from a cluster job (completed, or cancelled
+ * where the job stopped before its end).
+ */
 export interface FoundRun extends Omit<NewRun, 'resumedFrom'> {
   id: string
-  status: Extract<RunStatus, 'completed' | 'interrupted'>
+  status: Extract<RunStatus, 'completed' | 'interrupted' | 'cancelled'>
   createdAt: Date
   startedAt: Date
   finishedAt: Date
@@ -119,8 +123,9 @@ export class RunsRepo {
   }
 
   /**
-   * Records a run found on disk that the store does not know (its folder outlived the database,
-   * see reregister-runs.ts): as it was left, with no process on it.
+   * Records a run the store does not know, trained by no process of this studio: one found on disk
+   * (its folder outlived the database, see reregister-runs.ts) or a cluster job's (import-job):
+   * as it was left, with no process on it.
    */
   addFound(run: FoundRun): RunRecord {
     this.db

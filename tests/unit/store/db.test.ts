@@ -23,7 +23,7 @@ describe('openDatabase', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0)
-    expect(tableNames(db)).toEqual(['checkpoints', 'dataset_token_caches', 'datasets', 'evaluation_cells', 'evaluations', 'exports', 'metrics', 'models', 'run_answers', 'run_log', 'runs'])
+    expect(tableNames(db)).toEqual(['checkpoints', 'dataset_token_caches', 'datasets', 'evaluation_cells', 'evaluations', 'exports', 'imported_jobs', 'metrics', 'models', 'run_answers', 'run_log', 'runs'])
     db.close()
   })
 
