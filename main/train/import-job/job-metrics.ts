@@ -1,0 +1,191 @@
+// metrics.jsonl, the curve a torchrun job's train.py writes (/work/notes/torchrun-spec.md
+// "Outputs"): a start line, a line per optimizer step, eval lines, and an end line once it is
+// done. Read here into the metrics the app records for its own runs (run-training.ts stepMetrics),
+// every line checked: a line that is not what train.py writes is refused with its line number and
+// field, never skipped, since a curve with holes would pass for the job's.
+import type { MetricSample } from '../../store'
+import { ImportJobError } from './import-job-error'
+
+/** The first line, and again for each restart of the job: where (and on what) it trained. */
+export interface JobStart {
+  line: number
+  jobId: string
+  worldSize: number
+  device: string
+  backend: string
+  precision: string
+  torch: string
+  hostname: string
+  startedAt: Date
+}
+
+export interface JobStep {
+  step: number
+  loss: number
+  lr: number
+  gradNorm: number
+  tokens: number
+  auxLoss: number | null
+  /** The step's wall time, when the line says it. */
+  seconds: number | null
+}
+
+export interface JobMetrics {
+  /** Oldest first; a job resumed on the cluster starts again (another start line). */
+  starts: JobStart[]
+  /** By step; a step logged again (after a resume) replaces the earlier line, as the app's metrics do. */
+  steps: JobStep[]
+  evals: { step: number; evalLoss: number }[]
+  /** The end line when it is the last line: the job trained to its end. */
+  end: { step: number; completedAt: Date } | null
+}
+
+type Line = Record<string, unknown>
+
+/** Parses metrics.jsonl's text (`file` names it in errors). */
+export function parseJobMetrics(text: string, file: string): JobMetrics {
+  const starts: JobStart[] = []
+  const steps = new Map<number, JobStep>()
+  const evals = new Map<number, number>()
+  let end: JobMetrics['end'] = null
+  let seenLine = false
+  const lines = text.split('\n')
+  lines.forEach((rawLine, index) => {
+    const number = index + 1
+    if (rawLine.trim() === '') return
+    const line = parseLine(rawLine, file, number)
+    const at = new LineFields(line, file, number)
+    if (!seenLine && line.event !== 'start') throw new ImportJobError(`${file}:${number}: the first line must be the start line ({"event": "start", ...}) that train.py writes; this file does not come from a job's train.py`)
+    seenLine = true
+    // A job resumed after its end (or an end line with lines after it) is not at its end.
+    end = null
+    if ('event' in line) {
+      const event = at.string('event')
+      if (event === 'start') starts.push(startLine(at, number))
+      else if (event === 'end') end = { step: at.step(1), completedAt: at.time('completed_at') }
+      else throw new ImportJobError(`${file}:${number}: field "event" is ${JSON.stringify(event)}; train.py writes "start" and "end"`)
+    } else if ('eval_loss' in line) {
+      evals.set(at.step(0), at.number('eval_loss'))
+    } else if ('loss' in line) {
+      const step = at.step(1)
+      steps.set(step, {
+        step,
+        loss: at.number('loss'),
+        lr: at.number('lr'),
+        gradNorm: at.number('grad_norm'),
+        tokens: at.count('tokens'),
+        auxLoss: 'aux_loss' in line ? at.number('aux_loss') : null,
+        seconds: 'seconds' in line ? at.positive('seconds') : null,
+      })
+    } else {
+      throw new ImportJobError(`${file}:${number}: neither a step line (with "loss"), an eval line (with "eval_loss") nor an "event" line`)
+    }
+  })
+  if (!seenLine) throw new ImportJobError(`${file} is empty: the job has not started (train.py writes its start line first)`)
+  const sortedSteps = [...steps.values()].sort((a, b) => a.step - b.step)
+  const finished = end as JobMetrics['end']
+  const lastStep = sortedSteps.at(-1)?.step ?? 0
+  if (finished && finished.step !== lastStep) {
+    throw new ImportJobError(`${file}: the end line says step ${finished.step}, but the last step line is step ${lastStep}; the file was cut or edited`)
+  }
+  return { starts, steps: sortedSteps, evals: [...evals].sort((a, b) => a[0] - b[0]).map(([step, evalLoss]) => ({ step, evalLoss })), end: finished }
+}
+
+/** The job's curve as the app records a run's (names as run-training.ts stepMetrics and onEval store them). */
+export function jobMetricSamples(metrics: JobMetrics): MetricSample[] {
+  const samples: MetricSample[] = []
+  for (const s of metrics.steps) {
+    samples.push(
+      { name: 'loss', step: s.step, value: s.loss },
+      { name: 'lr', step: s.step, value: s.lr },
+      { name: 'grad_norm', step: s.step, value: s.gradNorm },
+      { name: 'tokens', step: s.step, value: s.tokens },
+    )
+    if (s.seconds !== null) samples.push({ name: 'tokens_per_s', step: s.step, value: s.tokens / s.seconds })
+    if (s.auxLoss !== null) samples.push({ name: 'aux_loss', step: s.step, value: s.auxLoss })
+  }
+  for (const e of metrics.evals) samples.push({ name: 'eval_loss', step: e.step, value: e.evalLoss })
+  return samples
+}
+
+/** "cluster job (torchrun): 2 × CUDA, bf16, PyTorch 2.11.0 on node17": the run's trained-on. */
+export function describeJobStart(start: JobStart): string {
+  const device = start.device === 'cuda' ? 'CUDA' : start.device === 'cpu' ? 'CPU' : start.device
+  return `cluster job (torchrun): ${start.worldSize} × ${device}, ${start.precision}, PyTorch ${start.torch} on ${start.hostname}`
+}
+
+function parseLine(text: string, file: string, number: number): Line {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    // Python's json writes a NaN or infinite float as a bare NaN / Infinity, which is not JSON.
+    const hint = /\b(NaN|-?Infinity)\b/.test(text) ? ' (it holds NaN or Infinity: the job diverged at this step)' : ''
+    throw new ImportJobError(`${file}:${number}: not valid JSON${hint} (${(error as Error).message})`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ImportJobError(`${file}:${number}: not a JSON object`)
+  return value as Line
+}
+
+function startLine(at: LineFields, number: number): JobStart {
+  return {
+    line: number,
+    jobId: at.string('job_id'),
+    worldSize: at.count('world_size', 1),
+    device: at.string('device'),
+    backend: at.string('backend'),
+    precision: at.string('precision'),
+    torch: at.string('torch'),
+    hostname: at.string('hostname'),
+    startedAt: at.time('started_at'),
+  }
+}
+
+/** One line's fields, each read with the error that names the file, line and field. */
+class LineFields {
+  constructor(
+    private readonly line: Line,
+    private readonly file: string,
+    private readonly lineNumber: number,
+  ) {}
+
+  private wrong(field: string, wanted: string): ImportJobError {
+    const value = this.line[field]
+    return new ImportJobError(`${this.file}:${this.lineNumber}: field "${field}" ${value === undefined ? 'is missing' : `is ${JSON.stringify(value)}`}; it must be ${wanted}`)
+  }
+
+  number(field: string): number {
+    const value = this.line[field]
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.wrong(field, 'a finite number')
+    return value
+  }
+
+  positive(field: string): number {
+    const value = this.number(field)
+    if (value <= 0) throw this.wrong(field, 'a number above 0')
+    return value
+  }
+
+  count(field: string, min = 0): number {
+    const value = this.line[field]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw this.wrong(field, `a whole number from ${min}`)
+    return value
+  }
+
+  step(min: number): number {
+    return this.count('step', min)
+  }
+
+  string(field: string): string {
+    const value = this.line[field]
+    if (typeof value !== 'string' || value === '') throw this.wrong(field, 'a non-empty string')
+    return value
+  }
+
+  time(field: string): Date {
+    const value = this.string(field)
+    const time = new Date(value)
+    if (Number.isNaN(time.getTime())) throw this.wrong(field, 'an ISO time (2026-12-05T10:00:00Z)')
+    return time
+  }
+}
