@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { SystemInfo } from './system'
-import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent, RunQueue, RunsQueueMoveInput } from './runs'
+import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent, RunQueue, RunsQueueMoveInput, RunsImportJobInput, RunJobImported } from './runs'
 import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
 import { DatasetDetail, DatasetIdInput, DatasetPreview, DatasetsFindImportedInput, DatasetsImportInput, DatasetsPreviewInput, DatasetsRenameInput, DatasetSummary, ImportedAlready } from './datasets'
@@ -70,6 +70,12 @@ export const calls = {
   runsAnswers: { input: RunsAnswersInput, output: RunAnswers },
   /** Deletes a run that is not running: its record, metrics and folder. */
   runsDelete: { input: RunIdInput, output: RunSummary },
+  /**
+   * Brings a torchrun cluster job's run into the history (`runs import-job`): its configuration,
+   * curve, checkpoints and, once it trained to its end, adapter, checked and recorded together or
+   * not at all. A job imported already is refused (conflict), naming its run.
+   */
+  runsImportJob: { input: RunsImportJobInput, output: RunJobImported },
   /** Exports a run's adapter (or an adapter folder) as native, PEFT, ONNX or merged; recorded with the run. */
   runsExport: { input: RunsExportInput, output: RunExport },
   /**

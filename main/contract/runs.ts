@@ -120,6 +120,16 @@ export type RunStarted = z.infer<typeof RunStarted>
 
 export const RunCheckpoint = z.object({ step: z.number().int(), path: z.string(), createdAt: z.string() })
 
+/** Where a run brought home from a cluster job came from (`runs import-job`). */
+export const RunImportedFrom = z.object({
+  /** The job folder it was imported from (absolute), as it was then. */
+  folder: z.string(),
+  /** job.json's job_id: a job is imported once. */
+  jobId: z.string(),
+  importedAt: z.string(),
+})
+export type RunImportedFrom = z.infer<typeof RunImportedFrom>
+
 export const RunDetail = z.object({
   run: RunSummary,
   /** The run configuration as validated (every default filled in). */
@@ -131,8 +141,40 @@ export const RunDetail = z.object({
   checkpoints: z.array(RunCheckpoint),
   /** The final adapter (native format), once completed. */
   adapter: z.string().nullable(),
+  /** The cluster job it was imported from; null for a run trained by this studio. */
+  importedFrom: RunImportedFrom.nullable(),
 })
 export type RunDetail = z.infer<typeof RunDetail>
+
+/** A torchrun job folder (`export --format torchrun`) whose run comes into the history. */
+export const RunsImportJobInput = z
+  .object({
+    /** The job folder: it holds job.json. */
+    folder: z.string().min(1, 'give the job folder (it holds job.json)'),
+    /** The job's outputs (train.py's --out); default <folder>/out. */
+    out: z.string().min(1).optional(),
+    /** The run's name; default the exported run's, with "(cluster job)". */
+    name: z.string().min(1).optional(),
+  })
+  .strict()
+
+/** The run a cluster job became. */
+export const RunJobImported = z.object({
+  run: RunSummary,
+  /** The run's folder in the data folder. */
+  folder: z.string(),
+  jobFolder: z.string(),
+  jobId: z.string(),
+  /** The last step the job logged. */
+  step: z.number().int(),
+  /** The steps of its checkpoints, oldest first. */
+  checkpoints: z.array(z.number().int()),
+  /** The run's adapter, when the job trained to its end (the run is completed). */
+  adapter: z.string().nullable(),
+  /** Why a job that did not reach its end came home cancelled, and what Resume does with it; null when completed. */
+  stopped: z.string().nullable(),
+})
+export type RunJobImported = z.infer<typeof RunJobImported>
 
 export const RunsMetricsInput = z
   .object({

@@ -1,6 +1,7 @@
 // Training runs as use cases: start (record + `train` job), cancel, resume, show, metrics,
-// delete. The job process owns the run's record while it trains; here main only fills in what
-// a process cannot say about itself: that it was killed (interrupted) or cancelled.
+// delete, and a cluster job's run brought home (import-job). The job process owns the run's record
+// while it trains; here main only fills in what a process cannot say about itself: that it was
+// killed (interrupted) or cancelled.
 //
 // Resume continues the SAME run (same id, folder and curves) from its newest checkpoint: its
 // metrics stay one continuous curve, steps repeated after the checkpoint replace their earlier
@@ -31,6 +32,7 @@ import {
 import { defaultRunName } from '../config/run-name'
 import { runFolder } from '../train/run-training'
 import { whyRunCannotTrain } from '../train/resume-refusal'
+import { importJob, ImportJobError } from '../train/import-job'
 import { resolveTypedPath } from '../runtime/typed-path'
 import { splitLeavingNothing } from './split-check'
 import { createRunQueue } from './run-queue'
@@ -232,6 +234,7 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
         // Only what can still be read: a checkpoint folder deleted since it was recorded is not offered.
         checkpoints: store.artifacts.listCheckpoints(runId).filter((c) => existsSync(c.path)).map(({ step, path, createdAt }) => ({ step, path, createdAt })),
         adapter,
+        importedFrom: importedFrom(store, runId),
       }
     },
 
@@ -253,6 +256,27 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       return { runId, answers: store.runAnswers.list(runId, sinceStep ?? -1) }
     },
 
+    async runsImportJob({ folder, out, name }: CallParsedInput<'runsImportJob'>): Promise<CallOutput<'runsImportJob'>> {
+      // Paths as the user typed them, from where they typed them (a leading ~ is the home folder).
+      const options = { folder: resolveTypedPath(folder, process.cwd()), ...(out ? { out: resolveTypedPath(out, process.cwd()) } : {}), ...(name ? { name } : {}) }
+      try {
+        const imported = importJob(store, dataDir, options)
+        return {
+          run: summary(mustGet(imported.runId)),
+          folder: imported.runFolder,
+          jobFolder: imported.jobFolder,
+          jobId: imported.jobId,
+          step: imported.step,
+          checkpoints: imported.checkpoints,
+          adapter: imported.adapter,
+          stopped: imported.stopped,
+        }
+      } catch (error) {
+        if (!(error instanceof ImportJobError)) throw error
+        throw new ApiCallError(error.reason === 'not_found' ? 'not_found' : error.reason === 'already_imported' ? 'conflict' : 'invalid_input', error.message)
+      }
+    },
+
     async runsDelete({ runId }: CallParsedInput<'runsDelete'>): Promise<CallOutput<'runsDelete'>> {
       await settled(runId, 'deleted')
       const run = mustGet(runId)
@@ -262,6 +286,12 @@ export function createRunHandlers(store: Store, dataDir: string, jobs: JobRunner
       return summary(run)
     },
   }
+}
+
+/** The cluster job a run was imported from (runs import-job); null for a run trained here. */
+function importedFrom(store: Store, runId: string): CallOutput<'runsShow'>['importedFrom'] {
+  const job = store.importedJobs.ofRun(runId)
+  return job ? { folder: job.folder, jobId: job.jobId, importedAt: job.importedAt } : null
 }
 
 function summary(run: RunSummary): RunSummary {

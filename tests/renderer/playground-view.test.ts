@@ -57,7 +57,7 @@ describe('PlaygroundView', () => {
     fake.runsList.mockResolvedValue([run('r1', { method: 'lora' })])
     fake.settingsGet.mockResolvedValue(settingsState({ defaultDevice: 'cpu' }))
     fake.playgroundGenerate.mockResolvedValue(playgroundResult())
-    fake.runsShow.mockResolvedValue({ run: run('r1'), config: { data: { format: 'auto' } }, folder: '/runs/r1', latest: {}, checkpoints: [], adapter: '/runs/r1/adapter' })
+    fake.runsShow.mockResolvedValue({ run: run('r1'), config: { data: { format: 'auto' } }, folder: '/runs/r1', latest: {}, checkpoints: [], adapter: '/runs/r1/adapter', importedFrom: null })
   })
 
   afterEach(() => {

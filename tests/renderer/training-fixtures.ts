@@ -18,6 +18,7 @@ export function runDetail(id: string, overrides: Partial<RunDetail['run']> = {},
     latest: {},
     checkpoints: [],
     adapter: null,
+    importedFrom: null,
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { RunStatus, runTrainingSeconds, type RunAnswer, type RunAnswers, type RunDetail, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
+import { RunStatus, runTrainingSeconds, type RunAnswer, type RunAnswers, type RunDetail, type RunJobImported, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
 import { diffConfigs } from '../../contract/config-diff'
 import { isRouterMetric, parseRouterMetric } from '../../contract/router-metrics'
 import { callService } from '../call-service'
@@ -10,20 +10,28 @@ import { parseOptions } from '../parse-options'
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'list, show, compare and cancel training runs',
+  summary: 'list, show, compare and cancel training runs; import a cluster job\'s run',
   usage: `Usage: mixture-studio runs list [--json] [--status S] [--limit N]
        mixture-studio runs show RUN [--json] [--log N]
        mixture-studio runs compare RUN RUN... [--json]
        mixture-studio runs cancel RUN [--json]
+       mixture-studio runs import-job DIR [--out OUT] [--name NAME] [--json]
 
 list: runs, newest first. show: a run's status, training time, folder, adapter, checkpoints,
 latest metrics and the end of its log. compare: final and best losses side by side, then the configuration fields that differ.
 cancel: a queued run is cancelled without starting; a training one stops after its step, with a checkpoint.
+import-job: brings the run of a cluster job (the folder \`export RUN --format torchrun\` wrote, after
+train.py ran) into the history: its configuration, metrics.jsonl's curve, checkpoints and final adapter,
+all checked first (a bad file is refused, naming its line, field or tensor, and nothing is recorded).
+A job that did not reach its end (no end line in metrics.jsonl, or no adapter/) comes home cancelled
+at its newest checkpoint, and Resume trains it on here. A job is imported once.
 
   --json       one JSON object per line instead of a table
   --status S   only runs in state S (${RunStatus.options.join(', ')})
   --limit N    at most N runs (default 200)
-  --log N      show: the last N lines of the run's log (default 10; 0 for none)`,
+  --log N      show: the last N lines of the run's log (default 10; 0 for none)
+  --out OUT    import-job: the job's outputs, as train.py was given them (default DIR/out)
+  --name NAME  import-job: the run's name (default the exported run's, with "(cluster job)")`,
 
   async run(args, context) {
     const [subcommand, ...rest] = args
@@ -36,8 +44,10 @@ cancel: a queued run is cancelled without starting; a training one stops after i
         return compareRuns(rest, context)
       case 'cancel':
         return cancelRun(rest, context)
+      case 'import-job':
+        return importJobRun(rest, context)
       case undefined:
-        throw new UsageError('Which runs command? (list, show, compare, cancel)')
+        throw new UsageError('Which runs command? (list, show, compare, cancel, import-job)')
       default:
         throw new UsageError(`Unknown runs command "${subcommand}"`)
     }
@@ -83,6 +93,29 @@ async function cancelRun(args: string[], context: CliContext): Promise<number> {
   return EXIT_OK
 }
 
+async function importJobRun(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' }, out: { type: 'string' }, name: { type: 'string' } }, true)
+  if (positionals.length !== 1) throw new UsageError('runs import-job needs one DIR: the job folder (it holds job.json)')
+  const input = { folder: positionals[0], ...(values.out !== undefined ? { out: values.out } : {}), ...(values.name !== undefined ? { name: values.name } : {}) }
+  const imported = (await callService(context, 'runsImportJob', input, values.json)) as RunJobImported | null
+  if (!imported) return EXIT_FAILURE
+  if (values.json) {
+    context.stdout(`${JSON.stringify(imported)}\n`)
+    return EXIT_OK
+  }
+  const { run } = imported
+  const lines = [
+    `Imported ${imported.jobFolder} (job ${imported.jobId}) as run ${run.name} (${run.id}): ${run.status}, ${imported.step} steps`,
+    `trained on  ${run.trainedOn ?? '-'}`,
+    `folder      ${imported.folder}`,
+    `adapter     ${imported.adapter ?? '(none: the job did not reach its end)'}`,
+    `checkpoints ${imported.checkpoints.length === 0 ? '(none)' : imported.checkpoints.join(', ')}`,
+    ...(imported.stopped ? [`stopped     ${imported.stopped}`] : []),
+  ]
+  context.stdout(`${lines.join('\n')}\n`)
+  return EXIT_OK
+}
+
 function formatTable(runs: RunSummary[]): string {
   const header = ['ID', 'NAME', 'STATUS', 'METHOD', 'CREATED']
   return table([header, ...runs.map((run) => [run.id, run.name, run.status, run.method ?? '-', run.createdAt.replace('T', ' ').slice(0, 19)])])
@@ -114,6 +147,7 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     `created     ${run.createdAt}`,
     `trained     ${trained === null ? '(not started)' : `${formatSeconds(trained)}${run.segmentStartedAt ? ' so far' : ''}`}`,
     `device      ${run.trainedOn ?? '(not started)'}`,
+    ...(detail.importedFrom ? [`imported    from a cluster job at ${detail.importedFrom.folder} (job ${detail.importedFrom.jobId})`] : []),
     `steps       ${stepsWords(run, detail.latest.loss?.step ?? 0)}`,
     `folder      ${detail.folder}${existsSync(detail.folder) ? '' : ' (missing: deleted or moved outside Mixture Studio)'}`,
     `adapter     ${detail.adapter ?? '(none yet)'}`,
