@@ -71,6 +71,7 @@ export function importJob(store: Store, dataDir: string, options: ImportJobOptio
   const status = read.adapterDir ? 'completed' : 'cancelled'
   const stopped = status === 'completed' ? null : stoppedWords(read.why!, checkpoints, lastStep)
   const finishedAt = later(start.startedAt, metrics.end?.completedAt ?? checkpoints.at(-1)?.savedAt ?? start.startedAt)
+  const bestStep = bestCheckpoint(checkpoints)
   let renamed = false
   try {
     writeRunFolder(temp, job, checkpoints, read.adapterDir)
@@ -92,14 +93,18 @@ export function importJob(store: Store, dataDir: string, options: ImportJobOptio
       })
       const totalSteps = job.totalSteps ?? job.config.train.max_steps
       if (totalSteps !== null) store.runs.setTotalSteps(runId, totalSteps)
+      if (bestStep !== null) store.runs.setBestStep(runId, bestStep)
+      if (status === 'completed' && metrics.end!.stoppedEarly) store.runs.markStoppedEarly(runId)
       store.metrics.append(runId, jobMetricSamples(metrics))
       for (const c of checkpoints) store.artifacts.putCheckpoint(runId, c.step, finalCheckpoint(c.step), c.savedAt)
       // As a run that completes here records it: its own adapter is its native export (runsShow offers it).
       if (read.adapterDir) store.artifacts.addExport(runId, 'native', join(finalFolder, 'adapter'), metrics.end!.completedAt)
       store.importedJobs.add({ runId, jobId: job.jobId, folder: jobFolder, importedAt: now.toISOString() })
-      const restarts = metrics.starts.length > 1 ? ` It was started ${metrics.starts.length} times (resumed on the cluster).` : ''
+      const restarts = metrics.starts.length > 1 ? ` It was resumed ${countWords(metrics.starts.length - 1, 'time')} on the cluster.` : ''
       const outputs = options.out ? ` with its outputs from ${outDir}` : ''
       store.runLog.append(runId, 'info', `imported from the cluster job at ${jobFolder} (job ${job.jobId})${outputs}: ${lastStep} steps, ${countWords(checkpoints.length, 'checkpoint')}${read.adapterDir ? ' and its adapter' : ''}; trained on ${trainedOn}.${restarts}`, now)
+      if (status === 'completed' && metrics.end!.stoppedEarly) store.runLog.append(runId, 'info', metrics.end!.stoppedEarly, now)
+      if (metrics.cutShort !== null) store.runLog.append(runId, 'warn', `line ${metrics.cutShort} of ${METRICS_FILE} was cut short (the job was killed while writing it) and is left out`, now)
       if (stopped) store.runLog.append(runId, 'warn', stopped, now)
       // Last, so a folder is in place only for a run that is recorded; a failed rename rolls the records back.
       renameSync(temp, finalFolder)
@@ -179,6 +184,16 @@ function refuseImportedAlready(store: Store, job: JobFile, jobFolder: string): v
   )
 }
 
+/**
+ * The checkpoint that scored best on the watched metric, as the app's trainer records it: the newest
+ * checkpoint's best state names it (train.py, like the trainer, saves every improvement and keeps
+ * it when pruning). Null when the run watches none, or its checkpoint was not copied home.
+ */
+function bestCheckpoint(checkpoints: readonly JobCheckpoint[]): number | null {
+  const best = checkpoints.at(-1)?.best
+  return best && checkpoints.some((c) => c.step === best.step) ? best.step : null
+}
+
 function stoppedWords(why: string, checkpoints: readonly JobCheckpoint[], lastStep: number): string {
   const newest = checkpoints.at(-1)
   const resume = newest
@@ -188,8 +203,8 @@ function stoppedWords(why: string, checkpoints: readonly JobCheckpoint[], lastSt
 }
 
 /**
- * One start line: from it to the job's end (or its newest checkpoint). A job restarted on the
- * cluster: the steps' own times, where they are given (the time between its starts is not training).
+ * One start line: from it to the job's end (or its newest checkpoint). A job resumed on the cluster
+ * (resume lines): the steps' own times, where they are given (the time between its runs is not training).
  */
 function trainedSeconds(metrics: JobMetrics, startedAt: Date, finishedAt: Date): number {
   const timed = metrics.steps.filter((s) => s.seconds !== null)

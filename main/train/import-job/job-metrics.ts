@@ -1,14 +1,17 @@
 // metrics.jsonl, the curve a torchrun job's train.py writes (/work/notes/torchrun-spec.md
-// "Outputs"): a start line, a line per optimizer step, eval lines, and an end line once it is
-// done. Read here into the metrics the app records for its own runs (run-training.ts stepMetrics),
-// every line checked: a line that is not what train.py writes is refused with its line number and
-// field, never skipped, since a curve with holes would pass for the job's.
+// "Outputs"): a start line, a line per optimizer step, eval lines, a resume line each time the job
+// continues from a checkpoint, and an end line once it is done. Read here into the metrics the app
+// records for its own runs (run-training.ts stepMetrics), every line checked: a line that is not
+// what train.py writes is refused with its line number and field, never skipped, since a curve
+// with holes would pass for the job's. The one exception is a last line cut short (no newline
+// after it): what a job killed mid-write leaves, and train.py itself drops on its resume.
 import type { MetricSample } from '../../store'
 import { ImportJobError } from './import-job-error'
 
-/** The first line, and again for each restart of the job: where (and on what) it trained. */
+/** The first line (`start`), and a `resume` line for each restart of the job: where (and on what) it trained. */
 export interface JobStart {
   line: number
+  event: 'start' | 'resume'
   jobId: string
   worldSize: number
   device: string
@@ -28,6 +31,8 @@ export interface JobStep {
   auxLoss: number | null
   /** The step's wall time, when the line says it. */
   seconds: number | null
+  /** fp16 jobs: the loss scale the step ran with. */
+  lossScale: number | null
 }
 
 export interface JobMetrics {
@@ -36,8 +41,10 @@ export interface JobMetrics {
   /** By step; a step logged again (after a resume) replaces the earlier line, as the app's metrics do. */
   steps: JobStep[]
   evals: { step: number; evalLoss: number }[]
-  /** The end line when it is the last line: the job trained to its end. */
-  end: { step: number; completedAt: Date } | null
+  /** The end line when it is the last line: the job trained to its end (or stopped early, saying why). */
+  end: { step: number; completedAt: Date; stoppedEarly: string | null } | null
+  /** The line number of a last line cut short by a kill (left out); null when there is none. */
+  cutShort: number | null
 }
 
 type Line = Record<string, unknown>
@@ -49,10 +56,16 @@ export function parseJobMetrics(text: string, file: string): JobMetrics {
   const evals = new Map<number, number>()
   let end: JobMetrics['end'] = null
   let seenLine = false
+  let cutShort: number | null = null
   const lines = text.split('\n')
   lines.forEach((rawLine, index) => {
     const number = index + 1
     if (rawLine.trim() === '') return
+    const unterminated = index === lines.length - 1
+    if (unterminated && !isJson(rawLine)) {
+      cutShort = number
+      return
+    }
     const line = parseLine(rawLine, file, number)
     const at = new LineFields(line, file, number)
     if (!seenLine && line.event !== 'start') throw new ImportJobError(`${file}:${number}: the first line must be the start line ({"event": "start", ...}) that train.py writes; this file does not come from a job's train.py`)
@@ -61,9 +74,9 @@ export function parseJobMetrics(text: string, file: string): JobMetrics {
     end = null
     if ('event' in line) {
       const event = at.string('event')
-      if (event === 'start') starts.push(startLine(at, number))
-      else if (event === 'end') end = { step: at.step(1), completedAt: at.time('completed_at') }
-      else throw new ImportJobError(`${file}:${number}: field "event" is ${JSON.stringify(event)}; train.py writes "start" and "end"`)
+      if (event === 'start' || event === 'resume') starts.push(startLine(at, number, event))
+      else if (event === 'end') end = { step: at.step(1), completedAt: at.time('completed_at'), stoppedEarly: 'stopped_early' in line ? at.string('stopped_early') : null }
+      else throw new ImportJobError(`${file}:${number}: field "event" is ${JSON.stringify(event)}; train.py writes "start", "resume" and "end"`)
     } else if ('eval_loss' in line) {
       evals.set(at.step(0), at.number('eval_loss'))
     } else if ('loss' in line) {
@@ -75,20 +88,21 @@ export function parseJobMetrics(text: string, file: string): JobMetrics {
         gradNorm: at.number('grad_norm'),
         tokens: at.count('tokens'),
         auxLoss: 'aux_loss' in line ? at.number('aux_loss') : null,
-        seconds: 'seconds' in line ? at.positive('seconds') : null,
+        seconds: 'seconds' in line ? at.nonNegative('seconds') : null,
+        lossScale: 'loss_scale' in line ? at.nonNegative('loss_scale') : null,
       })
     } else {
       throw new ImportJobError(`${file}:${number}: neither a step line (with "loss"), an eval line (with "eval_loss") nor an "event" line`)
     }
   })
-  if (!seenLine) throw new ImportJobError(`${file} is empty: the job has not started (train.py writes its start line first)`)
+  if (!seenLine) throw new ImportJobError(`${file} ${cutShort ? 'holds only a line cut short' : 'is empty'}: the job has not started (train.py writes its start line first)`)
   const sortedSteps = [...steps.values()].sort((a, b) => a.step - b.step)
   const finished = end as JobMetrics['end']
   const lastStep = sortedSteps.at(-1)?.step ?? 0
   if (finished && finished.step !== lastStep) {
     throw new ImportJobError(`${file}: the end line says step ${finished.step}, but the last step line is step ${lastStep}; the file was cut or edited`)
   }
-  return { starts, steps: sortedSteps, evals: [...evals].sort((a, b) => a[0] - b[0]).map(([step, evalLoss]) => ({ step, evalLoss })), end: finished }
+  return { starts, steps: sortedSteps, evals: [...evals].sort((a, b) => a[0] - b[0]).map(([step, evalLoss]) => ({ step, evalLoss })), end: finished, cutShort }
 }
 
 /** The job's curve as the app records a run's (names as run-training.ts stepMetrics and onEval store them). */
@@ -101,8 +115,9 @@ export function jobMetricSamples(metrics: JobMetrics): MetricSample[] {
       { name: 'grad_norm', step: s.step, value: s.gradNorm },
       { name: 'tokens', step: s.step, value: s.tokens },
     )
-    if (s.seconds !== null) samples.push({ name: 'tokens_per_s', step: s.step, value: s.tokens / s.seconds })
+    if (s.seconds !== null && s.seconds > 0) samples.push({ name: 'tokens_per_s', step: s.step, value: s.tokens / s.seconds })
     if (s.auxLoss !== null) samples.push({ name: 'aux_loss', step: s.step, value: s.auxLoss })
+    if (s.lossScale !== null) samples.push({ name: 'loss_scale', step: s.step, value: s.lossScale })
   }
   for (const e of metrics.evals) samples.push({ name: 'eval_loss', step: e.step, value: e.evalLoss })
   return samples
@@ -127,9 +142,10 @@ function parseLine(text: string, file: string, number: number): Line {
   return value as Line
 }
 
-function startLine(at: LineFields, number: number): JobStart {
+function startLine(at: LineFields, number: number, event: JobStart['event']): JobStart {
   return {
     line: number,
+    event,
     jobId: at.string('job_id'),
     worldSize: at.count('world_size', 1),
     device: at.string('device'),
@@ -137,7 +153,16 @@ function startLine(at: LineFields, number: number): JobStart {
     precision: at.string('precision'),
     torch: at.string('torch'),
     hostname: at.string('hostname'),
-    startedAt: at.time('started_at'),
+    startedAt: at.time(event === 'start' ? 'started_at' : 'resumed_at'),
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
   }
 }
 
@@ -160,9 +185,9 @@ class LineFields {
     return value
   }
 
-  positive(field: string): number {
+  nonNegative(field: string): number {
     const value = this.number(field)
-    if (value <= 0) throw this.wrong(field, 'a number above 0')
+    if (value < 0) throw this.wrong(field, 'a number from 0')
     return value
   }
 

@@ -10,6 +10,7 @@ import { createOptimizer } from '../../engine/optim'
 import type { RunConfig } from '../../contract'
 import { readAdapterFolder } from '../adapter-files'
 import { checkAdapterTensors, type AdapterFit, type ExpectedAdapterTensor } from '../adapter-tensor-checks'
+import type { BestState } from '../best-metric'
 import { readCheckpoint, OPTIMIZER_FILE, STATE_FILE } from '../checkpoint'
 import { optimizerSpec } from '../trainer'
 import { ImportJobError } from './import-job-error'
@@ -20,6 +21,8 @@ export interface JobCheckpoint {
   step: number
   path: string
   savedAt: Date
+  /** The watched metric's best when it was saved (state.json "best"), as the app's trainer keeps it. */
+  best: BestState | null
 }
 
 /**
@@ -62,7 +65,7 @@ function readOne(step: number, path: string, config: RunConfig, parameters: read
   } catch (error) {
     throw new ImportJobError(`${join(path, OPTIMIZER_FILE)}: ${(error as Error).message}`)
   }
-  return { step, path, savedAt }
+  return { step, path, savedAt, best: state.best ?? null }
 }
 
 /** The job's final adapter folder, read in full and checked; `endStep` is the step its end line says. */

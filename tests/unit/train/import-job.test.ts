@@ -85,7 +85,11 @@ describe('runs import-job', () => {
         finishedAt: '2026-12-05T10:05:00.000Z',
         trainingSeconds: 300,
         pid: null,
+        // The checkpoint that scored best on eval_loss, as the app's own run marked it.
+        bestStep: appStore.runs.get(trainedRun)!.bestStep,
+        stoppedEarly: false,
       })
+      expect(run.bestStep).not.toBeNull()
       expect(RunConfig.parse(run.config)).toEqual(appStore.runs.get(trainedRun)!.config)
       expect(curves(store, imported.runId)).toEqual(curves(appStore, trainedRun))
       // tokens / seconds, the seconds written as tokens / tokens_per_s
@@ -147,7 +151,8 @@ describe('runs import-job', () => {
     const metricsFile = join(dir, 'out', 'metrics.jsonl')
     // Killed after step 5's line: step 6's lines, its checkpoint, its end line and adapter never written.
     const upToStep5 = job.metricsLines.filter((line) => { const l = JSON.parse(line) as { step?: number; event?: string }; return l.event === 'start' || (l.step !== undefined && l.step <= 5 && l.event === undefined) })
-    writeFileSync(metricsFile, `${upToStep5.join('\n')}\n`)
+    // ...and killed again while writing step 6's line: a line cut short, with no newline after it.
+    writeFileSync(metricsFile, `${upToStep5.join('\n')}\n{"step": 6, "loss": 1.2`)
     rmSync(join(dir, 'out', 'checkpoints', 'step-6'), { recursive: true })
     rmSync(join(dir, 'out', 'adapter'), { recursive: true })
     const { dataDir, store } = freshHome()
@@ -160,6 +165,7 @@ describe('runs import-job', () => {
       expect(store.runs.get(runId)).toMatchObject({ status: 'cancelled', error: null })
       expect(store.artifacts.listExports(runId)).toEqual([])
       expect(store.runLog.list(runId, {}).map((l) => [l.level, l.message])).toContainEqual(['warn', imported.stopped])
+      expect(store.runLog.list(runId, {}).map((l) => l.message)).toContain(`line ${upToStep5.length + 1} of metrics.jsonl was cut short (the job was killed while writing it) and is left out`)
       expect(existsSync(join(runFolder(dataDir, runId), 'adapter'))).toBe(false)
     } finally {
       store.close()
@@ -177,6 +183,41 @@ describe('runs import-job', () => {
       home.close()
     }
   }, 60_000)
+
+  it('a job resumed on the cluster: one curve, trained on where it ran last, its time the steps\' own', () => {
+    const dir = jobCopy()
+    // As train.py resumes from step 4's checkpoint: a resume line after step 4's lines, on another node.
+    const afterStep4 = job.metricsLines.findIndex((line) => (JSON.parse(line) as { step?: number; loss?: number }).step === 5)
+    const resume = { event: 'resume', job_id: job.jobId, step: 4, world_size: 2, device: 'cpu', backend: 'gloo', precision: 'fp32', torch: '1.13.1', hostname: 'node18', resumed_at: '2026-12-05T11:00:00.000Z' }
+    rewriteMetrics(dir, (lines) => [...lines.slice(0, afterStep4), JSON.stringify(resume), ...lines.slice(afterStep4)])
+    const stepSeconds = job.metricsLines.map((l) => JSON.parse(l) as { loss?: number; seconds?: number }).filter((l) => l.loss !== undefined).reduce((sum, l) => sum + l.seconds!, 0)
+    const { dataDir, store } = freshHome()
+    try {
+      const { runId } = importJob(store, dataDir, { folder: dir })
+      expect(store.runs.get(runId)).toMatchObject({ status: 'completed', trainedOn: 'cluster job (torchrun): 2 × CPU, fp32, PyTorch 1.13.1 on node18', startedAt: '2026-12-05T10:00:00.000Z' })
+      expect(store.runs.get(runId)!.trainingSeconds).toBeCloseTo(stepSeconds, 6)
+      expect(curves(store, runId)).toEqual(curves(appStore, trainedRun))
+      expect(store.runLog.list(runId, {})[0].message).toContain('It was resumed 1 time on the cluster.')
+    } finally {
+      store.close()
+    }
+  })
+})
+
+describe('runs import-job of a job that stopped early', () => {
+  it('marks the run stopped early, saying why as train.py did', () => {
+    const dir = jobCopy()
+    const why = 'stopped early: no improvement of eval_loss in 1 evaluation; best was 2.1 at step 4'
+    rewriteMetrics(dir, (lines) => [...lines.slice(0, -1), JSON.stringify({ ...JSON.parse(lines.at(-1)!), stopped_early: why })])
+    const { dataDir, store } = freshHome()
+    try {
+      const { runId } = importJob(store, dataDir, { folder: dir })
+      expect(store.runs.get(runId)).toMatchObject({ status: 'completed', stoppedEarly: true })
+      expect(store.runLog.list(runId, {}).map((l) => l.message)).toContain(why)
+    } finally {
+      store.close()
+    }
+  })
 })
 
 describe('runs import-job refuses, naming what is wrong, and leaves the store as it was', () => {
