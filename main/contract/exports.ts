@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /** Formats `runsExport` writes (docs/DESIGN.md "Native adapter format"). */
-export const ExportFormat = z.enum(['native', 'peft', 'onnx', 'merged'])
+export const ExportFormat = z.enum(['native', 'peft', 'onnx', 'merged', 'torchrun'])
 export type ExportFormat = z.infer<typeof ExportFormat>
 
 /**
@@ -20,6 +20,8 @@ export const RunsExportInput = z
   .object({
     runId: z.string().min(1).optional(),
     adapterDir: z.string().min(1).optional(),
+    /** torchrun only: a run configuration file (YAML or JSON) not yet started, instead of a run. */
+    configFile: z.string().min(1).optional(),
     format: ExportFormat,
     /** The folder to write. */
     out: z.string().min(1, 'give the folder to export into'),
@@ -31,7 +33,8 @@ export const RunsExportInput = z
     checkpoint: RunCheckpointPick.optional(),
   })
   .strict()
-  .refine((input) => (input.runId === undefined) !== (input.adapterDir === undefined), { message: 'give either runId or adapterDir', path: ['runId'] })
+  .refine((input) => [input.runId, input.adapterDir, input.configFile].filter((v) => v !== undefined).length === 1, { message: 'give either runId or adapterDir (or, for a cluster job, configFile)', path: ['runId'] })
+  .refine((input) => input.configFile === undefined || input.format === 'torchrun', { message: 'a run configuration file is exported as a cluster job only (format torchrun)', path: ['configFile'] })
   .refine((input) => input.checkpoint === undefined || input.runId !== undefined, { message: 'checkpoint picks an adapter of a run: give it with runId (an adapterDir is exported as it is)', path: ['checkpoint'] })
 
 export const ExportedFile = z.object({ path: z.string(), bytes: z.number().int() })

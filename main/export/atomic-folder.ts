@@ -89,10 +89,10 @@ function putInPlace(temp: string, target: ExportTarget, options: AtomicFolderOpt
 }
 
 /** The export's files; the marker is bookkeeping, not part of what was exported. */
-function listFiles(dir: string): ExportedFile[] {
+function listFiles(dir: string, top = true): ExportedFile[] {
+  // A cluster job keeps its arrays in data/: those are files of the export too.
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && e.name !== EXPORT_MARKER_FILE)
-    .map((e) => join(dir, e.name))
-    .sort()
-    .map((path) => ({ path, bytes: statSync(path).size }))
+    .filter((e) => !(top && e.name === EXPORT_MARKER_FILE))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), false) : e.isFile() ? [{ path: join(dir, e.name), bytes: statSync(join(dir, e.name)).size }] : []))
 }

@@ -17,12 +17,16 @@ import { writeOnnxModel, type OnnxModelFacts } from './onnx-model'
 import { peftAdapter } from './peft'
 import { checkMergeable, checkPeftExportable } from './refusals'
 import { resolveSource, type ExportStoreContext } from './source'
+import { exportTorchrunJob } from './torchrun/export-job'
 import { studioPlaces } from './studio-places'
 import { ExportError, type ExportOptions, type ExportResult, type ExportSource } from './types'
 
 export const MODEL_CARD_FILE = 'README.md'
 
 export async function exportAdapter(source: ExportSource, options: ExportOptions, context: ExportStoreContext | null = null): Promise<ExportResult> {
+  // The cluster job exports a run's configuration and data, not an adapter.
+  if (options.format === 'torchrun') return exportTorchrunJob(source, options, context)
+  if ('configFile' in source) throw new ExportError(`a run configuration file is exported as a cluster job (--format torchrun), not as ${options.format}`)
   const resolved = resolveSource(source, context)
   const { folder, adapterDir, run } = resolved
   const method = folder.adapter.method

@@ -107,6 +107,8 @@ function usage(facts: ModelCardFacts, basePath: string, modelType: string): stri
     case 'onnx':
       if (!facts.onnx) throw new Error("internal: the ONNX model card needs the model's inputs (writeOnnxModel's facts)")
       return onnxUsage(facts.onnx, modelType)
+    case 'torchrun':
+      throw new Error('internal: a cluster job folder has its own README (export/torchrun/job-readme.ts), not a model card')
   }
 }
 

@@ -55,6 +55,7 @@ export function resolveSource(source: ExportSource, context: ExportStoreContext 
     const latest = picked.step === null ? context.store.metrics.latest(run.id) : metricsAt(context.store, run.id, picked.step)
     return { adapterDir: picked.path, folder: readAdapterFolder(picked.path), run, latest, label: picked.label }
   }
+  if ('configFile' in source) throw new ExportError('a run configuration file is exported as a cluster job (torchrun) only')
   const adapterDir = resolve(source.adapterDir)
   const folder = readAdapterFolder(adapterDir)
   const run = context ? runOwning(adapterDir, context) : null

@@ -3,14 +3,15 @@ import type { AdapterMethodName } from '../engine/adapters/names'
 import type { CheckpointChoice } from '../train/run-eval'
 
 /** The formats `export` writes. */
-export const EXPORT_FORMATS = ['native', 'peft', 'onnx', 'merged'] as const
+export const EXPORT_FORMATS = ['native', 'peft', 'onnx', 'merged', 'torchrun'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 /**
  * What to export: an adapter of a run (its best checkpoint unless `checkpoint` says otherwise), or
- * any adapter folder (a run's adapter/, a checkpoint, a copy).
+ * any adapter folder (a run's adapter/, a checkpoint, a copy). The cluster job (torchrun) is exported
+ * from a run or from a run configuration file not yet started (`configFile`).
  */
-export type ExportSource = { runId: string; checkpoint?: CheckpointChoice } | { adapterDir: string }
+export type ExportSource = { runId: string; checkpoint?: CheckpointChoice } | { adapterDir: string } | { configFile: string }
 
 export interface ExportOptions {
   format: ExportFormat

@@ -17,6 +17,7 @@ export const ExportRequest = z.object({
   source: z.union([
     z.object({ runId: z.string().min(1), checkpoint: RunCheckpointPick.optional() }).strict(),
     z.object({ adapterDir: z.string().min(1) }).strict(),
+    z.object({ configFile: z.string().min(1) }).strict(),
   ]),
   format: ExportFormat,
   out: z.string().min(1),

@@ -17,7 +17,12 @@ export function createExportHandlers(store: Store, dataDir: string, longWork: Wo
     async runsExport(input: CallParsedInput<'runsExport'>): Promise<CallOutput<'runsExport'>> {
       const request: ExportRequest = {
         dataDir,
-        source: input.runId !== undefined ? { runId: input.runId, ...(input.checkpoint !== undefined ? { checkpoint: input.checkpoint } : {}) } : { adapterDir: resolveTypedPath(input.adapterDir!) },
+        source:
+          input.runId !== undefined
+            ? { runId: input.runId, ...(input.checkpoint !== undefined ? { checkpoint: input.checkpoint } : {}) }
+            : input.configFile !== undefined
+              ? { configFile: resolveTypedPath(input.configFile) }
+              : { adapterDir: resolveTypedPath(input.adapterDir!) },
         format: input.format,
         out: resolveTypedPath(input.out),
         overwrite: input.overwrite,

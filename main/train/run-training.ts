@@ -18,7 +18,7 @@ import { listCheckpoints, readCheckpoint } from './checkpoint'
 import { describePacking } from './packing'
 import { prepareRunData } from './run-data'
 import { runEventLogLine } from './run-log-lines'
-import { buildTrainStep } from './step-graph'
+import { buildTrainStep, type StepGraph } from './step-graph'
 import { withFailureHint } from './failure-hints'
 import { describeTarget, wasTried } from '../runtime'
 import { EvalSuite } from './eval-suite'
@@ -264,7 +264,7 @@ function describeSuite(config: RunConfig): string {
  * folder to start from must hold exactly this run's parameters (adapter-tensor-checks.ts).
  */
 export function startingPoint(config: RunConfig, model: OpenedModel, step: Awaited<ReturnType<typeof buildTrainStep>>, checkpointsDir: string): TrainerStart {
-  const target = `this run's adapter (${describeAdapterConfig(config.adapter)}) on ${config.model.path} (${describeModelShapes(model.spec)})`
+  const target = adapterTarget(config, model)
   const newest = listCheckpoints(checkpointsDir).at(-1)
   if (newest) {
     const saved = readCheckpoint(newest.path)
@@ -275,14 +275,22 @@ export function startingPoint(config: RunConfig, model: OpenedModel, step: Await
     })
     return { step: saved.state.step, position: saved.state.position, parameters, optimizer: saved.optimizer, checkpoint: newest.path, lossScale: saved.state.lossScale ?? null, best: saved.state.best ?? null }
   }
-  const parameters = config.adapter.init
-    ? valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters, {
-        role: 'adapter.init',
-        target,
-        advice: 'Start from an adapter trained with the same method, sites, experts and rank on the same base model.',
-      })
-    : step.initialValues(config.train.seed)
-  return { step: 0, position: START_POSITION, parameters, optimizer: null, checkpoint: null }
+  return { step: 0, position: START_POSITION, parameters: initialParameters(config, model, step), optimizer: null, checkpoint: null }
+}
+
+/** What a folder of starting values must fit, for its errors. */
+function adapterTarget(config: RunConfig, model: OpenedModel): string {
+  return `this run's adapter (${describeAdapterConfig(config.adapter)}) on ${config.model.path} (${describeModelShapes(model.spec)})`
+}
+
+/** A fresh run's starting values: adapter.init's folder, else the method's init from the seed (the cluster job starts from them too). */
+export function initialParameters(config: RunConfig, model: OpenedModel, step: Pick<StepGraph, 'parameters' | 'initialValues'>): Map<string, Float32Array> {
+  if (!config.adapter.init) return step.initialValues(config.train.seed)
+  return valuesFromAdapter(readAdapterFolder(config.adapter.init), step.parameters, {
+    role: 'adapter.init',
+    target: adapterTarget(config, model),
+    advice: 'Start from an adapter trained with the same method, sites, experts and rank on the same base model.',
+  })
 }
 
 export function batchLayout(model: OpenedModel): BatchLayout {

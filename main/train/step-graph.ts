@@ -75,11 +75,12 @@ export interface StepGraphOptions {
 
 const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: null }
 
-/** Builds the step graph (no session): useful to inspect, and what buildTrainStep opens. */
-export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig, options: StepGraphOptions): StepGraph {
-  const target = options.target ?? CPU_TARGET
-  const { graph: graphOptions } = graphOptionsFor(target)
-  const graph = new Graph(graphOptions)
+/**
+ * The model's forward pass into `graph` with the adapter attached at every site, up to the
+ * token-mean cross-entropy over label tokens: the part every step graph (and the cluster job's
+ * model.py, main/export/torchrun) shares.
+ */
+export function buildAdaptedLoss(graph: Graph, model: OpenedModel, adapterConfig: AdapterConfig, options: Pick<StepGraphOptions, 'maxPositions' | 'packed'>) {
   const attachment = createAdapter(adapterConfig).attach(graph, { dtype: 'float32' })
   const build: ModelBuildOptions = {
     hooks: attachment, mode: 'forward', labels: true, outputs: [], packed: options.packed ?? false,
@@ -87,8 +88,16 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   }
   const { spec, checkpoint } = model
   const { values } = spec.family === 't5' ? buildT5(spec, checkpoint, build, graph) : buildDecoderOnly(spec, checkpoint, build, graph)
-  const adapter = attachment.finish()
-  const taskLoss = values.loss as Value
+  return { adapter: attachment.finish(), loss: values.loss as Value }
+}
+
+/** Builds the step graph (no session): useful to inspect, and what buildTrainStep opens. */
+export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig, options: StepGraphOptions): StepGraph {
+  const target = options.target ?? CPU_TARGET
+  const { graph: graphOptions } = graphOptionsFor(target)
+  const graph = new Graph(graphOptions)
+  const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, options)
+  const { spec } = model
   graph.output(STEP_OUTPUTS.loss, taskLoss)
 
   const routers: RouterOutputs[] = []

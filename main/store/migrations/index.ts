@@ -11,6 +11,7 @@ import { runAnswers } from './0009-run-answers'
 import { evaluations } from './0010-evaluations'
 import { runQueue } from './0011-run-queue'
 import { importedJobs } from './0012-imported-jobs'
+import { exportFormatTorchrun } from './0013-export-format-torchrun'
 
 export type { Migration } from './migration'
 
@@ -18,7 +19,7 @@ export type { Migration } from './migration'
  * Every schema step, oldest first. Append new migrations here (never edit a shipped one):
  * the database records how far it got in `PRAGMA user_version`.
  */
-export const migrations: readonly Migration[] = [initial, datasetCatalog, runTrainingTime, runLog, runTrainedOn, runProcessIdentity, runStatusStarting, runStepsAndBest, runAnswers, evaluations, runQueue, importedJobs]
+export const migrations: readonly Migration[] = [initial, datasetCatalog, runTrainingTime, runLog, runTrainedOn, runProcessIdentity, runStatusStarting, runStepsAndBest, runAnswers, evaluations, runQueue, importedJobs, exportFormatTorchrun]
 
 /** Throws when the list is not 1, 2, 3 ... in order (a mistake in this file, not the user's). */
 export function checkMigrationList(list: readonly Migration[]): void {

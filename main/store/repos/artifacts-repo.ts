@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 
 // What a run leaves on disk: checkpoints while it trains, exports afterwards.
 
-export type ExportFormat = 'native' | 'peft' | 'onnx' | 'merged'
+export type ExportFormat = 'native' | 'peft' | 'onnx' | 'merged' | 'torchrun'
 
 export interface CheckpointRecord {
   runId: string

@@ -1,0 +1,219 @@
+// The engine's forward graph as Python: model.py of the cluster job (docs/DESIGN.md "Cluster job").
+// One torch line per node, in graph order, so the job computes what the studio computes: the
+// same ops, the same order, the same constants. Graph inputs are the batch feeds and the adapter's
+// parameters (nn.Parameters under their native names); frozen weights are buffers read by name from
+// the model's safetensors files; large constants (rotary tables ...) travel in constants.safetensors.
+// Symbols (batch, seq, tgt) are bound from the feeds' shapes when forward runs.
+import { relative } from 'node:path'
+import type { DType, Graph, Node, Value } from '../../engine/ir'
+import { TORCH_LINES, torchDType, type TorchLineContext } from './torch-ops'
+
+/** Constants up to this many values are written into model.py; bigger ones go to constants.safetensors. */
+const INLINE_CONSTANT_VALUES = 64
+
+export interface TorchWeight {
+  /** The file in the model folder (relative), and the tensor's checkpoint name. */
+  file: string
+  tensor: string
+  shape: readonly number[]
+  /** Loaded in the frozen-product dtype (every use is a product with it), else as stored. */
+  inFrozenDType: boolean
+}
+
+export interface TorchConstant {
+  name: string
+  dtype: DType
+  shape: readonly number[]
+  data: ArrayLike<number>
+}
+
+export interface EmittedModel {
+  /** The generated part of model.py (after the prelude). */
+  source: string
+  weights: TorchWeight[]
+  /** The constants model.py reads from constants.safetensors (empty: no file needed). */
+  constants: TorchConstant[]
+}
+
+export interface EmitOptions {
+  /** The model folder the weights' file paths are relative to. */
+  modelDir: string
+  /** The adapter's parameters (graph inputs fed each step), in the native format's order. */
+  parameters: readonly { name: string; shape: readonly number[] }[]
+  /** Graph outputs returned by forward, by the key they are returned under. */
+  outputs: readonly string[]
+  seq2seq: boolean
+}
+
+const py = (s: string): string => JSON.stringify(s)
+
+function pyNumber(x: number): string {
+  if (Number.isNaN(x)) return "float('nan')"
+  if (x === Infinity) return "float('inf')"
+  if (x === -Infinity) return "float('-inf')"
+  return Number.isInteger(x) ? `${x}` : String(x)
+}
+
+function symbolName(symbol: string): string {
+  return `d_${symbol.replace(/[^A-Za-z0-9_]/g, '_')}`
+}
+
+/** A dim as Python: a number, or the product of its factors' bound symbols. */
+function dimExpression(d: number | string): string {
+  if (typeof d === 'number') return String(d)
+  return d
+    .split('*')
+    .map((f) => (/^\d+$/.test(f) ? f : symbolName(f)))
+    .join(' * ')
+}
+
+export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel {
+  const parameterNames = new Set(options.parameters.map((p) => p.name))
+  const feeds = graph.inputs.filter((v) => !parameterNames.has(v.name ?? ''))
+  const missing = options.parameters.filter((p) => !graph.inputs.some((v) => v.name === p.name))
+  if (missing.length > 0) throw new Error(`the graph has no input for adapter parameter ${missing[0].name}`)
+
+  const frozen = graph.frozenMatmulDType
+  const consumers = new Map<Value, Node[]>()
+  for (const node of graph.nodes) for (const v of node.inputs) consumers.set(v, [...(consumers.get(v) ?? []), node])
+  const isFrozenCast = (n: Node) => n.op === 'Cast' && (n.attrs as { to: DType }).to === frozen
+
+  // Names: feeds and parameters by their graph names, weights and constants as module buffers.
+  const expr = new Map<Value, string>()
+  const weights: TorchWeight[] = []
+  graph.weights.forEach((w, i) => {
+    if (w.origin.kind !== 'weight') return
+    const source = w.origin.source
+    if (source.kind !== 'file') throw new Error(`weight ${w.name}: only weights read from the model's files can be emitted`)
+    const uses = consumers.get(w) ?? []
+    const inFrozenDType = w.dtype === frozen || (uses.length > 0 && uses.every(isFrozenCast))
+    weights.push({ file: relative(options.modelDir, source.path).split('\\').join('/'), tensor: w.name as string, shape: w.shape as number[], inFrozenDType })
+    expr.set(w, `self.w${i}`)
+  })
+  const bigConstants: TorchConstant[] = []
+  const constantLines: string[] = []
+  graph.constants.forEach((c, i) => {
+    if (c.origin.kind !== 'constant') return
+    const shape = c.shape as number[]
+    const data = c.origin.data
+    if (data.length > INLINE_CONSTANT_VALUES) {
+      bigConstants.push({ name: `c${i}`, dtype: c.dtype, shape, data })
+      constantLines.push(`        self.register_buffer('c${i}', constants.tensor('c${i}', ${JSON.stringify(shape)}).to(device), persistent=False)`)
+    } else {
+      const values = `[${Array.from(data, pyNumber).join(', ')}]`
+      constantLines.push(`        self.register_buffer('c${i}', torch.tensor(${values}, dtype=${torchDType(c.dtype)}).reshape(${JSON.stringify(shape)}).to(device), persistent=False)`)
+    }
+    expr.set(c, `self.c${i}`)
+  })
+
+  // Forward: bind symbols, then one line per node; a value is deleted after its last use so that
+  // activations are freed as soon as nothing (autograd aside) needs them.
+  const body: string[] = []
+  feeds.forEach((v, i) => {
+    const name = `x${i}`
+    body.push(`${name} = feeds[${py(v.name as string)}]`)
+    expr.set(v, name)
+  })
+  const bound = new Set<string>()
+  feeds.forEach((v, i) =>
+    v.shape.forEach((d, axis) => {
+      if (typeof d === 'string' && !d.includes('*') && !bound.has(d)) {
+        bound.add(d)
+        body.push(`${symbolName(d)} = x${i}.shape[${axis}]`)
+      }
+    }),
+  )
+  for (const p of options.parameters) {
+    const v = graph.inputs.find((i) => i.name === p.name) as Value
+    expr.set(v, `P[${py(p.name)}]`)
+  }
+  const outputValues = new Set(graph.outputs.map((o) => o.value))
+  const lastUse = new Map<Value, number>()
+  graph.nodes.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(v, i)))
+  const checkDim = (d: number | string): string => {
+    if (typeof d === 'string') for (const f of d.split('*')) if (!/^\d+$/.test(f) && !bound.has(f)) throw new Error(`symbol '${f}' is bound by no feed of the graph`)
+    return dimExpression(d)
+  }
+
+  graph.nodes.forEach((node, i) => {
+    const inputs = node.inputs.map((v) => {
+      const e = expr.get(v)
+      if (e === undefined) throw new Error(`${node.op}${node.scope ? ` (${node.scope})` : ''}: input ${v.describe()} is read before it is computed`)
+      return e
+    })
+    const context: TorchLineContext = { inputs, dim: checkDim, dtype: torchDType, node, rank: (k) => node.inputs[k].rank, frozenCast: frozen }
+    // A frozen weight loaded in the product dtype needs no cast.
+    const line =
+      isFrozenCast(node) && node.inputs[0].origin.kind === 'weight' && weights[graph.weights.indexOf(node.inputs[0])]?.inFrozenDType
+        ? inputs[0]
+        : (TORCH_LINES[node.op] as (a: unknown, c: TorchLineContext) => string)(node.attrs, context)
+    const names = node.outputs.map((o) => `v${o.id}`)
+    node.outputs.forEach((o, k) => expr.set(o, names[k]))
+    const where = node.scope ? `  # ${node.scope}` : ''
+    body.push(`${names.join(', ')} = ${line}${where}`)
+    const dead = node.inputs.filter((v, k) => v.origin.kind === 'node' && lastUse.get(v) === i && !outputValues.has(v) && node.inputs.indexOf(v) === k)
+    if (dead.length > 0) body.push(`del ${dead.map((v) => expr.get(v)).join(', ')}`)
+  })
+  const returned = options.outputs.map((name) => {
+    const out = graph.outputs.find((o) => o.name === name)
+    if (!out) throw new Error(`the graph has no output ${name}`)
+    return `${py(name)}: ${expr.get(out.value)}`
+  })
+  body.push(`return {${returned.join(', ')}}`)
+
+  const source = [
+    `SEQ2SEQ = ${options.seq2seq ? 'True' : 'False'}`,
+    `FEEDS = [${feeds.map((v) => py(v.name as string)).join(', ')}]`,
+    `HAS_AUX_LOSS = ${options.outputs.includes('aux_loss') ? 'True' : 'False'}`,
+    '# The adapter tensors (native names and shapes), in the order of the native format.',
+    `PARAMETERS = [`,
+    ...options.parameters.map((p) => `    (${py(p.name)}, ${JSON.stringify(p.shape)}),`),
+    ']',
+    '# The frozen weights: (file in the model folder, tensor name, shape, loaded in the product dtype).',
+    'WEIGHTS = [',
+    ...weights.map((w) => `    (${py(w.file)}, ${py(w.tensor)}, ${JSON.stringify(w.shape)}, ${w.inFrozenDType ? 'True' : 'False'}),`),
+    ']',
+    '',
+    '',
+    'class MixtureModel(torch.nn.Module):',
+    '    """The base model with the adapter attached at every site; forward returns the token-mean loss."""',
+    '',
+    "    def __init__(self, model_dir, frozen_dtype=torch.float32, device='cpu', checkpointing=False):",
+    '        super().__init__()',
+    '        self.device = torch.device(device)',
+    '        # The dtype of products with frozen weights: float32 on CPUs, bfloat16 or float16 on GPUs.',
+    '        self.frozen_dtype = frozen_dtype',
+    '        self.checkpointing = checkpointing',
+    '        self.adapter = torch.nn.Module()',
+    '        for name, shape in PARAMETERS:',
+    '            _nest_parameter(self.adapter, name, torch.nn.Parameter(torch.zeros(shape, dtype=torch.float32, device=self.device)))',
+    '        for i, tensor in enumerate(_load_weights(model_dir, WEIGHTS, frozen_dtype)):',
+    "            self.register_buffer('w%d' % i, tensor.to(self.device), persistent=False)",
+    ...(bigConstants.length > 0 ? ["        constants = SafetensorsFile(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'constants.safetensors'))"] : []),
+    ...constantLines,
+    '',
+    '    def adapter_parameters(self):',
+    '        """name -> nn.Parameter, the native names, in the native order."""',
+    '        named = dict(self.adapter.named_parameters())',
+    '        return {name: named[name] for name, _ in PARAMETERS}',
+    '',
+    '    def load_adapter(self, values):',
+    '        """Copies adapter values in (a dict name -> tensor or array), checking names and shapes."""',
+    '        parameters = self.adapter_parameters()',
+    '        missing = [name for name in parameters if name not in values]',
+    '        if missing:',
+    "            raise ModelFilesError('the adapter values lack %s' % ', '.join(missing[:3]))",
+    '        with torch.no_grad():',
+    '            for name, parameter in parameters.items():',
+    '                value = torch.as_tensor(values[name], dtype=torch.float32)',
+    '                if tuple(value.shape) != tuple(parameter.shape):',
+    "                    raise ModelFilesError('adapter tensor %s is %s, the model needs %s' % (name, list(value.shape), list(parameter.shape)))",
+    '                parameter.copy_(value)',
+    '',
+    '    def forward(self, feeds):',
+    '        P = self.adapter_parameters()',
+    ...body.map((l) => `        ${l}`),
+    '',
+  ].join('\n')
+  return { source, weights, constants: bigConstants }
+}

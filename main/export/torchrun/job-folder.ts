@@ -1,0 +1,199 @@
+// The cluster job folder (docs/DESIGN.md "Cluster job"): the run as PyTorch code and arrays, so
+// torchrun (or accelerate, or Slurm) trains exactly what the studio would: model.py emitted from the
+// same forward graph, the same starting values, the same examples in the same order, batch by batch.
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RunConfig } from '../../contract/run-config'
+import type { AdapterConfig } from '../../engine/adapters'
+import { F, Graph } from '../../engine/ir'
+import type { OpenedModel } from '../../models'
+import { openRunModel } from '../../models/quantized/open-run-model'
+import { readAppVersion } from '../../runtime/app-version'
+import { writeSafetensors } from '../../runtime/safetensors'
+import { nativeAdapterConfig } from '../../train/adapter-files'
+import { BatchOrder, START_POSITION, type TrainingExample } from '../../train/batches'
+import { stepsForEpochs } from '../../train/batch-source'
+import { prepareRunData } from '../../train/run-data'
+import { baseModelInfo, batchLayout, initialParameters } from '../../train/run-training'
+import { buildAdaptedLoss } from '../../train/step-graph'
+import { ExportError } from '../types'
+import { emitTorchModel, type TorchConstant } from './emit-torch'
+import { jobReadme } from './job-readme'
+import { writeNpy } from './npy'
+import { torchrunPythonSource } from './python-sources'
+
+export const JOB_FORMAT = 'mixture-studio-torchrun'
+export const JOB_VERSION = 1
+export const JOB_FILE = 'job.json'
+
+export interface TorchrunJobInput {
+  config: RunConfig
+  /** The run exported (null for a configuration not yet started). */
+  run: { id: string; name: string } | null
+  /** The run's own folder: its tokenized data is reused when there, so the job trains on what the run did. */
+  runDir: string | null
+  dataDir: string
+}
+
+/** What the written job holds, for the model card and the CLI. */
+export interface TorchrunJobFacts {
+  jobId: string
+  totalSteps: number
+  trainExamples: number
+  validationExamples: number
+  parameters: number
+}
+
+/** Refuses, before anything is read, what the cluster job does not train. */
+export function checkTorchrunExportable(config: RunConfig): void {
+  if (config.model.quantize !== 'none') {
+    throw new ExportError(`model.quantize is ${config.model.quantize}: the cluster job trains on the model's weights as stored (bf16/fp16 products on GPUs); export a configuration with model.quantize: none`)
+  }
+  if (config.data.packing) {
+    throw new ExportError('data.packing is on: the cluster job pads each batch to its longest example and does not pack rows; export a configuration with data.packing: false')
+  }
+}
+
+export async function writeTorchrunJob(dir: string, input: TorchrunJobInput): Promise<TorchrunJobFacts> {
+  const { config } = input
+  checkTorchrunExportable(config)
+  const model = openRunModel(config.model, input.dataDir)
+  const reuse = input.runDir !== null && existsSync(join(input.runDir, 'data', 'train.tokens'))
+  const scratch = reuse ? null : mkdtempSync(join(tmpdir(), 'mixture-studio-job-'))
+  try {
+    const data = await prepareRunData(config, model.info.dir, reuse ? input.runDir! : scratch!)
+
+    const { adapter, parameters, emitted } = emitJobModel(model, config.adapter, config.data.max_length)
+    const seq2seq = model.spec.family === 't5'
+    writeFileSync(join(dir, 'model.py'), emitted.source)
+    writeFileSync(join(dir, 'train.py'), torchrunPythonSource('train.py'))
+    if (emitted.constants.length > 0) writeConstants(join(dir, 'constants.safetensors'), emitted.constants)
+
+    const initial = initialParameters(config, model, { parameters: adapter.parameters, initialValues: (seed) => adapter.initialValues(seed) })
+    writeSafetensors(join(dir, 'adapter_init.safetensors'), parameters.map((p) => ({ name: p.name, dtype: 'float32' as const, shape: p.shape, data: initial.get(p.name)! })))
+
+    const dataDir = join(dir, 'data')
+    mkdirSync(dataDir)
+    writeExamples(dataDir, 'train', data.train)
+    writeExamples(dataDir, 'validation', data.validation)
+    const plan = batchPlan(config, data.train.length)
+    writeNpy(join(dataDir, 'plan.npy'), plan.indices, [plan.steps, config.train.grad_accum, config.train.batch_size])
+    writeNpy(join(dataDir, 'positions.npy'), plan.positions, [plan.steps, 2])
+
+    const jobId = randomUUID()
+    const layout = batchLayout(model)
+    const job = {
+      format: JOB_FORMAT,
+      version: JOB_VERSION,
+      job_id: jobId,
+      created_at: new Date().toISOString(),
+      studio_version: readAppVersion(),
+      run: input.run,
+      config,
+      model: { path: model.info.dir, family: model.spec.family, stored_dtype: model.info.dtype },
+      adapter_config: nativeAdapterConfig(config.adapter, baseModelInfo(config.model.path, model), adapter.trainableParameterCount, null),
+      parameters,
+      layout: { seq2seq, pad_token_id: layout.padTokenId, decoder_start_token_id: layout.decoderStartTokenId },
+      train: {
+        optimizer: config.train.optimizer,
+        lr: config.train.lr,
+        schedule: config.train.schedule,
+        warmup_steps: config.train.warmup_steps,
+        weight_decay: config.train.weight_decay,
+        max_grad_norm: config.train.max_grad_norm,
+        grad_accum: config.train.grad_accum,
+        batch_size: config.train.batch_size,
+        total_steps: plan.steps,
+        eval_every: config.train.eval_every,
+        save_every: config.train.save_every,
+        seed: config.train.seed,
+        precision: config.train.precision,
+        gradient_checkpointing: config.train.gradient_checkpointing,
+      },
+      data: { train_examples: data.train.length, validation_examples: data.validation.length },
+    }
+    writeFileSync(join(dir, 'job.json'), `${JSON.stringify(job, null, 2)}\n`)
+    writeFileSync(join(dir, 'requirements.txt'), 'torch>=1.13\nnumpy\n')
+    const facts: TorchrunJobFacts = { jobId, totalSteps: plan.steps, trainExamples: data.train.length, validationExamples: data.validation.length, parameters: adapter.trainableParameterCount }
+    writeFileSync(join(dir, 'README.md'), jobReadme({ config, run: input.run, model: describeModel(model), facts, aux: adapter.auxiliaryLoss !== null }))
+    return facts
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/**
+ * model.py for the model with `adapterConfig` attached: the forward graph up to the loss (and the
+ * load-balancing term), built with products in a half type so that model.py's casts there go to its
+ * frozen_dtype (float32 on CPUs, bf16/fp16 on GPUs), the one place the precision is chosen when it
+ * runs. `emitted.source` is the whole file, prelude included.
+ */
+export function emitJobModel(model: OpenedModel, adapterConfig: AdapterConfig, maxPositions: number) {
+  const graph = new Graph({ frozenMatmulDType: 'bfloat16' })
+  const { adapter, loss } = buildAdaptedLoss(graph, model, adapterConfig, { maxPositions })
+  graph.output('loss', loss)
+  if (adapter.auxiliaryLoss) graph.output('aux_loss', F.cast(adapter.auxiliaryLoss, 'float32'))
+  const parameters = adapter.parameters.map((p) => ({ name: p.name, shape: [...p.shape] }))
+  const outputs = adapter.auxiliaryLoss ? ['loss', 'aux_loss'] : ['loss']
+  const emitted = emitTorchModel(graph, { modelDir: model.info.dir, parameters, outputs, seq2seq: model.spec.family === 't5' })
+  return { graph, adapter, parameters, emitted: { ...emitted, source: `${torchrunPythonSource('model_prelude.py')}\n\n${emitted.source}` } }
+}
+
+function describeModel(model: OpenedModel): string {
+  return `${model.info.architecture} (${model.spec.numLayers} layers, hidden ${model.spec.hiddenSize}, ${model.info.dtype})`
+}
+
+/** Every example's tokens once, concatenated, with which are trained and where each starts. */
+function writeExamples(dir: string, split: 'train' | 'validation', examples: readonly TrainingExample[]): void {
+  const total = examples.reduce((n, e) => n + e.inputIds.length, 0)
+  const tokens = new Int32Array(total)
+  const trained = new Uint8Array(total)
+  const offsets = new BigInt64Array(examples.length + 1)
+  let at = 0
+  examples.forEach((e, i) => {
+    tokens.set(e.inputIds, at)
+    trained.set(e.trained, at)
+    at += e.inputIds.length
+    offsets[i + 1] = BigInt(at)
+  })
+  writeNpy(join(dir, `${split}.tokens.npy`), tokens)
+  writeNpy(join(dir, `${split}.trained.npy`), trained)
+  writeNpy(join(dir, `${split}.offsets.npy`), offsets)
+}
+
+/**
+ * The examples of every micro-batch of every step, walked as the trainer walks them (BatchOrder:
+ * the seeded shuffle per epoch, the smaller last batch), and the data position after each step.
+ */
+export function batchPlan(config: RunConfig, trainCount: number): { steps: number; indices: Int32Array; positions: BigInt64Array } {
+  const { batch_size: batchSize, grad_accum: accum, seed } = config.train
+  const order = new BatchOrder(trainCount, { batchSize, shuffle: config.data.shuffle, seed })
+  const steps = config.train.max_steps ?? stepsForEpochs({ batchesIn: () => order.batchesPerEpoch }, config.train.epochs ?? 1, accum)
+  const indices = new Int32Array(steps * accum * batchSize).fill(-1)
+  const positions = new BigInt64Array(steps * 2)
+  let position = START_POSITION
+  for (let s = 0; s < steps; s++) {
+    for (let m = 0; m < accum; m++) {
+      const taken = order.take(position)
+      indices.set(taken.indices, (s * accum + m) * batchSize)
+      position = taken.next
+    }
+    positions[2 * s] = BigInt(position.epoch)
+    positions[2 * s + 1] = BigInt(position.batch)
+  }
+  return { steps, indices, positions }
+}
+
+/** The graph's large constants (rotary tables ...), by the names model.py reads them under. */
+export function writeConstants(path: string, constants: readonly TorchConstant[]): void {
+  writeSafetensors(
+    path,
+    constants.map((c) => {
+      if (c.dtype !== 'float32' && c.dtype !== 'int64') throw new Error(`constant ${c.name}: ${c.dtype} constants are not written to constants.safetensors`)
+      const data = c.dtype === 'float32' ? Float32Array.from(c.data) : BigInt64Array.from(Array.from(c.data, (v) => BigInt(v)))
+      return { name: c.name, dtype: c.dtype, shape: c.shape, data }
+    }),
+  )
+}
