@@ -20,7 +20,7 @@ export interface ClusterJobFolder {
 
 export interface ClusterJobOptions {
   jobId?: string
-  /** The start line's facts (default one CPU process with gloo, fp32, PyTorch 1.13.1 on node17). */
+  /** The start line's facts (default one CPU process, fp32, PyTorch 1.13.1 on node17: no process group, so no backend, as train.py writes it). */
   start?: Record<string, unknown>
 }
 
@@ -56,7 +56,7 @@ export function clusterJobFromRun(store: Store, dataDir: string, runId: string, 
 
   const curve = (name: string) => new Map(store.metrics.curve(runId, name).map((p) => [p.step, p.value]))
   const [loss, lr, gradNorm, tokens, tokensPerS, auxLoss, evalLoss] = ['loss', 'lr', 'grad_norm', 'tokens', 'tokens_per_s', 'aux_loss', 'eval_loss'].map(curve)
-  const start = { event: 'start', job_id: jobId, world_size: 1, device: 'cpu', backend: 'gloo', precision: 'fp32', torch: '1.13.1', hostname: 'node17', started_at: '2026-12-05T10:00:00.000000+00:00', ...options.start }
+  const start = { event: 'start', job_id: jobId, world_size: 1, device: 'cpu', backend: null, precision: 'fp32', torch: '1.13.1', hostname: 'node17', started_at: '2026-12-05T10:00:00.000000+00:00', ...options.start }
   const lines = [JSON.stringify(start)]
   const evalLine = (step: number) => JSON.stringify({ step, eval_loss: evalLoss.get(step), eval_tokens: 96 })
   if (evalLoss.has(0)) lines.push(evalLine(0))

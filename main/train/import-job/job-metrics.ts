@@ -15,7 +15,8 @@ export interface JobStart {
   jobId: string
   worldSize: number
   device: string
-  backend: string
+  /** nccl or gloo; null for one process (no process group). */
+  backend: string | null
   precision: string
   torch: string
   hostname: string
@@ -149,7 +150,7 @@ function startLine(at: LineFields, number: number, event: JobStart['event']): Jo
     jobId: at.string('job_id'),
     worldSize: at.count('world_size', 1),
     device: at.string('device'),
-    backend: at.string('backend'),
+    backend: at.stringOrNull('backend'),
     precision: at.string('precision'),
     torch: at.string('torch'),
     hostname: at.string('hostname'),
@@ -205,6 +206,10 @@ class LineFields {
     const value = this.line[field]
     if (typeof value !== 'string' || value === '') throw this.wrong(field, 'a non-empty string')
     return value
+  }
+
+  stringOrNull(field: string): string | null {
+    return this.line[field] === null ? null : this.string(field)
   }
 
   time(field: string): Date {
