@@ -4,7 +4,7 @@ import type { ExportFormat, RunExport } from '../../../main/contract'
 import { api } from '../api'
 import { useStoppableJob } from './stoppable-job'
 
-/** The Export dialog: a run's adapter written as native, PEFT, ONNX or merged into a folder. */
+/** The Export dialog: a run's adapter written as native, PEFT, ONNX or merged into a folder, or the run as a cluster job (torchrun). */
 export const useRunExportStore = defineStore('run-export', () => {
   const format = ref<ExportFormat>('native')
   const out = ref('')
@@ -63,7 +63,9 @@ export const useRunExportStore = defineStore('run-export', () => {
   async function run(runId: string): Promise<RunExport | null> {
     result.value = null
     return exportJob.track(async () => {
-      result.value = await api.runsExport({ runId, format: format.value, out: out.value.trim(), overwrite: overwrite.value, checkpoint: checkpoint.value })
+      // A cluster job trains the run again from its configuration: no adapter of the run to pick.
+      const adapter = format.value === 'torchrun' ? {} : { checkpoint: checkpoint.value }
+      result.value = await api.runsExport({ runId, format: format.value, out: out.value.trim(), overwrite: overwrite.value, ...adapter })
       return result.value
     })
   }
