@@ -54,6 +54,17 @@ function pyNumber(x: number): string {
   return Number.isInteger(x) ? `${x}` : String(x)
 }
 
+/** Graph nodes in order, each transformer block's (Node.segment) run of nodes as one unit. */
+function unitsOf(nodes: readonly Node[]): { segment: string | null; nodes: Node[] }[] {
+  const units: { segment: string | null; nodes: Node[] }[] = []
+  for (const node of nodes) {
+    const last = units.at(-1)
+    if (node.segment !== null && last?.segment === node.segment) last.nodes.push(node)
+    else units.push({ segment: node.segment, nodes: [node] })
+  }
+  return units
+}
+
 function symbolName(symbol: string): string {
   return `d_${symbol.replace(/[^A-Za-z0-9_]/g, '_')}`
 }
@@ -128,14 +139,11 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
     expr.set(v, `P[${py(p.name)}]`)
   }
   const outputValues = new Set(graph.outputs.map((o) => o.value))
-  const lastUse = new Map<Value, number>()
-  graph.nodes.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(v, i)))
   const checkDim = (d: number | string): string => {
     if (typeof d === 'string') for (const f of d.split('*')) if (!/^\d+$/.test(f) && !bound.has(f)) throw new Error(`symbol '${f}' is bound by no feed of the graph`)
     return dimExpression(d)
   }
-
-  graph.nodes.forEach((node, i) => {
+  const nodeLine = (node: Node): string => {
     const inputs = node.inputs.map((v) => {
       const e = expr.get(v)
       if (e === undefined) throw new Error(`${node.op}${node.scope ? ` (${node.scope})` : ''}: input ${v.describe()} is read before it is computed`)
@@ -149,9 +157,42 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
         : (TORCH_LINES[node.op] as (a: unknown, c: TorchLineContext) => string)(node.attrs, context)
     const names = node.outputs.map((o) => `v${o.id}`)
     node.outputs.forEach((o, k) => expr.set(o, names[k]))
-    const where = node.scope ? `  # ${node.scope}` : ''
-    body.push(`${names.join(', ')} = ${line}${where}`)
-    const dead = node.inputs.filter((v, k) => v.origin.kind === 'node' && lastUse.get(v) === i && !outputValues.has(v) && node.inputs.indexOf(v) === k)
+    return `${names.join(', ')} = ${line}${node.scope ? `  # ${node.scope}` : ''}`
+  }
+
+  // Each transformer block (Graph.block: Node.segment) becomes a method, which forward runs through
+  // torch.utils.checkpoint when gradient checkpointing is on: the job's autodiff/recompute.ts.
+  const units = unitsOf(graph.nodes)
+  const isLocal = (v: Value) => v.origin.kind === 'node' || (v.origin.kind === 'input' && !parameterNames.has(v.name ?? ''))
+  const reads = units.map((u) => {
+    const defined = new Set(u.nodes.flatMap((n) => n.outputs))
+    return [...new Set(u.nodes.flatMap((n) => n.inputs).filter((v) => isLocal(v) && !defined.has(v)))]
+  })
+  const lastRead = new Map<Value, number>()
+  reads.forEach((values, i) => values.forEach((v) => lastRead.set(v, i)))
+  const symbols = [...bound].map(symbolName)
+  const blocks: string[] = []
+  units.forEach((unit, i) => {
+    if (unit.segment === null) body.push(nodeLine(unit.nodes[0]))
+    else {
+      const args = [...symbols, ...reads[i].map((v) => expr.get(v) as string)].join(', ')
+      const lastInside = new Map<Value, number>()
+      unit.nodes.forEach((n, k) => n.inputs.forEach((v) => lastInside.set(v, k)))
+      const later = new Set(reads.slice(i + 1).flat())
+      const outputs = unit.nodes.flatMap((n) => n.outputs).filter((v) => later.has(v) || outputValues.has(v))
+      const method = `block_${blocks.length}`
+      const lines: string[] = []
+      unit.nodes.forEach((n, k) => {
+        lines.push(nodeLine(n))
+        const dead = [...new Set(n.inputs)].filter((v) => v.origin.kind === 'node' && lastInside.get(v) === k && !reads[i].includes(v) && !outputs.includes(v))
+        if (dead.length > 0) lines.push(`del ${dead.map((v) => expr.get(v)).join(', ')}`)
+      })
+      const names = `${outputs.map((v) => expr.get(v) as string).join(', ')}${outputs.length === 1 ? ',' : ''}`
+      lines.push(`return ${names}`)
+      blocks.push(['', `    def ${method}(self, P, ${args}):`, `        """${unit.segment}"""`, ...lines.map((l) => `        ${l}`)].join('\n'))
+      body.push(`${names} = self._run_block(self.${method}, P, ${args})`)
+    }
+    const dead = reads[i].filter((v) => v.origin.kind === 'node' && lastRead.get(v) === i && !outputValues.has(v))
     if (dead.length > 0) body.push(`del ${dead.map((v) => expr.get(v)).join(', ')}`)
   })
   const returned = options.outputs.map((name) => {
@@ -183,6 +224,7 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
     '        self.device = torch.device(device)',
     '        # The dtype of products with frozen weights: float32 on CPUs, bfloat16 or float16 on GPUs.',
     '        self.frozen_dtype = frozen_dtype',
+    '        # Recompute each transformer block in the backward pass instead of keeping its activations.',
     '        self.checkpointing = checkpointing',
     '        self.adapter = torch.nn.Module()',
     '        for name, shape in PARAMETERS:',
@@ -210,10 +252,18 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
     "                    raise ModelFilesError('adapter tensor %s is %s, the model needs %s' % (name, list(value.shape), list(parameter.shape)))",
     '                parameter.copy_(value)',
     '',
+    '    def _run_block(self, block, P, *args):',
+    '        """A transformer block; with checkpointing its activations are recomputed in the backward pass."""',
+    '        if self.checkpointing and torch.is_grad_enabled():',
+    '            return torch.utils.checkpoint.checkpoint(block, P, *args, use_reentrant=False)',
+    '        return block(P, *args)',
+    '',
     '    def forward(self, feeds):',
     '        P = self.adapter_parameters()',
     ...body.map((l) => `        ${l}`),
+    ...blocks,
     '',
   ].join('\n')
+
   return { source, weights, constants: bigConstants }
 }

@@ -7,6 +7,7 @@ import struct
 
 import numpy as np
 import torch
+import torch.utils.checkpoint
 
 _SAFETENSORS_NUMPY = {
     'F32': np.float32, 'F16': np.float16, 'BF16': np.uint16, 'F64': np.float64,

@@ -1,6 +1,7 @@
 // model.py of the cluster job, emitted from the engine's forward graph, computes the graph's loss:
 // every architecture and method, on a padded batch with random adapter values, against the float64
-// reference interpreter (an independent evaluation of the same graph), in one Python process.
+// reference interpreter (an independent evaluation of the same graph), in one Python process; and
+// with each transformer block recomputed in the backward (checkpointing), the same gradients.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -36,7 +37,7 @@ function examples(vocab: number): TrainingExample[] {
 
 describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PYTHON})`, () => {
   it('gives the reference loss and load-balancing term for every architecture and method', () => {
-    const expected: { what: string; loss: number; aux: number | null }[] = []
+    const expected: { what: string; loss: number; aux: number | null; blocks: number }[] = []
     const caseFiles: string[] = []
     for (const arch of ARCHS) {
       const tiny = models.write(arch)
@@ -56,7 +57,7 @@ describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PY
         const feeds = { ...Object.fromEntries(Object.entries(batch.feeds).map(([k, t]) => [k, toNdArray(t)])), ...Object.fromEntries(parameters.map((p) => [p.name, { dtype: 'float32' as const, shape: p.shape, data: Float64Array.from(values[p.name]) }])) }
         const outs = graph.outputs.map((o) => o.value)
         const [loss, aux] = evaluate(graph, feeds, outs, { readWeightBytes })
-        expected.push({ what, loss: loss.data[0], aux: aux ? aux.data[0] : null })
+        expected.push({ what, loss: loss.data[0], aux: aux ? aux.data[0] : null, blocks: new Set(graph.nodes.map((n) => n.segment).filter((s) => s !== null)).size })
         // model.py reads its large constants from constants.safetensors beside it, as in a job folder.
         const dir = join(models.dir, `${arch}-${input.method}-job`)
         mkdirSync(dir)
@@ -77,7 +78,7 @@ describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PY
     // The first case once more with bf16 products, as on a GPU: frozen weights held in bf16, a loss near float32's.
     const bf16Case = caseFiles[0].replace(/case\.json$/, 'case-bf16.json')
     writeFileSync(bf16Case, JSON.stringify({ ...JSON.parse(readFileSync(caseFiles[0], 'utf8')), frozen_dtype: 'bfloat16' }))
-    const all = runPython([CASES_PY, ...caseFiles, bf16Case]).trim().split('\n').map((l) => JSON.parse(l) as { loss: number; aux_loss: number | null; frozen_buffer_dtypes: string[] })
+    const all = runPython([CASES_PY, ...caseFiles, bf16Case]).trim().split('\n').map((l) => JSON.parse(l) as { loss: number; aux_loss: number | null; frozen_buffer_dtypes: string[]; checkpoint_grad_diff: number; gradient_scale: number; blocks: number })
     const bf16 = all.pop()!
     expect(all[0].frozen_buffer_dtypes).toEqual(['torch.float32'])
     expect(bf16.frozen_buffer_dtypes).toEqual(['torch.bfloat16'])
@@ -88,6 +89,11 @@ describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PY
     lines.forEach((got, i) => {
       const want = expected[i]
       expect(Math.abs(got.loss - want.loss) / Math.abs(want.loss), `${want.what}: loss ${got.loss} vs reference ${want.loss}`).toBeLessThan(1e-5)
+      // Each transformer block (Graph.block) is one method of its own, never split.
+      expect(want.blocks, want.what).toBeGreaterThanOrEqual(2)
+      expect(got.blocks, want.what).toBe(want.blocks)
+      expect(got.gradient_scale, want.what).toBeGreaterThan(0)
+      expect(got.checkpoint_grad_diff, `${want.what}: gradients with checkpointing`).toBeLessThan(1e-6)
       if (want.aux === null) expect(got.aux_loss, want.what).toBeNull()
       else {
         expect(want.aux, `${want.what}: the balancing term is there`).toBeGreaterThan(0)
