@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import type { RunConfig } from '../../contract/run-config'
 import type { AdapterConfig } from '../../engine/adapters'
 import { F, Graph } from '../../engine/ir'
@@ -15,18 +15,16 @@ import { writeSafetensors } from '../../runtime/safetensors'
 import { nativeAdapterConfig } from '../../train/adapter-files'
 import { BatchOrder, START_POSITION, type TrainingExample } from '../../train/batches'
 import { stepsForEpochs } from '../../train/batch-source'
+import { JOB_FILE, JOB_FORMAT, JOB_VERSION } from '../../train/import-job/job-file'
 import { prepareRunData } from '../../train/run-data'
 import { baseModelInfo, batchLayout, initialParameters } from '../../train/run-training'
 import { buildAdaptedLoss } from '../../train/step-graph'
 import { ExportError } from '../types'
-import { emitTorchModel, type TorchConstant } from './emit-torch'
+import { emitTorchModel, type TorchConstant } from '../../engine/pytorch'
 import { jobReadme } from './job-readme'
 import { writeNpy } from './npy'
 import { torchrunPythonSource } from './python-sources'
 
-export const JOB_FORMAT = 'mixture-studio-torchrun'
-export const JOB_VERSION = 1
-export const JOB_FILE = 'job.json'
 
 export interface TorchrunJobInput {
   config: RunConfig
@@ -114,7 +112,7 @@ export async function writeTorchrunJob(dir: string, input: TorchrunJobInput): Pr
       },
       data: { train_examples: data.train.length, validation_examples: data.validation.length },
     }
-    writeFileSync(join(dir, 'job.json'), `${JSON.stringify(job, null, 2)}\n`)
+    writeFileSync(join(dir, JOB_FILE), `${JSON.stringify(job, null, 2)}\n`)
     writeFileSync(join(dir, 'requirements.txt'), 'torch>=1.13\nnumpy\n')
     const facts: TorchrunJobFacts = { jobId, totalSteps: plan.steps, trainExamples: data.train.length, validationExamples: data.validation.length, parameters: adapter.trainableParameterCount }
     writeFileSync(join(dir, 'README.md'), jobReadme({ config, run: input.run, model: describeModel(model), facts, aux: adapter.auxiliaryLoss !== null }))
@@ -137,7 +135,7 @@ export function emitJobModel(model: OpenedModel, adapterConfig: AdapterConfig, m
   if (adapter.auxiliaryLoss) graph.output('aux_loss', F.cast(adapter.auxiliaryLoss, 'float32'))
   const parameters = adapter.parameters.map((p) => ({ name: p.name, shape: [...p.shape] }))
   const outputs = adapter.auxiliaryLoss ? ['loss', 'aux_loss'] : ['loss']
-  const emitted = emitTorchModel(graph, { modelDir: model.info.dir, parameters, outputs, seq2seq: model.spec.family === 't5' })
+  const emitted = emitTorchModel(graph, { weightFile: (path) => relative(model.info.dir, path).split(sep).join('/'), parameters, outputs, seq2seq: model.spec.family === 't5' })
   return { graph, adapter, parameters, emitted: { ...emitted, source: `${torchrunPythonSource('model_prelude.py')}\n\n${emitted.source}` } }
 }
 

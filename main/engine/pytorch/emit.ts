@@ -1,12 +1,11 @@
-// The engine's forward graph as Python: model.py of the cluster job (docs/DESIGN.md "Cluster job").
+// The engine's forward graph as Python: model.py of the cluster job (docs/DESIGN.md "The cluster job").
 // One torch line per node, in graph order, so the job computes what the studio computes: the
 // same ops, the same order, the same constants. Graph inputs are the batch feeds and the adapter's
 // parameters (nn.Parameters under their native names); frozen weights are buffers read by name from
 // the model's safetensors files; large constants (rotary tables ...) travel in constants.safetensors.
 // Symbols (batch, seq, tgt) are bound from the feeds' shapes when forward runs.
-import { relative } from 'node:path'
-import type { DType, Graph, Node, Value } from '../../engine/ir'
-import { TORCH_LINES, torchDType, type TorchLineContext } from './torch-ops'
+import type { DType, Graph, Node, Value } from '../ir'
+import { TORCH_LINES, torchDType, type TorchLineContext } from './ops'
 
 /** Constants up to this many values are written into model.py; bigger ones go to constants.safetensors. */
 const INLINE_CONSTANT_VALUES = 64
@@ -36,8 +35,8 @@ export interface EmittedModel {
 }
 
 export interface EmitOptions {
-  /** The model folder the weights' file paths are relative to. */
-  modelDir: string
+  /** A weight file's name as model.py finds it in the model folder (main/engine does no I/O: the caller says). */
+  weightFile: (path: string) => string
   /** The adapter's parameters (graph inputs fed each step), in the native format's order. */
   parameters: readonly { name: string; shape: readonly number[] }[]
   /** Graph outputs returned by forward, by the key they are returned under. */
@@ -98,7 +97,7 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
     if (source.kind !== 'file') throw new Error(`weight ${w.name}: only weights read from the model's files can be emitted`)
     const uses = consumers.get(w) ?? []
     const inFrozenDType = w.dtype === frozen || (uses.length > 0 && uses.every(isFrozenCast))
-    weights.push({ file: relative(options.modelDir, source.path).split('\\').join('/'), tensor: w.name as string, shape: w.shape as number[], inFrozenDType })
+    weights.push({ file: options.weightFile(source.path), tensor: w.name as string, shape: w.shape as number[], inFrozenDType })
     expr.set(w, `self.w${i}`)
   })
   const bigConstants: TorchConstant[] = []

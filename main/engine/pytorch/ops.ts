@@ -1,8 +1,8 @@
 // One line of PyTorch for each op of the engine's closed set (main/engine/ir/ops.ts), in the
 // semantics the float64 reference interpreter gives it. The table is keyed by OpName, so a new
 // op does not compile until it has its torch line. Helpers (_gather, _pad ...) live in
-// python/model_prelude.py. Everything is PyTorch 1.13-compatible.
-import type { DType, Node, OpAttrs, OpName, Shape } from '../../engine/ir'
+// main/export/torchrun/python/model_prelude.py. Everything is PyTorch 1.13-compatible.
+import type { DType, Node, OpAttrs, OpName, Shape } from '../ir'
 
 /** What a line producer gets: the node's input expressions and how to write dims and dtypes. */
 export interface TorchLineContext {
