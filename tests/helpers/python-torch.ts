@@ -1,6 +1,7 @@
 // Debian's PyTorch (python3-torch 1.13, CPU) for the cluster job's tests. `.ci/run` installs it and
 // sets MIXTURE_STUDIO_REQUIRE_TORCH=1, so there a missing torch fails the tests instead of skipping.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
 
 /** Debian's Python, which has python3-torch and python3-numpy (a pyenv `python3` on PATH may not). */
 export const PYTHON = process.env.MIXTURE_STUDIO_PYTHON ?? '/usr/bin/python3'
@@ -20,4 +21,33 @@ export function runPython(args: readonly string[], options: { cwd?: string; env?
   const result = spawnSync(PYTHON, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000 })
   if (result.status !== 0) throw new Error(`${PYTHON} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}\n${result.stdout}`)
   return result.stdout
+}
+
+/** runPython without blocking: several Python processes can run while the test does other work. */
+export function runPythonAsync(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(PYTHON, args, { cwd: options.cwd, env: { ...process.env, ...options.env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) resolvePromise(stdout)
+      else reject(new Error(`${PYTHON} ${args.join(' ')} failed (${code ?? signal}):\n${stderr}\n${stdout}`))
+    })
+  })
+}
+
+/** A TCP port nothing listens on now (for MASTER_PORT). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolvePromise(address.port) : reject(new Error('no port'))))
+    })
+  })
 }
