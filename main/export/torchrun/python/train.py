@@ -682,6 +682,10 @@ class Metrics:
                 raise JobError('%s belongs to another job (%s, this is %s); give this job its own --out' % (self.path, line.get('job_id'), self.job_id))
         return lines
 
+    def ended_at(self, step):
+        """Whether the log already ends the run at `step` (a completed job run again)."""
+        return any(line.get('event') == 'end' and line.get('step') == step for line in self._read_lines())
+
     def open(self, resumed_step):
         """Keeps the lines up to the step training continues from (none on a fresh start)."""
         lines = self._read_lines()
@@ -1130,6 +1134,11 @@ def run(args):
         if dist.main:
             os.makedirs(job.out, exist_ok=True)
             metrics = Metrics(os.path.join(job.out, 'metrics.jsonl'), job.job['job_id'])
+            adapter_dir = os.path.join(job.out, 'adapter')
+            complete = start > 0 and (start == total or job.patience_exhausted())
+            if complete and metrics.ended_at(start) and os.path.exists(os.path.join(adapter_dir, ADAPTER_WEIGHTS_FILE)):
+                print('the job is complete at step %d: nothing to train (the adapter is in %s)' % (start, adapter_dir), flush=True)
+                return 0
             metrics.open(start)
             facts = {'world_size': dist.world, 'device': dist.device.type, 'backend': dist.backend, 'precision': job.precision,
                      'torch': torch.__version__, 'hostname': socket.gethostname()}
@@ -1138,6 +1147,7 @@ def run(args):
             else:
                 metrics.write(dict({'event': 'resume', 'job_id': job.job['job_id'], 'step': start}, **facts, resumed_at=iso_now()))
                 print('resuming from %s' % _checkpoint_path(job.checkpoints_dir, start), flush=True)
+
         def log_eval(step):
             line = job.evaluate(step)
             if dist.main:

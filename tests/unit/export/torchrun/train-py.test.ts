@@ -361,16 +361,28 @@ describe.skipIf(!torchHere)('train.py (the cluster job) against the studio', () 
       const a = readAdapterFolder(join(out, 'adapter'))
       const b = readAdapterFolder(join(fullOut, 'adapter'))
       for (const [param, t] of b.tensors) expect(Array.from(a.tensors.get(param)!.data), param).toEqual(Array.from(t.data))
+
+      // Run again once complete: nothing to train, and metrics.jsonl stays as it is.
+      const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      const again = await trainPy(job, ['--out', out])
+      expect(again.stdout).toMatch(/the job is complete at step 7: nothing to train/)
+      expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(before)
     })
   })
 
   describe('data parallel: two gloo processes', () => {
-    for (const [name, split] of [['adamw', 'grad_accum 2: each rank takes whole micro-batches'], ['sgd', 'grad_accum 1: each rank takes every other row']] as const) {
+    const cases = [
+      { name: 'adamw', split: 'grad_accum 2: each rank takes whole micro-batches; stopped after step 3 and resumed', stopAt: 3 },
+      { name: 'sgd', split: 'grad_accum 1: each rank takes every other row', stopAt: null },
+    ]
+    for (const { name, split, stopAt } of cases) {
       it(`give the one-process losses (${split})`, async () => {
         const { job, lines, out: oneOut } = runs[name]
         const out = join(job.dir, 'out-two')
+        // Resumed, rank 1 reads nothing: rank 0 sends it the checkpoint's parameters and optimizer state.
+        if (stopAt !== null) await trainPyDistributed(job, 2, ['--out', out, '--max-steps', String(stopAt)])
         const [rank0, rank1] = await trainPyDistributed(job, 2, ['--out', out])
-        expect(rank0.stdout).toMatch(/step 1\//)
+        expect(rank0.stdout).toMatch(stopAt === null ? /step 1\// : /resuming from .*step-3/)
         expect(rank1.stdout).toBe('')
         const two = readMetrics(join(out, 'metrics.jsonl'))
         expect(two[0]).toMatchObject({ event: 'start', world_size: 2, backend: 'gloo', device: 'cpu' })
