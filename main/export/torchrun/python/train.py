@@ -14,6 +14,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
 import struct
 import sys
@@ -750,6 +751,12 @@ class Distributed:
             torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.SUM)
         return tensor
 
+    def any_(self, flag):
+        """Whether `flag` is true on any rank."""
+        if self.world == 1:
+            return flag
+        return self.sum_(torch.tensor([1.0 if flag else 0.0], device=self.device)).item() > 0
+
     def broadcast_(self, tensor):
         if self.world > 1:
             torch.distributed.broadcast(tensor, src=0)
@@ -1122,6 +1129,8 @@ class Job:
 
 def run(args):
     dist = Distributed(args.device)
+    terminated = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: terminated.append(signum))
     try:
         if args.threads:
             torch.set_num_threads(args.threads)
@@ -1162,7 +1171,14 @@ def run(args):
         saved = start
         stopped_early = early_stop_message(job.rule, job.best) if start < total and job.patience_exhausted() else None
         done = start if stopped_early else None
+        interrupted = None
         for step in range(start + 1, stop + 1) if not stopped_early else ():
+            # SIGTERM (Slurm's time limit or preemption, passed on by torchrun) stops the run between
+            # steps, as the studio's Cancel does: a checkpoint of the last step, then out. The ranks
+            # agree on it before each step, so they stop together.
+            if dist.any_(bool(terminated)):
+                interrupted = step - 1
+                break
             line = job.train_step(step)
             last = step == total
             if dist.main:
@@ -1181,6 +1197,13 @@ def run(args):
                 stopped_early = early_stop_message(job.rule, job.best)
                 done = step
                 break
+        if interrupted is not None:
+            if dist.main:
+                if saved != interrupted and interrupted > 0:
+                    job.checkpoint(interrupted)
+                metrics.close()
+                sys.stderr.write('train.py: stopped by SIGTERM after step %d of %d; run it again with the same --out to continue from that checkpoint\n' % (interrupted, total))
+            return 128 + signal.SIGTERM
         if dist.main:
             if stopped_early or stop == total:
                 done = total if done is None else done

@@ -214,6 +214,33 @@ export async function trainPy(job: ToyJob, args: string[], env: Record<string, s
   return run
 }
 
+/**
+ * train.py of `job`, sent SIGTERM once its stdout shows `when` (as Slurm's time limit would), then
+ * waited for; SIGKILL after `limitMs` should it not stop.
+ */
+export function trainPyTerminated(job: ToyJob, args: string[], when: RegExp, limitMs = 30_000): Promise<PythonRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [join(job.dir, 'train.py'), '--threads', '1', ...args], { cwd: job.dir, env: { ...process.env, OMP_NUM_THREADS: '1' } })
+    let stdout = ''
+    let stderr = ''
+    let sent = false
+    const limit = setTimeout(() => child.kill('SIGKILL'), limitMs)
+    child.stdout.on('data', (d) => {
+      stdout += d
+      if (!sent && when.test(stdout)) {
+        sent = true
+        child.kill('SIGTERM')
+      }
+    })
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(limit)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
 /** A TCP port nothing listens on now (for MASTER_PORT). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -21,7 +21,7 @@ import { makeTempDir } from '../../../helpers/temp-dir'
 import { toyTrainStep } from './toy-model'
 import {
   readMetrics, runPython, TOY_LAYOUT, toyExamples, toyInit, toyWeights, trainPy, trainPyDistributed,
-  toyAdapterConfig, TRAIN_PY, withPrompts, writeToyJob, type MetricLine, type ToyJob,
+  toyAdapterConfig, TRAIN_PY, trainPyTerminated, withPrompts, writeToyJob, type MetricLine, type ToyJob,
 } from './toy-job'
 
 // Throws where MIXTURE_STUDIO_REQUIRE_TORCH=1 (CI) and torch is missing, failing the file.
@@ -400,6 +400,28 @@ describe.skipIf(!torchHere)('train.py (the cluster job) against the studio', () 
         for (const [param, t] of b.tensors) expectAllClose(a.tensors.get(param)!.data, t.data, 1e-5, 1e-6, param)
       })
     }
+  })
+
+  describe('SIGTERM (a time limit, a preemption)', () => {
+    it('stops between steps with a checkpoint of the last one (exit code 143), and a run again continues there', async () => {
+      const settings: TrainSettings = { ...BASE_SETTINGS, optimizer: 'sgd', batch_size: 1, max_steps: 20_000, save_every: 100_000 }
+      const job = writeToyJob(join(tmp.dir, 'job-sigterm'), { settings, seq2seq: false, aux: false, train: toyExamples(6, 11, 26), validation: [], weights, init })
+      const out = join(job.dir, 'out')
+      const stopped = await trainPyTerminated(job, ['--out', out], /step 2\//)
+      expect(stopped.code, stopped.stderr).toBe(143)
+      const lines = readMetrics(join(out, 'metrics.jsonl'))
+      const last = stepLines(lines).at(-1)!.step!
+      expect(last).toBeGreaterThanOrEqual(2)
+      expect(last).toBeLessThan(20_000)
+      expect(stopped.stderr).toContain(`stopped by SIGTERM after step ${last} of 20000; run it again with the same --out to continue from that checkpoint`)
+      expect(listCheckpoints(join(out, 'checkpoints')).map((c) => c.step)).toEqual([last])
+      expect(lines.some((l) => l.event === 'end')).toBe(false)
+      expect(existsSync(join(out, 'adapter'))).toBe(false)
+
+      const resumed = await trainPy(job, ['--out', out, '--max-steps', String(last + 2)])
+      expect(resumed.stdout).toContain(`resuming from ${join(out, 'checkpoints', `step-${last}`)}`)
+      expect(stepLines(readMetrics(join(out, 'metrics.jsonl'))).map((l) => l.step)).toEqual(Array.from({ length: last + 2 }, (_, i) => i + 1))
+    })
   })
 
   describe('errors', () => {
