@@ -41,6 +41,11 @@ export interface EmitOptions {
   parameters: readonly { name: string; shape: readonly number[] }[]
   /** Graph outputs returned by forward, by the key they are returned under. */
   outputs: readonly string[]
+  /**
+   * Routed sites' statistics (graph outputs `load` [experts] and `entropy` []): forward returns them
+   * as `routers`, a list of (load, entropy) in this order, and model.py lists the sites as ROUTERS.
+   */
+  routers?: readonly { module: string; site: string; layer: number; experts: number; load: string; entropy: string }[]
   seq2seq: boolean
 }
 
@@ -194,17 +199,24 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
     const dead = reads[i].filter((v) => v.origin.kind === 'node' && lastRead.get(v) === i && !outputValues.has(v))
     if (dead.length > 0) body.push(`del ${dead.map((v) => expr.get(v)).join(', ')}`)
   })
-  const returned = options.outputs.map((name) => {
+  const outputExpr = (name: string): string => {
     const out = graph.outputs.find((o) => o.name === name)
     if (!out) throw new Error(`the graph has no output ${name}`)
-    return `${py(name)}: ${expr.get(out.value)}`
-  })
+    return expr.get(out.value) as string
+  }
+  const routers = options.routers ?? []
+  const returned = [
+    ...options.outputs.map((name) => `${py(name)}: ${outputExpr(name)}`),
+    ...(routers.length > 0 ? [`"routers": [${routers.map((r) => `(${outputExpr(r.load)}, ${outputExpr(r.entropy)})`).join(', ')}]`] : []),
+  ]
   body.push(`return {${returned.join(', ')}}`)
 
   const source = [
     `SEQ2SEQ = ${options.seq2seq ? 'True' : 'False'}`,
     `FEEDS = [${feeds.map((v) => py(v.name as string)).join(', ')}]`,
     `HAS_AUX_LOSS = ${options.outputs.includes('aux_loss') ? 'True' : 'False'}`,
+    '# Routed sites (MoV, MoLoRA): forward returns each one\'s mean expert load and routing entropy as "routers", in this order.',
+    `ROUTERS = [${routers.map((r) => `{"module": ${py(r.module)}, "site": ${py(r.site)}, "layer": ${r.layer}, "experts": ${r.experts}}`).join(', ')}]`,
     '# The adapter tensors (native names and shapes), in the order of the native format.',
     `PARAMETERS = [`,
     ...options.parameters.map((p) => `    (${py(p.name)}, ${JSON.stringify(p.shape)}),`),

@@ -18,7 +18,7 @@ import { stepsForEpochs } from '../../train/batch-source'
 import { JOB_FILE, JOB_FORMAT, JOB_VERSION } from '../../train/import-job/job-file'
 import { prepareRunData } from '../../train/run-data'
 import { baseModelInfo, batchLayout, initialParameters } from '../../train/run-training'
-import { buildAdaptedLoss } from '../../train/step-graph'
+import { buildAdaptedLoss, STEP_OUTPUTS } from '../../train/step-graph'
 import { ExportError } from '../types'
 import { emitTorchModel, type TorchConstant } from '../../engine/pytorch'
 import { jobReadme } from './job-readme'
@@ -133,9 +133,16 @@ export function emitJobModel(model: OpenedModel, adapterConfig: AdapterConfig, m
   const { adapter, loss } = buildAdaptedLoss(graph, model, adapterConfig, { maxPositions })
   graph.output('loss', loss)
   if (adapter.auxiliaryLoss) graph.output('aux_loss', F.cast(adapter.auxiliaryLoss, 'float32'))
+  // The router statistics the Run page's Expert routing panel shows (the trainer's ROUTER_STATS_EVERY steps).
+  const routers = adapter.routerStatistics().map((r, i) => {
+    graph.output(STEP_OUTPUTS.routerLoad(i), r.load)
+    graph.output(STEP_OUTPUTS.routerEntropy(i), r.entropy)
+    return { module: r.site.module, site: r.site.site, layer: r.site.layer, experts: r.experts, load: STEP_OUTPUTS.routerLoad(i), entropy: STEP_OUTPUTS.routerEntropy(i) }
+  })
   const parameters = adapter.parameters.map((p) => ({ name: p.name, shape: [...p.shape] }))
   const outputs = adapter.auxiliaryLoss ? ['loss', 'aux_loss'] : ['loss']
-  const emitted = emitTorchModel(graph, { weightFile: (path) => relative(model.info.dir, path).split(sep).join('/'), parameters, outputs, seq2seq: model.spec.family === 't5' })
+  const weightFile = (path: string) => relative(model.info.dir, path).split(sep).join('/')
+  const emitted = emitTorchModel(graph, { weightFile, parameters, outputs, routers, seq2seq: model.spec.family === 't5' })
   return { graph, adapter, parameters, emitted: { ...emitted, source: `${torchrunPythonSource('model_prelude.py')}\n\n${emitted.source}` } }
 }
 

@@ -5,6 +5,7 @@
 // what train.py writes is refused with its line number and field, never skipped, since a curve
 // with holes would pass for the job's. The one exception is a last line cut short (no newline
 // after it): what a job killed mid-write leaves, and train.py itself drops on its resume.
+import { routerMetricValues } from '../../contract/router-metrics'
 import type { MetricSample } from '../../store'
 import { ImportJobError } from './import-job-error'
 
@@ -34,6 +35,8 @@ export interface JobStep {
   seconds: number | null
   /** fp16 jobs: the loss scale the step ran with. */
   lossScale: number | null
+  /** Mixtures, at train.py's router steps (1, every 10th, the last): each routed site's load and entropy. */
+  routers: { module: string; load: number[]; entropy: number }[] | null
 }
 
 export interface JobMetrics {
@@ -91,6 +94,7 @@ export function parseJobMetrics(text: string, file: string): JobMetrics {
         auxLoss: 'aux_loss' in line ? at.number('aux_loss') : null,
         seconds: 'seconds' in line ? at.nonNegative('seconds') : null,
         lossScale: 'loss_scale' in line ? at.nonNegative('loss_scale') : null,
+        routers: 'routers' in line ? at.routers('routers') : null,
       })
     } else {
       throw new ImportJobError(`${file}:${number}: neither a step line (with "loss"), an eval line (with "eval_loss") nor an "event" line`)
@@ -119,6 +123,7 @@ export function jobMetricSamples(metrics: JobMetrics): MetricSample[] {
     if (s.seconds !== null && s.seconds > 0) samples.push({ name: 'tokens_per_s', step: s.step, value: s.tokens / s.seconds })
     if (s.auxLoss !== null) samples.push({ name: 'aux_loss', step: s.step, value: s.auxLoss })
     if (s.lossScale !== null) samples.push({ name: 'loss_scale', step: s.step, value: s.lossScale })
+    for (const r of s.routers ?? []) samples.push(...routerMetricValues(r).map(({ name, value }) => ({ name, step: s.step, value })))
   }
   for (const e of metrics.evals) samples.push({ name: 'eval_loss', step: e.step, value: e.evalLoss })
   return samples
@@ -190,6 +195,19 @@ class LineFields {
     const value = this.number(field)
     if (value < 0) throw this.wrong(field, 'a number from 0')
     return value
+  }
+
+  /** [{"module", "load": [numbers], "entropy"}, ...]: train.py's router statistics. */
+  routers(field: string): { module: string; load: number[]; entropy: number }[] {
+    const value = this.line[field]
+    const wanted = 'a list of {"module": text, "load": [numbers], "entropy": number}'
+    if (!Array.isArray(value)) throw this.wrong(field, wanted)
+    return value.map((r: unknown) => {
+      const site = r as { module?: unknown; load?: unknown; entropy?: unknown }
+      const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v)
+      if (typeof site !== 'object' || site === null || typeof site.module !== 'string' || !Array.isArray(site.load) || !site.load.every(finite) || !finite(site.entropy)) throw this.wrong(field, wanted)
+      return { module: site.module, load: site.load as number[], entropy: site.entropy as number }
+    })
   }
 
   count(field: string, min = 0): number {

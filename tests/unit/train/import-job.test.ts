@@ -238,6 +238,11 @@ describe('runs import-job refuses, naming what is wrong, and leaves the store as
       message: /metrics\.jsonl:3: field "lr" is missing; it must be a finite number/,
     },
     {
+      what: 'router statistics that are not numbers',
+      spoil: (dir) => rewriteMetrics(dir, (lines) => lines.map((l, i) => (i === 2 ? JSON.stringify({ ...JSON.parse(l), routers: [{ module: 'model.layers.0.mlp', load: ['a'], entropy: 0.5 }] }) : l))),
+      message: /metrics\.jsonl:3: field "routers" is .*; it must be a list of \{"module": text, "load": \[numbers\], "entropy": number\}/,
+    },
+    {
       what: "another job's outputs",
       spoil: (dir) => rewriteMetrics(dir, (lines) => [JSON.stringify({ ...JSON.parse(lines[0]), job_id: 'other-job' }), ...lines.slice(1)]),
       message: /metrics\.jsonl:1: field "job_id" is "other-job", but .*job\.json is job ".*": these outputs are another job's/,

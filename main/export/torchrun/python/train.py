@@ -40,6 +40,8 @@ STATE_FILE = 'state.json'
 CHECKPOINT_VERSION = 1
 # The studio keeps the newest three checkpoints of a run (main/train/trainer.ts CHECKPOINTS_KEPT).
 CHECKPOINTS_KEPT = 3
+# Router statistics are logged at step 1, every this many steps and the last (ROUTER_STATS_EVERY there).
+ROUTER_STATS_EVERY = 10
 
 # fp16 dynamic loss scaling, as main/train/loss-scale.ts.
 INITIAL_LOSS_SCALE = 2.0 ** 12
@@ -866,6 +868,7 @@ class Job:
             raise JobError('model.py is %s but job.json layout.seq2seq is %s; export the job again' % ('encoder-decoder' if m.SEQ2SEQ else 'decoder-only', self.seq2seq))
         self.feeds = list(m.FEEDS)
         self.has_aux = bool(m.HAS_AUX_LOSS)
+        self.routers = list(getattr(m, 'ROUTERS', []))
         try:
             self.net = m.MixtureModel(model_dir, frozen_dtype=FROZEN_DTYPES[self.precision], device=self.dist.device, checkpointing=bool(self.train.get('gradient_checkpointing')))
         except Exception as error:  # model.py names the file or tensor at fault
@@ -1025,6 +1028,9 @@ class Job:
         scale = self.loss_scale.scale if self.loss_scale else 1.0
         grads = [torch.zeros_like(p) for _, p in self.named]
         totals = torch.zeros(2, dtype=torch.float64)
+        # As the studio: the routers of the step's first micro-batch (rank 0 holds it, or its first rows).
+        with_routers = bool(self.routers) and (step == 1 or step % ROUTER_STATS_EVERY == 0 or step == self.total_steps)
+        routers = None
         for rows, weight in work:
             for _, p in self.named:
                 p.grad = None
@@ -1037,6 +1043,9 @@ class Job:
                 for acc, (_, p) in zip(grads, self.named):
                     if p.grad is not None:
                         acc.add_(p.grad, alpha=weight / scale)
+            if with_routers and routers is None:
+                routers = [{'module': site['module'], 'site': site['site'], 'layer': site['layer'], 'load': [float(v) for v in load.detach().float().cpu().tolist()], 'entropy': float(entropy.item())}
+                           for site, (load, entropy) in zip(self.routers, out['routers'])]
             totals[0] += weight * float(loss.item())
             if self.has_aux:
                 totals[1] += weight * float(out['aux_loss'].item())
@@ -1074,6 +1083,8 @@ class Job:
             line['aux_loss'] = aux
         line['epoch'] = int(self.positions[step - 2][0]) if step >= 2 else 0
         line['seconds'] = round(seconds, 6)
+        if routers is not None:
+            line['routers'] = routers
         if self.loss_scale is not None:
             line['loss_scale'] = ran_with_scale
             if skipped:

@@ -37,7 +37,7 @@ function examples(vocab: number): TrainingExample[] {
 
 describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PYTHON})`, () => {
   it('gives the reference loss and load-balancing term for every architecture and method', () => {
-    const expected: { what: string; loss: number; aux: number | null; blocks: number }[] = []
+    const expected: { what: string; loss: number; aux: number | null; routers: [number[], number][]; blocks: number }[] = []
     const caseFiles: string[] = []
     for (const arch of ARCHS) {
       const tiny = models.write(arch)
@@ -55,9 +55,10 @@ describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PY
           padTokenId: 0,
         })
         const feeds = { ...Object.fromEntries(Object.entries(batch.feeds).map(([k, t]) => [k, toNdArray(t)])), ...Object.fromEntries(parameters.map((p) => [p.name, { dtype: 'float32' as const, shape: p.shape, data: Float64Array.from(values[p.name]) }])) }
-        const outs = graph.outputs.map((o) => o.value)
-        const [loss, aux] = evaluate(graph, feeds, outs, { readWeightBytes })
-        expected.push({ what, loss: loss.data[0], aux: aux ? aux.data[0] : null, blocks: new Set(graph.nodes.map((n) => n.segment).filter((s) => s !== null)).size })
+        const outs = evaluate(graph, feeds, graph.outputs.map((o) => o.value), { readWeightBytes })
+        const out = (name: string) => outs[graph.outputs.findIndex((o) => o.name === name)]
+        const routers = graph.outputs.filter((o) => o.name.endsWith('.load')).map((o) => [Array.from(out(o.name).data), out(o.name.replace(/load$/, 'entropy')).data[0]] as [number[], number])
+        expected.push({ what, loss: out('loss').data[0], aux: out('aux_loss')?.data[0] ?? null, routers, blocks: new Set(graph.nodes.map((n) => n.segment).filter((s) => s !== null)).size })
         // model.py reads its large constants from constants.safetensors beside it, as in a job folder.
         const dir = join(models.dir, `${arch}-${input.method}-job`)
         mkdirSync(dir)
@@ -78,7 +79,7 @@ describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PY
     // The first case once more with bf16 products, as on a GPU: frozen weights held in bf16, a loss near float32's.
     const bf16Case = caseFiles[0].replace(/case\.json$/, 'case-bf16.json')
     writeFileSync(bf16Case, JSON.stringify({ ...JSON.parse(readFileSync(caseFiles[0], 'utf8')), frozen_dtype: 'bfloat16' }))
-    const all = runPython([CASES_PY, ...caseFiles, bf16Case]).trim().split('\n').map((l) => JSON.parse(l) as { loss: number; aux_loss: number | null; frozen_buffer_dtypes: string[]; checkpoint_grad_diff: number; gradient_scale: number; blocks: number })
+    const all = runPython([CASES_PY, ...caseFiles, bf16Case]).trim().split('\n').map((l) => JSON.parse(l) as { loss: number; aux_loss: number | null; frozen_buffer_dtypes: string[]; checkpoint_grad_diff: number; gradient_scale: number; blocks: number; routers: [number[], number][]; router_sites: { experts: number }[] })
     const bf16 = all.pop()!
     expect(all[0].frozen_buffer_dtypes).toEqual(['torch.float32'])
     expect(bf16.frozen_buffer_dtypes).toEqual(['torch.bfloat16'])
@@ -94,6 +95,14 @@ describe.skipIf(!pythonHasTorch())(`model.py against the float64 reference (${PY
       expect(got.blocks, want.what).toBe(want.blocks)
       expect(got.gradient_scale, want.what).toBeGreaterThan(0)
       expect(got.checkpoint_grad_diff, `${want.what}: gradients with checkpointing`).toBeLessThan(1e-6)
+      // The router statistics of every routed site (the Run page's Expert routing panel).
+      expect(got.routers.length, want.what).toBe(want.routers.length)
+      expect(got.router_sites.map((r) => r.experts), want.what).toEqual(want.routers.map(([load]) => load.length))
+      if (['mov', 'molora'].some((m) => want.what.endsWith(m))) expect(want.routers.length, want.what).toBeGreaterThan(0)
+      got.routers.forEach(([load, entropy], r) => {
+        load.forEach((v, e) => expect(Math.abs(v - want.routers[r][0][e]), `${want.what} router ${r} load ${e}`).toBeLessThan(1e-6))
+        expect(Math.abs(entropy - want.routers[r][1]), `${want.what} router ${r} entropy`).toBeLessThan(1e-6)
+      })
       if (want.aux === null) expect(got.aux_loss, want.what).toBeNull()
       else {
         expect(want.aux, `${want.what}: the balancing term is there`).toBeGreaterThan(0)

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunConfig } from '../../../../main/contract'
+import { isRouterMetric } from '../../../../main/contract/router-metrics'
 import type { AdapterConfigInput } from '../../../../main/engine/adapters'
 import { exportAdapter } from '../../../../main/export'
 import { floatValues, readSafetensorsHeader, readTensorBytes } from '../../../../main/runtime/safetensors'
@@ -158,6 +159,17 @@ describe.skipIf(!pythonHasTorch())(`the cluster job against the app's own traini
         const imported = importJob(store, dataDir, { folder: dir, out: join(dir, 'two') })
         expect(imported.status).toBe('completed')
         expect(imported.trainedOn).toMatch(/cluster job \(torchrun\): 2 × CPU/)
+        // The Expert routing panel's statistics (steps 1 and 5 here) come home too, equal to the app's.
+        const routerNames = store.metrics.names(runId).filter(isRouterMetric)
+        expect(routerNames.length > 0, what).toBe(adapter.method === 'mov')
+        expect(store.metrics.names(imported.runId).filter(isRouterMetric).sort()).toEqual([...routerNames].sort())
+        for (const name of routerNames) {
+          const app = store.metrics.curve(runId, name)
+          const job = store.metrics.curve(imported.runId, name)
+          expect(job.map((p) => p.step), name).toEqual([1, 5])
+          expect(app.map((p) => p.step), name).toEqual([1, 5])
+          job.forEach((p, i) => expect(Math.abs(p.value - app[i].value), `${name} step ${p.step}`).toBeLessThan(1e-5))
+        }
         const curve = store.metrics.curve(imported.runId, 'loss')
         expect(curve.map((p) => p.step)).toEqual([1, 2, 3, 4, 5])
         curve.forEach((p, i) => {
