@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, posix, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUNDLED_PYTHON_FOLDER, TORCHRUN_PYTHON_FILES } from '../../../main/export/torchrun/python-sources'
 import { packageReach } from '../../helpers/app-packages'
 import { packagedAppFiles, type AppArch, type AppPlatform, type PackagedApp } from '../../helpers/packaged-app-files'
 import { makeTempDir } from '../../helpers/temp-dir'
@@ -75,6 +76,15 @@ describe.each(TARGETS)('the $platform $arch app', ({ platform, arch }) => {
     const assets = [...page.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((match) => `out/renderer/${match[1]}`)
     expect(assets.length).toBeGreaterThan(0)
     for (const asset of assets) expect(files.has(asset), asset).toBe(true)
+  })
+
+  it("carries the cluster job's Python files where the export looks for them, as the sources hold them", () => {
+    const { files } = appFor(platform, arch)
+    for (const name of TORCHRUN_PYTHON_FILES) {
+      const path = `out/main/${BUNDLED_PYTHON_FOLDER}/${name}`
+      expect(files.has(path), path).toBe(true)
+      expect(readFileSync(files.get(path)!.source, 'utf8'), path).toBe(readFileSync(join(projectDir, 'main/export/torchrun/python', name), 'utf8'))
+    }
   })
 
   it('carries every package its main and job worker load, and none that nothing loads', () => {
