@@ -23,21 +23,36 @@ export function runPython(args: readonly string[], options: { cwd?: string; env?
   return result.stdout
 }
 
-/** runPython without blocking: several Python processes can run while the test does other work. */
-export function runPythonAsync(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+/** How a Python process ended. */
+export interface PythonRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Starts Python with `args`; resolves when it exits, whatever its exit code (stdin gets `input`, then closes). */
+export function spawnPython(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<PythonRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(PYTHON, args, { cwd: options.cwd, env: { ...process.env, ...options.env } })
+    const child = spawn(PYTHON, args, { cwd: options.cwd, env: { ...process.env, OMP_NUM_THREADS: '1', ...options.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
-    child.on('close', (code, signal) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
       clearTimeout(timer)
-      if (code === 0) resolvePromise(stdout)
-      else reject(new Error(`${PYTHON} ${args.join(' ')} failed (${code ?? signal}):\n${stderr}\n${stdout}`))
+      resolvePromise({ code, stdout, stderr })
     })
+    child.stdin.end(options.input ?? '')
   })
+}
+
+/** runPython without blocking: several Python processes can run while the test does other work. */
+export async function runPythonAsync(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+  const run = await spawnPython(args, options)
+  if (run.code !== 0) throw new Error(`${PYTHON} ${args.join(' ')} failed (${run.code ?? 'killed'}):\n${run.stderr}\n${run.stdout}`)
+  return run.stdout
 }
 
 /** A TCP port nothing listens on now (for MASTER_PORT). */

@@ -3,7 +3,6 @@
 // train.py over it with Debian's Python (tests/helpers/python-torch.ts: PyTorch 1.13 and numpy).
 import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { parseAdapterConfig } from '../../../../main/engine/adapters'
 import { Rng } from '../../../../main/engine/random'
@@ -11,7 +10,7 @@ import { writeSafetensors } from '../../../../main/runtime/safetensors'
 import { nativeAdapterConfig } from '../../../../main/train/adapter-files'
 import { BatchOrder, START_POSITION, type TrainingExample } from '../../../../main/train/batches'
 import type { TrainSettings } from '../../../../main/train/trainer'
-import { PYTHON } from '../../../helpers/python-torch'
+import { freePort, PYTHON, spawnPython, type PythonRun } from '../../../helpers/python-torch'
 import { toyParameters, type ToyWeights } from './toy-model'
 
 export const TRAIN_PY = join(__dirname, '../../../../main/export/torchrun/python/train.py')
@@ -187,29 +186,9 @@ export function toyAdapterConfig(weights: ToyWeights, modelDir: string, step: nu
   return nativeAdapterConfig(parseAdapterConfig({ method: 'ia3' }), base, trainable, step)
 }
 
-export interface PythonRun {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `python3 args` in `cwd` with `env` added; resolves when it exits (never rejects on a non-zero exit). */
-export function runPython(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): Promise<PythonRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { cwd: options.cwd, env: { ...process.env, OMP_NUM_THREADS: '1', ...options.env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
-  })
-}
-
 /** train.py of `job` with `args`; throws with its stderr when it fails. */
 export async function trainPy(job: ToyJob, args: string[], env: Record<string, string> = {}): Promise<PythonRun> {
-  const run = await runPython([join(job.dir, 'train.py'), '--threads', '1', ...args], { cwd: job.dir, env })
+  const run = await spawnPython([join(job.dir, 'train.py'), '--threads', '1', ...args], { cwd: job.dir, env })
   if (run.code !== 0) throw new Error(`train.py ${args.join(' ')} exited with ${run.code}:\n${run.stderr}\n${run.stdout}`)
   return run
 }
@@ -241,24 +220,12 @@ export function trainPyTerminated(job: ToyJob, args: string[], when: RegExp, lim
   })
 }
 
-/** A TCP port nothing listens on now (for MASTER_PORT). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
 /** train.py as `world` gloo processes on this machine (MASTER_ADDR/PORT, RANK, WORLD_SIZE: no torchrun). */
 export async function trainPyDistributed(job: ToyJob, world: number, args: string[]): Promise<PythonRun[]> {
   const port = await freePort()
   const runs = await Promise.all(
     Array.from({ length: world }, (_, rank) =>
-      runPython([join(job.dir, 'train.py'), '--threads', '1', ...args], {
+      spawnPython([join(job.dir, 'train.py'), '--threads', '1', ...args], {
         cwd: job.dir,
         env: { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(world) },
       }),

@@ -16,11 +16,11 @@ import { makeBatch, START_POSITION, type TrainingExample } from '../../../../mai
 import { listCheckpoints, readCheckpoint } from '../../../../main/train/checkpoint'
 import { initialLossScale, nextLossScale } from '../../../../main/train/loss-scale'
 import { Trainer, type EvalEvent, type StepEvent, type TrainerResult, type TrainSettings } from '../../../../main/train/trainer'
-import { pythonHasTorch } from '../../../helpers/python-torch'
+import { pythonHasTorch, spawnPython } from '../../../helpers/python-torch'
 import { makeTempDir } from '../../../helpers/temp-dir'
 import { toyTrainStep } from './toy-model'
 import {
-  readMetrics, runPython, TOY_LAYOUT, toyExamples, toyInit, toyWeights, trainPy, trainPyDistributed,
+  readMetrics, TOY_LAYOUT, toyExamples, toyInit, toyWeights, trainPy, trainPyDistributed,
   toyAdapterConfig, TRAIN_PY, trainPyTerminated, withPrompts, writeToyJob, type MetricLine, type ToyJob,
 } from './toy-job'
 
@@ -119,7 +119,7 @@ describe.skipIf(!torchHere)('train.py (the cluster job) against the studio', () 
         safetensors: { path: join(dir, 'python.safetensors'), tensors: safetensorsTensors, metadata: { format: 'mixture-studio-adapter', method: 'ia3' } },
       }
       mkdirSync(dir, { recursive: true })
-      const run = await runPython([join(__dirname, 'fixtures/train_functions.py')], { cwd: dir, input: JSON.stringify(request) })
+      const run = await spawnPython([join(__dirname, 'fixtures/train_functions.py')], { cwd: dir, input: JSON.stringify(request) })
       if (run.code !== 0) throw new Error(`train_functions.py failed:\n${run.stderr}`)
       result = JSON.parse(run.stdout)
     })
@@ -429,8 +429,8 @@ describe.skipIf(!torchHere)('train.py (the cluster job) against the studio', () 
       const trainPyOf = join(runs.sgd.job.dir, 'train.py')
       const never = join(tmp.dir, 'never')
       const [noModel, cpuBf16] = await Promise.all([
-        runPython([trainPyOf, '--model', '/nonexistent/toy-model', '--out', never], { cwd: tmp.dir }),
-        runPython([trainPyOf, '--device', 'cpu', '--precision', 'bf16', '--out', never], { cwd: tmp.dir }),
+        spawnPython([trainPyOf, '--model', '/nonexistent/toy-model', '--out', never], { cwd: tmp.dir }),
+        spawnPython([trainPyOf, '--device', 'cpu', '--precision', 'bf16', '--out', never], { cwd: tmp.dir }),
       ])
       expect(noModel.code).toBe(2)
       expect(noModel.stderr).toMatch(/the model folder \/nonexistent\/toy-model \(--model\) does not exist on this machine; copy the model here and pass --model DIR/)
