@@ -76,7 +76,7 @@ export async function writeTorchrunJob(dir: string, input: TorchrunJobInput): Pr
     mkdirSync(dataDir)
     writeExamples(dataDir, 'train', data.train)
     writeExamples(dataDir, 'validation', data.validation)
-    const plan = batchPlan(config, data.train.length)
+    const plan = batchPlan({ ...config.train, shuffle: config.data.shuffle }, data.train.length)
     writeNpy(join(dataDir, 'plan.npy'), plan.indices, [plan.steps, config.train.grad_accum, config.train.batch_size])
     writeNpy(join(dataDir, 'positions.npy'), plan.positions, [plan.steps, 2])
 
@@ -151,7 +151,7 @@ function describeModel(model: OpenedModel): string {
 }
 
 /** Every example's tokens once, concatenated, with which are trained and where each starts. */
-function writeExamples(dir: string, split: 'train' | 'validation', examples: readonly TrainingExample[]): void {
+export function writeExamples(dir: string, split: 'train' | 'validation', examples: readonly TrainingExample[]): void {
   const total = examples.reduce((n, e) => n + e.inputIds.length, 0)
   const tokens = new Int32Array(total)
   const trained = new Uint8Array(total)
@@ -168,14 +168,17 @@ function writeExamples(dir: string, split: 'train' | 'validation', examples: rea
   writeNpy(join(dir, `${split}.offsets.npy`), offsets)
 }
 
+/** What the plan depends on: the run's train section, and data.shuffle. */
+export type PlanSettings = Pick<RunConfig['train'], 'batch_size' | 'grad_accum' | 'seed' | 'max_steps' | 'epochs'> & { shuffle: boolean }
+
 /**
  * The examples of every micro-batch of every step, walked as the trainer walks them (BatchOrder:
  * the seeded shuffle per epoch, the smaller last batch), and the data position after each step.
  */
-export function batchPlan(config: RunConfig, trainCount: number): { steps: number; indices: Int32Array; positions: BigInt64Array } {
-  const { batch_size: batchSize, grad_accum: accum, seed } = config.train
-  const order = new BatchOrder(trainCount, { batchSize, shuffle: config.data.shuffle, seed })
-  const steps = config.train.max_steps ?? stepsForEpochs({ batchesIn: () => order.batchesPerEpoch }, config.train.epochs ?? 1, accum)
+export function batchPlan(settings: PlanSettings, trainCount: number): { steps: number; indices: Int32Array; positions: BigInt64Array } {
+  const { batch_size: batchSize, grad_accum: accum, seed } = settings
+  const order = new BatchOrder(trainCount, { batchSize, shuffle: settings.shuffle, seed })
+  const steps = settings.max_steps ?? stepsForEpochs({ batchesIn: () => order.batchesPerEpoch }, settings.epochs ?? 1, accum)
   const indices = new Int32Array(steps * accum * batchSize).fill(-1)
   const positions = new BigInt64Array(steps * 2)
   let position = START_POSITION

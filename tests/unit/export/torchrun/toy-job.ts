@@ -8,7 +8,9 @@ import { parseAdapterConfig } from '../../../../main/engine/adapters'
 import { Rng } from '../../../../main/engine/random'
 import { writeSafetensors } from '../../../../main/runtime/safetensors'
 import { nativeAdapterConfig } from '../../../../main/train/adapter-files'
-import { BatchOrder, START_POSITION, type TrainingExample } from '../../../../main/train/batches'
+import type { TrainingExample } from '../../../../main/train/batches'
+import { batchPlan, writeExamples } from '../../../../main/export/torchrun/job-folder'
+import { writeNpy } from '../../../../main/export/torchrun/npy'
 import type { TrainSettings } from '../../../../main/train/trainer'
 import { freePort, PYTHON, spawnPython, type PythonRun } from '../../../helpers/python-torch'
 import { toyParameters, type ToyWeights } from './toy-model'
@@ -53,58 +55,6 @@ export function withPrompts(examples: TrainingExample[]): TrainingExample[] {
   return examples.map((e) => ({ ...e, trained: e.trained.map((v, t) => (t === 0 ? 0 : v)) }))
 }
 
-type NpyArray = Int32Array | Uint8Array | BigInt64Array | Float32Array
-
-/** numpy's .npy (version 1.0): magic, a Python-literal header padded to 64 bytes, the C-order bytes. */
-export function npyBytes(array: NpyArray, shape: readonly number[]): Buffer {
-  const descr = array instanceof Int32Array ? '<i4' : array instanceof Uint8Array ? '|u1' : array instanceof Float32Array ? '<f4' : '<i8'
-  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
-  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`
-  dict += ' '.repeat((64 - ((10 + dict.length + 1) % 64)) % 64) + '\n'
-  const head = Buffer.alloc(10)
-  head.write('\x93NUMPY', 0, 'latin1')
-  head[6] = 1
-  head.writeUInt16LE(dict.length, 8)
-  return Buffer.concat([head, Buffer.from(dict, 'latin1'), Buffer.from(array.buffer, array.byteOffset, array.byteLength)])
-}
-
-function writeSplit(dataDir: string, split: string, examples: readonly TrainingExample[]): void {
-  const total = examples.reduce((n, e) => n + e.inputIds.length, 0)
-  const tokens = new Int32Array(total)
-  const trained = new Uint8Array(total)
-  const offsets = new BigInt64Array(examples.length + 1)
-  let at = 0
-  examples.forEach((e, i) => {
-    tokens.set(e.inputIds, at)
-    trained.set(e.trained, at)
-    at += e.inputIds.length
-    offsets[i + 1] = BigInt(at)
-  })
-  writeFileSync(join(dataDir, `${split}.tokens.npy`), npyBytes(tokens, [total]))
-  writeFileSync(join(dataDir, `${split}.trained.npy`), npyBytes(trained, [total]))
-  writeFileSync(join(dataDir, `${split}.offsets.npy`), npyBytes(offsets, [examples.length + 1]))
-}
-
-/** The micro-batches of every step as the Trainer walks them (seeded shuffle, smaller last batch). */
-export function toyPlan(settings: TrainSettings, count: number): { indices: Int32Array; positions: BigInt64Array; steps: number } {
-  const steps = settings.max_steps!
-  const { batch_size: batchSize, grad_accum: accum } = settings
-  const order = new BatchOrder(count, { batchSize, shuffle: settings.shuffle, seed: settings.seed })
-  const indices = new Int32Array(steps * accum * batchSize).fill(-1)
-  const positions = new BigInt64Array(steps * 2)
-  let position = START_POSITION
-  for (let s = 0; s < steps; s++) {
-    for (let m = 0; m < accum; m++) {
-      const taken = order.take(position)
-      indices.set(taken.indices, (s * accum + m) * batchSize)
-      position = taken.next
-    }
-    positions[2 * s] = BigInt(position.epoch)
-    positions[2 * s + 1] = BigInt(position.batch)
-  }
-  return { indices, positions, steps }
-}
-
 export interface ToyJob {
   dir: string
   modelDir: string
@@ -135,8 +85,8 @@ export function writeToyJob(dir: string, input: ToyJobInput): ToyJob {
   mkdirSync(join(dir, 'data'), { recursive: true })
   const modelDir = join(dir, 'toy-model')
   mkdirSync(modelDir)
-  writeFileSync(join(modelDir, 'E.npy'), npyBytes(weights.embed, [weights.vocab, weights.dim]))
-  writeFileSync(join(modelDir, 'W.npy'), npyBytes(weights.head, [weights.dim, weights.vocab]))
+  writeNpy(join(modelDir, 'E.npy'), weights.embed, [weights.vocab, weights.dim])
+  writeNpy(join(modelDir, 'W.npy'), weights.head, [weights.dim, weights.vocab])
 
   const toy = readFileSync(TOY_MODEL_PY, 'utf8')
     .replace('SEQ2SEQ = False', `SEQ2SEQ = ${input.seq2seq ? 'True' : 'False'}`)
@@ -146,11 +96,12 @@ export function writeToyJob(dir: string, input: ToyJobInput): ToyJob {
 
   const parameters = toyParameters(weights)
   writeSafetensors(join(dir, 'adapter_init.safetensors'), parameters.map((p) => ({ name: p.name, dtype: 'float32' as const, shape: p.shape, data: input.init.get(p.name)! })))
-  writeSplit(join(dir, 'data'), 'train', input.train)
-  writeSplit(join(dir, 'data'), 'validation', input.validation)
-  const plan = toyPlan(settings, input.train.length)
-  writeFileSync(join(dir, 'data', 'plan.npy'), npyBytes(plan.indices, [plan.steps, settings.grad_accum, settings.batch_size]))
-  writeFileSync(join(dir, 'data', 'positions.npy'), npyBytes(plan.positions, [plan.steps, 2]))
+  writeExamples(join(dir, 'data'), 'train', input.train)
+  writeExamples(join(dir, 'data'), 'validation', input.validation)
+  // The export's own plan: walked from BatchOrder, which the app's Trainer these runs are compared with walks too.
+  const plan = batchPlan(settings, input.train.length)
+  writeNpy(join(dir, 'data', 'plan.npy'), plan.indices, [plan.steps, settings.grad_accum, settings.batch_size])
+  writeNpy(join(dir, 'data', 'positions.npy'), plan.positions, [plan.steps, 2])
 
   const adapterConfigAt = (step: number | null) => toyAdapterConfig(weights, modelDir, step)
   const job = {
