@@ -90,6 +90,10 @@ scaling); adapters, routers, norms, softmax and the loss stay float32, as in the
   \`train.py\` again with the same \`--out\` to resume from the newest.
 - \`adapter/\`: the final adapter (\`adapter_config.json\`, \`adapter_model.safetensors\`).
 
+Stopped by a time limit or a preemption (SIGTERM, as Slurm and torchrun send it), train.py writes a
+checkpoint of the last step and exits; started again with the same \`--out\`, it continues there.
+Started again after its end, it says so and changes nothing.
+
 ## Bringing the run home
 Copy this folder (with \`out/\`) back and run
 
