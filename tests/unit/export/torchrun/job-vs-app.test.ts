@@ -146,6 +146,14 @@ describe.skipIf(!pythonHasTorch())(`the cluster job against the app's own traini
       await Promise.all([0, 1].map((rank) => runPythonAsync([join(dir, 'train.py'), '--threads', '1', '--out', join(dir, 'two')], { env: env(rank) })))
       const one = stepLines(join(dir, 'one'))
       const two = stepLines(join(dir, 'two'))
+      if (what === 'rows') {
+        // Started again after its end, the two processes leave at once, changing nothing.
+        const before = readFileSync(join(dir, 'two', 'metrics.jsonl'), 'utf8')
+        const again = String(await freePort())
+        const outs = await Promise.all([0, 1].map((rank) => runPythonAsync([join(dir, 'train.py'), '--threads', '1', '--out', join(dir, 'two')], { env: { ...env(rank), MASTER_PORT: again }, timeoutMs: 60_000 })))
+        expect(outs[0]).toContain('the job is complete at step 5')
+        expect(readFileSync(join(dir, 'two', 'metrics.jsonl'), 'utf8')).toBe(before)
+      }
       expect(two.map((l) => l.step), what).toEqual([1, 2, 3, 4, 5])
       two.forEach((line, i) => {
         expect(relative(line.loss, one[i].loss), `${what} step ${i + 1}: two processes ${line.loss}, one ${one[i].loss}`).toBeLessThan(1e-5)
