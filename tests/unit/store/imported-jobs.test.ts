@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isJobImportedTwice, openDatabase, RunsRepo, schemaVersion } from '../../../main/store'
 import { ImportedJobsRepo } from '../../../main/store/repos/imported-jobs-repo'
-import { migrations } from '../../../main/store/migrations'
+import { latestSchemaVersion, migrations } from '../../../main/store/migrations'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { useTempStore } from '../../helpers/temp-store'
 
@@ -59,7 +59,7 @@ describe('migration imported-jobs', () => {
     old.close()
     const db = openDatabase(path, migrations, { backupsDir: false })
     try {
-      expect(schemaVersion(db)).toBe(before + 1)
+      expect(schemaVersion(db)).toBe(latestSchemaVersion())
       expect(new RunsRepo(db).get(runId)).toMatchObject({ name: 'older run', config: { device: 'cpu' } })
       const repo = new ImportedJobsRepo(db)
       expect(repo.ofRun(runId)).toBeUndefined()

@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ArtifactsRepo, openDatabase, schemaVersion } from '../../../main/store'
-import { migrations } from '../../../main/store/migrations'
+import { latestSchemaVersion, migrations } from '../../../main/store/migrations'
 import { makeTempDir } from '../../helpers/temp-dir'
 
 let temp: ReturnType<typeof makeTempDir>
@@ -24,7 +24,7 @@ describe('migration export-format-torchrun', () => {
     old.close()
 
     const db = openDatabase(path, migrations, { backupsDir: false })
-    expect(schemaVersion(db)).toBe(BEFORE + 1)
+    expect(schemaVersion(db)).toBe(latestSchemaVersion())
     const artifacts = new ArtifactsRepo(db)
     artifacts.addExport('r1', 'torchrun', '/x/job', new Date('2026-01-03T00:00:00.000Z'))
     expect(artifacts.listExports('r1').map((e) => [e.format, e.path])).toEqual(expect.arrayContaining([['peft', '/x/peft'], ['torchrun', '/x/job']]))

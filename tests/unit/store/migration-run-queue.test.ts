@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Database } from 'better-sqlite3'
 import { openDatabase, RunsRepo, schemaVersion } from '../../../main/store'
-import { migrations } from '../../../main/store/migrations'
+import { latestSchemaVersion, migrations } from '../../../main/store/migrations'
 import { makeTempDir } from '../../helpers/temp-dir'
 
 let temp: ReturnType<typeof makeTempDir>
@@ -38,7 +38,7 @@ describe('migration run-queue (queued status, queue_position)', () => {
     const path = join(temp.dir, 'studio.db')
     storeBeforeQueue(path)
     const db = openDatabase(path, migrations, { backupsDir: false })
-    expect(schemaVersion(db)).toBe(BEFORE + 1)
+    expect(schemaVersion(db)).toBe(latestSchemaVersion())
     const runs = new RunsRepo(db)
     for (const status of STATUSES) {
       expect(runs.get(status)).toMatchObject({ status, name: `run ${status}`, totalSteps: 40, bestStep: 20, trainedOn: 'cpu, float32', queuePosition: null, config: { device: 'cpu' } })
