@@ -88,13 +88,14 @@ export function trainStepFlops(shape: BenchLlamaShape, matmulParameters: number,
 }
 
 /** One method's train step ready to time: a session, parameters, optimizer and a fixed batch. */
-interface TimedStep {
+export interface TimedStep {
   step: TrainStep
-  run(): Promise<{ optimizerSeconds: number }>
+  /** One step; its loss, and the optimizer update's seconds. */
+  run(): Promise<{ optimizerSeconds: number; loss: number }>
   sessionSeconds: number
 }
 
-async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>): Promise<TimedStep> {
+export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>): Promise<TimedStep> {
   const started = performance.now()
   const step = await buildTrainStep(model, parseAdapterConfig(adapter), {
     kind: 'train',
@@ -119,7 +120,7 @@ async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: Trai
       const grads = Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array]))
       const t = performance.now()
       optimizer.update(params, grads, 1e-4)
-      return { optimizerSeconds: (performance.now() - t) / 1000 }
+      return { optimizerSeconds: (performance.now() - t) / 1000, loss: Number(out[STEP_OUTPUTS.loss].data[0]) }
     },
   }
 }

@@ -2,6 +2,7 @@ import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '..
 import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
 import { quantizedBaseBench } from '../../bench/quantized-base'
+import { pytorchEagerBench } from '../../bench/pytorch-eager'
 import { trainMemory } from '../../bench/train-memory'
 import { checkpointingBench } from '../../bench/checkpointing'
 import { trainingBench, type MatmulLimits } from '../../bench/training'
@@ -14,7 +15,7 @@ import { estimateBench } from '../../bench/estimate'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'pytorch-eager'] as const
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -55,6 +56,10 @@ estimate: the demo run (--estimate-steps steps) in a fresh data folder, estimate
 nominal formula and after runsMeasureStep timed it, then trained through runsStart:
 measured_over_actual and nominal_over_actual (each estimate over the run's wall time; the goal is
 within 2×), actual_seconds, measure_seconds (one run).
+pytorch-eager: each method's train step of --train-shape at --train-batch × --train-seq in the app
+and in PyTorch eager (the cluster job's model.py: the same graph, frozen products and adapter
+sites; torch autograd and AdamW) in the Python of --python, alternating: app_tokens_per_s,
+torch_tokens_per_s and app_over_torch (on --device cuda: torch on CUDA in the app's precision).
 Each is the median of --reps runs after --warmup runs.
 
   --json        one JSON object per line ({"bench": name, ...figures})
@@ -74,6 +79,7 @@ Each is the median of --reps runs after --warmup runs.
                 Reports train_tokens_per_s and train_fraction_of_limit per method (mov E=10,
                 molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
                 E=15/E=1), each a full step: session.run + AdamW update
+  --python PATH  pytorch-eager: a Python with PyTorch >= 1.13 and numpy (default $MIXTURE_STUDIO_PYTHON, else python3)
   --train-batch N  training, packing: sequences (rows) per step (default 8)
   --train-seq N    training, packing: tokens per sequence (row) (default 256)
   --checkpointing-batch N  checkpointing: sequences per step (default 8)
@@ -93,6 +99,7 @@ Each is the median of --reps runs after --warmup runs.
       'estimate-steps': { type: 'string' },
       'train-shape': { type: 'string' },
       'train-batch': { type: 'string' },
+      python: { type: 'string' },
       'train-seq': { type: 'string' },
       'checkpointing-batch': { type: 'string' },
       'checkpointing-seq': { type: 'string' },
@@ -120,12 +127,16 @@ Each is the median of --reps runs after --warmup runs.
     for (const which of ['tiny', 'wide'] as const) {
       if (only.includes(`models-${which}`)) report((await modelFigures(which, options)) as unknown as { bench: string } & Record<string, unknown>)
     }
-    if (only.includes('training') || only.includes('packing')) {
+    if (only.includes('training') || only.includes('packing') || only.includes('pytorch-eager')) {
       const shape = values['train-shape'] ?? 'small'
       if (shape !== 'small' && shape !== 'medium') throw new UsageError(`--train-shape must be small or medium, not "${shape}"`)
       const training = { ...options, shape, batch: positive('--train-batch', values['train-batch'], 8), seq: positive('--train-seq', values['train-seq'], 256) } as const
       if (only.includes('training')) for (const figures of await trainingBench(limits!, training)) report(figures as unknown as { bench: string } & Record<string, unknown>)
       if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
+      if (only.includes('pytorch-eager')) {
+        const python = values.python ?? context.env.MIXTURE_STUDIO_PYTHON ?? 'python3'
+        for (const figures of await pytorchEagerBench({ ...training, python })) report(figures as unknown as { bench: string } & Record<string, unknown>)
+      }
     }
     if (only.includes('export-onnx')) report((await exportOnnxBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('store-open')) report((await storeOpenBench({ runs: 100, steps: 5_000, reps: options.reps, warmup: options.warmup })) as unknown as { bench: string } & Record<string, unknown>)

@@ -1,0 +1,147 @@
+// docs/BENCHMARKS.md "Against PyTorch eager": the studio's train step (one onnxruntime session)
+// against PyTorch eager on the same shape, the same frozen products and the same adapter sites:
+// the cluster job's model.py (main/engine/pytorch), which is the studio's own forward graph as torch
+// code, trained with torch autograd and torch.optim.AdamW in a Python process. Steps alternate
+// (one of each a round), so a shared machine's load falls on both; the ratio is the median of the
+// rounds' ratios. On a GPU it is issue 17's comparison: the app's CUDA step against torch on CUDA
+// in the app's precision. Skipped, saying why, where the Python has no torch.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseAdapterConfig } from '../engine/adapters'
+import { emitJobModel, writeConstants } from '../export/torchrun/job-folder'
+import { writeNpy } from '../export/torchrun/npy'
+import { openModel } from '../models'
+import { writeSafetensors } from '../runtime/safetensors'
+import { writeBenchLlamaFolder } from './model-folder'
+import { median } from './timing'
+import { benchBatch, openStep, TRAINING_METHODS, TRAINING_SHAPES, type TrainingBenchOptions } from './training'
+
+const STEPS_PY = fileURLToPath(new URL('./python/torch_eager_steps.py', import.meta.url))
+const TORCH_DTYPE = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' } as const
+
+export interface PytorchEagerOptions extends TrainingBenchOptions {
+  /** A Python with PyTorch (>= 1.13) and numpy. */
+  python: string
+}
+
+export type PytorchEagerFigures =
+  | {
+      bench: 'pytorch_eager'
+      shape: 'small' | 'medium'
+      method: string
+      batch: number
+      seq: number
+      device: string
+      precision: string
+      torch: string
+      app_tokens_per_s: number
+      torch_tokens_per_s: number
+      /** The app's tokens/s over PyTorch eager's (median of per-round ratios): above 1 the app is faster. */
+      app_over_torch: number
+      app_step_seconds: number
+      torch_step_seconds: number
+      /** The first step's loss on each side: the same model, batch and start, so they agree. */
+      first_loss: { app: number; torch: number }
+    }
+  | { bench: 'pytorch_eager'; skipped: string }
+
+export async function pytorchEagerBench(o: PytorchEagerOptions): Promise<PytorchEagerFigures[]> {
+  const probe = spawnSync(o.python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' })
+  if (probe.status !== 0) return [{ bench: 'pytorch_eager', skipped: `${o.python} cannot import torch and numpy (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').at(-1)}); give a Python with PyTorch: --python PATH` }]
+  const shape = TRAINING_SHAPES[o.shape]
+  const folder = writeBenchLlamaFolder(shape)
+  const work = mkdtempSync(join(tmpdir(), 'mixture-studio-bench-eager-'))
+  try {
+    const model = openModel(folder.dir)
+    const feeds = benchBatch(shape, o.batch, o.seq)
+    const feedsDir = join(work, 'feeds')
+    mkdirSync(feedsDir)
+    for (const [name, tensor] of Object.entries(feeds)) writeNpy(join(feedsDir, `${name}.npy`), tensor.data as BigInt64Array, tensor.shape)
+    const tokens = o.batch * o.seq
+    const figures: PytorchEagerFigures[] = []
+    for (const [method, adapter] of Object.entries(TRAINING_METHODS)) {
+      const app = await openStep(model, adapter, o, feeds)
+      const dir = join(work, method)
+      mkdirSync(dir)
+      const { emitted, parameters } = emitJobModel(model, parseAdapterConfig(adapter), o.seq)
+      writeFileSync(join(dir, 'model.py'), emitted.source)
+      if (emitted.constants.length > 0) writeConstants(join(dir, 'constants.safetensors'), emitted.constants)
+      const values = app.step.initialValues(1)
+      writeSafetensors(join(dir, 'adapter_init.safetensors'), parameters.map((p) => ({ name: p.name, dtype: 'float32' as const, shape: p.shape, data: values.get(p.name)! })))
+      const { provider, precision } = app.step.target
+      const torch = await TorchSteps.start(o.python, [join(dir, 'model.py'), folder.dir, feedsDir, join(dir, 'adapter_init.safetensors'), provider === 'cpu' ? 'cpu' : 'cuda', TORCH_DTYPE[precision], String(o.threads ?? 1)])
+      try {
+        const appTimes: number[] = []
+        const torchTimes: number[] = []
+        let first: { app: number; torch: number } | null = null
+        for (let round = 0; round < o.warmup + o.reps; round++) {
+          const t = performance.now()
+          const appLoss = await app.run()
+          const appSeconds = (performance.now() - t) / 1000
+          const torchStep = await torch.step()
+          first ??= { app: appLoss.loss, torch: torchStep.loss }
+          if (round < o.warmup) continue
+          appTimes.push(appSeconds)
+          torchTimes.push(torchStep.seconds)
+        }
+        const appStep = median(appTimes)
+        const torchStep = median(torchTimes)
+        figures.push({
+          bench: 'pytorch_eager', shape: o.shape, method, batch: o.batch, seq: o.seq, device: provider, precision, torch: torch.version,
+          app_tokens_per_s: tokens / appStep,
+          torch_tokens_per_s: tokens / torchStep,
+          app_over_torch: median(appTimes.map((a, i) => torchTimes[i] / a)),
+          app_step_seconds: appStep,
+          torch_step_seconds: torchStep,
+          first_loss: first!,
+        })
+      } finally {
+        torch.quit()
+        await app.step.session.dispose()
+      }
+    }
+    return figures
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+    folder.remove()
+  }
+}
+
+/** The Python step process: one "step" line in, one JSON line out. */
+class TorchSteps {
+  private constructor(
+    private readonly child: ReturnType<typeof spawn>,
+    private readonly lines: AsyncIterator<string>,
+    readonly version: string,
+    private readonly stderr: () => string,
+  ) {}
+
+  static async start(python: string, args: string[]): Promise<TorchSteps> {
+    const child = spawn(python, [STEPS_PY, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)))
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+    const steps = new TorchSteps(child, lines, '', () => stderr)
+    const ready = (await steps.next()) as { torch: string }
+    return new TorchSteps(child, lines, ready.torch, () => stderr)
+  }
+
+  private async next(): Promise<Record<string, unknown>> {
+    const line = await this.lines.next()
+    if (line.done) throw new Error(`the PyTorch step process ended: ${this.stderr().trim()}`)
+    return JSON.parse(line.value) as Record<string, unknown>
+  }
+
+  async step(): Promise<{ seconds: number; loss: number }> {
+    this.child.stdin!.write('step\n')
+    return (await this.next()) as { seconds: number; loss: number }
+  }
+
+  quit(): void {
+    this.child.stdin!.end('quit\n')
+  }
+}
