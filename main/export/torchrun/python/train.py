@@ -720,7 +720,7 @@ class Distributed:
     def __init__(self, requested_device):
         self.world = int(os.environ.get('WORLD_SIZE', '1') or 1)
         self.rank = int(os.environ.get('RANK', '0') or 0)
-        if self.world > 1:
+        if self.world > 1 or os.environ.get('MASTER_ADDR'):
             missing = [k for k in ('MASTER_ADDR', 'MASTER_PORT', 'RANK') if not os.environ.get(k)]
             if missing:
                 raise JobError('WORLD_SIZE is %d but %s %s not set: start the processes with torchrun, or set MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE for each' % (
@@ -740,7 +740,9 @@ class Distributed:
             self.local_rank = int(os.environ.get('LOCAL_RANK', '0') or 0)
             self.device = torch.device('cpu')
         self.backend = None
-        if self.world > 1:
+        # Launched as a distributed job (torchrun, or MASTER_ADDR set by hand), even one process joins
+        # a process group: a one-GPU torchrun run goes through NCCL as a multi-GPU one does.
+        if self.world > 1 or os.environ.get('MASTER_ADDR'):
             self.backend = 'nccl' if self.device.type == 'cuda' else 'gloo'
             torch.distributed.init_process_group(backend=self.backend, init_method='env://', rank=self.rank, world_size=self.world)
 
@@ -749,23 +751,23 @@ class Distributed:
         return self.rank == 0
 
     def sum_(self, tensor):
-        if self.world > 1:
+        if self.backend is not None:
             torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.SUM)
         return tensor
 
     def any_(self, flag):
         """Whether `flag` is true on any rank."""
-        if self.world == 1:
+        if self.backend is None:
             return flag
         return self.sum_(torch.tensor([1.0 if flag else 0.0], device=self.device)).item() > 0
 
     def broadcast_(self, tensor):
-        if self.world > 1:
+        if self.backend is not None:
             torch.distributed.broadcast(tensor, src=0)
         return tensor
 
     def close(self):
-        if self.world > 1 and torch.distributed.is_initialized():
+        if self.backend is not None and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
 
 
@@ -1049,7 +1051,7 @@ class Job:
             totals[0] += weight * float(loss.item())
             if self.has_aux:
                 totals[1] += weight * float(out['aux_loss'].item())
-        if self.dist.world > 1:
+        if self.dist.backend is not None:
             flat = self.dist.sum_(torch.cat([g.reshape(-1) for g in grads]))
             at = 0
             for g in grads:

@@ -140,9 +140,11 @@ describe.skipIf(!pythonHasTorch())(`the cluster job against the app's own traini
     for (const { what, adapter, train } of cases) {
       const { runId, losses } = await appRun(config('llama', adapter, { ...OPTIMIZERS[1], ...train }), `gloo ${what}`)
       const dir = await exportJob(runId, join(tmp.dir, 'jobs', `gloo-${what}`))
-      await runPythonAsync([join(dir, 'train.py'), '--threads', '1', '--out', join(dir, 'one')])
       const port = String(await freePort())
       const env = (rank: number) => ({ MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, WORLD_SIZE: '2', RANK: String(rank), LOCAL_RANK: String(rank) })
+      // One process started as torchrun starts it (WORLD_SIZE 1) joins a process group too, as one GPU's NCCL run does.
+      await runPythonAsync([join(dir, 'train.py'), '--threads', '1', '--out', join(dir, 'one')], { env: { ...env(0), WORLD_SIZE: '1' } })
+      expect(JSON.parse(readFileSync(join(dir, 'one', 'metrics.jsonl'), 'utf8').split('\n')[0])).toMatchObject({ event: 'start', world_size: 1, backend: 'gloo' })
       await Promise.all([0, 1].map((rank) => runPythonAsync([join(dir, 'train.py'), '--threads', '1', '--out', join(dir, 'two')], { env: env(rank) })))
       const one = stepLines(join(dir, 'one'))
       const two = stepLines(join(dir, 'two'))
