@@ -22,7 +22,7 @@ import { buildAdaptedLoss, STEP_OUTPUTS } from '../../train/step-graph'
 import { ExportError } from '../types'
 import { emitTorchModel, type TorchConstant } from '../../engine/pytorch'
 import { jobReadme } from './job-readme'
-import { writeNpy } from './npy'
+import { writeNpy, writeNpyParts } from './npy'
 import { torchrunPythonSource } from './python-sources'
 
 
@@ -150,21 +150,13 @@ function describeModel(model: OpenedModel): string {
   return `${model.info.architecture} (${model.spec.numLayers} layers, hidden ${model.spec.hiddenSize}, ${model.info.dtype})`
 }
 
-/** Every example's tokens once, concatenated, with which are trained and where each starts. */
+/** Every example's tokens once, concatenated, with which are trained and where each starts; written example by example. */
 export function writeExamples(dir: string, split: 'train' | 'validation', examples: readonly TrainingExample[]): void {
   const total = examples.reduce((n, e) => n + e.inputIds.length, 0)
-  const tokens = new Int32Array(total)
-  const trained = new Uint8Array(total)
   const offsets = new BigInt64Array(examples.length + 1)
-  let at = 0
-  examples.forEach((e, i) => {
-    tokens.set(e.inputIds, at)
-    trained.set(e.trained, at)
-    at += e.inputIds.length
-    offsets[i + 1] = BigInt(at)
-  })
-  writeNpy(join(dir, `${split}.tokens.npy`), tokens)
-  writeNpy(join(dir, `${split}.trained.npy`), trained)
+  examples.forEach((e, i) => (offsets[i + 1] = offsets[i] + BigInt(e.inputIds.length)))
+  writeNpyParts(join(dir, `${split}.tokens.npy`), [total], examples.map((e) => e.inputIds), 'Int32Array')
+  writeNpyParts(join(dir, `${split}.trained.npy`), [total], examples.map((e) => e.trained), 'Uint8Array')
   writeNpy(join(dir, `${split}.offsets.npy`), offsets)
 }
 
