@@ -7,7 +7,7 @@ import { ApiCallError, type ExecutionProviderStatus, type QuantizeScheme, type R
 import { formatBytes } from '../contract/format-bytes'
 import { whyDataFileUnusable } from '../data/data-file-check'
 import { openModel, type OpenedModel } from '../models'
-import type { ModelSpec } from '../engine/models/spec'
+import { contextOverrun } from '../models/inference/context-fit'
 import { currentProviderFacts, planProviders } from '../runtime'
 import { adapterInitMismatch } from '../train/adapter-init-fit'
 import { buildStepGraph } from '../train/step-graph'
@@ -20,14 +20,6 @@ export interface RunCheckMachine {
   freeMemoryBytes(): number
   /** The estimate New run shows, for the memory a run needs. */
   estimate(config: RunConfig): Promise<RunEstimate>
-}
-
-/** `max_length` past what the model's positions allow; null when within, or when the model has no hard limit (T5's relative buckets). */
-export function contextOverrun(maxLength: number, spec: ModelSpec): string | null {
-  if (spec.family === 't5' || spec.contextLength === null || maxLength <= spec.contextLength) return null
-  // GPT-2 has no position past n_positions; a Llama-style model was never trained past max_position_embeddings.
-  const key = spec.family === 'gpt2' ? 'n_positions' : 'max_position_embeddings'
-  return `Max length ${maxLength} is more than this model's context of ${spec.contextLength} tokens (${key} in its config.json): use ${spec.contextLength} or less.`
 }
 
 /** The device's refusal: a provider this machine does not have, with the System page's reason. */

@@ -9,6 +9,7 @@ import type { RunConfig } from '../../contract/run-config'
 import type { AdapterConfig } from '../../engine/adapters'
 import { F, Graph } from '../../engine/ir'
 import type { OpenedModel } from '../../models'
+import { contextOverrun } from '../../models/inference/context-fit'
 import { openRunModel } from '../../models/quantized/open-run-model'
 import { readAppVersion } from '../../runtime/app-version'
 import { writeSafetensors } from '../../runtime/safetensors'
@@ -58,6 +59,9 @@ export async function writeTorchrunJob(dir: string, input: TorchrunJobInput): Pr
   const { config } = input
   checkTorchrunExportable(config)
   const model = openRunModel(config.model, input.dataDir)
+  // The job would fail on the cluster at its first batch (GPT-2 has no position past n_positions).
+  const overrun = contextOverrun(config.data.max_length, model.spec)
+  if (overrun) throw new ExportError(`data.${overrun.replace('Max length', 'max_length')}`)
   const reuse = input.runDir !== null && existsSync(join(input.runDir, 'data', 'train.tokens'))
   const scratch = reuse ? null : mkdtempSync(join(tmpdir(), 'mixture-studio-job-'))
   try {

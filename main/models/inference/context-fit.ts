@@ -1,3 +1,5 @@
+import type { ModelSpec } from '../../engine/models/spec'
+
 /**
  * Why a prompt and the new tokens asked for do not fit the model's context, or null when they
  * do (or the model has no fixed context). A prompt that fills the context on its own is the
@@ -10,4 +12,12 @@ export function contextOverflow(promptTokens: number, maxTokens: number, context
     return `the prompt is ${promptTokens} tokens and the model's context is ${contextLength}: shorten the prompt to fewer than ${contextLength} tokens, leaving room for the answer`
   }
   return `the prompt (${promptTokens} tokens) + ${maxTokensName} ${maxTokens} exceeds the model's context length (${contextLength}); lower ${maxTokensName} to ${contextLength - promptTokens} or less, or shorten the prompt`
+}
+
+/** `max_length` past what the model's positions allow; null when within, or when the model has no hard limit (T5's relative buckets). */
+export function contextOverrun(maxLength: number, spec: ModelSpec): string | null {
+  if (spec.family === 't5' || spec.contextLength === null || maxLength <= spec.contextLength) return null
+  // GPT-2 has no position past n_positions; a Llama-style model was never trained past max_position_embeddings.
+  const key = spec.family === 'gpt2' ? 'n_positions' : 'max_position_embeddings'
+  return `Max length ${maxLength} is more than this model's context of ${spec.contextLength} tokens (${key} in its config.json): use ${spec.contextLength} or less.`
 }

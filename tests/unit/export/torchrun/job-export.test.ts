@@ -1,7 +1,7 @@
 // `mixture-studio export --format torchrun` as a user runs it: a trained run by id (recorded in its
 // exports) or a run configuration not yet started (--config), the job folder's contents (the plan
 // walks the trainer's seeded order, epochs and the smaller last batch included), what is refused
-// and why, and a disk that fills up halfway (the previous job folder is left as it was).
+// and why (a max_length past GPT-2's positions too), and a disk that fills up halfway (the previous job folder is left as it was).
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -117,7 +117,10 @@ describe('export --format torchrun', () => {
     mkdirSync(join(tmp.dir, 'an-adapter'))
     const folder = await cli(['export', join(tmp.dir, 'an-adapter'), '--format', 'torchrun', '--out', join(tmp.dir, 'no-4')])
     expect(folder.stderr).toContain('a cluster job trains a run')
-    for (const n of [1, 2, 3, 4]) expect(existsSync(join(tmp.dir, `no-${n}`))).toBe(false)
+    writeTinyModel(join(tmp.dir, 'gpt2'), 'gpt2')
+    const long = await cli(['export', '--config', writeConfig('g.yaml', { model: 'gpt2' }), '--format', 'torchrun', '--out', join(tmp.dir, 'no-5')])
+    expect(long.stderr).toContain("data.max_length 128 is more than this model's context of 64 tokens (n_positions in its config.json): use 64 or less.")
+    for (const n of [1, 2, 3, 4, 5]) expect(existsSync(join(tmp.dir, `no-${n}`))).toBe(false)
   })
 })
 
