@@ -128,6 +128,37 @@ export function registerPathBrowserChecks(env) {
   })
 }
 
+// Runs' Import cluster job…: the job folder is chosen with the same browser (folders only), and a
+// folder that is no job is refused in the dialog, which keeps what was chosen to correct it.
+export function registerImportJobCheck(env) {
+  check('Runs: Import cluster job… chooses the job folder in the browser, and a folder without job.json is refused in the dialog, the fields kept', async () => {
+    const { page } = env.app()
+    await page.goto(`${env.server.origin}/#/runs`)
+    await page.getByTestId('import-job').click()
+    await page.getByTestId('import-job-dialog').waitFor()
+    await page.getByTestId('import-job-folder-browse').click()
+    // It opens where the last path was chosen (the checks before this one chose some): from home.
+    await page.getByTestId('path-browser-root-home').click()
+    await row(page, 'models').dblclick()
+    await row(page, 'notes').waitFor()
+    assertEqual((await rowNames(page)).join(','), 'notes,tiny-qwen2', 'folders only in the job folder browser')
+    await row(page, 'notes').dblclick()
+    await page.getByTestId('path-browser-choose').click()
+    await dialog(page).waitFor({ state: 'hidden' })
+    const notes = join(env.files.home, 'models', 'notes')
+    assertEqual(await page.getByTestId('import-job-folder').locator('input').inputValue(), notes, 'the job folder after Choose')
+    assertEqual(await page.getByTestId('import-job-out').locator('input').getAttribute('placeholder'), `${notes}/out`, 'the outputs folder offered by default')
+    await page.getByTestId('import-job-run').click()
+    const refusal = page.getByTestId('import-job-error')
+    await refusal.waitFor()
+    const words = await refusal.innerText()
+    assert(words.includes(join(notes, 'job.json')) && words.includes('--format torchrun'), `the folder without job.json was not refused in words: ${words}`)
+    await shots(env, page, 'import-job-refused', 'light')
+    assertEqual(await page.getByTestId('import-job-folder').locator('input').inputValue(), notes, 'the job folder kept after the refusal')
+    assertEqual(await page.getByTestId('import-job-result').count(), 0, 'a result shown for a refused import')
+  })
+}
+
 // What training.mjs does in the whole suite: a path typed into the browser is chosen as typed.
 export function registerTypedPathCheck(env) {
   check('New run: a file path typed into the browser and entered is chosen (the training file), and one outside home is chosen as typed (an eval set)', async () => {
@@ -180,6 +211,7 @@ if (runDirectly(import.meta.url)) {
     register: (env) => {
       registerPathBrowserChecks(env)
       registerTypedPathCheck(env)
+      registerImportJobCheck(env)
     },
   })
 }
