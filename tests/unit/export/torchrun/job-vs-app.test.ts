@@ -55,7 +55,8 @@ function config(arch: TinyArch, adapter: AdapterConfigInput, train: Record<strin
   const { model, train: file } = models.get(arch)!
   return RunConfig.parse({
     model,
-    data: { train: file, max_length: 128 },
+    // Within the tiny GPT-2's 64 positions, which the export (like Start) refuses to exceed.
+    data: { train: file, max_length: arch === 'gpt2' ? 64 : 128 },
     adapter,
     train: { batch_size: 4, grad_accum: 2, max_steps: 5, max_grad_norm: 1, seed: 11, save_every: 1000, eval_every: 1000, ...train },
     device: 'cpu',
