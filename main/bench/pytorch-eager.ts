@@ -111,6 +111,13 @@ export async function pytorchEagerBench(o: PytorchEagerOptions): Promise<Pytorch
   }
 }
 
+/** The step process's next JSON line; its stderr's tail when it ended instead. */
+async function nextLine(lines: AsyncIterator<string>, stderr: () => string): Promise<Record<string, unknown>> {
+  const line = await lines.next()
+  if (line.done) throw new Error(`the PyTorch step process ended: ${stderr().trim()}`)
+  return JSON.parse(line.value) as Record<string, unknown>
+}
+
 /** The Python step process: one "step" line in, one JSON line out. */
 class TorchSteps {
   private constructor(
@@ -125,20 +132,13 @@ class TorchSteps {
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)))
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
-    const steps = new TorchSteps(child, lines, '', () => stderr)
-    const ready = (await steps.next()) as { torch: string }
+    const ready = (await nextLine(lines, () => stderr)) as { torch: string }
     return new TorchSteps(child, lines, ready.torch, () => stderr)
-  }
-
-  private async next(): Promise<Record<string, unknown>> {
-    const line = await this.lines.next()
-    if (line.done) throw new Error(`the PyTorch step process ended: ${this.stderr().trim()}`)
-    return JSON.parse(line.value) as Record<string, unknown>
   }
 
   async step(): Promise<{ seconds: number; loss: number }> {
     this.child.stdin!.write('step\n')
-    return (await this.next()) as { seconds: number; loss: number }
+    return (await nextLine(this.lines, this.stderr)) as { seconds: number; loss: number }
   }
 
   quit(): void {

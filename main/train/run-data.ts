@@ -40,12 +40,16 @@ export function promptTemplateChoice(config: RunConfig | null): TemplateChoice {
   return config?.data.format === 'text' ? 'plain' : RUN_TEMPLATE
 }
 
+/** Where a run keeps a split's tokenized examples (what a resume, the cluster job and eval read again). */
+export function runTokensFile(runDir: string, split: 'train' | 'validation'): string {
+  return join(runDir, 'data', `${split}.tokens`)
+}
+
 export async function prepareRunData(config: RunConfig, modelDir: string, runDir: string): Promise<RunData> {
-  const dir = join(runDir, 'data')
-  mkdirSync(dir, { recursive: true })
+  mkdirSync(join(runDir, 'data'), { recursive: true })
   const notes: string[] = []
-  const trainFile = join(dir, 'train.tokens')
-  const validationFile = join(dir, 'validation.tokens')
+  const trainFile = runTokensFile(runDir, 'train')
+  const validationFile = runTokensFile(runDir, 'validation')
   if (!existsSync(trainFile)) notes.push(...(await tokenizeRunFile(config, modelDir, config.data.train, trainFile)))
   if (config.data.validation && !existsSync(validationFile)) notes.push(...(await tokenizeRunFile(config, modelDir, config.data.validation, validationFile)))
 

@@ -12,7 +12,7 @@ import type { ModelSpec } from '../engine/models/spec'
 import type { RunRecord } from '../store'
 import { nextTokenTargets, seq2seqParts, type TrainingExample } from './batches'
 import { checkpointPath, listCheckpoints } from './checkpoint'
-import { readRunTokens, splitRunExamples, tokenizeRunFile } from './run-data'
+import { readRunTokens, runTokensFile, splitRunExamples, tokenizeRunFile } from './run-data'
 
 /** A refusal of `eval --run` the user can act on (a run without validation, a missing step). */
 export class RunEvalError extends Error {
@@ -84,12 +84,11 @@ export interface RunEvalData {
 /** The run's validation examples, as its training chose them (its validation file or held-out split). */
 export async function runValidationExamples(record: RunRecord, runDir: string, spec: ModelSpec): Promise<RunEvalData> {
   const config = RunConfig.parse(record.config)
-  const dataDir = join(runDir, 'data')
   if (!config.data.validation && config.data.split === null) {
     throw new RunEvalError(`run ${record.id} has no validation examples (its configuration sets neither data.validation nor data.split): score a file with --data FILE`)
   }
   // Read, never re-made: the source file may have changed since the run tokenized it.
-  const file = join(dataDir, config.data.validation ? 'validation.tokens' : 'train.tokens')
+  const file = runTokensFile(runDir, config.data.validation ? 'validation' : 'train')
   if (!existsSync(file)) throw new RunEvalError(`run ${record.id} has no tokenized data (${file} is missing): it never started training, or its folder was changed; score a file with --data FILE`)
   const { examples, templateName } = await readRunTokens(file)
   // The same held-out examples prepareRunData picked: the same split over the same cache.

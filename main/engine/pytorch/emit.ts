@@ -96,13 +96,16 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
   // Names: feeds and parameters by their graph names, weights and constants as module buffers.
   const expr = new Map<Value, string>()
   const weights: TorchWeight[] = []
+  const weightOf = new Map<Value, TorchWeight>()
   graph.weights.forEach((w, i) => {
     if (w.origin.kind !== 'weight') return
     const source = w.origin.source
     if (source.kind !== 'file') throw new Error(`weight ${w.name}: only weights read from the model's files can be emitted`)
     const uses = consumers.get(w) ?? []
     const inFrozenDType = w.dtype === frozen || (uses.length > 0 && uses.every(isFrozenCast))
-    weights.push({ file: options.weightFile(source.path), tensor: w.name as string, shape: w.shape as number[], inFrozenDType })
+    const entry = { file: options.weightFile(source.path), tensor: w.name as string, shape: w.shape as number[], inFrozenDType }
+    weights.push(entry)
+    weightOf.set(w, entry)
     expr.set(w, `self.w${i}`)
   })
   const bigConstants: TorchConstant[] = []
@@ -156,7 +159,7 @@ export function emitTorchModel(graph: Graph, options: EmitOptions): EmittedModel
     const context: TorchLineContext = { inputs, dim: checkDim, dtype: torchDType, node, rank: (k) => node.inputs[k].rank, frozenCast: frozen }
     // A frozen weight loaded in the product dtype needs no cast.
     const line =
-      isFrozenCast(node) && node.inputs[0].origin.kind === 'weight' && weights[graph.weights.indexOf(node.inputs[0])]?.inFrozenDType
+      isFrozenCast(node) && weightOf.get(node.inputs[0])?.inFrozenDType
         ? inputs[0]
         : (TORCH_LINES[node.op] as (a: unknown, c: TorchLineContext) => string)(node.attrs, context)
     const names = node.outputs.map((o) => `v${o.id}`)

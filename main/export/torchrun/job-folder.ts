@@ -17,7 +17,7 @@ import { nativeAdapterConfig } from '../../train/adapter-files'
 import { BatchOrder, START_POSITION, type TrainingExample } from '../../train/batches'
 import { stepsForEpochs } from '../../train/batch-source'
 import { JOB_FILE, JOB_FORMAT, JOB_VERSION } from '../../train/import-job/job-file'
-import { prepareRunData } from '../../train/run-data'
+import { prepareRunData, runTokensFile } from '../../train/run-data'
 import { baseModelInfo, batchLayout, initialParameters } from '../../train/run-training'
 import { buildAdaptedLoss, STEP_OUTPUTS } from '../../train/step-graph'
 import { ExportError } from '../types'
@@ -55,14 +55,14 @@ export function checkTorchrunExportable(config: RunConfig): void {
   }
 }
 
+/** Writes the job into `dir` (export-job.ts refuses with checkTorchrunExportable first, before the folder is touched). */
 export async function writeTorchrunJob(dir: string, input: TorchrunJobInput): Promise<TorchrunJobFacts> {
   const { config } = input
-  checkTorchrunExportable(config)
   const model = openRunModel(config.model, input.dataDir)
   // The job would fail on the cluster at its first batch (GPT-2 has no position past n_positions).
-  const overrun = contextOverrun(config.data.max_length, model.spec)
-  if (overrun) throw new ExportError(`data.${overrun.replace('Max length', 'max_length')}`)
-  const reuse = input.runDir !== null && existsSync(join(input.runDir, 'data', 'train.tokens'))
+  const overrun = contextOverrun(config.data.max_length, model.spec, 'data.max_length')
+  if (overrun) throw new ExportError(overrun)
+  const reuse = input.runDir !== null && existsSync(runTokensFile(input.runDir, 'train'))
   const scratch = reuse ? null : mkdtempSync(join(tmpdir(), 'mixture-studio-job-'))
   try {
     const data = await prepareRunData(config, model.info.dir, reuse ? input.runDir! : scratch!)

@@ -15,9 +15,9 @@ export function contextOverflow(promptTokens: number, maxTokens: number, context
 }
 
 /** `max_length` past what the model's positions allow; null when within, or when the model has no hard limit (T5's relative buckets). */
-export function contextOverrun(maxLength: number, spec: ModelSpec): string | null {
+export function contextOverrun(maxLength: number, spec: ModelSpec, field = 'Max length'): string | null {
   if (spec.family === 't5' || spec.contextLength === null || maxLength <= spec.contextLength) return null
   // GPT-2 has no position past n_positions; a Llama-style model was never trained past max_position_embeddings.
   const key = spec.family === 'gpt2' ? 'n_positions' : 'max_position_embeddings'
-  return `Max length ${maxLength} is more than this model's context of ${spec.contextLength} tokens (${key} in its config.json): use ${spec.contextLength} or less.`
+  return `${field} ${maxLength} is more than this model's context of ${spec.contextLength} tokens (${key} in its config.json): use ${spec.contextLength} or less.`
 }
