@@ -18,6 +18,7 @@ import { ImportJobError } from './import-job-error'
 import { JOB_FILE, readJobFile, type JobFile } from './job-file'
 import { describeJobStart, jobMetricSamples, parseJobMetrics, type JobMetrics } from './job-metrics'
 import { checkJobAdapter, readJobCheckpoints, type JobCheckpoint } from './job-outputs'
+import { importTempFolder, removeAbandonedImports } from './import-temp'
 
 export const METRICS_FILE = 'metrics.jsonl'
 
@@ -64,7 +65,8 @@ export function importJob(store: Store, dataDir: string, options: ImportJobOptio
   const runId = randomUUID()
   const name = options.name ?? `${job.run?.name ?? defaultRunName(job.config)} (cluster job)`
   const finalFolder = runFolder(dataDir, runId)
-  const temp = join(runsDir(dataDir), `.import-${runId}`)
+  removeAbandonedImports(runsDir(dataDir))
+  const temp = importTempFolder(runsDir(dataDir), runId)
   const start = metrics.starts[0]
   const trainedOn = describeJobStart(metrics.starts.at(-1)!)
   const lastStep = metrics.steps.at(-1)?.step ?? 0

@@ -1,8 +1,10 @@
 // `runs import-job`: a cluster job's run brought into the history. The job folder is made from a
 // run the app trained (tests/helpers/cluster-job-folder.ts): its real checkpoints and adapter, and
 // the metrics.jsonl train.py would have written for it.
+import { spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunConfig } from '../../../main/contract'
 import { exportAdapter } from '../../../main/export'
@@ -10,6 +12,7 @@ import { openStore, runsDir, type Store } from '../../../main/store'
 import { readAdapterFolder, writeAdapterFiles } from '../../../main/train/adapter-files'
 import { readCheckpoint, OPTIMIZER_FILE } from '../../../main/train/checkpoint'
 import { importJob, ImportJobError } from '../../../main/train/import-job'
+import { importTempFolder } from '../../../main/train/import-job/import-temp'
 import { runFolder, runTraining } from '../../../main/train/run-training'
 import { readSafetensorsHeader, readTensorBytes, writeSafetensors } from '../../../main/runtime/safetensors'
 import { clusterJobFromRun, type ClusterJobFolder } from '../../helpers/cluster-job-folder'
@@ -113,6 +116,21 @@ describe('runs import-job', () => {
       expect(store.runLog.list(imported.runId, {}).map((l) => l.message)).toEqual([expect.stringContaining(`imported from the cluster job at ${job.dir} (job ${job.jobId}): 6 steps, 3 checkpoints and its adapter`)])
       // Nothing temporary is left beside it.
       expect(readdirSync(runsDir(dataDir))).toEqual([imported.runId])
+    } finally {
+      store.close()
+    }
+  })
+
+  it('removes what an import killed midway left behind, and leaves an import still running alone', () => {
+    const { dataDir, store } = freshHome()
+    try {
+      // A process that has ended (as a killed import's has), and this one, alive.
+      const ended = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!
+      const abandoned = importTempFolder(runsDir(dataDir), randomUUID(), ended)
+      const running = importTempFolder(runsDir(dataDir), randomUUID(), process.pid)
+      for (const dir of [abandoned, running]) cpSync(join(job.dir, 'out', 'checkpoints'), join(dir, 'checkpoints'), { recursive: true })
+      const imported = importJob(store, dataDir, { folder: job.dir })
+      expect(readdirSync(runsDir(dataDir)).sort()).toEqual([imported.runId, basename(running)].sort())
     } finally {
       store.close()
     }
