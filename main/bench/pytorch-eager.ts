@@ -49,9 +49,13 @@ export type PytorchEagerFigures =
     }
   | { bench: 'pytorch_eager'; skipped: string }
 
-export async function pytorchEagerBench(o: PytorchEagerOptions): Promise<PytorchEagerFigures[]> {
+/**
+ * `report` receives each method's figures as soon as they are measured, so a run cut short by a
+ * time limit (the GPU machine's is tight) still leaves what it finished.
+ */
+export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures: PytorchEagerFigures) => void = () => {}): Promise<PytorchEagerFigures[]> {
   const probe = spawnSync(o.python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' })
-  if (probe.status !== 0) return [{ bench: 'pytorch_eager', skipped: `${o.python} cannot import torch and numpy (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').at(-1)}); give a Python with PyTorch: --python PATH` }]
+  if (probe.status !== 0) return reported(report, { bench: 'pytorch_eager', skipped: `${o.python} cannot import torch and numpy (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').at(-1)}); give a Python with PyTorch: --python PATH` })
   const shape = TRAINING_SHAPES[o.shape]
   const folder = writeBenchLlamaFolder(shape)
   const work = mkdtempSync(join(tmpdir(), 'mixture-studio-bench-eager-'))
@@ -90,7 +94,7 @@ export async function pytorchEagerBench(o: PytorchEagerOptions): Promise<Pytorch
         }
         const appStep = median(appTimes)
         const torchStep = median(torchTimes)
-        figures.push({
+        figures.push(...reported(report, {
           bench: 'pytorch_eager', shape: o.shape, method, batch: o.batch, seq: o.seq, device: provider, precision, torch: torch.version,
           app_tokens_per_s: tokens / appStep,
           torch_tokens_per_s: tokens / torchStep,
@@ -98,7 +102,7 @@ export async function pytorchEagerBench(o: PytorchEagerOptions): Promise<Pytorch
           app_step_seconds: appStep,
           torch_step_seconds: torchStep,
           first_loss: first!,
-        })
+        }))
       } finally {
         torch.quit()
         await app.step.session.dispose()
@@ -109,6 +113,11 @@ export async function pytorchEagerBench(o: PytorchEagerOptions): Promise<Pytorch
     rmSync(work, { recursive: true, force: true })
     folder.remove()
   }
+}
+
+function reported(report: (figures: PytorchEagerFigures) => void, figures: PytorchEagerFigures): [PytorchEagerFigures] {
+  report(figures)
+  return [figures]
 }
 
 /** The step process's next JSON line; its stderr's tail when it ended instead. */

@@ -1,7 +1,7 @@
 import { buildSeconds, fwdBwdFraction, matmulLimit, type BenchOptions } from '../../bench/engine'
 import { modelFigures } from '../../bench/models'
 import { dataBench } from '../../bench/data'
-import { quantizedBaseBench } from '../../bench/quantized-base'
+import { largeQuantizedBaseBench, quantizedBaseBench } from '../../bench/quantized-base'
 import { pytorchEagerBench } from '../../bench/pytorch-eager'
 import { trainMemory } from '../../bench/train-memory'
 import { checkpointingBench } from '../../bench/checkpointing'
@@ -15,7 +15,10 @@ import { estimateBench } from '../../bench/estimate'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'pytorch-eager'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'quantized-base-large', 'pytorch-eager'] as const
+
+/** Run only when --only names them: quantized-base-large writes about 7 GB to the temporary folder. */
+const ONLY_WHEN_NAMED: ReadonlySet<string> = new Set(['quantized-base-large'])
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -35,7 +38,10 @@ tokens (default 8 × 2048) on a narrow 8-layer Llama-style shape (hidden 256, 2 
 ≤ 0.3) and step_time_ratio (goal ≤ 1.4); the step without it needs about 14 GB. quantized-base:
 train_peak_rss_over_fp32_weights of the medium shape's MoV train step (1 × 64 tokens) with a
 float32, int8 and int4 base (model.quantize), each in its own process (goal int4 ≤ 0.35), and the
-loss after 200 MoV steps of the small shape with each base (goal within 2% of float32). packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
+loss after 200 MoV steps of the small shape with each base (goal within 2% of float32).
+quantized-base-large: the same memory figures on TinyLlama-1.1B's shape (hidden 2048, 22 layers,
+4.4 GB in float32; writes and quantizes that model first, about 7 GB of disk; only when --only
+names it). packing: one epoch of MoV steps on examples 1/8 to all of --train-seq
 tokens long, batched per-batch-padded, padded to a static shape (as on a GPU) and packed
 (data.packing): padding, examples_per_s and the packed speedups (at most 3 rounds).
 export-onnx: export --format onnx of a MoV-10 adapter on the medium shape (~254M parameters),
@@ -104,7 +110,7 @@ Each is the median of --reps runs after --warmup runs.
       'checkpointing-batch': { type: 'string' },
       'checkpointing-seq': { type: 'string' },
     })
-    const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...ENGINE_BENCHES]
+    const only = values.only ? values.only.split(',').map((s) => s.trim()) : ENGINE_BENCHES.filter((b) => !ONLY_WHEN_NAMED.has(b))
     for (const name of only) if (!(ENGINE_BENCHES as readonly string[]).includes(name)) throw new UsageError(`unknown bench "${name}" (known: ${ENGINE_BENCHES.join(', ')})`)
     const device = values.device ?? 'cpu'
     if (!['auto', 'cpu', 'cuda', 'webgpu', 'dml'].includes(device)) throw new UsageError(`--device must be auto, cpu, cuda, webgpu or dml, not "${device}"`)
@@ -135,7 +141,7 @@ Each is the median of --reps runs after --warmup runs.
       if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
       if (only.includes('pytorch-eager')) {
         const python = values.python ?? context.env.MIXTURE_STUDIO_PYTHON ?? 'python3'
-        for (const figures of await pytorchEagerBench({ ...training, python })) report(figures as unknown as { bench: string } & Record<string, unknown>)
+        await pytorchEagerBench({ ...training, python }, (figures) => report(figures as unknown as { bench: string } & Record<string, unknown>))
       }
     }
     if (only.includes('export-onnx')) report((await exportOnnxBench(options)) as unknown as { bench: string } & Record<string, unknown>)
@@ -147,6 +153,7 @@ Each is the median of --reps runs after --warmup runs.
       report((await checkpointingBench({ ...options, ...sizes })) as unknown as { bench: string } & Record<string, unknown>)
     }
     if (only.includes('quantized-base')) report((await quantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)
+    if (only.includes('quantized-base-large')) report((await largeQuantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('hub-download')) report((await hubDownloadBench({ sizeMb: positive('--hub-mb', values['hub-mb'], 256), reps: options.reps })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('estimate')) report((await estimateBench({ steps: positive('--estimate-steps', values['estimate-steps'], 600) })) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('data')) {

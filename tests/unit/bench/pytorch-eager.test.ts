@@ -1,7 +1,8 @@
 // bench --only pytorch-eager without a usable Python: it says why and how to give one, rather than
 // failing the whole bench run (its figures need a PyTorch the studio does not install).
 import { describe, expect, it } from 'vitest'
-import { pytorchEagerBench } from '../../../main/bench/pytorch-eager'
+import { pytorchEagerBench, type PytorchEagerFigures } from '../../../main/bench/pytorch-eager'
+import { PYTHON, pythonHasTorch } from '../../helpers/python-torch'
 
 describe('bench pytorch-eager', () => {
   it('is skipped, saying why, when the Python cannot import torch', async () => {
@@ -9,4 +10,20 @@ describe('bench pytorch-eager', () => {
     expect(figures).toHaveLength(1)
     expect(figures[0]).toMatchObject({ bench: 'pytorch_eager', skipped: expect.stringMatching(/^\/nonexistent\/python3 cannot import torch and numpy .*--python PATH$/) })
   })
+
+  // The real comparison at its smallest (1 × 8 tokens, one round): each method's figures are
+  // reported as soon as they are measured (a time limit on the GPU machine keeps what finished),
+  // and both sides start from the same loss, so they run the same step.
+  it.skipIf(!pythonHasTorch())('reports each method as it is measured, the app and PyTorch at the same first loss', async () => {
+    const seen: PytorchEagerFigures[] = []
+    const figures = await pytorchEagerBench({ python: PYTHON, shape: 'small', batch: 1, seq: 8, reps: 1, warmup: 0, threads: 1 }, (f) => seen.push(f))
+    expect(seen).toEqual(figures)
+    expect(figures.map((f) => ('method' in f ? f.method : f.skipped))).toEqual(['mov', 'molora', 'lora', 'ia3'])
+    for (const f of figures) {
+      if (!('method' in f)) throw new Error(f.skipped)
+      expect(f).toMatchObject({ device: 'cpu', precision: 'fp32', batch: 1, seq: 8 })
+      expect(f.app_over_torch).toBeGreaterThan(0)
+      expect(Math.abs(f.first_loss.app - f.first_loss.torch)).toBeLessThan(1e-4 * Math.abs(f.first_loss.app))
+    }
+  }, 240_000)
 })
