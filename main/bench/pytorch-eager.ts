@@ -15,8 +15,10 @@ import { parseAdapterConfig } from '../engine/adapters'
 import { emitJobModel, writeConstants } from '../export/torchrun/job-folder'
 import { writeNpy } from '../export/torchrun/npy'
 import { openModel } from '../models'
+import { profileFileFor } from '../runtime/placement'
 import { writeSafetensors } from '../runtime/safetensors'
 import { writeBenchLlamaFolder } from './model-folder'
+import { stepProfile, type StepProfile } from './op-profile'
 import { median } from './timing'
 import { benchBatch, openStep, TRAINING_METHODS, TRAINING_SHAPES, type TrainingBenchOptions } from './training'
 
@@ -26,6 +28,12 @@ const TORCH_DTYPE = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' } as co
 export interface PytorchEagerOptions extends TrainingBenchOptions {
   /** A Python with PyTorch (>= 1.13) and numpy. */
   python: string
+  /**
+   * Also where the app's step spends its time, by op type (`app_profile`, op-profile.ts): the
+   * warm-up rounds (at least 2) run with onnxruntime's profiler, the last of them is read, and the
+   * timed rounds run without it.
+   */
+  profile?: boolean
 }
 
 export type PytorchEagerFigures =
@@ -46,6 +54,8 @@ export type PytorchEagerFigures =
       torch_step_seconds: number
       /** The first step's loss on each side: the same model, batch and start, so they agree. */
       first_loss: { app: number; torch: number }
+      /** With `profile`: the app's (last profiled) step by op type. */
+      app_profile?: StepProfile
     }
   | { bench: 'pytorch_eager'; skipped: string }
 
@@ -67,8 +77,10 @@ export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures
     for (const [name, tensor] of Object.entries(feeds)) writeNpy(join(feedsDir, `${name}.npy`), tensor.data as BigInt64Array, tensor.shape)
     const tokens = o.batch * o.seq
     const figures: PytorchEagerFigures[] = []
+    const warmup = o.profile ? Math.max(o.warmup, 2) : o.warmup
     for (const [method, adapter] of Object.entries(TRAINING_METHODS)) {
-      const app = await openStep(model, adapter, o, feeds)
+      const profilePrefix = o.profile ? join(work, `profile-${method}`) : undefined
+      const app = await openStep(model, adapter, o, feeds, profilePrefix)
       const dir = join(work, method)
       mkdirSync(dir)
       const { emitted, parameters } = emitJobModel(model, parseAdapterConfig(adapter), o.seq)
@@ -82,13 +94,18 @@ export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures
         const appTimes: number[] = []
         const torchTimes: number[] = []
         let first: { app: number; torch: number } | null = null
-        for (let round = 0; round < o.warmup + o.reps; round++) {
+        let appProfile: StepProfile | undefined
+        for (let round = 0; round < warmup + o.reps; round++) {
+          if (profilePrefix && round === warmup) {
+            app.step.session.endProfiling()
+            appProfile = stepProfile(profileFileFor(profilePrefix))
+          }
           const t = performance.now()
           const appLoss = await app.run()
           const appSeconds = (performance.now() - t) / 1000
           const torchStep = await torch.step()
           first ??= { app: appLoss.loss, torch: torchStep.loss }
-          if (round < o.warmup) continue
+          if (round < warmup) continue
           appTimes.push(appSeconds)
           torchTimes.push(torchStep.seconds)
         }
@@ -102,6 +119,7 @@ export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures
           app_step_seconds: appStep,
           torch_step_seconds: torchStep,
           first_loss: first!,
+          ...(appProfile ? { app_profile: appProfile } : {}),
         }))
       } finally {
         torch.quit()

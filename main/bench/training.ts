@@ -95,7 +95,8 @@ export interface TimedStep {
   sessionSeconds: number
 }
 
-export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>): Promise<TimedStep> {
+/** `profileFilePrefix`: the session profiles its runs until `step.session.endProfiling()` (op-profile.ts reads it). */
+export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>, profileFilePrefix?: string): Promise<TimedStep> {
   const started = performance.now()
   const step = await buildTrainStep(model, parseAdapterConfig(adapter), {
     kind: 'train',
@@ -104,6 +105,7 @@ export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, 
     // A GPU step is built for the bench's one batch shape, with the precision a run would get.
     batchShape: { batch: o.batch, seq: o.seq },
     ...(o.threads ? { threads: o.threads } : {}),
+    ...(profileFilePrefix ? { profileFilePrefix } : {}),
   })
   const sessionSeconds = (performance.now() - started) / 1000
   const values = step.initialValues(1)

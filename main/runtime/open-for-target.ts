@@ -26,6 +26,8 @@ export interface TargetRequest {
   what: string
   /** On the CPU: ORT's memory-pattern planner (CreateSessionOptions.memPattern); default on. */
   cpuMemPattern?: boolean
+  /** Profiles the session's runs until endProfiling (CreateSessionOptions.profileFilePrefix): benches only. */
+  profileFilePrefix?: string
 }
 
 export interface OpenedForTarget<T> {
@@ -62,6 +64,7 @@ export async function openForTarget<T extends { graph: Graph }>(request: TargetR
         ...(request.threads ? { threads: request.threads } : {}),
         ...(request.facts ? { facts: request.facts } : {}),
         ...(provider === 'cpu' && request.cpuMemPattern === false ? { memPattern: false } : {}),
+        ...(request.profileFilePrefix ? { profileFilePrefix: request.profileFilePrefix } : {}),
       })
       return { built, target, session, rejected: rejected.filter((r) => r.provider !== provider) }
     } catch (e) {

@@ -141,7 +141,7 @@ export interface TrainStep extends StepGraph {
   rejected: readonly ProviderVerdict[]
 }
 
-export interface TrainStepOptions extends StepGraphOptions, Pick<CreateSessionOptions, 'threads'> {
+export interface TrainStepOptions extends StepGraphOptions, Pick<CreateSessionOptions, 'threads' | 'profileFilePrefix'> {
   /** Default cpu (tests); runs pass their configured device. */
   device?: Device
   /** Default auto. */
@@ -174,6 +174,7 @@ export async function buildTrainStep(model: OpenedModel, adapterConfig: AdapterC
       cpuMemPattern: false,
       ...(options.threads ? { threads: options.threads } : {}),
       ...(options.facts ? { facts: options.facts } : {}),
+      ...(options.profileFilePrefix ? { profileFilePrefix: options.profileFilePrefix } : {}),
     },
     (target) => buildStepGraph(model, adapterConfig, { ...options, target }),
   )

@@ -86,6 +86,8 @@ Each is the median of --reps runs after --warmup runs.
                 molora E=10 r=4, lora r=16, ia3), then expert_cost_ratio (MoV E=60/E=1, MoLoRA
                 E=15/E=1), each a full step: session.run + AdamW update
   --python PATH  pytorch-eager: a Python with PyTorch >= 1.13 and numpy (default $MIXTURE_STUDIO_PYTHON, else python3)
+  --profile      pytorch-eager: also the app's step by op type (app_profile, from onnxruntime's profiler
+                 over the warm-up rounds, at least 2; the timed rounds run without it)
   --train-batch N  training, packing: sequences (rows) per step (default 8)
   --train-seq N    training, packing: tokens per sequence (row) (default 256)
   --checkpointing-batch N  checkpointing: sequences per step (default 8)
@@ -106,6 +108,7 @@ Each is the median of --reps runs after --warmup runs.
       'train-shape': { type: 'string' },
       'train-batch': { type: 'string' },
       python: { type: 'string' },
+      profile: { type: 'boolean' },
       'train-seq': { type: 'string' },
       'checkpointing-batch': { type: 'string' },
       'checkpointing-seq': { type: 'string' },
@@ -141,7 +144,7 @@ Each is the median of --reps runs after --warmup runs.
       if (only.includes('packing')) report((await packingBench(training)) as unknown as { bench: string } & Record<string, unknown>)
       if (only.includes('pytorch-eager')) {
         const python = values.python ?? context.env.MIXTURE_STUDIO_PYTHON ?? 'python3'
-        await pytorchEagerBench({ ...training, python }, (figures) => report(figures as unknown as { bench: string } & Record<string, unknown>))
+        await pytorchEagerBench({ ...training, python, profile: values.profile === true }, (figures) => report(figures as unknown as { bench: string } & Record<string, unknown>))
       }
     }
     if (only.includes('export-onnx')) report((await exportOnnxBench(options)) as unknown as { bench: string } & Record<string, unknown>)

@@ -13,10 +13,11 @@ describe('bench pytorch-eager', () => {
 
   // The real comparison at its smallest (1 × 8 tokens, one round): each method's figures are
   // reported as soon as they are measured (a time limit on the GPU machine keeps what finished),
-  // and both sides start from the same loss, so they run the same step.
+  // both sides start from the same loss, so they run the same step, and the profiled warm-ups
+  // say where the app's step went by op type.
   it.skipIf(!pythonHasTorch())('reports each method as it is measured, the app and PyTorch at the same first loss', async () => {
     const seen: PytorchEagerFigures[] = []
-    const figures = await pytorchEagerBench({ python: PYTHON, shape: 'small', batch: 1, seq: 8, reps: 1, warmup: 0, threads: 1 }, (f) => seen.push(f))
+    const figures = await pytorchEagerBench({ python: PYTHON, shape: 'small', batch: 1, seq: 8, reps: 1, warmup: 0, threads: 1, profile: true }, (f) => seen.push(f))
     expect(seen).toEqual(figures)
     expect(figures.map((f) => ('method' in f ? f.method : f.skipped))).toEqual(['mov', 'molora', 'lora', 'ia3'])
     for (const f of figures) {
@@ -24,6 +25,14 @@ describe('bench pytorch-eager', () => {
       expect(f).toMatchObject({ device: 'cpu', precision: 'fp32', batch: 1, seq: 8 })
       expect(f.app_over_torch).toBeGreaterThan(0)
       expect(Math.abs(f.first_loss.app - f.first_loss.torch)).toBeLessThan(1e-4 * Math.abs(f.first_loss.app))
+      // Where the app's step went: its products among the op types, all on the CPU, shares of one run.
+      const profile = f.app_profile!
+      expect(profile.by_op.map((t) => t.op)).toEqual(expect.arrayContaining(['MatMul']))
+      expect(profile.by_op.every((t) => t.providers.every((p) => p === 'CPUExecutionProvider') && t.ms >= 0)).toBe(true)
+      const shares = profile.by_op.reduce((n, t) => n + t.share, 0)
+      expect(shares).toBeCloseTo(profile.kernel_share, 6)
+      expect(profile.kernel_share).toBeGreaterThan(0)
+      expect(profile.kernel_share).toBeLessThanOrEqual(1)
     }
   }, 240_000)
 })
