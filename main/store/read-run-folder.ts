@@ -9,6 +9,7 @@ import { parseRunConfig, RunConfigError } from '../config/run-config-text'
 import type { RunConfig } from '../contract'
 import { ADAPTER_CONFIG_FILE, readAdapterFolder } from '../train/adapter-files'
 import { listCheckpoints, STATE_FILE } from '../train/checkpoint'
+import { readImportOrigin, type ImportOrigin } from './import-origin-file'
 
 export const RUN_CONFIG_FILE = 'config.json'
 
@@ -29,6 +30,10 @@ export interface RunFolderContents {
   adapter: { path: string; step: number | null; writtenAt: Date } | null
   /** Why adapter/ could not be read; null when it reads or is not there. */
   adapterProblem: string | null
+  /** Where a run imported from a cluster job came from (imported-from.json); null for a run trained here. */
+  origin: ImportOrigin | null
+  /** Why imported-from.json could not be read; null when it reads or is not there. */
+  originProblem: string | null
 }
 
 /**
@@ -48,6 +53,16 @@ export function readRunFolder(folder: string): RunFolderContents {
     // What resume would read: listCheckpoints puts back a step-N that a killed re-save left aside.
     checkpoints: listCheckpoints(join(folder, 'checkpoints')).map(({ step, path }) => ({ step, path, savedAt: checkpointSavedAt(path) })),
     ...readOwnAdapter(join(folder, 'adapter')),
+    ...readOrigin(folder),
+  }
+}
+
+/** A damaged origin file loses only the origin: the run itself is still registered. */
+function readOrigin(folder: string): Pick<RunFolderContents, 'origin' | 'originProblem'> {
+  try {
+    return { origin: readImportOrigin(folder), originProblem: null }
+  } catch (error) {
+    return { origin: null, originProblem: (error as Error).message }
   }
 }
 

@@ -13,6 +13,7 @@ import { readRunFolder, RUN_CONFIG_FILE, type RunFolderContents } from './read-r
 import { ArtifactsRepo } from './repos/artifacts-repo'
 import { CatalogRepo } from './repos/catalog-repo'
 import { DatasetsRepo } from './repos/datasets-repo'
+import { ImportedJobsRepo } from './repos/imported-jobs-repo'
 import { RunLogRepo } from './repos/run-log-repo'
 import { RunsRepo, type FoundRun } from './repos/runs-repo'
 
@@ -97,7 +98,7 @@ function register(db: Database, id: string, folder: string, contents: RunFolderC
     error: state.error,
     // From its first start to its last write: exact for a run trained in one go, more when it was stopped and resumed.
     trainedSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-    trainedOn: 'not recorded (registered again from its folder after a restore)',
+    trainedOn: contents.origin?.trained_on ?? 'not recorded (registered again from its folder after a restore)',
   })
   const artifacts = new ArtifactsRepo(db)
   for (const checkpoint of checkpoints) artifacts.putCheckpoint(id, checkpoint.step, checkpoint.path, checkpoint.savedAt)
@@ -108,10 +109,27 @@ function register(db: Database, id: string, folder: string, contents: RunFolderC
     'warn',
     `registered again from its folder ${folder} after studio.db was restored from ${restoredFrom}, a backup made before this run: ` +
       `${listed([`its ${RUN_CONFIG_FILE}`, `${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`, ...(state.status === 'completed' ? ['its adapter'] : [])])} were found there; ` +
-      `its curves (metrics) and log lines were only in the database and are lost, and its training time is estimated from its files' times`,
+      `its curves (metrics) and log lines were only in the database and are lost, and its training time is estimated from its files' times` +
+      originNote(db, id, contents),
     now,
   )
   return { id, name, folder, status: state.status, checkpointSteps: checkpoints.map((c) => c.step), maxSteps: config.train.max_steps }
+}
+
+/**
+ * A run imported from a cluster job gets its origin back (imported_jobs), so the job is still
+ * refused a second import; unless the restored store has that job as another run already. Returns
+ * what the log line says of it.
+ */
+function originNote(db: Database, id: string, contents: RunFolderContents): string {
+  if (contents.originProblem) return `; it came from a cluster job, but ${contents.originProblem}, so its origin is lost`
+  const origin = contents.origin
+  if (!origin) return ''
+  const jobs = new ImportedJobsRepo(db)
+  const other = jobs.byJobId(origin.job_id)
+  if (other) return `; it was imported from the cluster job ${origin.job_id} at ${origin.folder}, which this store has as run ${other.runId} too`
+  jobs.add({ runId: id, jobId: origin.job_id, folder: origin.folder, importedAt: origin.imported_at })
+  return `; it was imported from the cluster job at ${origin.folder} (job ${origin.job_id}) on ${origin.imported_at}, which is recorded again`
 }
 
 /**

@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSy
 import { join, resolve } from 'node:path'
 import { defaultRunName } from '../../config/run-name'
 import { catalogIds, isJobImportedTwice, runsDir, type Store } from '../../store'
+import { writeImportOrigin } from '../../store/import-origin-file'
 import { runFolder } from '../run-training'
 import { ImportJobError } from './import-job-error'
 import { JOB_FILE, readJobFile, type JobFile } from './job-file'
@@ -77,6 +78,7 @@ export function importJob(store: Store, dataDir: string, options: ImportJobOptio
   let renamed = false
   try {
     writeRunFolder(temp, job, checkpoints, read.adapterDir)
+    writeImportOrigin(temp, { job_id: job.jobId, folder: jobFolder, imported_at: now.toISOString(), trained_on: trainedOn })
     const finalCheckpoint = (step: number) => join(finalFolder, 'checkpoints', `step-${step}`)
     store.db.transaction(() => {
       store.runs.addFound({

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunConfig } from '../../../main/contract'
 import { exportAdapter } from '../../../main/export'
 import { openStore, runsDir, type Store } from '../../../main/store'
+import { IMPORT_ORIGIN_FILE } from '../../../main/store/import-origin-file'
+import { reregisterRunFolders } from '../../../main/store/reregister-runs'
 import { readAdapterFolder, writeAdapterFiles } from '../../../main/train/adapter-files'
 import { readCheckpoint, OPTIMIZER_FILE } from '../../../main/train/checkpoint'
 import { importJob, ImportJobError } from '../../../main/train/import-job'
@@ -133,6 +135,45 @@ describe('runs import-job', () => {
       expect(readdirSync(runsDir(dataDir)).sort()).toEqual([imported.runId, basename(running)].sort())
     } finally {
       store.close()
+    }
+  })
+
+  // A backup made before the import, restored: the run is registered again from its folder
+  // (reregister-runs.ts), and imported-from.json gives back where it trained and its job, so the
+  // same job is still refused as a second run. A damaged origin file loses only the origin.
+  it('keeps its origin when the store is restored from a backup made before the import', () => {
+    const { dataDir, store } = freshHome()
+    let imported: ReturnType<typeof importJob>
+    try {
+      imported = importJob(store, dataDir, { folder: job.dir, now: new Date('2026-12-01T10:00:00Z') })
+    } finally {
+      store.close()
+    }
+    const restore = (spoil?: (folder: string) => void) => {
+      const home = freshHome()
+      cpSync(runFolder(dataDir, imported.runId), runFolder(home.dataDir, imported.runId), { recursive: true })
+      spoil?.(runFolder(home.dataDir, imported.runId))
+      const { runs, skipped } = reregisterRunFolders(home.store.db, home.dataDir, 'studio-2026-11-30.db')
+      expect(skipped).toEqual([])
+      expect(runs.map((r) => [r.id, r.status])).toEqual([[imported.runId, 'completed']])
+      return home
+    }
+    const home = restore()
+    try {
+      expect(home.store.runs.get(imported.runId)!.trainedOn).toBe(imported.trainedOn)
+      expect(home.store.importedJobs.byJobId(job.jobId)).toEqual({ runId: imported.runId, jobId: job.jobId, folder: job.dir, importedAt: '2026-12-01T10:00:00.000Z' })
+      expect(home.store.runLog.list(imported.runId, {}).at(-1)!.message).toContain(`it was imported from the cluster job at ${job.dir} (job ${job.jobId}) on 2026-12-01T10:00:00.000Z, which is recorded again`)
+      expect(catchError(() => importJob(home.store, home.dataDir, { folder: jobCopy() }))).toMatchObject({ reason: 'already_imported' })
+    } finally {
+      home.store.close()
+    }
+    const damaged = restore((folder) => writeFileSync(join(folder, IMPORT_ORIGIN_FILE), '{"job_id": 7}'))
+    try {
+      expect(damaged.store.runs.get(imported.runId)!.trainedOn).toMatch(/^not recorded/)
+      expect(damaged.store.importedJobs.byJobId(job.jobId)).toBeUndefined()
+      expect(damaged.store.runLog.list(imported.runId, {}).at(-1)!.message).toMatch(/it came from a cluster job, but .*imported-from\.json: job_id: .*, so its origin is lost$/)
+    } finally {
+      damaged.store.close()
     }
   })
 
