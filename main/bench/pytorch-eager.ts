@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { parseAdapterConfig } from '../engine/adapters'
+import { parseAdapterConfig, type AdapterConfigInput } from '../engine/adapters'
 import { emitJobModel, writeConstants } from '../export/torchrun/job-folder'
 import { writeNpy } from '../export/torchrun/npy'
-import { openModel } from '../models'
+import { openModel, type OpenedModel } from '../models'
 import { profileFileFor } from '../runtime/placement'
+import type { HostTensor } from '../runtime'
 import { writeSafetensors } from '../runtime/safetensors'
 import { writeBenchLlamaFolder } from './model-folder'
 import { stepProfile, type StepProfile } from './op-profile'
@@ -54,10 +55,12 @@ export type PytorchEagerFigures =
       torch_step_seconds: number
       /** The first step's loss on each side: the same model, batch and start, so they agree. */
       first_loss: { app: number; torch: number }
-      /** With `profile`: the app's (last profiled) step by op type. */
-      app_profile?: StepProfile
+      /** With `profile`: the app's (last profiled) step by op type, or why it could not be read. */
+      app_profile?: StepProfile | { error: string }
     }
   | { bench: 'pytorch_eager'; skipped: string }
+  /** A method that could not be measured, and why; the others still are. */
+  | { bench: 'pytorch_eager'; method: string; failed: string }
 
 /**
  * `report` receives each method's figures as soon as they are measured, so a run cut short by a
@@ -75,55 +78,15 @@ export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures
     const feedsDir = join(work, 'feeds')
     mkdirSync(feedsDir)
     for (const [name, tensor] of Object.entries(feeds)) writeNpy(join(feedsDir, `${name}.npy`), tensor.data as BigInt64Array, tensor.shape)
-    const tokens = o.batch * o.seq
     const figures: PytorchEagerFigures[] = []
-    const warmup = o.profile ? Math.max(o.warmup, 2) : o.warmup
+    const context: MethodContext = { o, model, feeds, feedsDir, modelDir: folder.dir, work, warmup: o.profile ? Math.max(o.warmup, 2) : o.warmup }
     for (const [method, adapter] of Object.entries(TRAINING_METHODS)) {
-      const profilePrefix = o.profile ? join(work, `profile-${method}`) : undefined
-      const app = await openStep(model, adapter, o, feeds, profilePrefix)
-      const dir = join(work, method)
-      mkdirSync(dir)
-      const { emitted, parameters } = emitJobModel(model, parseAdapterConfig(adapter), o.seq)
-      writeFileSync(join(dir, 'model.py'), emitted.source)
-      if (emitted.constants.length > 0) writeConstants(join(dir, 'constants.safetensors'), emitted.constants)
-      const values = app.step.initialValues(1)
-      writeSafetensors(join(dir, 'adapter_init.safetensors'), parameters.map((p) => ({ name: p.name, dtype: 'float32' as const, shape: p.shape, data: values.get(p.name)! })))
-      const { provider, precision } = app.step.target
-      const torch = await TorchSteps.start(o.python, [join(dir, 'model.py'), folder.dir, feedsDir, join(dir, 'adapter_init.safetensors'), provider === 'cpu' ? 'cpu' : 'cuda', TORCH_DTYPE[precision], String(o.threads ?? 1)])
+      // One method failing (a kernel its device lacks, the Python process dying) is reported and
+      // the others still run: on the GPU machine there is no second try.
       try {
-        const appTimes: number[] = []
-        const torchTimes: number[] = []
-        let first: { app: number; torch: number } | null = null
-        let appProfile: StepProfile | undefined
-        for (let round = 0; round < warmup + o.reps; round++) {
-          if (profilePrefix && round === warmup) {
-            app.step.session.endProfiling()
-            appProfile = stepProfile(profileFileFor(profilePrefix))
-          }
-          const t = performance.now()
-          const appLoss = await app.run()
-          const appSeconds = (performance.now() - t) / 1000
-          const torchStep = await torch.step()
-          first ??= { app: appLoss.loss, torch: torchStep.loss }
-          if (round < warmup) continue
-          appTimes.push(appSeconds)
-          torchTimes.push(torchStep.seconds)
-        }
-        const appStep = median(appTimes)
-        const torchStep = median(torchTimes)
-        figures.push(...reported(report, {
-          bench: 'pytorch_eager', shape: o.shape, method, batch: o.batch, seq: o.seq, device: provider, precision, torch: torch.version,
-          app_tokens_per_s: tokens / appStep,
-          torch_tokens_per_s: tokens / torchStep,
-          app_over_torch: median(appTimes.map((a, i) => torchTimes[i] / a)),
-          app_step_seconds: appStep,
-          torch_step_seconds: torchStep,
-          first_loss: first!,
-          ...(appProfile ? { app_profile: appProfile } : {}),
-        }))
-      } finally {
-        torch.quit()
-        await app.step.session.dispose()
+        figures.push(...reported(report, await measureMethod(context, method, adapter)))
+      } catch (error) {
+        figures.push(...reported(report, { bench: 'pytorch_eager', method, failed: (error as Error).message }))
       }
     }
     return figures
@@ -133,15 +96,92 @@ export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures
   }
 }
 
+interface MethodContext {
+  o: PytorchEagerOptions
+  model: OpenedModel
+  feeds: Record<string, HostTensor>
+  feedsDir: string
+  modelDir: string
+  work: string
+  /** Warm-up rounds: at least 2 when profiling. */
+  warmup: number
+}
+
+/** One method: the app's step and PyTorch's on the same model, batch and start, alternating. */
+async function measureMethod({ o, model, feeds, feedsDir, modelDir, work, warmup }: MethodContext, method: string, adapter: AdapterConfigInput): Promise<PytorchEagerFigures> {
+  const profilePrefix = o.profile ? join(work, `profile-${method}`) : undefined
+  const app = await openStep(model, adapter, o, feeds, profilePrefix)
+  try {
+    const dir = join(work, method)
+    mkdirSync(dir)
+    const { emitted, parameters } = emitJobModel(model, parseAdapterConfig(adapter), o.seq)
+    writeFileSync(join(dir, 'model.py'), emitted.source)
+    if (emitted.constants.length > 0) writeConstants(join(dir, 'constants.safetensors'), emitted.constants)
+    const values = app.step.initialValues(1)
+    writeSafetensors(join(dir, 'adapter_init.safetensors'), parameters.map((p) => ({ name: p.name, dtype: 'float32' as const, shape: p.shape, data: values.get(p.name)! })))
+    const { provider, precision } = app.step.target
+    const torch = await TorchSteps.start(o.python, [join(dir, 'model.py'), modelDir, feedsDir, join(dir, 'adapter_init.safetensors'), provider === 'cpu' ? 'cpu' : 'cuda', TORCH_DTYPE[precision], String(o.threads ?? 1)])
+    try {
+      const appTimes: number[] = []
+      const torchTimes: number[] = []
+      let first: { app: number; torch: number } | null = null
+      let appProfile: StepProfile | { error: string } | undefined
+      for (let round = 0; round < warmup + o.reps; round++) {
+        if (profilePrefix && round === warmup) {
+          app.step.session.endProfiling()
+          appProfile = readProfile(profilePrefix)
+        }
+        const t = performance.now()
+        const appLoss = await app.run()
+        const appSeconds = (performance.now() - t) / 1000
+        const torchStep = await torch.step()
+        first ??= { app: appLoss.loss, torch: torchStep.loss }
+        if (round < warmup) continue
+        appTimes.push(appSeconds)
+        torchTimes.push(torchStep.seconds)
+      }
+      const tokens = o.batch * o.seq
+      const appStep = median(appTimes)
+      const torchStep = median(torchTimes)
+      return {
+        bench: 'pytorch_eager', shape: o.shape, method, batch: o.batch, seq: o.seq, device: provider, precision, torch: torch.version,
+        app_tokens_per_s: tokens / appStep,
+        torch_tokens_per_s: tokens / torchStep,
+        app_over_torch: median(appTimes.map((a, i) => torchTimes[i] / a)),
+        app_step_seconds: appStep,
+        torch_step_seconds: torchStep,
+        first_loss: first!,
+        ...(appProfile ? { app_profile: appProfile } : {}),
+      }
+    } finally {
+      torch.quit()
+    }
+  } finally {
+    await app.step.session.dispose()
+  }
+}
+
+/** The profile read, or why it could not be: the timings stand without it. */
+function readProfile(prefix: string): StepProfile | { error: string } {
+  try {
+    return stepProfile(profileFileFor(prefix))
+  } catch (error) {
+    return { error: (error as Error).message }
+  }
+}
+
 function reported(report: (figures: PytorchEagerFigures) => void, figures: PytorchEagerFigures): [PytorchEagerFigures] {
   report(figures)
   return [figures]
 }
 
-/** The step process's next JSON line; its stderr's tail when it ended instead. */
-async function nextLine(lines: AsyncIterator<string>, stderr: () => string): Promise<Record<string, unknown>> {
+/**
+ * The step process's next JSON line. When it ended instead, waits for its exit (stdout can close
+ * before its last stderr is read) and says why: its exit status and its stderr's tail.
+ */
+async function nextLine(lines: AsyncIterator<string>, ended: Promise<string>): Promise<Record<string, unknown>> {
   const line = await lines.next()
-  if (line.done) throw new Error(`the PyTorch step process ended: ${stderr().trim()}`)
+  if (line.done) throw new Error(`the PyTorch step process ended: ${await ended}`)
   return JSON.parse(line.value) as Record<string, unknown>
 }
 
@@ -151,21 +191,28 @@ class TorchSteps {
     private readonly child: ReturnType<typeof spawn>,
     private readonly lines: AsyncIterator<string>,
     readonly version: string,
-    private readonly stderr: () => string,
+    private readonly ended: Promise<string>,
   ) {}
 
   static async start(python: string, args: string[]): Promise<TorchSteps> {
     const child = spawn(python, [STEPS_PY, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)))
+    // 'close' comes after every stdio stream has ended, so stderr is whole by then.
+    const ended = new Promise<string>((resolve) => {
+      child.on('error', (error) => resolve(error.message))
+      child.on('close', (code, signal) => resolve(`${signal ? `killed by ${signal}` : `exit status ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''}`))
+    })
+    // Writing to a process that died fails with EPIPE; its death is reported through `ended`.
+    child.stdin!.on('error', () => {})
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
-    const ready = (await nextLine(lines, () => stderr)) as { torch: string }
-    return new TorchSteps(child, lines, ready.torch, () => stderr)
+    const ready = (await nextLine(lines, ended)) as { torch: string }
+    return new TorchSteps(child, lines, ready.torch, ended)
   }
 
   async step(): Promise<{ seconds: number; loss: number }> {
     this.child.stdin!.write('step\n')
-    return (await nextLine(this.lines, this.stderr)) as { seconds: number; loss: number }
+    return (await nextLine(this.lines, this.ended)) as { seconds: number; loss: number }
   }
 
   quit(): void {
