@@ -9,9 +9,9 @@
 //   within 2%). The data is a learnable pattern (each token's successor follows a fixed rule),
 //   so the adapter has something to learn even on a random base.
 // - `quantized-base-large` (a bench of its own: 4.4 GB of weights to write and quantize): the same
-//   memory figures on TinyLlama-1.1B's shape, the size the issue's users train (a 1.5B model's
-//   6 GB of float32 weights), where a process's fixed costs (Node, onnxruntime, the session: about
-//   0.2 of the medium shape's 1 GB) no longer hide what the base itself costs.
+//   memory figures on TinyLlama-1.1B's shape, a model of the size a 4-bit base is for, where a
+//   process's fixed costs (Node, onnxruntime, the session: about 0.2 of the medium shape's 1 GB)
+//   no longer hide what the base itself costs.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
