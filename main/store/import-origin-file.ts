@@ -1,5 +1,6 @@
 // imported-from.json in a run folder that `runs import-job` brought home from a cluster job: where
-// it came from, written beside config.json when the folder is made. The database records the same
+// it came from and what its record said of it (its name, when and how long it trained: a folder's
+// file times are the import's), written beside config.json when the folder is made. The database records the same
 // (imported_jobs, the run's trained_on); this copy is what `store restore` reads back when the
 // restored backup predates the import (reregister-runs.ts), so the run keeps its origin and the
 // job still cannot be imported a second time as another run.
@@ -16,6 +17,10 @@ const ImportOrigin = z.strictObject({
   imported_at: z.iso.datetime(),
   /** The run's trained_on: the job's devices, precision and PyTorch. */
   trained_on: z.string(),
+  name: z.string().min(1),
+  started_at: z.iso.datetime(),
+  finished_at: z.iso.datetime(),
+  trained_seconds: z.number().nonnegative(),
 })
 export type ImportOrigin = z.infer<typeof ImportOrigin>
 

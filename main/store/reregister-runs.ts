@@ -83,7 +83,9 @@ function register(db: Database, id: string, folder: string, contents: RunFolderC
   // The last thing the run wrote: its adapter when it completed, else its newest checkpoint.
   const lastWrite = state.status === 'completed' ? adapter!.writtenAt : (newest?.savedAt ?? startedAt)
   const finishedAt = lastWrite > startedAt ? lastWrite : startedAt
-  const name = defaultRunName(config)
+  // A run imported from a cluster job: its files were written by the import, its record is in its origin file.
+  const origin = contents.origin
+  const name = origin?.name ?? defaultRunName(config)
   new RunsRepo(db).addFound({
     id,
     name,
@@ -92,13 +94,13 @@ function register(db: Database, id: string, folder: string, contents: RunFolderC
     ...catalogIds({ catalog: new CatalogRepo(db), datasets: new DatasetsRepo(db) }, config),
     status: state.status,
     // config.json is written as the run's training first starts, moments after the run was recorded.
-    createdAt: startedAt,
-    startedAt,
-    finishedAt,
+    createdAt: origin ? new Date(origin.started_at) : startedAt,
+    startedAt: origin ? new Date(origin.started_at) : startedAt,
+    finishedAt: origin ? new Date(origin.finished_at) : finishedAt,
     error: state.error,
     // From its first start to its last write: exact for a run trained in one go, more when it was stopped and resumed.
-    trainedSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-    trainedOn: contents.origin?.trained_on ?? 'not recorded (registered again from its folder after a restore)',
+    trainedSeconds: origin?.trained_seconds ?? (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    trainedOn: origin?.trained_on ?? 'not recorded (registered again from its folder after a restore)',
   })
   const artifacts = new ArtifactsRepo(db)
   for (const checkpoint of checkpoints) artifacts.putCheckpoint(id, checkpoint.step, checkpoint.path, checkpoint.savedAt)
@@ -109,7 +111,8 @@ function register(db: Database, id: string, folder: string, contents: RunFolderC
     'warn',
     `registered again from its folder ${folder} after studio.db was restored from ${restoredFrom}, a backup made before this run: ` +
       `${listed([`its ${RUN_CONFIG_FILE}`, `${checkpoints.length} checkpoint${checkpoints.length === 1 ? '' : 's'}`, ...(state.status === 'completed' ? ['its adapter'] : [])])} were found there; ` +
-      `its curves (metrics) and log lines were only in the database and are lost, and its training time is estimated from its files' times` +
+      `its curves (metrics) and log lines were only in the database and are lost` +
+      (origin ? '' : `, and its training time is estimated from its files' times`) +
       originNote(db, id, contents),
     now,
   )
@@ -129,7 +132,7 @@ function originNote(db: Database, id: string, contents: RunFolderContents): stri
   const other = jobs.byJobId(origin.job_id)
   if (other) return `; it was imported from the cluster job ${origin.job_id} at ${origin.folder}, which this store has as run ${other.runId} too`
   jobs.add({ runId: id, jobId: origin.job_id, folder: origin.folder, importedAt: origin.imported_at })
-  return `; it was imported from the cluster job at ${origin.folder} (job ${origin.job_id}) on ${origin.imported_at}, which is recorded again`
+  return `; it was imported from the cluster job at ${origin.folder} (job ${origin.job_id}) on ${origin.imported_at}, which is recorded again, with its name and training time`
 }
 
 /**

@@ -74,11 +74,15 @@ export function importJob(store: Store, dataDir: string, options: ImportJobOptio
   const status = read.adapterDir ? 'completed' : 'cancelled'
   const stopped = status === 'completed' ? null : stoppedWords(read.why!, checkpoints, lastStep)
   const finishedAt = later(start.startedAt, metrics.end?.completedAt ?? checkpoints.at(-1)?.savedAt ?? start.startedAt)
+  const seconds = trainedSeconds(metrics, start.startedAt, finishedAt)
   const bestStep = bestCheckpoint(checkpoints)
   let renamed = false
   try {
     writeRunFolder(temp, job, checkpoints, read.adapterDir)
-    writeImportOrigin(temp, { job_id: job.jobId, folder: jobFolder, imported_at: now.toISOString(), trained_on: trainedOn })
+    writeImportOrigin(temp, {
+      job_id: job.jobId, folder: jobFolder, imported_at: now.toISOString(), trained_on: trainedOn,
+      name, started_at: start.startedAt.toISOString(), finished_at: finishedAt.toISOString(), trained_seconds: seconds,
+    })
     const finalCheckpoint = (step: number) => join(finalFolder, 'checkpoints', `step-${step}`)
     store.db.transaction(() => {
       store.runs.addFound({
@@ -92,7 +96,7 @@ export function importJob(store: Store, dataDir: string, options: ImportJobOptio
         startedAt: start.startedAt,
         finishedAt,
         error: null,
-        trainedSeconds: trainedSeconds(metrics, start.startedAt, finishedAt),
+        trainedSeconds: seconds,
         trainedOn,
       })
       const totalSteps = job.totalSteps ?? job.config.train.max_steps

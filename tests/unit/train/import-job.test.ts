@@ -144,8 +144,10 @@ describe('runs import-job', () => {
   it('keeps its origin when the store is restored from a backup made before the import', () => {
     const { dataDir, store } = freshHome()
     let imported: ReturnType<typeof importJob>
+    let original: ReturnType<Store['runs']['get']>
     try {
       imported = importJob(store, dataDir, { folder: job.dir, now: new Date('2026-12-01T10:00:00Z') })
+      original = store.runs.get(imported.runId)
     } finally {
       store.close()
     }
@@ -160,9 +162,10 @@ describe('runs import-job', () => {
     }
     const home = restore()
     try {
-      expect(home.store.runs.get(imported.runId)!.trainedOn).toBe(imported.trainedOn)
+      // What its record said, not its files' times (they are the import's).
+      expect(home.store.runs.get(imported.runId)).toMatchObject({ name: 'tiny mov (cluster job)', trainedOn: imported.trainedOn, startedAt: original!.startedAt, finishedAt: original!.finishedAt, trainingSeconds: original!.trainingSeconds })
       expect(home.store.importedJobs.byJobId(job.jobId)).toEqual({ runId: imported.runId, jobId: job.jobId, folder: job.dir, importedAt: '2026-12-01T10:00:00.000Z' })
-      expect(home.store.runLog.list(imported.runId, {}).at(-1)!.message).toContain(`it was imported from the cluster job at ${job.dir} (job ${job.jobId}) on 2026-12-01T10:00:00.000Z, which is recorded again`)
+      expect(home.store.runLog.list(imported.runId, {}).at(-1)!.message).toContain(`it was imported from the cluster job at ${job.dir} (job ${job.jobId}) on 2026-12-01T10:00:00.000Z, which is recorded again, with its name and training time`)
       expect(catchError(() => importJob(home.store, home.dataDir, { folder: jobCopy() }))).toMatchObject({ reason: 'already_imported' })
     } finally {
       home.store.close()
