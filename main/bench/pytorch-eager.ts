@@ -68,7 +68,15 @@ export type PytorchEagerFigures =
  */
 export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures: PytorchEagerFigures) => void = () => {}): Promise<PytorchEagerFigures[]> {
   const probe = spawnSync(o.python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' })
-  if (probe.status !== 0) return reported(report, { bench: 'pytorch_eager', skipped: `${o.python} cannot import torch and numpy (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').at(-1)}); give a Python with PyTorch: --python PATH` })
+  const figures: PytorchEagerFigures[] = []
+  const add = (f: PytorchEagerFigures) => {
+    report(f)
+    figures.push(f)
+  }
+  if (probe.status !== 0) {
+    add({ bench: 'pytorch_eager', skipped: `${o.python} cannot import torch and numpy (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').at(-1)}); give a Python with PyTorch: --python PATH` })
+    return figures
+  }
   const shape = TRAINING_SHAPES[o.shape]
   const folder = writeBenchLlamaFolder(shape)
   const work = mkdtempSync(join(tmpdir(), 'mixture-studio-bench-eager-'))
@@ -78,15 +86,14 @@ export async function pytorchEagerBench(o: PytorchEagerOptions, report: (figures
     const feedsDir = join(work, 'feeds')
     mkdirSync(feedsDir)
     for (const [name, tensor] of Object.entries(feeds)) writeNpy(join(feedsDir, `${name}.npy`), tensor.data as BigInt64Array, tensor.shape)
-    const figures: PytorchEagerFigures[] = []
     const context: MethodContext = { o, model, feeds, feedsDir, modelDir: folder.dir, work, warmup: o.profile ? Math.max(o.warmup, 2) : o.warmup }
     for (const [method, adapter] of Object.entries(TRAINING_METHODS)) {
       // One method failing (a kernel its device lacks, the Python process dying) is reported and
       // the others still run: on the GPU machine there is no second try.
       try {
-        figures.push(...reported(report, await measureMethod(context, method, adapter)))
+        add(await measureMethod(context, method, adapter))
       } catch (error) {
-        figures.push(...reported(report, { bench: 'pytorch_eager', method, failed: (error as Error).message }))
+        add({ bench: 'pytorch_eager', method, failed: (error as Error).message })
       }
     }
     return figures
@@ -168,11 +175,6 @@ function readProfile(prefix: string): StepProfile | { error: string } {
   } catch (error) {
     return { error: (error as Error).message }
   }
-}
-
-function reported(report: (figures: PytorchEagerFigures) => void, figures: PytorchEagerFigures): [PytorchEagerFigures] {
-  report(figures)
-  return [figures]
 }
 
 /**

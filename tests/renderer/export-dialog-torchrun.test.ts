@@ -1,28 +1,19 @@
 // @vitest-environment happy-dom
 // The Export dialog's "Cluster job (torchrun)": offered for every method (mixtures too), it takes no
 // adapter of the run, and its result says how to bring the job home.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
+import { describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
 import { defineComponent, h } from 'vue'
 import { NMessageProvider } from 'naive-ui'
 import { fake } from './fake-api'
+
+import { mountedPerTest } from './mounted-per-test'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { default: ExportDialog } = await import('../../renderer/src/components/run/ExportDialog.vue')
 
-let wrapper: VueWrapper | null = null
-
-beforeEach(() => {
-  fake.reset()
-  setActivePinia(createPinia())
-})
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-  document.body.innerHTML = ''
-})
+const mounted = mountedPerTest()
 
 function shown(testId: string): HTMLElement | null {
   return document.querySelector(`[data-testid=${testId}]`)
@@ -41,7 +32,7 @@ async function openFor(method: string): Promise<void> {
     props: { show: Boolean },
     setup: (props) => () => h(NMessageProvider, null, () => h(ExportDialog, { show: props.show, runId: 'r1', runName: 'my run', method })),
   })
-  wrapper = mount(Dialog, { props: { show: false }, attachTo: document.body })
+  const wrapper = mounted.keep(mount(Dialog, { props: { show: false }, attachTo: document.body }))
   await wrapper.setProps({ show: true })
   await flushPromises()
 }

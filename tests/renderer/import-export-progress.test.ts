@@ -2,12 +2,13 @@
 // The import wizard's last step and the Export dialog, mounted on the fake api: while the import or
 // export job runs they show its progress events, and stopping it ends the job (jobsCancel) and says
 // it stopped, not that it failed.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
+import { describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
 import type { DatasetDetail, JobKind, RunExport } from '../../main/contract'
 import { ApiCallError, fake } from './fake-api'
 import { detail, preview, summary } from './dataset-fixtures'
+
+import { mountedPerTest } from './mounted-per-test'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
@@ -15,7 +16,7 @@ const { default: SplitStep } = await import('../../renderer/src/components/datas
 const { default: ExportDialog } = await import('../../renderer/src/components/run/ExportDialog.vue')
 const { useDatasetImportStore } = await import('../../renderer/src/stores/dataset-import')
 
-let wrapper: VueWrapper | null = null
+const mounted = mountedPerTest()
 
 /** The call's answer is held until the test gives it (`answer`) or the job is cancelled (a conflict, as the services answer). */
 function heldCall<T>(kind: JobKind, stoppedMessage: string) {
@@ -39,16 +40,6 @@ async function click(element: Element | null): Promise<void> {
   await flushPromises()
 }
 
-beforeEach(() => {
-  fake.reset()
-  setActivePinia(createPinia())
-})
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-  document.body.innerHTML = ''
-})
-
 describe('the import wizard\'s last step', () => {
   async function readyToImport() {
     const wizard = useDatasetImportStore()
@@ -56,7 +47,7 @@ describe('the import wizard\'s last step', () => {
     fake.datasetsPreview.mockResolvedValueOnce(preview())
     await wizard.next()
     wizard.step = 'split'
-    wrapper = mount(SplitStep, { attachTo: document.body })
+    mounted.keep(mount(SplitStep, { attachTo: document.body }))
     return wizard
   }
 
@@ -109,10 +100,10 @@ describe('the Export dialog', () => {
   it('shows the export job\'s step, and its Cancel stops the export instead of closing', async () => {
     const out = '/home/me/Documents/Mixture Studio exports/my run-merged'
     fake.runsSuggestExportFolder.mockResolvedValue({ path: out })
-    wrapper = mount(ExportDialog, {
+    const wrapper = mounted.keep(mount(ExportDialog, {
       props: { show: false, runId: 'r1', runName: 'my run', method: 'lora' },
       attachTo: document.body,
-    })
+    }))
     await wrapper.setProps({ show: true })
     await flushPromises()
     const call = heldCall<RunExport>('export', `The export was stopped before it finished; ${out} was left as it was`)

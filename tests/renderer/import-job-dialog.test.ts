@@ -1,26 +1,24 @@
 // @vitest-environment happy-dom
 // The Runs page's "Import cluster job…": a torchrun job folder trained elsewhere comes home as a run
 // without the CLI (runsImportJob). Mounted whole on the fake api, with a router for "Open the run".
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
 import { defineComponent, h } from 'vue'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import { NMessageProvider } from 'naive-ui'
 import type { RunJobImported } from '../../main/contract'
 import { ApiCallError, fake } from './fake-api'
 import { run, settingsState } from './fixtures'
+import { mountedPerTest } from './mounted-per-test'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
 const { default: RunsView } = await import('../../renderer/src/views/RunsView.vue')
 
-let wrapper: VueWrapper | null = null
+const mounted = mountedPerTest()
 let router: Router
 
 beforeEach(() => {
-  fake.reset()
-  setActivePinia(createPinia())
   fake.runsList.mockResolvedValue([run('r1', { name: 'earlier run' })])
   fake.runsMetrics.mockImplementation(async ({ runId }) => ({ runId, series: {} }))
   fake.runsQueue.mockResolvedValue({ runs: [], runsAtOncePerDevice: 1 })
@@ -29,11 +27,6 @@ beforeEach(() => {
   fake.modelsList.mockResolvedValue([])
   fake.datasetsList.mockResolvedValue([])
   fake.settingsGet.mockResolvedValue(settingsState())
-})
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-  document.body.innerHTML = ''
 })
 
 async function openRunsPage(): Promise<void> {
@@ -50,7 +43,7 @@ async function openRunsPage(): Promise<void> {
   await router.push('/runs')
   // The Browse… buttons ask for naive's message provider; the app has one around every page.
   const Shell = defineComponent({ setup: () => () => h(NMessageProvider, null, () => h(RunsView)) })
-  wrapper = mount(Shell, { global: { plugins: [router] }, attachTo: document.body })
+  mounted.keep(mount(Shell, { global: { plugins: [router] }, attachTo: document.body }))
   await flushPromises()
 }
 

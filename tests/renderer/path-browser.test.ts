@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 // Web mode's in-page browser mounted whole on the fake api: a Browse… request opens it, the
 // server's listing shows as crumbs and rows, and mouse, keyboard and typing choose a path.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
 import type { FileEntry, FolderListing } from '../../main/contract'
 import { ApiCallError, fake } from './fake-api'
+import { mountedPerTest } from './mounted-per-test'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api'))
 
@@ -29,11 +29,10 @@ const models = listing('/home/ada/models', [entry('/home/ada/models', 'notes', '
 const data = listing('/home/ada/data', [entry('/home/ada/data', 'train.jsonl', 'file')])
 const byPath: Record<string, FolderListing> = { '': home, '/home/ada': home, '/home/ada/models': models, '/home/ada/data': data }
 
-let wrapper: VueWrapper | null = null
+const mounted = mountedPerTest()
 
 function mountDialog(): VueWrapper {
-  wrapper = mount(PathBrowserDialog, { attachTo: document.body })
-  return wrapper
+  return mounted.keep(mount(PathBrowserDialog, { attachTo: document.body }))
 }
 
 /** The modal is teleported to the body, outside the wrapper's own element. */
@@ -63,18 +62,11 @@ function key(target: HTMLElement, name: string): void {
 
 describe('the in-page path browser', () => {
   beforeEach(() => {
-    fake.reset()
-    setActivePinia(createPinia())
     fake.filesList.mockImplementation(async ({ path }) => {
       const shown = byPath[path ?? '']
       if (!shown) throw new ApiCallError('forbidden', `${path} is outside the folders this browser shows: home /home/ada and data folder /home/ada/.local/share/mixture-studio.`)
       return shown
     })
-  })
-  afterEach(() => {
-    wrapper?.unmount()
-    wrapper = null
-    document.body.innerHTML = ''
   })
 
   it('chooses a model folder: opens folders on a double click, marks models, and answers the folder clicked', async () => {
