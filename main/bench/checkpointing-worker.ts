@@ -1,5 +1,6 @@
-// Runs in its own process (see checkpointing.ts), so that its peak resident memory is one train
-// step's alone: opens the train step of the bench model with or without gradient checkpointing,
+// Runs in its own process (see checkpointing.ts, head-loss.ts), so that its peak resident memory is
+// one train step's alone: opens the train step of the bench model with or without gradient
+// checkpointing, its loss in pieces or through the plain logits,
 // runs a warm-up step and timed steps on one synthetic batch, and reports over IPC.
 // The entry point of that process only: importing it elsewhere would answer that process's IPC.
 import { parseAdapterConfig } from '../engine/adapters'
@@ -17,6 +18,7 @@ async function measure(request: CheckpointingRequest): Promise<CheckpointingResu
     kind: 'train',
     maxPositions: request.seq,
     gradientCheckpointing: request.checkpointing,
+    ...(request.lossThroughHead === false ? { lossThroughHead: false as const } : {}),
     ...(request.threads ? { threads: request.threads } : {}),
   })
   const sessionPeakRssBytes = peakRssBytes()

@@ -35,6 +35,8 @@ export interface CheckpointingRequest {
   /** Steps in the process: the first warms up (onnxruntime sizes its buffers), the rest are timed. */
   steps: number
   threads?: number
+  /** false: the loss through the plain [batch, seq, vocab] logits (the head-loss bench's comparison); default in pieces. */
+  lossThroughHead?: boolean
 }
 
 export interface CheckpointingResult {
@@ -74,45 +76,83 @@ export interface CheckpointingBenchOptions extends BenchOptions {
 
 export async function checkpointingBench(o: CheckpointingBenchOptions, shape: BenchLlamaShape = CHECKPOINTING_SHAPE): Promise<CheckpointingFigures> {
   const folder = writeBenchLlamaFolder(shape)
-  const rounds = Math.max(1, Math.min(o.reps, 3))
-  const steps = 1 + Math.max(1, Math.min(o.reps, 2))
-  const results: { kept: CheckpointingResult; recomputed: CheckpointingResult }[] = []
+  let results: { a: CheckpointingResult; b: CheckpointingResult }[]
   try {
-    for (let round = 0; round < rounds; round++) {
-      const request = (checkpointing: boolean): CheckpointingRequest => ({ modelDir: folder.dir, shape, adapter: ADAPTER, checkpointing, batch: o.batch, seq: o.seq, steps, threads: o.threads })
-      // Alternate which goes first, so that neither always meets the machine in the same state.
-      const first = round % 2 === 0
-      const a = await runWorker(request(first))
-      const b = await runWorker(request(!first))
-      results.push(first ? { recomputed: a, kept: b } : { kept: a, recomputed: b })
-    }
+    const request = (checkpointing: boolean): CheckpointingRequest => ({ modelDir: folder.dir, shape, adapter: ADAPTER, checkpointing, batch: o.batch, seq: o.seq, steps: timedSteps(o), threads: o.threads })
+    results = await alternateSteps(o, request(false), request(true))
   } finally {
     folder.remove()
   }
-  const activation = (r: CheckpointingResult) => r.peakRssBytes - r.beforeStepRssBytes
-  const timed = (r: CheckpointingResult) => median(r.stepSeconds.slice(1))
-  const both = <T>(pick: (r: CheckpointingResult) => T) => ({ kept: median(results.map((x) => pick(x.kept) as number)), recomputed: median(results.map((x) => pick(x.recomputed) as number)) })
-  const activationBytes = both(activation)
+  const pairs = results.map(({ a, b }) => ({ kept: a, recomputed: b }))
+  const activationBytes = bothMedians(pairs, stepActivationBytes)
   return {
     bench: 'checkpointing',
     shape,
     adapter: ADAPTER,
     batch: o.batch,
     seq: o.seq,
-    rounds,
+    rounds: results.length,
     activation_mb: { kept: activationBytes.kept / 1e6, recomputed: activationBytes.recomputed / 1e6 },
-    activation_ratio: median(results.map((x) => activation(x.recomputed) / activation(x.kept))),
-    peak_rss_mb: { kept: both((r) => r.peakRssBytes).kept / 1e6, recomputed: both((r) => r.peakRssBytes).recomputed / 1e6 },
-    step_seconds: both(timed),
-    step_time_ratio: median(results.map((x) => timed(x.recomputed) / timed(x.kept))),
-    loss_relative_difference: Math.max(...results.map((x) => Math.abs(x.recomputed.loss - x.kept.loss) / Math.abs(x.kept.loss))),
+    activation_ratio: median(results.map((x) => stepActivationBytes(x.b) / stepActivationBytes(x.a))),
+    peak_rss_mb: mapValues(bothMedians(pairs, (r) => r.peakRssBytes), (v) => v / 1e6),
+    step_seconds: bothMedians(pairs, timedStepSeconds),
+    step_time_ratio: median(results.map((x) => timedStepSeconds(x.b) / timedStepSeconds(x.a))),
+    loss_relative_difference: lossRelativeDifference(results),
     goals: CHECKPOINTING_GOALS,
   }
 }
 
+/** Steps per process: a warm-up, then one or two timed. */
+export function timedSteps(o: BenchOptions): number {
+  return 1 + Math.max(1, Math.min(o.reps, 2))
+}
+
+/**
+ * `a` and `b`, each in a fresh process, for at most 3 rounds; which goes first alternates, so
+ * that neither always meets the machine in the same state.
+ */
+export async function alternateSteps(o: BenchOptions, a: CheckpointingRequest, b: CheckpointingRequest): Promise<{ a: CheckpointingResult; b: CheckpointingResult }[]> {
+  const rounds = Math.max(1, Math.min(o.reps, 3))
+  const results: { a: CheckpointingResult; b: CheckpointingResult }[] = []
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      const first = await runWorker(b)
+      results.push({ b: first, a: await runWorker(a) })
+    } else {
+      const first = await runWorker(a)
+      results.push({ a: first, b: await runWorker(b) })
+    }
+  }
+  return results
+}
+
+/** What the step itself adds: peak RSS over the steps − RSS with the session open and the batch built. */
+export function stepActivationBytes(r: CheckpointingResult): number {
+  return r.peakRssBytes - r.beforeStepRssBytes
+}
+
+/** The median timed step (the first, a warm-up, left out). */
+export function timedStepSeconds(r: CheckpointingResult): number {
+  return median(r.stepSeconds.slice(1))
+}
+
+/** The largest relative difference between the two steps' losses over the rounds (the same step: about 0). */
+export function lossRelativeDifference(results: readonly { a: CheckpointingResult; b: CheckpointingResult }[]): number {
+  return Math.max(...results.map((x) => Math.abs(x.b.loss - x.a.loss) / Math.abs(x.a.loss)))
+}
+
+/** Per key, the median over rounds of `pick`. */
+export function bothMedians<K extends string>(pairs: readonly Record<K, CheckpointingResult>[], pick: (r: CheckpointingResult) => number): Record<K, number> {
+  const keys = Object.keys(pairs[0]) as K[]
+  return Object.fromEntries(keys.map((k) => [k, median(pairs.map((p) => pick(p[k])))])) as Record<K, number>
+}
+
+export function mapValues<K extends string>(o: Record<K, number>, f: (v: number) => number): Record<K, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as number)])) as Record<K, number>
+}
 
 const workerPath = fileURLToPath(new URL('./checkpointing-worker.ts', import.meta.url))
 
 function runWorker(request: CheckpointingRequest): Promise<CheckpointingResult> {
-  return runBenchWorker<CheckpointingRequest, CheckpointingResult>(workerPath, request, `checkpointing bench (${request.checkpointing ? 'recomputed' : 'kept'})`)
+  return runBenchWorker<CheckpointingRequest, CheckpointingResult>(workerPath, request, `step memory bench (${request.checkpointing ? 'recomputed' : 'kept'} blocks, loss ${request.lossThroughHead === false ? 'through the logits' : 'in pieces'})`)
 }

@@ -16,7 +16,11 @@
 //                                               their adapter rescalings) and 4 d_ff-wide (gate,
 //                                               up, activation, product)
 //   attention      B · h · T² · L · 4 · 2       scores and probabilities of every layer
-//   logits         B · T · V · 4 · 3            logits, log-softmax and its gradient
+//   loss           B · T · (3·R + 3·d) · 4      the loss through the head, one piece of the
+//                                               vocabulary at a time (engine/models/head-loss.ts):
+//                                               a piece's logits, shifted and exponentiated (R rows
+//                                               of W, at most 4096), and the head's input gradient,
+//                                               its running sum and label rows; never B·T·V
 // With train.gradient_checkpointing the backward keeps only each block's input and recomputes one
 // block at a time: activations B · T · (L·d + 16·d + 4·f) · 4, attention B · h · T² · 4 · 2.
 // with B the batch (one micro-batch: accumulation runs them one after another), T the sequence
@@ -33,6 +37,7 @@
 //   checkpointing recomputes the forward: + 2·N + 4·L·T·d
 // over a nominal device throughput (NOMINAL_FLOPS).
 import type { QuantizeScheme, RunConfig, RunEstimate, StepTiming } from '../contract'
+import { headPieceRows } from '../engine/models/head-loss'
 import type { Precision } from '../runtime'
 
 const FLOAT32 = 4
@@ -104,7 +109,7 @@ export function estimateRun(facts: EstimateFacts): Omit<RunEstimate, 'measurable
     train.gradient_checkpointing
       ? { label: 'attention', bytes: B * model.heads * T * T * FLOAT32 * 2, formula: `batch ${B} × ${model.heads} heads × ${T}² × one block recomputed × 4 B × 2` }
       : { label: 'attention', bytes: B * model.heads * T * T * L * FLOAT32 * 2, formula: `batch ${B} × ${model.heads} heads × ${T}² × ${L} layers × 4 B × 2` },
-    { label: 'logits', bytes: B * T * model.vocabSize * FLOAT32 * 3, formula: `batch ${B} × ${T} tokens × ${model.vocabSize} vocabulary × 4 B × 3` },
+    lossTerm(B, T, d, model.vocabSize, Boolean(facts.quantized)),
   ]
   const tokensPerStep = B * train.grad_accum * T
   const time = facts.stepTiming ? measuredRunTime(facts.stepTiming, facts) : withTotal(timePerStep(facts, tokensPerStep), facts.steps)
@@ -175,5 +180,15 @@ function timePerStep(facts: EstimateFacts, tokensPerStep: number): Omit<RunEstim
     secondsPerStep: (tokensPerStep * flopsPerToken) / throughput,
     basis: 'nominal',
     formula: `${tokensPerStep} tokens × (4·N + 8·L·T·d${recompute ? ' + recomputed forward 2·N + 4·L·T·d' : ''} = ${flopsPerToken.toExponential(2)} FLOPs per token) ÷ ${where} (assumed)`,
+  }
+}
+
+/** The loss through the head: one vocabulary piece's logits at a time (engine/models/head-loss.ts). */
+function lossTerm(B: number, T: number, d: number, vocab: number, quantized: boolean): { label: string; bytes: number; formula: string } {
+  const rows = headPieceRows(vocab, d, quantized)
+  return {
+    label: 'loss through the head',
+    bytes: B * T * (3 * rows + 3 * d) * FLOAT32,
+    formula: `batch ${B} × ${T} tokens × (3 × ${rows} vocabulary rows a piece + 3 × ${d}) × 4 B`,
   }
 }

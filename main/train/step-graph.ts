@@ -71,6 +71,10 @@ export interface StepGraphOptions {
   packed?: boolean
   /** train.gradient_checkpointing: each transformer block's forward is recomputed in the backward (autodiff/recompute.ts). */
   gradientCheckpointing?: boolean
+  /** Default: the loss through the head piece by piece (head-loss.ts); `false` builds the plain logits path (the bench's comparison). */
+  lossThroughHead?: { gradient: boolean } | false
+  /** Elements of a big frozen weight in float32 at once (ModelBuildOptions.weightPieceElements): tests make it small. */
+  weightPieceElements?: number
 }
 
 const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: null }
@@ -80,11 +84,13 @@ const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: n
  * token-mean cross-entropy over label tokens: the part every step graph (and the cluster job's
  * model.py, main/export/torchrun) shares.
  */
-export function buildAdaptedLoss(graph: Graph, model: OpenedModel, adapterConfig: AdapterConfig, options: Pick<StepGraphOptions, 'maxPositions' | 'packed'>) {
+export function buildAdaptedLoss(graph: Graph, model: OpenedModel, adapterConfig: AdapterConfig, options: Pick<StepGraphOptions, 'maxPositions' | 'packed' | 'weightPieceElements'> & { lossThroughHead?: { gradient: boolean } }) {
   const attachment = createAdapter(adapterConfig).attach(graph, { dtype: 'float32' })
   const build: ModelBuildOptions = {
     hooks: attachment, mode: 'forward', labels: true, outputs: [], packed: options.packed ?? false,
     ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}),
+    ...(options.lossThroughHead ? { lossThroughHead: options.lossThroughHead } : {}),
+    ...(options.weightPieceElements ? { weightPieceElements: options.weightPieceElements } : {}),
   }
   const { spec, checkpoint } = model
   const { values } = spec.family === 't5' ? buildT5(spec, checkpoint, build, graph) : buildDecoderOnly(spec, checkpoint, build, graph)
@@ -96,7 +102,10 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   const target = options.target ?? CPU_TARGET
   const { graph: graphOptions } = graphOptionsFor(target)
   const graph = new Graph(graphOptions)
-  const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, options)
+  // The loss through the head piece by piece (engine/models/head-loss.ts): a step never holds the
+  // [batch, seq, vocab] logits, and a train step gets the head's input gradient in the same pass.
+  const lossThroughHead = options.lossThroughHead === false ? undefined : (options.lossThroughHead ?? { gradient: options.kind === 'train' })
+  const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, { ...options, lossThroughHead })
   const { spec } = model
   graph.output(STEP_OUTPUTS.loss, taskLoss)
 

@@ -5,6 +5,7 @@ import { largeQuantizedBaseBench, quantizedBaseBench } from '../../bench/quantiz
 import { pytorchEagerBench } from '../../bench/pytorch-eager'
 import { trainMemory } from '../../bench/train-memory'
 import { checkpointingBench } from '../../bench/checkpointing'
+import { headLossBench } from '../../bench/head-loss'
 import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
 import { exportOnnxBench } from '../../bench/export-onnx'
@@ -15,7 +16,7 @@ import { estimateBench } from '../../bench/estimate'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'quantized-base-large', 'pytorch-eager'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'head-loss', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'quantized-base-large', 'pytorch-eager'] as const
 
 /** Run only when --only names them: quantized-base-large writes about 7 GB to the temporary folder. */
 const ONLY_WHEN_NAMED: ReadonlySet<string> = new Set(['quantized-base-large'])
@@ -35,7 +36,11 @@ each in its own process. checkpointing: a MoV-10 step of --checkpointing-batch �
 tokens (default 8 × 2048) on a narrow 8-layer Llama-style shape (hidden 256, 2 heads, vocabulary
 4096) with and without train.gradient_checkpointing, each in its own process, alternating (at most
 3 rounds): activation_mb (peak RSS over the steps minus RSS before them), activation_ratio (goal
-≤ 0.3) and step_time_ratio (goal ≤ 1.4); the step without it needs about 14 GB. quantized-base:
+≤ 0.3) and step_time_ratio (goal ≤ 1.4); the step without it needs about 14 GB. head-loss: a MoV-10
+step of the small shape (vocabulary 32000) with gradient checkpointing, --head-loss-batch ×
+--head-loss-seq tokens (default 8 × 1024), its loss through the head in pieces and through the plain
+[batch, seq, vocab] logits, each in its own process, alternating (at most 3 rounds): activation_mb,
+activation_ratio (pieces over logits, goal ≤ 0.5) and step_time_ratio (goal ≤ 1.0). quantized-base:
 train_peak_rss_over_fp32_weights of the medium shape's MoV train step (1 × 64 tokens) with a
 float32, int8 and int4 base (model.quantize), each in its own process (goal int4 ≤ 0.35), and the
 loss after 200 MoV steps of the small shape with each base (goal within 2% of float32).
@@ -91,7 +96,9 @@ Each is the median of --reps runs after --warmup runs.
   --train-batch N  training, packing: sequences (rows) per step (default 8)
   --train-seq N    training, packing: tokens per sequence (row) (default 256)
   --checkpointing-batch N  checkpointing: sequences per step (default 8)
-  --checkpointing-seq N    checkpointing: tokens per sequence (default 2048)`,
+  --checkpointing-seq N    checkpointing: tokens per sequence (default 2048)
+  --head-loss-batch N      head-loss: sequences per step (default 8)
+  --head-loss-seq N        head-loss: tokens per sequence (default 1024)`,
 
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -112,6 +119,8 @@ Each is the median of --reps runs after --warmup runs.
       'train-seq': { type: 'string' },
       'checkpointing-batch': { type: 'string' },
       'checkpointing-seq': { type: 'string' },
+      'head-loss-batch': { type: 'string' },
+      'head-loss-seq': { type: 'string' },
     })
     const only = values.only ? values.only.split(',').map((s) => s.trim()) : ENGINE_BENCHES.filter((b) => !ONLY_WHEN_NAMED.has(b))
     for (const name of only) if (!(ENGINE_BENCHES as readonly string[]).includes(name)) throw new UsageError(`unknown bench "${name}" (known: ${ENGINE_BENCHES.join(', ')})`)
@@ -154,6 +163,10 @@ Each is the median of --reps runs after --warmup runs.
     if (only.includes('checkpointing')) {
       const sizes = { batch: positive('--checkpointing-batch', values['checkpointing-batch'], 8), seq: positive('--checkpointing-seq', values['checkpointing-seq'], 2048) }
       report((await checkpointingBench({ ...options, ...sizes })) as unknown as { bench: string } & Record<string, unknown>)
+    }
+    if (only.includes('head-loss')) {
+      const sizes = { batch: positive('--head-loss-batch', values['head-loss-batch'], 8), seq: positive('--head-loss-seq', values['head-loss-seq'], 1024) }
+      report((await headLossBench({ ...options, ...sizes })) as unknown as { bench: string } & Record<string, unknown>)
     }
     if (only.includes('quantized-base')) report((await quantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('quantized-base-large')) report((await largeQuantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)

@@ -12,14 +12,14 @@ import { groupedAttention } from './attention'
 import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'
 import { adaptedProjection, embedRows, headsFirst, mergeHeads, projectToVocab, splitHeads, type SiteLocation } from './layers'
-import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
+import { declareCachedOutputs, forwardOutputs } from './outputs'
 import type { ModelBuild, ModelBuildOptions } from './types'
 import { GraphWeights, type CheckpointWeights } from './weights'
 
 export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options: ModelBuildOptions = {}, g = new Graph()): ModelBuild {
   const hooks = options.hooks ?? NO_ADAPTER
   const mode = options.mode ?? 'forward'
-  const w = new GraphWeights(g, checkpoint)
+  const w = new GraphWeights(g, checkpoint, options.weightPieceElements)
   const { numHeads: heads, headDim, hiddenSize: d } = spec
   const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads: heads, headDim, window: null, packed: options.packed, sharedPast: options.sharedPast })
   const norm = (x: Value, layer: number | null, part: 'attn_norm' | 'ffn_norm' | 'final_norm') =>
@@ -35,10 +35,7 @@ export function buildGpt2(spec: Gpt2Spec, checkpoint: CheckpointWeights, options
   if (mode === 'cached') {
     return { graph: g, values: declareCachedOutputs(g, final, (h) => projectToVocab(h, head), options.labels ?? false), present: inputs.present }
   }
-  const logits = projectToVocab(final, head)
-  const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'seq') : null)
-  declareOutputs(g, values, options.outputs ?? ['logits'])
-  return { graph: g, values, present: [] }
+  return { graph: g, values: forwardOutputs(g, final, head, 'seq', options), present: [] }
 
   function block(input: Value, layer: number): Value {
     const at: SiteLocation = { layer, stack: 'decoder', ...(inputs.tokenMask ? { tokenMask: inputs.tokenMask } : {}) }

@@ -13,7 +13,7 @@ import { groupedAttention } from './attention'
 import { declareDecoderInputs } from './decoder-inputs'
 import { defaultMaxPositions, parentModule } from './common'
 import { adaptedProjection, embedRows, headsFirst, mergeHeads, projectToVocab, splitHeads, type SiteLocation } from './layers'
-import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
+import { declareCachedOutputs, forwardOutputs } from './outputs'
 import { ropeTables } from './rope'
 import type { ModelBuild, ModelBuildOptions } from './types'
 import { GraphWeights, type CheckpointWeights } from './weights'
@@ -21,7 +21,7 @@ import { GraphWeights, type CheckpointWeights } from './weights'
 export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights, options: ModelBuildOptions = {}, g = new Graph()): ModelBuild {
   const hooks = options.hooks ?? NO_ADAPTER
   const mode = options.mode ?? 'forward'
-  const w = new GraphWeights(g, checkpoint)
+  const w = new GraphWeights(g, checkpoint, options.weightPieceElements)
   const { numHeads: heads, numKvHeads: kvHeads, headDim } = spec
   const inputs = declareDecoderInputs(g, { mode, layers: spec.numLayers, kvHeads, headDim, window: spec.slidingWindow, packed: options.packed, sharedPast: options.sharedPast })
   const rope = rotaryForPositions(ropeTables(g, headDim, options.maxPositions ?? defaultMaxPositions(spec.contextLength), spec.rope), inputs.queryPositions)
@@ -35,10 +35,7 @@ export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights,
   if (mode === 'cached') {
     return { graph: g, values: declareCachedOutputs(g, final, (h) => projectToVocab(h, head), options.labels ?? false), present: inputs.present }
   }
-  const logits = projectToVocab(final, head) // [B, T, V]
-  const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'seq') : null)
-  declareOutputs(g, values, options.outputs ?? ['logits'])
-  return { graph: g, values, present: [] }
+  return { graph: g, values: forwardOutputs(g, final, head, 'seq', options), present: [] }
 
   function decoderLayer(input: Value, layer: number): Value {
     const at: SiteLocation = { layer, stack: 'decoder', ...(inputs.tokenMask ? { tokenMask: inputs.tokenMask } : {}) }

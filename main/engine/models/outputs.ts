@@ -3,13 +3,16 @@
 // shifts them, because seq is symbolic and the op set slices only static axes.
 import { F, type Graph, type Value } from '../ir'
 import { crossEntropy, safeLabelIndices } from '../nn'
-import { lastPosition } from './layers'
+import { headLoss } from './head-loss'
+import { lastPosition, projectToVocab } from './layers'
+import type { ModelBuildOptions } from './types'
+import type { BoundWeight } from './weights'
 
 export type LmOutputName = 'logits' | 'loss' | 'token_nll'
 
 export interface LmValues {
-  /** float32 [batch, seq, vocab] */
-  logits: Value
+  /** float32 [batch, seq, vocab]; null when only the loss was built (ModelBuildOptions.lossThroughHead) */
+  logits: Value | null
   /** float32 []: token-mean cross-entropy over label_mask (present when labels were requested). */
   loss: Value | null
   /** float32 [batch, seq]: −log p(label) at counted positions, 0 elsewhere (present when labels were requested). */
@@ -38,6 +41,22 @@ export function tokenNegLogLikelihood(logits: Value, labels: LabelInputs): Value
 export function lmValues(logits: Value, labels: LabelInputs | null): LmValues {
   if (!labels) return { logits, loss: null, tokenNll: null }
   return { logits, loss: crossEntropy(logits, labels.labels, labels.labelMask), tokenNll: tokenNegLogLikelihood(logits, labels) }
+}
+
+/**
+ * Forward mode's values from the final hidden states `hidden` and the head (logits = hidden·Wᵀ), and
+ * the requested outputs declared. With options.lossThroughHead and the loss as the only output, the
+ * logits are never built: head-loss.ts computes the loss piece by piece over the vocabulary.
+ */
+export function forwardOutputs(g: Graph, hidden: Value, head: BoundWeight, labelSeq: string, options: ModelBuildOptions): LmValues {
+  const outputs = options.outputs ?? ['logits']
+  const labels = options.labels ? declareLabels(g, 'batch', labelSeq) : null
+  const lossOnly = labels && options.lossThroughHead && outputs.every((name) => name === 'loss')
+  const values = lossOnly
+    ? { logits: null, loss: headLoss(hidden, head, labels, { ...options.lossThroughHead!, ...(options.weightPieceElements ? { pieceElements: options.weightPieceElements } : {}) }), tokenNll: null }
+    : lmValues(projectToVocab(hidden, head), labels)
+  declareOutputs(g, values, outputs)
+  return values
 }
 
 /** Declares the requested graph outputs; asking for loss or token_nll without labels is an error. */

@@ -19,10 +19,10 @@ import { hfActivation, parentModule } from './common'
 import { declareDecoderInputs } from './decoder-inputs'
 import { adaptedProjection, embedRows, headsFirst, mergeHeads, projectToVocab, splitHeads, type SiteLocation } from './layers'
 import { positionsFromMask, visibilityBias } from './masks'
-import { declareCachedOutputs, declareLabels, declareOutputs, lmValues } from './outputs'
+import { declareCachedOutputs, forwardOutputs } from './outputs'
 import { relativePositionBias } from './t5-buckets'
 import type { ModelBuild, ModelBuildOptions } from './types'
-import { GraphWeights, type CheckpointWeights } from './weights'
+import { GraphWeights, type BoundWeight, type CheckpointWeights } from './weights'
 
 type KeysValues = { key: Value; value: Value } // [B, H, S, d_kv]
 
@@ -97,10 +97,16 @@ class T5Parts {
     return this.keysValues('decoder', layer, { layer, stack: 'decoder', attention: 'cross', tokenMask: encoderMask }, encoded, true)
   }
 
-  logits(final: Value): Value {
+  /** The head's weight and its input from the final hidden states (scaled by d_model^-0.5 when tied). */
+  head(): { weight: BoundWeight; input: (final: Value) => Value } {
     const { spec, w } = this
-    if (spec.tieWordEmbeddings) return projectToVocab(F.mul(final, spec.hiddenSize ** -0.5), w.get('decoder', null, 'embed_tokens'))
-    return projectToVocab(final, w.get('decoder', null, 'lm_head'))
+    if (spec.tieWordEmbeddings) return { weight: w.get('decoder', null, 'embed_tokens'), input: (final) => F.mul(final, spec.hiddenSize ** -0.5) }
+    return { weight: w.get('decoder', null, 'lm_head'), input: (final) => final }
+  }
+
+  logits(final: Value): Value {
+    const head = this.head()
+    return projectToVocab(head.input(final), head.weight)
   }
 }
 
@@ -108,7 +114,7 @@ class T5Parts {
 export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: ModelBuildOptions = {}, g = new Graph()): ModelBuild {
   const mode = options.mode ?? 'forward'
   if (options.packed) throw new Error('an encoder-decoder model (T5) cannot pack several examples into one row: set data.packing: false')
-  const parts = new T5Parts(spec, new GraphWeights(g, checkpoint), options.hooks ?? NO_ADAPTER)
+  const parts = new T5Parts(spec, new GraphWeights(g, checkpoint, options.weightPieceElements), options.hooks ?? NO_ADAPTER)
   const { w } = parts
 
   let encoderMask: Value
@@ -158,10 +164,8 @@ export function buildT5(spec: T5Spec, checkpoint: CheckpointWeights, options: Mo
   if (mode === 'cached') {
     return { graph: g, values: declareCachedOutputs(g, final, (h) => parts.logits(h), options.labels ?? false), present: inputs.present }
   }
-  const logits = parts.logits(final)
-  const values = lmValues(logits, options.labels ? declareLabels(g, 'batch', 'tgt') : null)
-  declareOutputs(g, values, options.outputs ?? ['logits'])
-  return { graph: g, values, present: [] }
+  const head = parts.head()
+  return { graph: g, values: forwardOutputs(g, head.input(final), head.weight, 'tgt', options), present: [] }
 }
 
 /** Generation's first graph: input_ids / attention_mask [batch, src] -> cross.{l}.key/value [batch, heads, src, d_kv]. */

@@ -38,6 +38,14 @@ export interface ModelBuildOptions {
    * plus a position_ids input; see decoder-inputs.ts). T5 refuses it.
    */
   packed?: boolean
+  /**
+   * forward mode with labels, when the loss is the only output (a train or eval step): the loss is
+   * computed through the head piece by piece, without ever holding the logits (head-loss.ts);
+   * `gradient` for a graph that will be differentiated (a train step).
+   */
+  lossThroughHead?: { gradient: boolean }
+  /** Elements of a big frozen weight in float32 at once (default WEIGHT_PIECE_ELEMENTS); tests make it small. */
+  weightPieceElements?: number
 }
 
 export interface ModelBuild {

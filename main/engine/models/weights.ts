@@ -46,8 +46,12 @@ export interface BoundWeight {
   entry: WeightMapEntry
 }
 
-/** Elements of W dequantized at once by one product (16 MB in float32); bigger weights are multiplied in row pieces. */
-const PIECE_ELEMENTS = 4 * 1024 * 1024
+/**
+ * Elements of W in float32 at once (16 MB): a quantized product dequantizes one piece at a time, and
+ * the loss through the head (head-loss.ts) holds one piece's logits at a time. Bigger weights are
+ * multiplied in row pieces.
+ */
+export const WEIGHT_PIECE_ELEMENTS = 4 * 1024 * 1024
 
 export class GraphWeights {
   private readonly byName = new Map<string, Value>()
@@ -56,6 +60,8 @@ export class GraphWeights {
   constructor(
     private readonly graph: Graph,
     private readonly checkpoint: CheckpointWeights,
+    /** Elements per row piece of a quantized weight (tests make it small to get several pieces). */
+    private readonly pieceElements = WEIGHT_PIECE_ELEMENTS,
   ) {}
 
   get(stack: Stack, layer: number | null, part: WeightPart, param: 'weight' | 'bias' = 'weight'): BoundWeight {
@@ -119,7 +125,7 @@ export class GraphWeights {
       scales: this.graph.weight(`${entry.hfName}.scales${suffix}`, 'float32', [rows, layout.blocks], rowRange(stored.scales, layout.blocks * 4, firstRow, rows, layout.blocks)),
     })
     const whole = part(0, attrs.rows, '')
-    const pieceRows = Math.max(1, Math.floor(PIECE_ELEMENTS / attrs.cols))
+    const pieceRows = Math.max(1, Math.floor(this.pieceElements / attrs.cols))
     const pieces: QuantizedPart[] = []
     if (attrs.rows <= pieceRows) pieces.push(whole)
     else for (let r = 0; r < attrs.rows; r += pieceRows) pieces.push(part(r, Math.min(pieceRows, attrs.rows - r), `.rows${r}`))

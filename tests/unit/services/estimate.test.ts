@@ -107,13 +107,25 @@ describe('the estimate formulas', () => {
     expect(byLabel['adapter + gradients + optimizer']).toBe(2000 * 4 * 4)
     expect(byLabel.activations).toBe(2 * 32 * 4 * (16 * 64 + 4 * 256) * 4)
     expect(byLabel.attention).toBe(2 * 4 * 32 * 32 * 4 * 4 * 2)
-    expect(byLabel.logits).toBe(2 * 32 * 1000 * 4 * 3)
+    // The loss through the head: one piece of the 1000-entry vocabulary (here all of it) at a time.
+    expect(byLabel['loss through the head']).toBe(2 * 32 * (3 * 1000 + 3 * 64) * 4)
     expect(memory.totalBytes).toBe(memory.terms.reduce((n, t) => n + t.bytes, 0))
     // a GPU holds the frozen weights in fp16/bf16
     const gpu = estimateRun({ ...facts, device: { kind: 'gpu' }, precision: 'fp16' })
     expect(gpu.memory.terms.find((t) => t.label === 'base weights')).toMatchObject({ bytes: 2_000_000, formula: '1000000 parameters × 2 B (fp16)' })
     const sgd = estimateRun({ ...facts, train: { ...facts.train, optimizer: 'sgd' } })
     expect(sgd.memory.terms.find((t) => t.label.startsWith('adapter'))!.bytes).toBe(2000 * 4 * 2)
+  })
+
+  it('counts one piece of a large vocabulary for the loss, not the whole [batch, seq, vocab] logits', () => {
+    const loss = (f: EstimateFacts) => estimateRun(f).memory.terms.find((t) => t.label === 'loss through the head')!
+    // A 152k vocabulary (Qwen2.5) at width 1536: pieces of 2730 rows (16 MB of W), not 152k.
+    const wide = { ...facts, model: { ...facts.model, vocabSize: 151_936, hiddenSize: 1536 } }
+    expect(loss(wide)).toMatchObject({ bytes: 2 * 32 * (3 * 2730 + 3 * 1536) * 4, formula: 'batch 2 × 32 tokens × (3 × 2730 vocabulary rows a piece + 3 × 1536) × 4 B' })
+    // A narrow model's float head: at most 4096 rows a piece; a quantized head uses its stored pieces (16 MB of float each).
+    const narrow = { ...facts, model: { ...facts.model, vocabSize: 32_000, hiddenSize: 512 } }
+    expect(loss(narrow).bytes).toBe(2 * 32 * (3 * 4096 + 3 * 512) * 4)
+    expect(loss({ ...narrow, quantized: { scheme: 'int4', values: 1, bytes: 1 } }).bytes).toBe(2 * 32 * (3 * 8192 + 3 * 512) * 4)
   })
 
   it('times a step from FLOPs over the nominal throughput, or from measured tokens/s when there are some', () => {

@@ -16,7 +16,10 @@ import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from './support'
 
-const MAX_STEPS = 40
+// lr 0.1 for up to 120 steps: it learns, then turns (seeds 1, 2, 3 and 5 all stop early). At lr
+// 0.2 over 40 steps the curve was steered by float rounding (Adam turns a tiny gradient into a
+// whole step), and summing the loss in another order moved its turn past the last step.
+const MAX_STEPS = 120
 const EVAL_EVERY = 2
 const PATIENCE = 3
 
@@ -42,7 +45,7 @@ beforeAll(async () => {
     model,
     data: { train, validation, max_length: 64 },
     adapter: { method: 'lora', rank: 4 },
-    train: { lr: 0.2, batch_size: 4, max_steps: MAX_STEPS, eval_every: EVAL_EVERY, save_every: 1000, seed: 5, early_stopping: { metric: 'eval_loss', patience: PATIENCE } },
+    train: { lr: 0.1, batch_size: 4, max_steps: MAX_STEPS, eval_every: EVAL_EVERY, save_every: 1000, seed: 5, early_stopping: { metric: 'eval_loss', patience: PATIENCE } },
     device: 'cpu',
   })
   const store = openStore(dataDir)
