@@ -13,7 +13,7 @@ export async function measureRequested(request: StepTimingRequest, work: WorkCon
   try {
     return await measureStepTiming(request.config, {
       dataDir: request.dataDir,
-      onPhase: (label) => work.progress(0, 0, label),
+      onPhase: (label, done = 0, total = 0) => work.progress(done, total, label),
       shouldStop: () => work.stopRequested(),
       ...(request.processStartSeconds !== undefined ? { processStartSeconds: request.processStartSeconds } : {}),
     })

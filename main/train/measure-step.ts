@@ -20,8 +20,8 @@ export interface MeasureOptions {
   /** The data folder: a quantized base (model.quantize) is read from, or made once in, its cache as the run's would be. */
   dataDir: string
   threads?: number
-  /** Told what is being done, for a progress line. */
-  onPhase?: (label: string) => void
+  /** Told what is being done, for a progress line (with how much of it, when that is known). */
+  onPhase?: (label: string, done?: number, total?: number) => void
   /** Asked between steps: true stops the measurement (nothing is kept). */
   shouldStop?: () => boolean
   /**
@@ -37,7 +37,8 @@ export async function measureStepTiming(config: RunConfig, options: MeasureOptio
   const scratch = mkdtempSync(join(tmpdir(), 'mixture-studio-measure-'))
   try {
     options.onPhase?.('Reading the data and building the training step')
-    const model = openRunModel(config.model, options.dataDir)
+    // A quantized base is made once, the first time: minutes for a large model, so say how far it is.
+    const model = openRunModel(config.model, options.dataDir, undefined, (done, total) => options.onPhase?.(`Making the ${config.model.quantize} copy of the model's weights (once): tensor ${done} of ${total}`, done, total))
     const { layout, data, batchShape, step, evalStep } = await prepareTraining(config, model, scratch, options.threads, () => {})
     const prepared = performance.now()
     const steps = Math.min(MEASURED_STEPS, config.train.max_steps ?? MEASURED_STEPS)

@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import type { CheckpointWeights, QuantizedStoredWeight } from '../../engine/models/weights'
 import { openModel, type OpenedModel } from '../inference/open-model'
-import { ensureQuantizedCopy, QUANTIZED_WEIGHTS_FILE, type QuantizedCopy } from './quantize-folder'
+import { ensureQuantizedCopy, QUANTIZED_WEIGHTS_FILE, type QuantizedCopy, type QuantizeProgress } from './quantize-folder'
 import type { QuantizeScheme } from './selection'
 
 export interface ModelChoice {
@@ -11,11 +11,11 @@ export interface ModelChoice {
   quantize: QuantizeScheme
 }
 
-/** Opens the run's model; a quantized base is made (once) under `dataDir` the first time. */
-export function openRunModel(model: ModelChoice, dataDir: string, log?: (message: string) => void): OpenedModel {
+/** Opens the run's model; a quantized base is made (once) under `dataDir` the first time, told to `onProgress` tensor by tensor. */
+export function openRunModel(model: ModelChoice, dataDir: string, log?: (message: string) => void, onProgress?: QuantizeProgress): OpenedModel {
   const opened = openModel(model.path)
   if (model.quantize === 'none') return opened
-  return withQuantizedBase(opened, ensureQuantizedCopy(opened.info, model.quantize, dataDir, log))
+  return withQuantizedBase(opened, ensureQuantizedCopy(opened.info, model.quantize, dataDir, log, onProgress))
 }
 
 /** `opened` with its checkpoint serving the quantized copies of the tensors `copy` holds. */

@@ -50,7 +50,10 @@ export function quantizedRoot(dataDir: string): string {
 }
 
 /** The quantized copy of `info`'s weights for `scheme`, made now when there is none (or it is damaged). */
-export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string, log: (message: string) => void = () => {}): QuantizedCopy {
+/** Told after each tensor while a copy is being made: for a progress line (the log gets every 16th). */
+export type QuantizeProgress = (done: number, total: number) => void
+
+export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string, log: (message: string) => void = () => {}, onProgress?: QuantizeProgress): QuantizedCopy {
   const key = copyKey(info, scheme)
   const dir = join(quantizedRoot(dataDir), `${safeName(basename(info.dir))}-${scheme}-${key}`)
   if (existsSync(dir)) {
@@ -63,7 +66,7 @@ export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<Quant
   rmSync(temporary, { recursive: true, force: true })
   mkdirSync(temporary, { recursive: true })
   try {
-    const manifest = writeCopy(info, scheme, key, temporary, log)
+    const manifest = writeCopy(info, scheme, key, temporary, log, onProgress)
     try {
       renameSync(temporary, dir)
     } catch (error) {
@@ -85,7 +88,7 @@ export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<Quant
   }
 }
 
-function writeCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, key: string, dir: string, log: (message: string) => void): QuantizedManifest {
+function writeCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, key: string, dir: string, log: (message: string) => void, onProgress?: QuantizeProgress): QuantizedManifest {
   const plan = quantizationPlan(info.weightMap.entries, scheme)
   const tensors: QuantizedManifest['tensors'] = {}
   let offset = 0
@@ -100,6 +103,7 @@ function writeCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'
     plan.tensors.forEach((t, i) => {
       if (i % 16 === 0) log(`quantizing ${info.dir} to ${scheme}: tensor ${i + 1} of ${plan.tensors.length}`)
       quantizeTensor(info, t, fd, tensors[t.hfName])
+      onProgress?.(i + 1, plan.tensors.length)
     })
   } finally {
     closeSync(fd)

@@ -1,9 +1,10 @@
 // Timing the configuration on this machine (runsMeasureStep) for the New run estimate. A small
 // model is timed by itself once the form settles (a few seconds of a job process); a larger one
 // only when the user asks, since its six steps can take minutes.
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import type { RunConfigInput, RunEstimate } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
+import { useJobsStore } from '../stores/jobs'
 
 /** Configurations whose nominal run is shorter than this are timed without asking. */
 export const AUTO_MEASURE_MAX_STEP_SECONDS = 2
@@ -22,6 +23,11 @@ export function shouldMeasureByItself(estimate: RunEstimate): boolean {
 
 export function useStepMeasure(refresh: () => Promise<void>) {
   const measuring = ref(false)
+  // What the step-timing job says it is doing: the first time with a quantized base it makes the
+  // quantized copy, minutes for a large model, tensor by tensor.
+  const jobs = useJobsStore()
+  jobs.listen()
+  const progress = computed(() => (measuring.value ? (jobs.all.find((j) => j.kind === 'step-timing' && j.state === 'running')?.progress ?? null) : null))
   const error = ref<ApiCallError | null>(null)
   /** Keys of configurations timed (or failed) by themselves: each is tried once. */
   const tried = new Set<string>()
@@ -49,5 +55,5 @@ export function useStepMeasure(refresh: () => Promise<void>) {
     void measure(config)
   }
 
-  return { measuring, error, measure, measureIfSmall }
+  return { measuring, progress, error, measure, measureIfSmall }
 }
