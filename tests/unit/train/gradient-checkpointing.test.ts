@@ -8,16 +8,15 @@ import { parseRunConfig } from '../../../main/config/run-config-text'
 import { RunConfig } from '../../../main/contract'
 import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
 import { isFloat, type Graph, type Node, type Value } from '../../../main/engine/ir'
-import { runReference } from '../../../main/engine/reference'
 import { openModel, type OpenedModel } from '../../../main/models'
-import { createGraphSession, hostTensor, type HostTensor } from '../../../main/runtime'
+import { hostTensor, type HostTensor } from '../../../main/runtime'
 import { openStore } from '../../../main/store'
 import { makeBatch, staticBatchShape, type BatchLayout } from '../../../main/train/batches'
 import { runTraining } from '../../../main/train/run-training'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
-import { readWeightBytes, toNdArray } from '../../helpers/ort-vs-reference'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
+import { offInitFeeds, runOrtOutputs, runReferenceOutputs, worstRelativeDifference } from './step-comparison'
 import { patternExamples, writePromptCompletionFile } from './support'
 
 let tmp: ReturnType<typeof makeTempDir>
@@ -40,48 +39,14 @@ function steps(model: OpenedModel, adapter: AdapterConfigInput): { kept: StepGra
   }
 }
 
-/** A batch of three examples and parameters moved off their init (LoRA's B = 0, MoV's vectors = 1), so every gradient is exercised. */
-function feedsFor(model: OpenedModel, step: StepGraph): Record<string, HostTensor> {
-  const layout: BatchLayout = { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }
-  const examples = patternExamples(model.spec.vocabSize, 3, 10).map((e, i) => ({ ...e, inputIds: e.inputIds.subarray(0, 10 - 2 * i), trained: e.trained.subarray(0, 10 - 2 * i) }))
-  const values = step.initialValues(5)
-  const parameters = step.parameters.map((p) => {
-    const v = values.get(p.name)!
-    for (let i = 0; i < v.length; i++) v[i] += 0.1 * Math.sin(1 + 3 * i + v.length)
-    return [p.name, hostTensor('float32', p.shape, v)] as const
-  })
-  return { ...makeBatch(examples, layout).feeds, ...Object.fromEntries(parameters) }
-}
-
-/** max over the step's outputs of ‖a − b‖ / ‖a‖ (‖a‖ at least 1e-30); every gradient output must be there. */
-function worstRelativeDifference(a: Record<string, ArrayLike<number>>, b: Record<string, ArrayLike<number>>, step: StepGraph): number {
-  let worst = 0
-  const names = [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))]
-  for (const name of names) {
-    const x = a[name]
-    const y = b[name]
-    expect(y.length).toBe(x.length)
-    let num = 0
-    let den = 0
-    for (let i = 0; i < x.length; i++) {
-      num += (x[i] - y[i]) ** 2
-      den += x[i] ** 2
-    }
-    expect(den).toBeGreaterThan(0) // a zero gradient would make the comparison empty
-    worst = Math.max(worst, Math.sqrt(num / Math.max(den, 1e-30)))
-  }
-  return worst
-}
-
 describe('gradient checkpointing gives the same gradients (float64 reference interpreter)', () => {
   for (const arch of ['llama', 'gpt2', 't5'] as const) {
     for (const adapter of [MOV, LORA]) {
       it(`${arch}, ${adapter.method}`, () => {
         const model = models.get(arch)!
         const { kept, recomputed } = steps(model, adapter)
-        const feeds = Object.fromEntries(Object.entries(feedsFor(model, kept)).map(([k, v]) => [k, toNdArray(v)]))
-        const run = (step: StepGraph) => Object.fromEntries(Object.entries(runReference(step.graph, feeds, { readWeightBytes })).map(([k, v]) => [k, v.data]))
-        expect(worstRelativeDifference(run(kept), run(recomputed), kept)).toBeLessThan(1e-6)
+        const feeds = offInitFeeds(model, kept)
+        expect(worstRelativeDifference(runReferenceOutputs(kept, feeds), runReferenceOutputs(recomputed, feeds), kept)).toBeLessThan(1e-6)
       })
     }
   }
@@ -93,17 +58,8 @@ describe('gradient checkpointing in onnxruntime', () => {
     it(`tiny llama, ${adapter.method}: every gradient output equals the kept step's`, async () => {
       const model = models.get('llama')!
       const { kept, recomputed } = steps(model, adapter)
-      const feeds = feedsFor(model, kept)
-      const run = async (step: StepGraph) => {
-        const session = await createGraphSession(step.graph, { device: 'cpu', threads: 1 })
-        try {
-          const out = await session.run(feeds)
-          return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]))
-        } finally {
-          await session.dispose()
-        }
-      }
-      expect(worstRelativeDifference(await run(kept), await run(recomputed), kept)).toBeLessThan(1e-6)
+      const feeds = offInitFeeds(model, kept)
+      expect(worstRelativeDifference(await runOrtOutputs(kept, feeds), await runOrtOutputs(recomputed, feeds), kept)).toBeLessThan(1e-6)
     })
   }
 })
@@ -128,16 +84,7 @@ describe('gradient checkpointing in a GPU-form step (static shape, fp16 frozen p
       ...Object.fromEntries(kept.parameters.map((p) => [p.name, hostTensor('float32', p.shape, values.get(p.name)!.map((v, i) => v + 0.1 * Math.sin(i + 1)))])),
       [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)),
     }
-    const run = async (step: StepGraph) => {
-      const session = await createGraphSession(step.graph, { device: 'cpu', emitTarget: 'gpu', threads: 1 })
-      try {
-        const out = await session.run(feeds)
-        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]))
-      } finally {
-        await session.dispose()
-      }
-    }
-    expect(worstRelativeDifference(await run(kept), await run(build(true)), kept)).toBeLessThan(1e-6)
+    expect(worstRelativeDifference(await runOrtOutputs(kept, feeds, 'gpu'), await runOrtOutputs(build(true), feeds, 'gpu'), kept)).toBeLessThan(1e-6)
   })
 })
 

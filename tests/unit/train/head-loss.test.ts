@@ -7,15 +7,14 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
-import { runReference } from '../../../main/engine/reference'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { openRunModel } from '../../../main/models/quantized/open-run-model'
-import { createGraphSession, hostTensor, type HostTensor } from '../../../main/runtime'
-import { makeBatch, staticBatchShape, type BatchLayout } from '../../../main/train/batches'
+import { hostTensor } from '../../../main/runtime'
+import { staticBatchShape, type BatchLayout } from '../../../main/train/batches'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph, type StepGraphOptions } from '../../../main/train/step-graph'
-import { readWeightBytes, toNdArray } from '../../helpers/ort-vs-reference'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
+import { offInitFeeds, runOrtOutputs, runReferenceOutputs, worstRelativeDifference } from './step-comparison'
 import { patternExamples } from './support'
 
 let tmp: ReturnType<typeof makeTempDir>
@@ -48,57 +47,14 @@ function pair(model: OpenedModel, adapter: AdapterConfigInput, options: Partial<
   }
 }
 
-/** Three examples of different lengths (padding and untrained prompts), parameters moved off their init. */
-function feedsFor(model: OpenedModel, step: StepGraph, layout?: BatchLayout): Record<string, HostTensor> {
-  const examples = patternExamples(model.spec.vocabSize, 3, 10).map((e, i) => ({ ...e, inputIds: e.inputIds.subarray(0, 10 - 2 * i), trained: e.trained.subarray(0, 10 - 2 * i) }))
-  const values = step.initialValues(5)
-  const parameters = step.parameters.map((p) => {
-    const v = values.get(p.name)!
-    for (let i = 0; i < v.length; i++) v[i] += 0.1 * Math.sin(1 + 3 * i + v.length)
-    return [p.name, hostTensor('float32', p.shape, v)] as const
-  })
-  return { ...makeBatch(examples, layout ?? { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }).feeds, ...Object.fromEntries(parameters) }
-}
-
-/** max over the loss and every gradient output of ‖a − b‖ / ‖a‖; a zero output would make the check empty. */
-function worstRelativeDifference(a: Record<string, ArrayLike<number>>, b: Record<string, ArrayLike<number>>, step: StepGraph): number {
-  let worst = 0
-  const names = step.kind === 'train' ? [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))] : [STEP_OUTPUTS.loss]
-  for (const name of names) {
-    const x = a[name]
-    const y = b[name]
-    expect(y.length).toBe(x.length)
-    let num = 0
-    let den = 0
-    for (let i = 0; i < x.length; i++) {
-      num += (x[i] - y[i]) ** 2
-      den += x[i] ** 2
-    }
-    expect(den).toBeGreaterThan(0)
-    worst = Math.max(worst, Math.sqrt(num / den))
-  }
-  return worst
-}
-
-async function runOrt(step: StepGraph, feeds: Record<string, HostTensor>, emitTarget?: 'gpu'): Promise<Record<string, Float32Array>> {
-  const session = await createGraphSession(step.graph, { device: 'cpu', threads: 1, ...(emitTarget ? { emitTarget } : {}) })
-  try {
-    const out = await session.run(feeds)
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]))
-  } finally {
-    await session.dispose()
-  }
-}
-
 describe('the loss through the head in pieces gives the plain path loss and gradients (float64 reference interpreter)', () => {
   for (const arch of [...ARCHS, 't5-tied']) {
     for (const adapter of [MOV, LORA]) {
       it(`${arch}, ${adapter.method}`, () => {
         const model = models.get(arch)!
         const { plain, pieces } = pair(model, adapter)
-        const feeds = Object.fromEntries(Object.entries(feedsFor(model, plain)).map(([k, v]) => [k, toNdArray(v)]))
-        const run = (step: StepGraph) => Object.fromEntries(Object.entries(runReference(step.graph, feeds, { readWeightBytes })).map(([k, v]) => [k, v.data]))
-        expect(worstRelativeDifference(run(plain), run(pieces), plain)).toBeLessThan(1e-6)
+        const feeds = offInitFeeds(model, plain)
+        expect(worstRelativeDifference(runReferenceOutputs(plain, feeds), runReferenceOutputs(pieces, feeds), plain)).toBeLessThan(1e-6)
       })
     }
   }
@@ -110,31 +66,31 @@ describe('the loss through the head in pieces, in onnxruntime', () => {
     it(`tiny llama, ${adapter.method}: the loss and every gradient equal the plain step's`, async () => {
       const model = models.get('llama')!
       const { plain, pieces } = pair(model, adapter)
-      const feeds = feedsFor(model, plain)
-      expect(worstRelativeDifference(await runOrt(plain, feeds), await runOrt(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
+      const feeds = offInitFeeds(model, plain)
+      expect(worstRelativeDifference(await runOrtOutputs(plain, feeds), await runOrtOutputs(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
     })
   }
 
   it('a tied head (mistral) with gradient checkpointing', async () => {
     const model = models.get('mistral')!
     const { plain, pieces } = pair(model, MOV, { gradientCheckpointing: true })
-    const feeds = feedsFor(model, plain)
-    expect(worstRelativeDifference(await runOrt(plain, feeds), await runOrt(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
+    const feeds = offInitFeeds(model, plain)
+    expect(worstRelativeDifference(await runOrtOutputs(plain, feeds), await runOrtOutputs(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
   })
 
   it('an int4 head: its stored pieces, dequantized one at a time for the gradient', async () => {
     const model = models.get('llama-int4')!
     expect(model.quantized?.scheme).toBe('int4')
     const { plain, pieces } = pair(model, LORA)
-    const feeds = feedsFor(model, plain)
-    expect(worstRelativeDifference(await runOrt(plain, feeds), await runOrt(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
+    const feeds = offInitFeeds(model, plain)
+    expect(worstRelativeDifference(await runOrtOutputs(plain, feeds), await runOrtOutputs(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
   })
 
   it('an eval step gives the same loss', async () => {
     const model = models.get('gpt2')!
     const { plain, pieces } = pair(model, MOV, { kind: 'eval' })
-    const feeds = feedsFor(model, plain)
-    expect(worstRelativeDifference(await runOrt(plain, feeds), await runOrt(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
+    const feeds = offInitFeeds(model, plain)
+    expect(worstRelativeDifference(await runOrtOutputs(plain, feeds), await runOrtOutputs(pieces, feeds), plain)).toBeLessThan(ORT_TOLERANCE)
   })
 
   it('the GPU form (static shape, fp16 products, loss scale), run on the CPU: within fp16 rounding', async () => {
@@ -143,8 +99,8 @@ describe('the loss through the head in pieces, in onnxruntime', () => {
     const shape = staticBatchShape(patternExamples(model.spec.vocabSize, 3, 10), 3, layout)
     const { plain, pieces } = pair(model, MOV, { target: { provider: 'webgpu', precision: 'fp16', shape } })
     expect(plain.lossScaled && pieces.lossScaled).toBe(true)
-    const feeds = { ...feedsFor(model, plain, { ...layout, shape }), [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)) }
-    expect(worstRelativeDifference(await runOrt(plain, feeds, 'gpu'), await runOrt(pieces, feeds, 'gpu'), plain)).toBeLessThan(2e-3)
+    const feeds = { ...offInitFeeds(model, plain, { ...layout, shape }), [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)) }
+    expect(worstRelativeDifference(await runOrtOutputs(plain, feeds, 'gpu'), await runOrtOutputs(pieces, feeds, 'gpu'), plain)).toBeLessThan(2e-3)
   })
 })
 
