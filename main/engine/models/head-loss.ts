@@ -1,6 +1,6 @@
 // The training loss through the LM head without the [batch, seq, vocab] logits (docs/DESIGN.md
-// "The loss through the head"). A step graph needs only the token-mean cross-entropy, not the
-// logits, yet the plain path keeps logits, log-softmax and their gradient: 3 × 4 B per token and
+// "The loss through the head"). A step graph needs only the token-mean cross-entropy, and an eval
+// scorer the tokens' NLLs, not the logits, yet the plain path keeps logits, log-softmax and their gradient: 3 × 4 B per token and
 // vocabulary entry, 6.3 GB at 8 × 2048 tokens and a 32k vocabulary, more than the blocks keep with
 // gradient checkpointing. Here the head runs over the vocabulary in row pieces of W, one after the
 // other, with an online log-sum-exp (a running maximum m and sum s, rescaled when m grows):
@@ -43,8 +43,11 @@ interface HeadPiece {
   rowsAt(indices: Value): Value
 }
 
-/** Token-mean cross-entropy over label_mask of logits = h·Wᵀ (float32 []), piece by piece. */
-export function headLoss(h: Value, head: BoundWeight, labels: LabelInputs, options: HeadLossOptions): Value {
+/**
+ * Through logits = h·Wᵀ, piece by piece: the token-mean cross-entropy over label_mask (float32 [])
+ * and each token's −log p(label) where the mask counts, 0 elsewhere (float32 [batch, seq]).
+ */
+export function headLoss(h: Value, head: BoundWeight, labels: LabelInputs, options: HeadLossOptions): { loss: Value; tokenNll: Value } {
   const g = h.graph
   const dtype = g.frozenMatmulDType
   const mask = F.cast(labels.labelMask, 'float32') // [B, T]
@@ -92,7 +95,7 @@ export function headLoss(h: Value, head: BoundWeight, labels: LabelInputs, optio
     total = F.add(F.stopGradient(total), F.sub(linear, F.stopGradient(linear)))
   }
   const count = F.maximum(F.sum(mask, axes), 1)
-  return F.div(total, count)
+  return { loss: F.div(total, count), tokenNll: nll }
 }
 
 /** Vocabulary rows of W a piece holds (a quantized head's are its stored pieces: weights.ts). */

@@ -45,15 +45,15 @@ export function lmValues(logits: Value, labels: LabelInputs | null): LmValues {
 
 /**
  * Forward mode's values from the final hidden states `hidden` and the head (logits = hidden·Wᵀ), and
- * the requested outputs declared. With options.lossThroughHead and the loss as the only output, the
- * logits are never built: head-loss.ts computes the loss piece by piece over the vocabulary.
+ * the requested outputs declared. With options.lossThroughHead, when the logits are not an output,
+ * they are never built: head-loss.ts computes the loss and token NLLs piece by piece.
  */
 export function forwardOutputs(g: Graph, hidden: Value, head: BoundWeight, labelSeq: string, options: ModelBuildOptions): LmValues {
   const outputs = options.outputs ?? ['logits']
   const labels = options.labels ? declareLabels(g, 'batch', labelSeq) : null
-  const lossOnly = labels && options.lossThroughHead && outputs.every((name) => name === 'loss')
-  const values = lossOnly
-    ? { logits: null, loss: headLoss(hidden, head, labels, { ...options.lossThroughHead!, ...(options.weightPieceElements ? { pieceElements: options.weightPieceElements } : {}) }), tokenNll: null }
+  const pieces = labels && options.lossThroughHead && !outputs.includes('logits')
+  const values = pieces
+    ? { logits: null, ...headLoss(hidden, head, labels, { ...options.lossThroughHead!, ...(options.weightPieceElements ? { pieceElements: options.weightPieceElements } : {}) }) }
     : lmValues(projectToVocab(hidden, head), labels)
   declareOutputs(g, values, outputs)
   return values

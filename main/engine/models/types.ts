@@ -39,9 +39,9 @@ export interface ModelBuildOptions {
    */
   packed?: boolean
   /**
-   * forward mode with labels, when the loss is the only output (a train or eval step): the loss is
-   * computed through the head piece by piece, without ever holding the logits (head-loss.ts);
-   * `gradient` for a graph that will be differentiated (a train step).
+   * forward mode with labels, when the logits are not an output (a train or eval step, an eval
+   * scorer): the loss and token NLLs are computed through the head piece by piece, without ever
+   * holding the logits (head-loss.ts); `gradient` for a graph that will be differentiated (a train step).
    */
   lossThroughHead?: { gradient: boolean }
   /** Elements of a big frozen weight in float32 at once (default WEIGHT_PIECE_ELEMENTS); tests make it small. */

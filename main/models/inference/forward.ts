@@ -48,7 +48,9 @@ export interface ForwardSessionOptions extends ForwardGraphOptions, Pick<CreateS
 export function forwardGraph(model: OpenedModel, options: ForwardGraphOptions = {}, graphOptions: GraphOptions = {}) {
   const outputs = options.outputs ?? ['logits']
   const labels = outputs.some((o) => o !== 'logits')
-  const build = { mode: 'forward' as const, labels, outputs, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
+  // Without logits among the outputs (an eval scorer's token NLLs), the head runs piece by piece
+  // (engine/models/head-loss.ts): a long eval batch never holds [batch, seq, vocab].
+  const build = { mode: 'forward' as const, labels, outputs, lossThroughHead: { gradient: false }, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
   const spec = model.spec
   return buildWithAdapter(options.adapter, (graph, hooks) =>
     spec.family === 't5' ? buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph : buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph,

@@ -7,6 +7,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
+import { buildDecoderOnly, buildT5 } from '../../../main/engine/models'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { openRunModel } from '../../../main/models/quantized/open-run-model'
 import { hostTensor } from '../../../main/runtime'
@@ -103,6 +104,43 @@ describe('the loss through the head in pieces, in onnxruntime', () => {
     expect(worstRelativeDifference(await runOrtOutputs(plain, feeds, 'gpu'), await runOrtOutputs(pieces, feeds, 'gpu'), plain)).toBeLessThan(2e-3)
   })
 })
+
+describe('an eval scorer (token NLLs, no logits output) in pieces', () => {
+  for (const arch of ['llama', 'mistral', 't5'] as const) {
+    it(`${arch}: the same token NLLs and loss as through the logits, in the float64 interpreter and in onnxruntime`, async () => {
+      const model = models.get(arch)!
+      const build = (pieces: boolean) => {
+        const options = { mode: 'forward' as const, labels: true, outputs: ['token_nll', 'loss'] as const, maxPositions: 32, ...(pieces ? { lossThroughHead: { gradient: false }, weightPieceElements: SMALL_PIECES } : {}) }
+        return model.spec.family === 't5' ? buildT5(model.spec, model.checkpoint, options).graph : buildDecoderOnly(model.spec, model.checkpoint, options).graph
+      }
+      const [plain, pieces] = [build(false), build(true)]
+      expect(pieces.nodes.some((n) => n.op === 'LogSoftmax')).toBe(false)
+      const step = pair(model, MOV).plain
+      const all = offInitFeeds(model, step)
+      const feeds = Object.fromEntries(plain.inputs.map((v) => [v.name!, all[v.name!]]))
+      const asStep = (graph: typeof plain) => ({ ...step, kind: 'eval' as const, graph })
+      for (const name of ['token_nll', 'loss']) {
+        const ref = (graph: typeof plain) => runReferenceOutputs(asStep(graph), feeds)[name]
+        const ort = async (graph: typeof plain) => (await runOrtOutputs(asStep(graph), feeds))[name]
+        expect(relativeDifference(ref(plain), ref(pieces)), name).toBeLessThan(1e-6)
+        expect(relativeDifference(await ort(plain), await ort(pieces)), name).toBeLessThan(ORT_TOLERANCE)
+      }
+    })
+  }
+})
+
+/** ‖a − b‖ / ‖a‖, a not all zero. */
+function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(b.length).toBe(a.length)
+  let num = 0
+  let den = 0
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2
+    den += a[i] ** 2
+  }
+  expect(den).toBeGreaterThan(0)
+  return Math.sqrt(num / den)
+}
 
 describe('what the step holds', () => {
   it('no value of the pieces step is [batch, seq, vocab]; the plain step has them', () => {
