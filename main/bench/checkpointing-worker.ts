@@ -18,7 +18,7 @@ async function measure(request: CheckpointingRequest): Promise<CheckpointingResu
     kind: 'train',
     maxPositions: request.seq,
     gradientCheckpointing: request.checkpointing,
-    ...(request.lossThroughHead === false ? { lossThroughHead: false as const } : {}),
+    lossThroughHead: request.lossThroughHead ?? true,
     ...(request.threads ? { threads: request.threads } : {}),
   })
   const sessionPeakRssBytes = peakRssBytes()

@@ -76,30 +76,20 @@ export interface CheckpointingBenchOptions extends BenchOptions {
 
 export async function checkpointingBench(o: CheckpointingBenchOptions, shape: BenchLlamaShape = CHECKPOINTING_SHAPE): Promise<CheckpointingFigures> {
   const folder = writeBenchLlamaFolder(shape)
-  let results: { a: CheckpointingResult; b: CheckpointingResult }[]
+  let results: ComparedRound[]
   try {
     const request = (checkpointing: boolean): CheckpointingRequest => ({ modelDir: folder.dir, shape, adapter: ADAPTER, checkpointing, batch: o.batch, seq: o.seq, steps: timedSteps(o), threads: o.threads })
     results = await alternateSteps(o, request(false), request(true))
   } finally {
     folder.remove()
   }
-  const pairs = results.map(({ a, b }) => ({ kept: a, recomputed: b }))
-  const activationBytes = bothMedians(pairs, stepActivationBytes)
-  return {
-    bench: 'checkpointing',
-    shape,
-    adapter: ADAPTER,
-    batch: o.batch,
-    seq: o.seq,
-    rounds: results.length,
-    activation_mb: { kept: activationBytes.kept / 1e6, recomputed: activationBytes.recomputed / 1e6 },
-    activation_ratio: median(results.map((x) => stepActivationBytes(x.b) / stepActivationBytes(x.a))),
-    peak_rss_mb: mapValues(bothMedians(pairs, (r) => r.peakRssBytes), (v) => v / 1e6),
-    step_seconds: bothMedians(pairs, timedStepSeconds),
-    step_time_ratio: median(results.map((x) => timedStepSeconds(x.b) / timedStepSeconds(x.a))),
-    loss_relative_difference: lossRelativeDifference(results),
-    goals: CHECKPOINTING_GOALS,
-  }
+  return { bench: 'checkpointing', shape, adapter: ADAPTER, batch: o.batch, seq: o.seq, ...comparedFigures(results, 'kept', 'recomputed'), goals: CHECKPOINTING_GOALS }
+}
+
+/** One round: step `a` and step `b`, each measured in its own process. */
+export interface ComparedRound {
+  a: CheckpointingResult
+  b: CheckpointingResult
 }
 
 /** Steps per process: a warm-up, then one or two timed. */
@@ -111,9 +101,9 @@ export function timedSteps(o: BenchOptions): number {
  * `a` and `b`, each in a fresh process, for at most 3 rounds; which goes first alternates, so
  * that neither always meets the machine in the same state.
  */
-export async function alternateSteps(o: BenchOptions, a: CheckpointingRequest, b: CheckpointingRequest): Promise<{ a: CheckpointingResult; b: CheckpointingResult }[]> {
+export async function alternateSteps(o: BenchOptions, a: CheckpointingRequest, b: CheckpointingRequest): Promise<ComparedRound[]> {
   const rounds = Math.max(1, Math.min(o.reps, 3))
-  const results: { a: CheckpointingResult; b: CheckpointingResult }[] = []
+  const results: ComparedRound[] = []
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
       const first = await runWorker(b)
@@ -126,29 +116,26 @@ export async function alternateSteps(o: BenchOptions, a: CheckpointingRequest, b
   return results
 }
 
-/** What the step itself adds: peak RSS over the steps − RSS with the session open and the batch built. */
-export function stepActivationBytes(r: CheckpointingResult): number {
-  return r.peakRssBytes - r.beforeStepRssBytes
-}
-
-/** The median timed step (the first, a warm-up, left out). */
-export function timedStepSeconds(r: CheckpointingResult): number {
-  return median(r.stepSeconds.slice(1))
-}
-
-/** The largest relative difference between the two steps' losses over the rounds (the same step: about 0). */
-export function lossRelativeDifference(results: readonly { a: CheckpointingResult; b: CheckpointingResult }[]): number {
-  return Math.max(...results.map((x) => Math.abs(x.b.loss - x.a.loss) / Math.abs(x.a.loss)))
-}
-
-/** Per key, the median over rounds of `pick`. */
-export function bothMedians<K extends string>(pairs: readonly Record<K, CheckpointingResult>[], pick: (r: CheckpointingResult) => number): Record<K, number> {
-  const keys = Object.keys(pairs[0]) as K[]
-  return Object.fromEntries(keys.map((k) => [k, median(pairs.map((p) => pick(p[k])))])) as Record<K, number>
-}
-
-export function mapValues<K extends string>(o: Record<K, number>, f: (v: number) => number): Record<K, number> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as number)])) as Record<K, number>
+/**
+ * The figures of two steps compared over rounds, each under its name: medians of what the step
+ * adds (peak RSS over the steps − RSS with the session open and the batch built), of the peak and
+ * of the timed step (the warm-up left out); the medians over rounds of b over a; and the largest
+ * relative difference of their losses (the same step: about 0).
+ */
+export function comparedFigures<A extends string, B extends string>(results: readonly ComparedRound[], aName: A, bName: B) {
+  const activation = (r: CheckpointingResult) => r.peakRssBytes - r.beforeStepRssBytes
+  const timed = (r: CheckpointingResult) => median(r.stepSeconds.slice(1))
+  const both = (pick: (r: CheckpointingResult) => number, scale = 1) =>
+    ({ [aName]: median(results.map((x) => pick(x.a))) * scale, [bName]: median(results.map((x) => pick(x.b))) * scale }) as Record<A | B, number>
+  return {
+    rounds: results.length,
+    activation_mb: both(activation, 1e-6),
+    activation_ratio: median(results.map((x) => activation(x.b) / activation(x.a))),
+    peak_rss_mb: both((r) => r.peakRssBytes, 1e-6),
+    step_seconds: both(timed),
+    step_time_ratio: median(results.map((x) => timed(x.b) / timed(x.a))),
+    loss_relative_difference: Math.max(...results.map((x) => Math.abs(x.b.loss - x.a.loss) / Math.abs(x.a.loss))),
+  }
 }
 
 const workerPath = fileURLToPath(new URL('./checkpointing-worker.ts', import.meta.url))

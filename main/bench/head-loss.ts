@@ -6,9 +6,8 @@
 // alternating (checkpointing.ts measures the same way).
 import type { AdapterConfigInput } from '../engine/adapters'
 import type { BenchOptions } from './engine'
-import { alternateSteps, bothMedians, lossRelativeDifference, mapValues, stepActivationBytes, timedStepSeconds, timedSteps, type CheckpointingRequest } from './checkpointing'
+import { alternateSteps, comparedFigures, timedSteps, type CheckpointingRequest, type ComparedRound } from './checkpointing'
 import { writeBenchLlamaFolder, type BenchLlamaShape } from './model-folder'
-import { median } from './timing'
 import { TRAINING_SHAPES } from './training'
 
 const ADAPTER: AdapterConfigInput = { method: 'mov', experts: 10 }
@@ -44,14 +43,13 @@ export interface HeadLossFigures {
 
 export async function headLossBench(o: HeadLossBenchOptions, shape: BenchLlamaShape = TRAINING_SHAPES.small): Promise<HeadLossFigures> {
   const folder = writeBenchLlamaFolder(shape)
-  let results: Awaited<ReturnType<typeof alternateSteps>>
+  let results: ComparedRound[]
   try {
     const request = (lossThroughHead: boolean): CheckpointingRequest => ({ modelDir: folder.dir, shape, adapter: ADAPTER, checkpointing: true, lossThroughHead, batch: o.batch, seq: o.seq, steps: timedSteps(o), threads: o.threads })
     results = await alternateSteps(o, request(false), request(true))
   } finally {
     folder.remove()
   }
-  const pairs = results.map(({ a, b }) => ({ logits: a, pieces: b }))
   return {
     bench: 'head_loss',
     shape,
@@ -59,14 +57,8 @@ export async function headLossBench(o: HeadLossBenchOptions, shape: BenchLlamaSh
     batch: o.batch,
     seq: o.seq,
     gradient_checkpointing: true,
-    rounds: results.length,
     logits_mb: (o.batch * o.seq * shape.vocab * 4) / 1e6,
-    activation_mb: mapValues(bothMedians(pairs, stepActivationBytes), (v) => v / 1e6),
-    activation_ratio: median(results.map((x) => stepActivationBytes(x.b) / stepActivationBytes(x.a))),
-    peak_rss_mb: mapValues(bothMedians(pairs, (r) => r.peakRssBytes), (v) => v / 1e6),
-    step_seconds: bothMedians(pairs, timedStepSeconds),
-    step_time_ratio: median(results.map((x) => timedStepSeconds(x.b) / timedStepSeconds(x.a))),
-    loss_relative_difference: lossRelativeDifference(results),
+    ...comparedFigures(results, 'logits', 'pieces'),
     goals: HEAD_LOSS_GOALS,
   }
 }

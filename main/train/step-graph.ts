@@ -71,8 +71,8 @@ export interface StepGraphOptions {
   packed?: boolean
   /** train.gradient_checkpointing: each transformer block's forward is recomputed in the backward (autodiff/recompute.ts). */
   gradientCheckpointing?: boolean
-  /** Default: the loss through the head piece by piece (head-loss.ts); `false` builds the plain logits path (the bench's comparison). */
-  lossThroughHead?: { gradient: boolean } | false
+  /** The loss through the head piece by piece (head-loss.ts), the default; `false` builds the plain logits path (the bench's comparison). */
+  lossThroughHead?: boolean
   /** Elements of a big frozen weight in float32 at once (ModelBuildOptions.weightPieceElements): tests make it small. */
   weightPieceElements?: number
 }
@@ -104,7 +104,7 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   const graph = new Graph(graphOptions)
   // The loss through the head piece by piece (engine/models/head-loss.ts): a step never holds the
   // [batch, seq, vocab] logits, and a train step gets the head's input gradient in the same pass.
-  const lossThroughHead = options.lossThroughHead === false ? undefined : (options.lossThroughHead ?? { gradient: options.kind === 'train' })
+  const lossThroughHead = options.lossThroughHead === false ? undefined : { gradient: options.kind === 'train' }
   const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, { ...options, lossThroughHead })
   const { spec } = model
   graph.output(STEP_OUTPUTS.loss, taskLoss)

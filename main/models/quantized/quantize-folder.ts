@@ -49,10 +49,10 @@ export function quantizedRoot(dataDir: string): string {
   return join(dataDir, 'quantized')
 }
 
-/** The quantized copy of `info`'s weights for `scheme`, made now when there is none (or it is damaged). */
 /** Told after each tensor while a copy is being made: for a progress line (the log gets every 16th). */
 export type QuantizeProgress = (done: number, total: number) => void
 
+/** The quantized copy of `info`'s weights for `scheme`, made now when there is none (or it is damaged). */
 export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string, log: (message: string) => void = () => {}, onProgress?: QuantizeProgress): QuantizedCopy {
   const key = copyKey(info, scheme)
   const dir = join(quantizedRoot(dataDir), `${safeName(basename(info.dir))}-${scheme}-${key}`)

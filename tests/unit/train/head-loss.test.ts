@@ -15,7 +15,7 @@ import { staticBatchShape, type BatchLayout } from '../../../main/train/batches'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph, type StepGraphOptions } from '../../../main/train/step-graph'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
-import { offInitFeeds, runOrtOutputs, runReferenceOutputs, worstRelativeDifference } from './step-comparison'
+import { offInitFeeds, relativeDifference, runOrtOutputs, runReferenceOutputs, worstRelativeDifference } from './step-comparison'
 import { patternExamples } from './support'
 
 let tmp: ReturnType<typeof makeTempDir>
@@ -128,19 +128,6 @@ describe('an eval scorer (token NLLs, no logits output) in pieces', () => {
     })
   }
 })
-
-/** ‖a − b‖ / ‖a‖, a not all zero. */
-function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(b.length).toBe(a.length)
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2
-    den += a[i] ** 2
-  }
-  expect(den).toBeGreaterThan(0)
-  return Math.sqrt(num / den)
-}
 
 describe('what the step holds', () => {
   it('no value of the pieces step is [batch, seq, vocab]; the plain step has them', () => {

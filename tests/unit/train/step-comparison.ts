@@ -24,22 +24,21 @@ export function offInitFeeds(model: OpenedModel, step: StepGraph, layout?: Batch
 
 /** max over the loss and (a train step's) every gradient output of ‖a − b‖ / ‖a‖; a zero output would make the check empty. */
 export function worstRelativeDifference(a: Record<string, ArrayLike<number>>, b: Record<string, ArrayLike<number>>, step: StepGraph): number {
-  let worst = 0
   const names = step.kind === 'train' ? [STEP_OUTPUTS.loss, ...step.parameters.map((p) => STEP_OUTPUTS.gradient(p.name))] : [STEP_OUTPUTS.loss]
-  for (const name of names) {
-    const x = a[name]
-    const y = b[name]
-    expect(y.length).toBe(x.length)
-    let num = 0
-    let den = 0
-    for (let i = 0; i < x.length; i++) {
-      num += (x[i] - y[i]) ** 2
-      den += x[i] ** 2
-    }
-    expect(den).toBeGreaterThan(0)
-    worst = Math.max(worst, Math.sqrt(num / den))
+  return Math.max(...names.map((name) => relativeDifference(a[name], b[name])))
+}
+
+/** ‖a − b‖ / ‖a‖; a all zero would make the comparison empty. */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(b.length).toBe(a.length)
+  let num = 0
+  let den = 0
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2
+    den += a[i] ** 2
   }
-  return worst
+  expect(den).toBeGreaterThan(0)
+  return Math.sqrt(num / den)
 }
 
 /** Every output of the step in onnxruntime's CPU provider (`emitTarget: 'gpu'`: a GPU-form graph). */
