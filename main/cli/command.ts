@@ -28,3 +28,11 @@ export class UsageError extends Error {
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
+
+/** A failure its message fully explains (no usage needed): main prints it and exits with 1. */
+export class CliFailure extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CliFailure'
+  }
+}

@@ -1,5 +1,5 @@
 import { StoreError } from '../store'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type Command } from './command'
+import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type Command } from './command'
 import { commands } from './commands'
 import { processOutput } from './process-output'
 
@@ -14,6 +14,8 @@ export function generalUsage(list: readonly Command[] = commands): string {
     ...list.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Run `mixture-studio <command> --help` for a command\'s options.',
+    'A RUN or ID (a run, model, dataset or evaluation) is its id, the start of its id (4 characters or',
+    'more) when no other id starts so, or its exact name when no other has that name.',
     'Data lives in $MIXTURE_STUDIO_HOME, or the platform\'s application-data folder.',
   ].join('\n')
 }
@@ -59,8 +61,9 @@ export async function main(argv: string[], context: CliContext = processContext(
       context.stderr(`${error.message}\n\n${command.usage}\n`)
       return EXIT_USAGE
     }
-    // A damaged or too-new database, a file where the data folder belongs: the message says what to do.
-    if (error instanceof StoreError) {
+    // A damaged or too-new database, a file where the data folder belongs, an argument that names several
+    // runs: the message says what to do.
+    if (error instanceof StoreError || error instanceof CliFailure) {
       context.stderr(`${error.message}\n`)
       return EXIT_FAILURE
     }

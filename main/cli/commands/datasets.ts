@@ -3,6 +3,7 @@ import { dispatchCall } from '../../services'
 import { openServices } from '../open-services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
+import { idArgument } from '../id-argument'
 import { parseOptions } from '../parse-options'
 import { DATASETS_DOWNLOAD_HELP, DATASETS_DOWNLOAD_SYNOPSIS, datasetsDownloadCommand } from './datasets-download'
 
@@ -137,7 +138,7 @@ async function listCommand(args: string[], context: CliContext): Promise<number>
 async function showCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
   if (positionals.length !== 1) throw new UsageError('datasets show needs exactly one ID')
-  const detail = (await callService(context, 'datasetsShow', { id: positionals[0] }, values.json)) as DatasetDetail | null
+  const detail = (await callService(context, 'datasetsShow', { id: idArgument(context, 'dataset', positionals[0]) }, values.json)) as DatasetDetail | null
   if (!detail) return EXIT_FAILURE
   context.stdout(values.json ? `${JSON.stringify(detail)}\n` : formatDetail(detail))
   return EXIT_OK
@@ -146,8 +147,8 @@ async function showCommand(args: string[], context: CliContext): Promise<number>
 async function renameCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
   if (positionals.length !== 2) throw new UsageError('datasets rename needs an ID and a NAME (quote a name with spaces)')
-  const [id, name] = positionals
-  const renamed = (await callService(context, 'datasetsRename', { id, name }, values.json)) as DatasetSummary | null
+  const [typed, name] = positionals
+  const renamed = (await callService(context, 'datasetsRename', { id: idArgument(context, 'dataset', typed), name }, values.json)) as DatasetSummary | null
   if (!renamed) return EXIT_FAILURE
   context.stdout(values.json ? `${JSON.stringify(renamed)}\n` : `Renamed dataset ${renamed.id} to "${renamed.name}".\n`)
   return EXIT_OK
@@ -156,7 +157,7 @@ async function renameCommand(args: string[], context: CliContext): Promise<numbe
 async function deleteCommand(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
   if (positionals.length !== 1) throw new UsageError('datasets delete needs exactly one ID')
-  const deleted = (await callService(context, 'datasetsDelete', { id: positionals[0] }, values.json)) as DatasetSummary | null
+  const deleted = (await callService(context, 'datasetsDelete', { id: idArgument(context, 'dataset', positionals[0]) }, values.json)) as DatasetSummary | null
   if (!deleted) return EXIT_FAILURE
   context.stdout(
     values.json

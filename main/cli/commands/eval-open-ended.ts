@@ -5,17 +5,13 @@ import { evalRowKind, readEvalRowsOfOneKind } from '../../models/eval/eval-data'
 import { EvalDataError, readEvalRows } from '../../models/eval/examples'
 import { toOpenEndedQuestion, type OpenEndedQuestion } from '../../models/eval/open-ended'
 import { answerOpenEnded, type OpenEndedResult } from '../../models/eval/open-ended-answers'
-import { loadInferenceAdapter, type InferenceAdapter } from '../../models/inference/adapter'
+import type { InferenceAdapter } from '../../models/inference/adapter'
 import type { OpenedModel } from '../../models/inference/open-model'
-import { openRunModel } from '../../models/quantized/open-run-model'
 import { ModelTokenizer } from '../../models/tokenizer'
-import { RunConfig } from '../../contract/run-config'
 import { describeTarget, type Device, type RequestedPrecision } from '../../runtime'
 import { runPrompts, type EndOfTurn } from '../../train/run-prompts'
-import { runAdapter } from '../../train/run-eval'
-import { runFolder } from '../../train/run-training'
 import { EXIT_OK, type CliContext } from '../command'
-import { readRun, templateWords, type RunEvalRequest } from './eval-run'
+import { openRun, readRun, templateWords, type RunEvalRequest } from './eval-run'
 import { cliDataDir } from '../open-services'
 
 export interface OpenEndedCliOptions {
@@ -53,11 +49,7 @@ export interface OpenEndedEval {
 /** eval --run RUN --data FILE on open-ended rows: the run's model, adapter and chat template. */
 export function openRunOpenEnded(request: RunEvalRequest & { data: string }, context: CliContext): OpenEndedEval {
   const dataDir = cliDataDir(context)
-  const record = readRun(dataDir, request.runId)
-  const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), request.checkpoint)
-  const config = RunConfig.parse(record.config)
-  const model = openRunModel(config.model, dataDir)
-  const adapter = loadInferenceAdapter(adapterChoice.path, model)
+  const { record, config, model, adapter, adapterChoice } = openRun(dataDir, readRun(dataDir, request.runId), request.checkpoint)
   const prompts = runPrompts(config, model.info.dir)
   return {
     model,

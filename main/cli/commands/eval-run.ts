@@ -8,7 +8,7 @@ import { openRunModel } from '../../models/quantized/open-run-model'
 import { RunConfig } from '../../contract/run-config'
 import { openStore, type RunRecord } from '../../store'
 import { runFolder } from '../../train/run-training'
-import { RunEvalError, runAdapter, runFileExamples, runValidationExamples, type CheckpointChoice } from '../../train/run-eval'
+import { RunEvalError, runAdapter, runFileExamples, runValidationExamples, type CheckpointChoice, type RunAdapter } from '../../train/run-eval'
 import { isMultipleChoiceFile, templateMultipleChoice } from '../../train/run-multiple-choice'
 import type { CliContext } from '../command'
 import { cliDataDir } from '../open-services'
@@ -30,13 +30,27 @@ export interface RunEval {
   about: { fields: Record<string, unknown>; words: string }
 }
 
+/** A run's model (its quantized copy when it trained on one) with one of its adapters attached. */
+export interface OpenedRun {
+  record: RunRecord
+  config: RunConfig
+  model: OpenedModel
+  adapter: InferenceAdapter
+  /** Which adapter, and its folder. */
+  adapterChoice: RunAdapter
+}
+
+export function openRun(dataDir: string, record: RunRecord, checkpoint: CheckpointChoice): OpenedRun {
+  const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), checkpoint)
+  const config = RunConfig.parse(record.config)
+  const model = openRunModel(config.model, dataDir)
+  return { record, config, model, adapter: loadInferenceAdapter(adapterChoice.path, model), adapterChoice }
+}
+
 export async function openRunEval(request: RunEvalRequest, context: CliContext): Promise<RunEval> {
   const dataDir = cliDataDir(context)
-  const record = readRun(dataDir, request.runId)
+  const { record, model, adapter, adapterChoice } = openRun(dataDir, readRun(dataDir, request.runId), request.checkpoint)
   const runDir = runFolder(dataDir, record.id)
-  const adapterChoice = runAdapter(record, runDir, request.checkpoint)
-  const model = openRunModel(RunConfig.parse(record.config).model, dataDir)
-  const adapter = loadInferenceAdapter(adapterChoice.path, model)
   const data = request.data ? await runFileExamples(record, model.info.dir, request.data, model.spec) : await runValidationExamples(record, runDir, model.spec)
   const scored = request.data ? request.data : 'its validation examples'
   return {
@@ -68,11 +82,8 @@ export interface RunChoices {
 export async function openRunChoices(request: RunEvalRequest & { data: string }, context: CliContext): Promise<RunChoices | null> {
   const dataDir = cliDataDir(context)
   const record = readRun(dataDir, request.runId)
-  const config = RunConfig.parse(record.config)
-  if (!(await isMultipleChoiceFile(request.data, config))) return null
-  const adapterChoice = runAdapter(record, runFolder(dataDir, record.id), request.checkpoint)
-  const model = openRunModel(config.model, dataDir)
-  const adapter = loadInferenceAdapter(adapterChoice.path, model)
+  if (!(await isMultipleChoiceFile(request.data, RunConfig.parse(record.config)))) return null
+  const { config, model, adapter, adapterChoice } = openRun(dataDir, record, request.checkpoint)
   const { questions, templateName, notes } = await templateMultipleChoice(request.data, { modelDir: model.info.dir, spec: model.spec, config })
   return {
     model,

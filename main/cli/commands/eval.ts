@@ -12,6 +12,7 @@ import { describeTarget, type Device, type RequestedPrecision } from '../../runt
 import { ModelTokenizer } from '../../models/tokenizer'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
+import { idArgument } from '../id-argument'
 import { deviceFlags, deviceFlagsUsage } from './device-flags'
 import { answerQuestions, isOpenEndedFile, openRunOpenEnded } from './eval-open-ended'
 import { openRunChoices, openRunEval } from './eval-run'
@@ -93,20 +94,21 @@ ${deviceFlagsUsage('runs the pass')}`,
     if (values.run !== undefined) {
       if (values.model || values.adapter) throw new UsageError('eval --run scores through the run\'s own model and adapter: leave out --model and --adapter (pick the adapter with --checkpoint)')
       const checkpoint = checkpointChoice(values.checkpoint)
+      const runId = idArgument(context, 'run', values.run)
       try {
         if (values.data !== undefined && isOpenEndedFile(resolve(values.data))) {
           if (values['length-normalize']) throw new EvalDataError(lengthNormalizeOnOpenEnded(resolve(values.data)))
-          return await answerQuestions(openRunOpenEnded({ runId: values.run, checkpoint, data: resolve(values.data) }, context), answering, context)
+          return await answerQuestions(openRunOpenEnded({ runId, checkpoint, data: resolve(values.data) }, context), answering, context)
         }
         if (maxNewTokens !== null) throw new UsageError(onlyOpenEnded(values.data))
-        const choices = values.data === undefined ? null : await openRunChoices({ runId: values.run, checkpoint, data: resolve(values.data) }, context)
+        const choices = values.data === undefined ? null : await openRunChoices({ runId, checkpoint, data: resolve(values.data) }, context)
         if (choices) {
           for (const note of choices.notes) context.stderr(`${note}\n`)
           const ranking = { adapter: choices.adapter, threads, device, precision, lengthNormalize: values['length-normalize'] ?? false, json: values.json }
           return await rankChoices(choices.model, choices.questions, ranking, context, choices.about)
         }
         if (values['length-normalize']) throw new UsageError(`--length-normalize ranks multiple-choice rows ({"prompt","choices","answer"}); ${values.data ?? "the run's validation examples"} ${values.data ? 'has rows that are' : 'are'} scored for their loss`)
-        const run = await openRunEval({ runId: values.run, checkpoint, data: values.data === undefined ? null : resolve(values.data) }, context)
+        const run = await openRunEval({ runId, checkpoint, data: values.data === undefined ? null : resolve(values.data) }, context)
         for (const note of run.notes) context.stderr(`${note}\n`)
         return await scoreLoss(run.model, run.examples, { adapter: run.adapter, threads, device, precision, batchSize, json: values.json }, context, run.about)
       } catch (error) {

@@ -9,6 +9,7 @@ import { recordEvaluation } from '../../services/evaluations'
 import { scoreEvaluation } from '../../evaluations/score'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
+import { idArgument, idOrFolderArgument } from '../id-argument'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
 import type { WorkContext } from '../../jobs/work-context'
@@ -42,10 +43,10 @@ Evaluate page and \`mixture-studio evaluations\` show it again.
       'no-base': { type: 'boolean' }, 'length-normalize': { type: 'boolean' }, name: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'string' }, markdown: { type: 'string' },
     })
     if (!values.model) throw new UsageError('evaluate needs --model M (a registered model\'s id or a model folder)')
-    const sets = [...(values.set ?? []).map(fileSet), ...(values.dataset ?? []).map(datasetSet)]
+    const sets = [...(values.set ?? []).map(fileSet), ...(values.dataset ?? []).map((text) => datasetSet(text, context))]
     const parsed = calls.evaluationsCreate.input.safeParse({
-      model: values.model,
-      runs: (values.run ?? []).map(runPick),
+      model: idOrFolderArgument(context, 'model', values.model),
+      runs: (values.run ?? []).map((text) => runPick(text, context)),
       includeBase: !values['no-base'],
       sets,
       lengthNormalize: values['length-normalize'] ?? false,
@@ -154,7 +155,7 @@ async function showEvaluation(args: string[], context: CliContext): Promise<numb
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' }, csv: { type: 'boolean' }, markdown: { type: 'boolean' }, out: { type: 'string' } }, true)
   if (positionals.length !== 1) throw new UsageError('evaluations show needs exactly one evaluation ID (mixture-studio evaluations lists them)')
   if ([values.json, values.csv, values.markdown].filter(Boolean).length > 1) throw new UsageError('give one of --json, --csv and --markdown')
-  const detail = (await callService(context, 'evaluationsShow', { id: positionals[0] }, values.json)) as EvaluationDetail | null
+  const detail = (await callService(context, 'evaluationsShow', { id: idArgument(context, 'evaluation', positionals[0]) }, values.json)) as EvaluationDetail | null
   if (!detail) return EXIT_FAILURE
   const text = values.json ? `${JSON.stringify(detail)}\n` : values.csv ? evaluationCsv(detail) : evaluationMarkdown(detail)
   if (values.out) writeFileSync(resolve(values.out), text)
@@ -166,7 +167,7 @@ async function showEvaluation(args: string[], context: CliContext): Promise<numb
 async function deleteEvaluation(args: string[], context: CliContext): Promise<number> {
   const { positionals } = parseOptions(args, {}, true)
   if (positionals.length !== 1) throw new UsageError('evaluations delete needs exactly one evaluation ID')
-  const deleted = (await callService(context, 'evaluationsDelete', { id: positionals[0] }, false)) as EvaluationSummary | null
+  const deleted = (await callService(context, 'evaluationsDelete', { id: idArgument(context, 'evaluation', positionals[0]) }, false)) as EvaluationSummary | null
   if (!deleted) return EXIT_FAILURE
   context.stdout(`Deleted evaluation ${deleted.id} (${deleted.name})\n`)
   return EXIT_OK
@@ -179,12 +180,12 @@ function fail(message: string, context: CliContext, json: boolean | undefined): 
 }
 
 /** RUN, RUN@best or RUN@last. */
-function runPick(text: string): { runId: string; checkpoint: 'best' | 'last' } {
+function runPick(text: string, context: CliContext): { runId: string; checkpoint: 'best' | 'last' } {
   const at = text.lastIndexOf('@')
-  if (at < 0) return { runId: text, checkpoint: 'best' }
+  if (at < 0) return { runId: idArgument(context, 'run', text), checkpoint: 'best' }
   const checkpoint = text.slice(at + 1)
   if (checkpoint !== 'best' && checkpoint !== 'last') throw new UsageError(`--run ${text}: the checkpoint after @ is best or last, not "${checkpoint}"`)
-  return { runId: text.slice(0, at), checkpoint }
+  return { runId: idArgument(context, 'run', text.slice(0, at)), checkpoint }
 }
 
 /** NAME=FILE, or FILE (named after the file without its extension). */
@@ -196,10 +197,10 @@ function fileSet(text: string): { name: string; file: string } {
   return { name, file: resolve(file) }
 }
 
-function datasetSet(text: string): { name: string; datasetId: string } {
+function datasetSet(text: string, context: CliContext): { name: string; datasetId: string } {
   const equals = text.indexOf('=')
   if (equals < 1 || equals === text.length - 1) throw new UsageError(`--dataset ${text}: give NAME=ID (mixture-studio datasets list shows the ids)`)
-  return { name: text.slice(0, equals), datasetId: text.slice(equals + 1) }
+  return { name: text.slice(0, equals), datasetId: idArgument(context, 'dataset', text.slice(equals + 1)) }
 }
 
 /** A contract field as the option that sets it. */

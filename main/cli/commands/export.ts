@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs'
 import { ExportFormat, type RunExport } from '../../contract'
 import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
+import { idArgument, isFolder } from '../id-argument'
 import { CHECKPOINT_OPTION_HELP, checkpointChoice } from './checkpoint-option'
 
 const FORMATS: readonly string[] = ExportFormat.options
@@ -59,12 +59,13 @@ card.
       if (positionals.length > 0) throw new UsageError('give either a RUN id or --config run.yaml, not both')
       if (values.checkpoint !== undefined) throw new UsageError('--checkpoint picks an adapter of a run; a cluster job trains the run from its start')
     } else if (positionals.length !== 1) throw new UsageError('export needs one RUN id or adapter folder')
-    const [what] = positionals
-    const isFolder = what !== undefined && existsSync(what) && statSync(what).isDirectory()
-    if (isFolder && values.checkpoint !== undefined) throw new UsageError('--checkpoint picks an adapter of a run: give a RUN id, or the checkpoint folder itself')
+    const typed = positionals[0]
+    const isAdapterFolder = typed !== undefined && isFolder(typed)
+    const what = typed === undefined || isAdapterFolder ? typed : idArgument(context, 'run', typed)
+    if (isAdapterFolder && values.checkpoint !== undefined) throw new UsageError('--checkpoint picks an adapter of a run: give a RUN id, or the checkpoint folder itself')
     const choice = checkpointChoice(values.checkpoint)
     const input = {
-      ...(values.config !== undefined ? { configFile: values.config } : isFolder ? { adapterDir: what } : { runId: what, ...(values.format === 'torchrun' ? {} : { checkpoint: choice.kind === 'step' ? choice.step : choice.kind }) }),
+      ...(values.config !== undefined ? { configFile: values.config } : isAdapterFolder ? { adapterDir: what } : { runId: what, ...(values.format === 'torchrun' ? {} : { checkpoint: choice.kind === 'step' ? choice.step : choice.kind }) }),
       format: values.format,
       out: values.out,
       overwrite: values.force ?? false,

@@ -1,6 +1,7 @@
 import type { ModelDetail, ModelSummary } from '../../contract'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
+import { idArgument } from '../id-argument'
 import { parseOptions } from '../parse-options'
 import { MODELS_DOWNLOAD_HELP, MODELS_DOWNLOAD_SYNOPSIS, modelsDownloadCommand } from './models-download'
 
@@ -41,8 +42,9 @@ ${MODELS_DOWNLOAD_HELP}`,
       case 'remove': {
         const { values, positionals } = parseOptions(rest, { json: { type: 'boolean' } }, true)
         if (positionals.length !== 1) throw new UsageError(`models ${subcommand} needs exactly one ID`)
-        if (subcommand === 'show') return print(context, values.json, await callService(context, 'modelsShow', { id: positionals[0] }, values.json), formatDetail)
-        return print(context, values.json, await callService(context, 'modelsRemove', { id: positionals[0] }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
+        const id = idArgument(context, 'model', positionals[0])
+        if (subcommand === 'show') return print(context, values.json, await callService(context, 'modelsShow', { id }, values.json), formatDetail)
+        return print(context, values.json, await callService(context, 'modelsRemove', { id }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
       }
       case 'download':
         return modelsDownloadCommand(rest, context)

@@ -7,6 +7,7 @@ import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
+import { idArgument } from '../id-argument'
 
 export const runsCommand: Command = {
   name: 'runs',
@@ -17,6 +18,8 @@ export const runsCommand: Command = {
        mixture-studio runs cancel RUN [--json]
        mixture-studio runs import-job DIR [--out OUT] [--name NAME] [--json]
 
+RUN is a run's id, the start of it (4 characters or more) when no other run's id starts so, or the
+run's name when no other run has it.
 list: runs, newest first. show: a run's status, training time, folder, adapter, checkpoints,
 latest metrics and the end of its log. compare: final and best losses side by side, then the configuration fields that differ.
 cancel: a queued run is cancelled without starting; a training one stops after its step, with a checkpoint.
@@ -86,7 +89,7 @@ async function listRuns(args: string[], context: CliContext): Promise<number> {
 async function cancelRun(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
   if (positionals.length !== 1) throw new UsageError('runs cancel needs one RUN id')
-  const run = (await callService(context, 'runsCancel', { runId: positionals[0] }, values.json)) as RunSummary | null
+  const run = (await callService(context, 'runsCancel', { runId: idArgument(context, 'run', positionals[0]) }, values.json)) as RunSummary | null
   if (!run) return EXIT_FAILURE
   if (values.json) context.stdout(`${JSON.stringify(run)}\n`)
   else context.stdout(`${run.name} (${run.id}): ${run.status === 'cancelled' ? 'cancelled' : `${run.status}; it stops after its current step`}\n`)
@@ -126,10 +129,11 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('runs show needs one RUN id')
   const logLines = values.log === undefined ? 10 : Number(values.log)
   if (!Number.isInteger(logLines) || logLines < 0) throw new UsageError(`--log wants a whole number of lines (0 or more), not "${values.log}"`)
-  const detail = (await callService(context, 'runsShow', { runId: positionals[0] }, values.json)) as RunDetail | null
+  const runId = idArgument(context, 'run', positionals[0])
+  const detail = (await callService(context, 'runsShow', { runId }, values.json)) as RunDetail | null
   if (!detail) return EXIT_FAILURE
-  const log = logLines > 0 ? ((await callService(context, 'runsLog', { runId: positionals[0], limit: logLines }, values.json)) as RunLog | null) : null
-  const answered = (await callService(context, 'runsAnswers', { runId: positionals[0] }, values.json)) as RunAnswers | null
+  const log = logLines > 0 ? ((await callService(context, 'runsLog', { runId, limit: logLines }, values.json)) as RunLog | null) : null
+  const answered = (await callService(context, 'runsAnswers', { runId }, values.json)) as RunAnswers | null
   // The newest eval step's answers: what the adapter says now (the Run page has every step).
   const newestStep = answered?.answers.at(-1)?.step
   const answers = newestStep === undefined ? [] : answered!.answers.filter((a) => a.step === newestStep)
@@ -216,7 +220,8 @@ async function compareRuns(args: string[], context: CliContext): Promise<number>
   if (positionals.length < 2) throw new UsageError('runs compare needs two or more RUN ids')
   const details: RunDetail[] = []
   const compared: ComparedRun[] = []
-  for (const runId of positionals) {
+  for (const typed of positionals) {
+    const runId = idArgument(context, 'run', typed)
     const detail = (await callService(context, 'runsShow', { runId }, values.json)) as RunDetail | null
     const metrics = detail && ((await callService(context, 'runsMetrics', { runId, names: ['eval_loss'] }, values.json)) as RunMetrics | null)
     if (!detail || !metrics) return EXIT_FAILURE

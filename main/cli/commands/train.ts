@@ -4,6 +4,7 @@ import { readRunConfigFile, RunConfigError } from '../../config/run-config-file'
 import { absoluteConfigPaths } from '../../services/runs'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
+import { idArgument } from '../id-argument'
 import { positiveInteger } from './eval'
 import { claimRunForResume, recordCheckedRun, trainLocally, waitInQueue } from './run-locally'
 import { cliDataDir } from '../open-services'
@@ -54,7 +55,7 @@ and trains here when the device is free; Ctrl+C while it waits cancels it.
       }
       ;({ runId, queued } = recorded)
     } else {
-      runId = values.resume as string
+      runId = idArgument(context, 'run', values.resume as string)
       const claim = claimRunForResume(dataDir, runId, choice)
       if ('error' in claim) {
         trainPrinter(context, json).error(claim.error)

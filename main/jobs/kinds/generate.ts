@@ -4,7 +4,8 @@
 import type { PlaygroundAnswer, PlaygroundResult } from '../../contract'
 import { loadInferenceAdapter, openBaseFor, type InferenceAdapter } from '../../models/inference/adapter'
 import { contextOverflow } from '../../models/inference/context-fit'
-import { Generator, stopTokensOf } from '../../models/inference/generate'
+import { Generator } from '../../models/inference/generate'
+import { stopTokensUnder, textBeforeEndOfTurn } from '../../models/inference/end-of-turn'
 import type { OpenedModel } from '../../models/inference/open-model'
 import { ModelTokenizer } from '../../models/tokenizer'
 import { describeTarget, wasTried } from '../../runtime'
@@ -88,16 +89,13 @@ async function answer(
   const generator = await Generator.create(model, { device: request.device, maxPositions: Math.max(longest, 1), ...(adapter ? { adapter } : {}) })
   // The template's end of turn stops an answer besides the model's EOS (when it is one token), and
   // cuts the text where it shows (when it takes several, as ChatML's does on a model without it).
-  const endOfTurn = turn.endOfTurn
-  const stopTokens = [...new Set([...stopTokensOf(model), ...(endOfTurn?.tokens ?? [])])]
+  const stopTokens = stopTokensUnder(model, turn.endOfTurn)
   try {
     const { rows, stats } = await generator.generate([turn.prompt], { maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed, stopTokens, onTokens })
     const row = rows[0]
     const tokensPerSecond = stats.decodeSeconds > 0 && stats.generatedTokens > 1 ? (stats.generatedTokens - 1) / stats.decodeSeconds : null
-    let text = tokenizer.decode(row.tokens)
-    const end = endOfTurn ? text.indexOf(endOfTurn.text) : -1
-    if (end >= 0) text = text.slice(0, end)
-    const finishReason = end >= 0 ? 'stop' : row.finishReason
+    const { text, ended } = textBeforeEndOfTurn(tokenizer.decode(row.tokens), turn.endOfTurn)
+    const finishReason = ended ? 'stop' : row.finishReason
     return { answer: { text, tokens: row.tokens.length, finishReason, tokensPerSecond }, generator }
   } finally {
     await generator.dispose()

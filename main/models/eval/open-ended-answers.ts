@@ -3,7 +3,8 @@
 // generated several at a time (the Generator left-pads a batch; greedy tokens are the same as
 // one prompt at a time).
 import { contextOverflow } from '../inference/context-fit'
-import { Generator, stopTokensOf, type GeneratorOptions } from '../inference/generate'
+import { Generator, type GeneratorOptions } from '../inference/generate'
+import { stopTokensUnder, textBeforeEndOfTurn, type TurnEnd } from '../inference/end-of-turn'
 import type { OpenedModel } from '../inference/open-model'
 import type { ModelTokenizer } from '../tokenizer'
 import type { ComputeTarget } from '../../runtime'
@@ -29,7 +30,7 @@ export interface GreedyAnswerOptions {
    * A chat template's end of an assistant turn (run-prompts.ts): its token, when it is one, stops
    * the answer besides the model's EOS ids; its text cuts the answer where it shows.
    */
-  endOfTurn?: { text: string; tokens: readonly number[] } | null
+  endOfTurn?: TurnEnd | null
   /** Prompts per generation call (default 8). */
   batchSize?: number
 }
@@ -43,16 +44,14 @@ export async function greedyAnswers(
   onAnswer?: (answer: GreedyAnswer, index: number) => void,
 ): Promise<GreedyAnswer[]> {
   const batchSize = options.batchSize ?? 8
-  const stop = new Set([...stopTokensOf(generator.model), ...(options.endOfTurn?.tokens ?? [])])
-  const stopTokens = [...stop]
+  const stopTokens = stopTokensUnder(generator.model, options.endOfTurn)
+  const stop = new Set(stopTokens)
   const answers: GreedyAnswer[] = []
   for (let start = 0; start < prompts.length; start += batchSize) {
     const { rows } = await generator.generate(prompts.slice(start, start + batchSize), { maxTokens: options.maxNewTokens, temperature: 0, stopTokens })
     for (const row of rows) {
       const kept = row.finishReason === 'stop' && stop.has(row.tokens.at(-1)!) ? row.tokens.slice(0, -1) : row.tokens
-      let text = tokenizer.decode(kept)
-      const end = options.endOfTurn ? text.indexOf(options.endOfTurn.text) : -1
-      if (end >= 0) text = text.slice(0, end)
+      const { text } = textBeforeEndOfTurn(tokenizer.decode(kept), options.endOfTurn)
       const answer: GreedyAnswer = { tokens: row.tokens, text: text.trim(), finishReason: row.finishReason }
       onAnswer?.(answer, answers.length)
       answers.push(answer)

@@ -45,6 +45,9 @@ describe('datasets rename and delete', () => {
     expect(renamed).toMatchObject({ code: 0, stdout: `Renamed dataset ${id} to "Greetings".\n` })
     expect((await cli(['datasets', 'list'])).stdout).toMatch(new RegExp(`${id}\\s+Greetings\\s`))
     expect((await cli(['datasets', 'rename', id])).code).toBe(2)
+    // The start of its id, or its name, names it too.
+    expect((await cli(['datasets', 'rename', id.slice(0, 6), 'Hellos'])).stdout).toBe(`Renamed dataset ${id} to "Hellos".\n`)
+    expect((await cli(['datasets', 'show', 'Hellos', '--json'])).stdout).toContain(`"id":"${id}"`)
   })
 
   it('delete forgets the dataset and leaves its file alone', async () => {

@@ -89,6 +89,38 @@ describe('mixture-studio runs show / compare', () => {
     expect(table).toMatch(/adapter\.method +mov +lora/)
   })
 
+  it('takes the start of a run\'s id or its name wherever a RUN is asked for', async () => {
+    const [mov, lora] = runIds
+    // The shortest start of each id that the other's does not share, 4 characters at least.
+    let length = 4
+    while (mov.slice(0, length) === lora.slice(0, length)) length++
+    const [movStart, loraStart] = [mov.slice(0, length), lora.slice(0, length)]
+    expect((await cli(['runs', 'show', movStart, '--json'])).out).toContain(`"id":"${mov}"`)
+    expect((await cli(['runs', 'show', 'lora-run', '--log', '0'])).out).toMatch(new RegExp(`^lora-run {2}\\(${lora}\\)`))
+    expect((await cli(['runs', 'compare', movStart, 'lora-run'])).out).toMatch(/adapter\.method +mov +lora/)
+    const scored = await cli(['eval', '--run', loraStart, '--json'])
+    expect(scored.code).toBe(0)
+    expect(scored.out).toContain(lora)
+    const out = join(tmp.dir, 'exported-by-name')
+    const exported = await cli(['export', 'mov-run', '--format', 'native', '--out', out, '--json'])
+    expect(exported.code).toBe(0)
+    expect(JSON.parse(exported.out.trim().split('\n').at(-1)!)).toMatchObject({ runId: mov })
+  })
+
+  it("generate --run answers as the run answered its prompt in training: its adapter, template and end of turn", async () => {
+    const shown = JSON.parse((await cli(['runs', 'show', runIds[0], '--json'])).out) as { answers: { step: number; answer: string }[] }
+    const trained = shown.answers.find((a) => a.step === 3)!.answer
+    const { code, out } = await cli(['generate', '--run', 'mov-run', '--checkpoint', 'last', '--prompt', 'copy abc', '--max-tokens', '3', '--json', '--device', 'cpu'])
+    expect(code).toBe(0)
+    const generated = JSON.parse(out) as { text: string; run: string; checkpoint: string; template: string }
+    expect(generated).toMatchObject({ run: runIds[0], checkpoint: 'final adapter', template: expect.stringMatching(/^(model|chatml)$/) })
+    expect(generated.text.trim()).toBe(trained)
+    // --raw asks in a form the adapter never saw; --model with --run is refused.
+    expect(JSON.parse((await cli(['generate', '--run', 'mov-run', '--prompt', 'copy abc', '--max-tokens', '3', '--raw', '--json'])).out)).toMatchObject({ template: null })
+    expect((await cli(['generate', '--run', 'mov-run', '--model', tmp.dir, '--prompt', 'x'])).code).toBe(2)
+    expect((await cli(['generate', '--run', 'mov-run', '--checkpoint', '99', '--prompt', 'x'])).err).toMatch(/has no checkpoint at step 99/)
+  })
+
   it('names a run that does not exist, and wants two runs to compare', async () => {
     const missing = await cli(['runs', 'show', 'no-such-run'])
     expect(missing.code).toBe(1)
