@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { RunStatus, runTrainingSeconds, type RunAnswer, type RunAnswers, type RunDetail, type RunJobImported, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
+import { RunConfig, RunStatus, runTrainingSeconds, type RunAnswer, type RunAnswers, type RunDetail, type RunJobImported, type RunLog, type RunMetrics, type RunSummary } from '../../contract'
 import { diffConfigs } from '../../contract/config-diff'
 import { isRouterMetric, parseRouterMetric } from '../../contract/router-metrics'
 import { callService } from '../call-service'
@@ -143,6 +143,7 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     return EXIT_OK
   }
   const { run } = detail
+  const config = RunConfig.safeParse(detail.config).data ?? null
   const trained = runTrainingSeconds(run)
   const lines = [
     `${run.name}  (${run.id})`,
@@ -150,7 +151,8 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
     `method      ${run.method ?? '-'}`,
     `created     ${run.createdAt}`,
     `trained     ${trained === null ? '(not started)' : `${formatSeconds(trained)}${run.segmentStartedAt ? ' so far' : ''}`}`,
-    `device      ${run.trainedOn ?? '(not started)'}`,
+    ...(config ? [`model       ${config.model.path}${config.model.quantize === 'none' ? '' : ` · ${config.model.quantize} frozen base`}`] : []),
+    `device      ${run.trainedOn ?? '(not started)'}${config?.train.gradient_checkpointing ? ' · gradient checkpointing' : ''}`,
     ...(detail.importedFrom ? [`imported    from a cluster job at ${detail.importedFrom.folder} (job ${detail.importedFrom.jobId})`] : []),
     `steps       ${stepsWords(run, detail.latest.loss?.step ?? 0)}`,
     `folder      ${detail.folder}${existsSync(detail.folder) ? '' : ' (missing: deleted or moved outside Mixture Studio)'}`,

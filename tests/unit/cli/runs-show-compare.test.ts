@@ -43,6 +43,7 @@ describe('mixture-studio runs show / compare', () => {
     expect(out).toMatch(/routers +load and entropy at \d+ sites/)
     expect(out).toMatch(/trained +\d+\.\ds\n/)
     expect(out).toMatch(/device +cpu, float32\n/)
+    expect(out).toMatch(/\nmodel +\S+model\n/)
     // Its validation loss picks the best checkpoint (the lowest eval_loss after step 0), marked among them.
     expect(out).toMatch(/steps +3 of 3\n/)
     expect(out).toMatch(/checkpoints +.*\d \(best\)/)

@@ -8,6 +8,7 @@ import { RunConfig } from '../../../main/contract'
 import { quantizedRoot } from '../../../main/models/quantized/quantize-folder'
 import { openStore } from '../../../main/store'
 import { runFolder, runTraining } from '../../../main/train/run-training'
+import { runCli } from '../../helpers/cli-in-process'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel } from '../../helpers/tiny-models'
 import { writePromptCompletionFile } from './support'
@@ -66,5 +67,12 @@ describe('model.quantize in a run', () => {
     expect(b).toEqual(c)
     expect(b[0]).not.toBe(a[0])
     expect(Math.abs(b[0] - a[0])).toBeLessThan(0.05 * a[0])
+
+    // `runs show` names the base it trained on; `generate --run` answers on that base.
+    const shown = await runCli(['runs', 'show', 'int4', '--log', '0'], { home: dataDir })
+    expect(shown.stdout).toMatch(/\nmodel +\S+llama · int4 frozen base\n/)
+    const generated = await runCli(['generate', '--run', 'int4', '--prompt', 'copy abc', '--max-tokens', '2', '--device', 'cpu', '--json'], { home: dataDir })
+    expect(generated.code).toBe(0)
+    expect(JSON.parse(generated.stdout)).toMatchObject({ run: int4, generated_tokens: expect.any(Number) })
   })
 })
