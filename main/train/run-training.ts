@@ -119,6 +119,8 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     suite = await EvalSuite.open(config, model, step.parameters, { device: step.target.provider, ...(options.threads ? { threads: options.threads } : {}), onNotice: (level, message) => log(level, message) })
     const evaluateSuite = suite
     if (suite) log('info', `evaluating at every eval step: ${describeSuite(config)}`)
+    // Said once, where a CLI user reads: the New run form says it beside the data.
+    else if (data.validation.length === 0) log('info', 'no validation data (data.validation or data.split) and no eval.sets: no eval loss curve, and no best checkpoint to pick')
 
     const checkpointsDir = join(dir, 'checkpoints')
     const start = startingPoint(config, model, step, checkpointsDir)

@@ -49,6 +49,8 @@ describe('model.quantize in a run', () => {
     expect(await runTraining({ dataDir, runId: stored, threads: 1, onEvent })).toMatchObject({ status: 'completed', step: 2 })
     expect(messages.length).toBeGreaterThan(0)
     expect(messages.some((m) => m.startsWith('frozen base in'))).toBe(false)
+    // It holds out nothing and has no eval sets: the log says what that costs.
+    expect(messages).toContain('no validation data (data.validation or data.split) and no eval.sets: no eval loss curve, and no best checkpoint to pick')
     expect(await runTraining({ dataDir, runId: int4, threads: 1, onEvent })).toMatchObject({ status: 'completed', step: 2 })
     // The run log says where the copy is and which tensors stayed as stored (the tiny FFN's 48-wide down_proj).
     expect(messages).toContainEqual(expect.stringMatching(/^frozen base in int4: [\d.]+ MB in .*quantized.*; kept as stored: model\.layers\.0\.mlp\.down_proj\.weight \(its 48 input features are not a multiple of 32\)/))
