@@ -16,6 +16,7 @@ export const runsCommand: Command = {
        mixture-studio runs show RUN [--json] [--log N]
        mixture-studio runs compare RUN RUN... [--json]
        mixture-studio runs cancel RUN [--json]
+       mixture-studio runs delete RUN... [--json]
        mixture-studio runs import-job DIR [--out OUT] [--name NAME] [--json]
 
 RUN is a run's id, the start of it (4 characters or more) when no other run's id starts so, or the
@@ -23,6 +24,8 @@ run's name when no other run has it.
 list: runs, newest first. show: a run's status, training time, folder, adapter, checkpoints,
 latest metrics and the end of its log. compare: final and best losses side by side, then the configuration fields that differ.
 cancel: a queued run is cancelled without starting; a training one stops after its step, with a checkpoint.
+delete: forgets a run and removes its folder (checkpoints, adapter, tokenized data); what was
+exported from it elsewhere is left alone. A queued or training run is refused: cancel it first.
 import-job: brings the run of a cluster job (the folder \`export RUN --format torchrun\` wrote, after
 train.py ran) into the history: its configuration, metrics.jsonl's curve, checkpoints and final adapter,
 all checked first (a bad file is refused, naming its line, field or tensor, and nothing is recorded).
@@ -47,10 +50,12 @@ at its newest checkpoint, and Resume trains it on here. A job is imported once.
         return compareRuns(rest, context)
       case 'cancel':
         return cancelRun(rest, context)
+      case 'delete':
+        return deleteRuns(rest, context)
       case 'import-job':
         return importJobRun(rest, context)
       case undefined:
-        throw new UsageError('Which runs command? (list, show, compare, cancel, import-job)')
+        throw new UsageError('Which runs command? (list, show, compare, cancel, delete, import-job)')
       default:
         throw new UsageError(`Unknown runs command "${subcommand}"`)
     }
@@ -93,6 +98,20 @@ async function cancelRun(args: string[], context: CliContext): Promise<number> {
   if (!run) return EXIT_FAILURE
   if (values.json) context.stdout(`${JSON.stringify(run)}\n`)
   else context.stdout(`${run.name} (${run.id}): ${run.status === 'cancelled' ? 'cancelled' : `${run.status}; it stops after its current step`}\n`)
+  return EXIT_OK
+}
+
+async function deleteRuns(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
+  if (positionals.length === 0) throw new UsageError('runs delete needs one or more RUN ids')
+  // Every argument is found before anything is deleted: an ambiguous or unknown one deletes nothing.
+  const runIds = positionals.map((typed) => idArgument(context, 'run', typed))
+  for (const runId of runIds) if (!(await callService(context, 'runsShow', { runId }, values.json))) return EXIT_FAILURE
+  for (const runId of runIds) {
+    const run = (await callService(context, 'runsDelete', { runId }, values.json)) as RunSummary | null
+    if (!run) return EXIT_FAILURE
+    context.stdout(values.json ? `${JSON.stringify(run)}\n` : `Deleted run ${run.name} (${run.id}) and its folder.\n`)
+  }
   return EXIT_OK
 }
 

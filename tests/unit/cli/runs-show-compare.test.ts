@@ -1,5 +1,5 @@
 // `runs show` and `runs compare` over runs trained by `mixture-studio train` into a temp data dir.
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../helpers/cli-in-process'
@@ -120,6 +120,23 @@ describe('mixture-studio runs show / compare', () => {
     expect(JSON.parse((await cli(['generate', '--run', 'mov-run', '--prompt', 'copy abc', '--max-tokens', '3', '--raw', '--json'])).out)).toMatchObject({ template: null })
     expect((await cli(['generate', '--run', 'mov-run', '--model', tmp.dir, '--prompt', 'x'])).code).toBe(2)
     expect((await cli(['generate', '--run', 'mov-run', '--checkpoint', '99', '--prompt', 'x'])).err).toMatch(/has no checkpoint at step 99/)
+  })
+
+  it('delete forgets runs and removes their folders; with an unknown one among them it deletes none', async () => {
+    // A run of its own, so the others stay for the tests above.
+    const path = join(tmp.dir, 'doomed.yaml')
+    writeFileSync(path, 'name: doomed\nmodel: model\ndata: { train: train.jsonl, max_length: 128 }\nadapter: { method: ia3 }\ntrain: { batch_size: 4, max_steps: 1, save_every: 10 }\ndevice: cpu\n')
+    const trained = lastJson((await cli(['train', '--config', path, '--json'])).out)
+    const folder = (JSON.parse((await cli(['runs', 'show', 'doomed', '--json'])).out) as { folder: string }).folder
+    expect(existsSync(folder)).toBe(true)
+    expect((await cli(['runs', 'delete', 'doomed', 'no-such-run'])).err).toMatch(/no run no-such-run/)
+    expect(existsSync(folder)).toBe(true)
+    expect(await cli(['runs', 'delete', 'doomed'])).toMatchObject({ code: 0, out: `Deleted run doomed (${trained.run_id as string}) and its folder.\n` })
+    expect(existsSync(folder)).toBe(false)
+    const listed = (await cli(['runs', 'list', '--json'])).out
+    expect(listed).not.toContain(trained.run_id as string)
+    expect(listed).toContain(runIds[0])
+    expect((await cli(['runs', 'delete'])).code).toBe(2)
   })
 
   it('names a run that does not exist, and wants two runs to compare', async () => {
