@@ -27,7 +27,11 @@ export const adapterConfigSchema = z.preprocess(
   (value, ctx) => {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const key of Object.keys(value)) {
-        if (!ADAPTER_CONFIG_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `is not an adapter option (known: ${ADAPTER_CONFIG_KEYS.join(', ')})`, input: value })
+        if (!ADAPTER_CONFIG_KEYS.includes(key)) {
+          // params: for a "did you mean" where the configuration is read (config/run-config-text.ts).
+          const params = { unknownField: key, known: ADAPTER_CONFIG_KEYS }
+          ctx.addIssue({ code: 'custom', path: [key], message: `is not an adapter option (known: ${ADAPTER_CONFIG_KEYS.join(', ')})`, input: value, params })
+        }
       }
     }
     return value

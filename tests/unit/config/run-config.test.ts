@@ -45,9 +45,36 @@ describe('run configuration', () => {
     expect(config.adapter).toMatchObject({ method: 'lora', rank: 16, alpha: 16, sites: null })
   })
 
-  it('names an unknown field with its line', () => {
+  it('names an unknown field with its line, and the field it likely stands for', () => {
     const problems = problemsOf('model: m\ndata: { train: t.jsonl }\nadapter:\n  method: mov\n  expertz: 30\n')
-    expect(problems).toEqual([{ line: 5, field: 'adapter.expertz', message: expect.stringMatching(/is not an adapter option \(known: .*experts/) }])
+    expect(problems).toEqual([{ line: 5, field: 'adapter.expertz', message: 'unknown field (did you mean experts?)' }])
+    // Nothing near: the adapter's own list of what it knows.
+    expect(problemsOf('model: m\ndata: { train: t.jsonl }\nadapter: { method: mov, dropout: 0.1 }\n')).toEqual([
+      { line: 3, field: 'adapter.dropout', message: expect.stringMatching(/is not an adapter option \(known: .*experts/) },
+    ])
+    const rest = 'model: m\ndata: { train: t.jsonl }\nadapter: { method: lora }\n'
+    expect(problemsOf(`${rest}train:\n  max_step: 10\n  batchsize: 4\n  gradient-checkpointing: true\n  momentum: 0.9\n`)).toEqual([
+      { line: 5, field: 'train.max_step', message: 'unknown field (did you mean max_steps?)' },
+      { line: 6, field: 'train.batchsize', message: 'unknown field (did you mean batch_size?)' },
+      { line: 7, field: 'train.gradient-checkpointing', message: 'unknown field (did you mean gradient_checkpointing?)' },
+      { line: 8, field: 'train.momentum', message: 'unknown field (check its spelling; see docs/DESIGN.md "Run configuration")' },
+    ])
+    // At the top level, and with another problem beside it.
+    expect(problemsOf(`${rest}devise: cpu\ntrain: { lr: fast }\n`)).toEqual(
+      expect.arrayContaining([{ line: 4, field: 'devise', message: 'unknown field (did you mean device?)' }, { line: 5, field: 'train.lr', message: expect.any(String) }]),
+    )
+  })
+
+  it("names our field for another tool's name of it (Hugging Face Trainer and PEFT, axolotl, LLaMA-Factory)", () => {
+    const problems = problemsOf('model: m\ndata: { train: t.jsonl, cutoff_len: 1024 }\nadapter: { method: lora, r: 8, lora_alpha: 16 }\ntrain: { learning_rate: 0.001, num_train_epochs: 3, gradient_accumulation_steps: 4 }\n')
+    expect(problems.map((p) => `${p.field}: ${p.message}`).sort()).toEqual([
+      'adapter.lora_alpha: unknown field (did you mean alpha?)',
+      'adapter.r: unknown field (did you mean rank?)',
+      'data.cutoff_len: unknown field (did you mean max_length?)',
+      'train.gradient_accumulation_steps: unknown field (did you mean grad_accum?)',
+      'train.learning_rate: unknown field (did you mean lr?)',
+      'train.num_train_epochs: unknown field (did you mean epochs?)',
+    ])
   })
 
   it('names a field of the wrong type with its line', () => {
