@@ -28,12 +28,16 @@ export function isAppUrl(url: string, devServerUrl: string | undefined): boolean
 }
 
 /**
- * Web permissions are denied to every page, but our own pages may write to the clipboard:
- * the Copy buttons use navigator.clipboard.writeText, which Chromium asks permission for
- * (as `clipboard-sanitized-write`). Reading the clipboard stays denied.
+ * Web permissions are denied to every page, but our own pages may write to the clipboard and
+ * show notifications: the Copy buttons use navigator.clipboard.writeText, which Chromium asks
+ * permission for (as `clipboard-sanitized-write`), and a run that ends while the window is in the
+ * background is told in a system notification (renderer/src/runs/run-end-notifier.ts; Settings
+ * switches it off). Reading the clipboard stays denied.
  */
+const GRANTED_TO_APP_PAGES: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'notifications'])
+
 export function isPermissionGranted(permission: string, requestingUrl: string, devServerUrl: string | undefined): boolean {
-  return permission === 'clipboard-sanitized-write' && isAppUrl(requestingUrl, devServerUrl)
+  return GRANTED_TO_APP_PAGES.has(permission) && isAppUrl(requestingUrl, devServerUrl)
 }
 
 /**

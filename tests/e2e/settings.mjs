@@ -1,6 +1,7 @@
-// Settings: the data folder, a theme applied at once and kept across reloads, the default device.
-import { chooseOption, goTo, pageFor } from './app.mjs'
-import { assert, check } from './runner.mjs'
+// Settings: the data folder, a theme applied at once and kept across reloads, the default device;
+// a system notification when a run ends while the window is in the background.
+import { chooseOption, goTo, openApp, pageFor } from './app.mjs'
+import { assert, assertEqual, check } from './runner.mjs'
 
 /** Waits until the page background has turned (it fades, so an immediate read can catch it halfway). */
 async function waitForTheme(page, theme) {
@@ -52,5 +53,51 @@ export function registerSettingsChecks(env) {
     await goTo(page, pageFor('settings'))
     await saving(page, () => page.getByTestId('theme-choice').getByText('System', { exact: true }).click())
     await waitForTheme(page, 'light')
+  })
+
+  check('a run that ends while the window is in the background is told in a system notification, which opens the run', async () => {
+    const { page, context } = await openApp(env.browser(), env.server)
+    let runId = null
+    try {
+      // Chromium's own Notification, recorded; "in the background" is document.hasFocus() turning
+      // false, as it does when another window takes the focus (headless Chromium never loses it).
+      await context.grantPermissions(['notifications'], { origin: env.server.origin })
+      await context.addInitScript(() => {
+        const Real = window.Notification
+        window.__notifications = []
+        window.Notification = class extends Real {
+          constructor(title, options) {
+            super(title, options)
+            window.__notifications.push(this)
+          }
+        }
+        window.__background = false
+        document.hasFocus = () => !window.__background
+      })
+      await page.reload()
+      await page.getByRole('navigation', { name: 'Main' }).waitFor()
+      await goTo(page, pageFor('settings'))
+      const explain = await page.getByTestId('notify-explain').innerText()
+      assert(!explain.includes('asks first') && !explain.includes('blocks'), `with the permission granted it says: ${explain}`)
+      await env.screenshot(page, 'settings-notifications.png')
+
+      const { modelDir, good } = env.files
+      const config = { name: 'told when done', model: modelDir, data: { train: good.path, mapping: { prompt: 'question', completion: 'answer' }, split: 4, max_length: 256 }, adapter: { method: 'ia3' }, train: { max_steps: 6, eval_every: 3, save_every: 6 }, device: 'cpu' }
+      await page.evaluate(() => { window.__background = true })
+      const started = await page.evaluate((body) => fetch('/api/runsStart', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.json()), JSON.stringify({ config }))
+      assert(started.run?.id, `runsStart answered ${JSON.stringify(started)}`)
+      runId = started.run.id
+      await page.waitForFunction(() => window.__notifications.length > 0, undefined, { timeout: 120_000 })
+      const [told] = await page.evaluate(() => window.__notifications.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))
+      assertEqual(told.title, '“told when done” finished', `notification title (its body: ${told.body})`)
+      assert(/^6 steps in .+ · loss \d+\.\d{4} · eval loss \d+\.\d{4}$/.test(told.body), `notification body: ${told.body}`)
+      assertEqual(told.tag, `run-${started.run.id}`, 'notification tag')
+      await page.evaluate(() => window.__notifications[0].onclick())
+      await page.waitForFunction((id) => location.hash === `#/runs/${id}`, started.run.id, { timeout: 5_000 })
+    } finally {
+      // The training checks that follow expect the runs they make, and only those.
+      if (runId) await page.evaluate((body) => fetch('/api/runsDelete', { method: 'POST', headers: { 'content-type': 'application/json' }, body }), JSON.stringify({ runId }))
+      await context.close()
+    }
   })
 }

@@ -26,11 +26,13 @@ describe('the desktop app trusts only its own pages', () => {
     expect(isAppUrl(appIndexUrl, devServer)).toBe(false)
   })
 
-  it('grants no web permission but clipboard writes from its own pages', () => {
+  it('grants no web permission but clipboard writes and notifications, to its own pages', () => {
     expect(isPermissionGranted('clipboard-sanitized-write', appIndexUrl, undefined)).toBe(true)
     expect(isPermissionGranted('clipboard-sanitized-write', 'app://renderer', undefined)).toBe(true)
     expect(isPermissionGranted('clipboard-sanitized-write', 'https://example.com/', undefined)).toBe(false)
-    for (const permission of ['clipboard-read', 'media', 'geolocation', 'notifications', 'openExternal', 'fileSystem', 'unknown']) {
+    expect(isPermissionGranted('notifications', appIndexUrl, undefined)).toBe(true)
+    expect(isPermissionGranted('notifications', 'https://example.com/', undefined)).toBe(false)
+    for (const permission of ['clipboard-read', 'media', 'geolocation', 'openExternal', 'fileSystem', 'unknown']) {
       expect(isPermissionGranted(permission, appIndexUrl, undefined)).toBe(false)
     }
   })
