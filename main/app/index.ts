@@ -12,6 +12,7 @@ import { createUtilitySpawner } from './utility-spawner'
 import { openFileDialog } from './file-dialog'
 import { safeStorageTokenCodec } from './token-codec'
 import { isAppUrl } from './app-pages'
+import { APP_ID } from './app-id'
 import { registerAppScheme, serveAppScheme } from './app-scheme'
 import { applySessionPolicy } from './session-policy'
 import { createMainWindow, type WindowPlaces } from './window'
@@ -35,6 +36,8 @@ const rendererDir = builtFile('../renderer')
 
 // Privileged schemes can only be registered before the app is ready.
 registerAppScheme()
+// A run's end is told in a notification (renderer/src/runs/run-end-notifier.ts): Windows needs the id.
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID)
 
 let services: Services | undefined
 
