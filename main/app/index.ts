@@ -16,6 +16,7 @@ import { APP_ID } from './app-id'
 import { registerAppScheme, serveAppScheme } from './app-scheme'
 import { applySessionPolicy } from './session-policy'
 import { createMainWindow, type WindowPlaces } from './window'
+import { showTrainingProgressOnTaskbar } from './taskbar-progress'
 
 /** Files beside the bundled main (out/main/index.js). */
 function builtFile(relative: string): string {
@@ -75,6 +76,7 @@ async function start(): Promise<void> {
     targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
   })
   createMainWindow(places)
+  showTrainingProgressOnTaskbar(services)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(places)
   })

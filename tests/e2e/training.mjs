@@ -135,6 +135,10 @@ export function registerTrainingChecks(env) {
       return points > n && eta.startsWith('ETA') ? { status, eta } : false
     }, before, { timeout: 30_000 }).then((handle) => handle.jsonValue())
     assertEqual(live.status, 'running', `status while the chart grows (ETA: ${live.eta ?? 'none'})`)
+    // Its progress is in the window's title, for the taskbar and the tab strip.
+    await page.waitForFunction(() => /^\d{1,2}% · Run · Mixture Studio$/.test(document.title), undefined, { timeout: 10_000 }).catch(async () => {
+      throw new Error(`the title does not show the run's progress while it trains: "${await page.title()}"`)
+    })
     // Where it trains shows while it trains, not only once it has finished.
     await page.waitForFunction(() => document.querySelector('[data-testid=run-device]')?.textContent?.trim() === 'cpu, float32', undefined, { timeout: 10_000 }).catch(async (error) => {
       const shown = await page.evaluate(() => ({
@@ -151,6 +155,9 @@ export function registerTrainingChecks(env) {
       throw new Error(`Cancel could not be clicked (${error.message}); the run was ${shown?.status} at step ${shown?.step} of ${MOV_STEPS}`)
     })
     await waitForStatus(page, ['cancelled'], 30_000)
+    await page.waitForFunction(() => document.title === 'Run · Mixture Studio', undefined, { timeout: 10_000 }).catch(async () => {
+      throw new Error(`the title still shows progress once the run was cancelled: "${await page.title()}"`)
+    })
     const stoppedAt = Number(await page.getByTestId('run-progress').getAttribute('data-step'))
     assert(stoppedAt > 0 && stoppedAt < MOV_STEPS, `cancelled at step ${stoppedAt}`)
 

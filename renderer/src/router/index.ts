@@ -11,6 +11,7 @@ import PlaygroundView from '../views/PlaygroundView.vue'
 import EvaluateView from '../views/EvaluateView.vue'
 import SystemView from '../views/SystemView.vue'
 import SettingsView from '../views/SettingsView.vue'
+import { setPageTitle } from '../window-title'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -41,6 +42,4 @@ export const routes: RouteRecordRaw[] = [
 // Hash history: Electron loads the page from a file, where path-based URLs cannot resolve.
 export const router = createRouter({ history: createWebHashHistory(), routes })
 
-router.afterEach((to) => {
-  document.title = to.meta.title ? `${to.meta.title} · Mixture Studio` : 'Mixture Studio'
-})
+router.afterEach((to) => setPageTitle(to.meta.title as string | undefined))
