@@ -8,6 +8,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
 import { idArgument } from '../id-argument'
+import { formatSeconds } from '../format-seconds'
 
 export const runsCommand: Command = {
   name: 'runs',
@@ -189,15 +190,6 @@ async function showRun(args: string[], context: CliContext): Promise<number> {
 function stepsWords(run: RunSummary, reached: number): string {
   const of = run.totalSteps === null ? '' : ` of ${run.totalSteps}`
   return `${reached}${of}${run.stoppedEarly ? ', stopped early (its watched metric stopped improving)' : ''}`
-}
-
-/** 4830.2 → "1h20m30s", 95 → "1m35s", 4.2 → "4.2s". */
-function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)}s`
-  const s = Math.round(seconds)
-  const minutes = Math.floor(s / 60)
-  const rest = `${String(s % 60).padStart(2, '0')}s`
-  return minutes < 60 ? `${minutes}m${rest}` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m${rest}`
 }
 
 /** The answers to eval.prompts at the newest eval step, a line each, cut at 100 characters. */
