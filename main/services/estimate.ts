@@ -10,6 +10,7 @@ import { DEFAULT_MAX_STEPS } from '../contract/run-config'
 import { openModel, type OpenedModel } from '../models'
 import type { Store } from '../store'
 import { resolveTypedPath } from '../runtime/typed-path'
+import { importedDatasetOf } from './imported-dataset'
 import { currentProviderFacts, planProviders, resolvePrecision } from '../runtime'
 import { buildStepGraph } from '../train/step-graph'
 import { unwatchedWork } from '../jobs/work-context'
@@ -39,7 +40,7 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
    */
   function sequenceLength(config: RunConfig, gpu: boolean, notes: string[]): number {
     const path = resolveTypedPath(config.data.train)
-    const dataset = store.datasets.list().find((d) => resolve(d.path) === path)
+    const dataset = importedDatasetOf(store, config.data.train)
     const tokens = (dataset?.report as { stats?: { tokens?: { p90?: number; max?: number; mean?: number } | null } } | undefined)?.stats?.tokens
     const fit = (n: number) => Math.max(1, Math.min(config.data.max_length, Math.ceil(n)))
     const packed = config.data.packing
@@ -62,7 +63,7 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
     const { max_steps: maxSteps, epochs, batch_size: batchSize, grad_accum: gradAccum } = config.train
     if (maxSteps !== null) return maxSteps
     const path = resolveTypedPath(config.data.train)
-    const counts = (store.datasets.list().find((d) => resolve(d.path) === path)?.report as { counts?: { examples?: number } } | undefined)?.counts
+    const counts = (importedDatasetOf(store, config.data.train)?.report as { counts?: { examples?: number } } | undefined)?.counts
     const split = config.data.split
     const examples = counts?.examples === undefined ? null : split === null ? counts.examples : split < 1 ? Math.round(counts.examples * (1 - split)) : counts.examples - split
     if (examples === null || examples < 1) {

@@ -6,6 +6,8 @@
 import { ApiCallError, type ExecutionProviderStatus, type QuantizeScheme, type RunCheckProblem, type RunChecks, type RunConfig, type RunEstimate } from '../contract'
 import { formatBytes } from '../contract/format-bytes'
 import { whyDataFileUnusable } from '../data/data-file-check'
+import { examplesLongerThan, maxLengthKeepingAll } from '../data/length-fit'
+import type { LengthStats } from '../data/length-stats'
 import { openModel, type OpenedModel } from '../models'
 import { contextOverrun } from '../models/inference/context-fit'
 import { currentProviderFacts, planProviders } from '../runtime'
@@ -20,6 +22,8 @@ export interface RunCheckMachine {
   freeMemoryBytes(): number
   /** The estimate New run shows, for the memory a run needs. */
   estimate(config: RunConfig): Promise<RunEstimate>
+  /** The token lengths of the training file's examples, as its import counted them with the run's model; null when none did. */
+  importedTokenLengths(config: RunConfig): LengthStats | null
 }
 
 /** The device's refusal: a provider this machine does not have, with the System page's reason. */
@@ -40,6 +44,21 @@ export function memoryShortfall(neededBytes: number, freeBytes: number, quantize
   if (neededBytes <= freeBytes) return null
   const ways = quantize === 'int4' ? 'lower Batch size or Max length' : 'lower Batch size or Max length, or set Frozen base to 4-bit'
   return `This run needs about ${formatBytes(neededBytes)}; this machine has ${formatBytes(freeBytes)} free. It may fail for lack of memory or slow the machine down: close other programs, or ${ways}.`
+}
+
+/**
+ * What max_length costs the training file, in words: how many of its examples (by its import's
+ * token counts) are longer and would be skipped, and the max_length that keeps them; null when all fit.
+ */
+export function skippedForLength(stats: LengthStats, maxLength: number, context: number | null): string | null {
+  const fit = examplesLongerThan(stats, maxLength)
+  if (fit.longerAtMost === 0) return null
+  const count = fit.longerAtLeast === fit.longerAtMost ? `${fit.longerAtLeast}` : fit.longerAtLeast === 0 ? `Up to ${fit.longerAtMost}` : `${fit.longerAtLeast} to ${fit.longerAtMost}`
+  const keeping = maxLengthKeepingAll(stats, context)
+  const remedy = keeping <= maxLength ? '' : keeping >= stats.max ? ` ${keeping} keeps them all.` : ` The model's context, ${keeping}, keeps all but ${examplesLongerThan(stats, keeping).longerAtMost}.`
+  if (fit.longerAtLeast === fit.count) return `All ${fit.count} examples are longer than ${maxLength} tokens (the shortest has ${stats.min}): the run would skip them all and fail.${remedy}`
+  const share = Math.round((100 * fit.longerAtMost) / fit.count)
+  return `${count} of ${fit.count} examples (${share < 1 ? 'under 1' : share}%) are longer than ${maxLength} tokens: the run skips them.${remedy}`
 }
 
 function refusal(path: string, message: string): RunCheckProblem {
@@ -118,6 +137,16 @@ export function createRunChecks(machine: RunCheckMachine) {
     return short ? { path: 'device', message: short, severity: 'warning' } : null
   }
 
+  /** Examples the run would skip for their length (example-pipeline.ts), by the import's token counts. */
+  function lengthWarning(config: RunConfig): RunCheckProblem | null {
+    const stats = machine.importedTokenLengths(config)
+    if (!stats) return null
+    const opened = open(config.model.path)
+    const context = 'model' in opened ? opened.model.spec.contextLength : null
+    const message = skippedForLength(stats, config.data.max_length, context)
+    return message ? { path: 'data.max_length', message, severity: 'warning' } : null
+  }
+
   return {
     /** Refuses a configuration runsStart must not create a run for, each problem on its field. */
     async refuseUnstartable(config: RunConfig): Promise<void> {
@@ -126,11 +155,11 @@ export function createRunChecks(machine: RunCheckMachine) {
       throw new ApiCallError('invalid_input', problems.map((p) => p.message).join('\n'), problems.map(({ path, message }) => ({ path, message })))
     },
 
-    /** runsCheck's answer: the refusals, then the memory warning. */
+    /** runsCheck's answer: the refusals, then the warnings (examples too long to train on, memory). */
     async check(config: RunConfig): Promise<RunChecks> {
       const problems = await refusalsOf(config)
-      const memory = await memoryWarning(config)
-      return { problems: memory ? [...problems, memory] : problems }
+      const warnings = [lengthWarning(config), await memoryWarning(config)].filter((w): w is RunCheckProblem => w !== null)
+      return { problems: [...problems, ...warnings] }
     },
   }
 }

@@ -42,7 +42,7 @@ function describeCheck(file: string, checks: RunChecks, estimate: RunEstimate, t
   const frozen = estimate.frozenWeights
   const width = Math.max(...estimate.memory.terms.map((t) => t.label.length))
   return [
-    refusals.length === 0 ? `${file}: would train (no run was created)` : `${file}: would not train, ${refusals.length} problem${refusals.length === 1 ? '' : 's'} (no run was created)`,
+    refusals.length === 0 ? `${file}: would start (no run was created)` : `${file}: would not start, ${refusals.length} problem${refusals.length === 1 ? '' : 's'} (no run was created)`,
     ...refusals.map((p) => `  refused  ${p.path}: ${p.message}`),
     ...warnings.map((p) => `  warning  ${p.path}: ${p.message}`),
     `trainable    ${estimate.trainableParameters.toLocaleString('en-US')} parameters (${estimate.trainablePercent.toFixed(3)}% of ${estimate.baseParameters.toLocaleString('en-US')}) at ${estimate.sites} sites`,

@@ -38,7 +38,7 @@ export const FIELD_LABELS: Record<string, FieldLabel> = {
   'train.precision': { label: 'Precision', help: 'auto: float32 on the CPU; fp16 frozen weights on a GPU (bf16 on CUDA for bf16 checkpoints), adapters always float32.' },
   'train.gradient_checkpointing': { label: 'Recompute activations (gradient checkpointing)', help: 'Uses far less memory for long sequences; each block\'s forward pass runs twice, which can make a step up to a third longer.' },
   'data.format': { label: 'Format', help: 'auto detects it from the columns.' },
-  'data.max_length': { label: 'Max length', help: 'Tokens per example; longer ones are cut.' },
+  'data.max_length': { label: 'Max length', help: 'Tokens per example; longer ones are skipped (the run log counts them).' },
   'data.train_on_prompt': { label: 'Train on prompt', help: 'Also learn the prompt tokens, not only the answer.' },
   'data.shuffle': { label: 'Shuffle', help: 'Shuffle examples every epoch (seeded).' },
   'data.packing': { label: 'Pack examples', help: 'Fill each row with several whole examples (attention stays inside each): fewer pad tokens, more examples per step. Not for T5.' },

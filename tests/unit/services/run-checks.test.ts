@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { ApiCallError, RunConfig, type RunConfigInput } from '../../../main/contract'
 import { openModel } from '../../../main/models'
 import { contextOverrun } from '../../../main/models/inference/context-fit'
-import { deviceRefusal, memoryShortfall } from '../../../main/services/run-checks'
+import { deviceRefusal, memoryShortfall, skippedForLength } from '../../../main/services/run-checks'
+import { examplesLongerThan, maxLengthKeepingAll } from '../../../main/data/length-fit'
+import { LengthCounter } from '../../../main/data/length-stats'
 import { useTempServices } from '../../helpers/temp-services'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
 import { writeRandomAdapter } from '../export/support'
@@ -175,6 +177,60 @@ describe('max_length', () => {
     expect(contextOverrun(100_000, openModel(model('t5')).spec)).toBeNull()
   })
 })
+
+describe('examples longer than max_length', () => {
+  /** A file of 10 examples of growing length, imported with the model so their token lengths are counted. */
+  async function importedWithModel(modelDir: string): Promise<{ train: string; min: number; max: number }> {
+    const path = join(temp.dir, `long-${counter++}.jsonl`)
+    writeFileSync(path, Array.from({ length: 10 }, (_, i) => JSON.stringify({ prompt: `say ${'ab '.repeat(i * 2)}`, completion: `${i}` })).join('\n') + '\n')
+    const { id } = await temp.services.datasetsImport({ path, model: modelDir, template: 'auto', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
+    const tokens = (await temp.services.datasetsShow({ id })).report.stats.tokens!
+    return { train: path, min: tokens.min, max: tokens.max }
+  }
+
+  it('warns beside Max length how many the run would skip, and what keeps them, by the import\'s token counts', async () => {
+    const modelDir = model('llama')
+    const { train, min, max } = await importedWithModel(modelDir)
+    expect(max).toBeLessThanOrEqual(128) // the tiny model's context
+    expect(min).toBeLessThan(max - 4)
+    const lengthWarnings = async (maxLength: number, modelPath = modelDir) =>
+      (await temp.services.runsCheck({ config: config({ model: modelPath, data: { train, max_length: maxLength } }) })).problems.filter((p) => p.path === 'data.max_length')
+    expect(await lengthWarnings(max)).toEqual([])
+    const middle = Math.floor((min + max) / 2)
+    const [some] = await lengthWarnings(middle)
+    expect(some).toEqual({ path: 'data.max_length', severity: 'warning', message: expect.stringMatching(new RegExp(`^(\\d+|\\d+ to \\d+|Up to \\d+) of 10 examples \\(\\d+%\\) are longer than ${middle} tokens: the run skips them\\. \\d+ keeps them all\\.$`)) })
+    const [all] = await lengthWarnings(min - 1)
+    expect(all.message).toMatch(new RegExp(`^All 10 examples are longer than ${min - 1} tokens \\(the shortest has ${min}\\): the run would skip them all and fail\\.`))
+    // Counted with another model's tokenizer, or none: nothing is said.
+    expect(await lengthWarnings(min - 1, model('llama'))).toEqual([])
+    // It does not stop Start.
+    const started = await temp.services.runsStart({ config: config({ model: modelDir, data: { train, max_length: middle } }) })
+    expect(started.run.id).toBeTruthy()
+  })
+
+  it('says how many fit, in words, from a histogram whose bars straddle max_length', () => {
+    const counter = new LengthCounter('tokens')
+    for (const length of [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]) counter.add(length)
+    const stats = counter.summary(5) // bars of about 18 lengths
+    expect(examplesLongerThan(stats, 100)).toEqual({ longerAtLeast: 0, longerAtMost: 0, count: 10 })
+    expect(examplesLongerThan(stats, 9)).toEqual({ longerAtLeast: 10, longerAtMost: 10, count: 10 })
+    const mid = examplesLongerThan(stats, 55)
+    expect(mid.longerAtLeast).toBeLessThanOrEqual(5)
+    expect(mid.longerAtMost).toBeGreaterThanOrEqual(5)
+    expect(maxLengthKeepingAll(stats, null)).toBe(128)
+    expect(maxLengthKeepingAll(stats, 96)).toBe(96)
+    expect(skippedForLength(stats, 100, 2048)).toBeNull()
+    expect(skippedForLength(counterOf([10, 20, 300]), 64, 2048)).toBe('1 of 3 examples (33%) are longer than 64 tokens: the run skips them. 320 keeps them all.')
+    expect(skippedForLength(counterOf([10, 20, 300]), 64, 256)).toBe("1 of 3 examples (33%) are longer than 64 tokens: the run skips them. The model's context, 256, keeps all but 1.")
+    expect(skippedForLength(counterOf([100, 200]), 64, 256)).toBe('All 2 examples are longer than 64 tokens (the shortest has 100): the run would skip them all and fail. 256 keeps them all.')
+  })
+})
+
+function counterOf(lengths: number[]) {
+  const counter = new LengthCounter('tokens')
+  for (const length of lengths) counter.add(length)
+  return counter.summary()
+}
 
 describe('memory', () => {
   it('warns, without refusing, when the estimate is more than the machine has free', async () => {
