@@ -31,7 +31,7 @@ export function isAppUrl(url: string, devServerUrl: string | undefined): boolean
  * Web permissions are denied to every page, but our own pages may write to the clipboard and
  * show notifications: the Copy buttons use navigator.clipboard.writeText, which Chromium asks
  * permission for (as `clipboard-sanitized-write`), and a run that ends while the window is in the
- * background is told in a system notification (renderer/src/runs/run-end-notifier.ts; Settings
+ * background is told in a system notification (renderer/src/notifications/end-watch.ts; Settings
  * switches it off). Reading the clipboard stays denied.
  */
 const GRANTED_TO_APP_PAGES: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'notifications'])

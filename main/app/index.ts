@@ -37,7 +37,7 @@ const rendererDir = builtFile('../renderer')
 
 // Privileged schemes can only be registered before the app is ready.
 registerAppScheme()
-// A run's end is told in a notification (renderer/src/runs/run-end-notifier.ts): Windows needs the id.
+// A run's end is told in a notification (renderer/src/notifications/end-watch.ts): Windows needs the id.
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID)
 
 let services: Services | undefined

@@ -33,8 +33,8 @@ export const Settings = z
      * may run out of its memory.
      */
     runsAtOncePerDevice: RunsAtOncePerDevice.default(1),
-    /** A system notification when a run ends while the app is in the background (a browser asks first). */
-    notifyRunEnd: z.boolean().default(true),
+    /** A system notification when a run or a long job ends while the app is in the background (a browser asks first). */
+    notifyWhenDone: z.boolean().default(true),
   })
   .strict()
 export type Settings = z.output<typeof Settings>
@@ -47,7 +47,7 @@ export const SettingsPatch = z
     curveSmoothing: CurveSmoothing.optional(),
     walkthroughDismissed: z.boolean().optional(),
     runsAtOncePerDevice: RunsAtOncePerDevice.optional(),
-    notifyRunEnd: z.boolean().optional(),
+    notifyWhenDone: z.boolean().optional(),
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one setting to change' })

@@ -46,7 +46,7 @@ export function run(id: string, overrides: Partial<RunSummary> = {}): RunSummary
 
 export function settingsState(overrides: Partial<SettingsState['settings']> = {}): SettingsState {
   return {
-    settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true, ...overrides },
+    settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true, ...overrides },
     dataDir: '/home/test/.mixture-studio',
     file: '/home/test/.mixture-studio/settings.json',
     problem: null,

@@ -36,7 +36,7 @@ describe('useSettingsStore', () => {
     await saving
     expect(fake.settingsSet).toHaveBeenCalledWith({ theme: 'light' })
     expect(store.saving).toBe(false)
-    expect(store.state?.settings).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true })
+    expect(store.state?.settings).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true })
   })
 
   it('shows each smoothing the slider passes through at once, and saves only the one it rests on', async () => {

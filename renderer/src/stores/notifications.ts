@@ -2,12 +2,14 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { useRouter } from 'vue-router'
 import { api } from '../api'
-import { notificationPermission, showSystemNotification, watchRunEnds, type NotificationPermissionState } from '../runs/run-end-notifier'
+import { watchJobEnds, watchRunEnds } from '../notifications/end-watch'
+import { notificationPermission, showSystemNotification, type NotificationPermissionState } from '../notifications/system-notification'
 import { useSettingsStore } from './settings'
 
 /**
- * Run-end notifications (runs/run-end-notifier.ts): the page's permission, as the browser last
- * answered it, and the watch on run events, kept while the Settings switch is on and allowed.
+ * Notifications of work that ended in the background (notifications/end-watch.ts): the page's
+ * permission, as the browser last answered it, and the watches on run and job events, kept while
+ * the Settings switch is on and allowed.
  */
 export const useNotificationsStore = defineStore('notifications', () => {
   const settings = useSettingsStore()
@@ -20,7 +22,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
       status.onchange = () => (permission.value = notificationPermission())
     })
     .catch(() => {})
-  const switchedOn = computed(() => settings.state?.settings.notifyRunEnd ?? false)
+  const switchedOn = computed(() => settings.state?.settings.notifyWhenDone ?? false)
   const active = computed(() => switchedOn.value && permission.value === 'granted')
 
   /** The browser's question, asked from the user's own click (browsers refuse it otherwise). */
@@ -30,17 +32,30 @@ export const useNotificationsStore = defineStore('notifications', () => {
   }
 
   let stop: (() => void) | null = null
-  /** Starts or stops the watch to match `active`; App.vue calls it whenever that changes. */
+  /** Starts or stops the watches to match `active`; App.vue calls it whenever that changes. */
   function sync(): void {
     if (active.value && !stop) {
-      stop = watchRunEnds({
-        onRunEvent: (listener) => api.onRunEvent(listener),
-        runsShow: (runId) => api.runsShow({ runId }),
+      const common = {
         enabled: () => active.value,
         inBackground: () => document.visibilityState === 'hidden' || !document.hasFocus(),
         show: showSystemNotification,
+      }
+      const stopRuns = watchRunEnds({
+        ...common,
+        onRunEvent: (listener) => api.onRunEvent(listener),
+        runsShow: (runId) => api.runsShow({ runId }),
         openRun: (runId) => void router.push({ name: 'run', params: { id: runId } }),
       })
+      const stopJobs = watchJobEnds({
+        ...common,
+        onJobEvent: (listener) => api.onJobEvent(listener),
+        openPage: (page) => void router.push({ name: page }),
+        now: () => Date.now(),
+      })
+      stop = () => {
+        stopRuns()
+        stopJobs()
+      }
     } else if (!active.value && stop) {
       stop()
       stop = null

@@ -32,7 +32,7 @@ async function state(name: 'settingsGet' | 'settingsSet', input: unknown): Promi
 describe('settings', () => {
   it('are the defaults, with the data folder, before anything is saved (and nothing is written)', async () => {
     expect(await state('settingsGet', {})).toEqual({
-      settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true },
+      settings: { theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true },
       dataDir: temp.dir,
       file,
       problem: null,
@@ -46,11 +46,11 @@ describe('settings', () => {
     await state('settingsSet', { curveSmoothing: 0 })
     await state('settingsSet', { walkthroughDismissed: true })
     await state('settingsSet', { runsAtOncePerDevice: 2 })
-    await state('settingsSet', { notifyRunEnd: false })
+    await state('settingsSet', { notifyWhenDone: false })
     await services.close()
     services = createServices({ dataDir: temp.dir })
-    expect((await state('settingsGet', {})).settings).toEqual({ theme: 'dark', defaultDevice: 'cpu', curveSmoothing: 0, walkthroughDismissed: true, runsAtOncePerDevice: 2, notifyRunEnd: false })
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'dark', defaultDevice: 'cpu', curveSmoothing: 0, walkthroughDismissed: true, runsAtOncePerDevice: 2, notifyRunEnd: false })
+    expect((await state('settingsGet', {})).settings).toEqual({ theme: 'dark', defaultDevice: 'cpu', curveSmoothing: 0, walkthroughDismissed: true, runsAtOncePerDevice: 2, notifyWhenDone: false })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'dark', defaultDevice: 'cpu', curveSmoothing: 0, walkthroughDismissed: true, runsAtOncePerDevice: 2, notifyWhenDone: false })
     // Written through a temporary file and a rename: nothing is left beside it.
     expect(readdirSync(temp.dir).filter((name) => name.startsWith('settings'))).toEqual(['settings.json'])
   })
@@ -75,26 +75,26 @@ describe('settings', () => {
     expect(damaged.problem).toContain(`${file} is not valid JSON`)
     const saved = await state('settingsSet', { defaultDevice: 'cuda' })
     expect(saved.problem).toBeNull()
-    expect(saved.settings).toEqual({ theme: 'system', defaultDevice: 'cuda', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true })
+    expect(saved.settings).toEqual({ theme: 'system', defaultDevice: 'cuda', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true })
     expect(readFileSync(`${file}.damaged`, 'utf8')).toBe('{"theme": "dark",')
   })
 
   it('keep the good fields of a file with a bad value, and the fields a newer version wrote', async () => {
     writeFileSync(file, JSON.stringify({ theme: 'dark', defaultDevice: 'tpu', curveSmoothing: 2, walkthroughDismissed: 'yes', runsAtOncePerDevice: 0, sidebarWidth: 300 }))
     const read = await state('settingsGet', {})
-    expect(read.settings).toEqual({ theme: 'dark', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true })
+    expect(read.settings).toEqual({ theme: 'dark', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true })
     expect(read.problem).toContain('"defaultDevice": "tpu" is not one of auto, cpu, cuda, webgpu, dml')
     expect(read.problem).toContain('"curveSmoothing": 2 is not a number from 0 to 0.99')
     expect(read.problem).toContain('"walkthroughDismissed": "yes" is not true or false')
     expect(read.problem).toContain('"runsAtOncePerDevice": 0 is not a number from 1 to 8')
     await state('settingsSet', { theme: 'light' })
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true, sidebarWidth: 300 })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ theme: 'light', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true, sidebarWidth: 300 })
   })
 
   it('that are a folder named settings.json: read as the defaults with the problem named, saving refused clearly (not an internal error)', async () => {
     mkdirSync(file)
     const read = await state('settingsGet', {})
-    expect(read.settings).toEqual({ theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyRunEnd: true })
+    expect(read.settings).toEqual({ theme: 'system', defaultDevice: 'auto', curveSmoothing: 0.6, walkthroughDismissed: false, runsAtOncePerDevice: 1, notifyWhenDone: true })
     expect(read.problem).toContain(`${file} is a folder, not a file`)
     const saved = await call('settingsSet', { theme: 'dark' })
     expect(saved).toEqual({

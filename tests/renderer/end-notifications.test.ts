@@ -1,9 +1,11 @@
-// A run that ends while the app is in the background is told in a system notification
-// (renderer/src/runs/run-end-notifier.ts): what it says, and when it is shown.
+// Work that ends while the app is in the background is told in a system notification
+// (renderer/src/notifications/): what it says for a run and for a long job, and when it is shown.
 import { describe, expect, it } from 'vitest'
-import type { RunDetail, RunEvent, RunSummary } from '../../main/contract'
-import { runEndNotice, type RunEndNotice } from '../../renderer/src/runs/run-end-notice'
-import { watchRunEnds } from '../../renderer/src/runs/run-end-notifier'
+import type { JobEvent, RunDetail, RunEvent, RunSummary } from '../../main/contract'
+import type { EndNotice } from '../../renderer/src/notifications/end-notice'
+import { runEndNotice } from '../../renderer/src/notifications/run-end-notice'
+import { watchJobEnds, watchRunEnds } from '../../renderer/src/notifications/end-watch'
+import { jobEndNotice } from '../../renderer/src/notifications/job-end-notice'
 import { run } from './fixtures'
 
 function detail(overrides: Partial<RunSummary>, latest: RunDetail['latest'] = {}): RunDetail {
@@ -36,7 +38,7 @@ describe('runEndNotice', () => {
 describe('watchRunEnds', () => {
   function harness(options: { enabled?: boolean; background?: boolean; status?: RunSummary['status'] } = {}) {
     let listener: ((event: RunEvent) => void) | null = null
-    const shown: { runId: string; notice: RunEndNotice; click: () => void }[] = []
+    const shown: { tag: string; notice: EndNotice; click: () => void }[] = []
     const opened: string[] = []
     const state = { enabled: options.enabled ?? true, background: options.background ?? true, finishedAt: '2025-01-01T11:00:00.000Z' }
     const stop = watchRunEnds({
@@ -47,7 +49,7 @@ describe('watchRunEnds', () => {
       runsShow: async () => detail({ status: options.status ?? 'completed', finishedAt: state.finishedAt }, { loss: { step: 3, value: 1 } }),
       enabled: () => state.enabled,
       inBackground: () => state.background,
-      show: (runId, notice, click) => shown.push({ runId, notice, click }),
+      show: (tag, notice, click) => shown.push({ tag, notice, click }),
       openRun: (runId) => opened.push(runId),
     })
     const emit = async (event: RunEvent) => {
@@ -65,7 +67,7 @@ describe('watchRunEnds', () => {
     expect(h.shown).toEqual([])
     await h.emit(h.ended('completed'))
     await h.emit(h.ended('completed'))
-    expect(h.shown.map((s) => s.notice.title)).toEqual(['“mov on qwen” finished'])
+    expect(h.shown.map((s) => [s.tag, s.notice.title])).toEqual([['run-r1', '“mov on qwen” finished']])
     h.shown[0].click()
     expect(h.opened).toEqual(['r1'])
     // Resumed and ended again: told again.
@@ -84,5 +86,59 @@ describe('watchRunEnds', () => {
     const cancelled = harness({ status: 'cancelled' })
     await cancelled.emit(cancelled.ended('cancelled'))
     expect([...looking.shown, ...off.shown, ...cancelled.shown]).toEqual([])
+  })
+})
+
+describe('jobEndNotice', () => {
+  it('a long job that ended: what it was, how it ended, how long it took, and the page it opens', () => {
+    expect(jobEndNotice('evaluate', 'completed', null, 125)).toEqual({ notice: { title: 'The evaluation finished', body: 'It took 2 min 5 s.' }, page: 'evaluate' })
+    expect(jobEndNotice('hub-download', 'failed', 'network: the Hub did not answer\nat …', 40)).toEqual({ notice: { title: 'The download from the Hub failed', body: 'network: the Hub did not answer' }, page: 'models' })
+    expect(jobEndNotice('export', 'completed', null, 30)?.page).toBeNull()
+  })
+
+  it('nothing for a short job, one the user cancelled, or a kind the user waits on', () => {
+    expect(jobEndNotice('evaluate', 'completed', null, 3)).toBeNull()
+    expect(jobEndNotice('evaluate', 'cancelled', null, 300)).toBeNull()
+    expect(jobEndNotice('system-probe', 'completed', null, 300)).toBeNull()
+    expect(jobEndNotice('train', 'completed', null, 300)).toBeNull()
+  })
+})
+
+describe('watchJobEnds', () => {
+  it('tells a long job that ended in the background, from its start and end events; a click opens its page', () => {
+    let listener: ((event: JobEvent) => void) | null = null
+    let now = 0
+    let background = true
+    const shown: { tag: string; title: string; click: () => void }[] = []
+    const opened: string[] = []
+    const stop = watchJobEnds({
+      onJobEvent: (l) => {
+        listener = l
+        return () => (listener = null)
+      },
+      enabled: () => true,
+      inBackground: () => background,
+      show: (tag, notice, click) => shown.push({ tag, title: notice.title, click }),
+      openPage: (page) => opened.push(page),
+      now: () => now,
+    })
+    const emit = (event: JobEvent) => listener?.(event)
+    emit({ type: 'started', jobId: 'j1', kind: 'evaluate', pid: 1 })
+    emit({ type: 'started', jobId: 'j2', kind: 'evaluate', pid: 2 })
+    now = 2_000
+    emit({ type: 'ended', jobId: 'j2', state: 'completed', error: null, lastWords: null }) // two seconds: not told
+    now = 90_000
+    emit({ type: 'ended', jobId: 'j1', state: 'completed', error: null, lastWords: null })
+    // One whose start this window did not see: its kind is unknown, so it is not told.
+    emit({ type: 'ended', jobId: 'j0', state: 'completed', error: null, lastWords: null })
+    emit({ type: 'started', jobId: 'j3', kind: 'hub-download', pid: 3 })
+    background = false
+    now = 200_000
+    emit({ type: 'ended', jobId: 'j3', state: 'completed', error: null, lastWords: null })
+    expect(shown.map((s) => [s.tag, s.title])).toEqual([['job-j1', 'The evaluation finished']])
+    shown[0].click()
+    expect(opened).toEqual(['evaluate'])
+    stop()
+    expect(listener).toBeNull()
   })
 })

@@ -3,13 +3,9 @@
 // own doing, so it gets none.
 import { runTrainingSeconds, type RunDetail } from '../../../main/contract'
 import { formatDuration, formatMetric } from '../format'
+import { firstLine, type EndNotice } from './end-notice'
 
-export interface RunEndNotice {
-  title: string
-  body: string
-}
-
-export function runEndNotice(detail: RunDetail): RunEndNotice | null {
+export function runEndNotice(detail: RunDetail): EndNotice | null {
   const { run, latest } = detail
   const name = `“${run.name}”`
   switch (run.status) {
@@ -30,10 +26,4 @@ export function runEndNotice(detail: RunDetail): RunEndNotice | null {
     default:
       return null
   }
-}
-
-function firstLine(text: string | null): string | null {
-  const line = text?.split('\n').find((l) => l.trim() !== '')?.trim()
-  if (!line) return null
-  return line.length > 160 ? `${line.slice(0, 159)}…` : line
 }
