@@ -1,6 +1,7 @@
 import { defaultMapping } from './detect-format'
 import { FORMAT_FIELDS, isColumnField } from './format-fields'
 import type { ColumnMapping, ExampleFormat } from './types'
+import { closestName } from '../config/closest-name'
 
 /** A mapping that cannot work for this file; the message says which field and what to do. */
 export class MappingError extends Error {
@@ -42,8 +43,9 @@ export function resolveMapping(
       continue
     }
     if (isColumnField(format, field.name) && columns.length > 0 && !columns.includes(column)) {
+      const meant = closestName(column, columns)
       throw new MappingError(
-        `column "${column}" (mapped to ${field.name}) is not in the file; its columns are ${columns.join(', ')}`,
+        `column "${column}" (mapped to ${field.name}) is not in the file${meant ? ` (did you mean ${meant}?)` : ''}; its columns are ${columns.join(', ')}`,
       )
     }
   }

@@ -49,6 +49,9 @@ describe('the user can change the mapping', () => {
     expect(() => resolveMapping('alpaca', ['instruction', 'output'], {}, { output: 'response' })).toThrow(
       new MappingError('column "response" (mapped to output) is not in the file; its columns are instruction, output'),
     )
+    expect(() => resolveMapping('prompt-completion', ['question', 'answer'], {}, { prompt: 'questoin' })).toThrow(
+      new MappingError('column "questoin" (mapped to prompt) is not in the file (did you mean question?); its columns are question, answer'),
+    )
     expect(() => resolveMapping('prompt-completion', ['x'], {})).toThrow(
       new MappingError('no column for the prompt-completion field "prompt": map it with --map prompt=COLUMN (columns in the file: x)'),
     )
