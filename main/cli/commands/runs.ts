@@ -12,7 +12,7 @@ import { formatSeconds } from '../format-seconds'
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'list, show, compare and cancel training runs; import a cluster job\'s run',
+  summary: 'list, show, compare, cancel and delete training runs; import a cluster job\'s run',
   usage: `Usage: mixture-studio runs list [--json] [--status S] [--limit N]
        mixture-studio runs show RUN [--json] [--log N]
        mixture-studio runs compare RUN RUN... [--json]
@@ -84,7 +84,13 @@ async function listRuns(args: string[], context: CliContext): Promise<number> {
     if (values.json) {
       for (const run of runs) context.stdout(`${JSON.stringify(run)}\n`)
     } else {
-      context.stdout(runs.length === 0 ? 'No runs.\n' : formatTable(runs))
+      // As the Runs page's table: each run's best validation loss and how long it trained.
+      const best = new Map<string, number | null>()
+      for (const run of runs) {
+        const metrics = await dispatchCall(services, 'runsMetrics', { runId: run.id, names: ['eval_loss'] })
+        best.set(run.id, metrics.ok ? lowestValue((metrics.data as RunMetrics).series.eval_loss) : null)
+      }
+      context.stdout(runs.length === 0 ? 'No runs.\n' : formatTable(runs, best))
     }
     return EXIT_OK
   } finally {
@@ -139,9 +145,20 @@ async function importJobRun(args: string[], context: CliContext): Promise<number
   return EXIT_OK
 }
 
-function formatTable(runs: RunSummary[]): string {
-  const header = ['ID', 'NAME', 'STATUS', 'METHOD', 'CREATED']
-  return table([header, ...runs.map((run) => [run.id, run.name, run.status, run.method ?? '-', run.createdAt.replace('T', ' ').slice(0, 19)])])
+function formatTable(runs: RunSummary[], bestEval: ReadonlyMap<string, number | null>): string {
+  const header = ['ID', 'NAME', 'STATUS', 'METHOD', 'BEST EVAL', 'TRAINED', 'CREATED']
+  return table([
+    header,
+    ...runs.map((run) => {
+      const trained = runTrainingSeconds(run)
+      return [run.id, run.name, run.status, run.method ?? '-', formatValue(bestEval.get(run.id) ?? null), trained === null ? '-' : formatSeconds(trained), run.createdAt.replace('T', ' ').slice(0, 19)]
+    }),
+  ])
+}
+
+/** The lowest value of a metric's curve (the best validation loss), or null without one. */
+function lowestValue(points: readonly { value: number }[] | undefined): number | null {
+  return points && points.length > 0 ? Math.min(...points.map((p) => p.value)) : null
 }
 
 async function showRun(args: string[], context: CliContext): Promise<number> {
@@ -247,7 +264,7 @@ async function compareRuns(args: string[], context: CliContext): Promise<number>
       method: detail.run.method,
       steps: detail.latest.loss?.step ?? null,
       finalLoss: detail.latest.loss?.value ?? null,
-      bestEvalLoss: evals.length ? Math.min(...evals.map((p) => p.value)) : null,
+      bestEvalLoss: lowestValue(evals),
     })
   }
   const differences = diffConfigs(details.map((d) => d.config)).filter((row) => row.differs)

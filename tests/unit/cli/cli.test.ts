@@ -34,7 +34,7 @@ describe('mixture-studio CLI', () => {
     const { out, context } = capture()
     expect(await main(['--help'], context)).toBe(0)
     expect(out.stdout).toMatch(/serve\s+run the studio in your browser/)
-    expect(out.stdout).toMatch(/runs\s+list, show, compare and cancel training runs/)
+    expect(out.stdout).toMatch(/runs\s+list, show, compare, cancel and delete training runs/)
   })
 
   it('exits with 2 and the usage on an unknown command or option', async () => {
@@ -56,8 +56,9 @@ describe('mixture-studio CLI', () => {
     const { out, context } = capture()
     expect(await main(['runs', 'list'], context)).toBe(0)
     const lines = out.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+METHOD\s+CREATED$/)
-    expect(lines[1]).toMatch(new RegExp(`^${queuedId}\\s+lora-baseline\\s+starting\\s+lora\\s+2024-05-02 10:00:00$`))
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+METHOD\s+BEST EVAL\s+TRAINED\s+CREATED$/)
+    // Never evaluated, never trained: a dash for each figure.
+    expect(lines[1]).toMatch(new RegExp(`^${queuedId}\\s+lora-baseline\\s+starting\\s+lora\\s+-\\s+-\\s+2024-05-02 10:00:00$`))
     expect(lines[2]).toContain(doneId)
   })
 

@@ -139,6 +139,16 @@ describe('mixture-studio runs show / compare', () => {
     expect((await cli(['runs', 'delete'])).code).toBe(2)
   })
 
+  it("list shows each run's best validation loss and how long it trained, as the Runs page does", async () => {
+    const { out } = await cli(['runs', 'list'])
+    const [header, ...rows] = out.trimEnd().split('\n')
+    expect(header).toMatch(/^ID\s+NAME\s+STATUS\s+METHOD\s+BEST EVAL\s+TRAINED\s+CREATED$/)
+    const shown = JSON.parse((await cli(['runs', 'compare', ...runIds, '--json'])).out.split('\n')[0]) as { runs: { id: string; bestEvalLoss: number }[] }
+    for (const run of shown.runs) {
+      expect(rows.find((row) => row.startsWith(run.id))).toMatch(new RegExp(`\\s${run.bestEvalLoss.toFixed(4)}\\s+\\d+\\.\\ds\\s`))
+    }
+  })
+
   it('names a run that does not exist, and wants two runs to compare', async () => {
     const missing = await cli(['runs', 'show', 'no-such-run'])
     expect(missing.code).toBe(1)
