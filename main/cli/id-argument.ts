@@ -4,19 +4,14 @@
 // has. Anything that matches nothing is passed on as typed, so the command's own "there is no
 // run X" answers it; several matches are refused, listing them.
 import { existsSync, statSync } from 'node:fs'
-import { readNamedItems, type NamedKind } from '../store'
+import { readNamedItems, type NamedItem, type NamedKind } from '../store'
 import { CliFailure, type CliContext } from './command'
 import { cliDataDir } from './open-services'
 
 export type IdKind = NamedKind
 
-export interface Listed {
-  id: string
-  name: string
-}
-
 /** The shortest start of an id that the resolver takes. */
-export const MIN_ID_PREFIX = 4
+const MIN_ID_PREFIX = 4
 
 const LIST_COMMAND: Record<IdKind, string> = {
   run: 'mixture-studio runs list',
@@ -26,7 +21,7 @@ const LIST_COMMAND: Record<IdKind, string> = {
 }
 
 /** The id `typed` names among `items`, or null when it names none of them. */
-export function matchIdArgument(typed: string, items: readonly Listed[], kind: IdKind): string | null {
+export function matchIdArgument(typed: string, items: readonly NamedItem[], kind: IdKind): string | null {
   if (items.some((item) => item.id === typed)) return typed
   const lower = typed.toLowerCase()
   const byPrefix = /^[0-9a-f-]+$/.test(lower) && lower.length >= MIN_ID_PREFIX ? items.filter((item) => item.id.toLowerCase().startsWith(lower)) : []
@@ -45,7 +40,14 @@ export function matchIdArgument(typed: string, items: readonly Listed[], kind: I
  * store; the text as typed when it names none, so the command reports it as unknown.
  */
 export function idArgument(context: CliContext, kind: IdKind, typed: string): string {
-  return matchIdArgument(typed, readNamedItems(cliDataDir(context), kind), kind) ?? typed
+  return idArguments(context, kind, [typed])[0]
+}
+
+/** idArgument for several at once (runs compare, runs delete, evaluate --run …): the store is read once. */
+export function idArguments(context: CliContext, kind: IdKind, typed: readonly string[]): string[] {
+  if (typed.length === 0) return []
+  const items = readNamedItems(cliDataDir(context), kind)
+  return typed.map((text) => matchIdArgument(text, items, kind) ?? text)
 }
 
 /** An argument that is a folder or an id (`export RUN|DIR`, `evaluate --model M`): a folder that exists is taken as it is. */

@@ -74,9 +74,12 @@ function dataFiles(config: RunConfig): { path: string; file: string; role: strin
   ]
 }
 
+/** The run's model, opened, or why it does not open. */
+type ModelOrProblem = { model: OpenedModel } | { problem: string }
+
 /** The checks of a configuration whose paths are absolute (absoluteConfigPaths). */
 export function createRunChecks(machine: RunCheckMachine) {
-  function open(path: string): { model: OpenedModel } | { problem: string } {
+  function open(path: string): ModelOrProblem {
     try {
       return { model: openModel(path) }
     } catch (error) {
@@ -85,9 +88,8 @@ export function createRunChecks(machine: RunCheckMachine) {
   }
 
   /** Every refusal of a configuration whose paths are absolute, in the form's field order. */
-  async function refusalsOf(config: RunConfig): Promise<RunCheckProblem[]> {
+  async function refusalsOf(config: RunConfig, opened: ModelOrProblem): Promise<RunCheckProblem[]> {
     const problems: RunCheckProblem[] = []
-    const opened = open(config.model.path)
     if ('problem' in opened) problems.push(refusal('model', opened.problem))
     for (const { path, file, role } of dataFiles(config)) {
       const why = await whyDataFileUnusable(file)
@@ -138,10 +140,9 @@ export function createRunChecks(machine: RunCheckMachine) {
   }
 
   /** Examples the run would skip for their length (example-pipeline.ts), by the import's token counts. */
-  function lengthWarning(config: RunConfig): RunCheckProblem | null {
+  function lengthWarning(config: RunConfig, opened: ModelOrProblem): RunCheckProblem | null {
     const stats = machine.importedTokenLengths(config)
     if (!stats) return null
-    const opened = open(config.model.path)
     const context = 'model' in opened ? opened.model.spec.contextLength : null
     const message = skippedForLength(stats, config.data.max_length, context)
     return message ? { path: 'data.max_length', message, severity: 'warning' } : null
@@ -150,15 +151,17 @@ export function createRunChecks(machine: RunCheckMachine) {
   return {
     /** Refuses a configuration runsStart must not create a run for, each problem on its field. */
     async refuseUnstartable(config: RunConfig): Promise<void> {
-      const problems = await refusalsOf(config)
+      const problems = await refusalsOf(config, open(config.model.path))
       if (problems.length === 0) return
       throw new ApiCallError('invalid_input', problems.map((p) => p.message).join('\n'), problems.map(({ path, message }) => ({ path, message })))
     },
 
     /** runsCheck's answer: the refusals, then the warnings (examples too long to train on, memory). */
     async check(config: RunConfig): Promise<RunChecks> {
-      const problems = await refusalsOf(config)
-      const warnings = [lengthWarning(config), await memoryWarning(config)].filter((w): w is RunCheckProblem => w !== null)
+      // Opened once: the refusals and the length warning both read the model.
+      const opened = open(config.model.path)
+      const problems = await refusalsOf(config, opened)
+      const warnings = [lengthWarning(config, opened), await memoryWarning(config)].filter((w): w is RunCheckProblem => w !== null)
       return { problems: [...problems, ...warnings] }
     },
   }

@@ -20,7 +20,7 @@ export { listBackups, BACKUPS_KEPT, type BackupFile, type BackupReason } from '.
 export { restoreBackup, type RestoreResult } from './restore'
 export type { Reregistration, ReregisteredRun, SkippedRunFolder } from './reregister-runs'
 export { catalogIds } from './catalog-ids'
-export { readNamedItems, type NamedKind } from './named-items'
+export { readNamedItems, type NamedItem, type NamedKind } from './named-items'
 export { markOrphanedRunsInterrupted, markOrphanedEvaluationsFailed, interruptIfOrphaned, whyNotItsProcess, liveProcessProbe } from './recovery'
 export { currentBootTimeMs, currentProcessIdentity, processStart, isProcessAlive, HEARTBEAT_INTERVAL_MS, HEARTBEAT_LEASE_MS } from './process-liveness'
 export type { ProcessIdentity, ProcessStart } from './process-liveness'

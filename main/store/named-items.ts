@@ -4,6 +4,11 @@ import { openSqlite } from './sqlite-native'
 
 export type NamedKind = 'run' | 'model' | 'dataset' | 'evaluation'
 
+export interface NamedItem {
+  id: string
+  name: string
+}
+
 const TABLE: Record<NamedKind, string> = { run: 'runs', model: 'models', dataset: 'datasets', evaluation: 'evaluations' }
 
 /**
@@ -12,13 +17,13 @@ const TABLE: Record<NamedKind, string> = { run: 'runs', model: 'models', dataset
  * opens the store itself (which then checks the file as always). Empty when there is no store yet
  * or it cannot be read that way (too new, damaged): the command's own open says why.
  */
-export function readNamedItems(dataDir: string, kind: NamedKind): { id: string; name: string }[] {
+export function readNamedItems(dataDir: string, kind: NamedKind): NamedItem[] {
   const path = databasePath(dataDir)
   if (!existsSync(path)) return []
   let db: ReturnType<typeof openSqlite> | undefined
   try {
     db = openSqlite(path, { readonly: true, fileMustExist: true })
-    return db.prepare(`SELECT id, name FROM ${TABLE[kind]}`).all() as { id: string; name: string }[]
+    return db.prepare(`SELECT id, name FROM ${TABLE[kind]}`).all() as NamedItem[]
   } catch {
     return []
   } finally {

@@ -9,7 +9,7 @@ import { recordEvaluation } from '../../services/evaluations'
 import { scoreEvaluation } from '../../evaluations/score'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
-import { idArgument, idOrFolderArgument } from '../id-argument'
+import { idArgument, idArguments, idOrFolderArgument } from '../id-argument'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
 import type { WorkContext } from '../../jobs/work-context'
@@ -43,10 +43,14 @@ Evaluate page and \`mixture-studio evaluations\` show it again.
       'no-base': { type: 'boolean' }, 'length-normalize': { type: 'boolean' }, name: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'string' }, markdown: { type: 'string' },
     })
     if (!values.model) throw new UsageError('evaluate needs --model M (a registered model\'s id or a model folder)')
-    const sets = [...(values.set ?? []).map(fileSet), ...(values.dataset ?? []).map((text) => datasetSet(text, context))]
+    const datasetSets = (values.dataset ?? []).map(datasetSet)
+    const datasetIds = idArguments(context, 'dataset', datasetSets.map((set) => set.datasetId))
+    const sets = [...(values.set ?? []).map(fileSet), ...datasetSets.map((set, i) => ({ ...set, datasetId: datasetIds[i] }))]
+    const picks = (values.run ?? []).map(runPick)
+    const runIds = idArguments(context, 'run', picks.map((pick) => pick.runId))
     const parsed = calls.evaluationsCreate.input.safeParse({
       model: idOrFolderArgument(context, 'model', values.model),
-      runs: (values.run ?? []).map((text) => runPick(text, context)),
+      runs: picks.map((pick, i) => ({ ...pick, runId: runIds[i] })),
       includeBase: !values['no-base'],
       sets,
       lengthNormalize: values['length-normalize'] ?? false,
@@ -180,12 +184,12 @@ function fail(message: string, context: CliContext, json: boolean | undefined): 
 }
 
 /** RUN, RUN@best or RUN@last. */
-function runPick(text: string, context: CliContext): { runId: string; checkpoint: 'best' | 'last' } {
+function runPick(text: string): { runId: string; checkpoint: 'best' | 'last' } {
   const at = text.lastIndexOf('@')
-  if (at < 0) return { runId: idArgument(context, 'run', text), checkpoint: 'best' }
+  if (at < 0) return { runId: text, checkpoint: 'best' }
   const checkpoint = text.slice(at + 1)
   if (checkpoint !== 'best' && checkpoint !== 'last') throw new UsageError(`--run ${text}: the checkpoint after @ is best or last, not "${checkpoint}"`)
-  return { runId: idArgument(context, 'run', text.slice(0, at)), checkpoint }
+  return { runId: text.slice(0, at), checkpoint }
 }
 
 /** NAME=FILE, or FILE (named after the file without its extension). */
@@ -197,10 +201,10 @@ function fileSet(text: string): { name: string; file: string } {
   return { name, file: resolve(file) }
 }
 
-function datasetSet(text: string, context: CliContext): { name: string; datasetId: string } {
+function datasetSet(text: string): { name: string; datasetId: string } {
   const equals = text.indexOf('=')
   if (equals < 1 || equals === text.length - 1) throw new UsageError(`--dataset ${text}: give NAME=ID (mixture-studio datasets list shows the ids)`)
-  return { name: text.slice(0, equals), datasetId: idArgument(context, 'dataset', text.slice(equals + 1)) }
+  return { name: text.slice(0, equals), datasetId: text.slice(equals + 1) }
 }
 
 /** A contract field as the option that sets it. */

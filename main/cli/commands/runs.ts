@@ -7,7 +7,7 @@ import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
-import { idArgument } from '../id-argument'
+import { idArgument, idArguments } from '../id-argument'
 import { formatSeconds } from '../format-seconds'
 
 export const runsCommand: Command = {
@@ -112,7 +112,7 @@ async function deleteRuns(args: string[], context: CliContext): Promise<number> 
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } }, true)
   if (positionals.length === 0) throw new UsageError('runs delete needs one or more RUN ids')
   // Every argument is found before anything is deleted: an ambiguous or unknown one deletes nothing.
-  const runIds = positionals.map((typed) => idArgument(context, 'run', typed))
+  const runIds = idArguments(context, 'run', positionals)
   for (const runId of runIds) if (!(await callService(context, 'runsShow', { runId }, values.json))) return EXIT_FAILURE
   for (const runId of runIds) {
     const run = (await callService(context, 'runsDelete', { runId }, values.json)) as RunSummary | null
@@ -250,8 +250,7 @@ async function compareRuns(args: string[], context: CliContext): Promise<number>
   if (positionals.length < 2) throw new UsageError('runs compare needs two or more RUN ids')
   const details: RunDetail[] = []
   const compared: ComparedRun[] = []
-  for (const typed of positionals) {
-    const runId = idArgument(context, 'run', typed)
+  for (const runId of idArguments(context, 'run', positionals)) {
     const detail = (await callService(context, 'runsShow', { runId }, values.json)) as RunDetail | null
     const metrics = detail && ((await callService(context, 'runsMetrics', { runId, names: ['eval_loss'] }, values.json)) as RunMetrics | null)
     if (!detail || !metrics) return EXIT_FAILURE
