@@ -3,7 +3,7 @@
 // download itself. A revision already complete in the cache is answered from the disk, with no
 // request; offline (HF_HUB_OFFLINE) only the cache answers.
 import { listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub'
-import { SUPPORTED_MODEL_TYPES } from '../engine/models/spec'
+import { SUPPORTED_MODEL_TYPES, trainableSibling } from '../engine/models/spec'
 import { cachedSnapshot, missingModelFiles } from './hub-cache'
 import { downloadRepoFiles, filesFromTree, type DownloadProgress, type HubFileToFetch, type StatfsFunction } from './download'
 import { selectModelFiles } from './file-selection'
@@ -52,7 +52,8 @@ export async function planModelDownload(connection: HubConnection, repo: string,
   let problem = selection.problem
   let problemKind: HubErrorKind | null = selection.problemKind === 'not-a-model' ? 'unsupported' : selection.problemKind
   if (!problem && modelType !== null && !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    problem = `${repo} is a ${modelType} model${config.architectures?.[0] ? ` (${config.architectures[0]})` : ''}; we train ${SUPPORTED_MODEL_TYPES.join(', ')}.`
+    const sibling = trainableSibling(modelType)
+    problem = `${repo} is a ${modelType} model${config.architectures?.[0] ? ` (${config.architectures[0]})` : ''}; we train ${SUPPORTED_MODEL_TYPES.join(', ')}.${sibling ? ` ${sibling}` : ''}`
     problemKind = 'unsupported'
   }
   const files = filesFromTree(selection.files)

@@ -5,7 +5,7 @@
 import { listFiles, listModels, modelInfo } from '@huggingface/hub'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { SUPPORTED_MODEL_TYPES, type ModelType } from '../engine/models/spec'
+import { SUPPORTED_MODEL_TYPES, trainableSibling, type ModelType } from '../engine/models/spec'
 import { CURATED_MODELS } from './curated-models'
 import { selectModelFiles } from './file-selection'
 import { hubCall, type HubConnection } from './hub-api'
@@ -88,6 +88,7 @@ const ARCHITECTURE_CLASSES: Record<string, ModelType> = {
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
+  Gemma3ForCausalLM: 'gemma3_text',
   GPT2LMHeadModel: 'gpt2',
   T5ForConditionalGeneration: 't5',
 }
@@ -235,7 +236,8 @@ function licenseOf(tags: readonly string[]): string | null {
 function notOurArchitecture(repo: string, config: unknown): string {
   const fields = isObject(config) ? config : {}
   const named = typeof fields.model_type === 'string' ? `model_type "${fields.model_type}"` : Array.isArray(fields.architectures) ? `class ${fields.architectures.join(', ')}` : 'no model_type in its config'
-  return `${repo} is a ${named} model; we train ${SUPPORTED_MODEL_TYPES.join(', ')}. Pick a model of one of those architectures.`
+  const sibling = typeof fields.model_type === 'string' ? trainableSibling(fields.model_type) : null
+  return `${repo} is a ${named} model; we train ${SUPPORTED_MODEL_TYPES.join(', ')}.${sibling ? ` ${sibling}` : ''} Pick a model of one of those architectures.`
 }
 
 /** The snapshot folder of `commit` when every file a download fetches is there already. */

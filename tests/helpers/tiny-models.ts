@@ -11,8 +11,8 @@ import { writeSafetensors, type TensorToWrite } from '../../main/runtime/safeten
 import { float32ToBfloat16Bits, float32ToFloat16Bits } from './half-floats'
 import { byteLevelBpeTokenizer, metaspaceBpeTokenizer, type TinyTokenizer } from './tiny-tokenizer'
 
-export type TinyArch = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gpt2' | 't5'
-export const TINY_ARCHS: readonly TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2', 't5']
+export type TinyArch = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma3_text' | 'gpt2' | 't5'
+export const TINY_ARCHS: readonly TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5']
 
 export type TinyDType = 'float32' | 'float16' | 'bfloat16'
 
@@ -77,6 +77,7 @@ export function writeTinyModel(dir: string, arch: TinyArch, options: TinyModelOp
 function tokenizerFor(arch: TinyArch, chatTemplate: boolean): TinyTokenizer {
   if (arch === 'gpt2') return byteLevelBpeTokenizer(['<|endoftext|>'])
   if (arch === 't5') return metaspaceBpeTokenizer(['<pad>', '</s>', '<unk>'])
+  if (arch === 'gemma3_text') return metaspaceBpeTokenizer(['<pad>', '<eos>', '<bos>', '<unk>']) // Gemma's ids 0-3
   return metaspaceBpeTokenizer(['<unk>', '<s>', '</s>'], chatTemplate ? ['<|im_start|>', '<|im_end|>'] : [])
 }
 
@@ -117,6 +118,18 @@ function baseConfig(arch: TinyArch, tokenizer: TinyTokenizer): Record<string, un
         ...llamaCommon, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', num_key_value_heads: 2, head_dim: 16,
         tie_word_embeddings: true, rope_theta: 1000000, attention_bias: false, use_sliding_window: false,
       }
+    case 'gemma3_text':
+      // Gemma 3 with everything that sets it apart from Llama made visible at test lengths:
+      // head_dim ≠ hidden / heads, a score scale ≠ 1/√head_dim, a window of 4 on the sliding
+      // layers (the middle one is global), and linear scaling on the global RoPE only.
+      return {
+        architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', vocab_size, hidden_size: 32, intermediate_size: 48,
+        num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, hidden_activation: 'gelu_pytorch_tanh',
+        rms_norm_eps: 1e-6, max_position_embeddings: 128, query_pre_attn_scalar: 12, sliding_window: 4,
+        layer_types: ['sliding_attention', 'full_attention', 'sliding_attention'], rope_theta: 1000000, rope_local_base_freq: 10000,
+        rope_scaling: { rope_type: 'linear', factor: 2 }, tie_word_embeddings: true, attention_bias: false,
+        final_logit_softcapping: null, attn_logit_softcapping: null, pad_token_id: 0, eos_token_id: 1, bos_token_id: 2, torch_dtype: 'float32',
+      }
     case 'gpt2':
       return {
         architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size, n_positions: 64, n_embd: 32, n_layer: 2, n_head: 4,
@@ -141,9 +154,12 @@ function tokenizerConfig(arch: TinyArch, chatTemplate: boolean): Record<string, 
       ? { bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' }
       : arch === 't5'
         ? { pad_token: '<pad>', eos_token: '</s>', unk_token: '<unk>' }
-        : { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' }
+        : arch === 'gemma3_text'
+          ? { bos_token: '<bos>', eos_token: '<eos>', pad_token: '<pad>', unk_token: '<unk>' }
+          : { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' }
+  const tokenizerClasses: Partial<Record<TinyArch, string>> = { gpt2: 'GPT2Tokenizer', t5: 'T5Tokenizer', gemma3_text: 'GemmaTokenizer' }
   return {
-    tokenizer_class: arch === 'gpt2' ? 'GPT2Tokenizer' : arch === 't5' ? 'T5Tokenizer' : 'PreTrainedTokenizerFast',
+    tokenizer_class: tokenizerClasses[arch] ?? 'PreTrainedTokenizerFast',
     model_max_length: 128,
     ...specials,
     ...(chatTemplate ? { chat_template: CHATML_TEMPLATE } : {}),
@@ -233,6 +249,42 @@ function tensorsFor(arch: TinyArch, config: Record<string, unknown>, random: Ran
       ffn(`${b}.2`)
     }
     normScale('decoder.final_layer_norm.weight', d)
+    if (c.tie_word_embeddings === false) table('lm_head.weight', c.vocab_size, d, 1 / Math.sqrt(d))
+    return out
+  }
+
+  if (arch === 'gemma3_text') {
+    // Gemma stores norm weights as offsets from 1: small values around 0, so that a reader
+    // forgetting the 1 + w gets very different logits.
+    const gemmaNorm = (name: string, dim: number) => out.push(tensor(name, [dim], random, 0.1))
+    const d = c.hidden_size
+    const heads = c.num_attention_heads
+    const kvHeads = c.num_key_value_heads ?? heads
+    const headDim = c.head_dim
+    table('model.embed_tokens.weight', c.vocab_size, d)
+    for (let i = 0; i < c.num_hidden_layers; i++) {
+      const l = `model.layers.${i}`
+      gemmaNorm(`${l}.input_layernorm.weight`, d)
+      linear(`${l}.self_attn.q_proj.weight`, heads * headDim, d)
+      linear(`${l}.self_attn.k_proj.weight`, kvHeads * headDim, d)
+      linear(`${l}.self_attn.v_proj.weight`, kvHeads * headDim, d)
+      linear(`${l}.self_attn.o_proj.weight`, d, heads * headDim)
+      if (c.attention_bias === true) {
+        bias(`${l}.self_attn.q_proj.bias`, heads * headDim)
+        bias(`${l}.self_attn.k_proj.bias`, kvHeads * headDim)
+        bias(`${l}.self_attn.v_proj.bias`, kvHeads * headDim)
+        bias(`${l}.self_attn.o_proj.bias`, d)
+      }
+      gemmaNorm(`${l}.self_attn.q_norm.weight`, headDim)
+      gemmaNorm(`${l}.self_attn.k_norm.weight`, headDim)
+      gemmaNorm(`${l}.post_attention_layernorm.weight`, d)
+      gemmaNorm(`${l}.pre_feedforward_layernorm.weight`, d)
+      linear(`${l}.mlp.gate_proj.weight`, c.intermediate_size, d)
+      linear(`${l}.mlp.up_proj.weight`, c.intermediate_size, d)
+      linear(`${l}.mlp.down_proj.weight`, d, c.intermediate_size)
+      gemmaNorm(`${l}.post_feedforward_layernorm.weight`, d)
+    }
+    gemmaNorm('model.norm.weight', d)
     if (c.tie_word_embeddings === false) table('lm_head.weight', c.vocab_size, d, 1 / Math.sqrt(d))
     return out
   }

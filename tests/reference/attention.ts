@@ -19,6 +19,8 @@ export interface AttentionInput {
   visible: (i: number, j: number) => boolean
   /** Added to the scaled score (T5's relative position bias). */
   bias?: (head: number, i: number, j: number) => number
+  /** Gemma's attn_logit_softcapping: the scaled score becomes cap·tanh(score/cap), before the mask. */
+  softcap?: number | null
 }
 
 /** [Tq, heads·headDim]; a query that sees no key gets zeros (only padding queries do, and those are discarded). */
@@ -38,7 +40,8 @@ export function attention(a: AttentionInput): Float64Array {
         }
         let dot = 0
         for (let d = 0; d < headDim; d++) dot += q[(i * heads + h) * headDim + d] * k[(j * kvHeads + kvh) * headDim + d]
-        scores[j] = dot * scale + (a.bias ? a.bias(h, i, j) : 0)
+        const scaled = a.softcap ? a.softcap * Math.tanh((dot * scale) / a.softcap) : dot * scale
+        scores[j] = scaled + (a.bias ? a.bias(h, i, j) : 0)
         max = Math.max(max, scores[j])
       }
       if (max === -Infinity) continue

@@ -1,5 +1,6 @@
 // Independent float64 reference forward passes of every architecture we support, for checking the
 // engine's logits. Plain loops over Float64Arrays; nothing from main/engine or main/models.
+import { gemma3Logits } from './gemma3'
 import { gpt2Logits } from './gpt2'
 import { llamaLogits } from './llama'
 import { loadCheckpoint, type ReferenceCheckpoint } from './tensors'
@@ -9,12 +10,12 @@ import type { Logits, TokenBatch } from './batch'
 export type { Logits, TokenBatch } from './batch'
 export type { Seq2SeqBatch } from './t5'
 export { loadCheckpoint, type ReferenceCheckpoint, type F64Tensor } from './tensors'
-export { llamaLogits, gpt2Logits, t5Logits, t5EncoderStates }
+export { llamaLogits, gemma3Logits, gpt2Logits, t5Logits, t5EncoderStates }
 export { relativePositionBucket } from './t5-buckets'
 export { inverseFrequencies, applyRope } from './rope'
 export { float16BitsToNumber, bfloat16BitsToNumber } from './decode'
 
-/** Logits of a decoder-only model folder (llama, mistral, qwen2, qwen3, gpt2). */
+/** Logits of a decoder-only model folder (llama, mistral, qwen2, qwen3, gemma3_text, gpt2). */
 export function referenceLogits(dir: string, batch: TokenBatch): Logits {
   return decoderOnlyLogits(loadCheckpoint(dir), batch)
 }
@@ -22,6 +23,7 @@ export function referenceLogits(dir: string, batch: TokenBatch): Logits {
 export function decoderOnlyLogits(ckpt: ReferenceCheckpoint, batch: TokenBatch): Logits {
   const type = String(ckpt.config.model_type)
   if (['llama', 'mistral', 'qwen2', 'qwen3'].includes(type)) return llamaLogits(ckpt, batch)
+  if (type === 'gemma3_text') return gemma3Logits(ckpt, batch)
   if (type === 'gpt2') return gpt2Logits(ckpt, batch)
   throw new Error(`reference: ${type} is not a decoder-only model type we support${type === 't5' ? ' (use referenceSeq2SeqLogits)' : ''}`)
 }

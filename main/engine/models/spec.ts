@@ -4,8 +4,15 @@
 // It is the engine's: its model builders take one; main/models/config parses a config.json into it.
 
 /** The `model_type` values we can build. */
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2', 't5'] as const
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5'] as const
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number]
+
+/** For a model type we do not train that has a sibling we do, one sentence naming it; else null. */
+export function trainableSibling(modelType: string): string | null {
+  // Gemma 3 4B and larger are image-and-text checkpoints; the text-only sizes are another model_type.
+  if (modelType === 'gemma3') return 'Of Gemma 3 we train the text-only sizes, gemma-3-270m and gemma-3-1b (model_type gemma3_text).'
+  return null
+}
 
 /** Model types that share one builder: Llama-style decoders, GPT-2, T5 encoder-decoders. */
 export type ArchFamily = 'llama' | 'gpt2' | 't5'
@@ -68,14 +75,30 @@ interface CommonSpec {
 
 export interface LlamaFamilySpec extends CommonSpec {
   family: 'llama'
-  modelType: 'llama' | 'mistral' | 'qwen2' | 'qwen3'
+  modelType: 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma3_text'
   norm: 'rmsnorm'
-  activation: 'silu'
+  /** SwiGLU's silu; Gemma's gated GELU (tanh form). */
+  activation: 'silu' | 'gelu_pytorch_tanh'
   rope: RopeSpec
-  /** Qwen3: RMSNorm over head_dim on every query and key head, before RoPE. */
+  /** Qwen3, Gemma 3: RMSNorm over head_dim on every query and key head, before RoPE. */
   qkNorm: boolean
-  /** Mistral: a query sees only the last `slidingWindow` keys (itself included); null = full causal. */
+  /**
+   * A query sees only the last `slidingWindow` keys (itself included) on the layers `slidingLayers`
+   * names (Mistral: every layer); null = full causal everywhere.
+   */
   slidingWindow: number | null
+  /** Which layers use slidingWindow (Gemma 3: five of every six); null: all of them. */
+  slidingLayers: readonly boolean[] | null
+  /** RoPE of the sliding layers when it differs from `rope` (Gemma 3's local base frequency); null: `rope`. */
+  localRope: RopeSpec | null
+  /** Gemma: the looked-up token embedding is multiplied by √hidden_size; null: not scaled. */
+  embeddingScale: number | null
+  /** RMSNorm multiplies by (normWeightOffset + w): 0 (Llama), 1 (Gemma stores its norm weights as offsets from 1). */
+  normWeightOffset: 0 | 1
+  /** Gemma 3: each block's attention and FFN output is normed once more before its residual add. */
+  sandwichNorms: boolean
+  /** Multiplies q·k: 1/√head_dim, or Gemma's 1/√query_pre_attn_scalar. */
+  attentionScale: number
 }
 
 export interface Gpt2Spec extends CommonSpec {

@@ -23,6 +23,8 @@ export type WeightPart =
   /** GPT-2's fused projection: output columns [q | k | v], each hidden_size wide. */
   | 'qkv'
   | 'o'
+  /** Gemma 3: the norm of the attention output, before its residual add. */
+  | 'attn_post_norm'
   | 'q_norm'
   | 'k_norm'
   /** T5: [num_buckets, heads], stored in block 0 and shared by every layer of its stack. */
@@ -33,6 +35,8 @@ export type WeightPart =
   | 'cross_v'
   | 'cross_o'
   | 'ffn_norm'
+  /** Gemma 3: the norm of the FFN output, before its residual add. */
+  | 'ffn_post_norm'
   | 'gate'
   | 'up'
   | 'down'

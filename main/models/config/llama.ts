@@ -8,7 +8,7 @@ import { configError, declaredDTypeFields, eosList, parseFields, positiveInt, po
 import { parseRope, ropeScalingSchema } from './rope'
 import type { LlamaFamilySpec } from '../../engine/models/spec'
 
-type LlamaModelType = LlamaFamilySpec['modelType']
+type LlamaModelType = Exclude<LlamaFamilySpec['modelType'], 'gemma3_text'>
 
 const llamaSchema = z.object({
   vocab_size: positiveInt,
@@ -127,5 +127,11 @@ export function parseLlamaFamilyConfig(modelType: LlamaModelType, raw: Record<st
     rope: parseRope(file, f),
     qkNorm: variant.qkNorm,
     slidingWindow: variant.slidingWindow(f, file, raw),
+    slidingLayers: null,
+    localRope: null,
+    embeddingScale: null,
+    normWeightOffset: 0,
+    sandwichNorms: false,
+    attentionScale: 1 / Math.sqrt(headDim),
   }
 }

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { ModelFolderError } from '../errors'
 import { parseGpt2Config } from './gpt2'
+import { parseGemma3TextConfig } from './gemma3'
 import { parseLlamaFamilyConfig } from './llama'
-import { SUPPORTED_MODEL_TYPES, type ModelSpec, type ModelType } from '../../engine/models/spec'
+import { SUPPORTED_MODEL_TYPES, trainableSibling, type ModelSpec, type ModelType } from '../../engine/models/spec'
 import { parseT5Config } from './t5'
 
 /** Validates an already-parsed config.json object. `file` names it in errors. */
@@ -16,7 +17,8 @@ export function parseModelConfig(raw: unknown, file = 'config.json'): ModelSpec 
     throw new ModelFolderError(`${file}: field "model_type" is missing${hint}; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`, file)
   }
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw new ModelFolderError(`${file}: model_type "${modelType}" is not supported; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}`, file)
+    const sibling = trainableSibling(modelType)
+    throw new ModelFolderError(`${file}: model_type "${modelType}" is not supported; supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')}${sibling ? `. ${sibling}` : ''}`, file)
   }
   const type = modelType as ModelType
   switch (type) {
@@ -25,6 +27,8 @@ export function parseModelConfig(raw: unknown, file = 'config.json'): ModelSpec 
     case 'qwen2':
     case 'qwen3':
       return parseLlamaFamilyConfig(type, fields, file)
+    case 'gemma3_text':
+      return parseGemma3TextConfig(fields, file)
     case 'gpt2':
       return parseGpt2Config(fields, file)
     case 't5':

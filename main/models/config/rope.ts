@@ -23,8 +23,10 @@ const DEFAULT_ROPE_THETA = 10_000
 export function parseRope(
   file: string,
   fields: { rope_theta?: number; rope_scaling?: RopeScalingFields | null; rope_parameters?: RopeScalingFields | null },
+  /** How errors name the field (Gemma 3's per-layer-type rope_parameters.full_attention). */
+  fieldName?: string,
 ): RopeSpec {
-  const field = fields.rope_parameters ? 'rope_parameters' : 'rope_scaling'
+  const field = fieldName ?? (fields.rope_parameters ? 'rope_parameters' : 'rope_scaling')
   const params = fields.rope_parameters ?? fields.rope_scaling ?? null
   const theta = fields.rope_parameters?.rope_theta ?? fields.rope_theta ?? DEFAULT_ROPE_THETA
   const type = params ? (params.rope_type ?? params.type ?? 'default') : 'default'

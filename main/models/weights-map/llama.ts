@@ -1,5 +1,7 @@
 // HF tensor names of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,
-// Qwen3ForCausalLM). All projections are nn.Linear, [out, in]; nothing needs transposing.
+// Qwen3ForCausalLM, Gemma3ForCausalLM). All projections are nn.Linear, [out, in]; nothing needs
+// transposing. Gemma 3 norms each block four times, and its post_attention_layernorm is the norm of
+// the attention output, where Llama's of that name is the norm before the FFN.
 import type { LlamaFamilySpec } from '../../engine/models/spec'
 import type { WeightMapEntry } from '../../engine/models/weight-map'
 import { EntryList, resolvePrefix } from './entry-list'
@@ -29,7 +31,13 @@ export function llamaWeightEntries(spec: LlamaFamilySpec, names: ReadonlySet<str
     }
     list.add('decoder', i, 'o', 'weight', `${l}self_attn.o_proj.weight`, [d, qWidth], 'linear')
     if (spec.bias.o) list.add('decoder', i, 'o', 'bias', `${l}self_attn.o_proj.bias`, [d], 'vector')
-    list.add('decoder', i, 'ffn_norm', 'weight', `${l}post_attention_layernorm.weight`, [d], 'vector')
+    if (spec.sandwichNorms) {
+      list.add('decoder', i, 'attn_post_norm', 'weight', `${l}post_attention_layernorm.weight`, [d], 'vector')
+      list.add('decoder', i, 'ffn_norm', 'weight', `${l}pre_feedforward_layernorm.weight`, [d], 'vector')
+      list.add('decoder', i, 'ffn_post_norm', 'weight', `${l}post_feedforward_layernorm.weight`, [d], 'vector')
+    } else {
+      list.add('decoder', i, 'ffn_norm', 'weight', `${l}post_attention_layernorm.weight`, [d], 'vector')
+    }
     list.add('decoder', i, 'gate', 'weight', `${l}mlp.gate_proj.weight`, [ff, d], 'linear')
     list.add('decoder', i, 'up', 'weight', `${l}mlp.up_proj.weight`, [ff, d], 'linear')
     list.add('decoder', i, 'down', 'weight', `${l}mlp.down_proj.weight`, [d, ff], 'linear')

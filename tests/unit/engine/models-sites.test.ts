@@ -73,11 +73,12 @@ const EXPECTED: Record<TinyArch, { projections: string[]; modules: RegExp }> = {
   mistral: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   qwen2: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   qwen3: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
+  gemma3_text: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   gpt2: { projections: ['c_attn', 'c_proj', 'c_fc', 'mlp_c_proj'], modules: /^transformer\.h\.\d\.(attn\.c_attn(\.[kv])?|attn\.c_proj|mlp\.c_fc|mlp\.c_proj|mlp)$/ },
   t5: { projections: ['q', 'k', 'v', 'o', 'wi_0', 'wi_1', 'wo'], modules: /^(en|de)coder\.block\.\d\.layer\.\d\.(SelfAttention|EncDecAttention|DenseReluDense)(\.(q|k|v|o|wi_0|wi_1|wo))?$/ },
 }
 
-describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2', 't5'] as const)('%s adapter sites', (arch) => {
+describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5'] as const)('%s adapter sites', (arch) => {
   it('offers keys/values per KV head, the FFN branch and every projection, with module paths of the checkpoint', async () => {
     const model = openModel(writeTinyModel(join(tmp.dir, `${arch}-sites`), arch).dir)
     const { hooks, offered } = recorder()
@@ -113,10 +114,11 @@ describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2', 't5'] as const)('%s
     const nll = base.outputs.token_nll.data as Float32Array
     expect(base.counted).toBe(model.spec.family === 't5' ? 5 : 8)
     expect((base.outputs.loss.data as Float32Array)[0]).toBeCloseTo(nll.reduce((a, b) => a + b, 0) / base.counted, 5)
-    // Zeroing the values of one layer, or doubling one projection's output, changes the logits.
+    // Zeroing the values of one layer, or doubling and shifting one projection's output, changes the
+    // logits (doubling alone would not on Gemma, whose post-FFN RMSNorm divides any scale away).
     for (const edit of [
       (site: ActivationSite | ProjectionSite, x: Value) => (site.kind === 'values' && site.layer === 0 ? F.mul(x, 0) : x),
-      (site: ActivationSite | ProjectionSite, x: Value) => (site.kind === 'projection' && site.layer === 1 && /^(down|mlp_c_proj|wo)$/.test(site.name) ? F.mul(x, 2) : x),
+      (site: ActivationSite | ProjectionSite, x: Value) => (site.kind === 'projection' && site.layer === 1 && /^(down|mlp_c_proj|wo)$/.test(site.name) ? F.add(F.mul(x, 2), 0.5) : x),
     ]) {
       const edited = await forward(model, { hooks: recorder(edit).hooks })
       const a = base.outputs.logits.data as Float32Array

@@ -28,6 +28,24 @@ const QWEN3_0_6B = {
   rope_scaling: null, rope_theta: 1000000, sliding_window: null, tie_word_embeddings: true, torch_dtype: 'bfloat16',
   use_sliding_window: false, vocab_size: 151936,
 }
+const GEMMA_3_270M = {
+  _sliding_window_pattern: 6, architectures: ['Gemma3ForCausalLM'], attention_bias: false, attention_dropout: 0, attn_logit_softcapping: null,
+  bos_token_id: 2, eos_token_id: 1, final_logit_softcapping: null, head_dim: 256, hidden_activation: 'gelu_pytorch_tanh', hidden_size: 640,
+  initializer_range: 0.02, intermediate_size: 2048,
+  layer_types: Array.from({ length: 18 }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention')),
+  max_position_embeddings: 32768, model_type: 'gemma3_text', num_attention_heads: 4, num_hidden_layers: 18, num_key_value_heads: 1,
+  pad_token_id: 0, query_pre_attn_scalar: 256, rms_norm_eps: 1e-6, rope_local_base_freq: 10000, rope_scaling: null, rope_theta: 1000000,
+  sliding_window: 512, torch_dtype: 'bfloat16', transformers_version: '4.55.0.dev0', use_bidirectional_attention: false, use_cache: true, vocab_size: 262144,
+}
+// The first release's config: no layer_types, the pattern under its old name.
+const GEMMA_3_1B = {
+  architectures: ['Gemma3ForCausalLM'], attention_bias: false, attention_dropout: 0, attn_logit_softcapping: null, bos_token_id: 2,
+  cache_implementation: 'hybrid', eos_token_id: [1, 106], final_logit_softcapping: null, head_dim: 256, hidden_activation: 'gelu_pytorch_tanh',
+  hidden_size: 1152, initializer_range: 0.02, intermediate_size: 6912, max_position_embeddings: 32768, model_type: 'gemma3_text',
+  num_attention_heads: 4, num_hidden_layers: 26, num_key_value_heads: 1, pad_token_id: 0, query_pre_attn_scalar: 256, rms_norm_eps: 1e-6,
+  rope_local_base_freq: 10000, rope_scaling: null, rope_theta: 1000000, sliding_window: 512, sliding_window_pattern: 6,
+  torch_dtype: 'bfloat16', transformers_version: '4.50.0.dev0', use_cache: true, vocab_size: 262144,
+}
 const MISTRAL_7B_V0_1 = {
   architectures: ['MistralForCausalLM'], model_type: 'mistral', bos_token_id: 1, eos_token_id: 2, hidden_act: 'silu',
   hidden_size: 4096, intermediate_size: 14336, max_position_embeddings: 32768, num_attention_heads: 32, num_hidden_layers: 32,
@@ -79,6 +97,38 @@ describe('parseModelConfig: released checkpoints', () => {
   it('Qwen3 0.6B: q/k norm and a head_dim that is not hidden/heads', () => {
     const spec = parseModelConfig(QWEN3_0_6B)
     expect(spec).toMatchObject({ modelType: 'qwen3', qkNorm: true, headDim: 128, hiddenSize: 1024, numHeads: 16, rope: { theta: 1e6, scaling: { type: 'none' } } })
+  })
+
+  it('Gemma 3 270M: the Gemma switches, five sliding layers of six with their own RoPE base, tied', () => {
+    const spec = parseModelConfig(GEMMA_3_270M)
+    expect(spec).toMatchObject({
+      family: 'llama', modelType: 'gemma3_text', hiddenSize: 640, numLayers: 18, numHeads: 4, numKvHeads: 1, headDim: 256,
+      intermediateSize: 2048, vocabSize: 262144, activation: 'gelu_pytorch_tanh', tieWordEmbeddings: true, qkNorm: true,
+      bias: { qkv: false, o: false, mlp: false }, contextLength: 32768, tokens: { bos: 2, eos: [1], pad: 0 },
+      normWeightOffset: 1, sandwichNorms: true, attentionScale: 1 / 16, slidingWindow: 512,
+      rope: { theta: 1e6, scaling: { type: 'none' } }, localRope: { theta: 1e4, scaling: { type: 'none' } },
+    })
+    if (spec.family !== 'llama') throw new Error('expected the llama family')
+    expect(spec.embeddingScale).toBeCloseTo(Math.sqrt(640), 12)
+    expect(spec.slidingLayers?.flatMap((slides, i) => (slides ? [] : [i]))).toEqual([5, 11, 17])
+  })
+
+  it('Gemma 3 1B as first released: layer types from sliding_window_pattern, an eos list', () => {
+    const spec = parseModelConfig(GEMMA_3_1B)
+    if (spec.family !== 'llama') throw new Error('expected the llama family')
+    expect(spec.slidingLayers?.flatMap((slides, i) => (slides ? [] : [i]))).toEqual([5, 11, 17, 23])
+    expect(spec.tokens.eos).toEqual([1, 106])
+    const { _sliding_window_pattern: _p, layer_types: _l, ...noTypes } = GEMMA_3_270M
+    expect((parseModelConfig({ ...noTypes, _sliding_window_pattern: 3 }) as typeof spec).slidingLayers?.filter((s) => !s)).toHaveLength(6)
+  })
+
+  it('Gemma 3 in transformers 5: rope_parameters by layer type', () => {
+    const { rope_theta: _t, rope_local_base_freq: _b, rope_scaling: _s, ...rest } = GEMMA_3_270M
+    const spec = parseModelConfig({
+      ...rest, rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
+    })
+    expect(spec).toMatchObject({ rope: { theta: 1e6, scaling: { type: 'linear', factor: 8 } }, localRope: { theta: 1e4, scaling: { type: 'none' } } })
+    expect(parseError({ ...rest, rope_parameters: { full_attention: { rope_type: 'yarn', factor: 8 } } }).message).toContain('field "rope_parameters.full_attention.rope_type": "yarn" is not supported')
   })
 
   it('Mistral 7B v0.1: sliding window kept, untied', () => {
@@ -161,6 +211,20 @@ describe('parseModelConfig: what it refuses and how it says so', () => {
     expect(parseError({ ...FLAN_T5_SMALL, feed_forward_proj: 'gated-tanh' }).message).toContain('field "feed_forward_proj": "gated-tanh" is not supported')
     const { decoder_start_token_id: _d, ...noStart } = FLAN_T5_SMALL
     expect(parseError(noStart).message).toContain('field "decoder_start_token_id" is missing (required)')
+  })
+
+  it('refuses what Gemma 3 text models never have, and names the text-only sizes for an image-and-text Gemma 3', () => {
+    expect(parseError({ ...GEMMA_3_270M, final_logit_softcapping: 30 }).message).toContain('field "final_logit_softcapping": 30 is not supported')
+    expect(parseError({ ...GEMMA_3_270M, attn_logit_softcapping: 50 }).message).toContain('field "attn_logit_softcapping"')
+    expect(parseError({ ...GEMMA_3_270M, use_bidirectional_attention: true }).message).toContain('EmbeddingGemma')
+    expect(parseError({ ...GEMMA_3_270M, hidden_activation: 'silu' }).message).toContain('field "hidden_activation": "silu" is not supported for gemma3_text')
+    expect(parseError({ ...GEMMA_3_270M, layer_types: ['full_attention'] }).message).toContain('field "layer_types": names 1 layers, num_hidden_layers is 18')
+    expect(parseError({ ...GEMMA_3_270M, layer_types: GEMMA_3_270M.layer_types.map(() => 'chunked_attention') }).message).toContain('layer_types')
+    const { head_dim: _hd, ...noHeadDim } = GEMMA_3_270M
+    expect(parseError(noHeadDim).message).toContain('field "head_dim" is missing (required)')
+    const multimodal = parseError({ architectures: ['Gemma3ForConditionalGeneration'], model_type: 'gemma3', text_config: { hidden_size: 2560 } }).message
+    expect(multimodal).toContain('model_type "gemma3" is not supported')
+    expect(multimodal).toContain('Of Gemma 3 we train the text-only sizes, gemma-3-270m and gemma-3-1b (model_type gemma3_text)')
   })
 
   it('accepts T5 FFN spellings as T5Config reads them', () => {

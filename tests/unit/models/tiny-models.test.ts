@@ -46,6 +46,14 @@ describe('tiny models', () => {
     expect(ids).toContain(tokenizer.token_to_id('<|im_end|>'))
   })
 
+  it("gemma3_text has Gemma's special ids (pad 0, eos 1, bos 2) in its tokenizer, config and generation config", () => {
+    const model = writeTinyModel(tmp.dir, 'gemma3_text')
+    const tokenizer = new Tokenizer(readJson(join(model.dir, 'tokenizer.json')), readJson(join(model.dir, 'tokenizer_config.json')))
+    expect(['<pad>', '<eos>', '<bos>'].map((t) => tokenizer.token_to_id(t))).toEqual([0, 1, 2])
+    expect(readJson(join(model.dir, 'generation_config.json'))).toMatchObject({ pad_token_id: 0, eos_token_id: 1, bos_token_id: 2 })
+    expect(tokenizer.decode(tokenizer.encode('the cat sat on the mat.').ids)).toBe('the cat sat on the mat.')
+  })
+
   it('saves float16 / bfloat16 and shards with an index that lists every tensor', () => {
     const model = writeTinyModel(tmp.dir, 'gpt2', { dtype: 'bfloat16', shards: 2 })
     const index = readJson(join(model.dir, 'model.safetensors.index.json'))

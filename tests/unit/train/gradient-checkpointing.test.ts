@@ -24,7 +24,7 @@ const models = new Map<TinyArch, OpenedModel>()
 
 beforeAll(() => {
   tmp = makeTempDir('ms-checkpointing-')
-  for (const arch of ['llama', 'gpt2', 't5'] as const) models.set(arch, openModel(writeTinyModel(join(tmp.dir, arch), arch).dir))
+  for (const arch of ['llama', 'gemma3_text', 'gpt2', 't5'] as const) models.set(arch, openModel(writeTinyModel(join(tmp.dir, arch), arch).dir))
 })
 afterAll(() => tmp.remove())
 
@@ -40,7 +40,7 @@ function steps(model: OpenedModel, adapter: AdapterConfigInput): { kept: StepGra
 }
 
 describe('gradient checkpointing gives the same gradients (float64 reference interpreter)', () => {
-  for (const arch of ['llama', 'gpt2', 't5'] as const) {
+  for (const arch of ['llama', 'gemma3_text', 'gpt2', 't5'] as const) {
     for (const adapter of [MOV, LORA]) {
       it(`${arch}, ${adapter.method}`, () => {
         const model = models.get(arch)!

@@ -31,7 +31,7 @@ const OPTIMIZERS = [
   { optimizer: 'sgd', lr: 0.1, schedule: 'constant', warmup_steps: 0 },
   { optimizer: 'adamw', lr: 0.01, weight_decay: 0.01, schedule: 'cosine', warmup_steps: 1 },
 ] as const
-const ARCHS: TinyArch[] = ['llama', 'gpt2', 't5']
+const ARCHS: TinyArch[] = ['llama', 'gemma3_text', 'gpt2', 't5']
 
 let tmp: ReturnType<typeof makeTempDir>
 let dataDir: string
