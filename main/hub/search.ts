@@ -88,6 +88,7 @@ const ARCHITECTURE_CLASSES: Record<string, ModelType> = {
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
+  SmolLM3ForCausalLM: 'smollm3',
   Gemma3ForCausalLM: 'gemma3_text',
   GPT2LMHeadModel: 'gpt2',
   T5ForConditionalGeneration: 't5',

@@ -11,8 +11,8 @@ import { writeSafetensors, type TensorToWrite } from '../../main/runtime/safeten
 import { float32ToBfloat16Bits, float32ToFloat16Bits } from './half-floats'
 import { byteLevelBpeTokenizer, metaspaceBpeTokenizer, type TinyTokenizer } from './tiny-tokenizer'
 
-export type TinyArch = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma3_text' | 'gpt2' | 't5'
-export const TINY_ARCHS: readonly TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5']
+export type TinyArch = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3_text' | 'gpt2' | 't5'
+export const TINY_ARCHS: readonly TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2', 't5']
 
 export type TinyDType = 'float32' | 'float16' | 'bfloat16'
 
@@ -28,7 +28,7 @@ export interface TinyModelOptions {
   dtype?: TinyDType
   /** Split the weights over this many files with a model.safetensors.index.json (default 1: one model.safetensors). */
   shards?: number
-  /** Put a chat template in tokenizer_config.json (default: only for qwen2). */
+  /** Put a chat template in tokenizer_config.json (default: only for qwen2 and smollm3). */
   chatTemplate?: boolean
   /** Fields merged over the architecture's config.json before the weights are generated from it. */
   config?: Record<string, unknown>
@@ -56,7 +56,7 @@ const CHATML_TEMPLATE =
 export function writeTinyModel(dir: string, arch: TinyArch, options: TinyModelOptions = {}): TinyModel {
   const seed = options.seed ?? 1
   const dtype = options.dtype ?? 'float32'
-  const chatTemplate = options.chatTemplate ?? arch === 'qwen2'
+  const chatTemplate = options.chatTemplate ?? (arch === 'qwen2' || arch === 'smollm3')
   const tokenizer = tokenizerFor(arch, chatTemplate)
   const config = { ...baseConfig(arch, tokenizer), ...(options.config ?? {}) }
   const random = gaussian(seed)
@@ -117,6 +117,14 @@ function baseConfig(arch: TinyArch, tokenizer: TinyTokenizer): Record<string, un
       return {
         ...llamaCommon, architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', num_key_value_heads: 2, head_dim: 16,
         tie_word_embeddings: true, rope_theta: 1000000, attention_bias: false, use_sliding_window: false,
+      }
+    case 'smollm3':
+      // SmolLM3: Llama with NoPE layers. Four layers so that both kinds come twice; no
+      // tie_word_embeddings, so the class default (tied) is what a reader must apply.
+      return {
+        ...llamaCommon, architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', num_hidden_layers: 4, num_key_value_heads: 2,
+        rope_theta: 2000000, rope_scaling: null, no_rope_layers: [1, 0, 1, 0], no_rope_layer_interval: 4, attention_bias: false, mlp_bias: false,
+        use_sliding_window: false, sliding_window: null, eos_token_id: [2, tokenizer.ids['<|im_end|>'] ?? 2],
       }
     case 'gemma3_text':
       // Gemma 3 with everything that sets it apart from Llama made visible at test lengths:
@@ -296,7 +304,8 @@ function tensorsFor(arch: TinyArch, config: Record<string, unknown>, random: Ran
   const headDim = c.head_dim ?? d / heads
   const qkvBias = arch === 'qwen2' || (arch !== 'mistral' && c.attention_bias === true)
   const oBias = arch !== 'qwen2' && arch !== 'mistral' && c.attention_bias === true
-  const mlpBias = arch === 'llama' && c.mlp_bias === true
+  const mlpBias = (arch === 'llama' || arch === 'smollm3') && c.mlp_bias === true
+  const tied = arch === 'smollm3' ? c.tie_word_embeddings !== false : c.tie_word_embeddings === true // SmolLM3 ties by default
   table('model.embed_tokens.weight', c.vocab_size, d)
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const l = `model.layers.${i}`
@@ -326,7 +335,7 @@ function tensorsFor(arch: TinyArch, config: Record<string, unknown>, random: Ran
     }
   }
   normScale('model.norm.weight', d)
-  if (c.tie_word_embeddings !== true) table('lm_head.weight', c.vocab_size, d, 1 / Math.sqrt(d))
+  if (!tied) table('lm_head.weight', c.vocab_size, d, 1 / Math.sqrt(d))
   return out
 }
 

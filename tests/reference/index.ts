@@ -15,14 +15,14 @@ export { relativePositionBucket } from './t5-buckets'
 export { inverseFrequencies, applyRope } from './rope'
 export { float16BitsToNumber, bfloat16BitsToNumber } from './decode'
 
-/** Logits of a decoder-only model folder (llama, mistral, qwen2, qwen3, gemma3_text, gpt2). */
+/** Logits of a decoder-only model folder (llama, mistral, qwen2, qwen3, smollm3, gemma3_text, gpt2). */
 export function referenceLogits(dir: string, batch: TokenBatch): Logits {
   return decoderOnlyLogits(loadCheckpoint(dir), batch)
 }
 
 export function decoderOnlyLogits(ckpt: ReferenceCheckpoint, batch: TokenBatch): Logits {
   const type = String(ckpt.config.model_type)
-  if (['llama', 'mistral', 'qwen2', 'qwen3'].includes(type)) return llamaLogits(ckpt, batch)
+  if (['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3'].includes(type)) return llamaLogits(ckpt, batch)
   if (type === 'gemma3_text') return gemma3Logits(ckpt, batch)
   if (type === 'gpt2') return gpt2Logits(ckpt, batch)
   throw new Error(`reference: ${type} is not a decoder-only model type we support${type === 't5' ? ' (use referenceSeq2SeqLogits)' : ''}`)

@@ -1,8 +1,8 @@
-// The Llama family decoder (llama, mistral, qwen2, qwen3, gemma3_text), after transformers'
-// modeling_llama / modeling_qwen2 / modeling_qwen3 / modeling_gemma3:
+// The Llama family decoder (llama, mistral, qwen2, qwen3, smollm3, gemma3_text), after transformers'
+// modeling_llama / modeling_qwen2 / modeling_qwen3 / modular_smollm3 / modeling_gemma3:
 //   x = embed(ids)   (Gemma: ·√d)
 //   per layer: h = RMSNorm(x); q, k, v = Linear(h) (+ bias); qwen3, gemma: RMSNorm over head_dim of q, k;
-//              RoPE on q, k; causal attention over grouped KV heads (+ a sliding window: Mistral on
+//              RoPE on q, k (SmolLM3: not on its NoPE layers); causal attention over grouped KV heads (+ a sliding window: Mistral on
 //              every layer, Gemma 3 on five of six, with its own RoPE base there)
 //              x += o(attn);  x += down(act(gate(RMSNorm(x))) ⊙ up(RMSNorm(x)))   (act: silu, Gemma gelu_tanh)
 //              Gemma 3: o(attn) and down(...) are normed once more before each residual add
@@ -86,8 +86,10 @@ export function buildLlama(spec: LlamaFamilySpec, checkpoint: CheckpointWeights,
       kh = norm(kh, layer, 'k_norm')
     }
     const { cos, sin } = slides(layer) ? localRope : rope
-    const qr = applyRotary(headsFirst(qh), cos, sin) // [B, H, T, Dh]
-    const kr = applyRotary(headsFirst(kh), cos, sin) // [B, KV, T, Dh]
+    // SmolLM3's NoPE layers attend without positions: causality alone orders them.
+    const positional = spec.ropeLayers === null || spec.ropeLayers[layer]
+    const qr = positional ? applyRotary(headsFirst(qh), cos, sin) : headsFirst(qh) // [B, H, T, Dh]
+    const kr = positional ? applyRotary(headsFirst(kh), cos, sin) : headsFirst(kh) // [B, KV, T, Dh]
     const kv = inputs.keysValues(layer, kr, headsFirst(vh)) // [B, KV, K, Dh]
     const out = groupedAttention(qr, kv.key, kv.value, inputs.layerBias(layer), { heads, kvHeads, scale: spec.attentionScale })
     return mergeHeads(out) // [B, T, H·Dh]

@@ -4,7 +4,7 @@
 // It is the engine's: its model builders take one; main/models/config parses a config.json into it.
 
 /** The `model_type` values we can build. */
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5'] as const
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2', 't5'] as const
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number]
 
 /** For a model type we do not train that has a sibling we do, one sentence naming it; else null. */
@@ -75,11 +75,13 @@ interface CommonSpec {
 
 export interface LlamaFamilySpec extends CommonSpec {
   family: 'llama'
-  modelType: 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma3_text'
+  modelType: 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'smollm3' | 'gemma3_text'
   norm: 'rmsnorm'
   /** SwiGLU's silu; Gemma's gated GELU (tanh form). */
   activation: 'silu' | 'gelu_pytorch_tanh'
   rope: RopeSpec
+  /** Which layers apply RoPE to q and k (SmolLM3: three of every four; the rest are NoPE); null: all of them. */
+  ropeLayers: readonly boolean[] | null
   /** Qwen3, Gemma 3: RMSNorm over head_dim on every query and key head, before RoPE. */
   qkNorm: boolean
   /**

@@ -82,6 +82,7 @@ export function parseGemma3TextConfig(raw: Record<string, unknown>, file: string
     tokens: { bos: f.bos_token_id ?? 2, eos: f.eos_token_id == null ? [1] : eosList(f.eos_token_id), pad: f.pad_token_id ?? 0 },
     declaredDType: f.dtype ?? f.torch_dtype ?? null,
     rope: global,
+    ropeLayers: null,
     qkNorm: true,
     slidingWindow: slidingLayers.some(Boolean) ? f.sliding_window : null,
     slidingLayers: slidingLayers.some(Boolean) ? slidingLayers : null,

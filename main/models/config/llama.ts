@@ -1,4 +1,4 @@
-// config.json of the Llama family: llama, mistral, qwen2, qwen3. They share one decoder
+// config.json of the Llama family: llama, mistral, qwen2, qwen3, smollm3. They share one decoder
 // (RMSNorm, RoPE, grouped KV heads, SwiGLU) and differ in a few switches, set here per model type.
 // Defaults are those of the transformers config classes; where a class default is a number tied to
 // one 7B checkpoint (num_key_value_heads for mistral/qwen, head_dim for qwen3) we require the field
@@ -24,11 +24,14 @@ const llamaSchema = z.object({
   rope_scaling: ropeScalingSchema.nullish(),
   rope_parameters: ropeScalingSchema.nullish(),
   max_position_embeddings: positiveInt.nullish(),
-  tie_word_embeddings: z.boolean().default(false),
+  tie_word_embeddings: z.boolean().optional(),
   attention_bias: z.boolean().default(false),
   mlp_bias: z.boolean().default(false),
   sliding_window: positiveInt.nullish(),
   use_sliding_window: z.boolean().default(false),
+  // SmolLM3: 1 where a layer applies RoPE, 0 where it is NoPE; else every no_rope_layer_interval-th is NoPE.
+  no_rope_layers: z.array(z.union([z.literal(0), z.literal(1)])).nullish(),
+  no_rope_layer_interval: positiveInt.nullish(),
   bos_token_id: tokenId.nullish(),
   eos_token_id: tokenIds.nullish(),
   pad_token_id: tokenId.nullish(),
@@ -45,9 +48,15 @@ interface Variant {
   slidingWindow: (f: LlamaFields, file: string, raw: Record<string, unknown>) => number | null
   /** HF class default for max_position_embeddings. */
   defaultContext: number
+  /** HF class default for tie_word_embeddings (PretrainedConfig's is true; LlamaConfig and others set false). */
+  defaultTied: boolean
+  /** HF class default for rope_theta (absent: 10000, as every other class of the family). */
+  defaultRopeTheta?: number
+  ropeLayers: (f: LlamaFields, file: string) => boolean[] | null
 }
 
 const noSlidingWindow = () => null
+const ropeEverywhere = () => null
 
 const VARIANTS: Record<LlamaModelType, Variant> = {
   llama: {
@@ -56,6 +65,8 @@ const VARIANTS: Record<LlamaModelType, Variant> = {
     qkNorm: false,
     slidingWindow: noSlidingWindow,
     defaultContext: 2048,
+    defaultTied: false,
+    ropeLayers: ropeEverywhere,
   },
   mistral: {
     required: ['num_key_value_heads'],
@@ -64,6 +75,8 @@ const VARIANTS: Record<LlamaModelType, Variant> = {
     // MistralConfig defaults sliding_window to 4096 when the key is absent; null disables it.
     slidingWindow: (f, _file, raw) => ('sliding_window' in raw ? (f.sliding_window ?? null) : 4096),
     defaultContext: 4096 * 32,
+    defaultTied: false,
+    ropeLayers: ropeEverywhere,
   },
   qwen2: {
     required: ['num_key_value_heads'],
@@ -72,6 +85,8 @@ const VARIANTS: Record<LlamaModelType, Variant> = {
     qkNorm: false,
     slidingWindow: rejectQwenSlidingWindow,
     defaultContext: 32768,
+    defaultTied: false,
+    ropeLayers: ropeEverywhere,
   },
   qwen3: {
     required: ['num_key_value_heads', 'head_dim'],
@@ -79,6 +94,31 @@ const VARIANTS: Record<LlamaModelType, Variant> = {
     qkNorm: true,
     slidingWindow: rejectQwenSlidingWindow,
     defaultContext: 32768,
+    defaultTied: false,
+    ropeLayers: ropeEverywhere,
+  },
+  // SmolLM3: Llama with a NoPE layer every fourth (no_rope_layers) and PretrainedConfig's tied head.
+  smollm3: {
+    required: ['num_key_value_heads'],
+    bias: (f) => ({ qkv: f.attention_bias, o: f.attention_bias, mlp: f.mlp_bias }),
+    qkNorm: false,
+    slidingWindow: (f, file) => {
+      if (f.use_sliding_window) throw configError(file, 'use_sliding_window', 'sliding-window attention is not supported for SmolLM3; set it to false')
+      return null
+    },
+    defaultContext: 32768,
+    defaultTied: true,
+    defaultRopeTheta: 2_000_000,
+    ropeLayers: (f, file) => {
+      if (f.no_rope_layers) {
+        if (f.no_rope_layers.length < f.num_hidden_layers) {
+          throw configError(file, 'no_rope_layers', `names ${f.no_rope_layers.length} layers, num_hidden_layers is ${f.num_hidden_layers}`)
+        }
+        return f.no_rope_layers.slice(0, f.num_hidden_layers).map((rope) => rope === 1)
+      }
+      const interval = f.no_rope_layer_interval ?? 4
+      return Array.from({ length: f.num_hidden_layers }, (_, i) => (i + 1) % interval !== 0)
+    },
   },
 }
 
@@ -119,12 +159,13 @@ export function parseLlamaFamilyConfig(modelType: LlamaModelType, raw: Record<st
     norm: 'rmsnorm',
     normEps: f.rms_norm_eps,
     activation: 'silu',
-    tieWordEmbeddings: f.tie_word_embeddings,
+    tieWordEmbeddings: f.tie_word_embeddings ?? variant.defaultTied,
     bias: variant.bias(f),
     contextLength: f.max_position_embeddings ?? variant.defaultContext,
     tokens: { bos: f.bos_token_id ?? null, eos: eosList(f.eos_token_id), pad: f.pad_token_id ?? null },
     declaredDType: f.dtype ?? f.torch_dtype ?? null,
-    rope: parseRope(file, f),
+    rope: parseRope(file, { ...f, rope_theta: f.rope_theta ?? variant.defaultRopeTheta }),
+    ropeLayers: variant.ropeLayers(f, file),
     qkNorm: variant.qkNorm,
     slidingWindow: variant.slidingWindow(f, file, raw),
     slidingLayers: null,

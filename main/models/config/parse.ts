@@ -26,6 +26,7 @@ export function parseModelConfig(raw: unknown, file = 'config.json'): ModelSpec 
     case 'mistral':
     case 'qwen2':
     case 'qwen3':
+    case 'smollm3':
       return parseLlamaFamilyConfig(type, fields, file)
     case 'gemma3_text':
       return parseGemma3TextConfig(fields, file)

@@ -60,7 +60,7 @@ async function withSessions<T>(model: OpenedModel, use: (s: CachedSessions) => P
 
 const padded = (row: number[]) => [...row, ...new Array<number>(WIDTH - row.length).fill(0)]
 
-describe.each(['llama', 'mistral', 'qwen3', 'gemma3_text', 'gpt2'] as const)('%s cached step with labels', (arch: TinyArch) => {
+describe.each(['llama', 'mistral', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2'] as const)('%s cached step with labels', (arch: TinyArch) => {
   it('scores the named slots of rows continuing a cached prompt as the reference does', async () => {
     // Mistral's window is shorter than prompt + row, so the cache's key positions matter.
     const dir = models.write(arch, { config: { tie_word_embeddings: false, ...(arch === 'mistral' ? { sliding_window: 4 } : {}) } }).dir

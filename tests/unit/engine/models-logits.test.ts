@@ -36,7 +36,7 @@ async function engineLogits(dir: string, batch: ForwardBatch): Promise<Float32Ar
   }
 }
 
-describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2'] as const)('%s logits vs the float64 reference', (arch) => {
+describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2'] as const)('%s logits vs the float64 reference', (arch) => {
   it.each(['float32', 'float16', 'bfloat16'] as const)('%s weights, padded batch', async (dtype) => {
     const model = tiny(arch, { dtype })
     const actual = await engineLogits(model.dir, { tokens: DECODER_BATCH })
@@ -57,6 +57,7 @@ describe('config variants', () => {
     ['llama with attention and MLP biases, untied, linear rope', 'llama', { attention_bias: true, mlp_bias: true, rope_scaling: { rope_type: 'linear', factor: 4 } }],
     ['llama without rope scaling, grouped KV heads, tied', 'llama', { rope_scaling: null, num_key_value_heads: 1, tie_word_embeddings: true }],
     ['qwen3 with attention bias', 'qwen3', { attention_bias: true }],
+    ['smollm3 with q/k/v/o and MLP biases, untied, NoPE every second layer by the interval', 'smollm3', { attention_bias: true, mlp_bias: true, tie_word_embeddings: false, no_rope_layers: null, no_rope_layer_interval: 2 }],
     ['gemma3_text all global layers, untied, attention bias, unscaled rope', 'gemma3_text', { layer_types: null, sliding_window_pattern: 1, tie_word_embeddings: false, attention_bias: true, rope_scaling: null }],
     ['gemma3_text layer types from the pattern, window 2', 'gemma3_text', { layer_types: null, sliding_window_pattern: 2, sliding_window: 2 }],
     ['gemma3_text transformers 5 rope_parameters by layer type', 'gemma3_text', {

@@ -73,12 +73,13 @@ const EXPECTED: Record<TinyArch, { projections: string[]; modules: RegExp }> = {
   mistral: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   qwen2: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   qwen3: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
+  smollm3: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   gemma3_text: { projections: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], modules: /^model\.layers\.\d\./ },
   gpt2: { projections: ['c_attn', 'c_proj', 'c_fc', 'mlp_c_proj'], modules: /^transformer\.h\.\d\.(attn\.c_attn(\.[kv])?|attn\.c_proj|mlp\.c_fc|mlp\.c_proj|mlp)$/ },
   t5: { projections: ['q', 'k', 'v', 'o', 'wi_0', 'wi_1', 'wo'], modules: /^(en|de)coder\.block\.\d\.layer\.\d\.(SelfAttention|EncDecAttention|DenseReluDense)(\.(q|k|v|o|wi_0|wi_1|wo))?$/ },
 }
 
-describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5'] as const)('%s adapter sites', (arch) => {
+describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2', 't5'] as const)('%s adapter sites', (arch) => {
   it('offers keys/values per KV head, the FFN branch and every projection, with module paths of the checkpoint', async () => {
     const model = openModel(writeTinyModel(join(tmp.dir, `${arch}-sites`), arch).dir)
     const { hooks, offered } = recorder()

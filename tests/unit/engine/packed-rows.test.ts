@@ -74,6 +74,7 @@ describe.each([
   ['llama', 'llama', {}],
   ['qwen2', 'qwen2', {}],
   ['qwen3', 'qwen3', {}],
+  ['smollm3 with NoPE layers', 'smollm3', {}],
   ['gemma3_text with a window shorter than the examples on two of three layers', 'gemma3_text', { config: { sliding_window: 3 } }],
   ['gpt2', 'gpt2', {}],
   ['mistral with a sliding window shorter than the examples', 'mistral', { config: { sliding_window: 3 } }],

@@ -166,7 +166,7 @@ describe('downloadModel', () => {
   test('an architecture we do not train is refused, naming it', async () => {
     await hub.addTinyModel('org/bert', 'llama', { repo: { info: { config: { model_type: 'bert', architectures: ['BertModel'] } } } })
     const error = await failure(downloadModel(options('org/bert')))
-    expect([error.kind, error.message]).toEqual(['unsupported', 'org/bert is a bert model (BertModel); we train llama, mistral, qwen2, qwen3, gemma3_text, gpt2, t5.'])
+    expect([error.kind, error.message]).toEqual(['unsupported', 'org/bert is a bert model (BertModel); we train llama, mistral, qwen2, qwen3, smollm3, gemma3_text, gpt2, t5.'])
   })
 
   test('too little free disk space is refused before anything is fetched', async () => {

@@ -15,7 +15,7 @@ import type { TinyArch } from '../../helpers/tiny-models'
 
 let hub: HubServer
 let connection: HubConnection
-const ours: TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5']
+const ours: TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2', 't5']
 
 beforeAll(async () => {
   hub = await startHubServer({ routes: searchRoutes })
@@ -31,9 +31,9 @@ describe('searchHubModels', () => {
   test('returns only the architectures we train, most downloaded first, the bert model left out, over the Hub\'s pages', async () => {
     const before = hub.requests.length
     const found = await searchHubModels(connection, { query: 'tiny' })
-    // 9 matches over pages of SEARCH_PAGE_SIZE: every next page (Link: rel="next") was read
-    expect(hub.requests.slice(before).filter((r) => r.url.startsWith('/api/models?')).length).toBe(Math.ceil(9 / SEARCH_PAGE_SIZE))
-    expect(found.map((m) => m.repo)).toEqual(['org/tiny-t5', 'org/tiny-gpt2', 'org/tiny-gemma3_text', 'org/tiny-qwen3', 'org/tiny-qwen2', 'org/tiny-mistral', 'org/tiny-llama', 'gatedorg/tiny-gated', 'org/tiny-pickled'])
+    // Ours, the bert, the gated and the pickled one match, over pages of SEARCH_PAGE_SIZE: every next page (Link: rel="next") was read
+    expect(hub.requests.slice(before).filter((r) => r.url.startsWith('/api/models?')).length).toBe(Math.ceil((ours.length + 3) / SEARCH_PAGE_SIZE))
+    expect(found.map((m) => m.repo)).toEqual(['org/tiny-t5', 'org/tiny-gpt2', 'org/tiny-gemma3_text', 'org/tiny-smollm3', 'org/tiny-qwen3', 'org/tiny-qwen2', 'org/tiny-mistral', 'org/tiny-llama', 'gatedorg/tiny-gated', 'org/tiny-pickled'])
     expect(found.find((m) => m.repo === 'org/tiny-qwen2')).toMatchObject({ modelType: 'qwen2', architecture: 'Qwen2ForCausalLM', license: 'apache-2.0', downloads: 300, gated: false, acceptUrl: null, hasSafetensors: true })
   })
 
@@ -104,7 +104,7 @@ describe('hubModelDetail', () => {
     expect(pickled.problem).toMatch(/no safetensors weights.*pytorch_model\.bin/)
     expect(pickled.files.some((f) => f.path.endsWith('.bin'))).toBe(false)
     const bert = await hubModelDetail(connection, 'org/tiny-bert')
-    expect(bert.problem).toMatch(/model_type "bert".*llama, mistral, qwen2, qwen3, gemma3_text, gpt2, t5/)
+    expect(bert.problem).toMatch(/model_type "bert".*llama, mistral, qwen2, qwen3, smollm3, gemma3_text, gpt2, t5/)
   })
 
   test('a repo the Hub does not have is not-found, naming it', async () => {

@@ -28,6 +28,16 @@ const QWEN3_0_6B = {
   rope_scaling: null, rope_theta: 1000000, sliding_window: null, tie_word_embeddings: true, torch_dtype: 'bfloat16',
   use_sliding_window: false, vocab_size: 151936,
 }
+const SMOLLM3_3B = {
+  architectures: ['SmolLM3ForCausalLM'], attention_bias: false, attention_dropout: 0, bos_token_id: null, eos_token_id: 128012,
+  hidden_act: 'silu', hidden_size: 2048, initializer_range: 0.02, intermediate_size: 11008,
+  layer_types: Array.from({ length: 36 }, () => 'full_attention'), max_position_embeddings: 65536, max_window_layers: 28,
+  mlp_bias: false, model_type: 'smollm3', no_rope_layer_interval: 4,
+  no_rope_layers: Array.from({ length: 36 }, (_, i) => ((i + 1) % 4 === 0 ? 0 : 1)),
+  num_attention_heads: 16, num_hidden_layers: 36, num_key_value_heads: 4, pad_token_id: 128004, pretraining_tp: 2,
+  rms_norm_eps: 1e-6, rope_scaling: null, rope_theta: 5000000, sliding_window: null, torch_dtype: 'bfloat16',
+  transformers_version: '4.54.0.dev0', use_cache: false, use_sliding_window: false, vocab_size: 128256,
+}
 const GEMMA_3_270M = {
   _sliding_window_pattern: 6, architectures: ['Gemma3ForCausalLM'], attention_bias: false, attention_dropout: 0, attn_logit_softcapping: null,
   bos_token_id: 2, eos_token_id: 1, final_logit_softcapping: null, head_dim: 256, hidden_activation: 'gelu_pytorch_tanh', hidden_size: 640,
@@ -97,6 +107,27 @@ describe('parseModelConfig: released checkpoints', () => {
   it('Qwen3 0.6B: q/k norm and a head_dim that is not hidden/heads', () => {
     const spec = parseModelConfig(QWEN3_0_6B)
     expect(spec).toMatchObject({ modelType: 'qwen3', qkNorm: true, headDim: 128, hiddenSize: 1024, numHeads: 16, rope: { theta: 1e6, scaling: { type: 'none' } } })
+  })
+
+  it('SmolLM3 3B: a NoPE layer every fourth, the tied head PretrainedConfig defaults to, no bos', () => {
+    const spec = parseModelConfig(SMOLLM3_3B)
+    expect(spec).toMatchObject({
+      family: 'llama', modelType: 'smollm3', hiddenSize: 2048, numLayers: 36, numHeads: 16, numKvHeads: 4, headDim: 128,
+      tieWordEmbeddings: true, bias: { qkv: false, o: false, mlp: false }, contextLength: 65536, slidingWindow: null,
+      tokens: { bos: null, eos: [128012], pad: 128004 }, rope: { theta: 5e6, scaling: { type: 'none' } },
+      normWeightOffset: 0, sandwichNorms: false, embeddingScale: null,
+    })
+    if (spec.family !== 'llama') throw new Error('expected the llama family')
+    expect(spec.ropeLayers?.flatMap((rope, i) => (rope ? [] : [i]))).toEqual([3, 7, 11, 15, 19, 23, 27, 31, 35])
+    // Without the list, the interval says; without either, every fourth; SmolLM3Config's rope_theta is 2e6.
+    const { no_rope_layers: _n, no_rope_layer_interval: _i, rope_theta: _t, ...bare } = SMOLLM3_3B
+    expect((parseModelConfig({ ...bare, no_rope_layer_interval: 3 }) as typeof spec).ropeLayers?.filter((r) => !r)).toHaveLength(12)
+    expect(parseModelConfig(bare)).toMatchObject({ rope: { theta: 2e6 } })
+    expect((parseModelConfig(bare) as typeof spec).ropeLayers?.filter((r) => !r)).toHaveLength(9)
+    // attention_bias puts biases on o_proj too, mlp_bias on the MLP; a Llama without no_rope_layers has RoPE everywhere.
+    expect(parseModelConfig({ ...SMOLLM3_3B, attention_bias: true })).toMatchObject({ bias: { qkv: true, o: true, mlp: false } })
+    expect(parseModelConfig({ ...SMOLLM3_3B, mlp_bias: true })).toMatchObject({ bias: { qkv: false, o: false, mlp: true } })
+    expect(parseModelConfig(LLAMA_3_2_1B)).toMatchObject({ ropeLayers: null })
   })
 
   it('Gemma 3 270M: the Gemma switches, five sliding layers of six with their own RoPE base, tied', () => {
@@ -211,6 +242,14 @@ describe('parseModelConfig: what it refuses and how it says so', () => {
     expect(parseError({ ...FLAN_T5_SMALL, feed_forward_proj: 'gated-tanh' }).message).toContain('field "feed_forward_proj": "gated-tanh" is not supported')
     const { decoder_start_token_id: _d, ...noStart } = FLAN_T5_SMALL
     expect(parseError(noStart).message).toContain('field "decoder_start_token_id" is missing (required)')
+  })
+
+  it('refuses what SmolLM3 does not build: a short no_rope_layers, values other than 0 and 1, a sliding window', () => {
+    expect(parseError({ ...SMOLLM3_3B, no_rope_layers: [1, 1, 1, 0] }).message).toContain('field "no_rope_layers": names 4 layers, num_hidden_layers is 36')
+    expect(parseError({ ...SMOLLM3_3B, no_rope_layers: SMOLLM3_3B.no_rope_layers.map(() => 2) }).message).toContain('no_rope_layers')
+    expect(parseError({ ...SMOLLM3_3B, use_sliding_window: true, sliding_window: 4096 }).message).toContain('field "use_sliding_window": sliding-window attention is not supported for SmolLM3')
+    const { num_key_value_heads: _kv, ...noKv } = SMOLLM3_3B
+    expect(parseError(noKv).message).toContain('field "num_key_value_heads": missing (required for smollm3 models)')
   })
 
   it('refuses what Gemma 3 text models never have, and names the text-only sizes for an image-and-text Gemma 3', () => {

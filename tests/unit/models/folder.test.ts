@@ -34,7 +34,7 @@ describe('inspectModelFolder on well-formed folders', () => {
     expect(info.vocabSize).toBe(config.vocab_size)
     expect(info.contextLength).toBe(config.max_position_embeddings ?? config.n_positions)
     expect(info.tokenizer.tokenizerJson).toBe(join(model.dir, 'tokenizer.json'))
-    expect(info.tokenizer.hasChatTemplate).toBe(arch === 'qwen2')
+    expect(info.tokenizer.hasChatTemplate).toBe(arch === 'qwen2' || arch === 'smollm3')
     expect(info.generationConfig).toBe(join(model.dir, 'generation_config.json'))
     expect(info.weights.indexPath).toBeNull()
     expect(info.notes).toEqual([])

@@ -63,7 +63,7 @@ async function worstArgmaxGap(model: OpenedModel, generated: number[][]): Promis
 }
 
 describe.skipIf(unavailable !== null)('generation on WebGPU', () => {
-  describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5'] as const)('%s', (arch) => {
+  describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2', 't5'] as const)('%s', (arch) => {
     it('gives the CPU tokens in float32, and in fp16 frozen products', async () => {
       const model = tiny(arch)
       const cpu = await tokens(model, 'cpu', 'auto')

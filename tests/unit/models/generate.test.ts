@@ -16,7 +16,7 @@ function tiny(arch: TinyArch, options: TinyModelOptions = {}) {
 // Prompts of different lengths, so the batch is left-padded.
 const PROMPTS = [[5, 9, 14, 3, 22], [12, 4], [7, 30, 11, 8, 6, 19, 2]]
 
-describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2', 't5'] as const)('%s generation', (arch) => {
+describe.each(['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2', 't5'] as const)('%s generation', (arch) => {
   it('with a KV cache equals recomputing every step, greedy, token for token', async () => {
     // Untied heads: a tiny random model with a tied head mostly repeats its input token, which would
     // hide cache bugs. Mistral gets a window shorter than the sequence. No stop tokens, so every row

@@ -6,7 +6,7 @@ import { useTinyModels } from '../../helpers/tiny-model-dir'
 import { type TinyArch, type TinyModelOptions, type TinyTensor } from '../../helpers/tiny-models'
 import { bfloat16BitsToNumber, float16BitsToNumber, referenceLogits, type Logits } from '../../reference'
 
-const DECODERS: TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'gpt2']
+const DECODERS: TinyArch[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'smollm3', 'gemma3_text', 'gpt2']
 const TOKENS = [5, 9, 14, 3, 22, 7, 30, 11]
 
 const models = useTinyModels()

@@ -46,6 +46,16 @@ describe('tiny models', () => {
     expect(ids).toContain(tokenizer.token_to_id('<|im_end|>'))
   })
 
+  it('smollm3 (not yet in TINY_ARCHS) ships a loadable tokenizer with a ChatML template, and <|im_end|> among its eos ids', () => {
+    const model = writeTinyModel(tmp.dir, 'smollm3')
+    const config = readJson(join(model.dir, 'tokenizer_config.json'))
+    const tokenizer = new Tokenizer(readJson(join(model.dir, 'tokenizer.json')), config)
+    expect(tokenizer.decode(tokenizer.encode('the cat sat on the mat.').ids)).toBe('the cat sat on the mat.')
+    const prompt = new Template(config.chat_template).render({ messages: [{ role: 'user', content: 'in the' }], add_generation_prompt: true })
+    expect(tokenizer.encode(prompt).ids[0]).toBe(tokenizer.token_to_id('<|im_start|>'))
+    expect(readJson(join(model.dir, 'generation_config.json')).eos_token_id).toEqual([2, tokenizer.token_to_id('<|im_end|>')])
+  })
+
   it("gemma3_text has Gemma's special ids (pad 0, eos 1, bos 2) in its tokenizer, config and generation config", () => {
     const model = writeTinyModel(tmp.dir, 'gemma3_text')
     const tokenizer = new Tokenizer(readJson(join(model.dir, 'tokenizer.json')), readJson(join(model.dir, 'tokenizer_config.json')))
