@@ -30,17 +30,23 @@ export interface ComputeTarget {
   shape: StaticBatchShape | null
 }
 
+/**
+ * Model types trained in bf16 whose activations are known to overflow fp16 (65504): T5's
+ * feed-forward outputs (the reason transformers clamps them in fp16), and Gemma 3's, reported to
+ * reach infinities in fp16 (Gemma 3 is run in bf16 or float32 by transformers' and Unsloth's advice).
+ */
+const HALF_OVERFLOWING_MODELS: ReadonlySet<string> = new Set(['t5', 'gemma3_text'])
+
 /** The dtype each precision multiplies frozen weights in. */
 export const FROZEN_MATMUL_DTYPE: Record<Precision, DType> = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' }
 
 /**
  * The precision `requested` resolves to on `provider`, or why that provider cannot train in it.
  * `storedDType` is the dtype of the model's weights: a bf16 checkpoint keeps bf16 on CUDA.
- * `family` t5: T5's feed-forward outputs exceed fp16's range (65504) in trained checkpoints (the
- * reason transformers clamps them in fp16), so auto gives T5 bf16 on CUDA and float32 elsewhere;
- * fp16 stays available when asked for.
+ * Models whose activations exceed fp16's range (65504) in trained checkpoints get bf16 on CUDA and
+ * float32 elsewhere from auto (HALF_OVERFLOWING_MODELS); fp16 stays available when asked for.
  */
-export function resolvePrecision(provider: SessionProvider, requested: RequestedPrecision, storedDType: string, family?: string): { precision: Precision } | { refused: string } {
+export function resolvePrecision(provider: SessionProvider, requested: RequestedPrecision, storedDType: string, modelType?: string): { precision: Precision } | { refused: string } {
   if (provider === 'cpu') {
     if (requested === 'auto' || requested === 'fp32') return { precision: 'fp32' }
     return { refused: `precision ${requested} needs a GPU: the CPU trains in float32 (its kernels multiply in float32 anyway); use precision auto or fp32, or a cuda/webgpu/dml device` }
@@ -48,7 +54,7 @@ export function resolvePrecision(provider: SessionProvider, requested: Requested
   if (requested === 'bf16' && provider !== 'cuda') {
     return { refused: `precision bf16 needs CUDA: ${provider} has no bfloat16 kernels; use fp16 (or auto)` }
   }
-  if (requested === 'auto' && family === 't5') return { precision: provider === 'cuda' ? 'bf16' : 'fp32' }
+  if (requested === 'auto' && modelType !== undefined && HALF_OVERFLOWING_MODELS.has(modelType)) return { precision: provider === 'cuda' ? 'bf16' : 'fp32' }
   if (requested === 'auto') return { precision: provider === 'cuda' && storedDType === 'bfloat16' ? 'bf16' : 'fp16' }
   return { precision: requested }
 }

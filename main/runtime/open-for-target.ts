@@ -16,9 +16,9 @@ export interface TargetRequest {
   batchShape: StaticBatchShape | null
   /** Shapes change between runs (generation): GPU graphs are built without a static shape, and checked by a warm-up run instead. */
   dynamicShapes?: boolean
-  /** Dtype of the model's stored weights and its family (resolvePrecision). */
+  /** Dtype of the model's stored weights and its model_type (resolvePrecision). */
   storedDType: string
-  family: string
+  modelType: string
   threads?: number
   /** Facts about the onnxruntime build (tests pass their own). */
   facts?: ProviderFacts
@@ -45,7 +45,7 @@ export async function openForTarget<T extends { graph: Graph }>(request: TargetR
   const plan = planProviders(request.device, request.facts ?? currentProviderFacts())
   const rejected: ProviderVerdict[] = [...plan.skipped]
   for (const provider of plan.candidates) {
-    const resolved = resolvePrecision(provider, request.precision, request.storedDType, request.family)
+    const resolved = resolvePrecision(provider, request.precision, request.storedDType, request.modelType)
     if ('refused' in resolved) {
       rejected.push({ provider, reason: resolved.refused })
       continue

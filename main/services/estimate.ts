@@ -104,7 +104,7 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
       // The provider a run would try first here; if its session fails, the run log says so and the next one trains.
       const provider = config.device === 'auto' ? (planProviders('auto', currentProviderFacts()).candidates[0] ?? 'cpu') : config.device
       if (config.device === 'auto') notes.push(`device auto: estimated for ${provider}, the first provider this machine offers`)
-      const resolved = resolvePrecision(provider, config.train.precision, model.info.dtype, model.spec.family)
+      const resolved = resolvePrecision(provider, config.train.precision, model.info.dtype, model.spec.modelType)
       if ('refused' in resolved) notes.push(`this run will not start on ${provider}: ${resolved.refused}`)
       const precision = 'refused' in resolved ? 'fp32' : resolved.precision
       const gpu = provider !== 'cpu'

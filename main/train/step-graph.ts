@@ -175,7 +175,7 @@ export async function buildTrainStep(model: OpenedModel, adapterConfig: AdapterC
       precision: options.precision ?? 'auto',
       batchShape: options.batchShape ?? null,
       storedDType: options.storedDType ?? 'float32',
-      family: model.spec.family,
+      modelType: model.spec.modelType,
       what: 'training step',
       // Measured (docs/BENCHMARKS.md "checkpointing"): ORT's memory pattern about doubles a CPU
       // train step's activation memory (3.4 GB against 1.7 GB at 2 × 2048 tokens) at the same

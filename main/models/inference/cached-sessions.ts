@@ -44,7 +44,7 @@ export async function openCachedSessions(model: OpenedModel, options: CachedSess
       batchShape: null,
       dynamicShapes: true,
       storedDType: model.info.dtype,
-      family: spec.family,
+      modelType: spec.modelType,
       what,
       ...(options.threads ? { threads: options.threads } : {}),
     },

@@ -75,7 +75,7 @@ export class ForwardSession {
         precision: options.precision ?? 'auto',
         batchShape: options.batchShape ?? null,
         storedDType: model.info.dtype,
-        family: model.spec.family,
+        modelType: model.spec.modelType,
         what: 'forward pass',
         ...(options.threads ? { threads: options.threads } : {}),
       },

@@ -94,11 +94,14 @@ describe('precision and provider for a run (docs/DESIGN.md "Precision")', () => 
     expect(resolvePrecision('webgpu', 'bf16', 'float32')).toEqual({ refused: expect.stringMatching(/bf16 needs CUDA: webgpu has no bfloat16 kernels; use fp16/) })
   })
 
-  it('T5 (activations beyond fp16 range) gets bf16 on CUDA and float32 elsewhere unless fp16 is asked for', () => {
-    expect(resolvePrecision('cuda', 'auto', 'float32', 't5')).toEqual({ precision: 'bf16' })
-    expect(resolvePrecision('webgpu', 'auto', 'float32', 't5')).toEqual({ precision: 'fp32' })
-    expect(resolvePrecision('webgpu', 'fp16', 'float32', 't5')).toEqual({ precision: 'fp16' })
-    expect(resolvePrecision('cpu', 'auto', 'float32', 't5')).toEqual({ precision: 'fp32' })
+  it.each(['t5', 'gemma3_text'])('%s (activations beyond fp16 range) gets bf16 on CUDA and float32 elsewhere unless fp16 is asked for', (modelType) => {
+    expect(resolvePrecision('cuda', 'auto', 'float32', modelType)).toEqual({ precision: 'bf16' })
+    expect(resolvePrecision('webgpu', 'auto', 'bfloat16', modelType)).toEqual({ precision: 'fp32' })
+    expect(resolvePrecision('dml', 'auto', 'bfloat16', modelType)).toEqual({ precision: 'fp32' })
+    expect(resolvePrecision('webgpu', 'fp16', 'float32', modelType)).toEqual({ precision: 'fp16' })
+    expect(resolvePrecision('cpu', 'auto', 'float32', modelType)).toEqual({ precision: 'fp32' })
+    // Its Llama-family siblings keep fp16 off CUDA.
+    expect(resolvePrecision('webgpu', 'auto', 'bfloat16', 'qwen3')).toEqual({ precision: 'fp16' })
   })
 
   it('a run asking the CPU for fp16 gets a clear error naming the precision', async () => {
