@@ -8,6 +8,7 @@ import { parseAdapterConfig, type AdapterConfigInput } from '../engine/adapters'
 import { openModel, type OpenedModel } from '../models'
 import { hostTensor, type HostTensor, type Precision } from '../runtime'
 import { makeBatch } from '../train/batches'
+import { LABEL_POSITIONS, labelPositionsOf } from '../engine/models/label-rows'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
 import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import type { BenchOptions } from './engine'
@@ -37,6 +38,8 @@ export interface TrainingBenchOptions extends BenchOptions {
   batch: number
   /** Tokens per sequence (docs/BENCHMARKS.md: 256). */
   seq: number
+  /** The head at the labelled tokens only (StepGraphOptions.labelRows; the bench label-rows compares). */
+  labelRows?: boolean
 }
 
 export interface TrainingFigures {
@@ -104,10 +107,13 @@ export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, 
     device: o.device ?? 'cpu',
     // A GPU step is built for the bench's one batch shape, with the precision a run would get.
     batchShape: { batch: o.batch, seq: o.seq },
+    labelRows: o.labelRows ?? false,
     ...(o.threads ? { threads: o.threads } : {}),
     ...(profileFilePrefix ? { profileFilePrefix } : {}),
   })
   const sessionSeconds = (performance.now() - started) / 1000
+  const positions = step.labelRows ? labelPositionsOf(feeds.label_mask.data as BigInt64Array) : null
+  const batchFeeds = positions ? { ...feeds, [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) } : feeds
   const values = step.initialValues(1)
   const params = Object.fromEntries(values)
   const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })
@@ -118,7 +124,7 @@ export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, 
     async run() {
       const parameterFeeds: Record<string, HostTensor> = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, params[p.name])]))
       if (step.lossScaled) parameterFeeds[STEP_OUTPUTS.lossScale] = hostTensor('float32', [], Float32Array.of(INITIAL_LOSS_SCALE))
-      const out = await step.session.run({ ...feeds, ...parameterFeeds }, fetches)
+      const out = await step.session.run({ ...batchFeeds, ...parameterFeeds }, fetches)
       const grads = Object.fromEntries(step.parameters.map((p) => [p.name, out[STEP_OUTPUTS.gradient(p.name)].data as Float32Array]))
       const t = performance.now()
       optimizer.update(params, grads, 1e-4)
@@ -131,7 +137,7 @@ export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, 
  * Times the steps round-robin (one step of each per round) and returns each one's median step and
  * optimizer seconds, and its step seconds per round (rounds line up across steps).
  */
-async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup: number): Promise<{ step: number; optimizer: number; rounds: number[] }[]> {
+export async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup: number): Promise<{ step: number; optimizer: number; rounds: number[] }[]> {
   const samples = steps.map(() => ({ step: [] as number[], optimizer: [] as number[] }))
   for (let round = 0; round < warmup + reps; round++) {
     for (const [i, s] of steps.entries()) {
@@ -147,12 +153,15 @@ async function timeInterleaved(steps: readonly TimedStep[], reps: number, warmup
 }
 
 
-/** Synthetic causal batch: every position after the first trained, token ids spread over the vocabulary. */
-export function benchBatch(shape: BenchLlamaShape, batch: number, seq: number): Record<string, HostTensor> {
+/**
+ * Synthetic causal batch, token ids spread over the vocabulary: every position after the first
+ * trained, or (`promptTokens`) every position after that many, as a fine-tuning example's completion.
+ */
+export function benchBatch(shape: BenchLlamaShape, batch: number, seq: number, promptTokens = 1): Record<string, HostTensor> {
   const examples = Array.from({ length: batch }, (_, b) => ({
     line: b + 1,
     inputIds: Int32Array.from({ length: seq }, (_, t) => (((b * seq + t) * 7919) % (shape.vocab - 3)) + 3),
-    trained: Uint8Array.from({ length: seq }, (_, t) => (t > 0 ? 1 : 0)),
+    trained: Uint8Array.from({ length: seq }, (_, t) => (t >= promptTokens ? 1 : 0)),
   }))
   return makeBatch(examples, { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }).feeds
 }

@@ -241,6 +241,7 @@ export async function prepareTraining(config: RunConfig, model: OpenedModel, dir
     gradientCheckpointing: config.train.gradient_checkpointing,
     batchShape,
     storedDType: model.info.dtype,
+    labelRows: true,
     ...(threads ? { threads } : {}),
   })
   for (const r of step.rejected) if (wasTried(r)) log('info', `not training on ${r.provider}: ${r.reason}`)
@@ -248,7 +249,7 @@ export async function prepareTraining(config: RunConfig, model: OpenedModel, dir
   // On a GPU, evaluation reads the loss of the train session: a second session would hold a
   // second copy of the weights in GPU memory. On the CPU the weights are mapped once, whatever
   // the sessions, and the eval graph skips the backward pass.
-  const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, packed, ...(threads ? { threads } : {}) })
+  const evalStep = data.validation.length === 0 ? null : step.target.provider !== 'cpu' ? step : await buildTrainStep(model, config.adapter, { kind: 'eval', maxPositions, packed, labelRows: true, ...(threads ? { threads } : {}) })
   return { layout, data, batchShape, step, evalStep }
 }
 

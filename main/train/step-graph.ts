@@ -56,6 +56,8 @@ export interface StepGraph {
   lossScaled: boolean
   /** Whether rows pack several examples (feed it makePackedBatch's batches). */
   packed: boolean
+  /** Whether the graph takes label_positions (StepGraphOptions.labelRows): feed labelPositionsOf(label_mask). */
+  labelRows: boolean
 }
 
 export interface StepGraphOptions {
@@ -75,6 +77,12 @@ export interface StepGraphOptions {
   lossThroughHead?: boolean
   /** Elements of a big frozen weight in float32 at once (ModelBuildOptions.weightPieceElements): tests make it small. */
   weightPieceElements?: number
+  /**
+   * The head runs at the labelled tokens only, named by the label_positions feed (engine/models/
+   * label-rows.ts; labelPositionsOf makes it): on a target with symbolic batch dims (the CPU), else
+   * ignored. StepGraph.labelRows says whether the graph takes it.
+   */
+  labelRows?: boolean
 }
 
 const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: null }
@@ -84,12 +92,12 @@ const CPU_TARGET: ComputeTarget = { provider: 'cpu', precision: 'fp32', shape: n
  * token-mean cross-entropy over label tokens: the part every step graph (and the cluster job's
  * model.py, main/export/torchrun) shares.
  */
-export function buildAdaptedLoss(graph: Graph, model: OpenedModel, adapterConfig: AdapterConfig, options: Pick<StepGraphOptions, 'maxPositions' | 'packed' | 'weightPieceElements'> & { lossThroughHead?: { gradient: boolean } }) {
+export function buildAdaptedLoss(graph: Graph, model: OpenedModel, adapterConfig: AdapterConfig, options: Pick<StepGraphOptions, 'maxPositions' | 'packed' | 'weightPieceElements' | 'labelRows'> & { lossThroughHead?: { gradient: boolean } }) {
   const attachment = createAdapter(adapterConfig).attach(graph, { dtype: 'float32' })
   const build: ModelBuildOptions = {
     hooks: attachment, mode: 'forward', labels: true, outputs: [], packed: options.packed ?? false,
     ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}),
-    ...(options.lossThroughHead ? { lossThroughHead: options.lossThroughHead } : {}),
+    ...(options.lossThroughHead ? { lossThroughHead: options.lossThroughHead, labelRows: options.labelRows ?? false } : {}),
     ...(options.weightPieceElements ? { weightPieceElements: options.weightPieceElements } : {}),
   }
   const { spec, checkpoint } = model
@@ -105,7 +113,8 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   // The loss through the head piece by piece (engine/models/head-loss.ts): a step never holds the
   // [batch, seq, vocab] logits, and a train step gets the head's input gradient in the same pass.
   const lossThroughHead = options.lossThroughHead === false ? undefined : { gradient: options.kind === 'train' }
-  const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, { ...options, lossThroughHead })
+  const labelRows = (options.labelRows ?? false) && lossThroughHead !== undefined && target.provider === 'cpu' && target.shape === null
+  const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, { ...options, lossThroughHead, labelRows })
   const { spec } = model
   graph.output(STEP_OUTPUTS.loss, taskLoss)
 
@@ -141,6 +150,7 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
     target,
     lossScaled,
     packed: options.packed ?? false,
+    labelRows,
   }
 }
 

@@ -6,6 +6,7 @@
 import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type Optimizer, type OptimizerSpec, type OptimizerState } from '../engine/optim'
 import type { RunConfig } from '../contract/run-config'
 import { hostTensor, type HostTensor } from '../runtime'
+import { LABEL_POSITIONS, labelPositionsOf } from '../engine/models/label-rows'
 import type { AdapterTensor, NativeAdapterConfig } from './adapter-files'
 import type { Batch, BatchLayout, DataPosition, TrainingExample } from './batches'
 import { createBatchSource, stepsForEpochs, type BatchSource } from './batch-source'
@@ -272,7 +273,7 @@ export class Trainer {
     let tokens = 0
     if (evalStep) {
       for (const batch of this.batches.validationBatches()) {
-        const out = await evalStep.session.run({ ...batch.feeds, ...this.parameterFeeds(evalStep) }, [STEP_OUTPUTS.loss])
+        const out = await evalStep.session.run(this.stepFeeds(evalStep, batch), [STEP_OUTPUTS.loss])
         nll += scalar(out[STEP_OUTPUTS.loss]) * batch.labelTokens
         tokens += batch.labelTokens
       }
@@ -314,7 +315,7 @@ export class Trainer {
     for (let m = 0; m < settings.grad_accum; m++) {
       const { batch, next } = this.batches.take(this.position)
       this.position = next
-      const out = await this.setup.step.session.run({ ...batch.feeds, ...this.parameterFeeds(this.setup.step) }, this.fetches(withRouters && m === 0))
+      const out = await this.setup.step.session.run(this.stepFeeds(this.setup.step, batch), this.fetches(withRouters && m === 0))
       micro.push({ batch, out })
     }
     const labelTokens = micro.reduce((n, m) => n + m.batch.labelTokens, 0)
@@ -396,6 +397,17 @@ export class Trainer {
   }
 
   /** The adapter's parameters, and the loss scale when the graph takes one. */
+  /** A batch's feeds for `step`: its tensors, the labelled tokens when the graph runs the head at those alone, the parameters. */
+  private stepFeeds(step: TrainStep, batch: Batch): Record<string, HostTensor> {
+    const labelMask = batch.feeds.label_mask
+    const positions = step.labelRows ? labelPositionsOf(labelMask.data as BigInt64Array) : null
+    return {
+      ...batch.feeds,
+      ...(positions ? { [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) } : {}),
+      ...this.parameterFeeds(step),
+    }
+  }
+
   private parameterFeeds(step: TrainStep): Record<string, HostTensor> {
     const feeds: Record<string, HostTensor> = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, this.params.get(p.name)!)]))
     if (step.lossScaled) feeds[STEP_OUTPUTS.lossScale] = hostTensor('float32', [], Float32Array.of(this.lossScale?.scale ?? 1))

@@ -6,6 +6,7 @@ import { pytorchEagerBench } from '../../bench/pytorch-eager'
 import { trainMemory } from '../../bench/train-memory'
 import { checkpointingBench } from '../../bench/checkpointing'
 import { headLossBench } from '../../bench/head-loss'
+import { labelRowsBench } from '../../bench/label-rows'
 import { trainingBench, type MatmulLimits } from '../../bench/training'
 import { packingBench } from '../../bench/packing'
 import { exportOnnxBench } from '../../bench/export-onnx'
@@ -16,7 +17,7 @@ import { estimateBench } from '../../bench/estimate'
 import { EXIT_OK, UsageError, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 
-const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'head-loss', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'quantized-base-large', 'pytorch-eager'] as const
+const ENGINE_BENCHES = ['matmul', 'fwd-bwd', 'build', 'models-tiny', 'models-wide', 'data', 'train-memory', 'checkpointing', 'head-loss', 'label-rows', 'training', 'packing', 'export-onnx', 'store-open', 'rank-classification', 'hub-download', 'estimate', 'quantized-base', 'quantized-base-large', 'pytorch-eager'] as const
 
 /** Run only when --only names them: quantized-base-large writes about 7 GB to the temporary folder. */
 const ONLY_WHEN_NAMED: ReadonlySet<string> = new Set(['quantized-base-large'])
@@ -40,7 +41,10 @@ tokens (default 8 × 2048) on a narrow 8-layer Llama-style shape (hidden 256, 2 
 step of the small shape (vocabulary 32000) with gradient checkpointing, --head-loss-batch ×
 --head-loss-seq tokens (default 8 × 1024), its loss through the head in pieces and through the plain
 [batch, seq, vocab] logits, each in its own process, alternating (at most 3 rounds): activation_mb,
-activation_ratio (pieces over logits, goal ≤ 0.5) and step_time_ratio (goal ≤ 1.0). quantized-base:
+activation_ratio (pieces over logits, goal ≤ 0.5) and step_time_ratio (goal ≤ 1.0). label-rows: a
+MoV-10 step of the small shape, 8 × 256 tokens with the first half of every row untrained prompt, its
+head at every token and at the labelled ones only (the trainer's way on the CPU), vocabulary 32000
+and 262144, interleaved: speedup and loss_relative_difference. quantized-base:
 train_peak_rss_over_fp32_weights of the medium shape's MoV train step (1 × 64 tokens) with a
 float32, int8 and int4 base (model.quantize), each in its own process (goal int4 ≤ 0.35), and the
 loss after 200 MoV steps of the small shape with each base (goal within 2% of float32).
@@ -168,6 +172,7 @@ Each is the median of --reps runs after --warmup runs.
       const sizes = { batch: positive('--head-loss-batch', values['head-loss-batch'], 8), seq: positive('--head-loss-seq', values['head-loss-seq'], 1024) }
       report((await headLossBench({ ...options, ...sizes })) as unknown as { bench: string } & Record<string, unknown>)
     }
+    if (only.includes('label-rows')) for (const figures of await labelRowsBench(options)) report(figures as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('quantized-base')) report((await quantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('quantized-base-large')) report((await largeQuantizedBaseBench(options)) as unknown as { bench: string } & Record<string, unknown>)
     if (only.includes('hub-download')) report((await hubDownloadBench({ sizeMb: positive('--hub-mb', values['hub-mb'], 256), reps: options.reps })) as unknown as { bench: string } & Record<string, unknown>)

@@ -4,6 +4,7 @@
 import { F, type Graph, type Value } from '../ir'
 import { crossEntropy, safeLabelIndices } from '../nn'
 import { headLoss } from './head-loss'
+import { headLossAtLabels } from './label-rows'
 import { lastPosition, projectToVocab } from './layers'
 import type { ModelBuildOptions } from './types'
 import type { BoundWeight } from './weights'
@@ -46,14 +47,16 @@ export function lmValues(logits: Value, labels: LabelInputs | null): LmValues {
 /**
  * Forward mode's values from the final hidden states `hidden` and the head (logits = hidden·Wᵀ), and
  * the requested outputs declared. With options.lossThroughHead, when the logits are not an output,
- * they are never built: head-loss.ts computes the loss and token NLLs piece by piece.
+ * they are never built: head-loss.ts computes the loss and token NLLs piece by piece (with
+ * options.labelRows, at the labelled tokens only: label-rows.ts).
  */
 export function forwardOutputs(g: Graph, hidden: Value, head: BoundWeight, labelSeq: string, options: ModelBuildOptions): LmValues {
   const outputs = options.outputs ?? ['logits']
   const labels = options.labels ? declareLabels(g, 'batch', labelSeq) : null
   const pieces = labels && options.lossThroughHead && !outputs.includes('logits')
+  const headOptions = { ...options.lossThroughHead!, ...(options.weightPieceElements ? { pieceElements: options.weightPieceElements } : {}) }
   const values = pieces
-    ? { logits: null, ...headLoss(hidden, head, labels, { ...options.lossThroughHead!, ...(options.weightPieceElements ? { pieceElements: options.weightPieceElements } : {}) }) }
+    ? { logits: null, ...(options.labelRows ? headLossAtLabels(hidden, head, labels, headOptions) : headLoss(hidden, head, labels, headOptions)) }
     : lmValues(projectToVocab(hidden, head), labels)
   declareOutputs(g, values, outputs)
   return values

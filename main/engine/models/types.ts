@@ -44,6 +44,11 @@ export interface ModelBuildOptions {
    * holding the logits (head-loss.ts); `gradient` for a graph that will be differentiated (a train step).
    */
   lossThroughHead?: { gradient: boolean }
+  /**
+   * With lossThroughHead: the head runs only at the labelled tokens, named by the int64 input
+   * label_positions (label-rows.ts). Symbolic batch dims only (the number changes every batch).
+   */
+  labelRows?: boolean
   /** Elements of a big frozen weight in float32 at once (default WEIGHT_PIECE_ELEMENTS); tests make it small. */
   weightPieceElements?: number
 }

@@ -1,0 +1,90 @@
+// The head at the labelled tokens only (engine/models/label-rows.ts): a step graph that runs the LM
+// head over the rows label_positions names gives the loss and every gradient of the step that runs
+// it over every token (within 1e-6 relative), in the float64 reference interpreter and in
+// onnxruntime, for a decoder-only model, Gemma 3 and T5, train and eval; a batch with no labelled
+// token costs nothing and breaks nothing; and a run trains on it.
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
+import { LABEL_POSITIONS, labelPositionsOf } from '../../../main/engine/models/label-rows'
+import { openModel, type OpenedModel } from '../../../main/models'
+import { hostTensor, type HostTensor } from '../../../main/runtime'
+import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
+import { makeTempDir } from '../../helpers/temp-dir'
+import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
+import { offInitFeeds, runOrtOutputs, runReferenceOutputs, worstRelativeDifference } from './step-comparison'
+
+let tmp: ReturnType<typeof makeTempDir>
+const models = new Map<TinyArch, OpenedModel>()
+const ARCHS = ['qwen2', 'gemma3_text', 't5'] as const
+
+beforeAll(() => {
+  tmp = makeTempDir('ms-label-rows-')
+  for (const arch of ARCHS) models.set(arch, openModel(writeTinyModel(join(tmp.dir, arch), arch).dir))
+})
+afterAll(() => tmp.remove())
+
+const MOV: AdapterConfigInput = { method: 'mov', experts: 3, top_k: 2, load_balancing_coefficient: 0.01 }
+const LORA: AdapterConfigInput = { method: 'lora', rank: 2 }
+
+function steps(model: OpenedModel, adapter: AdapterConfigInput, kind: 'train' | 'eval'): { every: StepGraph; labelled: StepGraph } {
+  const config = parseAdapterConfig(adapter)
+  const every = buildStepGraph(model, config, { kind, maxPositions: 32 })
+  const labelled = buildStepGraph(model, config, { kind, maxPositions: 32, labelRows: true })
+  expect(every.labelRows).toBe(false)
+  expect(labelled.labelRows).toBe(true)
+  expect(labelled.graph.inputs.map((v) => v.name)).toContain(LABEL_POSITIONS)
+  return { every, labelled }
+}
+
+function withPositions(feeds: Record<string, HostTensor>): Record<string, HostTensor> {
+  const positions = labelPositionsOf(feeds.label_mask.data as BigInt64Array)
+  return { ...feeds, [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) }
+}
+
+describe('the head at the labelled tokens gives the step of the head at every token', () => {
+  for (const arch of ARCHS) {
+    for (const adapter of [MOV, LORA]) {
+      it(`${arch}, ${adapter.method}, train: float64 reference and onnxruntime`, async () => {
+        const model = models.get(arch)!
+        const { every, labelled } = steps(model, adapter, 'train')
+        const feeds = offInitFeeds(model, every)
+        // Two rows are padded, and a decoder-only model's prompt tokens are unlabelled: fewer positions than tokens.
+        const positions = labelPositionsOf(feeds.label_mask.data as BigInt64Array)
+        expect(positions.length).toBeGreaterThan(0)
+        expect(positions.length).toBeLessThan(feeds.label_mask.data.length / (arch === 't5' ? 1 : 2))
+        expect(worstRelativeDifference(runReferenceOutputs(every, feeds), runReferenceOutputs(labelled, withPositions(feeds)), every)).toBeLessThan(1e-10)
+        expect(worstRelativeDifference(await runOrtOutputs(every, feeds), await runOrtOutputs(labelled, withPositions(feeds)), every)).toBeLessThan(1e-6)
+      })
+    }
+    it(`${arch}, eval: the same loss`, async () => {
+      const model = models.get(arch)!
+      const { every, labelled } = steps(model, MOV, 'eval')
+      const feeds = offInitFeeds(model, every)
+      expect(worstRelativeDifference(await runOrtOutputs(every, feeds), await runOrtOutputs(labelled, withPositions(feeds)), every)).toBeLessThan(1e-6)
+    })
+  }
+
+  it('a batch without a labelled token: loss 0 and zero gradients, from the one position it is given', async () => {
+    const model = models.get('qwen2')!
+    const { labelled } = steps(model, LORA, 'train')
+    const feeds = offInitFeeds(model, labelled)
+    const none = { ...feeds, label_mask: hostTensor('int64', feeds.label_mask.shape, new BigInt64Array(feeds.label_mask.data.length)) }
+    expect(Array.from(labelPositionsOf(none.label_mask.data as BigInt64Array))).toEqual([0n])
+    const out = await runOrtOutputs(labelled, withPositions(none))
+    expect(out[STEP_OUTPUTS.loss][0]).toBe(0)
+    for (const p of labelled.parameters) expect(out[STEP_OUTPUTS.gradient(p.name)].every((g) => g === 0)).toBe(true)
+  })
+
+  it('is built only for symbolic batch dims: a static (GPU) shape keeps the head at every token', () => {
+    const model = models.get('qwen2')!
+    const step = buildStepGraph(model, parseAdapterConfig(LORA), { kind: 'train', maxPositions: 32, labelRows: true, target: { provider: 'webgpu', precision: 'fp16', shape: { batch: 2, seq: 16 } } })
+    expect(step.labelRows).toBe(false)
+    expect(step.graph.inputs.map((v) => v.name)).not.toContain(LABEL_POSITIONS)
+  })
+})
+
+it('labelPositionsOf: the flat indices of the non-zero entries', () => {
+  expect(Array.from(labelPositionsOf([0, 1, 1, 0, 0, 1]))).toEqual([1n, 2n, 5n])
+  expect(Array.from(labelPositionsOf(BigInt64Array.from([0n, 0n, 1n])))).toEqual([2n])
+})
