@@ -1,5 +1,6 @@
 // Whole-sequence forward passes (scoring, eval): one session per graph, reused for every batch.
 import { buildDecoderOnly, buildT5, type LmOutputName } from '../../engine/models'
+import { LABEL_POSITIONS, labelPositionsOf } from '../../engine/models/label-rows'
 import type { GraphOptions } from '../../engine/ir'
 import {
   graphOptionsFor, hostTensor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type HostTensor,
@@ -29,6 +30,11 @@ export interface ForwardGraphOptions {
   maxPositions?: number
   /** Score through this trained adapter (the base model alone when absent). */
   adapter?: InferenceAdapter | null
+  /**
+   * Token NLLs without logits: the head at the labelled tokens only, named by the label_positions
+   * feed (engine/models/label-rows.ts). Symbolic batch dims only: ForwardSession sets it on the CPU.
+   */
+  labelRows?: boolean
 }
 
 export interface ForwardSessionOptions extends ForwardGraphOptions, Pick<CreateSessionOptions, 'threads'> {
@@ -50,7 +56,10 @@ export function forwardGraph(model: OpenedModel, options: ForwardGraphOptions = 
   const labels = outputs.some((o) => o !== 'logits')
   // Without logits among the outputs (an eval scorer's token NLLs), the head runs piece by piece
   // (engine/models/head-loss.ts): a long eval batch never holds [batch, seq, vocab].
-  const build = { mode: 'forward' as const, labels, outputs, lossThroughHead: { gradient: false }, ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}) }
+  const build = {
+    mode: 'forward' as const, labels, outputs, lossThroughHead: { gradient: false }, labelRows: options.labelRows ?? false,
+    ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}),
+  }
   const spec = model.spec
   return buildWithAdapter(options.adapter, (graph, hooks) =>
     spec.family === 't5' ? buildT5(spec, model.checkpoint, { ...build, ...hooks }, graph).graph : buildDecoderOnly(spec, model.checkpoint, { ...build, ...hooks }, graph).graph,
@@ -80,7 +89,9 @@ export class ForwardSession {
         ...(options.threads ? { threads: options.threads } : {}),
       },
       (target) => {
-        const { built: graph, feeds } = forwardGraph(model, options, graphOptionsFor(target).graph)
+        // On the CPU (symbolic batch dims) token NLLs are computed at the labelled tokens only.
+        const labelRows = target.provider === 'cpu' && target.shape === null
+        const { built: graph, feeds } = forwardGraph(model, { ...options, labelRows }, graphOptionsFor(target).graph)
         return { graph, feeds }
       },
     )
@@ -112,6 +123,10 @@ export class ForwardSession {
       if (!batch.labels || !batch.labelMask) throw new Error('this session computes the loss: the batch needs labels and labelMask')
       feeds.labels = int64Matrix(batch.labels, 'labels')
       feeds.label_mask = int64Matrix(batch.labelMask, 'label_mask')
+      if (this.session.inputNames.includes(LABEL_POSITIONS)) {
+        const positions = labelPositionsOf(feeds.label_mask.data as BigInt64Array)
+        feeds[LABEL_POSITIONS] = hostTensor('int64', [positions.length], positions)
+      }
     }
     return this.session.run(feeds)
   }
