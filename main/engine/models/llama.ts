@@ -2,9 +2,10 @@
 // modeling_llama / modeling_qwen2 / modeling_qwen3 / modular_smollm3 / modeling_gemma3:
 //   x = embed(ids)   (Gemma: ·√d)
 //   per layer: h = RMSNorm(x); q, k, v = Linear(h) (+ bias); qwen3, gemma: RMSNorm over head_dim of q, k;
-//              RoPE on q, k (SmolLM3: not on its NoPE layers); causal attention over grouped KV heads (+ a sliding window: Mistral on
-//              every layer, Gemma 3 on five of six, with its own RoPE base there)
-//              x += o(attn);  x += down(act(gate(RMSNorm(x))) ⊙ up(RMSNorm(x)))   (act: silu, Gemma gelu_tanh)
+//              RoPE on q, k (SmolLM3: not on its NoPE layers); causal attention over grouped KV
+//              heads (+ a sliding window: Mistral on every layer, Gemma 3 on five of six, with its
+//              own RoPE base there)
+//              x += o(attn);  x += down(act(gate(RMSNorm(x))) ⊙ up(RMSNorm(x)))   (act: silu; Gemma: gelu_tanh)
 //              Gemma 3: o(attn) and down(...) are normed once more before each residual add
 //   logits = lm_head(RMSNorm(x))   (embed_tokens when tied)
 // Gemma's RMSNorm multiplies by 1 + w (spec.normWeightOffset).

@@ -87,7 +87,7 @@ export function parseGemma3TextConfig(raw: Record<string, unknown>, file: string
     slidingWindow: slidingLayers.some(Boolean) ? f.sliding_window : null,
     slidingLayers: slidingLayers.some(Boolean) ? slidingLayers : null,
     localRope: local,
-    // HF multiplies in the weights' dtype; we keep the exact value, which is what float32 weights give.
+    // Exact, as transformers computes it for float32 weights (for bf16 ones it rounds √d to bf16).
     embeddingScale: Math.sqrt(f.hidden_size),
     normWeightOffset: 1,
     sandwichNorms: true,
