@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { F, Graph, GraphBuildError } from '../../../main/engine/ir'
 import { describeModel, emitModel, ONNX_OPSET } from '../../../main/engine/onnx'
+import { gradients } from '../../../main/engine/autodiff'
 import { compareWithReference, f32, rng, uniform } from '../../helpers/ort-vs-reference'
 
 function symbolicGraph(): Graph {
@@ -61,6 +62,32 @@ describe('emitModel', () => {
     const model = emitModel(g)
     expect(model.graph.node.map((n) => n.opType)).toEqual(['Neg'])
     expect(model.graph.initializer ?? []).toEqual([])
+  })
+
+  it('types every intermediate with the IR\'s dims (value_info), so ORT plans the symbolic graph without renaming them', () => {
+    const model = emitModel(symbolicGraph())
+    const infos = new Map((model.graph!.valueInfo ?? []).map((v) => [v.name, v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam ?? d.dimValue)]))
+    expect(infos.size).toBeGreaterThan(3)
+    expect([...infos.values()]).toContainEqual(['batch*seq', 4])
+    expect([...infos.values()]).toContainEqual(['batch', 'seq', 2, 2])
+    // Graph inputs and outputs are typed where they are declared, not again.
+    for (const name of ['x', 'y', 'x_copy', 'y_again', 'y_twice']) expect(infos.has(name)).toBe(false)
+  })
+
+  it('leaves the intermediates of a graph with recomputed blocks untyped (a planner matching shapes holds their buffers idle)', () => {
+    const build = (recompute: boolean) => {
+      const g = new Graph()
+      const x = g.input('x', 'float32', ['batch', 8])
+      const w = g.input('w', 'float32', [8, 8])
+      let h = x
+      for (const layer of [0, 1, 2]) h = g.block(`layers.${layer}`, () => F.tanh(F.matmul(h, w)))
+      g.output('grad', gradients(F.sum(F.mul(h, h), [0, 1]), [w], { recompute })[0])
+      return emitModel(g)
+    }
+    expect(build(false).graph!.valueInfo!.length).toBeGreaterThan(0)
+    const recomputed = build(true)
+    expect(recomputed.graph!.node!.some((n) => n.name!.startsWith('recompute.'))).toBe(true)
+    expect(recomputed.graph!.valueInfo ?? []).toEqual([])
   })
 
   it('refuses a graph output named like a graph input', () => {
