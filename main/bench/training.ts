@@ -8,7 +8,7 @@ import { parseAdapterConfig, type AdapterConfigInput } from '../engine/adapters'
 import { openModel, type OpenedModel } from '../models'
 import { hostTensor, type HostTensor, type Precision } from '../runtime'
 import { makeBatch } from '../train/batches'
-import { LABEL_POSITIONS, labelPositionsOf } from '../engine/models/label-rows'
+import { labelPositionsFeed } from '../models/inference/tensors'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
 import { INITIAL_LOSS_SCALE } from '../train/loss-scale'
 import type { BenchOptions } from './engine'
@@ -112,8 +112,7 @@ export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, 
     ...(profileFilePrefix ? { profileFilePrefix } : {}),
   })
   const sessionSeconds = (performance.now() - started) / 1000
-  const positions = step.labelRows ? labelPositionsOf(feeds.label_mask.data as BigInt64Array) : null
-  const batchFeeds = positions ? { ...feeds, [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) } : feeds
+  const batchFeeds = step.labelRows ? { ...feeds, ...labelPositionsFeed(feeds.label_mask) } : feeds
   const values = step.initialValues(1)
   const params = Object.fromEntries(values)
   const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })

@@ -70,6 +70,15 @@ const GPU_INPUT_DTYPES: Readonly<Record<string, DType>> = {
   cache_positions: 'int32',
 }
 
+/**
+ * Whether graphs for `target` can run the head at the labelled tokens only (engine/models/
+ * label-rows.ts), whose count changes with every batch: a CPU graph keeps symbolic batch dims (one
+ * session for every batch shape); a GPU graph has one static shape.
+ */
+export function takesLabelRows(target: ComputeTarget): boolean {
+  return target.provider === 'cpu'
+}
+
 /** How the step graph for `target` is built and emitted. */
 export function graphOptionsFor(target: ComputeTarget): { graph: GraphOptions; emit: EmitTarget } {
   if (target.provider === 'cpu') return { graph: {}, emit: 'cpu' }

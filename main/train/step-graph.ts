@@ -8,7 +8,7 @@ import { createAdapter, type AdapterConfig, type AdapterParameter } from '../eng
 import { F, Graph, type Value } from '../engine/ir'
 import { buildDecoderOnly, buildT5, type ModelBuildOptions } from '../engine/models'
 import type { OpenedModel } from '../models/inference/open-model'
-import { graphOptionsFor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type ProviderVerdict, type RequestedPrecision, type StaticBatchShape } from '../runtime'
+import { graphOptionsFor, openForTarget, takesLabelRows, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type ProviderVerdict, type RequestedPrecision, type StaticBatchShape } from '../runtime'
 import type { ProviderFacts } from '../runtime/execution-providers'
 
 export type StepKind = 'train' | 'eval'
@@ -56,7 +56,7 @@ export interface StepGraph {
   lossScaled: boolean
   /** Whether rows pack several examples (feed it makePackedBatch's batches). */
   packed: boolean
-  /** Whether the graph takes label_positions (StepGraphOptions.labelRows): feed labelPositionsOf(label_mask). */
+  /** Whether the graph takes label_positions (StepGraphOptions.labelRows): feed labelPositionsFeed(label_mask). */
   labelRows: boolean
 }
 
@@ -79,8 +79,8 @@ export interface StepGraphOptions {
   weightPieceElements?: number
   /**
    * The head runs at the labelled tokens only, named by the label_positions feed (engine/models/
-   * label-rows.ts; labelPositionsOf makes it): on a target with symbolic batch dims (the CPU), else
-   * ignored. StepGraph.labelRows says whether the graph takes it.
+   * label-rows.ts; labelPositionsFeed makes it): where the target takes it (takesLabelRows: the
+   * CPU), else ignored. StepGraph.labelRows says whether the graph takes it.
    */
   labelRows?: boolean
 }
@@ -113,7 +113,7 @@ export function buildStepGraph(model: OpenedModel, adapterConfig: AdapterConfig,
   // The loss through the head piece by piece (engine/models/head-loss.ts): a step never holds the
   // [batch, seq, vocab] logits, and a train step gets the head's input gradient in the same pass.
   const lossThroughHead = options.lossThroughHead === false ? undefined : { gradient: options.kind === 'train' }
-  const labelRows = (options.labelRows ?? false) && lossThroughHead !== undefined && target.provider === 'cpu' && target.shape === null
+  const labelRows = (options.labelRows ?? false) && lossThroughHead !== undefined && takesLabelRows(target)
   const { adapter, loss: taskLoss } = buildAdaptedLoss(graph, model, adapterConfig, { ...options, lossThroughHead, labelRows })
   const { spec } = model
   graph.output(STEP_OUTPUTS.loss, taskLoss)

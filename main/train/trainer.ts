@@ -6,7 +6,7 @@
 import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type Optimizer, type OptimizerSpec, type OptimizerState } from '../engine/optim'
 import type { RunConfig } from '../contract/run-config'
 import { hostTensor, type HostTensor } from '../runtime'
-import { LABEL_POSITIONS, labelPositionsOf } from '../engine/models/label-rows'
+import { labelPositionsFeed } from '../models/inference/tensors'
 import type { AdapterTensor, NativeAdapterConfig } from './adapter-files'
 import type { Batch, BatchLayout, DataPosition, TrainingExample } from './batches'
 import { createBatchSource, stepsForEpochs, type BatchSource } from './batch-source'
@@ -399,13 +399,7 @@ export class Trainer {
   /** The adapter's parameters, and the loss scale when the graph takes one. */
   /** A batch's feeds for `step`: its tensors, the labelled tokens when the graph runs the head at those alone, the parameters. */
   private stepFeeds(step: TrainStep, batch: Batch): Record<string, HostTensor> {
-    const labelMask = batch.feeds.label_mask
-    const positions = step.labelRows ? labelPositionsOf(labelMask.data as BigInt64Array) : null
-    return {
-      ...batch.feeds,
-      ...(positions ? { [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) } : {}),
-      ...this.parameterFeeds(step),
-    }
+    return { ...batch.feeds, ...(step.labelRows ? labelPositionsFeed(batch.feeds.label_mask) : {}), ...this.parameterFeeds(step) }
   }
 
   private parameterFeeds(step: TrainStep): Record<string, HostTensor> {

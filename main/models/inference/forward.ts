@@ -1,14 +1,14 @@
 // Whole-sequence forward passes (scoring, eval): one session per graph, reused for every batch.
 import { buildDecoderOnly, buildT5, type LmOutputName } from '../../engine/models'
-import { LABEL_POSITIONS, labelPositionsOf } from '../../engine/models/label-rows'
+import { LABEL_POSITIONS } from '../../engine/models/label-rows'
 import type { GraphOptions } from '../../engine/ir'
 import {
-  graphOptionsFor, hostTensor, openForTarget, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type HostTensor,
+  graphOptionsFor, hostTensor, openForTarget, takesLabelRows, type ComputeTarget, type CreateSessionOptions, type Device, type GraphSession, type HostTensor,
   type ProviderVerdict, type RequestedPrecision, type StaticBatchShape,
 } from '../../runtime'
 import { buildWithAdapter, type AdapterFeeds, type InferenceAdapter } from './adapter'
 import type { OpenedModel } from './open-model'
-import { int64Matrix, onesLike } from './tensors'
+import { int64Matrix, labelPositionsFeed, onesLike } from './tensors'
 
 export interface TokenRows {
   ids: number[][]
@@ -89,9 +89,8 @@ export class ForwardSession {
         ...(options.threads ? { threads: options.threads } : {}),
       },
       (target) => {
-        // On the CPU (symbolic batch dims) token NLLs are computed at the labelled tokens only.
-        const labelRows = target.provider === 'cpu' && target.shape === null
-        const { built: graph, feeds } = forwardGraph(model, { ...options, labelRows }, graphOptionsFor(target).graph)
+        // Where the target takes it (the CPU), token NLLs are computed at the labelled tokens only.
+        const { built: graph, feeds } = forwardGraph(model, { ...options, labelRows: takesLabelRows(target) }, graphOptionsFor(target).graph)
         return { graph, feeds }
       },
     )
@@ -123,10 +122,7 @@ export class ForwardSession {
       if (!batch.labels || !batch.labelMask) throw new Error('this session computes the loss: the batch needs labels and labelMask')
       feeds.labels = int64Matrix(batch.labels, 'labels')
       feeds.label_mask = int64Matrix(batch.labelMask, 'label_mask')
-      if (this.session.inputNames.includes(LABEL_POSITIONS)) {
-        const positions = labelPositionsOf(feeds.label_mask.data as BigInt64Array)
-        feeds[LABEL_POSITIONS] = hostTensor('int64', [positions.length], positions)
-      }
+      if (this.session.inputNames.includes(LABEL_POSITIONS)) Object.assign(feeds, labelPositionsFeed(feeds.label_mask))
     }
     return this.session.run(feeds)
   }

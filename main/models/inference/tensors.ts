@@ -1,4 +1,5 @@
 // Token batches as the graphs take them: int64 [batch, seq] tensors.
+import { LABEL_POSITIONS, labelPositionsOf } from '../../engine/models/label-rows'
 import { hostTensor, type HostTensor } from '../../runtime'
 
 /** Rows of equal length -> int64 [rows, length]. */
@@ -15,6 +16,12 @@ export function int64Matrix(rows: readonly (readonly number[])[], what = 'batch'
 /** All-ones mask rows for ids. */
 export function onesLike(rows: readonly (readonly number[])[]): number[][] {
   return rows.map((r) => r.map(() => 1))
+}
+
+/** The label_positions feed of a graph that runs the head at the labelled tokens only, from the batch's int64 label_mask. */
+export function labelPositionsFeed(labelMask: HostTensor): Record<string, HostTensor<'int64'>> {
+  const positions = labelPositionsOf(labelMask.data as BigInt64Array)
+  return { [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) }
 }
 
 export function int64Vector(values: readonly number[]): HostTensor<'int64'> {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
 import { LABEL_POSITIONS, labelPositionsOf } from '../../../main/engine/models/label-rows'
 import { openModel, type OpenedModel } from '../../../main/models'
+import { labelPositionsFeed } from '../../../main/models/inference/tensors'
 import { hostTensor, type HostTensor } from '../../../main/runtime'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
 import { makeTempDir } from '../../helpers/temp-dir'
@@ -38,8 +39,7 @@ function steps(model: OpenedModel, adapter: AdapterConfigInput, kind: 'train' | 
 }
 
 function withPositions(feeds: Record<string, HostTensor>): Record<string, HostTensor> {
-  const positions = labelPositionsOf(feeds.label_mask.data as BigInt64Array)
-  return { ...feeds, [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) }
+  return { ...feeds, ...labelPositionsFeed(feeds.label_mask) }
 }
 
 describe('the head at the labelled tokens gives the step of the head at every token', () => {
