@@ -35,6 +35,9 @@
 import { F, isFloat, type Graph, type Node, type Value } from '../ir'
 import { zeroAfter } from './helpers'
 
+/** The scope of every node gradient checkpointing adds (clones, ties, ordering): `recompute.<forward scope>`. */
+export const RECOMPUTE_SCOPE = 'recompute'
+
 interface SegmentState {
   /** t_S: exactly 0, ordered after the backward of the later blocks. */
   readonly zero: Value
@@ -101,7 +104,7 @@ export class Recomputation {
     // t_S per clone suffices, and the big ones (attention bias) are then read as they are.
     const fromClone = inputs.some((x, k) => x !== node.inputs[k])
     const tiedInputs = fromClone ? inputs : inputs.map((x) => (isOutsideFloat(x, segment) ? this.tied(x, segment) : x))
-    const outputs = this.track(() => this.graph.scoped(`recompute.${node.scope ?? segment}`, () => this.graph.apply(node.op, tiedInputs, node.attrs)))
+    const outputs = this.track(() => this.graph.scoped(`${RECOMPUTE_SCOPE}.${node.scope ?? segment}`, () => this.graph.apply(node.op, tiedInputs, node.attrs)))
     this.clones.set(node, outputs)
     return outputs
   }
@@ -110,7 +113,7 @@ export class Recomputation {
     const state = this.segments.get(segment)!
     let tied = state.tied.get(x)
     if (!tied) {
-      tied = this.track(() => this.graph.scoped(`recompute.${segment}.tie`, () => F.add(x, F.cast(state.zero, x.dtype))))
+      tied = this.track(() => this.graph.scoped(`${RECOMPUTE_SCOPE}.${segment}.tie`, () => F.add(x, F.cast(state.zero, x.dtype))))
       state.tied.set(x, tied)
     }
     return tied
@@ -131,5 +134,5 @@ function isOutsideFloat(x: Value, segment: string): boolean {
 
 /** t_S: see zeroAfter (helpers.ts). */
 function alwaysZero(values: readonly Value[]): Value {
-  return values[0].graph.scoped('recompute.order', () => zeroAfter(values))
+  return values[0].graph.scoped(`${RECOMPUTE_SCOPE}.order`, () => zeroAfter(values))
 }

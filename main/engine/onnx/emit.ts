@@ -1,6 +1,7 @@
 // Graph -> ONNX ModelProto. Opset 18: every reduction (Sum, Mean, Max) takes its axes as an
 // input there, so reductions have one form, and ScatterElements has reduction='add' (16+).
 // ORT 1.30's CPU, CUDA and WebGPU providers all register opset-18 kernels for what we emit.
+import { RECOMPUTE_SCOPE } from '../autodiff/recompute'
 import { GraphBuildError, type Graph, type Node, type Value } from '../ir'
 import { attr, EmitContext, type EmitTarget } from './emit-context'
 import { emitters } from './emit-ops'
@@ -156,7 +157,7 @@ function weightInitializer(w: Value, externalLocation: (path: string) => string)
  * checkpointing is for.
  */
 function intermediateValueInfo(live: readonly Node[], graph: Graph, names: ReadonlyMap<Value, string>): ValueInfoProtoObject[] {
-  if (live.some((node) => node.scope?.split('.').includes('recompute'))) return []
+  if (live.some((node) => node.scope?.split('.').includes(RECOMPUTE_SCOPE))) return []
   const outputs = new Set(graph.outputs.map((o) => o.value))
   const infos: ValueInfoProtoObject[] = []
   for (const node of live) {
