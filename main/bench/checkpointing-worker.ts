@@ -14,6 +14,7 @@ import { benchBatch } from './training'
 async function measure(request: CheckpointingRequest): Promise<CheckpointingResult> {
   const baselineRssBytes = peakRssBytes()
   const model = openModel(request.modelDir)
+  const opening = performance.now()
   const step = await buildTrainStep(model, parseAdapterConfig(request.adapter), {
     kind: 'train',
     maxPositions: request.seq,
@@ -21,6 +22,7 @@ async function measure(request: CheckpointingRequest): Promise<CheckpointingResu
     lossThroughHead: request.lossThroughHead ?? true,
     ...(request.threads ? { threads: request.threads } : {}),
   })
+  const sessionSeconds = (performance.now() - opening) / 1000
   const sessionPeakRssBytes = peakRssBytes()
   const values = step.initialValues(1)
   const feeds = { ...benchBatch(request.shape, request.batch, request.seq), ...Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, values.get(p.name)!)])) }
@@ -37,7 +39,7 @@ async function measure(request: CheckpointingRequest): Promise<CheckpointingResu
   }
   const peakRss = peakRssBytes()
   await step.session.dispose()
-  return { baselineRssBytes, sessionPeakRssBytes, beforeStepRssBytes, peakRssBytes: peakRss, stepSeconds, loss }
+  return { baselineRssBytes, sessionSeconds, sessionPeakRssBytes, beforeStepRssBytes, peakRssBytes: peakRss, stepSeconds, loss }
 }
 
 process.once('message', (message) => {

@@ -41,6 +41,8 @@ export interface CheckpointingRequest {
 
 export interface CheckpointingResult {
   baselineRssBytes: number
+  /** Building the step's graph and opening its session (gradient checkpointing's graph is the larger one). */
+  sessionSeconds: number
   sessionPeakRssBytes: number
   beforeStepRssBytes: number
   peakRssBytes: number
@@ -64,6 +66,8 @@ export interface CheckpointingFigures {
   step_seconds: { kept: number; recomputed: number }
   /** Median over rounds of recomputed / kept step seconds (goal ≤ 1.4). */
   step_time_ratio: number
+  /** Median seconds to build the step's graph and open its session: the wait before the first step. */
+  session_seconds: { kept: number; recomputed: number }
   /** The two steps' losses differ by this much at most (relative): the same step. */
   loss_relative_difference: number
   goals: typeof CHECKPOINTING_GOALS
@@ -134,6 +138,7 @@ export function comparedFigures<A extends string, B extends string>(results: rea
     peak_rss_mb: both((r) => r.peakRssBytes, 1e-6),
     step_seconds: both(timed),
     step_time_ratio: median(results.map((x) => timed(x.b) / timed(x.a))),
+    session_seconds: both((r) => r.sessionSeconds),
     loss_relative_difference: Math.max(...results.map((x) => Math.abs(x.b.loss - x.a.loss) / Math.abs(x.a.loss))),
   }
 }

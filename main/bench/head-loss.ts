@@ -37,6 +37,7 @@ export interface HeadLossFigures {
   step_seconds: { logits: number; pieces: number }
   /** Median over rounds of pieces / logits step seconds (goal ≤ 1.0). */
   step_time_ratio: number
+  session_seconds: { logits: number; pieces: number }
   loss_relative_difference: number
   goals: typeof HEAD_LOSS_GOALS
 }

@@ -1,8 +1,8 @@
 // Graph -> ONNX ModelProto. Opset 18: every reduction (Sum, Mean, Max) takes its axes as an
 // input there, so reductions have one form, and ScatterElements has reduction='add' (16+).
 // ORT 1.30's CPU, CUDA and WebGPU providers all register opset-18 kernels for what we emit.
-import { RECOMPUTE_SCOPE } from '../autodiff/recompute'
 import { GraphBuildError, type Graph, type Node, type Value } from '../ir'
+import { recomputedBlockMarks } from './block-marks'
 import { attr, EmitContext, type EmitTarget } from './emit-context'
 import { emitters } from './emit-ops'
 import { emitGemmTransB, emittedInputs, planTransposes, type TransposePlan } from './emit-transposes'
@@ -151,31 +151,33 @@ function weightInitializer(w: Value, externalLocation: (path: string) => string)
  * (a Reshape to a run-time shape, an Expand) anew; its allocation planner then matches no freed
  * buffer to a new one and compares every new one against them all: a train step of a random
  * gemma-3-270m-shaped model opened in 16.8 s, and opens in 2.1 s with them (docs/ENGINE-NOTES.md).
- * Not for a graph that recomputes blocks (gradient checkpointing): there the planner, able to match
- * shapes, holds freed buffers idle for later tensors of the same shape, and the step at 8 × 2048
- * tokens added 3.2 GB where it adds 1.85 GB without them (bench checkpointing), which is what
- * checkpointing is for.
+ * In a graph that recomputes blocks (gradient checkpointing) each symbolic dim also carries the
+ * mark of its block's part (block-marks.ts: `seq@b3`), so that the planner reuses buffers within
+ * that part only: shared across blocks, they wait idle for the next block's tensors of the same
+ * shape, which cost checkpointing most of what it saves.
  */
 function intermediateValueInfo(live: readonly Node[], graph: Graph, names: ReadonlyMap<Value, string>): ValueInfoProtoObject[] {
-  if (live.some((node) => node.scope?.split('.').includes(RECOMPUTE_SCOPE))) return []
+  const marks = recomputedBlockMarks(live)
   const outputs = new Set(graph.outputs.map((o) => o.value))
   const infos: ValueInfoProtoObject[] = []
   for (const node of live) {
+    const mark = marks?.get(node) ?? ''
     for (const v of node.outputs) {
       const name = names.get(v)
-      if (name !== undefined && !outputs.has(v)) infos.push(valueInfo(name, v))
+      if (name !== undefined && !outputs.has(v)) infos.push(valueInfo(name, v, mark))
     }
   }
   return infos
 }
 
-function valueInfo(name: string, v: Value): ValueInfoProtoObject {
+/** `mark`, when given, is appended to every symbolic dim ("seq" becomes "seq@b3"): see intermediateValueInfo. */
+function valueInfo(name: string, v: Value, mark = ''): ValueInfoProtoObject {
   return {
     name,
     type: {
       tensorType: {
         elemType: onnxDataType(v.dtype),
-        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: mark ? `${d}@${mark}` : d })) },
       },
     },
   }
