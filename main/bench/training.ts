@@ -56,6 +56,14 @@ export interface TrainingFigures {
   train_tokens_per_s: number
   /** Over the matmul limit of the step's own precision (float32 when that one was not measured; see limit_precision). */
   train_fraction_of_limit: number
+  /**
+   * The adapter's own products (adapterStepFlops) over the frozen step's FLOPs: work the step must do
+   * on top of what train_fraction_of_limit counts, so that fraction cannot pass (1 − this share)-ish
+   * of the limit even if every product ran at it.
+   */
+  adapter_flops_share: number
+  /** train_fraction_of_limit with the adapter's products counted too: how busy the step keeps the cores. */
+  train_fraction_of_limit_all_products: number
   limit_precision: Precision
   limit_gflops: number
   step_seconds: number
@@ -88,6 +96,16 @@ export function trainStepFlops(shape: BenchLlamaShape, matmulParameters: number,
   const tokens = batch * seq
   const attention = 3 * 4 * batch * seq * seq * shape.hidden * shape.layers
   return 4 * matmulParameters * tokens + attention
+}
+
+/**
+ * FLOPs of the adapter's own products in one train step: every trainable weight of LoRA, MoLoRA
+ * and MoV (LoRA's A and B, a router, MoV's expert vectors merged by the router's weights) enters
+ * one product per token, computed forward (2 FLOPs a weight), for its input's gradient (2) and for
+ * its own (2). (IA)³'s vectors only scale activations: no products.
+ */
+export function adapterStepFlops(method: string, trainableParameters: number, tokens: number): number {
+  return method === 'ia3' ? 0 : 6 * trainableParameters * tokens
 }
 
 /** One method's train step ready to time: a session, parameters, optimizer and a fixed batch. */
@@ -178,26 +196,39 @@ export async function trainingBench(limits: MatmulLimits, o: TrainingBenchOption
     const feeds = benchBatch(shape, o.batch, o.seq)
     const tokens = o.batch * o.seq
 
-    const methods: TrainingFigures[] = []
-    for (const [name, adapter] of Object.entries(TRAINING_METHODS)) {
-      const opened = await openStep(model, adapter, o, feeds)
-      const [timing] = await timeInterleaved([opened], o.reps, o.warmup)
-      const precision = opened.step.target.precision
-      const limitPrecision: Precision = limits[precision] !== undefined ? precision : 'fp32'
-      const limitGflops = limits[limitPrecision]!
-      methods.push({
-        bench: 'training', shape: o.shape, method: name, adapter, batch: o.batch, seq: o.seq, provider: opened.step.session.provider,
-        device: opened.step.target.provider, precision: opened.step.target.precision,
-        train_tokens_per_s: tokens / timing.step,
-        train_fraction_of_limit: flops / timing.step / 1e9 / limitGflops,
-        limit_precision: limitPrecision,
-        limit_gflops: limitGflops,
-        step_seconds: timing.step,
-        optimizer_seconds: timing.optimizer,
-        trainable_parameters: opened.step.trainableParameterCount,
-        session_seconds: opened.sessionSeconds,
+    // The methods' steps are interleaved too, one step of each per round: timed one after another,
+    // a drift of the machine's speed over the minutes fell on the last ones (the medium shape's
+    // (IA)³, the cheapest step, once came out slower than MoV).
+    const names = Object.keys(TRAINING_METHODS) as (keyof typeof TRAINING_METHODS)[]
+    const opened: TimedStep[] = []
+    let methods: TrainingFigures[]
+    try {
+      for (const name of names) opened.push(await openStep(model, TRAINING_METHODS[name], o, feeds))
+      const timings = await timeInterleaved(opened, o.reps, o.warmup)
+      methods = names.map((name, i): TrainingFigures => {
+        const { step, sessionSeconds } = opened[i]
+        const timing = timings[i]
+        const precision = step.target.precision
+        const limitPrecision: Precision = limits[precision] !== undefined ? precision : 'fp32'
+        const limitGflops = limits[limitPrecision]!
+        const adapterFlops = adapterStepFlops(name, step.trainableParameterCount, tokens)
+        return {
+          bench: 'training', shape: o.shape, method: name, adapter: TRAINING_METHODS[name], batch: o.batch, seq: o.seq, provider: step.session.provider,
+          device: step.target.provider, precision: step.target.precision,
+          train_tokens_per_s: tokens / timing.step,
+          train_fraction_of_limit: flops / timing.step / 1e9 / limitGflops,
+          adapter_flops_share: adapterFlops / flops,
+          train_fraction_of_limit_all_products: (flops + adapterFlops) / timing.step / 1e9 / limitGflops,
+          limit_precision: limitPrecision,
+          limit_gflops: limitGflops,
+          step_seconds: timing.step,
+          optimizer_seconds: timing.optimizer,
+          trainable_parameters: step.trainableParameterCount,
+          session_seconds: sessionSeconds,
+        }
       })
-      await opened.step.session.dispose()
+    } finally {
+      for (const s of opened) await s.step.session.dispose()
     }
 
     const ratio = async (many: AdapterConfigInput, one: AdapterConfigInput) => {
