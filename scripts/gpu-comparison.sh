@@ -13,7 +13,9 @@
 # - job/: a cluster job (the demo run, exported) trained by train.py under torchrun on one GPU:
 #   NCCL, bf16; its metrics.jsonl's tokens/s beside the app's own run of it (app-run.json);
 # - pytorch-eager-medium.json: the same comparison on the medium shape (254M parameters), with
-#   what time is left.
+#   what time is left;
+# - label-rows.json: with what is left after that, the LM head at the labelled tokens only on the
+#   GPU (a static bound on their number) against the head at every token.
 # A dry run on a machine without a GPU checks the plumbing (unpacking, the bench, the export, the
 # job starting under torchrun) before the device's scarce minutes are spent, in a clean clone:
 #   APP_DEVICE=cpu JOB_DEVICE=cpu JOB_PRECISION=fp32 PYTHON=/usr/bin/python3 \
@@ -53,4 +55,7 @@ rm -f "$OUT/job/data/"*.npy "$OUT/job/constants.safetensors"
 
 stage pytorch-eager medium
 within 400 "${cli[@]}" bench --only pytorch-eager --train-shape "${LARGEST_SHAPE:-medium}" --device "$app_device" --python "$python" --reps "${REPS:-3}" --warmup "${WARMUP:-1}" --json > "$OUT/pytorch-eager-medium.json" 2> "$OUT/pytorch-eager-medium.err"
+# With what is left: the head at the labelled tokens on the GPU (a static bound), against every token.
+stage label-rows
+within 120 "${cli[@]}" bench --only label-rows --device "$app_device" --reps 3 --warmup 1 --json > "$OUT/label-rows.json" 2> "$OUT/label-rows.err"
 stage done

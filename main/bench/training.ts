@@ -38,7 +38,7 @@ export interface TrainingBenchOptions extends BenchOptions {
   batch: number
   /** Tokens per sequence (docs/BENCHMARKS.md: 256). */
   seq: number
-  /** The head at the labelled tokens only (StepGraphOptions.labelRows; the bench label-rows compares). */
+  /** The head at the labelled tokens only (StepGraphOptions.labelRows; the bench label-rows compares), on a GPU with the batch's labelled tokens as the static bound. */
   labelRows?: boolean
 }
 
@@ -119,18 +119,20 @@ export interface TimedStep {
 /** `profileFilePrefix`: the session profiles its runs until `step.session.endProfiling()` (op-profile.ts reads it). */
 export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>, profileFilePrefix?: string): Promise<TimedStep> {
   const started = performance.now()
+  // With labelRows, a GPU step's static shape bounds the labelled tokens by this batch's own count, as a run's bounds them by its examples'.
+  const labelled = Array.from(feeds.label_mask.data as BigInt64Array).filter((v) => v !== 0n).length
   const step = await buildTrainStep(model, parseAdapterConfig(adapter), {
     kind: 'train',
     maxPositions: o.seq,
     device: o.device ?? 'cpu',
     // A GPU step is built for the bench's one batch shape, with the precision a run would get.
-    batchShape: { batch: o.batch, seq: o.seq },
+    batchShape: { batch: o.batch, seq: o.seq, ...(o.labelRows && labelled < o.batch * o.seq ? { labeled: Math.max(labelled, 1) } : {}) },
     labelRows: o.labelRows ?? false,
     ...(o.threads ? { threads: o.threads } : {}),
     ...(profileFilePrefix ? { profileFilePrefix } : {}),
   })
   const sessionSeconds = (performance.now() - started) / 1000
-  const batchFeeds = step.labelRows ? { ...feeds, ...labelPositionsFeed(feeds.label_mask) } : feeds
+  const batchFeeds = step.labelRows ? { ...feeds, ...labelPositionsFeed(feeds.label_mask, step.target.shape?.labeled) } : feeds
   const values = step.initialValues(1)
   const params = Object.fromEntries(values)
   const optimizer = createOptimizer(step.parameters.map((p) => ({ name: p.name, shape: p.shape })), { optimizer: 'adamw', weightDecay: 0 })

@@ -18,6 +18,12 @@ export interface StaticBatchShape {
   seq: number
   /** T5: decoder tokens per row. */
   tgt?: number
+  /**
+   * Decoder-only, unpacked: the length of label_positions, at least the labelled tokens of any batch
+   * of the run (staticBatchShape), when that is fewer than batch · seq; the step then runs the LM head
+   * over that many rows instead of every token (engine/models/label-rows.ts).
+   */
+  labeled?: number
 }
 
 export interface ComputeTarget {
@@ -68,22 +74,42 @@ const GPU_INPUT_DTYPES: Readonly<Record<string, DType>> = {
   position_ids: 'int32',
   // Compared with position_ids (sliding windows, T5's relative buckets) in generation steps.
   cache_positions: 'int32',
+  // Its gradient (a scatter-add) broadcasts it to the rows' shape: WebGPU has no int64 Expand, and
+  // would run that one on the CPU.
+  label_positions: 'int32',
 }
+
+/**
+ * GPU providers that run the labelled-token head's scatter-add (ScatterElements, reduction add):
+ * WebGPU (tested on lavapipe with CPU fallback refused) and CUDA (its kernel takes the reduction).
+ * DirectML's scatter has no reduction, so a DirectML step keeps the head at every token rather
+ * than fail to build.
+ */
+const LABEL_ROW_GPU_PROVIDERS: ReadonlySet<SessionProvider> = new Set(['webgpu', 'cuda'])
 
 /**
  * Whether graphs for `target` can run the head at the labelled tokens only (engine/models/
  * label-rows.ts), whose count changes with every batch: a CPU graph keeps symbolic batch dims (one
- * session for every batch shape); a GPU graph has one static shape.
+ * session for every batch shape); a GPU graph has one static shape, so it can when that shape
+ * bounds the count (StaticBatchShape.labeled: the positions are padded to it).
  */
 export function takesLabelRows(target: ComputeTarget): boolean {
-  return target.provider === 'cpu'
+  return target.provider === 'cpu' || (target.shape?.labeled !== undefined && LABEL_ROW_GPU_PROVIDERS.has(target.provider))
 }
 
 /** How the step graph for `target` is built and emitted. */
 export function graphOptionsFor(target: ComputeTarget): { graph: GraphOptions; emit: EmitTarget } {
   if (target.provider === 'cpu') return { graph: {}, emit: 'cpu' }
   // No shape: a dynamic-shape GPU graph (generation), whose session checks its placement instead.
-  const fixedDims = target.shape ? { batch: target.shape.batch, seq: target.shape.seq, src: target.shape.seq, ...(target.shape.tgt !== undefined ? { tgt: target.shape.tgt } : {}) } : {}
+  const fixedDims = target.shape
+    ? {
+        batch: target.shape.batch,
+        seq: target.shape.seq,
+        src: target.shape.seq,
+        ...(target.shape.tgt !== undefined ? { tgt: target.shape.tgt } : {}),
+        ...(target.shape.labeled !== undefined ? { labeled: target.shape.labeled } : {}),
+      }
+    : {}
   return {
     graph: {
       fixedDims,

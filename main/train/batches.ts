@@ -115,11 +115,18 @@ function widthOf(rows: readonly { length: number }[], fixed: number | undefined,
 
 /**
  * The static shape for GPU step graphs over every example a run feeds (training and validation):
- * `batchSize` rows of the longest example (T5: longest prompt and longest completion).
+ * `batchSize` rows of the longest example (T5: longest prompt and longest completion). A decoder-
+ * only run that does not pack also gets `labeled`, the most labelled tokens any `batchSize` of its
+ * examples hold (the sum of the largest counts), when that is fewer than the batch's tokens: its
+ * steps run the LM head over that many rows, not over every prompt and padding token.
  */
-export function staticBatchShape(examples: readonly TrainingExample[], batchSize: number, layout: Pick<BatchLayout, 'seq2seq'>): StaticBatchShape {
+export function staticBatchShape(examples: readonly TrainingExample[], batchSize: number, layout: Pick<BatchLayout, 'seq2seq'>, options: { packed?: boolean } = {}): StaticBatchShape {
   if (examples.length === 0) throw new Error('there are no examples to size the batch shape from')
-  if (!layout.seq2seq) return { batch: batchSize, seq: Math.max(...examples.map((e) => e.inputIds.length)) }
+  if (!layout.seq2seq) {
+    const seq = Math.max(...examples.map((e) => e.inputIds.length))
+    const labeled = options.packed ? batchSize * seq : mostLabelledTokens(examples, batchSize)
+    return { batch: batchSize, seq, ...(labeled < batchSize * seq ? { labeled: Math.max(labeled, 1) } : {}) }
+  }
   let seq = 1
   let tgt = 1
   for (const e of examples) {
@@ -128,6 +135,12 @@ export function staticBatchShape(examples: readonly TrainingExample[], batchSize
     tgt = Math.max(tgt, e.inputIds.length - first)
   }
   return { batch: batchSize, seq, tgt }
+}
+
+/** The labelled tokens (next-token targets) of the `count` examples that have the most: no batch of `count` holds more. */
+function mostLabelledTokens(examples: readonly TrainingExample[], count: number): number {
+  const labelled = examples.map((e) => nextTokenTargets(e).mask.reduce((a, b) => a + b, 0)).sort((a, b) => b - a)
+  return labelled.slice(0, count).reduce((a, b) => a + b, 0)
 }
 
 const ones = (row: readonly unknown[]): number[] => row.map(() => 1)

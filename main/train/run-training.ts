@@ -112,7 +112,10 @@ async function trainRun(store: Store, options: RunTrainingOptions): Promise<RunO
     const { layout, data, batchShape, step, evalStep } = await prepareTraining(config, model, dir, options.threads, log)
     const packed = config.data.packing
     store.runs.setTrainedOn(runId, describeTarget(step.target))
-    log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}, ${data.train.length} training and ${data.validation.length} validation examples`)
+    // A static (GPU) step that bounds the labelled tokens says so: the head's rows are most of what it saves.
+    const shape = step.target.shape
+    const head = step.labelRows && shape?.labeled !== undefined ? `, the LM head at up to ${shape.labeled} labelled tokens of ${shape.batch * shape.seq}` : ''
+    log('info', `training ${step.trainableParameterCount} adapter parameters (${((100 * step.trainableParameterCount) / model.info.parameterCount).toFixed(3)}% of ${model.info.parameterCount}) on ${describeTarget(step.target)}${head}, ${data.train.length} training and ${data.validation.length} validation examples`)
 
     // Accuracy on eval.sets and answers to eval.prompts: read, checked and built before the first
     // step, so a bad eval file fails the run now, naming its line, not at the first eval.
@@ -231,7 +234,7 @@ export async function prepareTraining(config: RunConfig, model: OpenedModel, dir
   const maxPositions = config.data.max_length
   // A GPU graph is static: every batch is padded to the longest example of the run (packed
   // rows are that wide too, holding as many whole examples as fit).
-  const batchShape = staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout)
+  const batchShape = staticBatchShape([...data.train, ...data.validation], config.train.batch_size, layout, { packed })
   const step = await buildTrainStep(model, config.adapter, {
     kind: 'train',
     maxPositions,

@@ -80,7 +80,8 @@ export interface StepGraphOptions {
   /**
    * The head runs at the labelled tokens only, named by the label_positions feed (engine/models/
    * label-rows.ts; labelPositionsFeed makes it): where the target takes it (takesLabelRows: the
-   * CPU), else ignored. StepGraph.labelRows says whether the graph takes it.
+   * CPU, a static shape with a `labeled` bound), else ignored. StepGraph.labelRows says whether the
+   * graph takes it.
    */
   labelRows?: boolean
 }

@@ -399,7 +399,7 @@ export class Trainer {
   /** The adapter's parameters, and the loss scale when the graph takes one. */
   /** A batch's feeds for `step`: its tensors, the labelled tokens when the graph runs the head at those alone, the parameters. */
   private stepFeeds(step: TrainStep, batch: Batch): Record<string, HostTensor> {
-    return { ...batch.feeds, ...(step.labelRows ? labelPositionsFeed(batch.feeds.label_mask) : {}), ...this.parameterFeeds(step) }
+    return { ...batch.feeds, ...(step.labelRows ? labelPositionsFeed(batch.feeds.label_mask, step.target.shape?.labeled) : {}), ...this.parameterFeeds(step) }
   }
 
   private parameterFeeds(step: TrainStep): Record<string, HostTensor> {

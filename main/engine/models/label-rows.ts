@@ -7,8 +7,10 @@
 //   rows = hidden[label_positions],  (loss, nll) = headLoss(rows)
 // The loss is the same token mean (the same tokens, the same count); token_nll is scattered back to
 // [batch, seq], 0 elsewhere, as before. The gradient reaches the hidden states through the Gather,
-// as a scatter-add of the rows' gradients. The number of labelled tokens changes with every batch,
-// so only a graph with symbolic batch dims (the CPU's) can take it.
+// as a scatter-add of the rows' gradients. The number of labelled tokens changes with every batch:
+// a graph with symbolic batch dims (the CPU's) takes each batch's own, a static (GPU) graph a
+// fixed number bounding every batch's (StaticBatchShape.labeled), the rest filled with a position
+// whose label_mask is 0.
 import { dimProduct, F, type Value } from '../ir'
 import { zeros } from '../autodiff/helpers'
 import { headLoss, type HeadLossOptions } from './head-loss'
@@ -32,9 +34,24 @@ export function headLossAtLabels(hidden: Value, head: BoundWeight, labels: Label
   return { loss, tokenNll: F.reshape(scattered, [batch, seq]) }
 }
 
-/** label_positions for a batch's label_mask (any numeric [batch, seq] values): the flat indices of its non-zero entries, or [0] when there are none. */
-export function labelPositionsOf(labelMask: ArrayLike<number | bigint>): BigInt64Array {
+/**
+ * label_positions for a batch's label_mask (any numeric [batch, seq] values): the flat indices of
+ * its non-zero entries, or [0] when there are none. With `length` (a static graph's), exactly that
+ * many: the rest repeat the first unlabelled position, which counts for nothing (its gathered mask
+ * is 0, its rows' gradient 0).
+ */
+export function labelPositionsOf(labelMask: ArrayLike<number | bigint>, length?: number): BigInt64Array {
   const positions: bigint[] = []
-  for (let i = 0; i < labelMask.length; i++) if (Number(labelMask[i]) !== 0) positions.push(BigInt(i))
-  return BigInt64Array.from(positions.length > 0 ? positions : [0n])
+  let unlabelled = -1
+  for (let i = 0; i < labelMask.length; i++) {
+    if (Number(labelMask[i]) !== 0) positions.push(BigInt(i))
+    else if (unlabelled < 0) unlabelled = i
+  }
+  if (length === undefined) return BigInt64Array.from(positions.length > 0 ? positions : [0n])
+  if (positions.length > length || (positions.length < length && unlabelled < 0)) {
+    throw new Error(`this batch has ${positions.length} labelled tokens of ${labelMask.length}, and the step graph was built for ${length} (StaticBatchShape.labeled must bound every batch's)`)
+  }
+  const padded = new BigInt64Array(length).fill(BigInt(Math.max(unlabelled, 0)))
+  padded.set(positions)
+  return padded
 }

@@ -122,7 +122,7 @@ export class ForwardSession {
       if (!batch.labels || !batch.labelMask) throw new Error('this session computes the loss: the batch needs labels and labelMask')
       feeds.labels = int64Matrix(batch.labels, 'labels')
       feeds.label_mask = int64Matrix(batch.labelMask, 'label_mask')
-      if (this.session.inputNames.includes(LABEL_POSITIONS)) Object.assign(feeds, labelPositionsFeed(feeds.label_mask))
+      if (this.session.inputNames.includes(LABEL_POSITIONS)) Object.assign(feeds, labelPositionsFeed(feeds.label_mask, this.target.shape?.labeled))
     }
     return this.session.run(feeds)
   }

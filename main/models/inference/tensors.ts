@@ -18,9 +18,12 @@ export function onesLike(rows: readonly (readonly number[])[]): number[][] {
   return rows.map((r) => r.map(() => 1))
 }
 
-/** The label_positions feed of a graph that runs the head at the labelled tokens only, from the batch's int64 label_mask. */
-export function labelPositionsFeed(labelMask: HostTensor): Record<string, HostTensor<'int64'>> {
-  const positions = labelPositionsOf(labelMask.data as BigInt64Array)
+/**
+ * The label_positions feed of a graph that runs the head at the labelled tokens only, from the
+ * batch's int64 label_mask; `length`: a static graph's (StaticBatchShape.labeled).
+ */
+export function labelPositionsFeed(labelMask: HostTensor, length?: number): Record<string, HostTensor<'int64'>> {
+  const positions = labelPositionsOf(labelMask.data as BigInt64Array, length)
   return { [LABEL_POSITIONS]: hostTensor('int64', [positions.length], positions) }
 }
 

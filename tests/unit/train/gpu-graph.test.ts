@@ -155,13 +155,26 @@ describe('static batches', () => {
     const examples = unevenExamples(64)
     const layout = { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }
     const shape = staticBatchShape(examples, 4, layout)
-    expect(shape).toEqual({ batch: 4, seq: 12 })
+    expect(shape).toEqual({ batch: 4, seq: 12, labeled: 8 + 6 + 4 })
     const batch = makeBatch(examples.slice(1), { ...layout, shape })
     expect(batch.feeds.input_ids.shape).toEqual([4, 12])
     const mask = Array.from(batch.feeds.attention_mask.data as BigInt64Array, Number)
     expect(mask.slice(0, 12).reduce((a, b) => a + b, 0)).toBe(10)
     expect(mask.slice(24).every((v) => v === 0)).toBe(true) // rows 3 and 4 are padding
     expect(batch.tokens).toBe(10 + 8)
+  })
+
+  it('bounds the labelled tokens of any batch (the head runs over that many rows), unless packed or no fewer than the batch\'s tokens', () => {
+    // 12, 10 and 8 tokens, the first 4 a prompt: 8, 6 and 4 next-token targets.
+    const examples = unevenExamples(64)
+    const layout = { seq2seq: false }
+    expect(staticBatchShape(examples, 2, layout).labeled).toBe(8 + 6)
+    expect(staticBatchShape(examples, 1, layout).labeled).toBe(8)
+    expect(staticBatchShape(examples, 2, layout, { packed: true })).toEqual({ batch: 2, seq: 12 })
+    // Every token but the last trained: 11 of 12 a row, 22 of 24, still fewer.
+    const allTrained = examples.map((e) => ({ ...e, trained: e.trained.map(() => 1) }))
+    expect(staticBatchShape(allTrained.slice(0, 1), 2, layout)).toEqual({ batch: 2, seq: 12, labeled: 11 })
+    expect(staticBatchShape(examples, 2, { seq2seq: true }).labeled).toBeUndefined()
   })
 
   it('T5: prompt and completion widths separately', () => {

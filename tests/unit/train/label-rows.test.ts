@@ -9,7 +9,7 @@ import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engin
 import { LABEL_POSITIONS, labelPositionsOf } from '../../../main/engine/models/label-rows'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { labelPositionsFeed } from '../../../main/models/inference/tensors'
-import { hostTensor, type HostTensor } from '../../../main/runtime'
+import { conformIntegerFeed, hostTensor, type HostTensor, type StaticBatchShape } from '../../../main/runtime'
 import { buildStepGraph, STEP_OUTPUTS, type StepGraph } from '../../../main/train/step-graph'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { writeTinyModel, type TinyArch } from '../../helpers/tiny-models'
@@ -76,15 +76,51 @@ describe('the head at the labelled tokens gives the step of the head at every to
     for (const p of labelled.parameters) expect(out[STEP_OUTPUTS.gradient(p.name)].every((g) => g === 0)).toBe(true)
   })
 
-  it('is built only for symbolic batch dims: a static (GPU) shape keeps the head at every token', () => {
+  it('a static (GPU) shape keeps the head at every token unless it bounds the labelled tokens', () => {
     const model = models.get('qwen2')!
-    const step = buildStepGraph(model, parseAdapterConfig(LORA), { kind: 'train', maxPositions: 32, labelRows: true, target: { provider: 'webgpu', precision: 'fp16', shape: { batch: 2, seq: 16 } } })
-    expect(step.labelRows).toBe(false)
-    expect(step.graph.inputs.map((v) => v.name)).not.toContain(LABEL_POSITIONS)
+    const build = (shape: StaticBatchShape) => buildStepGraph(model, parseAdapterConfig(LORA), { kind: 'train', maxPositions: 32, labelRows: true, target: { provider: 'webgpu', precision: 'fp16', shape } })
+    const every = build({ batch: 2, seq: 16 })
+    expect(every.labelRows).toBe(false)
+    expect(every.graph.inputs.map((v) => v.name)).not.toContain(LABEL_POSITIONS)
+    const bounded = build({ batch: 2, seq: 16, labeled: 12 })
+    expect(bounded.labelRows).toBe(true)
+    expect(bounded.graph.inputs.find((v) => v.name === LABEL_POSITIONS)!.shape).toEqual([12])
+    // DirectML's scatter has no reduction: its step keeps the head at every token, bound or not.
+    const dml = buildStepGraph(model, parseAdapterConfig(LORA), { kind: 'train', maxPositions: 32, labelRows: true, target: { provider: 'dml', precision: 'fp16', shape: { batch: 2, seq: 16, labeled: 12 } } })
+    expect(dml.labelRows).toBe(false)
   })
+
+  for (const adapter of [MOV, LORA]) {
+    it(`a static shape bounding the labelled tokens, ${adapter.method}: the step of the head at every token, the positions padded with an unlabelled one`, async () => {
+      const model = models.get('qwen2')!
+      const layout = { seq2seq: false, decoderStartTokenId: 0, padTokenId: 0 }
+      const config = parseAdapterConfig(adapter)
+      // float32 products, so that only the head's rows differ; one more row than examples (all padding).
+      const target = (shape: StaticBatchShape) => ({ provider: 'webgpu' as const, precision: 'fp32' as const, shape })
+      const every = buildStepGraph(model, config, { kind: 'train', maxPositions: 32, labelRows: true, target: target({ batch: 4, seq: 10 }) })
+      const feeds = offInitFeeds(model, every, { ...layout, shape: { batch: 4, seq: 10 } })
+      const count = labelPositionsOf(feeds.label_mask.data as BigInt64Array).length
+      const shape = { batch: 4, seq: 10, labeled: count + 5 }
+      const labelled = buildStepGraph(model, config, { kind: 'train', maxPositions: 32, labelRows: true, target: target(shape) })
+      expect(labelled.labelRows).toBe(true)
+      const withStaticPositions = { ...feeds, ...labelPositionsFeed(feeds.label_mask, shape.labeled) }
+      expect(withStaticPositions[LABEL_POSITIONS].shape).toEqual([count + 5])
+      // The interpreter takes feeds in the dtypes the GPU form declares (masks float32, labels int32), as onnxruntime's session converts them.
+      const conformed = (step: StepGraph, f: Record<string, HostTensor>) => Object.fromEntries(step.graph.inputs.map((v) => [v.name!, conformIntegerFeed(v.name!, f[v.name!], v.dtype)]))
+      expect(worstRelativeDifference(runReferenceOutputs(every, conformed(every, feeds)), runReferenceOutputs(labelled, conformed(labelled, withStaticPositions)), every)).toBeLessThan(1e-10)
+      expect(worstRelativeDifference(await runOrtOutputs(every, feeds, 'gpu'), await runOrtOutputs(labelled, withStaticPositions, 'gpu'), every)).toBeLessThan(1e-6)
+    })
+  }
 })
 
-it('labelPositionsOf: the flat indices of the non-zero entries', () => {
+it('labelPositionsOf: the flat indices of the non-zero entries; to a static length, padded with the first unlabelled one', () => {
   expect(Array.from(labelPositionsOf([0, 1, 1, 0, 0, 1]))).toEqual([1n, 2n, 5n])
   expect(Array.from(labelPositionsOf(BigInt64Array.from([0n, 0n, 1n])))).toEqual([2n])
+  expect(Array.from(labelPositionsOf([1, 1, 0, 0, 1], 5))).toEqual([0n, 1n, 4n, 2n, 2n])
+  expect(Array.from(labelPositionsOf([0, 0, 0], 2))).toEqual([0n, 0n])
+  expect(Array.from(labelPositionsOf([1, 1, 1], 3))).toEqual([0n, 1n, 2n])
+  // More labelled tokens than the graph was built for: a bound that did not hold, said so.
+  expect(() => labelPositionsOf([1, 1, 1, 0], 2)).toThrow(/3 labelled tokens of 4, and the step graph was built for 2/)
+  // No unlabelled position to pad with.
+  expect(() => labelPositionsOf([1, 1], 3)).toThrow(/built for 3/)
 })

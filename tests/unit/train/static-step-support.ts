@@ -4,7 +4,8 @@
 import type { AdapterConfigInput } from '../../../main/engine/adapters'
 import { parseAdapterConfig } from '../../../main/engine/adapters'
 import type { OpenedModel } from '../../../main/models'
-import { createGraphSession, hostTensor, type HostTensor, type Precision, type SessionProvider } from '../../../main/runtime'
+import { labelPositionsFeed } from '../../../main/models/inference/tensors'
+import { createGraphSession, hostTensor, type HostTensor, type Precision, type SessionProvider, type StaticBatchShape } from '../../../main/runtime'
 import { makeBatch, staticBatchShape, type Batch, type BatchLayout, type TrainingExample } from '../../../main/train/batches'
 import { makePackedBatch, packRows } from '../../../main/train/packing'
 import { buildStepGraph, buildTrainStep, STEP_OUTPUTS } from '../../../main/train/step-graph'
@@ -35,18 +36,24 @@ export function shortAndLong(vocab: number): TrainingExample[] {
 export async function compareStaticStep(
   model: OpenedModel,
   adapterInput: AdapterConfigInput,
-  /** packed: the static graph packs the examples into rows as wide as the longest (the CPU graph does not). */
-  options: { device: 'cpu' | 'webgpu'; precision: Precision; examples?: TrainingExample[]; packed?: boolean },
+  /**
+   * packed: the static graph packs the examples into rows as wide as the longest (the CPU graph does
+   * not). labelRows: it runs the head at the labelled tokens, a bound of 3 above this batch's count.
+   */
+  options: { device: 'cpu' | 'webgpu'; precision: Precision; examples?: TrainingExample[]; packed?: boolean; labelRows?: boolean },
 ): Promise<StepComparison> {
   const adapter = parseAdapterConfig(adapterInput)
   const layout: BatchLayout = { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }
   const examples = options.examples ?? unevenExamples(model.spec.vocabSize)
-  const shape = staticBatchShape(examples, examples.length + 1, layout) // one all-padding row too
+  const bounded = staticBatchShape(examples, examples.length + 1, layout) // one all-padding row too
+  const { labeled, ...unbounded } = bounded
+  const shape: StaticBatchShape = options.labelRows ? { ...bounded, labeled: labeled! + 3 } : unbounded
   const cpu = await buildTrainStep(model, adapter, { kind: 'train', threads: 1, maxPositions: 32 })
   // Built as for WebGPU whatever runs it: the CPU runs the GPU form too, which checks it without a GPU.
   const target = { provider: 'webgpu' as const, precision: options.precision, shape }
   const packed = options.packed ?? false
-  const staticStep = buildStepGraph(model, adapter, { kind: 'train', maxPositions: 32, target, packed })
+  const staticStep = buildStepGraph(model, adapter, { kind: 'train', maxPositions: 32, target, packed, labelRows: options.labelRows ?? false })
+  if (staticStep.labelRows !== (options.labelRows ?? false)) throw new Error(`the static step ${staticStep.labelRows ? 'runs' : 'does not run'} the head at the labelled tokens`)
   const session = await createGraphSession(staticStep.graph, { device: options.device, emitTarget: 'gpu', threads: 1 })
   try {
     // Away from the init (LoRA's B = 0, MoV's vectors = 1), so every gradient is exercised.
@@ -55,7 +62,9 @@ export async function compareStaticStep(
     const params: Record<string, HostTensor> = Object.fromEntries(cpu.parameters.map((p) => [p.name, hostTensor('float32', p.shape, values.get(p.name)!)]))
     const a = await cpu.session.run({ ...makeBatch(examples, layout).feeds, ...params })
     const scale: Record<string, HostTensor> = staticStep.lossScaled ? { [STEP_OUTPUTS.lossScale]: hostTensor('float32', [], Float32Array.of(1024)) } : {}
-    const b = await session.run({ ...staticBatch(examples, { ...layout, shape }, packed).feeds, ...params, ...scale })
+    const batch = staticBatch(examples, { ...layout, shape }, packed).feeds
+    const positions = staticStep.labelRows ? labelPositionsFeed(batch.label_mask, shape.labeled) : {}
+    const b = await session.run({ ...batch, ...positions, ...params, ...scale })
     let worst = 0
     for (const p of cpu.parameters) {
       const ga = a[STEP_OUTPUTS.gradient(p.name)].data as Float32Array

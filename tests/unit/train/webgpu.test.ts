@@ -67,6 +67,14 @@ describe.skipIf(unavailable !== null)('training on WebGPU', () => {
       expect(Math.abs(r.staticLoss - r.cpuLoss) / r.cpuLoss).toBeLessThan(1e-5)
       expect(r.worstGradientError).toBeLessThan(1e-4)
     })
+    for (const [arch, adapter, precision] of [['qwen2', { method: 'mov', experts: 3 }, 'fp32'], ['gemma3_text', { method: 'lora', rank: 2 }, 'fp16']] as const) {
+      it(`${arch}, ${adapter.method}, ${precision}, the head at the labelled tokens (positions padded to the static bound): the loss and gradients of the CPU graph`, async () => {
+        const r = await compareStaticStep(model(arch), adapter, { device: 'webgpu', precision, labelRows: true })
+        expect(r.provider).toBe('webgpu')
+        expect(Math.abs(r.staticLoss - r.cpuLoss) / r.cpuLoss).toBeLessThan(precision === 'fp32' ? 1e-5 : 1e-3)
+        expect(r.worstGradientError).toBeLessThan(precision === 'fp32' ? 1e-4 : 3e-2)
+      })
+    }
     const fp16 = [
       ['qwen2', { method: 'mov', experts: 3 }],
       ['llama', { method: 'ia3' }],
@@ -175,7 +183,7 @@ describe.skipIf(unavailable !== null)('training on WebGPU', () => {
       const runId = newRun()
       expect(await runTraining({ dataDir, runId, onEvent: (e) => events.push(e) })).toMatchObject({ status: 'completed', step: 6 })
       const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : []))
-      expect(logs.find((m) => m.startsWith('training '))).toMatch(/ on webgpu, fp16 frozen products, float32 adapters, batches padded to 4 × \d+, 16 training and 4 validation examples$/)
+      expect(logs.find((m) => m.startsWith('training '))).toMatch(/ on webgpu, fp16 frozen products, float32 adapters, batches padded to 4 × \d+, the LM head at up to \d+ labelled tokens of \d+, 16 training and 4 validation examples$/)
       expect(curve(runId, 'eval_loss').map((p) => p.step)).toEqual([0, 3, 6])
       const store = openStore(dataDir)
       try {
