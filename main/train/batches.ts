@@ -3,6 +3,7 @@
 // the way the model builders require (labels[t] is the token position t must predict).
 // A DataPosition (epoch, batch) says where the next batch starts, so a resumed run takes
 // exactly the batches the uninterrupted run would have taken.
+import { labelledTokensBound } from '../engine/models/label-rows'
 import { Rng } from '../engine/random'
 import { hostTensor, type HostTensor, type StaticBatchShape } from '../runtime'
 
@@ -124,7 +125,7 @@ export function staticBatchShape(examples: readonly TrainingExample[], batchSize
   if (examples.length === 0) throw new Error('there are no examples to size the batch shape from')
   if (!layout.seq2seq) {
     const seq = Math.max(...examples.map((e) => e.inputIds.length))
-    const labeled = options.packed ? batchSize * seq : mostLabelledTokens(examples, batchSize)
+    const labeled = options.packed ? batchSize * seq : labelledTokensBound(examples.map((e) => nextTokenTargets(e).mask.reduce((a, b) => a + b, 0)), batchSize)
     return { batch: batchSize, seq, ...(labeled < batchSize * seq ? { labeled: Math.max(labeled, 1) } : {}) }
   }
   let seq = 1
@@ -135,12 +136,6 @@ export function staticBatchShape(examples: readonly TrainingExample[], batchSize
     tgt = Math.max(tgt, e.inputIds.length - first)
   }
   return { batch: batchSize, seq, tgt }
-}
-
-/** The labelled tokens (next-token targets) of the `count` examples that have the most: no batch of `count` holds more. */
-function mostLabelledTokens(examples: readonly TrainingExample[], count: number): number {
-  const labelled = examples.map((e) => nextTokenTargets(e).mask.reduce((a, b) => a + b, 0)).sort((a, b) => b - a)
-  return labelled.slice(0, count).reduce((a, b) => a + b, 0)
 }
 
 const ones = (row: readonly unknown[]): number[] => row.map(() => 1)

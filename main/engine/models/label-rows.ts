@@ -35,6 +35,14 @@ export function headLossAtLabels(hidden: Value, head: BoundWeight, labels: Label
 }
 
 /**
+ * The most labelled tokens any batch of `rows` examples can hold, from each example's count: the sum
+ * of the `rows` largest. A static graph's label_positions are that long (StaticBatchShape.labeled).
+ */
+export function labelledTokensBound(counts: readonly number[], rows: number): number {
+  return [...counts].sort((a, b) => b - a).slice(0, rows).reduce((a, b) => a + b, 0)
+}
+
+/**
  * label_positions for a batch's label_mask (any numeric [batch, seq] values): the flat indices of
  * its non-zero entries, or [0] when there are none. With `length` (a static graph's), exactly that
  * many: the rest repeat the first unlabelled position, which counts for nothing (its gathered mask
