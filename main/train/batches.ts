@@ -3,7 +3,7 @@
 // the way the model builders require (labels[t] is the token position t must predict).
 // A DataPosition (epoch, batch) says where the next batch starts, so a resumed run takes
 // exactly the batches the uninterrupted run would have taken.
-import { labelledTokensBound } from '../engine/models/label-rows'
+import { labelledTokensBound, packedLabelledTokensBound } from '../engine/models/label-rows'
 import { Rng } from '../engine/random'
 import { hostTensor, type HostTensor, type StaticBatchShape } from '../runtime'
 
@@ -117,15 +117,19 @@ function widthOf(rows: readonly { length: number }[], fixed: number | undefined,
 /**
  * The static shape for GPU step graphs over every example a run feeds (training and validation):
  * `batchSize` rows of the longest example (T5: longest prompt and longest completion). A decoder-
- * only run that does not pack also gets `labeled`, the most labelled tokens any `batchSize` of its
- * examples hold (the sum of the largest counts), when that is fewer than the batch's tokens: its
- * steps run the LM head over that many rows, not over every prompt and padding token.
+ * only run also gets `labeled`, the most labelled tokens any batch can hold (unpacked: the sum of
+ * the `batchSize` largest counts; packed: what the densest examples fill of the batch's tokens),
+ * when that is fewer than the batch's tokens: its steps run the LM head over that many rows, not
+ * over every prompt and padding token.
  */
 export function staticBatchShape(examples: readonly TrainingExample[], batchSize: number, layout: Pick<BatchLayout, 'seq2seq'>, options: { packed?: boolean } = {}): StaticBatchShape {
   if (examples.length === 0) throw new Error('there are no examples to size the batch shape from')
   if (!layout.seq2seq) {
     const seq = Math.max(...examples.map((e) => e.inputIds.length))
-    const labeled = options.packed ? batchSize * seq : labelledTokensBound(examples.map((e) => nextTokenTargets(e).mask.reduce((a, b) => a + b, 0)), batchSize)
+    const labelled = examples.map((e) => nextTokenTargets(e).mask.reduce((a, b) => a + b, 0))
+    const labeled = options.packed
+      ? packedLabelledTokensBound(examples.map((e, i) => ({ length: e.inputIds.length, labelled: labelled[i] })), batchSize * seq)
+      : labelledTokensBound(labelled, batchSize)
     return { batch: batchSize, seq, ...(labeled < batchSize * seq ? { labeled: Math.max(labeled, 1) } : {}) }
   }
   let seq = 1

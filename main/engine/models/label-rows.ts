@@ -43,6 +43,29 @@ export function labelledTokensBound(counts: readonly number[], rows: number): nu
 }
 
 /**
+ * The same bound for packed rows, from each example's length and labelled count: a batch holds
+ * distinct whole examples of at most `tokens` tokens in all, so it holds no more labelled tokens
+ * than the densest examples fill of `tokens` (a fractional knapsack: by labelled share, the last
+ * one in part), rounded down.
+ */
+export function packedLabelledTokensBound(examples: readonly { length: number; labelled: number }[], tokens: number): number {
+  const byShare = [...examples].filter((e) => e.length > 0).sort((a, b) => b.labelled / b.length - a.labelled / a.length)
+  let room = tokens
+  let bound = 0
+  for (const e of byShare) {
+    if (room >= e.length) {
+      bound += e.labelled
+      room -= e.length
+    } else {
+      // In integers, so that rounding never takes a token off the bound.
+      bound += Math.floor((e.labelled * room) / e.length)
+      break
+    }
+  }
+  return bound
+}
+
+/**
  * label_positions for a batch's label_mask (any numeric [batch, seq] values): the flat indices of
  * its non-zero entries, or [0] when there are none. With `length` (a static graph's), exactly that
  * many: the rest repeat the first unlabelled position, which counts for nothing (its gathered mask

@@ -164,13 +164,15 @@ describe('static batches', () => {
     expect(batch.tokens).toBe(10 + 8)
   })
 
-  it('bounds the labelled tokens of any batch (the head runs over that many rows), unless packed or no fewer than the batch\'s tokens', () => {
+  it('bounds the labelled tokens of any batch (the head runs over that many rows), unless no fewer than the batch\'s tokens', () => {
     // 12, 10 and 8 tokens, the first 4 a prompt: 8, 6 and 4 next-token targets.
     const examples = unevenExamples(64)
     const layout = { seq2seq: false }
     expect(staticBatchShape(examples, 2, layout).labeled).toBe(8 + 6)
     expect(staticBatchShape(examples, 1, layout).labeled).toBe(8)
-    expect(staticBatchShape(examples, 2, layout, { packed: true })).toEqual({ batch: 2, seq: 12 })
+    // Packed, 2 rows of 12 hold 24 tokens: the densest whole examples (8 of 12, 6 of 10), then 2 of
+    // the 8-token one's 4 per 8 (1), rounded down.
+    expect(staticBatchShape(examples, 2, layout, { packed: true })).toEqual({ batch: 2, seq: 12, labeled: 8 + 6 + 1 })
     // Every token but the last trained: 11 of 12 a row, 22 of 24, still fewer.
     const allTrained = examples.map((e) => ({ ...e, trained: e.trained.map(() => 1) }))
     expect(staticBatchShape(allTrained.slice(0, 1), 2, layout)).toEqual({ batch: 2, seq: 12, labeled: 11 })

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAdapterConfig, type AdapterConfigInput } from '../../../main/engine/adapters'
-import { LABEL_POSITIONS, labelPositionsOf } from '../../../main/engine/models/label-rows'
+import { LABEL_POSITIONS, labelledTokensBound, labelPositionsOf, packedLabelledTokensBound } from '../../../main/engine/models/label-rows'
 import { openModel, type OpenedModel } from '../../../main/models'
 import { labelPositionsFeed } from '../../../main/models/inference/tensors'
 import { conformIntegerFeed, hostTensor, type HostTensor, type StaticBatchShape } from '../../../main/runtime'
@@ -124,3 +124,23 @@ it('labelPositionsOf: the flat indices of the non-zero entries; to a static leng
   // No unlabelled position to pad with.
   expect(() => labelPositionsOf([1, 1], 3)).toThrow(/built for 3/)
 })
+
+it('the bounds on a batch\'s labelled tokens hold for every batch the examples can make', () => {
+  expect(labelledTokensBound([3, 9, 1, 4], 2)).toBe(13)
+  expect(labelledTokensBound([3], 4)).toBe(3)
+  // Packed: every way of putting whole examples into 16 tokens holds no more than the bound.
+  const examples = [{ length: 6, labelled: 5 }, { length: 5, labelled: 1 }, { length: 7, labelled: 4 }, { length: 3, labelled: 2 }, { length: 9, labelled: 8 }]
+  const bound = packedLabelledTokensBound(examples, 16)
+  let best = 0
+  for (let subset = 0; subset < 1 << examples.length; subset++) {
+    const chosen = examples.filter((_, i) => subset & (1 << i))
+    if (chosen.reduce((n, e) => n + e.length, 0) <= 16) best = Math.max(best, chosen.reduce((n, e) => n + e.labelled, 0))
+  }
+  expect(best).toBe(13)
+  expect(bound).toBeGreaterThanOrEqual(best)
+  // By labelled share: 9 tokens (8), 6 (5), then 1 token of the 3-token one's 2: floor(2 · 1 / 3) = 0.
+  expect(bound).toBe(13)
+  // 17 tokens leave 2 of its 3: floor(2 · 2 / 3) = 1 more.
+  expect(packedLabelledTokensBound(examples, 17)).toBe(14)
+})
+

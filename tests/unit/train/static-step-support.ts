@@ -45,13 +45,13 @@ export async function compareStaticStep(
   const adapter = parseAdapterConfig(adapterInput)
   const layout: BatchLayout = { seq2seq: model.spec.family === 't5', decoderStartTokenId: 0, padTokenId: 0 }
   const examples = options.examples ?? unevenExamples(model.spec.vocabSize)
-  const bounded = staticBatchShape(examples, examples.length + 1, layout) // one all-padding row too
+  const packed = options.packed ?? false
+  const bounded = staticBatchShape(examples, examples.length + 1, layout, { packed }) // one all-padding row too
   const { labeled, ...unbounded } = bounded
   const shape: StaticBatchShape = options.labelRows ? { ...bounded, labeled: labeled! + 3 } : unbounded
   const cpu = await buildTrainStep(model, adapter, { kind: 'train', threads: 1, maxPositions: 32 })
   // Built as for WebGPU whatever runs it: the CPU runs the GPU form too, which checks it without a GPU.
   const target = { provider: 'webgpu' as const, precision: options.precision, shape }
-  const packed = options.packed ?? false
   const staticStep = buildStepGraph(model, adapter, { kind: 'train', maxPositions: 32, target, packed, labelRows: options.labelRows ?? false })
   if (staticStep.labelRows !== (options.labelRows ?? false)) throw new Error(`the static step ${staticStep.labelRows ? 'runs' : 'does not run'} the head at the labelled tokens`)
   const session = await createGraphSession(staticStep.graph, { device: options.device, emitTarget: 'gpu', threads: 1 })

@@ -67,6 +67,12 @@ describe.skipIf(unavailable !== null)('training on WebGPU', () => {
       expect(Math.abs(r.staticLoss - r.cpuLoss) / r.cpuLoss).toBeLessThan(1e-5)
       expect(r.worstGradientError).toBeLessThan(1e-4)
     })
+    it('qwen2, mov, float32, packed rows and the head at the labelled tokens: the loss and gradients of the unpacked examples', async () => {
+      const m = model('qwen2')
+      const r = await compareStaticStep(m, { method: 'mov', experts: 3 }, { device: 'webgpu', precision: 'fp32', examples: shortAndLong(m.spec.vocabSize), packed: true, labelRows: true })
+      expect(Math.abs(r.staticLoss - r.cpuLoss) / r.cpuLoss).toBeLessThan(1e-5)
+      expect(r.worstGradientError).toBeLessThan(1e-4)
+    })
     for (const [arch, adapter, precision] of [['qwen2', { method: 'mov', experts: 3 }, 'fp32'], ['gemma3_text', { method: 'lora', rank: 2 }, 'fp16']] as const) {
       it(`${arch}, ${adapter.method}, ${precision}, the head at the labelled tokens (positions padded to the static bound): the loss and gradients of the CPU graph`, async () => {
         const r = await compareStaticStep(model(arch), adapter, { device: 'webgpu', precision, labelRows: true })
