@@ -19,9 +19,10 @@ export interface StaticBatchShape {
   /** T5: decoder tokens per row. */
   tgt?: number
   /**
-   * Decoder-only, unpacked: the length of label_positions, at least the labelled tokens of any batch
-   * of the run (staticBatchShape), when that is fewer than batch · seq; the step then runs the LM head
-   * over that many rows instead of every token (engine/models/label-rows.ts).
+   * Decoder-only: the length of label_positions, at least the labelled tokens of any batch of the
+   * run (staticBatchShape) or of the scored set (ExampleScorer), when that is fewer than batch · seq;
+   * the graph then runs the LM head over that many rows instead of every token (engine/models/
+   * label-rows.ts, on the providers takesLabelRows names).
    */
   labeled?: number
 }
