@@ -41,10 +41,11 @@ tokens (default 8 × 2048) on a narrow 8-layer Llama-style shape (hidden 256, 2 
 step of the small shape (vocabulary 32000) with gradient checkpointing, --head-loss-batch ×
 --head-loss-seq tokens (default 8 × 1024), its loss through the head in pieces and through the plain
 [batch, seq, vocab] logits, each in its own process, alternating (at most 3 rounds): activation_mb,
-activation_ratio (pieces over logits, goal ≤ 0.5) and step_time_ratio (goal ≤ 1.0). label-rows: a
+activation_ratio (pieces over logits, goal ≤ 0.5) and step_time_ratio (goal ≤ 1.0); both report
+session_seconds (building and opening each step). label-rows: a
 MoV-10 step of the small shape, 8 × 256 tokens with the first half of every row untrained prompt, its
-head at every token and at the labelled ones only (the trainer's way on the CPU), vocabulary 32000
-and 262144, interleaved: speedup and loss_relative_difference. quantized-base:
+head at every token and at the labelled ones only (the trainer's way; on a GPU --device, a static
+bound on their number), vocabulary 32000 and 262144, interleaved: speedup and loss_relative_difference. quantized-base:
 train_peak_rss_over_fp32_weights of the medium shape's MoV train step (1 × 64 tokens) with a
 float32, int8 and int4 base (model.quantize), each in its own process (goal int4 ≤ 0.35), and the
 loss after 200 MoV steps of the small shape with each base (goal within 2% of float32).
