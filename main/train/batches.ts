@@ -126,7 +126,7 @@ export function staticBatchShape(examples: readonly TrainingExample[], batchSize
   if (examples.length === 0) throw new Error('there are no examples to size the batch shape from')
   if (!layout.seq2seq) {
     const seq = Math.max(...examples.map((e) => e.inputIds.length))
-    const labelled = examples.map((e) => nextTokenTargets(e).mask.reduce((a, b) => a + b, 0))
+    const labelled = examples.map(nextTokenCount)
     const labeled = options.packed
       ? packedLabelledTokensBound(examples.map((e, i) => ({ length: e.inputIds.length, labelled: labelled[i] })), batchSize * seq)
       : labelledTokensBound(labelled, batchSize)
@@ -154,6 +154,13 @@ export function nextTokenTargets(e: TrainingExample): { labels: number[]; mask: 
     labels: Array.from(e.inputIds, (_, t) => (predicts(t) ? e.inputIds[t + 1] : 0)),
     mask: Array.from(e.inputIds, (_, t) => (predicts(t) ? 1 : 0)),
   }
+}
+
+/** How many next-token targets `e` has (nextTokenTargets' mask, summed), without building it: every trained token after the first. */
+export function nextTokenCount(e: TrainingExample): number {
+  let count = 0
+  for (let t = 1; t < e.inputIds.length; t++) if (e.trained[t] !== 0) count++
+  return count
 }
 
 /** Decoder-only: position t predicts token t+1 where that token is trained. */

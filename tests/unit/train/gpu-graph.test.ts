@@ -11,7 +11,7 @@ import { openModel, type OpenedModel } from '../../../main/models'
 import type { RunConfig } from '../../../main/contract'
 import { conformIntegerFeed, describeTarget, hostTensor, planProviders, resolvePrecision, type RequestedPrecision } from '../../../main/runtime'
 import { describeProviders, linuxGpuDevicePresent, SOFTWARE_WEBGPU_REASON, type ProviderFacts } from '../../../main/runtime/execution-providers'
-import { makeBatch, staticBatchShape } from '../../../main/train/batches'
+import { makeBatch, nextTokenCount, nextTokenTargets, staticBatchShape } from '../../../main/train/batches'
 import { buildStepGraph, buildTrainStep } from '../../../main/train/step-graph'
 import { makeTempDir } from '../../helpers/temp-dir'
 import { TINY_ARCHS, writeTinyModel } from '../../helpers/tiny-models'
@@ -177,6 +177,7 @@ describe('static batches', () => {
     const allTrained = examples.map((e) => ({ ...e, trained: e.trained.map(() => 1) }))
     expect(staticBatchShape(allTrained.slice(0, 1), 2, layout)).toEqual({ batch: 2, seq: 12, labeled: 11 })
     expect(staticBatchShape(examples, 2, { seq2seq: true }).labeled).toBeUndefined()
+    for (const e of [...examples, ...allTrained]) expect(nextTokenCount(e)).toBe(nextTokenTargets(e).mask.reduce((a, b) => a + b, 0))
   })
 
   it('T5: prompt and completion widths separately', () => {
