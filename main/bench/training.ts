@@ -6,7 +6,8 @@
 import { createOptimizer } from '../engine/optim'
 import { parseAdapterConfig, type AdapterConfigInput } from '../engine/adapters'
 import { openModel, type OpenedModel } from '../models'
-import { hostTensor, type HostTensor, type Precision } from '../runtime'
+import { hostTensor, withLabelledBound, type HostTensor, type Precision } from '../runtime'
+import { labelPositionsOf } from '../engine/models/label-rows'
 import { makeBatch } from '../train/batches'
 import { labelPositionsFeed } from '../models/inference/tensors'
 import { buildTrainStep, STEP_OUTPUTS, type TrainStep } from '../train/step-graph'
@@ -120,13 +121,13 @@ export interface TimedStep {
 export async function openStep(model: OpenedModel, adapter: AdapterConfigInput, o: TrainingBenchOptions, feeds: Record<string, HostTensor>, profileFilePrefix?: string): Promise<TimedStep> {
   const started = performance.now()
   // With labelRows, a GPU step's static shape bounds the labelled tokens by this batch's own count, as a run's bounds them by its examples'.
-  const labelled = Array.from(feeds.label_mask.data as BigInt64Array).filter((v) => v !== 0n).length
+  const padded = { batch: o.batch, seq: o.seq }
   const step = await buildTrainStep(model, parseAdapterConfig(adapter), {
     kind: 'train',
     maxPositions: o.seq,
     device: o.device ?? 'cpu',
     // A GPU step is built for the bench's one batch shape, with the precision a run would get.
-    batchShape: { batch: o.batch, seq: o.seq, ...(o.labelRows && labelled < o.batch * o.seq ? { labeled: Math.max(labelled, 1) } : {}) },
+    batchShape: o.labelRows ? withLabelledBound(padded, labelPositionsOf(feeds.label_mask.data as BigInt64Array).length) : padded,
     labelRows: o.labelRows ?? false,
     ...(o.threads ? { threads: o.threads } : {}),
     ...(profileFilePrefix ? { profileFilePrefix } : {}),

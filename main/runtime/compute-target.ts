@@ -27,6 +27,14 @@ export interface StaticBatchShape {
   labeled?: number
 }
 
+/**
+ * `shape` bounding its labelled tokens by `bound` (StaticBatchShape.labeled), when that is fewer
+ * than its batch · seq tokens: a bound no smaller saves nothing, so the head stays at every token.
+ */
+export function withLabelledBound(shape: StaticBatchShape, bound: number): StaticBatchShape {
+  return bound < shape.batch * shape.seq ? { ...shape, labeled: Math.max(bound, 1) } : shape
+}
+
 export interface ComputeTarget {
   provider: SessionProvider
   precision: Precision

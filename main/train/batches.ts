@@ -5,7 +5,7 @@
 // exactly the batches the uninterrupted run would have taken.
 import { labelledTokensBound, packedLabelledTokensBound } from '../engine/models/label-rows'
 import { Rng } from '../engine/random'
-import { hostTensor, type HostTensor, type StaticBatchShape } from '../runtime'
+import { hostTensor, withLabelledBound, type HostTensor, type StaticBatchShape } from '../runtime'
 
 /** A tokenized example: ids, and which tokens are trained (label = the token itself). */
 export interface TrainingExample {
@@ -127,10 +127,10 @@ export function staticBatchShape(examples: readonly TrainingExample[], batchSize
   if (!layout.seq2seq) {
     const seq = Math.max(...examples.map((e) => e.inputIds.length))
     const labelled = examples.map(nextTokenCount)
-    const labeled = options.packed
+    const bound = options.packed
       ? packedLabelledTokensBound(examples.map((e, i) => ({ length: e.inputIds.length, labelled: labelled[i] })), batchSize * seq)
       : labelledTokensBound(labelled, batchSize)
-    return { batch: batchSize, seq, ...(labeled < batchSize * seq ? { labeled: Math.max(labeled, 1) } : {}) }
+    return withLabelledBound({ batch: batchSize, seq }, bound)
   }
   let seq = 1
   let tgt = 1

@@ -396,12 +396,12 @@ export class Trainer {
     }))
   }
 
-  /** The adapter's parameters, and the loss scale when the graph takes one. */
   /** A batch's feeds for `step`: its tensors, the labelled tokens when the graph runs the head at those alone, the parameters. */
   private stepFeeds(step: TrainStep, batch: Batch): Record<string, HostTensor> {
     return { ...batch.feeds, ...(step.labelRows ? labelPositionsFeed(batch.feeds.label_mask, step.target.shape?.labeled) : {}), ...this.parameterFeeds(step) }
   }
 
+  /** The adapter's parameters, and the loss scale when the graph takes one. */
   private parameterFeeds(step: TrainStep): Record<string, HostTensor> {
     const feeds: Record<string, HostTensor> = Object.fromEntries(step.parameters.map((p) => [p.name, hostTensor('float32', p.shape, this.params.get(p.name)!)]))
     if (step.lossScaled) feeds[STEP_OUTPUTS.lossScale] = hostTensor('float32', [], Float32Array.of(this.lossScale?.scale ?? 1))

@@ -7,7 +7,7 @@ import { ForwardSession, type ForwardBatch } from '../inference/forward'
 import type { InferenceAdapter } from '../inference/adapter'
 import type { OpenedModel } from '../inference/open-model'
 import type { EvalExample } from './examples'
-import type { ComputeTarget, Device, RequestedPrecision } from '../../runtime'
+import { withLabelledBound, type ComputeTarget, type Device, type RequestedPrecision } from '../../runtime'
 
 export interface RowScore {
   /** −Σ log p(target) over the row's scored positions, in nats. */
@@ -35,16 +35,12 @@ export class ExampleScorer {
   static async open(model: OpenedModel, examples: readonly EvalExample[], batchRows: number, options: ScorerOptions = {}): Promise<ExampleScorer> {
     const longest = Math.max(...examples.map((e) => Math.max(e.ids.length, e.decoderIds?.length ?? 0)))
     const seq2seq = model.spec.family === 't5'
-    const seq = Math.max(1, ...examples.map((e) => e.ids.length))
+    const padded = { batch: batchRows, seq: Math.max(1, ...examples.map((e) => e.ids.length)) }
     // Decoder-only: a GPU graph runs the head at up to the most scored tokens any batchRows examples
     // hold (StaticBatchShape.labeled), not at every prompt and padding token; a CPU graph takes each batch's own.
-    const labeled = seq2seq ? batchRows * seq : labelledTokensBound(examples.map((e) => e.targets.filter((t) => t !== null).length), batchRows)
-    const batchShape = {
-      batch: batchRows,
-      seq,
-      ...(seq2seq ? { tgt: Math.max(1, ...examples.map((e) => e.decoderIds?.length ?? 0)) } : {}),
-      ...(labeled < batchRows * seq ? { labeled: Math.max(labeled, 1) } : {}),
-    }
+    const batchShape = seq2seq
+      ? { ...padded, tgt: Math.max(1, ...examples.map((e) => e.decoderIds?.length ?? 0)) }
+      : withLabelledBound(padded, labelledTokensBound(examples.map((e) => e.targets.filter((t) => t !== null).length), batchRows))
     const session = await ForwardSession.create(model, {
       outputs: ['token_nll'], threads: options.threads, maxPositions: Math.max(longest, 1), adapter: options.adapter,
       device: options.device ?? 'cpu', precision: options.precision ?? 'auto', batchShape,
