@@ -7,7 +7,7 @@ import { DatasetDetail, DatasetIdInput, DatasetPreview, DatasetsFindImportedInpu
 import { SettingsPatch, SettingsState } from './settings'
 import { DialogOpenFileInput, DialogOpenFileResult } from './dialogs'
 import { ConfigFileText, FilesListInput, FilesReadConfigInput, FolderListing } from './files'
-import { ModelDetail, ModelIdInput, ModelsImportInput, ModelSummary } from './models'
+import { ModelDetail, ModelIdInput, ModelRemoved, ModelsImportInput, ModelSummary } from './models'
 import { RunExport, RunsExportInput, RunsSuggestExportFolderInput, SuggestedExportFolder } from './exports'
 import { RunEstimate, RunsEstimateInput, StepTiming } from './estimate'
 import { RunChecks, RunsCheckInput } from './run-checks'
@@ -154,7 +154,7 @@ export const calls = {
   modelsList: { input: NoInput, output: z.array(ModelSummary) },
   modelsShow: { input: ModelIdInput, output: ModelDetail },
   /** Forgets a model (its folder is left alone); runs that used it keep their record. */
-  modelsRemove: { input: ModelIdInput, output: ModelSummary },
+  modelsRemove: { input: ModelIdInput, output: ModelRemoved },
   /** Hub models matching a query, only the architectures we train (llama, mistral, qwen2, qwen3, gpt2, t5). */
   hubSearchModels: { input: HubSearchModelsInput, output: z.array(HubModelSummary) },
   /** Small instruct models that fit a laptop, for a first run, each with why. */

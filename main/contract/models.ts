@@ -21,6 +21,21 @@ export const ModelSummary = z.object({
 })
 export type ModelSummary = z.infer<typeof ModelSummary>
 
+/** A quantized copy of a model's weights that the app made under the data folder (model.quantize). */
+export const QuantizedCopyInfo = z.object({
+  scheme: z.enum(['int4', 'int8']),
+  /** Its folder (absolute), under <data folder>/quantized/. */
+  dir: z.string(),
+  bytes: z.number().int(),
+  modifiedAt: z.string(),
+  /**
+   * Made from the model's weight files as they are now, by this version of the app: runs use it.
+   * false: made from earlier files or by an older version; the next copy of that scheme deletes it.
+   */
+  current: z.boolean(),
+})
+export type QuantizedCopyInfo = z.infer<typeof QuantizedCopyInfo>
+
 export const ModelDetail = ModelSummary.extend({
   family: z.enum(['llama', 'gpt2', 't5']),
   layers: z.number().int(),
@@ -36,6 +51,8 @@ export const ModelDetail = ModelSummary.extend({
   hasTokenizer: z.boolean(),
   /** Things worth knowing that did not stop the import (e.g. pickle files ignored). */
   notes: z.array(z.string()),
+  /** The quantized copies the app keeps of it (deleted with it); empty when it never trained quantized. */
+  quantizedCopies: z.array(QuantizedCopyInfo),
 })
 export type ModelDetail = z.infer<typeof ModelDetail>
 
@@ -48,3 +65,11 @@ export const ModelsImportInput = z
   .strict()
 
 export const ModelIdInput = z.object({ id: z.string().min(1) }).strict()
+
+/** What removing a model did: its record is gone, its folder untouched, its quantized copies deleted. */
+export const ModelRemoved = ModelSummary.extend({
+  quantizedCopiesDeleted: z.array(QuantizedCopyInfo),
+  /** Copies that could not be deleted now (a running job has one open), with why. */
+  quantizedCopiesKept: z.array(QuantizedCopyInfo.extend({ why: z.string() })),
+})
+export type ModelRemoved = z.infer<typeof ModelRemoved>

@@ -55,7 +55,7 @@ async function downloadModel(request: HubDownloadRequest, input: ModelInput, con
   })
   if (work.stopRequested()) throw new WorkStopped()
   work.progress(1, 1, `Checking and adding ${input.repo}`)
-  const model = await register(store, downloaded.folder, input.name ?? input.repo)
+  const model = await register(store, request.dataDir, downloaded.folder, input.name ?? input.repo)
   return { kind: 'model', repo: input.repo, revision: downloaded.commit, folder: downloaded.folder, model }
 }
 
@@ -74,8 +74,8 @@ function reportProgress(work: WorkContext, progress: DownloadProgress): void {
 }
 
 /** Registers the snapshot folder as modelsImport does (checked first); one registered already is answered as it is. */
-async function register(store: Store, folder: string, name: string): Promise<ModelSummary> {
-  const handlers = createModelHandlers(store)
+async function register(store: Store, dataDir: string, folder: string, name: string): Promise<ModelSummary> {
+  const handlers = createModelHandlers(store, dataDir)
   const existing = store.catalog.findModelByPath(folder)
   if (existing) return ModelSummary.parse(await handlers.modelsShow({ id: existing.id }))
   try {

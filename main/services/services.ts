@@ -69,7 +69,7 @@ export function createServices(options: ServicesOptions): Services {
 
   const datasets = createDatasetHandlers(store, dataDir, longWork)
   const runs = createRunHandlers(store, dataDir, jobs, { startsQueuedRuns: options.startsQueuedRuns ?? true })
-  const models = createModelHandlers(store)
+  const models = createModelHandlers(store, dataDir)
 
   return {
     dataDir,

@@ -1,4 +1,7 @@
 // Models page: add a generated tiny model folder, see its facts, refuse a folder that is not a model, remove.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { tsImport } from 'tsx/esm/api'
 import { goTo, pageFor } from './app.mjs'
 import { assert, check } from './runner.mjs'
 
@@ -39,13 +42,33 @@ export function registerModelChecks(env) {
 }
 
 export function registerModelRemovalCheck(env) {
-  check('Models removes a model after asking, leaving its folder', async () => {
+  check('Models lists a model\'s quantized copies, and removing the model deletes them, leaving its folder', async () => {
     const { page } = env.app()
+    // The copy a run with model.quantize: int4 would make, made here the same way (the training checks train unquantized).
+    const load = (path) => tsImport(join(env.repoRoot, path), import.meta.url)
+    const { inspectModelFolder } = await load('main/models/index.ts')
+    const { ensureQuantizedCopy } = await load('main/models/quantized/quantize-folder.ts')
+    const copy = ensureQuantizedCopy(inspectModelFolder(env.files.modelDir), 'int4', env.server.home)
     await goTo(page, pageFor('models'))
     const row = page.locator('tr[data-model="tiny-qwen2"]')
+    await row.click()
+    const copies = page.getByTestId('model-quantized-copies')
+    await copies.waitFor()
+    const listed = await copies.innerText()
+    assert(listed.includes('4-bit (int4)') && !listed.includes('not read by runs'), `the model's quantized copies read: ${listed}`)
+    await env.screenshot(page, 'models-quantized-copies.png')
+    await page.keyboard.press('Escape')
+    await copies.waitFor({ state: 'detached' })
+
     await row.getByRole('button', { name: 'Remove' }).click()
     await page.locator('.n-popconfirm').getByRole('button', { name: 'Remove' }).click()
     await row.waitFor({ state: 'detached' })
     await page.getByTestId('models-empty').waitFor()
+    const removed = await page.getByTestId('model-removed').innerText()
+    assert(removed.includes('Deleted its quantized copy') && removed.includes(`${env.files.modelDir} is untouched`), `after the removal the page says: ${removed}`)
+    assert(!existsSync(copy.dir), `the int4 copy ${copy.dir} is still there`)
+    assert(existsSync(join(env.files.modelDir, 'model.safetensors')), 'the model folder lost its weights')
+    await env.screenshot(page, 'models-removed.png')
+    await page.getByTestId('model-removed').getByRole('button', { name: 'close' }).click().catch(() => {})
   })
 }

@@ -70,7 +70,7 @@ async function main() {
 
 function registerChecks(browser, server, files, testHub) {
   let app
-  const env = { app: () => app, browser: () => browser, server, files, screenshot, resultsDir, hubUrl: testHub.hub.url, hubCacheDir: testHub.cacheDir }
+  const env = { app: () => app, browser: () => browser, server, files, screenshot, resultsDir, repoRoot, hubUrl: testHub.hub.url, hubCacheDir: testHub.cacheDir }
 
   check('the server answers 401 to requests without the token', async () => {
     const page = await fetch(`${server.origin}/`)

@@ -192,6 +192,6 @@ describe('useFirstRunStore', () => {
 function detailOfModel() {
   return {
     family: 'llama' as const, layers: 4, decoderLayers: null, hiddenSize: 128, heads: 4, kvHeads: 2, headDim: 32, ffnSize: 344,
-    tiedEmbeddings: true, files: [], hasTokenizer: true, notes: [],
+    tiedEmbeddings: true, files: [], hasTokenizer: true, notes: [], quantizedCopies: [],
   }
 }

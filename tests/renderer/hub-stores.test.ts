@@ -132,7 +132,7 @@ describe('useHubModelsStore', () => {
     expect(store.registerError?.message).toContain('no tokenizer.json')
     expect(store.registering).toBeNull()
 
-    fake.modelsImport.mockResolvedValueOnce({ ...modelSummary('m9'), family: 'llama', layers: 1, decoderLayers: null, hiddenSize: 8, heads: 1, kvHeads: 1, headDim: 8, ffnSize: 8, tiedEmbeddings: true, files: [], hasTokenizer: true, notes: [] })
+    fake.modelsImport.mockResolvedValueOnce({ ...modelSummary('m9'), family: 'llama', layers: 1, decoderLayers: null, hiddenSize: 8, heads: 1, kvHeads: 1, headDim: 8, ffnSize: 8, tiedEmbeddings: true, files: [], hasTokenizer: true, notes: [], quantizedCopies: [] })
     fake.modelsList.mockResolvedValueOnce([modelSummary('m9')])
     fake.hubCachedModels.mockResolvedValueOnce([{ ...cachedModel, registeredModelId: 'm9' }])
     expect(await store.register(cachedModel)).toBe(true)

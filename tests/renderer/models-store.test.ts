@@ -11,7 +11,7 @@ const { useModelsStore } = await import('../../renderer/src/stores/models')
 function modelDetail(id: string): ModelDetail {
   return {
     ...modelSummary(id), family: 'llama', layers: 24, decoderLayers: null, hiddenSize: 896, heads: 14, kvHeads: 2, headDim: 64,
-    ffnSize: 4864, tiedEmbeddings: true, files: [{ path: `/models/${id}/model.safetensors`, size: 988_097_824 }], hasTokenizer: true, notes: [],
+    ffnSize: 4864, tiedEmbeddings: true, files: [{ path: `/models/${id}/model.safetensors`, size: 988_097_824 }], hasTokenizer: true, notes: [], quantizedCopies: [],
   }
 }
 
@@ -49,8 +49,11 @@ describe('useModelsStore', () => {
     fake.modelsRemove.mockRejectedValueOnce(new ApiCallError('not_found', 'no model with id m1'))
     expect(await store.remove('m1')).toBe(false)
     expect(store.models).toHaveLength(2)
-    fake.modelsRemove.mockResolvedValueOnce(modelSummary('m1'))
+    const copy = { scheme: 'int4' as const, dir: '/home/quantized/m1-int4-0123', bytes: 151_000_000, modifiedAt: '2026-12-06T08:52:00.000Z', current: true }
+    fake.modelsRemove.mockResolvedValueOnce({ ...modelSummary('m1'), quantizedCopiesDeleted: [copy], quantizedCopiesKept: [] })
     expect(await store.remove('m1')).toBe(true)
+    // What it deleted, for the page to say.
+    expect(store.lastRemoved?.quantizedCopiesDeleted).toEqual([copy])
     expect(store.models.map((model) => model.id)).toEqual(['m2'])
     expect(store.removeError).toBeNull()
   })

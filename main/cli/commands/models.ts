@@ -1,4 +1,4 @@
-import type { ModelDetail, ModelSummary } from '../../contract'
+import type { ModelDetail, ModelRemoved, ModelSummary, QuantizedCopyInfo } from '../../contract'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { callService } from '../call-service'
 import { idArgument } from '../id-argument'
@@ -18,7 +18,8 @@ import checks a Hugging Face folder (config.json, safetensors weights or shards,
 and registers it: architecture, parameter count, dtype, size on disk, context length, vocabulary,
 chat template. A folder that cannot be used (pickle weights, corrupt or mismatched safetensors,
 unsupported architecture) is refused with the reason and nothing is registered.
-remove forgets the model; its folder is left alone.
+remove forgets the model and deletes the quantized copies the app made of it (model.quantize);
+its folder is left alone.
 ${MODELS_DOWNLOAD_HELP}`,
 
   async run(args, context) {
@@ -44,7 +45,7 @@ ${MODELS_DOWNLOAD_HELP}`,
         if (positionals.length !== 1) throw new UsageError(`models ${subcommand} needs exactly one ID`)
         const id = idArgument(context, 'model', positionals[0])
         if (subcommand === 'show') return print(context, values.json, await callService(context, 'modelsShow', { id }, values.json), formatDetail)
-        return print(context, values.json, await callService(context, 'modelsRemove', { id }, values.json), (m: ModelSummary) => `Removed model ${m.id} (${m.name}); ${m.path} is untouched.\n`)
+        return print(context, values.json, await callService(context, 'modelsRemove', { id }, values.json), formatRemoved)
       }
       case 'download':
         return modelsDownloadCommand(rest, context)
@@ -94,6 +95,20 @@ function formatDetail(m: ModelDetail): string {
     `  vocabulary    ${m.vocabSize}`,
     `  tokenizer     ${m.hasTokenizer ? 'tokenizer.json' : 'missing (training needs tokenizer.json)'}; chat template ${m.hasChatTemplate ? 'yes' : 'no'}`,
   ]
+  for (const copy of m.quantizedCopies) lines.push(`  quantized     ${formatCopy(copy)}`)
   for (const note of m.notes) lines.push(`  note: ${note}`)
+  return `${lines.join('\n')}\n`
+}
+
+function formatCopy(copy: QuantizedCopyInfo): string {
+  const state = copy.current ? 'used by runs with model.quantize' : 'of earlier weight files or an older app: deleted when the next copy is made'
+  return `${copy.scheme}, ${formatBytes(copy.bytes)} in ${copy.dir} (${copy.modifiedAt.slice(0, 16).replace('T', ' ')} UTC; ${state})`
+}
+
+function formatRemoved(m: ModelRemoved): string {
+  const lines = [`Removed model ${m.id} (${m.name}); ${m.path} is untouched.`]
+  const deleted = m.quantizedCopiesDeleted
+  if (deleted.length) lines.push(`Deleted its quantized ${deleted.length === 1 ? 'copy' : 'copies'} from the data folder: ${deleted.map((c) => `${c.scheme} ${formatBytes(c.bytes)}`).join(', ')}.`)
+  for (const kept of m.quantizedCopiesKept) lines.push(`Could not delete ${kept.dir} now (${kept.why}); delete it by hand once no run uses it.`)
   return `${lines.join('\n')}\n`
 }

@@ -3,7 +3,8 @@
 import { join } from 'node:path'
 import type { CheckpointWeights, QuantizedStoredWeight } from '../../engine/models/weights'
 import { openModel, type OpenedModel } from '../inference/open-model'
-import { ensureQuantizedCopy, QUANTIZED_WEIGHTS_FILE, type QuantizedCopy, type QuantizeProgress } from './quantize-folder'
+import { QUANTIZED_WEIGHTS_FILE } from './manifest'
+import { ensureQuantizedCopy, type QuantizedCopy, type QuantizeProgress } from './quantize-folder'
 import type { QuantizeScheme } from './selection'
 
 export interface ModelChoice {

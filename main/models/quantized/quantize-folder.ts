@@ -1,52 +1,30 @@
 // The quantized copy of a model's frozen weights (model.quantize: int4 | int8), made once per model
 // and scheme and kept beside the run store: <dataDir>/quantized/<model>-<scheme>-<key>/ holds
-// weights.bin (per tensor: q then float32 scales, each 64-byte aligned) and manifest.json. The
-// user's files are only read. The key hashes the weight files' real paths, sizes and modification
+// weights.bin and manifest.json (manifest.ts). The user's files are only read. The key hashes the weight files' real paths, sizes and modification
 // times, so a changed model gets a new copy. A copy is written into a temporary folder and renamed
 // into place: a killed process leaves no half copy under the final name, and two processes
 // quantizing the same model at once both end with the one that was renamed first.
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { z } from 'zod'
 import { blockwiseLayout, quantizeRows } from '../../engine/quant/blockwise'
 import { noRoomCode, writeAllSync } from '../../runtime/file-writes'
 import { floatDTypeBytes, floatValues } from '../../runtime/safetensors'
 import type { ModelFolderInfo } from '../folder'
 import { ModelFolderError } from '../errors'
+import { describeCopies, listQuantizedCopies, removeQuantizedCopies, supersededBy } from './copies'
+import { checkCopy, FORMAT_VERSION, MANIFEST, QUANTIZED_WEIGHTS_FILE, quantizedRoot, type QuantizedManifest } from './manifest'
 import { quantizationPlan, type QuantizedTensorPlan, type QuantizeScheme } from './selection'
 
-const MANIFEST = 'manifest.json'
-export const QUANTIZED_WEIGHTS_FILE = 'weights.bin'
-/** Bumped when the file layout or the quantization rule changes: old copies are then not reused. */
-const FORMAT_VERSION = 2
-const ALIGN = 64
 /** Rows read, quantized and written at a time: bounds the float32 held while quantizing. */
 const SLAB_ELEMENTS = 4 * 1024 * 1024
-
-const byteRange = z.object({ offset: z.number().int().min(0), length: z.number().int().min(0) }).strict()
-const manifestSchema = z
-  .object({
-    version: z.literal(FORMAT_VERSION),
-    scheme: z.enum(['int8', 'int4']),
-    model: z.string(),
-    key: z.string(),
-    bytes: z.number().int().min(0),
-    tensors: z.record(z.string(), z.object({ rows: z.number().int(), cols: z.number().int(), bits: z.union([z.literal(4), z.literal(8)]), blockSize: z.number().int(), q: byteRange, scales: byteRange }).strict()),
-    kept: z.array(z.object({ hfName: z.string(), why: z.string() }).strict()),
-  })
-  .strict()
-export type QuantizedManifest = z.infer<typeof manifestSchema>
+const ALIGN = 64
 
 export interface QuantizedCopy {
   dir: string
   manifest: QuantizedManifest
   /** True when this call wrote it (the first run with this model and scheme). */
   created: boolean
-}
-
-export function quantizedRoot(dataDir: string): string {
-  return join(dataDir, 'quantized')
 }
 
 /** Told after each tensor while a copy is being made: for a progress line (the log gets every 16th). */
@@ -75,6 +53,7 @@ export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<Quant
       rmSync(temporary, { recursive: true, force: true })
       return { dir, manifest: checkedOrThrow(dir, key), created: false }
     }
+    sweepSuperseded(dataDir, { dir, model: info.dir, scheme }, log)
     return { dir, manifest, created: true }
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true })
@@ -85,6 +64,23 @@ export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<Quant
       throw new ModelFolderError(`No room for the ${scheme} copy of ${info.dir} in ${quantizedRoot(dataDir)} (${code}): it needs about ${mb} MB. Free some space, or train with model.quantize: none.`, dir)
     }
     throw error
+  }
+}
+
+/**
+ * Deletes what the new copy in `keep.dir` leaves unreadable for good (copies.ts): the same model's
+ * copies of earlier weight files or an older app, and temporary folders of killed writers. Never
+ * fails the run: what cannot go now is said, and goes at the next sweep.
+ */
+function sweepSuperseded(dataDir: string, keep: { dir: string; model: string; scheme: 'int4' | 'int8' }, log: (message: string) => void): void {
+  try {
+    const stale = supersededBy(listQuantizedCopies(dataDir), keep)
+    if (stale.length === 0) return
+    const { removed, kept } = removeQuantizedCopies(stale)
+    if (removed.length) log(`deleted ${describeCopies(removed)} that nothing reads any more (earlier weight files, an older version of the app, or a copy left half-made)`)
+    for (const { entry, why } of kept) log(`could not delete ${entry.dir} yet (${why}); it goes at the next new copy`)
+  } catch (error) {
+    log(`could not look for earlier quantized copies in ${quantizedRoot(dataDir)}: ${(error as Error).message}`)
   }
 }
 
@@ -154,24 +150,6 @@ function transpose(w: Float32Array, a: number, b: number): Float32Array {
   return out
 }
 
-/** The manifest when the copy in `dir` is whole, else why not. */
-function checkCopy(dir: string, key: string): QuantizedManifest | string {
-  let manifest: QuantizedManifest
-  try {
-    const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')))
-    if (!parsed.success) return `${MANIFEST} is not one this version wrote`
-    manifest = parsed.data
-  } catch (error) {
-    return `${MANIFEST} cannot be read: ${(error as Error).message}`
-  }
-  if (manifest.key !== key) return 'it was made from other weight files'
-  const path = join(dir, QUANTIZED_WEIGHTS_FILE)
-  const size = existsSync(path) ? statSync(path).size : -1
-  const end = Math.max(0, ...Object.values(manifest.tensors).map((t) => t.scales.offset + t.scales.length))
-  if (size < end) return `${QUANTIZED_WEIGHTS_FILE} holds ${Math.max(size, 0)} bytes, the manifest needs ${end}`
-  return manifest
-}
-
 function checkedOrThrow(dir: string, key: string): QuantizedManifest {
   const checked = checkCopy(dir, key)
   if (typeof checked === 'string') throw new ModelFolderError(`the quantized copy in ${dir} is damaged (${checked}); delete the folder and try again`, dir)
@@ -179,9 +157,14 @@ function checkedOrThrow(dir: string, key: string): QuantizedManifest {
 }
 
 function copyKey(info: ModelFolderInfo, scheme: string): string {
-  const files = info.weights.files.map((f) => {
-    const stat = statSync(f.path)
-    return { path: realpathSync(f.path), size: stat.size, mtimeMs: stat.mtimeMs }
+  return copyKeyOf(info.weights.files.map((f) => f.path), scheme)
+}
+
+/** The key of a copy of these weight files for `scheme`: their real paths, sizes and modification times. Throws when one is missing. */
+export function copyKeyOf(weightFiles: string[], scheme: string): string {
+  const files = weightFiles.map((path) => {
+    const stat = statSync(path)
+    return { path: realpathSync(path), size: stat.size, mtimeMs: stat.mtimeMs }
   })
   return createHash('sha256').update(JSON.stringify({ version: FORMAT_VERSION, scheme, files })).digest('hex').slice(0, 16)
 }

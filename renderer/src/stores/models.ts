@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ModelDetail, ModelSummary } from '../../../main/contract'
+import type { ModelDetail, ModelRemoved, ModelSummary } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 
 export const useModelsStore = defineStore('models', () => {
@@ -16,6 +16,8 @@ export const useModelsStore = defineStore('models', () => {
   const importing = ref(false)
   const importError = ref<ApiCallError | null>(null)
   const removeError = ref<ApiCallError | null>(null)
+  /** What the last removal did: the copies it deleted, and those it could not. */
+  const lastRemoved = ref<ModelRemoved | null>(null)
 
   async function load(): Promise<void> {
     loading.value = true
@@ -59,10 +61,10 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
-  /** Forgets a model (its folder stays on disk). */
+  /** Forgets a model (its folder stays on disk; the quantized copies the app made of it are deleted). */
   async function remove(id: string): Promise<boolean> {
     try {
-      await api.modelsRemove({ id })
+      lastRemoved.value = await api.modelsRemove({ id })
       models.value = models.value.filter((model) => model.id !== id)
       delete details.value[id]
       removeError.value = null
@@ -73,5 +75,5 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
-  return { models, loaded, loading, loadError, details, detailError, importing, importError, removeError, load, loadDetail, importFolder, remove }
+  return { models, loaded, loading, loadError, details, detailError, importing, importError, removeError, lastRemoved, load, loadDetail, importFolder, remove }
 })
