@@ -4,7 +4,8 @@
 // - a copy of weight files that have changed since (another key) is never read again: it goes
 //   when the new copy is made;
 // - a copy an older version of the app wrote (another manifest version) likewise;
-// - a temporary folder whose writer was killed mid-copy (its pid is in the name) likewise;
+// - a temporary folder whose writer was killed mid-copy (its pid is in the name, and nothing has
+//   written to it for 10 minutes) likewise;
 // - a removed model's copies go with it (services/models.ts).
 // Removal is best effort: a copy a running job has mapped cannot be deleted on Windows; it is
 // reported as kept, with why, and goes at the next sweep.
@@ -18,9 +19,9 @@ export type QuantizedCopyState =
   | 'ready'
   /** Whole, but written by another version of the app (it will never be read again). */
   | 'outdated'
-  /** A temporary folder a live process is writing now. */
+  /** A temporary folder a live process is writing now (or was, less than 10 minutes ago). */
   | 'writing'
-  /** A temporary folder whose writer is gone (killed mid-copy), or a folder without a manifest. */
+  /** A temporary folder whose writer is gone (killed mid-copy) and that nothing wrote for 10 minutes, or a folder without a manifest. */
   | 'abandoned'
 
 export interface QuantizedCopyEntry {
@@ -43,6 +44,8 @@ export interface RemovedCopies {
 }
 
 const TEMPORARY = /\.(\d+)\.tmp$/
+/** How long a temporary folder must have been left unwritten before it counts as abandoned. */
+const QUIET_MS = 10 * 60 * 1000
 
 /** Every folder under the data folder's quantized/ (none when it does not exist), oldest first. */
 export function listQuantizedCopies(dataDir: string): QuantizedCopyEntry[] {
@@ -64,10 +67,15 @@ export function listQuantizedCopies(dataDir: string): QuantizedCopyEntry[] {
 }
 
 function describeFolder(dir: string, name: string, mtime: Date): QuantizedCopyEntry {
-  const bytes = folderBytes(dir)
+  const { bytes, newestMs } = folderFiles(dir, mtime.getTime())
   const modifiedAt = mtime.toISOString()
   const temporary = TEMPORARY.exec(name)
-  if (temporary) return { dir, state: processAlive(Number(temporary[1])) ? 'writing' : 'abandoned', model: null, scheme: null, key: null, bytes, modifiedAt }
+  if (temporary) {
+    // Its writer's pid gone AND nothing written for a while: a data folder another machine shares
+    // has live writers whose pids are not ours, and they write all the time.
+    const quiet = Date.now() - newestMs > QUIET_MS
+    return { dir, state: !processAlive(Number(temporary[1])) && quiet ? 'abandoned' : 'writing', model: null, scheme: null, key: null, bytes, modifiedAt }
+  }
   const manifest = readCopyManifest(dir)
   if (manifest.kind === 'missing') return { dir, state: 'abandoned', model: null, scheme: null, key: null, bytes, modifiedAt }
   return { dir, state: manifest.kind === 'current' ? 'ready' : 'outdated', model: manifest.model, scheme: manifest.scheme, key: manifest.key, bytes, modifiedAt }
@@ -122,20 +130,24 @@ export function describeCopies(entries: QuantizedCopyEntry[]): string {
   return `${entries.length} ${scheme ? `${scheme} ` : ''}${noun} (${formatBytes(bytes)})`
 }
 
-function folderBytes(dir: string): number {
-  let total = 0
+/** The bytes of the files in `dir` and the newest modification among them and the folder. */
+function folderFiles(dir: string, folderMs: number): { bytes: number; newestMs: number } {
+  let bytes = 0
+  let newestMs = folderMs
   try {
     for (const name of readdirSync(dir)) {
       try {
-        total += statSync(join(dir, name)).size
+        const stat = statSync(join(dir, name))
+        bytes += stat.size
+        newestMs = Math.max(newestMs, stat.mtimeMs)
       } catch {
         // removed meanwhile
       }
     }
   } catch {
-    return 0
+    // the folder went meanwhile
   }
-  return total
+  return { bytes, newestMs }
 }
 
 /** True while a process with this pid exists (on this machine: the data folder is local). */

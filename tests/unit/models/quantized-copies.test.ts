@@ -48,10 +48,16 @@ describe('quantized copies', () => {
     const older = writeOlderCopy(dataDir, 'llama-int4-0123456789abcdef', model.dir, 'int4')
     const abandoned = join(quantizedRoot(dataDir), `llama-int4-fedcba9876543210.${DEAD_PID}.tmp`)
     const writing = join(quantizedRoot(dataDir), `other-int4-fedcba9876543210.${process.pid}.tmp`)
-    for (const dir of [abandoned, writing]) {
+    const recent = join(quantizedRoot(dataDir), `llama-int4-0000000000000001.${DEAD_PID}.tmp`)
+    for (const dir of [abandoned, writing, recent]) {
       mkdirSync(dir)
       writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(1000))
     }
+    // Killed an hour ago; `recent`'s writer is gone too, but it wrote a minute ago (on a shared data
+    // folder it may be another machine's live writer): it waits.
+    const hourAgo = new Date(Date.now() - 3600_000)
+    utimesSync(join(abandoned, 'weights.bin'), hourAgo, hourAgo)
+    utimesSync(abandoned, hourAgo, hourAgo)
 
     const entries = listQuantizedCopies(dataDir)
     const state = (dir: string) => entries.find((e) => e.dir === dir)
@@ -60,6 +66,7 @@ describe('quantized copies', () => {
     expect(state(older)).toMatchObject({ state: 'outdated', model: model.dir, scheme: 'int4' })
     expect(state(abandoned)).toMatchObject({ state: 'abandoned', model: null, bytes: 1000 })
     expect(state(writing)).toMatchObject({ state: 'writing', model: null })
+    expect(state(recent)).toMatchObject({ state: 'writing' })
     expect(copiesOfModel(entries, model.dir).map((e) => e.dir).sort()).toEqual([first.dir, int8.dir, older].sort())
     // Through a link to the folder, the same model.
     symlinkSync(model.dir, join(temp.dir, 'link'))
@@ -74,7 +81,7 @@ describe('quantized copies', () => {
     const second = ensureQuantizedCopy(inspectModelFolder(model.dir), 'int4', dataDir, (m) => log.push(m))
     expect(second.created).toBe(true)
     expect(second.dir).not.toBe(first.dir)
-    expect(folderNames(dataDir)).toEqual([second.dir, int8.dir, others.dir, writing].map((d) => d.slice(quantizedRoot(dataDir).length + 1)).sort())
+    expect(folderNames(dataDir)).toEqual([second.dir, int8.dir, others.dir, writing, recent].map((d) => d.slice(quantizedRoot(dataDir).length + 1)).sort())
     expect(log).toContainEqual(expect.stringMatching(/^deleted 3 copies \([\d.]+ KiB\) that nothing reads any more/))
     // The model folder is only read.
     expect(readFileSync(weights).length).toBeGreaterThan(0)
@@ -83,7 +90,7 @@ describe('quantized copies', () => {
     // Found whole, a copy is reused and deletes nothing.
     const again = ensureQuantizedCopy(inspectModelFolder(model.dir), 'int4', dataDir)
     expect(again).toMatchObject({ dir: second.dir, created: false })
-    expect(folderNames(dataDir)).toHaveLength(4)
+    expect(folderNames(dataDir)).toHaveLength(5)
   })
 
   it('never deletes a folder a live process is writing', () => {
