@@ -32,18 +32,26 @@ function perToken(v: Value, last: number): boolean {
   return v.shape[v.rank - 1] === last && lead.every((d) => typeof d === 'number') && (lead as number[]).reduce((a, b) => a * b, 1) === TOKENS
 }
 
-function trainStepNodes(config: unknown): { nodes: readonly Node[]; x: Value } {
+function trainStepNodes(config: unknown): { nodes: readonly Node[]; x: Value; dx: Value } {
   const site = buildSiteGraph(config, 'projection', 'float32')
   const x = site.graph.inputs.find((v) => v.name === 'x')!
   // The step's backward: x's gradient (the layers below need it) and every parameter's.
-  gradients(site.loss, [x, ...site.build.parameters.map((p) => p.value)])
-  return { nodes: site.graph.nodes, x }
+  const [dx] = gradients(site.loss, [x, ...site.build.parameters.map((p) => p.value)])
+  return { nodes: site.graph.nodes, x, dx }
+}
+
+/** The products whose sum (through moves and additions) is `v`. */
+function productsBehind(v: Value): Node[] {
+  const origin = v.origin
+  if (origin.kind !== 'node') return []
+  if (origin.node.op === 'MatMul') return [origin.node]
+  return MOVEMENT.has(origin.node.op) || origin.node.op === 'Add' ? origin.node.inputs.flatMap(productsBehind) : []
 }
 
 describe('a low-rank site makes as few passes over the tokens as its method needs', () => {
   for (const c of cases) {
     describe(c.name, () => {
-      const { nodes, x } = trainStepNodes(c.config)
+      const { nodes, x, dx } = trainStepNodes(c.config)
       const products = nodes.filter((n) => n.op === 'MatMul')
 
       it('reads x in three products: the frozen base, the adapter forward, and the gradient of A (with the router)', () => {
@@ -51,7 +59,13 @@ describe('a low-rank site makes as few passes over the tokens as its method need
       })
 
       it("gives x's gradient in two products, the base's and the adapter's", () => {
-        expect(products.filter((n) => perToken(n.outputs[0], DIMS.dIn))).toHaveLength(2)
+        expect(productsBehind(dx)).toHaveLength(2)
+        expect(products.filter((n) => perToken(n.outputs[0], DIMS.dIn) && productsBehind(dx).includes(n))).toHaveLength(2)
+      })
+
+      it("weighs the experts' codes in same-shape products, never a [rows, E, 1] factor broadcast over the rank", () => {
+        const broadcast = nodes.filter((n) => n.op === 'Mul' && n.inputs.some((v) => v.shape.length > 1 && v.shape[v.rank - 1] === 1 && v.shape[0] === TOKENS))
+        expect(broadcast.map((n) => n.inputs.map((v) => v.describe()).join(' × '))).toEqual([])
       })
 
       it('scales no per-token tensor by α/r (B is scaled)', () => {
