@@ -187,3 +187,51 @@ describe('cross-entropy through LogSoftmax', () => {
     expect([...producers].sort()).toEqual(['Exp', 'LogSoftmax', 'Mul', 'ScatterElementsAdd'])
   })
 })
+
+describe('autodiff: passes it saves', () => {
+  /** The nodes added since `from` whose outputs some node reads (the emitter drops the rest). */
+  function readNodes(g: Graph, from: number) {
+    const read = valuesReadSince(g, from)
+    return g.nodes.slice(from).filter((n) => n.outputs.some((o) => read.has(o)))
+  }
+  const readOps = (g: Graph, from: number) => readNodes(g, from).map((n) => n.op)
+
+  it("joins the gradients of slices that tile an axis into one Concat, and pads slices that do not", () => {
+    const g = new Graph()
+    const x = g.input('x', 'float64', [2, 5])
+    const tiled = F.add(F.sum(F.exp(F.slice(x, -1, 0, 2)), [0, 1]), F.sum(F.mul(F.slice(x, -1, 2, 5), 3), [0, 1]))
+    const gapped = F.add(F.sum(F.exp(F.slice(x, -1, 0, 2)), [0, 1]), F.sum(F.mul(F.slice(x, -1, 3, 5), 3), [0, 1]))
+    const values = [0.1, 0.2, 0.3, 0.4, 0.5, -0.1, -0.2, -0.3, -0.4, -0.5]
+    const feeds = { x: ndarray('float64', [2, 5], values) }
+    const expected = (column: (j: number) => number) => values.map((v, i) => (i % 5 < 2 ? Math.exp(v) : column(i % 5)))
+
+    const before = g.nodes.length
+    const [dTiled] = gradients(tiled, [x])
+    expect(dTiled.origin.kind === 'node' && dTiled.origin.node.op).toBe('Concat')
+    expect(readOps(g, before)).not.toContain('Pad')
+    const [dGapped] = gradients(gapped, [x])
+    expect(dGapped.origin.kind === 'node' && dGapped.origin.node.op).toBe('Add')
+
+    const [a, b] = evaluate(g, feeds, [dTiled, dGapped])
+    data(a).forEach((v, i) => expect(v).toBeCloseTo(expected(() => 3)[i], 12))
+    data(b).forEach((v, i) => expect(v).toBeCloseTo(expected((j) => (j === 2 ? 0 : 3))[i], 12))
+  })
+
+  it("multiplies a mean's gradient as it is, never expanded to the input's shape first", () => {
+    const g = new Graph()
+    const x = g.input('x', 'float64', [3, 4])
+    // RMSNorm's statistic: the mean of squares over the last axis.
+    const loss = F.sum(F.sqrt(F.add(F.mean(F.mul(x, x), [-1], true), 1)), [0, 1])
+    const before = g.nodes.length
+    const [dx] = gradients(loss, [x])
+    // (The loss's own sum expands its seed to the [3, 1] means; nothing is expanded to [3, 4].)
+    expect(readNodes(g, before).filter((n) => n.op === 'Expand').map((n) => n.outputs[0].describe())).toEqual([expect.stringContaining('[3, 1]')])
+    const values = [0.5, -1, 2, 0.25, 1, 1, 1, 1, -3, 0, 0.5, 2]
+    const [value] = evaluate(g, { x: ndarray('float64', [3, 4], values) }, [dx])
+    data(value).forEach((v, i) => {
+      const row = values.slice(Math.floor(i / 4) * 4, Math.floor(i / 4) * 4 + 4)
+      const meanSquare = row.reduce((s, r) => s + r * r, 0) / 4
+      expect(v).toBeCloseTo(values[i] / (4 * Math.sqrt(meanSquare + 1)), 12)
+    })
+  })
+})
