@@ -63,43 +63,10 @@ class GradientStore {
     if (known) return known
     const list = this.parts.get(value)
     if (!list) return null
-    const sum = joinTiledPads(list).reduce((acc, g) => F.add(acc, g))
+    const sum = list.reduce((acc, g) => F.add(acc, g))
     this.totals.set(value, sum)
     return sum
   }
-}
-
-/**
- * The contributions with the gradients of slices that tile an axis (the Pads the Slice rule
- * builds, of disjoint ranges covering it whole) joined into one Concat of the slices' gradients:
- * one pass instead of a full-size Pad per slice and an Add between each (rotary embeddings'
- * halves, 2 of every query and key; a fused QKV's three thirds). The Pads left unread are not
- * emitted. Any other contribution is kept as it is.
- */
-function joinTiledPads(parts: Value[]): Value[] {
-  const byAxis = new Map<number, { part: Value; piece: Value; before: number; size: number }[]>()
-  for (const part of parts) {
-    if (part.origin.kind !== 'node' || part.origin.node.op !== 'Pad') continue
-    const { axis, before } = part.origin.node.attrs as { axis: number; before: number; after: number }
-    const piece = part.origin.node.inputs[0]
-    const a = axis < 0 ? axis + part.rank : axis
-    const size = piece.shape[a]
-    if (typeof size !== 'number' || typeof part.shape[a] !== 'number') continue
-    const group = byAxis.get(a) ?? []
-    group.push({ part, piece, before, size })
-    byAxis.set(a, group)
-  }
-  let joined = parts
-  for (const [axis, group] of byAxis) {
-    if (group.length < 2) continue
-    group.sort((p, q) => p.before - q.before)
-    let end = 0
-    for (const p of group) end = p.before === end ? end + p.size : Number.NaN
-    if (end !== group[0].part.shape[axis]) continue
-    const members = new Set(group.map((p) => p.part))
-    joined = [...joined.filter((p) => !members.has(p)), F.concat(group.map((p) => p.piece), axis)]
-  }
-  return joined
 }
 
 function checkArguments(loss: Value, wrt: readonly Value[], seed: Value | undefined): void {

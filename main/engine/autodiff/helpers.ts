@@ -1,5 +1,5 @@
 // The few gradient idioms that several rules share; broadcasting is undone here and only here.
-import { broadcastAxes, broadcastShapes, F, formatShape, shapesEqual, type DType, type Graph, type Shape, type Value } from '../ir'
+import { broadcastAxes, F, formatShape, shapesEqual, type DType, type Graph, type Shape, type Value } from '../ir'
 
 /** Sums `grad` over the axes along which a tensor of `target` shape was broadcast to grad's shape. */
 export function reduceToShape(grad: Value, target: Shape): Value {
@@ -8,27 +8,6 @@ export function reduceToShape(grad: Value, target: Shape): Value {
   if (axes.length === 0) throw new Error(`reduceToShape: ${grad.describe()} is not a broadcast of ${formatShape(target)}`)
   const summed = F.sum(grad, axes, true)
   return shapesEqual(summed.shape, target) ? summed : F.reshape(summed, target)
-}
-
-/**
- * `dY`, or the smaller tensor it was expanded from when its product with `other` has the same
- * shape either way: the product broadcasts it anyway, and the expanded copy is a pass of its own
- * (the gradient of every norm's mean over the last axis: about 1.2 ms for 8 × 256 × 512 floats on
- * 2 cores, where the broadcasting product costs 0.25 ms). The Expand left unread is not emitted.
- */
-export function unexpanded(dY: Value, other: Value): Value {
-  if (dY.origin.kind !== 'node' || dY.origin.node.op !== 'Expand') return dY
-  const source = dY.origin.node.inputs[0]
-  const where = () => 'autodiff unexpanded'
-  const broadcasts = (a: Shape, b: Shape) => {
-    try {
-      return broadcastShapes(a, b, where)
-    } catch {
-      return null
-    }
-  }
-  const direct = broadcasts(source.shape, other.shape)
-  return direct && shapesEqual(direct, broadcasts(dY.shape, other.shape) ?? []) ? source : dY
 }
 
 /** Zeros of a possibly symbolic shape: a scalar 0 expanded (symbols resolve at run time). */

@@ -1,6 +1,6 @@
 // Gradients of elementwise ops. Inputs may broadcast; reduceToShape sums the gradient back.
 import { F, type Value } from '../../ir'
-import { reduceToShape, unexpanded } from '../helpers'
+import { reduceToShape } from '../helpers'
 import type { GradRule } from '../rule'
 
 type Binary = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Max' | 'Min'
@@ -24,7 +24,7 @@ function routeToWinner(a: Value, b: Value, dY: Value, aWins: () => Value): (() =
 export const elementwiseRules: { [K in Binary | Unary | 'Where']: GradRule<K> } = {
   Add: ({ inputs: [a, b], dY }) => [() => reduceToShape(dY, a.shape), () => reduceToShape(dY, b.shape)],
   Sub: ({ inputs: [a, b], dY }) => [() => reduceToShape(dY, a.shape), () => reduceToShape(F.neg(dY), b.shape)],
-  Mul: ({ inputs: [a, b], dY }) => [() => reduceToShape(F.mul(unexpanded(dY, b), b), a.shape), () => reduceToShape(F.mul(unexpanded(dY, a), a), b.shape)],
+  Mul: ({ inputs: [a, b], dY }) => [() => reduceToShape(F.mul(dY, b), a.shape), () => reduceToShape(F.mul(dY, a), b.shape)],
   // dA = dY / b; dB = -dY * a / b^2 = -dY * y / b
   Div: ({ inputs: [a, b], outputs: [y], dY }) => [
     () => reduceToShape(F.div(dY, b), a.shape),

@@ -5,9 +5,8 @@ import type { GradRule } from '../rule'
 
 export const reduceRules: { [K in 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'Softmax' | 'LogSoftmax' | 'MatMul']: GradRule<K> } = {
   ReduceSum: ({ inputs: [x], attrs, dY }) => [() => F.expand(withKeptDims(dY, x, attrs.axes, attrs.keepdims), x.shape)],
-  // Divided before it is expanded: the division then runs over the mean's own few values.
   ReduceMean: ({ inputs: [x], attrs, dY }) => [
-    () => F.expand(F.div(withKeptDims(dY, x, attrs.axes, attrs.keepdims), elementCount(x, attrs.axes, x.dtype)), x.shape),
+    () => F.div(F.expand(withKeptDims(dY, x, attrs.axes, attrs.keepdims), x.shape), elementCount(x, attrs.axes, x.dtype)),
   ],
   // Routed to the positions that hold the max; ties share it evenly (as PyTorch's amax).
   ReduceMax: ({ inputs: [x], outputs: [y], attrs, dY }) => [
