@@ -38,27 +38,46 @@ export function modelFacts(info: ModelFolderInfo): StoredModelFacts {
   }
 }
 
-function detailOf(record: ModelRecord, dataDir: string): ModelDetail {
-  const facts = record.config as StoredModelFacts
-  const copies = copiesOfModel(listQuantizedCopies(dataDir), record.path).filter((c) => c.state === 'ready' || c.state === 'outdated')
-  return { id: record.id, name: record.name, path: record.path, architecture: record.architecture ?? '', createdAt: record.createdAt, ...facts, quantizedCopies: copies.map((c) => copyInfo(c, facts.files)) }
+/** The record's own fields and stored facts: what the summary and the detail share. */
+function recordFields(record: ModelRecord): StoredModelFacts & Pick<ModelDetail, 'id' | 'name' | 'path' | 'architecture' | 'createdAt'> {
+  return { id: record.id, name: record.name, path: record.path, architecture: record.architecture ?? '', createdAt: record.createdAt, ...(record.config as StoredModelFacts) }
 }
 
-/** A copy as the contract tells it; current when it is this version's and its key is that of the weight files as they are now. */
-function copyInfo(entry: QuantizedCopyEntry, files: { path: string }[]): QuantizedCopyInfo {
-  let current = false
-  if (entry.state === 'ready' && entry.scheme && entry.key) {
-    try {
-      current = copyKeyOf(files.map((f) => f.path), entry.scheme) === entry.key
-    } catch {
-      current = false // a weight file is gone: no run can use the copy until the folder is whole again
+function detailOf(record: ModelRecord, dataDir: string): ModelDetail {
+  const fields = recordFields(record)
+  const copies = copiesOfModel(listQuantizedCopies(dataDir), record.path).filter((c) => c.state === 'ready' || c.state === 'outdated')
+  const describe = copyDescriber(fields.files)
+  return { ...fields, quantizedCopies: copies.map(describe) }
+}
+
+/**
+ * Tells copies of a model with these weight files as the contract does: current when made by this
+ * version from the files as they are now. Each scheme's key (a stat of every weight file) is read once.
+ */
+function copyDescriber(files: { path: string }[]): (entry: QuantizedCopyEntry) => QuantizedCopyInfo {
+  const keys = new Map<string, string | null>()
+  const keyNow = (scheme: string) => {
+    if (!keys.has(scheme)) {
+      try {
+        keys.set(scheme, copyKeyOf(files.map((f) => f.path), scheme))
+      } catch {
+        keys.set(scheme, null) // a weight file is gone: no run can use a copy until the folder is whole again
+      }
     }
+    return keys.get(scheme)
   }
-  return { scheme: entry.scheme ?? 'int4', dir: entry.dir, bytes: entry.bytes, modifiedAt: entry.modifiedAt, current }
+  return (entry) => ({
+    // Copies of a model always have a manifest, and so a scheme.
+    scheme: entry.scheme!,
+    dir: entry.dir,
+    bytes: entry.bytes,
+    modifiedAt: entry.modifiedAt,
+    current: entry.state === 'ready' && entry.key !== null && keyNow(entry.scheme!) === entry.key,
+  })
 }
 
 function summaryOf(record: ModelRecord): ModelSummary {
-  const d = { ...(record.config as StoredModelFacts), id: record.id, name: record.name, path: record.path, architecture: record.architecture ?? '', createdAt: record.createdAt }
+  const d = recordFields(record)
   return {
     id: d.id, name: d.name, path: d.path, architecture: d.architecture, modelType: d.modelType, parameterCount: d.parameterCount, dtype: d.dtype,
     sizeBytes: d.sizeBytes, contextLength: d.contextLength, vocabSize: d.vocabSize, hasChatTemplate: d.hasChatTemplate, createdAt: d.createdAt,
@@ -71,12 +90,15 @@ export function createModelHandlers(store: Store, dataDir: string) {
     if (!record) throw new ApiCallError('not_found', `no model with id ${id} (see mixture-studio models list)`)
     return record
   }
-  /** A run starting or training on `folder` quantized to `scheme`, if any. */
-  const activeRunOn = (folder: string, scheme: string) =>
-    store.runs.listActive().find((run) => {
+  /** Per scheme, a run starting or training on `folder` quantized to it (the first found). */
+  const activeRunsOn = (folder: string) => {
+    const runs = new Map<string, { id: string; name: string }>()
+    for (const run of store.runs.listActive()) {
       const model = ModelConfig.safeParse((run.config as { model?: unknown } | null)?.model).data
-      return model !== undefined && model.quantize === scheme && sameFolder(model.path, folder)
-    })
+      if (model && model.quantize !== 'none' && !runs.has(model.quantize) && sameFolder(model.path, folder)) runs.set(model.quantize, run)
+    }
+    return runs
+  }
   return {
     async modelsImport(input: CallParsedInput<'modelsImport'>): Promise<CallOutput<'modelsImport'>> {
       const path = resolveTypedPath(input.path)
@@ -105,17 +127,18 @@ export function createModelHandlers(store: Store, dataDir: string) {
       // from the list nothing would show them, and a run that still names the folder remakes its
       // copy. Not one a run is training on now: it may open the copy again (an eval, the export).
       const copies = copiesOfModel(listQuantizedCopies(dataDir), record.path)
-      const inUse = new Map(copies.map((c) => [c, c.scheme ? activeRunOn(record.path, c.scheme) : undefined]))
-      const { removed, kept } = removeQuantizedCopies(copies.filter((c) => !inUse.get(c)))
-      const files = (record.config as StoredModelFacts).files
+      const runs = activeRunsOn(record.path)
+      const runOf = (c: QuantizedCopyEntry) => (c.scheme ? runs.get(c.scheme) : undefined)
+      const { removed, kept } = removeQuantizedCopies(copies.filter((c) => !runOf(c)))
       const keptForRuns = copies.flatMap((c) => {
-        const run = inUse.get(c)
+        const run = runOf(c)
         return run ? [{ entry: c, why: `run "${run.name}" (${run.id}) is training on it` }] : []
       })
+      const describe = copyDescriber(recordFields(record).files)
       return {
         ...summaryOf(record),
-        quantizedCopiesDeleted: removed.map((c) => copyInfo(c, files)),
-        quantizedCopiesKept: [...keptForRuns, ...kept].map(({ entry, why }) => ({ ...copyInfo(entry, files), why })),
+        quantizedCopiesDeleted: removed.map(describe),
+        quantizedCopiesKept: [...keptForRuns, ...kept].map(({ entry, why }) => ({ ...describe(entry), why })),
       }
     },
   }

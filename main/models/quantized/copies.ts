@@ -92,7 +92,7 @@ export function sameFolder(a: string, b: string): boolean {
 }
 
 /**
- * What the copy `keep` (just made or found whole) makes unreadable for good: the same model's
+ * What the copy `keep`, just made, makes unreadable for good: the same model's
  * copies for the same scheme under another key or version, and every abandoned temporary folder.
  */
 export function supersededBy(entries: QuantizedCopyEntry[], keep: { dir: string; model: string; scheme: 'int4' | 'int8' }): QuantizedCopyEntry[] {
@@ -153,7 +153,6 @@ function folderFiles(dir: string, folderMs: number): { bytes: number; newestMs: 
 /** True while a process with this pid exists (on this machine: the data folder is local). */
 function processAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  if (pid === process.pid) return true
   try {
     process.kill(pid, 0)
     return true

@@ -1,7 +1,8 @@
 // The quantized copy of a model's frozen weights (model.quantize: int4 | int8), made once per model
 // and scheme and kept beside the run store: <dataDir>/quantized/<model>-<scheme>-<key>/ holds
-// weights.bin and manifest.json (manifest.ts). The user's files are only read. The key hashes the weight files' real paths, sizes and modification
-// times, so a changed model gets a new copy. A copy is written into a temporary folder and renamed
+// weights.bin and manifest.json (manifest.ts). The user's files are only read. The key hashes the
+// weight files' real paths, sizes and modification times, so a changed model gets a new copy; the
+// new copy deletes what it leaves unreadable (copies.ts). A copy is written into a temporary folder and renamed
 // into place: a killed process leaves no half copy under the final name, and two processes
 // quantizing the same model at once both end with the one that was renamed first.
 import { createHash } from 'node:crypto'

@@ -52,7 +52,7 @@ export function lowRankUpdate(x: Value, factors: LowRankFactors, router: LowRank
     const weights = router.weigh(F.slice(projected, 1, codeColumns, codeColumns + experts)) // [rows, E]
     // Each expert's weight spread over its r code columns by a product with a 0/1 matrix, then one
     // same-shape product: onnxruntime broadcasts a [rows, E, 1] factor over [rows, E, r] in spans of
-    // r, about 10× slower per value than either. Exact: each value is w·1 plus zeros.
+    // r, about 5× slower per value than a same-shape Mul (profile). Exact: each value is w·1 plus zeros.
     const spread = F.matmul(F.reshape(weights, [rows, experts]), expertSpread(x, experts, rank)) // [rows, E·r]
     codes = F.mul(codes, spread) // [rows, E·r]
   }
