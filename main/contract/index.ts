@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { SystemInfo } from './system'
+import { StorageCopiesDeleted, StorageDeleteCopiesInput, StorageReport } from './storage'
 import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent, RunQueue, RunsQueueMoveInput, RunsImportJobInput, RunJobImported } from './runs'
 import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
@@ -17,6 +18,7 @@ import { DemoDatasetMade, DemoModelMade, DemoPlan, DemoStarted, DemoStartInput }
 import { EvaluationDetail, EvaluationIdInput, EvaluationsCreateInput, EvaluationsListInput, EvaluationStarted, EvaluationSummary, RunAccuracies, RunAccuraciesInput } from './evaluations'
 
 export * from './system'
+export * from './storage'
 export * from './runs'
 export * from './run-config'
 export * from './jobs'
@@ -45,6 +47,10 @@ const NoInput = z.object({}).strict()
  */
 export const calls = {
   systemInfo: { input: NoInput, output: SystemInfo },
+  /** What the data folder holds by part, its largest runs, every quantized copy and its standing, the Hub cache, the disk's free space. */
+  storageShow: { input: NoInput, output: StorageReport },
+  /** Deletes quantized copies (listed ones, or every unused one); a copy a starting or running run trains on is kept, with why. */
+  storageDeleteCopies: { input: StorageDeleteCopiesInput, output: StorageCopiesDeleted },
   runsList: { input: RunsListInput, output: z.array(RunSummary) },
   /**
    * Records a run and starts the job process that trains it, or queues it (`queued`, no job yet)

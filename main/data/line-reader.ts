@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
+import { formatBytes } from '../contract/format-bytes'
 import { decodeUtf8, sniffEncoding, whyNotText, type EncodingSniff } from './encoding'
 import { DatasetFileError } from './errors'
 
@@ -103,11 +104,6 @@ function tooLong(bytes: number, limit: number): string {
   )
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${bytes} bytes`
-}
 
 async function* readUtf16Lines(
   path: string,

@@ -17,6 +17,7 @@ import { statfs as fsStatfs } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { formatBytes } from '../contract/format-bytes'
 import { isProcessAlive } from '../store/process-liveness'
 import { IdleWatchdog } from '../runtime/idle-watchdog'
 import { blobPath, linkIntoSnapshot, repoFolderName, snapshotDir, writeRef, type HubRepoKind } from './hub-cache'
@@ -385,6 +386,3 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HubError('cancelled', 'The download was cancelled; run it again to continue where it stopped.')
 }
 
-function formatBytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} KB`
-}

@@ -3,10 +3,11 @@
 // quantized copies (model.quantize) are the app's, made under the data folder: a model's detail
 // lists them, and removing the model deletes them (its own folder is never touched).
 import { basename } from 'node:path'
-import { ApiCallError, ModelConfig, type CallOutput, type CallParsedInput, type ModelDetail, type ModelSummary, type QuantizedCopyInfo } from '../contract'
+import { ApiCallError, type CallOutput, type CallParsedInput, type ModelDetail, type ModelSummary, type QuantizedCopyInfo } from '../contract'
 import { inspectModelFolder, ModelFolderError, type ModelFolderInfo } from '../models'
-import { copiesOfModel, listQuantizedCopies, removeQuantizedCopies, sameFolder, type QuantizedCopyEntry } from '../models/quantized/copies'
-import { copyKeyOf } from '../models/quantized/quantize-folder'
+import { copiesOfModel, listQuantizedCopies, removeQuantizedCopies, type QuantizedCopyEntry } from '../models/quantized/copies'
+import { copyStandingJudge } from '../models/quantized/standing'
+import { copyUsers, whyKeptFor } from './quantized-copy-users'
 import type { ModelRecord, Store } from '../store'
 import { resolveTypedPath } from '../runtime/typed-path'
 
@@ -46,33 +47,20 @@ function recordFields(record: ModelRecord): StoredModelFacts & Pick<ModelDetail,
 function detailOf(record: ModelRecord, dataDir: string): ModelDetail {
   const fields = recordFields(record)
   const copies = copiesOfModel(listQuantizedCopies(dataDir), record.path).filter((c) => c.state === 'ready' || c.state === 'outdated')
-  const describe = copyDescriber(fields.files)
+  const describe = copyDescriber()
   return { ...fields, quantizedCopies: copies.map(describe) }
 }
 
-/**
- * Tells copies of a model with these weight files as the contract does: current when made by this
- * version from the files as they are now. Each scheme's key (a stat of every weight file) is read once.
- */
-function copyDescriber(files: { path: string }[]): (entry: QuantizedCopyEntry) => QuantizedCopyInfo {
-  const keys = new Map<string, string | null>()
-  const keyNow = (scheme: string) => {
-    if (!keys.has(scheme)) {
-      try {
-        keys.set(scheme, copyKeyOf(files.map((f) => f.path), scheme))
-      } catch {
-        keys.set(scheme, null) // a weight file is gone: no run can use a copy until the folder is whole again
-      }
-    }
-    return keys.get(scheme)
-  }
+/** A copy as the contract tells it: current when a run would read it (standing.ts). */
+function copyDescriber(): (entry: QuantizedCopyEntry) => QuantizedCopyInfo {
+  const standing = copyStandingJudge()
   return (entry) => ({
     // Copies of a model always have a manifest, and so a scheme.
     scheme: entry.scheme!,
     dir: entry.dir,
     bytes: entry.bytes,
     modifiedAt: entry.modifiedAt,
-    current: entry.state === 'ready' && entry.key !== null && keyNow(entry.scheme!) === entry.key,
+    current: standing(entry) === 'current',
   })
 }
 
@@ -89,15 +77,6 @@ export function createModelHandlers(store: Store, dataDir: string) {
     const record = store.catalog.getModel(id)
     if (!record) throw new ApiCallError('not_found', `no model with id ${id} (see mixture-studio models list)`)
     return record
-  }
-  /** Per scheme, a run starting or training on `folder` quantized to it (the first found). */
-  const activeRunsOn = (folder: string) => {
-    const runs = new Map<string, { id: string; name: string }>()
-    for (const run of store.runs.listActive()) {
-      const model = ModelConfig.safeParse((run.config as { model?: unknown } | null)?.model).data
-      if (model && model.quantize !== 'none' && !runs.has(model.quantize) && sameFolder(model.path, folder)) runs.set(model.quantize, run)
-    }
-    return runs
   }
   return {
     async modelsImport(input: CallParsedInput<'modelsImport'>): Promise<CallOutput<'modelsImport'>> {
@@ -127,14 +106,13 @@ export function createModelHandlers(store: Store, dataDir: string) {
       // from the list nothing would show them, and a run that still names the folder remakes its
       // copy. Not one a run is training on now: it may open the copy again (an eval, the export).
       const copies = copiesOfModel(listQuantizedCopies(dataDir), record.path)
-      const runs = activeRunsOn(record.path)
-      const runOf = (c: QuantizedCopyEntry) => (c.scheme ? runs.get(c.scheme) : undefined)
+      const runOf = copyUsers(store)
       const { removed, kept } = removeQuantizedCopies(copies.filter((c) => !runOf(c)))
       const keptForRuns = copies.flatMap((c) => {
         const run = runOf(c)
-        return run ? [{ entry: c, why: `run "${run.name}" (${run.id}) is training on it` }] : []
+        return run ? [{ entry: c, why: whyKeptFor(run) }] : []
       })
-      const describe = copyDescriber(recordFields(record).files)
+      const describe = copyDescriber()
       return {
         ...summaryOf(record),
         quantizedCopiesDeleted: removed.map(describe),

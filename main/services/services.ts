@@ -16,6 +16,7 @@ import { createHubHandlers, type HubServiceOptions } from './hub'
 import { createCudaHandlers } from './cuda-support'
 import { createDemoHandlers } from './demo'
 import { createFileHandlers } from './files'
+import { createStorageHandlers } from './storage'
 import { ApiCallError } from '../contract'
 import { jobProcesses, thisProcess } from './work-place'
 
@@ -92,6 +93,7 @@ export function createServices(options: ServicesOptions): Services {
     ...createHubHandlers(store, dataDir, longWork, options.hub),
     ...createDemoHandlers(store, dataDir, { ...models, ...datasets, ...runs }),
     ...createFileHandlers(dataDir, options.homeDir),
+    ...createStorageHandlers(store, dataDir, options.hub?.env),
     async dialogOpenFile(input) {
       if (!options.openFileDialog) {
         throw new ApiCallError('invalid_input', 'There is no file picker in web mode: type the path of the file instead.')

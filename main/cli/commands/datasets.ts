@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from
 import { callService } from '../call-service'
 import { idArgument } from '../id-argument'
 import { parseOptions } from '../parse-options'
+import { textTable } from '../text-table'
 import { DATASETS_DOWNLOAD_HELP, DATASETS_DOWNLOAD_SYNOPSIS, datasetsDownloadCommand } from './datasets-download'
 
 export const datasetsCommand: Command = {
@@ -200,9 +201,7 @@ function integer(flag: string, text: string): number {
 function formatList(list: DatasetSummary[]): string {
   const header = ['ID', 'NAME', 'FORMAT', 'EXAMPLES', 'SKIPPED', 'CREATED']
   const rows = list.map((d) => [d.id, d.name, d.format, String(d.numExamples), String(d.numSkipped), d.createdAt.replace('T', ' ').slice(0, 19)])
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n') + '\n'
+  return textTable([header, ...rows])
 }
 
 function formatDetail(d: DatasetDetail): string {

@@ -3,6 +3,7 @@ import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
+import { formatBytes } from '../../contract/format-bytes'
 import { idArgument, isFolder } from '../id-argument'
 import { CHECKPOINT_OPTION_HELP, checkpointChoice } from './checkpoint-option'
 
@@ -109,14 +110,3 @@ function checkpointWords(label: string | null): string {
   return label === null || label.startsWith('final adapter') ? '' : `(its ${label}) `
 }
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = n / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
-}

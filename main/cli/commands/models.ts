@@ -3,6 +3,8 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from
 import { callService } from '../call-service'
 import { idArgument } from '../id-argument'
 import { parseOptions } from '../parse-options'
+import { textTable } from '../text-table'
+import { formatBytes } from '../../contract/format-bytes'
 import { MODELS_DOWNLOAD_HELP, MODELS_DOWNLOAD_SYNOPSIS, modelsDownloadCommand } from './models-download'
 
 export const modelsCommand: Command = {
@@ -71,16 +73,10 @@ export function formatCount(n: number): string {
   return String(n)
 }
 
-function formatBytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} KB`
-}
-
 function formatList(list: ModelSummary[]): string {
   const header = ['ID', 'NAME', 'ARCHITECTURE', 'PARAMS', 'DTYPE', 'SIZE', 'CONTEXT', 'VOCAB', 'CHAT']
   const rows = list.map((m) => [m.id, m.name, m.architecture, formatCount(m.parameterCount), m.dtype, formatBytes(m.sizeBytes), m.contextLength === null ? '-' : String(m.contextLength), String(m.vocabSize), m.hasChatTemplate ? 'yes' : 'no'])
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n') + '\n'
+  return textTable([header, ...rows])
 }
 
 function formatDetail(m: ModelDetail): string {

@@ -7,6 +7,7 @@ import { dispatchCall } from '../../services'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { openServices } from '../open-services'
 import { parseOptions } from '../parse-options'
+import { textTable } from '../text-table'
 import { idArgument, idArguments } from '../id-argument'
 import { formatSeconds } from '../format-seconds'
 
@@ -147,7 +148,7 @@ async function importJobRun(args: string[], context: CliContext): Promise<number
 
 function formatTable(runs: RunSummary[], bestEval: ReadonlyMap<string, number | null>): string {
   const header = ['ID', 'NAME', 'STATUS', 'METHOD', 'BEST EVAL', 'TRAINED', 'CREATED']
-  return table([
+  return textTable([
     header,
     ...runs.map((run) => {
       const trained = runTrainingSeconds(run)
@@ -282,7 +283,7 @@ async function compareRuns(args: string[], context: CliContext): Promise<number>
     ['best eval', ...compared.map((r) => formatValue(r.bestEvalLoss))],
     ...differences.map((d) => [d.path, ...d.values.map((v) => (v === null ? '-' : String(v)))]),
   ]
-  context.stdout(table([header, ...rows]) + (differences.length === 0 ? 'The configurations are identical.\n' : ''))
+  context.stdout(textTable([header, ...rows]) + (differences.length === 0 ? 'The configurations are identical.\n' : ''))
   return EXIT_OK
 }
 
@@ -291,7 +292,3 @@ function formatValue(value: number | null): string {
   return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4)
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)))
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n') + '\n'
-}

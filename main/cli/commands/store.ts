@@ -3,12 +3,16 @@ import { resolve } from 'node:path'
 import { BACKUPS_KEPT, backupsDir, databasePath, formatBackupTime, listBackups, resolveDataDir, restoreBackup, type BackupFile, type Reregistration, type ReregisteredRun } from '../../store'
 import { EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
+import { textTable } from '../text-table'
+import { STORE_USAGE_HELP, STORE_USAGE_SYNOPSIS, storeDeleteCopies, storeUsage } from './store-usage'
+import { formatBytes } from '../../contract/format-bytes'
 
 export const storeCommand: Command = {
   name: 'store',
-  summary: 'list the run store\'s backups, or restore one',
+  summary: 'what the data folder holds and the disk\'s free space; delete unused quantized copies; list the run store\'s backups, or restore one',
   usage: `Usage: mixture-studio store backups [--json] [--home DIR]
        mixture-studio store restore [BACKUP] [--home DIR]
+${STORE_USAGE_SYNOPSIS}
 
 The run store is studio.db in the data folder. A copy of it goes into backups/ beside it
 before each schema migration and once a day when Mixture Studio starts; the newest
@@ -25,8 +29,10 @@ log lines were only in the database and are lost. A folder without a readable co
 skipped and named.
 Close the app, \`serve\` and training runs first: restore refuses while one has the database open.
 
+${STORE_USAGE_HELP}
+
   --home DIR   the data folder (default: $MIXTURE_STUDIO_HOME, else the platform's application-data folder)
-  --json       backups: one JSON object per line`,
+  --json       backups: one JSON object per line; usage, delete-copies: one JSON object`,
 
   async run(args, context) {
     const [subcommand, ...rest] = args
@@ -35,8 +41,12 @@ Close the app, \`serve\` and training runs first: restore refuses while one has 
         return listStoreBackups(rest, context)
       case 'restore':
         return restoreStore(rest, context)
+      case 'usage':
+        return storeUsage(rest, context)
+      case 'delete-copies':
+        return storeDeleteCopies(rest, context)
       case undefined:
-        throw new UsageError('Which store command? (backups, restore)')
+        throw new UsageError('Which store command? (usage, delete-copies, backups, restore)')
       default:
         throw new UsageError(`Unknown store command "${subcommand}"`)
     }
@@ -107,10 +117,5 @@ function describeRun(run: ReregisteredRun): string {
 
 function formatTable(backups: BackupFile[]): string {
   const rows = [['NAME', 'MADE', 'REASON', 'SIZE'], ...backups.map((b) => [b.name, formatBackupTime(b.createdAt), b.reason, formatBytes(b.bytes)])]
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n') + '\n'
-}
-
-function formatBytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} KB`
+  return textTable(rows)
 }

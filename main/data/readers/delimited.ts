@@ -1,5 +1,6 @@
 import { DatasetFileError } from '../errors'
-import { formatBytes, readLines, type LineReaderOptions } from '../line-reader'
+import { formatBytes } from '../../contract/format-bytes'
+import { readLines, type LineReaderOptions } from '../line-reader'
 import type { SourceRowResult } from '../types'
 
 /**

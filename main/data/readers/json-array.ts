@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { DatasetFileError } from '../errors'
-import { formatBytes } from '../line-reader'
+import { formatBytes } from '../../contract/format-bytes'
 import type { SourceRowResult } from '../types'
 import { jsonParseProblem, jsonRecordOrReason } from './json-record'
 

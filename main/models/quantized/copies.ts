@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatBytes } from '../../contract/format-bytes'
+import { isProcessAlive } from '../../store/process-liveness'
 import { quantizedRoot, readCopyManifest } from './manifest'
 
 export type QuantizedCopyState =
@@ -152,14 +153,8 @@ function folderFiles(dir: string, folderMs: number): { bytes: number; newestMs: 
 
 /** True while a process with this pid exists (on this machine: the data folder is local). */
 function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  // Never 0 or less: kill(0) would ask about this process's whole group.
+  return Number.isSafeInteger(pid) && pid > 0 && isProcessAlive(pid)
 }
 
 function canonical(dir: string): string {

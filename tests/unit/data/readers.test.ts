@@ -191,7 +191,7 @@ describe('broken files: each gives its error, naming file, line and reason', () 
         file: path,
         line: 1,
         reason:
-          'line is 10.0 MB, more than the 4.0 MB limit for one row (no max_length could hold it; is the file missing line breaks, e.g. one JSON document on a single line?)',
+          'line is 10.0 MiB, more than the 4.0 MiB limit for one row (no max_length could hold it; is the file missing line breaks, e.g. one JSON document on a single line?)',
       },
     ])
     expect(report.counts.examples).toBe(1)

@@ -174,7 +174,7 @@ describe('downloadModel', () => {
     const statfs = async () => ({ bavail: 10, bsize: 4096 })
     const error = await failure(downloadModel(options('org/big', { statfs })))
     expect(error.kind).toBe('disk-full')
-    expect(error.message).toContain(`in ${cache.dir}, which has 41.0 KB free`)
+    expect(error.message).toContain(`in ${cache.dir}, which has 40.0 KiB free`)
     expect(hub.requests.some((r) => r.url.includes('/resolve/'))).toBe(false)
     const roomy = async () => ({ bavail: 1e9, bsize: 4096 })
     expect((await downloadModel(options('org/big', { statfs: roomy }))).commit).toBe(repo.commit)

@@ -119,7 +119,7 @@ describe('quantized copies', () => {
       { scheme: 'int8', dir: int8.dir, bytes: expect.any(Number), modifiedAt: expect.any(String), current: true },
     ])
     const text = (await cli('models', 'show', imported.id)).stdout
-    expect(text).toMatch(/\n {2}quantized {5}int4, [\d.]+ KB in .*quantized.* \(.* UTC; used by runs with model\.quantize\)\n/)
+    expect(text).toMatch(/\n {2}quantized {5}int4, [\d.]+ KiB in .*quantized.* \(.* UTC; used by runs with model\.quantize\)\n/)
     // Weight files changed since: the copies are listed as of earlier files.
     utimesSync(join(model.dir, 'model.safetensors'), new Date(), new Date(Date.now() + 60_000))
     const stale = JSON.parse((await cli('models', 'show', imported.id, '--json')).stdout)
@@ -133,7 +133,7 @@ describe('quantized copies', () => {
     store.close()
     const removed = await cli('models', 'remove', imported.id)
     expect(removed.code).toBe(0)
-    expect(removed.stdout).toMatch(/^Removed model .*; .* is untouched\.\nDeleted its quantized copy from the data folder: int4 [\d.]+ KB\.\nCould not delete .*-int8-.* now \(run "busy" \(.*\) is training on it\); delete it by hand once no run uses it\.\n$/)
+    expect(removed.stdout).toMatch(/^Removed model .*; .* is untouched\.\nDeleted its quantized copy from the data folder: int4 [\d.]+ KiB\.\nCould not delete .*-int8-.* now \(run "busy" \(.*\) is training on it\); delete it by hand once no run uses it\.\n$/)
     expect(existsSync(int4.dir)).toBe(false)
     expect(existsSync(int8.dir)).toBe(true)
     expect(existsSync(join(model.dir, 'model.safetensors'))).toBe(true)

@@ -1,0 +1,42 @@
+// The bytes a folder holds on disk, for the storage view (data-folder-usage.ts). A link is counted
+// as itself, never followed: a run folder may link to a model folder elsewhere, and the data folder
+// must not be said to hold what it only points at. What cannot be read (removed meanwhile, no
+// permission) is skipped and counted, so that a figure never silently claims to be whole.
+import { lstatSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface FolderSize {
+  /** The files' sizes (their apparent sizes, as a file manager shows them). */
+  bytes: number
+  files: number
+  /** Entries that could not be read; 0 when the figure is whole. */
+  unreadable: number
+}
+
+/** What `path` holds: a folder walked without following links, or one file. Nothing there: zeros. */
+export function folderSize(path: string): FolderSize {
+  const size: FolderSize = { bytes: 0, files: 0, unreadable: 0 }
+  // Iterative: a deep tree must not exhaust the stack.
+  const pending = [path]
+  while (pending.length > 0) {
+    const current = pending.pop()!
+    let stat
+    try {
+      stat = lstatSync(current)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') size.unreadable += 1
+      continue
+    }
+    if (!stat.isDirectory()) {
+      size.bytes += stat.size
+      size.files += 1
+      continue
+    }
+    try {
+      for (const name of readdirSync(current)) pending.push(join(current, name))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') size.unreadable += 1
+    }
+  }
+  return size
+}
