@@ -10,6 +10,7 @@ import { assert, assertEqual, check, indent, runChecks } from './runner.mjs'
 import { startServer } from './server.mjs'
 import { browserErrors, goTo, luminance, openApp, pageFor, pages, screenshot as screenshotTo } from './app.mjs'
 import { registerModelChecks, registerModelRemovalCheck } from './models.mjs'
+import { registerStorageCheck } from './storage.mjs'
 import { makeWorkDir, writeBrokenDataset, writeGoodDataset, writeTinyModelFolder } from './fixtures.mjs'
 import { registerDatasetChecks } from './datasets.mjs'
 import { registerSettingsChecks } from './settings.mjs'
@@ -158,6 +159,8 @@ function registerChecks(browser, server, files, testHub) {
   // Once the training checks have left a run in the list.
   registerRunsTableLayoutCheck(env)
   registerModelRemovalCheck(env)
+  // Once runs and a model folder are there: it makes and deletes quantized copies of that folder.
+  registerStorageCheck(env)
   // After the removal check, which expects the models list to be empty once tiny-qwen2 is gone.
   registerHubChecks(env)
   // On a server of its own: the walkthrough needs an empty studio, and its demo run would change this one's lists.
