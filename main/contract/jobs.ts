@@ -26,7 +26,7 @@ import { TransferProgress } from './hub'
  *   data folder (a Stop removes what was begun); `cuda-check`: systemCheckCuda's CUDA session on
  *   them, in its own process so that a faulty driver cannot take the app down.
  */
-export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate', 'hub-download', 'cuda-install', 'cuda-check', 'step-timing'])
+export const JobKind = z.enum(['system-probe', 'selftest-wait', 'train', 'generate', 'dataset-import', 'dataset-preview', 'export', 'evaluate', 'hub-download', 'cuda-install', 'cuda-check', 'step-timing', 'cpu-rate'])
 export type JobKind = z.infer<typeof JobKind>
 
 export const JobState = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])

@@ -32,10 +32,15 @@
 //   with its fixed costs, which dominate a small model's run and which no FLOP count sees;
 // - else per optimizer step = tokens per step / throughput, tokens per step = B · accumulation · T.
 // Throughput is measured when an earlier run trained this model (its median tokens/s), else
-//   FLOPs per token ≈ 4·N + 8·L·T·d   forward (2N) and backward through the frozen weights to
-//                                     the adapters (2N; no weight gradients), plus attention;
-//   checkpointing recomputes the forward: + 2·N + 4·L·T·d
-// over a nominal device throughput (NOMINAL_FLOPS).
+//   FLOPs per token ≈ 4·M + 12·L·T·d  forward (2M) and backward through the frozen weights to
+//                                     the adapters (2M; no weight gradients), M = the parameters
+//                                     in products (N less an untied input embedding, a lookup),
+//                                     plus attention: q·kᵀ and p·v (4·T·d a layer) and their four
+//                                     backward products (8·T·d), as bench's trainStepFlops;
+//   checkpointing recomputes the forward: + 2·M + 4·L·T·d
+// over the device's throughput: on a CPU, its measured MatMul rate (cpu-rate.ts) times the share
+// of it a train step reaches (CPU_STEP_SHARE); on a GPU, or when the CPU could not be measured, a
+// nominal figure (NOMINAL_FLOPS).
 import type { QuantizeScheme, RunConfig, RunEstimate, StepTiming } from '../contract'
 import { headPieceRows } from '../engine/models/head-loss'
 import type { Precision } from '../runtime'
@@ -45,10 +50,22 @@ const FLOAT32 = 4
 /** Sustained float32 throughput a train step reaches, per CPU core and per GPU: a rough guess, said so in the answer. */
 export const NOMINAL_FLOPS = { cpuCore: 8e9, gpu: 20e12 } as const
 
+/**
+ * The share of the CPU's MatMul rate (the fastest of 512 rows through four 1024-wide products) a
+ * train step's FLOPs reach, session.run and the optimizer's update together. On the 2-core build
+ * machine (2026-12-06, BENCHMARKS.md "The time estimate"): that rate is 0.8–1.0 of bench's matmul
+ * limit, and every method's step of the small shape at 4 × 128 and 8 × 256 tokens and of the
+ * medium one at 4 × 128 reached 0.66–0.90 of the limit (0.80 typically). 0.75, the low side: a
+ * guess that errs long, as what it leaves out (evaluations, checkpoints, the start) does too.
+ */
+export const CPU_STEP_SHARE = 0.75
+
 const OPTIMIZER_STATES: Record<RunConfig['train']['optimizer'], number> = { adamw: 2, adafactor: 1, sgd: 0 }
 
 export interface ModelShape {
   parameters: number
+  /** The head is the input embedding: every parameter then enters a product. */
+  tiedEmbeddings: boolean
   layers: number
   hiddenSize: number
   ffnSize: number
@@ -68,7 +85,8 @@ export interface EstimateFacts {
   measuredTokensPerSecond: number | null
   /** This configuration timed on this machine, when it was. */
   stepTiming: StepTiming | null
-  device: { kind: 'cpu'; cores: number } | { kind: 'gpu' }
+  /** On a CPU, its measured MatMul rate in GFLOP/s when there is one (cpu-rate.ts). */
+  device: { kind: 'cpu'; cores: number; matmulGflops?: number | null } | { kind: 'gpu' }
   /** What the frozen products run in (step-target.ts resolvePrecision). */
   precision: Precision
   /**
@@ -172,15 +190,25 @@ function timePerStep(facts: EstimateFacts, tokensPerStep: number): Omit<RunEstim
     return { secondsPerStep: tokensPerStep / tps, basis: 'measured', formula: `${tokensPerStep} tokens per step ÷ ${tps.toFixed(0)} tokens/s measured on an earlier run of this model` }
   }
   const { model } = facts
-  const recompute = facts.train.gradient_checkpointing ? 2 * model.parameters + 4 * model.layers * facts.sequenceLength * model.hiddenSize : 0
-  const flopsPerToken = 4 * model.parameters + 8 * model.layers * facts.sequenceLength * model.hiddenSize + recompute
-  const throughput = facts.device.kind === 'cpu' ? NOMINAL_FLOPS.cpuCore * facts.device.cores : NOMINAL_FLOPS.gpu
-  const where = facts.device.kind === 'cpu' ? `${facts.device.cores} CPU cores × ${NOMINAL_FLOPS.cpuCore / 1e9} GFLOP/s` : `a GPU at ${NOMINAL_FLOPS.gpu / 1e12} TFLOP/s`
+  const inProducts = model.parameters - (model.tiedEmbeddings ? 0 : model.vocabSize * model.hiddenSize)
+  const recompute = facts.train.gradient_checkpointing ? 2 * inProducts + 4 * model.layers * facts.sequenceLength * model.hiddenSize : 0
+  const flopsPerToken = 4 * inProducts + 12 * model.layers * facts.sequenceLength * model.hiddenSize + recompute
+  const M = model.tiedEmbeddings ? 'N' : 'M'
+  const { throughput, where } = deviceThroughput(facts.device)
   return {
     secondsPerStep: (tokensPerStep * flopsPerToken) / throughput,
     basis: 'nominal',
-    formula: `${tokensPerStep} tokens × (4·N + 8·L·T·d${recompute ? ' + recomputed forward 2·N + 4·L·T·d' : ''} = ${flopsPerToken.toExponential(2)} FLOPs per token) ÷ ${where} (assumed)`,
+    formula: `${tokensPerStep} tokens × (4·${M} + 12·L·T·d${recompute ? ` + recomputed forward 2·${M} + 4·L·T·d` : ''} = ${flopsPerToken.toExponential(2)} FLOPs per token${model.tiedEmbeddings ? '' : `; M = ${inProducts} parameters in products, the input embedding being a lookup`}) ÷ ${where}`,
   }
+}
+
+/** FLOP/s a step reaches on the device, and how that was found, in words. */
+function deviceThroughput(device: EstimateFacts['device']): { throughput: number; where: string } {
+  if (device.kind === 'gpu') return { throughput: NOMINAL_FLOPS.gpu, where: `a GPU at ${NOMINAL_FLOPS.gpu / 1e12} TFLOP/s (assumed)` }
+  if (device.matmulGflops) {
+    return { throughput: device.matmulGflops * 1e9 * CPU_STEP_SHARE, where: `(this CPU's MatMul rate, ${device.matmulGflops.toFixed(0)} GFLOP/s measured, × ${CPU_STEP_SHARE}, the share a train step reaches)` }
+  }
+  return { throughput: NOMINAL_FLOPS.cpuCore * device.cores, where: `${device.cores} CPU cores × ${NOMINAL_FLOPS.cpuCore / 1e9} GFLOP/s (assumed)` }
 }
 
 /** The loss through the head: one vocabulary piece's logits at a time (engine/models/head-loss.ts). */

@@ -19,12 +19,17 @@ import { quantizationPlan } from '../models/quantized/selection'
 import { absoluteConfigPaths } from './runs'
 import { measureRequested } from './step-timing-work'
 import { findStepTiming, saveStepTiming } from './step-timings'
+import { cpuMatmulGflops } from './cpu-rate'
 import type { WorkPlace } from './work-place'
 
 /** How many of a run's last tokens/s samples make its measured throughput (their median). */
 const MEASURED_SAMPLES = 20
 
-export function createEstimateHandlers(store: Store, dataDir: string) {
+/**
+ * `measureWith`: where a CPU rate not measured yet may be measured (services' long-work place);
+ * without it (the checks before Start, the queue's waits) a rate is only read.
+ */
+export function createEstimateHandlers(store: Store, dataDir: string, measureWith?: WorkPlace) {
   function open(path: string): OpenedModel {
     try {
       return openModel(path)
@@ -111,6 +116,7 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
       const facts: EstimateFacts = {
         model: {
           parameters: model.info.parameterCount,
+          tiedEmbeddings: spec.tieWordEmbeddings,
           layers: spec.family === 't5' ? spec.numLayers + spec.numDecoderLayers : spec.numLayers,
           hiddenSize: spec.hiddenSize,
           ffnSize: spec.intermediateSize,
@@ -128,6 +134,11 @@ export function createEstimateHandlers(store: Store, dataDir: string) {
         precision,
         quantized: config.model.quantize === 'none' ? null : quantizedBase(model, config.model.quantize, notes),
         notes,
+      }
+      // Only a guess from FLOPs needs the CPU's rate: measured once per machine, never under a training run.
+      if (facts.device.kind === 'cpu' && !facts.stepTiming && !facts.measuredTokensPerSecond) {
+        const idle = store.runs.listActive().length === 0
+        facts.device.matmulGflops = await cpuMatmulGflops(dataDir, idle && measureWith ? measureWith : null)
       }
       const absolute = absoluteConfigPaths(config, process.cwd())
       return { ...estimateRun(facts), measurable: existsSync(absolute.data.train) }

@@ -84,7 +84,7 @@ export function createServices(options: ServicesOptions): Services {
     ...datasets,
     ...runs,
     ...createExportHandlers(store, dataDir, longWork),
-    ...createEstimateHandlers(store, dataDir),
+    ...createEstimateHandlers(store, dataDir, longWork),
     ...createStepMeasureHandlers(dataDir, longWork),
     ...createPlaygroundHandlers(store, dataDir, jobs),
     ...createEvaluationHandlers(store, dataDir, jobs, options.longCallsInProcess ?? false),

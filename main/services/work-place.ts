@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { ApiCallError } from '../contract'
 import type { JobRunner } from '../jobs'
 
-export type LongCallKind = 'dataset-import' | 'dataset-preview' | 'export' | 'hub-download' | 'step-timing'
+export type LongCallKind = 'dataset-import' | 'dataset-preview' | 'export' | 'hub-download' | 'step-timing' | 'cpu-rate'
 
 export interface LongCallJob<T> {
   kind: LongCallKind

@@ -21,4 +21,5 @@ export const jobMains: Record<JobKind, () => Promise<JobMain>> = {
   'cuda-install': async () => (await import('./cuda-install')).cudaInstallJob,
   'cuda-check': async () => (await import('./cuda-check')).cudaCheckJob,
   'step-timing': async () => (await import('./step-timing')).stepTimingJob,
+  'cpu-rate': async () => (await import('./cpu-rate')).cpuRateJob,
 }

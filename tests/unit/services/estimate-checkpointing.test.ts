@@ -26,9 +26,10 @@ describe('the estimate with gradient checkpointing', () => {
 
   it('adds the recomputed forward to a nominal step', () => {
     const { time } = estimateRun({ ...facts, train: { ...facts.train, gradient_checkpointing: true } })
-    const flops = 2 * 3 * 32 * (4 * 1_000_000 + 8 * 4 * 32 * 64 + 2 * 1_000_000 + 4 * 4 * 32 * 64)
+    // M: the million parameters less the untied input embedding (1000 × 64), a lookup.
+    const flops = 2 * 3 * 32 * (4 * 936_000 + 12 * 4 * 32 * 64 + 2 * 936_000 + 4 * 4 * 32 * 64)
     expect(time.secondsPerStep).toBeCloseTo(flops / (2 * NOMINAL_FLOPS.cpuCore), 12)
-    expect(time.formula).toContain('recomputed forward 2·N + 4·L·T·d')
+    expect(time.formula).toContain('recomputed forward 2·M + 4·L·T·d')
   })
 })
 
