@@ -34,10 +34,12 @@
 // Throughput is measured when an earlier run trained this model (its median tokens/s), else
 //   FLOPs per token ≈ 4·M + 12·L·T·d  forward (2M) and backward through the frozen weights to
 //                                     the adapters (2M; no weight gradients), M = the parameters
-//                                     in products (N less an untied input embedding, a lookup),
-//                                     plus attention: q·kᵀ and p·v (4·T·d a layer) and their four
-//                                     backward products (8·T·d), as bench's trainStepFlops;
-//   checkpointing recomputes the forward: + 2·M + 4·L·T·d
+//                                     in products (N less an untied input embedding, a lookup; the
+//                                     head's V·d only at the share of tokens trained, when the
+//                                     imported data says it), plus attention: q·kᵀ and p·v (4·T·d a
+//                                     layer) and their four backward products (8·T·d), as bench's
+//                                     trainStepFlops;
+//   checkpointing recomputes the blocks' forward: + 2·(M − V·d) + 4·L·T·d
 // over the device's throughput: on a CPU, its measured MatMul rate (cpu-rate.ts) times the share
 // of it a train step reaches (CPU_STEP_SHARE); on a GPU, or when the CPU could not be measured, a
 // nominal figure (NOMINAL_FLOPS).
@@ -81,6 +83,8 @@ export interface EstimateFacts {
   /** Optimizer steps of the run: train.max_steps, or train.epochs over the dataset's examples as imported. */
   steps: number
   sequenceLength: number
+  /** The share of its tokens the imported training data trains on (the rest are prompts), when known. */
+  trainedShare?: number | null
   /** Tokens/s an earlier run of this model reached, when there is one. */
   measuredTokensPerSecond: number | null
   /** This configuration timed on this machine, when it was. */
@@ -190,15 +194,24 @@ function timePerStep(facts: EstimateFacts, tokensPerStep: number): Omit<RunEstim
     return { secondsPerStep: tokensPerStep / tps, basis: 'measured', formula: `${tokensPerStep} tokens per step ÷ ${tps.toFixed(0)} tokens/s measured on an earlier run of this model` }
   }
   const { model } = facts
-  const inProducts = model.parameters - (model.tiedEmbeddings ? 0 : model.vocabSize * model.hiddenSize)
-  const recompute = facts.train.gradient_checkpointing ? 2 * inProducts + 4 * model.layers * facts.sequenceLength * model.hiddenSize : 0
-  const flopsPerToken = 4 * inProducts + 12 * model.layers * facts.sequenceLength * model.hiddenSize + recompute
-  const M = model.tiedEmbeddings ? 'N' : 'M'
+  const LTd = model.layers * facts.sequenceLength * model.hiddenSize
+  const head = model.vocabSize * model.hiddenSize
+  const inProducts = model.parameters - (model.tiedEmbeddings ? 0 : head)
+  // The head runs at the trained tokens only (engine/models/label-rows.ts), the blocks at every one.
+  const trained = facts.trainedShare ?? 1
+  const perToken = inProducts - head * (1 - trained)
+  // Checkpointing recomputes the blocks' forward, not the head's.
+  const recompute = facts.train.gradient_checkpointing ? 2 * (inProducts - head) + 4 * LTd : 0
+  const flopsPerToken = 4 * perToken + 12 * LTd + recompute
   const { throughput, where } = deviceThroughput(facts.device)
+  const what = [
+    model.tiedEmbeddings ? null : `M = ${inProducts} parameters in products, the input embedding being a lookup`,
+    trained < 1 ? `the head's ${head} at the ${(100 * trained).toFixed(0)}% of tokens trained` : null,
+  ].filter(Boolean)
   return {
     secondsPerStep: (tokensPerStep * flopsPerToken) / throughput,
     basis: 'nominal',
-    formula: `${tokensPerStep} tokens × (4·${M} + 12·L·T·d${recompute ? ` + recomputed forward 2·${M} + 4·L·T·d` : ''} = ${flopsPerToken.toExponential(2)} FLOPs per token${model.tiedEmbeddings ? '' : `; M = ${inProducts} parameters in products, the input embedding being a lookup`}) ÷ ${where}`,
+    formula: `${tokensPerStep} tokens × (4·M + 12·L·T·d${recompute ? ' + the blocks\' forward recomputed' : ''} = ${flopsPerToken.toExponential(2)} FLOPs per token${what.length ? `; ${what.join('; ')}` : ''}) ÷ ${where}`,
   }
 }
 

@@ -59,6 +59,14 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
     return config.data.max_length
   }
 
+  /** The share of the imported training data's tokens that are trained (completions, not prompts), when it was imported with a model. */
+  function trainedShare(config: RunConfig): number | null {
+    const stats = (importedDatasetOf(store, config.data.train)?.report as { stats?: { tokens?: { total?: number } | null; trainedTokens?: number | null } } | undefined)?.stats
+    const total = stats?.tokens?.total
+    const trained = stats?.trainedTokens
+    return total && trained !== null && trained !== undefined && trained <= total ? trained / total : null
+  }
+
   /**
    * The run's optimizer steps: train.max_steps, or train.epochs over the examples its imported
    * dataset holds (less data.split), one example a row: packed rows hold several, so a packed
@@ -128,6 +136,7 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
         train: config.train,
         steps: runSteps(config, notes),
         sequenceLength: sequenceLength(config, gpu, notes),
+        trainedShare: trainedShare(config),
         measuredTokensPerSecond: measuredTokensPerSecond({ path: modelPath, quantize: config.model.quantize }),
         stepTiming: findStepTiming(dataDir, config),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },

@@ -98,6 +98,13 @@ describe('runsEstimate', () => {
     expect(packed.notes.join('\n')).toMatch(new RegExp(`data.packing: rows of ${packed.sequenceLength} tokens \\(the longest example\\), about \\d+ examples each`))
     expect(gpu.notes.join('\n')).toMatch(/a GPU pads every row to the longest example/)
     expect(cpu.notes.join('\n')).not.toMatch(/longest example/)
+    // The prompts are not trained: the head's products run at the completions' share of the tokens only.
+    const imported = (await temp.services.datasetsList({})).find((d) => d.path === train)!
+    const { report } = await temp.services.datasetsShow({ id: imported.id })
+    const share = report.stats.trainedTokens! / report.stats.tokens!.total
+    expect(share).toBeGreaterThan(0)
+    expect(share).toBeLessThan(1)
+    expect(cpu.time.formula).toContain(`at the ${(100 * share).toFixed(0)}% of tokens trained`)
   })
 
   it('says before the run starts when its precision cannot run on its device', async () => {
@@ -154,6 +161,10 @@ describe('the estimate formulas', () => {
     expect(nominal.time.secondsPerStep).toBeCloseTo(flops / (2 * NOMINAL_FLOPS.cpuCore), 12)
     expect(nominal.time.totalSeconds).toBeCloseTo(10 * nominal.time.secondsPerStep, 12)
     expect(nominal.time.formula).toBe(`192 tokens × (4·M + 12·L·T·d = ${(flops / tokens).toExponential(2)} FLOPs per token; M = 936000 parameters in products, the input embedding being a lookup) ÷ 2 CPU cores × 8 GFLOP/s (assumed)`)
+    // Imported data that trains a quarter of its tokens: the head (1000 × 64) runs at those only.
+    const quarter = estimateRun({ ...facts, trainedShare: 0.25 })
+    expect(quarter.time.secondsPerStep).toBeCloseTo((tokens * (4 * (936_000 - 0.75 * 64_000) + 12 * 4 * 32 * 64)) / (2 * NOMINAL_FLOPS.cpuCore), 12)
+    expect(quarter.time.formula).toContain("; the head's 64000 at the 25% of tokens trained)")
     // A tied head is the embedding: every parameter is in a product.
     const tied = estimateRun({ ...facts, model: { ...facts.model, tiedEmbeddings: true } })
     expect(tied.time.secondsPerStep).toBeCloseTo((tokens * (4 * 1_000_000 + 12 * 4 * 32 * 64)) / (2 * NOMINAL_FLOPS.cpuCore), 12)
