@@ -36,6 +36,27 @@ describe('the CPU MatMul rate', () => {
     expect(await cpuMatmulGflops(temp.dir, null)).toBeNull()
   })
 
+  it('is measured again after a week, in the background, and the faster figure kept', async () => {
+    const first = (await cpuMatmulGflops(temp.dir, thisProcess))!
+    const kept = JSON.parse(readFileSync(cpuRatePath(temp.dir), 'utf8'))
+    const weekLater = new Date(Date.parse(kept.measuredAt) + 8 * 24 * 3600 * 1000)
+    // A week on, with a figure no CPU here reaches: it answers at once, and stays the faster one.
+    writeFileSync(cpuRatePath(temp.dir), JSON.stringify({ ...kept, gflops: 1e6 }))
+    expect(await cpuMatmulGflops(temp.dir, thisProcess, weekLater)).toBe(1e6)
+    await expect.poll(() => JSON.parse(readFileSync(cpuRatePath(temp.dir), 'utf8')).measuredAt).toBe(weekLater.toISOString())
+    expect(JSON.parse(readFileSync(cpuRatePath(temp.dir), 'utf8')).gflops).toBe(1e6)
+    // A figure taken on a busy machine (far below this one's) is replaced by the new measurement.
+    writeFileSync(cpuRatePath(temp.dir), JSON.stringify({ ...kept, gflops: 0.001 }))
+    expect(await cpuMatmulGflops(temp.dir, thisProcess, weekLater)).toBe(0.001)
+    await expect.poll(() => JSON.parse(readFileSync(cpuRatePath(temp.dir), 'utf8')).gflops).toBeGreaterThan(1)
+    // Within the week, or where measuring is not allowed, the kept figure answers and nothing runs.
+    writeFileSync(cpuRatePath(temp.dir), JSON.stringify({ ...kept, gflops: 0.001 }))
+    expect(await cpuMatmulGflops(temp.dir, thisProcess)).toBe(0.001)
+    expect(await cpuMatmulGflops(temp.dir, null, weekLater)).toBe(0.001)
+    expect(JSON.parse(readFileSync(cpuRatePath(temp.dir), 'utf8')).gflops).toBe(0.001)
+    expect(first).toBeGreaterThan(1)
+  })
+
   it('is measured once when asked twice at the same time', async () => {
     const [a, b] = await Promise.all([cpuMatmulGflops(temp.dir, thisProcess), cpuMatmulGflops(temp.dir, thisProcess)])
     expect(a).toBe(b)
