@@ -1,7 +1,7 @@
 // What the checks before Start ask of this machine, answered as the System page and the Cost
 // panel answer it: the providers collectSystemInfo lists (with the data folder's CUDA runtime,
-// which a run's job process loads), free memory, runsEstimate's memory, and the token lengths an
-// import counted for the run's training file.
+// which a run's job process loads), free memory, runsEstimate's memory, the token lengths an
+// import counted for the run's training file, and the data folder's disk for a quantized copy.
 import { freemem } from 'node:os'
 import { resolve } from 'node:path'
 import type { LengthStats } from '../data/length-stats'
@@ -11,6 +11,9 @@ import { createEstimateHandlers } from './estimate'
 import type { RunCheckMachine } from './run-checks'
 import { collectSystemInfo } from './system-info'
 import { importedDatasetOf } from './imported-dataset'
+import { diskSpace } from '../store/data-folder-usage'
+import { copiesOfModel, listQuantizedCopies } from '../models/quantized/copies'
+import { copyStandingJudge } from '../models/quantized/standing'
 
 export function runCheckMachine(store: Store, dataDir: string): RunCheckMachine {
   const { runsEstimate } = createEstimateHandlers(store, dataDir)
@@ -19,6 +22,11 @@ export function runCheckMachine(store: Store, dataDir: string): RunCheckMachine 
     providers: async () => (await collectSystemInfo({ appVersion: readAppVersion(), dataDir })).providers,
     freeMemoryBytes: freemem,
     estimate: (config) => runsEstimate({ config }),
+    freeDiskBytes: () => diskSpace(dataDir)?.freeBytes ?? null,
+    hasCurrentCopy: (config) => {
+      const standing = copyStandingJudge()
+      return copiesOfModel(listQuantizedCopies(dataDir), config.model.path).some((c) => c.scheme === config.model.quantize && standing(c) === 'current')
+    },
     importedTokenLengths: (config) => {
       const dataset = importedDatasetOf(store, config.data.train)
       // Token counts of this model's tokenizer only: the import's own model, if it had one.

@@ -10,6 +10,7 @@ import { examplesLongerThan, maxLengthKeepingAll } from '../data/length-fit'
 import type { LengthStats } from '../data/length-stats'
 import { openModel, type OpenedModel } from '../models'
 import { contextOverrun } from '../models/inference/context-fit'
+import { quantizationPlan } from '../models/quantized/selection'
 import { currentProviderFacts, planProviders } from '../runtime'
 import { adapterInitMismatch } from '../train/adapter-init-fit'
 import { buildStepGraph } from '../train/step-graph'
@@ -24,6 +25,29 @@ export interface RunCheckMachine {
   estimate(config: RunConfig): Promise<RunEstimate>
   /** The token lengths of the training file's examples, as its import counted them with the run's model; null when none did. */
   importedTokenLengths(config: RunConfig): LengthStats | null
+  /** Free bytes on the data folder's disk, where a quantized copy is written; null when the system does not say. */
+  freeDiskBytes(): number | null
+  /** Whether the data folder holds a copy of the run's model, in its model.quantize, that the run would read. */
+  hasCurrentCopy(config: RunConfig): boolean
+}
+
+/** Free disk a quantized copy must leave beyond its own size: checkpoints, the store and other runs write there too. */
+export const COPY_DISK_MARGIN_BYTES = 1024 ** 3
+
+/**
+ * The disk check of a run whose model.quantize copy is still to be made: a refusal when the copy
+ * cannot fit on the data folder's disk (the run would fail after reading every weight), a warning
+ * when it leaves under COPY_DISK_MARGIN_BYTES; null when it fits with room.
+ */
+export function copyDiskProblem(neededBytes: number, freeBytes: number, scheme: Exclude<QuantizeScheme, 'none'>): RunCheckProblem | null {
+  const where = 'Free some space (System → Storage shows what the data folder holds, and deletes unused copies), or set MIXTURE_STUDIO_HOME to a folder on a larger disk.'
+  if (neededBytes > freeBytes) {
+    return refusal('model.quantize', `The ${scheme} copy of this model's weights needs about ${formatBytes(neededBytes)} in the data folder; its disk has ${formatBytes(freeBytes)} free. ${where}`)
+  }
+  if (freeBytes - neededBytes < COPY_DISK_MARGIN_BYTES) {
+    return { path: 'model.quantize', severity: 'warning', message: `The ${scheme} copy of this model's weights (about ${formatBytes(neededBytes)}) leaves ${formatBytes(freeBytes - neededBytes)} free on the data folder's disk; checkpoints need room too. ${where}` }
+  }
+  return null
 }
 
 /** The device's refusal: a provider this machine does not have, with the System page's reason. */
@@ -102,6 +126,8 @@ export function createRunChecks(machine: RunCheckMachine) {
         const mismatch = initMismatch(config, opened.model)
         if (mismatch) problems.push(refusal('adapter.init', mismatch))
       }
+      const disk = copyDisk(config, opened.model)
+      if (disk?.severity === 'refusal') problems.push(disk)
     }
     const device = deviceRefusal(config.device, await machine.providers())
     if (device) problems.push(refusal('device', device))
@@ -117,6 +143,15 @@ export function createRunChecks(machine: RunCheckMachine) {
       return null
     }
     return adapterInitMismatch(config.adapter.init!, config.adapter, model.spec, parameters)
+  }
+
+  /** The data folder's disk against the quantized copy the run would make first (none when one is there). */
+  function copyDisk(config: RunConfig, model: OpenedModel): RunCheckProblem | null {
+    if (config.model.quantize === 'none' || machine.hasCurrentCopy(config)) return null
+    const free = machine.freeDiskBytes()
+    if (free === null) return null
+    const plan = quantizationPlan(model.info.weightMap.entries, config.model.quantize)
+    return copyDiskProblem(plan.tensors.reduce((n, t) => n + t.qBytes + t.scaleBytes, 0), free, config.model.quantize)
   }
 
   /** Where a run of this device trains, for its memory: the CPU's RAM, or a GPU whose memory is not known here. */
@@ -161,7 +196,8 @@ export function createRunChecks(machine: RunCheckMachine) {
       // Opened once: the refusals and the length warning both read the model.
       const opened = open(config.model.path)
       const problems = await refusalsOf(config, opened)
-      const warnings = [lengthWarning(config, opened), await memoryWarning(config)].filter((w): w is RunCheckProblem => w !== null)
+      const disk = 'model' in opened ? copyDisk(config, opened.model) : null
+      const warnings = [lengthWarning(config, opened), await memoryWarning(config), disk?.severity === 'warning' ? disk : null].filter((w): w is RunCheckProblem => w !== null)
       return { problems: [...problems, ...warnings] }
     },
   }
