@@ -10,7 +10,8 @@ import type { CliContext } from './command'
  * and end under them.
  */
 export function openServices(context: CliContext, options: { longCallsInProcess?: boolean; startsQueuedRuns?: boolean } = {}): Services {
-  return createServices({ dataDir: cliDataDir(context), startsQueuedRuns: false, ...options })
+  // The Hub's variables (HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN) as the command was given them.
+  return createServices({ dataDir: cliDataDir(context), startsQueuedRuns: false, hub: { env: context.env }, ...options })
 }
 
 /** The user's data dir as the CLI sees it: MIXTURE_STUDIO_HOME, else the platform default. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { SystemInfo } from './system'
-import { StorageCopiesDeleted, StorageDeleteCopiesInput, StorageReport } from './storage'
+import { StorageCopiesDeleted, StorageDeleteCopiesInput, StorageDeleteHubRepoInput, StorageHubRepoDeleted, StorageReport } from './storage'
 import { RunDetail, RunIdInput, RunLog, RunMetrics, RunsListInput, RunsLogInput, RunsMetricsInput, RunsAnswersInput, RunAnswers, RunStarted, RunSummary, RunEvent, RunQueue, RunsQueueMoveInput, RunsImportJobInput, RunJobImported } from './runs'
 import { RunConfig } from './run-config'
 import { JobEvent, JobInfo, JobKind } from './jobs'
@@ -51,6 +51,11 @@ export const calls = {
   storageShow: { input: NoInput, output: StorageReport },
   /** Deletes quantized copies (listed ones, or every unused one); a copy a starting or running run trains on is kept, with why. */
   storageDeleteCopies: { input: StorageDeleteCopiesInput, output: StorageCopiesDeleted },
+  /**
+   * Deletes a repo's folder from the Hugging Face cache; refused (conflict, naming them) while a
+   * registered model or dataset lies inside it, a run trains on it, or a download is writing it.
+   */
+  storageDeleteHubRepo: { input: StorageDeleteHubRepoInput, output: StorageHubRepoDeleted },
   runsList: { input: RunsListInput, output: z.array(RunSummary) },
   /**
    * Records a run and starts the job process that trains it, or queues it (`queued`, no job yet)

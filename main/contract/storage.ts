@@ -71,6 +71,24 @@ export const StorageRun = z.object({
 })
 export type StorageRun = z.infer<typeof StorageRun>
 
+const Named = z.object({ id: z.string(), name: z.string() })
+
+/** A repo in the Hugging Face cache (models--ORG--NAME or datasets--ORG--NAME) and what uses it here. */
+export const StorageHubRepo = z.object({
+  kind: z.enum(['model', 'dataset']),
+  /** ORG/NAME */
+  repo: z.string(),
+  folder: z.string(),
+  bytes: z.number().int(),
+  /** A download wrote to it in the last 10 minutes. */
+  downloading: z.boolean(),
+  /** Registered models and datasets whose folder or file lies inside it, and starting or running runs that train on it. */
+  models: z.array(Named),
+  datasets: z.array(Named),
+  runs: z.array(Named),
+})
+export type StorageHubRepo = z.infer<typeof StorageHubRepo>
+
 export const StorageReport = z.object({
   dataDir: z.string(),
   /** The volume the data folder is on, or null when the system does not say. */
@@ -89,7 +107,7 @@ export const StorageReport = z.object({
    * The Hugging Face cache downloads go to (HF_HUB_CACHE): outside the data folder and shared with
    * other Hugging Face tools, so it is shown beside the total, never in it.
    */
-  hubCache: z.object({ path: z.string(), exists: z.boolean(), bytes: z.number().int(), repos: z.number().int() }),
+  hubCache: z.object({ path: z.string(), exists: z.boolean(), bytes: z.number().int(), repos: z.array(StorageHubRepo) }),
 })
 export type StorageReport = z.infer<typeof StorageReport>
 
@@ -100,6 +118,16 @@ export const StorageDeleteCopiesInput = z
   })
   .strict()
 export type StorageDeleteCopiesInput = z.infer<typeof StorageDeleteCopiesInput>
+
+export const StorageDeleteHubRepoInput = z
+  .object({
+    /** A repo's folder in the Hugging Face cache, as `storageShow` lists it. */
+    folder: z.string().min(1),
+  })
+  .strict()
+
+export const StorageHubRepoDeleted = z.object({ folder: z.string(), repo: z.string(), bytes: z.number().int() })
+export type StorageHubRepoDeleted = z.infer<typeof StorageHubRepoDeleted>
 
 export const StorageCopiesDeleted = z.object({
   deleted: z.array(z.object({ dir: z.string(), bytes: z.number().int() })),

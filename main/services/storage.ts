@@ -1,11 +1,14 @@
 // The storage view (System → Storage, `mixture-studio store usage`): what the data folder holds by
 // part, its largest runs, every quantized copy with its standing, the Hugging Face cache beside it,
-// and the free space on the disk. And the one deletion it offers: quantized copies, which are
-// caches the app makes again when a run needs them. Runs, datasets and backups are deleted where
-// they are listed (Runs, Datasets, `store`), each with its own checks.
-import { existsSync, readdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { ApiCallError, type CallOutput, type CallParsedInput, type StorageCopy, type StorageRun } from '../contract'
+// and the free space on the disk. And the deletions it offers: quantized copies, which are caches
+// the app makes again when a run needs them, and a repo of the Hugging Face cache that no model,
+// dataset or run here uses (other tools share that cache: they would download it again). Runs,
+// datasets and backups are deleted where they are listed (Runs, Datasets, `store`), each with its
+// own checks.
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { isAbsolute, join, relative, resolve } from 'node:path'
+import { ApiCallError, ModelConfig, type CallOutput, type CallParsedInput, type StorageCopy, type StorageHubRepo, type StorageReport, type StorageRun } from '../contract'
+import { listCacheRepos } from '../hub/cache-repos'
 import { hubSettings, type HubEnv } from '../hub/hub-config'
 import { listQuantizedCopies, removeQuantizedCopies, sameFolder, type QuantizedCopyEntry } from '../models/quantized/copies'
 import { quantizedRoot } from '../models/quantized/manifest'
@@ -42,6 +45,29 @@ export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv
       .sort((a, b) => b.copy.bytes - a.copy.bytes)
   }
 
+  /** The cache's repos, each with the models, datasets and active runs that lie inside it. */
+  const hubCacheUsage = (path: string): StorageReport['hubCache'] => {
+    if (!existsSync(path)) return { path, exists: false, bytes: 0, repos: [] }
+    const inside = (folder: string) => (p: string) => {
+      const rel = relative(resolve(folder), resolve(p))
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
+    }
+    const models = store.catalog.listModels()
+    const datasets = store.catalog.listDatasets()
+    const runs = store.runs.listActive().flatMap((run) => {
+      const model = ModelConfig.safeParse((run.config as { model?: unknown } | null)?.model).data
+      return model ? [{ id: run.id, name: run.name, path: model.path }] : []
+    })
+    const named = (r: { id: string; name: string }) => ({ id: r.id, name: r.name })
+    const repos = listCacheRepos(path).map((r) => ({
+      ...r,
+      models: models.filter((m) => inside(r.folder)(m.path)).map(named),
+      datasets: datasets.filter((d) => inside(r.folder)(d.path)).map(named),
+      runs: runs.filter((run) => inside(r.folder)(run.path)).map(named),
+    }))
+    return { path, exists: true, bytes: folderSize(path).bytes, repos }
+  }
+
   return {
     async storageShow(): Promise<CallOutput<'storageShow'>> {
       const hub = hubCacheUsage(hubSettings(env).cacheDir)
@@ -60,6 +86,17 @@ export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv
         unusedCopies: { count: unused.length, bytes: unused.reduce((n, c) => n + c.bytes, 0) },
         hubCache: hub,
       }
+    },
+
+    async storageDeleteHubRepo({ folder }: CallParsedInput<'storageDeleteHubRepo'>): Promise<CallOutput<'storageDeleteHubRepo'>> {
+      const cacheDir = hubSettings(env).cacheDir
+      // Only a folder the listing names: a typo or a path elsewhere must never reach rmSync.
+      const entry = hubCacheUsage(cacheDir).repos.find((r) => resolve(r.folder) === resolve(folder))
+      if (!entry) throw new ApiCallError('invalid_input', `${folder} is not a repo folder of the Hugging Face cache ${cacheDir}; nothing was deleted (mixture-studio store usage lists them)`)
+      const why = whyHubRepoStays(entry)
+      if (why) throw new ApiCallError('conflict', `${entry.repo} stays in the Hugging Face cache: ${why}. Nothing was deleted.`)
+      rmSync(entry.folder, { recursive: true, force: true })
+      return { folder: entry.folder, repo: entry.repo, bytes: entry.bytes }
     },
 
     async storageDeleteCopies({ dirs }: CallParsedInput<'storageDeleteCopies'>): Promise<CallOutput<'storageDeleteCopies'>> {
@@ -103,14 +140,12 @@ function runFolders(store: Store, dataDir: string): StorageRun[] {
     .sort((a, b) => b.bytes - a.bytes)
 }
 
-/** The Hub cache's size and how many repos (models and datasets) it holds. */
-function hubCacheUsage(path: string): CallOutput<'storageShow'>['hubCache'] {
-  if (!existsSync(path)) return { path, exists: false, bytes: 0, repos: 0 }
-  let repos = 0
-  try {
-    repos = readdirSync(path).filter((name) => name.startsWith('models--') || name.startsWith('datasets--')).length
-  } catch {
-    // unreadable: its size below says 0 too
-  }
-  return { path, exists: true, bytes: folderSize(path).bytes, repos }
+/** Why a cache repo may not be deleted now, in words; null when nothing here uses it. */
+export function whyHubRepoStays(repo: StorageHubRepo): string | null {
+  const list = (items: { id: string; name: string }[], noun: string) => items.map((i) => `${noun} "${i.name}" (${i.id})`).join(', ')
+  if (repo.runs.length) return `${list(repo.runs, 'run')} ${repo.runs.length === 1 ? 'is' : 'are'} training on it; delete it once ${repo.runs.length === 1 ? 'that run ends' : 'they end'}`
+  if (repo.downloading) return 'a download wrote to it in the last 10 minutes; delete it once the download ends'
+  const holders = [list(repo.models, 'model'), list(repo.datasets, 'dataset')].filter(Boolean).join(', ')
+  if (holders) return `${holders} ${repo.models.length + repo.datasets.length === 1 ? 'lies' : 'lie'} inside it; remove ${repo.models.length + repo.datasets.length === 1 ? 'it' : 'them'} on the ${repo.models.length ? 'Models' : 'Datasets'} page first`
+  return null
 }

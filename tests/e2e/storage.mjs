@@ -1,5 +1,6 @@
 // System → Storage: the data folder by part, every quantized copy with its standing, Delete unused
-// (which keeps a copy runs use), and a copy deleted by its own button.
+// (which keeps a copy runs use), a copy deleted by its own button, and a Hugging Face cache repo
+// nothing here uses, deleted.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tsImport } from 'tsx/esm/api'
@@ -52,5 +53,28 @@ export function registerStorageCheck(env) {
     assert(!existsSync(current.dir), `the copy ${current.dir} is still there after its Delete`)
     assert(existsSync(join(env.files.modelDir, 'model.safetensors')), 'the model folder lost its weights')
     await env.screenshot(page, 'system-storage-deleted.png')
+  })
+
+  check('System → Storage lists the Hugging Face cache\'s repos and deletes one nothing here uses', async () => {
+    const { page } = env.app()
+    // A repo another tool left in the cache (the Hub checks after this one download into it too).
+    const repo = join(env.hubCacheDir, 'models--other--leftover')
+    mkdirSync(join(repo, 'blobs'), { recursive: true })
+    writeFileSync(join(repo, 'blobs', '0123abcd'), Buffer.alloc(20_000))
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    const card = page.getByTestId('storage-card')
+    const row = card.getByTestId('storage-hub-repos').locator('tr[data-repo="other/leftover"]')
+    await row.waitFor()
+    const text = await row.innerText()
+    assert(text.includes('19.5 KiB') && text.includes('nothing here'), `the cache repo's row reads: ${text}`)
+    await row.scrollIntoViewIfNeeded()
+    await env.screenshot(page, 'system-storage-hub.png')
+    await row.getByRole('button', { name: 'Delete' }).click()
+    await page.locator('.n-popconfirm').getByRole('button', { name: 'Delete' }).click()
+    const notice = card.getByTestId('storage-hub-deleted')
+    await notice.waitFor()
+    assert((await notice.innerText()).includes('Deleted other/leftover from the Hugging Face cache: 19.5 KiB freed'), `after the deletion the card says: ${await notice.innerText()}`)
+    await row.waitFor({ state: 'detached' })
+    assert(!existsSync(repo), `${repo} is still there`)
   })
 }

@@ -11,7 +11,7 @@ const { useStorageStore } = await import('../../renderer/src/stores/storage')
 function report(unused: number): StorageReport {
   return {
     dataDir: '/home/u/.local/share/mixture-studio', disk: { freeBytes: 70e9, totalBytes: 250e9 }, totalBytes: 5e6, parts: [], largestRuns: [], runFolders: 0,
-    quantizedCopies: [], unusedCopies: { count: unused, bytes: unused * 1000 }, hubCache: { path: '/home/u/.cache/huggingface/hub', exists: false, bytes: 0, repos: 0 },
+    quantizedCopies: [], unusedCopies: { count: unused, bytes: unused * 1000 }, hubCache: { path: '/home/u/.cache/huggingface/hub', exists: false, bytes: 0, repos: [] },
   }
 }
 
@@ -34,6 +34,23 @@ describe('useStorageStore', () => {
     expect(store.lastDeleted).toEqual(answer)
     expect(store.report?.unusedCopies.count).toBe(1)
     expect(store.deleting).toBe(false)
+    // A Refresh by hand forgets what the deletion said.
+    store.clearNotices()
+    expect(store.lastDeleted).toBeNull()
+  })
+
+  it('deletes a Hub cache repo, or says why the service refused it, and reads the report again', async () => {
+    const store = useStorageStore()
+    fake.storageDeleteHubRepo.mockResolvedValueOnce({ folder: '/hf/models--org--old', repo: 'org/old', bytes: 3000 })
+    fake.storageShow.mockResolvedValue(report(0))
+    await store.deleteHubRepo('/hf/models--org--old')
+    expect(fake.storageDeleteHubRepo).toHaveBeenCalledWith({ folder: '/hf/models--org--old' })
+    expect(store.lastHubDeleted?.repo).toBe('org/old')
+    fake.storageDeleteHubRepo.mockRejectedValueOnce(new ApiCallError('conflict', 'org/kept stays in the Hugging Face cache: model "kept" (m1) lies inside it'))
+    await store.deleteHubRepo('/hf/models--org--kept')
+    expect(store.hubDeleteError?.message).toContain('lies inside it')
+    expect(store.lastHubDeleted).toBeNull()
+    expect(fake.storageShow).toHaveBeenCalledTimes(2)
   })
 
   it('says why a deletion was refused, and still reads the folder again', async () => {

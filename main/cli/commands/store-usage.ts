@@ -1,5 +1,5 @@
 // `store usage` and `store delete-copies`: the storage view of the System page, in the terminal.
-import { COPY_STANDING_WORDS, STORAGE_PART_LABELS, type StorageCopiesDeleted, type StorageCopy, type StorageReport } from '../../contract'
+import { COPY_STANDING_WORDS, STORAGE_PART_LABELS, type StorageCopiesDeleted, type StorageCopy, type StorageHubRepo, type StorageHubRepoDeleted, type StorageReport } from '../../contract'
 import { formatBytes } from '../../contract/format-bytes'
 import { callService } from '../call-service'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../command'
@@ -7,14 +7,19 @@ import { parseOptions } from '../parse-options'
 import { textTableLines } from '../text-table'
 
 export const STORE_USAGE_SYNOPSIS = `       mixture-studio store usage [--json] [--home DIR]
-       mixture-studio store delete-copies (--unused | DIR...) [--json] [--home DIR]`
+       mixture-studio store delete-copies (--unused | DIR...) [--json] [--home DIR]
+       mixture-studio store delete-download ORG/NAME [--dataset] [--json] [--home DIR]`
 
 export const STORE_USAGE_HELP = `usage: what the data folder holds, by part (the run store, backups, runs, datasets' token
 caches, quantized copies of models, the CUDA runtime), its largest runs, every quantized copy
 and whether runs still read it, the free space on its disk, and the Hugging Face cache beside it.
 delete-copies: deletes quantized copies (each DIR as usage lists it, or --unused: every copy no
 run will read again). They are caches: a run that needs one makes it again. A copy a starting
-or running run trains on is kept, and named.`
+or running run trains on is kept, and named.
+delete-download: deletes a model's (or --dataset's) folder from the Hugging Face cache (HF_HUB_CACHE).
+Refused while a registered model or dataset lies inside it (remove it first), a run trains on
+it, or a download is writing it. Other Hugging Face tools share the cache: they would download
+it again.`
 
 /** The data folder the command works on: --home DIR, else the CLI's own. */
 function contextFor(context: CliContext, home: string | undefined): CliContext {
@@ -58,9 +63,17 @@ function formatReport(r: StorageReport): string {
     lines.push(...textTableLines(r.quantizedCopies.map((c) => [c.scheme ?? '-', formatBytes(c.bytes), copyOwner(c), copyStanding(c), c.dir]), '  '))
   }
   const hub = r.hubCache
-  lines.push('', `Hugging Face cache (downloads; shared with other Hugging Face tools, not in the total): ${hub.path}, ${hub.exists ? `${formatBytes(hub.bytes)} in ${hub.repos} repo${hub.repos === 1 ? '' : 's'}` : 'not made yet'}.`)
+  const repos = hub.repos.length
+  lines.push('', `Hugging Face cache (downloads; shared with other Hugging Face tools, not in the total): ${hub.path}, ${hub.exists ? `${formatBytes(hub.bytes)} in ${repos} repo${repos === 1 ? '' : 's'}` : 'not made yet'}.`)
+  if (repos) lines.push(...textTableLines(hub.repos.map((repo) => [repo.kind, repo.repo, formatBytes(repo.bytes), hubRepoUse(repo)]), '  '))
   if (r.unusedCopies.count) lines.push(`Delete the unused copies (${formatBytes(r.unusedCopies.bytes)}) with \`mixture-studio store delete-copies --unused\`.`)
   return `${lines.join('\n')}\n`
+}
+
+function hubRepoUse(repo: StorageHubRepo): string {
+  const names = [...repo.runs.map((r) => `run "${r.name}"`), ...repo.models.map((m) => `model "${m.name}"`), ...repo.datasets.map((d) => `dataset "${d.name}"`)]
+  if (repo.downloading) names.unshift('a download')
+  return names.length ? `used by ${names.join(', ')}` : 'not used here (store delete-download can delete it)'
 }
 
 function copyOwner(c: StorageCopy): string {
@@ -70,6 +83,26 @@ function copyOwner(c: StorageCopy): string {
 
 function copyStanding(c: StorageCopy): string {
   return c.usedBy ? `in use by run "${c.usedBy.name}" (${c.usedBy.id})` : COPY_STANDING_WORDS[c.standing]
+}
+
+export async function storeDeleteDownload(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(args, { dataset: { type: 'boolean' }, json: { type: 'boolean' }, home: { type: 'string' } }, true)
+  if (positionals.length !== 1) throw new UsageError('store delete-download takes one ORG/NAME (a model; --dataset for a dataset), as `store usage` lists it')
+  const kind = values.dataset ? 'dataset' : 'model'
+  const ctx = contextFor(context, values.home)
+  const report = (await callService(ctx, 'storageShow', {}, values.json)) as StorageReport | null
+  if (!report) return EXIT_FAILURE
+  const entry = report.hubCache.repos.find((r) => r.kind === kind && r.repo === positionals[0])
+  if (!entry) {
+    const message = `No ${kind} ${positionals[0]} in the Hugging Face cache ${report.hubCache.path}; nothing was deleted`
+    context.stderr(values.json ? '' : `${message}\n`)
+    if (values.json) context.stdout(`${JSON.stringify({ type: 'error', message })}\n`)
+    return EXIT_FAILURE
+  }
+  const deleted = (await callService(ctx, 'storageDeleteHubRepo', { folder: entry.folder }, values.json)) as StorageHubRepoDeleted | null
+  if (!deleted) return EXIT_FAILURE
+  context.stdout(values.json ? `${JSON.stringify(deleted)}\n` : `Deleted ${deleted.repo} from the Hugging Face cache (${formatBytes(deleted.bytes)} freed): ${deleted.folder}\n`)
+  return EXIT_OK
 }
 
 function formatDeleted(r: StorageCopiesDeleted): string {

@@ -4,12 +4,12 @@ import { BACKUPS_KEPT, backupsDir, databasePath, formatBackupTime, listBackups, 
 import { EXIT_OK, UsageError, type CliContext, type Command } from '../command'
 import { parseOptions } from '../parse-options'
 import { textTable } from '../text-table'
-import { STORE_USAGE_HELP, STORE_USAGE_SYNOPSIS, storeDeleteCopies, storeUsage } from './store-usage'
+import { STORE_USAGE_HELP, STORE_USAGE_SYNOPSIS, storeDeleteCopies, storeDeleteDownload, storeUsage } from './store-usage'
 import { formatBytes } from '../../contract/format-bytes'
 
 export const storeCommand: Command = {
   name: 'store',
-  summary: 'what the data folder holds and the disk\'s free space; delete unused quantized copies; list the run store\'s backups, or restore one',
+  summary: 'what the data folder holds and the disk\'s free space; delete unused quantized copies and downloads; list the run store\'s backups, or restore one',
   usage: `Usage: mixture-studio store backups [--json] [--home DIR]
        mixture-studio store restore [BACKUP] [--home DIR]
 ${STORE_USAGE_SYNOPSIS}
@@ -45,8 +45,10 @@ ${STORE_USAGE_HELP}
         return storeUsage(rest, context)
       case 'delete-copies':
         return storeDeleteCopies(rest, context)
+      case 'delete-download':
+        return storeDeleteDownload(rest, context)
       case undefined:
-        throw new UsageError('Which store command? (usage, delete-copies, backups, restore)')
+        throw new UsageError('Which store command? (usage, delete-copies, delete-download, backups, restore)')
       default:
         throw new UsageError(`Unknown store command "${subcommand}"`)
     }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { StorageCopiesDeleted, StorageDeleteCopiesInput, StorageReport } from '../../../main/contract'
+import type { StorageCopiesDeleted, StorageDeleteCopiesInput, StorageHubRepoDeleted, StorageReport } from '../../../main/contract'
 import { api, toApiCallError, type ApiCallError } from '../api'
 
 /** The System page's Storage card: the data folder's report, and deletions of quantized copies. */
@@ -39,5 +39,32 @@ export const useStorageStore = defineStore('storage', () => {
     await load()
   }
 
-  return { report, loading, loadError, deleting, deleteError, lastDeleted, load, deleteCopies }
+  /** What the last deletion from the Hugging Face cache freed, or why it was refused. */
+  const lastHubDeleted = ref<StorageHubRepoDeleted | null>(null)
+  const hubDeleteError = ref<ApiCallError | null>(null)
+
+  /** Deletes a repo's folder from the Hugging Face cache (the service refuses one in use, saying why), then reads the report again. */
+  async function deleteHubRepo(folder: string): Promise<void> {
+    deleting.value = true
+    hubDeleteError.value = null
+    lastHubDeleted.value = null
+    try {
+      lastHubDeleted.value = await api.storageDeleteHubRepo({ folder })
+    } catch (error) {
+      hubDeleteError.value = toApiCallError(error, 'storageDeleteHubRepo')
+    } finally {
+      deleting.value = false
+    }
+    await load()
+  }
+
+  /** Forgets what the last deletions said (a Refresh by hand shows the folder as it is). */
+  function clearNotices(): void {
+    lastDeleted.value = null
+    lastHubDeleted.value = null
+    deleteError.value = null
+    hubDeleteError.value = null
+  }
+
+  return { report, loading, loadError, deleting, deleteError, lastDeleted, lastHubDeleted, hubDeleteError, load, deleteCopies, deleteHubRepo, clearNotices }
 })

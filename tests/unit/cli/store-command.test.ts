@@ -28,7 +28,7 @@ const STACK_LINE = /\n\s+at /
 
 describe('mixture-studio store', () => {
   it('is listed in the help, with its own', async () => {
-    expect((await cli(['--help'])).stdout).toMatch(/store\s+what the data folder holds and the disk's free space; delete unused quantized copies; list the run store's backups, or restore one/)
+    expect((await cli(['--help'])).stdout).toMatch(/store\s+what the data folder holds and the disk's free space; delete unused quantized copies and downloads; list the run store's backups, or restore one/)
     const help = await cli(['store', '--help'])
     expect(help.stdout).toContain('mixture-studio store restore [BACKUP] [--home DIR]')
     expect(help.stdout).toContain('studio.db.damaged-<time>')

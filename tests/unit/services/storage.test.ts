@@ -125,7 +125,7 @@ describe('the storage view and its deletions', () => {
     expect(report.parts.find((p) => p.kind === 'quantized')!.bytes).toBe(sizes.reduce((n, b) => n + b, 0))
     expect(report.totalBytes).toBe(report.parts.reduce((n, p) => n + p.bytes, 0))
     expect(report.disk!.freeBytes).toBeGreaterThan(0)
-    expect(report.hubCache).toEqual({ path: hubCache, exists: false, bytes: 0, repos: 0 })
+    expect(report.hubCache).toEqual({ path: hubCache, exists: false, bytes: 0, repos: [] })
   })
 
   it('Delete unused removes the copies no run reads again, and keeps current ones, a writing job\'s and a running run\'s', async () => {
@@ -178,7 +178,54 @@ describe('the storage view and its deletions', () => {
     expect(report.runFolders).toBe(3)
     expect(report.largestRuns.map((r) => [r.name, r.bytes])).toEqual([['large', 9000], ['small', 100], [null, 50]])
     expect(report.largestRuns[0]).toMatchObject({ id: large.id, status: 'starting' })
-    expect(report.hubCache).toEqual({ path: hubCache, exists: true, bytes: 12_350, repos: 2 })
+    expect(report.hubCache).toMatchObject({ path: hubCache, exists: true, bytes: 12_350 })
+    expect(report.hubCache.repos.map((r) => [r.kind, r.repo, r.bytes])).toEqual([['model', 'org/m', 12_345], ['dataset', 'org/d', 5]])
+  })
+
+  it('deletes a Hub cache repo nothing here uses, and refuses one a model, a dataset, a run or a download uses', async () => {
+    // A model downloaded into the cache and registered, a dataset file imported from it, one nobody uses.
+    const snapshot = join(hubCache, 'models--org--used', 'snapshots', 'a'.repeat(40))
+    writeTinyModel(snapshot, 'llama')
+    const registered = await services.modelsImport({ path: snapshot, name: 'used' })
+    const datasetFile = join(hubCache, 'datasets--org--data', 'snapshots', 'b'.repeat(40), 'train.jsonl')
+    file(datasetFile, 0)
+    writeFileSync(datasetFile, `${JSON.stringify({ text: 'hello' })}\n`)
+    await services.datasetsImport({ path: datasetFile, template: 'plain', trainOnPrompt: false, onError: 'stop', validation: { kind: 'none' } })
+    const unused = join(hubCache, 'models--org--unused')
+    file(join(unused, 'blobs', 'abc'), 7000)
+    const downloading = join(hubCache, 'models--org--fetching')
+    file(join(downloading, 'blobs', 'def.incomplete'), 100)
+
+    const report = await show()
+    const repo = (name: string) => report.hubCache.repos.find((r) => r.repo === name)!
+    expect(repo('org/used').models).toEqual([{ id: registered.id, name: 'used' }])
+    expect(repo('org/data').datasets).toHaveLength(1)
+    expect(repo('org/unused')).toMatchObject({ kind: 'model', bytes: 7000, downloading: false, models: [], datasets: [], runs: [] })
+    expect(repo('org/fetching').downloading).toBe(true)
+
+    const refused = async (folder: string) => {
+      const result = await dispatchCall(services, 'storageDeleteHubRepo', { folder })
+      expect(result.ok).toBe(false)
+      return result.ok ? '' : result.error.message
+    }
+    expect(await refused(repo('org/used').folder)).toBe(`org/used stays in the Hugging Face cache: model "used" (${registered.id}) lies inside it; remove it on the Models page first. Nothing was deleted.`)
+    expect(await refused(repo('org/data').folder)).toMatch(/^org\/data stays in the Hugging Face cache: dataset ".*" \(.*\) lies inside it; remove it on the Datasets page first\. Nothing was deleted\.$/)
+    expect(await refused(downloading)).toBe('org/fetching stays in the Hugging Face cache: a download wrote to it in the last 10 minutes; delete it once the download ends. Nothing was deleted.')
+    expect(await refused(hubCache)).toMatch(/is not a repo folder of the Hugging Face cache/)
+    expect(await refused(join(unused, 'blobs'))).toMatch(/is not a repo folder of the Hugging Face cache/)
+    expect(await refused(home)).toMatch(/is not a repo folder of the Hugging Face cache/)
+    // A run training on the model: named, even once the model is removed from the list.
+    const store = services.store
+    const config = RunConfig.parse({ model: { path: snapshot }, data: { train: datasetFile }, adapter: { method: 'ia3' }, device: 'cpu' })
+    const run = store.runs.create({ name: 'busy', config, method: 'ia3' })
+    store.runs.markRunning(run.id, currentProcessIdentity())
+    await services.modelsRemove({ id: registered.id })
+    expect(await refused(repo('org/used').folder)).toBe(`org/used stays in the Hugging Face cache: run "busy" (${run.id}) is training on it; delete it once that run ends. Nothing was deleted.`)
+    for (const folder of [repo('org/used').folder, repo('org/data').folder, downloading]) expect(existsSync(folder)).toBe(true)
+
+    expect(await services.storageDeleteHubRepo({ folder: unused })).toEqual({ folder: unused, repo: 'org/unused', bytes: 7000 })
+    expect(existsSync(unused)).toBe(false)
+    expect((await show()).hubCache.repos.map((r) => r.repo).sort()).toEqual(['org/data', 'org/fetching', 'org/used'])
   })
 })
 
@@ -212,5 +259,29 @@ describe('store usage and store delete-copies', () => {
     expect((await cli('store', 'delete-copies', '--unused')).stdout).toBe('No copy to delete.\n')
     const json = JSON.parse((await cli('store', 'usage', '--json')).stdout) as StorageReport
     expect(json.unusedCopies).toEqual({ count: 0, bytes: 0 })
+  })
+
+  it('store delete-download deletes a model nothing here uses from the Hub cache, and refuses one a registered model lies in', async () => {
+    const home = join(temp.dir, 'home')
+    const hubCache = join(temp.dir, 'hf')
+    const cli = (...argv: string[]) => runCli(argv, { home, env: { HF_HUB_CACHE: hubCache } })
+    file(join(hubCache, 'models--org--old', 'blobs', 'abc'), 3000)
+    const snapshot = join(hubCache, 'models--org--kept', 'snapshots', 'c'.repeat(40))
+    writeTinyModel(snapshot, 'llama')
+    expect((await cli('models', 'import', snapshot, '--name', 'kept')).code).toBe(0)
+
+    const usage = (await cli('store', 'usage')).stdout
+    expect(usage).toContain(`Hugging Face cache (downloads; shared with other Hugging Face tools, not in the total): ${hubCache}, `)
+    expect(usage).toMatch(/\n {2}model +org\/old +2\.9 KiB +not used here \(store delete-download can delete it\)\n/)
+    expect(usage).toMatch(/\n {2}model +org\/kept +[\d.]+ KiB +used by model "kept"\n/)
+
+    const refused = await cli('store', 'delete-download', 'org/kept')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^org\/kept stays in the Hugging Face cache: model "kept" \(.*\) lies inside it; remove it on the Models page first\. Nothing was deleted\.\n$/)
+    expect((await cli('store', 'delete-download', 'org/none')).stderr).toBe(`No model org/none in the Hugging Face cache ${hubCache}; nothing was deleted\n`)
+    const deleted = await cli('store', 'delete-download', 'org/old')
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted org/old from the Hugging Face cache (2.9 KiB freed): ${join(hubCache, 'models--org--old')}\n` })
+    expect(existsSync(join(hubCache, 'models--org--old'))).toBe(false)
+    expect(existsSync(snapshot)).toBe(true)
   })
 })
