@@ -7,7 +7,7 @@
 // own checks.
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import { ApiCallError, ModelConfig, type CallOutput, type CallParsedInput, type StorageCopy, type StorageHubRepo, type StorageReport, type StorageRun } from '../contract'
+import { ApiCallError, type CallOutput, type CallParsedInput, type StorageCopy, type StorageHubRepo, type StorageReport, type StorageRun } from '../contract'
 import { listCacheRepos } from '../hub/cache-repos'
 import { hubSettings, type HubEnv } from '../hub/hub-config'
 import { listQuantizedCopies, removeQuantizedCopies, sameFolder, type QuantizedCopyEntry } from '../models/quantized/copies'
@@ -16,7 +16,7 @@ import { copyStandingJudge, isUnusedStanding } from '../models/quantized/standin
 import { dataFolderParts, diskSpace } from '../store/data-folder-usage'
 import { folderSize } from '../store/folder-size'
 import { runsDir, type Store } from '../store'
-import { copyUsers, whyKeptFor } from './quantized-copy-users'
+import { activeRunModels, copyUsers, whyKeptFor } from './quantized-copy-users'
 
 /** How many run folders the view names (largest first); the rest are in the runs part's total. */
 const LARGEST_RUNS = 5
@@ -54,10 +54,7 @@ export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv
     }
     const models = store.catalog.listModels()
     const datasets = store.catalog.listDatasets()
-    const runs = store.runs.listActive().flatMap((run) => {
-      const model = ModelConfig.safeParse((run.config as { model?: unknown } | null)?.model).data
-      return model ? [{ id: run.id, name: run.name, path: model.path }] : []
-    })
+    const runs = activeRunModels(store).map(({ run, model }) => ({ ...run, path: model.path }))
     const named = (r: { id: string; name: string }) => ({ id: r.id, name: r.name })
     const repos = listCacheRepos(path).map((r) => ({
       ...r,
