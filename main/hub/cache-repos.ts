@@ -2,10 +2,10 @@
 // (models--ORG--NAME, datasets--ORG--NAME: its blobs, snapshots and refs), what it takes, and
 // whether a download is writing it now. The cache is shared with Python tools; deleting a repo is
 // the storage service's call, never done here.
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { folderSize } from '../store/folder-size'
-import type { HubRepoKind } from './hub-cache'
+import { safeReaddir, type HubRepoKind } from './hub-cache'
 
 export interface CacheRepo {
   kind: HubRepoKind
@@ -22,17 +22,34 @@ const DOWNLOAD_QUIET_MS = 10 * 60 * 1000
 
 const PREFIXES: [string, HubRepoKind][] = [['models--', 'model'], ['datasets--', 'dataset']]
 
-/** Every repo folder in the cache, largest first; none when the cache does not exist. */
-export function listCacheRepos(cacheDir: string, now = Date.now()): CacheRepo[] {
+/**
+ * The cache's bytes and every repo folder in it, largest first, each top-level entry walked once
+ * (a cache of large models is the one folder here worth not walking twice). Nothing when it does not exist.
+ */
+export function cacheUsage(cacheDir: string, now = Date.now()): { bytes: number; repos: CacheRepo[] } {
+  let bytes = 0
   const repos: CacheRepo[] = []
   for (const name of safeReaddir(cacheDir)) {
-    const kind = PREFIXES.find(([prefix]) => name.startsWith(prefix))
-    if (!kind) continue
-    const folder = join(cacheDir, name)
-    const repo = name.slice(kind[0].length).split('--').join('/')
-    repos.push({ kind: kind[1], repo, folder, bytes: folderSize(folder).bytes, downloading: partGrowing(join(folder, 'blobs'), now) })
+    const repo = repoOf(join(cacheDir, name), now)
+    if (repo) repos.push(repo)
+    bytes += repo ? repo.bytes : folderSize(join(cacheDir, name)).bytes // .locks, xet and the like
   }
-  return repos.sort((a, b) => b.bytes - a.bytes)
+  return { bytes, repos: repos.sort((a, b) => b.bytes - a.bytes) }
+}
+
+/** The repo whose folder `folder` is, directly in `cacheDir`; null for any other path. */
+export function cacheRepoAt(cacheDir: string, folder: string, now = Date.now()): CacheRepo | null {
+  const path = resolve(folder)
+  if (dirname(path) !== resolve(cacheDir) || !existsSync(path)) return null
+  return repoOf(path, now)
+}
+
+function repoOf(folder: string, now: number): CacheRepo | null {
+  const name = basename(folder)
+  const kind = PREFIXES.find(([prefix]) => name.startsWith(prefix))
+  if (!kind) return null
+  const repo = name.slice(kind[0].length).split('--').join('/')
+  return { kind: kind[1], repo, folder, bytes: folderSize(folder).bytes, downloading: partGrowing(join(folder, 'blobs'), now) }
 }
 
 function partGrowing(blobs: string, now: number): boolean {
@@ -44,12 +61,4 @@ function partGrowing(blobs: string, now: number): boolean {
       return false // finished (renamed) meanwhile
     }
   })
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-  } catch {
-    return []
-  }
 }

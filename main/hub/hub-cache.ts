@@ -181,7 +181,8 @@ function fileSize(path: string): number {
   }
 }
 
-function safeReaddir(dir: string): string[] {
+/** A folder's entries, or none when it cannot be read (missing, not a folder). */
+export function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir)
   } catch {

@@ -15,7 +15,7 @@ import { currentProviderFacts, planProviders, resolvePrecision } from '../runtim
 import { buildStepGraph } from '../train/step-graph'
 import { unwatchedWork } from '../jobs/work-context'
 import { estimateRun, type EstimateFacts, type QuantizedBase } from './estimate-formula'
-import { quantizationPlan } from '../models/quantized/selection'
+import { planBytes, quantizationPlan } from '../models/quantized/selection'
 import { absoluteConfigPaths } from './runs'
 import { measureRequested } from './step-timing-work'
 import { findStepTiming, saveStepTiming } from './step-timings'
@@ -29,6 +29,9 @@ const MEASURED_SAMPLES = 20
  * `measureWith`: where a CPU rate not measured yet may be measured (services' long-work place);
  * without it (the checks before Start, the queue's waits) a rate is only read.
  */
+/** The imported dataset of a run's training file, when it was imported. */
+type ImportedDataset = ReturnType<typeof importedDatasetOf>
+
 export function createEstimateHandlers(store: Store, dataDir: string, measureWith?: WorkPlace) {
   function open(path: string): OpenedModel {
     try {
@@ -43,9 +46,8 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
    * padded per batch (the CPU) costs about its 90th-percentile length; a GPU's static rows and
    * packed rows are as wide as the longest example (packed ones nearly full of examples).
    */
-  function sequenceLength(config: RunConfig, gpu: boolean, notes: string[]): number {
+  function sequenceLength(config: RunConfig, dataset: ImportedDataset, gpu: boolean, notes: string[]): number {
     const path = resolveTypedPath(config.data.train)
-    const dataset = importedDatasetOf(store, config.data.train)
     const tokens = (dataset?.report as { stats?: { tokens?: { p90?: number; max?: number; mean?: number } | null } } | undefined)?.stats?.tokens
     const fit = (n: number) => Math.max(1, Math.min(config.data.max_length, Math.ceil(n)))
     const packed = config.data.packing
@@ -60,8 +62,8 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
   }
 
   /** The share of the imported training data's tokens that are trained (completions, not prompts), when it was imported with a model. */
-  function trainedShare(config: RunConfig): number | null {
-    const stats = (importedDatasetOf(store, config.data.train)?.report as { stats?: { tokens?: { total?: number } | null; trainedTokens?: number | null } } | undefined)?.stats
+  function trainedShare(dataset: ImportedDataset): number | null {
+    const stats = (dataset?.report as { stats?: { tokens?: { total?: number } | null; trainedTokens?: number | null } } | undefined)?.stats
     const total = stats?.tokens?.total
     const trained = stats?.trainedTokens
     return total && trained !== null && trained !== undefined && trained <= total ? trained / total : null
@@ -72,11 +74,11 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
    * dataset holds (less data.split), one example a row: packed rows hold several, so a packed
    * run takes fewer steps than this. Training counts them exactly once the data is read.
    */
-  function runSteps(config: RunConfig, notes: string[]): number {
+  function runSteps(config: RunConfig, dataset: ImportedDataset, notes: string[]): number {
     const { max_steps: maxSteps, epochs, batch_size: batchSize, grad_accum: gradAccum } = config.train
     if (maxSteps !== null) return maxSteps
     const path = resolveTypedPath(config.data.train)
-    const counts = (importedDatasetOf(store, config.data.train)?.report as { counts?: { examples?: number } } | undefined)?.counts
+    const counts = (dataset?.report as { counts?: { examples?: number } } | undefined)?.counts
     const split = config.data.split
     const examples = counts?.examples === undefined ? null : split === null ? counts.examples : split < 1 ? Math.round(counts.examples * (1 - split)) : counts.examples - split
     if (examples === null || examples < 1) {
@@ -121,6 +123,8 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
       if ('refused' in resolved) notes.push(`this run will not start on ${provider}: ${resolved.refused}`)
       const precision = 'refused' in resolved ? 'fp32' : resolved.precision
       const gpu = provider !== 'cpu'
+      // Looked up once: the rows' lengths, the step count and the trained share all come from its report.
+      const dataset = importedDatasetOf(store, config.data.train)
       const facts: EstimateFacts = {
         model: {
           parameters: model.info.parameterCount,
@@ -134,9 +138,9 @@ export function createEstimateHandlers(store: Store, dataDir: string, measureWit
         trainable: step.trainableParameterCount,
         sites: new Set(step.parameters.map((p) => p.site.module)).size,
         train: config.train,
-        steps: runSteps(config, notes),
-        sequenceLength: sequenceLength(config, gpu, notes),
-        trainedShare: trainedShare(config),
+        steps: runSteps(config, dataset, notes),
+        sequenceLength: sequenceLength(config, dataset, gpu, notes),
+        trainedShare: trainedShare(dataset),
         measuredTokensPerSecond: measuredTokensPerSecond({ path: modelPath, quantize: config.model.quantize }),
         stepTiming: findStepTiming(dataDir, config),
         device: gpu ? { kind: 'gpu' } : { kind: 'cpu', cores: availableParallelism() },
@@ -168,7 +172,7 @@ function quantizedBase(model: OpenedModel, scheme: QuantizedBase['scheme'], note
   return {
     scheme,
     values: plan.tensors.reduce((n, t) => n + t.rows * t.cols, 0),
-    bytes: plan.tensors.reduce((n, t) => n + t.qBytes + t.scaleBytes, 0),
+    bytes: planBytes(plan),
   }
 }
 

@@ -12,8 +12,7 @@ import type { RunCheckMachine } from './run-checks'
 import { collectSystemInfo } from './system-info'
 import { importedDatasetOf } from './imported-dataset'
 import { diskSpace } from '../store/data-folder-usage'
-import { copiesOfModel, listQuantizedCopies } from '../models/quantized/copies'
-import { copyStandingJudge } from '../models/quantized/standing'
+import { currentCopyDir } from '../models/quantized/quantize-folder'
 
 export function runCheckMachine(store: Store, dataDir: string): RunCheckMachine {
   const { runsEstimate } = createEstimateHandlers(store, dataDir)
@@ -23,10 +22,7 @@ export function runCheckMachine(store: Store, dataDir: string): RunCheckMachine 
     freeMemoryBytes: freemem,
     estimate: (config) => runsEstimate({ config }),
     freeDiskBytes: () => diskSpace(dataDir)?.freeBytes ?? null,
-    hasCurrentCopy: (config) => {
-      const standing = copyStandingJudge()
-      return copiesOfModel(listQuantizedCopies(dataDir), config.model.path).some((c) => c.scheme === config.model.quantize && standing(c) === 'current')
-    },
+    hasCurrentCopy: (model, scheme) => currentCopyDir(model.info, scheme, dataDir) !== null,
     importedTokenLengths: (config) => {
       const dataset = importedDatasetOf(store, config.data.train)
       // Token counts of this model's tokenizer only: the import's own model, if it had one.

@@ -10,7 +10,7 @@ import { examplesLongerThan, maxLengthKeepingAll } from '../data/length-fit'
 import type { LengthStats } from '../data/length-stats'
 import { openModel, type OpenedModel } from '../models'
 import { contextOverrun } from '../models/inference/context-fit'
-import { quantizationPlan } from '../models/quantized/selection'
+import { planBytes, quantizationPlan } from '../models/quantized/selection'
 import { currentProviderFacts, planProviders } from '../runtime'
 import { adapterInitMismatch } from '../train/adapter-init-fit'
 import { buildStepGraph } from '../train/step-graph'
@@ -27,8 +27,8 @@ export interface RunCheckMachine {
   importedTokenLengths(config: RunConfig): LengthStats | null
   /** Free bytes on the data folder's disk, where a quantized copy is written; null when the system does not say. */
   freeDiskBytes(): number | null
-  /** Whether the data folder holds a copy of the run's model, in its model.quantize, that the run would read. */
-  hasCurrentCopy(config: RunConfig): boolean
+  /** Whether the data folder holds a whole copy of the run's model, in this scheme, that the run would read. */
+  hasCurrentCopy(model: OpenedModel, scheme: Exclude<QuantizeScheme, 'none'>): boolean
 }
 
 /** Free disk a quantized copy must leave beyond its own size: checkpoints, the store and other runs write there too. */
@@ -147,11 +147,11 @@ export function createRunChecks(machine: RunCheckMachine) {
 
   /** The data folder's disk against the quantized copy the run would make first (none when one is there). */
   function copyDisk(config: RunConfig, model: OpenedModel): RunCheckProblem | null {
-    if (config.model.quantize === 'none' || machine.hasCurrentCopy(config)) return null
+    const scheme = config.model.quantize
+    if (scheme === 'none' || machine.hasCurrentCopy(model, scheme)) return null
     const free = machine.freeDiskBytes()
     if (free === null) return null
-    const plan = quantizationPlan(model.info.weightMap.entries, config.model.quantize)
-    return copyDiskProblem(plan.tensors.reduce((n, t) => n + t.qBytes + t.scaleBytes, 0), free, config.model.quantize)
+    return copyDiskProblem(planBytes(quantizationPlan(model.info.weightMap.entries, scheme)), free, scheme)
   }
 
   /** Where a run of this device trains, for its memory: the CPU's RAM, or a GPU whose memory is not known here. */

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { ApiCallError, type CallOutput, type CallParsedInput, type StorageCopy, type StorageHubRepo, type StorageReport, type StorageRun } from '../contract'
-import { listCacheRepos } from '../hub/cache-repos'
+import { cacheRepoAt, cacheUsage, type CacheRepo } from '../hub/cache-repos'
 import { hubSettings, type HubEnv } from '../hub/hub-config'
 import { listQuantizedCopies, removeQuantizedCopies, sameFolder, type QuantizedCopyEntry } from '../models/quantized/copies'
 import { quantizedRoot } from '../models/quantized/manifest'
@@ -23,14 +23,14 @@ const LARGEST_RUNS = 5
 
 export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv = process.env) {
   /** Every copy with its standing and users, largest first. */
-  const describeCopies = (): { entry: QuantizedCopyEntry; copy: StorageCopy }[] => {
+  const describeCopies = (): StorageCopy[] => {
     const standing = copyStandingJudge()
     const users = copyUsers(store)
     const models = store.catalog.listModels()
     return listQuantizedCopies(dataDir)
       .map((entry) => {
         const model = entry.model === null ? undefined : models.find((m) => sameFolder(m.path, entry.model!))
-        const copy: StorageCopy = {
+        return {
           dir: entry.dir,
           scheme: entry.scheme,
           bytes: entry.bytes,
@@ -40,35 +40,39 @@ export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv
           standing: standing(entry),
           usedBy: users(entry) ?? null,
         }
-        return { entry, copy }
       })
-      .sort((a, b) => b.copy.bytes - a.copy.bytes)
+      .sort((a, b) => b.bytes - a.bytes)
   }
 
-  /** The cache's repos, each with the models, datasets and active runs that lie inside it. */
-  const hubCacheUsage = (path: string): StorageReport['hubCache'] => {
-    if (!existsSync(path)) return { path, exists: false, bytes: 0, repos: [] }
-    const inside = (folder: string) => (p: string) => {
-      const rel = relative(resolve(folder), resolve(p))
+  /** A function telling what here lies inside a cache repo: registered models and datasets, active runs' models. */
+  const hubRepoUsers = () => {
+    const inside = (folder: string, path: string) => {
+      const rel = relative(resolve(folder), resolve(path))
       return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
     }
     const models = store.catalog.listModels()
     const datasets = store.catalog.listDatasets()
     const runs = activeRunModels(store).map(({ run, model }) => ({ ...run, path: model.path }))
     const named = (r: { id: string; name: string }) => ({ id: r.id, name: r.name })
-    const repos = listCacheRepos(path).map((r) => ({
-      ...r,
-      models: models.filter((m) => inside(r.folder)(m.path)).map(named),
-      datasets: datasets.filter((d) => inside(r.folder)(d.path)).map(named),
-      runs: runs.filter((run) => inside(r.folder)(run.path)).map(named),
-    }))
-    return { path, exists: true, bytes: folderSize(path).bytes, repos }
+    return (repo: CacheRepo): StorageHubRepo => ({
+      ...repo,
+      models: models.filter((m) => inside(repo.folder, m.path)).map(named),
+      datasets: datasets.filter((d) => inside(repo.folder, d.path)).map(named),
+      runs: runs.filter((run) => inside(repo.folder, run.path)).map(named),
+    })
+  }
+
+  /** The cache's bytes and repos, each with what uses it here. */
+  const hubCacheUsage = (path: string): StorageReport['hubCache'] => {
+    if (!existsSync(path)) return { path, exists: false, bytes: 0, repos: [] }
+    const { bytes, repos } = cacheUsage(path)
+    return { path, exists: true, bytes, repos: repos.map(hubRepoUsers()) }
   }
 
   return {
     async storageShow(): Promise<CallOutput<'storageShow'>> {
       const hub = hubCacheUsage(hubSettings(env).cacheDir)
-      const copies = describeCopies().map((c) => c.copy)
+      const copies = describeCopies()
       const unused = copies.filter((c) => isUnusedStanding(c.standing) && !c.usedBy)
       const parts = dataFolderParts(dataDir, [hub.path])
       const runs = runFolders(store, dataDir)
@@ -87,8 +91,9 @@ export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv
 
     async storageDeleteHubRepo({ folder }: CallParsedInput<'storageDeleteHubRepo'>): Promise<CallOutput<'storageDeleteHubRepo'>> {
       const cacheDir = hubSettings(env).cacheDir
-      // Only a folder the listing names: a typo or a path elsewhere must never reach rmSync.
-      const entry = hubCacheUsage(cacheDir).repos.find((r) => resolve(r.folder) === resolve(folder))
+      // Only a repo folder directly in the cache: a typo or a path elsewhere must never reach rmSync.
+      const repo = cacheRepoAt(cacheDir, folder)
+      const entry = repo && hubRepoUsers()(repo)
       if (!entry) throw new ApiCallError('invalid_input', `${folder} is not a repo folder of the Hugging Face cache ${cacheDir}; nothing was deleted (mixture-studio store usage lists them)`)
       const why = whyHubRepoStays(entry)
       if (why) throw new ApiCallError('conflict', `${entry.repo} stays in the Hugging Face cache: ${why}. Nothing was deleted.`)
@@ -97,23 +102,28 @@ export function createStorageHandlers(store: Store, dataDir: string, env: HubEnv
     },
 
     async storageDeleteCopies({ dirs }: CallParsedInput<'storageDeleteCopies'>): Promise<CallOutput<'storageDeleteCopies'>> {
-      const described = describeCopies()
-      let targets: typeof described
+      const entries = listQuantizedCopies(dataDir)
+      let targets: QuantizedCopyEntry[]
       if (dirs === 'unused') {
-        targets = described.filter((c) => isUnusedStanding(c.copy.standing))
+        const standing = copyStandingJudge()
+        targets = entries.filter((e) => isUnusedStanding(standing(e)))
       } else {
         // Only folders the listing names: a path elsewhere (or a typo) must never reach rmSync.
         targets = dirs.map((dir) => {
-          const found = described.find((c) => resolve(c.entry.dir) === resolve(dir))
+          const found = entries.find((e) => resolve(e.dir) === resolve(dir))
           if (!found) throw new ApiCallError('invalid_input', `${dir} is not a quantized copy in ${quantizedRoot(dataDir)}; nothing was deleted (mixture-studio store usage lists them)`)
           return found
         })
       }
-      const inUse = targets.filter((c) => c.copy.usedBy)
-      const { removed, kept, freedBytes } = removeQuantizedCopies(targets.filter((c) => !c.copy.usedBy).map((c) => c.entry))
+      const users = copyUsers(store)
+      const inUse = targets.flatMap((entry) => {
+        const user = users(entry)
+        return user ? [{ dir: entry.dir, bytes: entry.bytes, why: whyKeptFor(user) }] : []
+      })
+      const { removed, kept, freedBytes } = removeQuantizedCopies(targets.filter((entry) => !users(entry)))
       return {
         deleted: removed.map((e) => ({ dir: e.dir, bytes: e.bytes })),
-        kept: [...inUse.map((c) => ({ dir: c.entry.dir, bytes: c.entry.bytes, why: whyKeptFor(c.copy.usedBy!) })), ...kept.map(({ entry, why }) => ({ dir: entry.dir, bytes: entry.bytes, why }))],
+        kept: [...inUse, ...kept.map(({ entry, why }) => ({ dir: entry.dir, bytes: entry.bytes, why }))],
         freedBytes,
       }
     },
@@ -138,7 +148,7 @@ function runFolders(store: Store, dataDir: string): StorageRun[] {
 }
 
 /** Why a cache repo may not be deleted now, in words; null when nothing here uses it. */
-export function whyHubRepoStays(repo: StorageHubRepo): string | null {
+function whyHubRepoStays(repo: StorageHubRepo): string | null {
   const list = (items: { id: string; name: string }[], noun: string) => items.map((i) => `${noun} "${i.name}" (${i.id})`).join(', ')
   if (repo.runs.length) return `${list(repo.runs, 'run')} ${repo.runs.length === 1 ? 'is' : 'are'} training on it; delete it once ${repo.runs.length === 1 ? 'that run ends' : 'they end'}`
   if (repo.downloading) return 'a download wrote to it in the last 10 minutes; delete it once the download ends'

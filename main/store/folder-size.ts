@@ -15,7 +15,16 @@ export interface FolderSize {
 
 /** What `path` holds: a folder walked without following links, or one file. Nothing there: zeros. */
 export function folderSize(path: string): FolderSize {
-  const size: FolderSize = { bytes: 0, files: 0, unreadable: 0 }
+  const { newestMs: _, ...size } = folderSizeAndNewest(path)
+  return size
+}
+
+/**
+ * folderSize, and the newest modification time among the entries, the folder itself included
+ * (ms; 0 when nothing is there): whether anything still writes to it (quantized/copies.ts).
+ */
+export function folderSizeAndNewest(path: string): FolderSize & { newestMs: number } {
+  const size = { bytes: 0, files: 0, unreadable: 0, newestMs: 0 }
   // Iterative: a deep tree must not exhaust the stack.
   const pending = [path]
   while (pending.length > 0) {
@@ -27,6 +36,7 @@ export function folderSize(path: string): FolderSize {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') size.unreadable += 1
       continue
     }
+    size.newestMs = Math.max(size.newestMs, stat.mtimeMs)
     if (!stat.isDirectory()) {
       size.bytes += stat.size
       size.files += 1

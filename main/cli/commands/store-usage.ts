@@ -1,6 +1,10 @@
-// `store usage` and `store delete-copies`: the storage view of the System page, in the terminal.
+// `store usage`, `store delete-copies` and `store delete-download`: the storage view of the System
+// page, in the terminal.
+import { existsSync } from 'node:fs'
 import { COPY_STANDING_WORDS, STORAGE_PART_LABELS, type StorageCopiesDeleted, type StorageCopy, type StorageHubRepo, type StorageHubRepoDeleted, type StorageReport } from '../../contract'
 import { formatBytes } from '../../contract/format-bytes'
+import { repoCacheDir } from '../../hub/hub-cache'
+import { hubSettings } from '../../hub/hub-config'
 import { callService } from '../call-service'
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from '../command'
 import { parseOptions } from '../parse-options'
@@ -90,16 +94,15 @@ export async function storeDeleteDownload(args: string[], context: CliContext): 
   if (positionals.length !== 1) throw new UsageError('store delete-download takes one ORG/NAME (a model; --dataset for a dataset), as `store usage` lists it')
   const kind = values.dataset ? 'dataset' : 'model'
   const ctx = contextFor(context, values.home)
-  const report = (await callService(ctx, 'storageShow', {}, values.json)) as StorageReport | null
-  if (!report) return EXIT_FAILURE
-  const entry = report.hubCache.repos.find((r) => r.kind === kind && r.repo === positionals[0])
-  if (!entry) {
-    const message = `No ${kind} ${positionals[0]} in the Hugging Face cache ${report.hubCache.path}; nothing was deleted`
+  const { cacheDir } = hubSettings(ctx.env)
+  const folder = repoCacheDir(cacheDir, kind, positionals[0])
+  if (!existsSync(folder)) {
+    const message = `No ${kind} ${positionals[0]} in the Hugging Face cache ${cacheDir}; nothing was deleted`
     context.stderr(values.json ? '' : `${message}\n`)
     if (values.json) context.stdout(`${JSON.stringify({ type: 'error', message })}\n`)
     return EXIT_FAILURE
   }
-  const deleted = (await callService(ctx, 'storageDeleteHubRepo', { folder: entry.folder }, values.json)) as StorageHubRepoDeleted | null
+  const deleted = (await callService(ctx, 'storageDeleteHubRepo', { folder }, values.json)) as StorageHubRepoDeleted | null
   if (!deleted) return EXIT_FAILURE
   context.stdout(values.json ? `${JSON.stringify(deleted)}\n` : `Deleted ${deleted.repo} from the Hugging Face cache (${formatBytes(deleted.bytes)} freed): ${deleted.folder}\n`)
   return EXIT_OK

@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatBytes } from '../../contract/format-bytes'
+import { folderSizeAndNewest } from '../../store/folder-size'
 import { isProcessAlive } from '../../store/process-liveness'
 import { quantizedRoot, readCopyManifest } from './manifest'
 
@@ -68,7 +69,7 @@ export function listQuantizedCopies(dataDir: string): QuantizedCopyEntry[] {
 }
 
 function describeFolder(dir: string, name: string, mtime: Date): QuantizedCopyEntry {
-  const { bytes, newestMs } = folderFiles(dir, mtime.getTime())
+  const { bytes, newestMs } = folderSizeAndNewest(dir)
   const modifiedAt = mtime.toISOString()
   const temporary = TEMPORARY.exec(name)
   if (temporary) {
@@ -129,26 +130,6 @@ export function describeCopies(entries: QuantizedCopyEntry[]): string {
   const bytes = entries.reduce((n, e) => n + e.bytes, 0)
   const noun = entries.length === 1 ? 'copy' : 'copies'
   return `${entries.length} ${scheme ? `${scheme} ` : ''}${noun} (${formatBytes(bytes)})`
-}
-
-/** The bytes of the files in `dir` and the newest modification among them and the folder. */
-function folderFiles(dir: string, folderMs: number): { bytes: number; newestMs: number } {
-  let bytes = 0
-  let newestMs = folderMs
-  try {
-    for (const name of readdirSync(dir)) {
-      try {
-        const stat = statSync(join(dir, name))
-        bytes += stat.size
-        newestMs = Math.max(newestMs, stat.mtimeMs)
-      } catch {
-        // removed meanwhile
-      }
-    }
-  } catch {
-    // the folder went meanwhile
-  }
-  return { bytes, newestMs }
 }
 
 /** True while a process with this pid exists (on this machine: the data folder is local). */

@@ -15,7 +15,7 @@ import type { ModelFolderInfo } from '../folder'
 import { ModelFolderError } from '../errors'
 import { describeCopies, listQuantizedCopies, removeQuantizedCopies, supersededBy } from './copies'
 import { checkCopy, FORMAT_VERSION, MANIFEST, QUANTIZED_WEIGHTS_FILE, quantizedRoot, type QuantizedManifest } from './manifest'
-import { quantizationPlan, type QuantizedTensorPlan, type QuantizeScheme } from './selection'
+import { planBytes, quantizationPlan, type QuantizedTensorPlan, type QuantizeScheme } from './selection'
 
 /** Rows read, quantized and written at a time: bounds the float32 held while quantizing. */
 const SLAB_ELEMENTS = 4 * 1024 * 1024
@@ -31,10 +31,21 @@ export interface QuantizedCopy {
 /** Told after each tensor while a copy is being made: for a progress line (the log gets every 16th). */
 export type QuantizeProgress = (done: number, total: number) => void
 
+/** Where the copy of `info`'s weight files as they are now, for `scheme`, lives (made or not), and its key. */
+function copyLocation(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string): { dir: string; key: string } {
+  const key = copyKey(info, scheme)
+  return { key, dir: join(quantizedRoot(dataDir), `${safeName(basename(info.dir))}-${scheme}-${key}`) }
+}
+
+/** The whole copy a run would read now, or null when ensureQuantizedCopy would make (or remake) one. */
+export function currentCopyDir(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string): string | null {
+  const { dir, key } = copyLocation(info, scheme, dataDir)
+  return existsSync(dir) && typeof checkCopy(dir, key) !== 'string' ? dir : null
+}
+
 /** The quantized copy of `info`'s weights for `scheme`, made now when there is none (or it is damaged). */
 export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<QuantizeScheme, 'none'>, dataDir: string, log: (message: string) => void = () => {}, onProgress?: QuantizeProgress): QuantizedCopy {
-  const key = copyKey(info, scheme)
-  const dir = join(quantizedRoot(dataDir), `${safeName(basename(info.dir))}-${scheme}-${key}`)
+  const { dir, key } = copyLocation(info, scheme, dataDir)
   if (existsSync(dir)) {
     const problem = checkCopy(dir, key)
     if (typeof problem !== 'string') return { dir, manifest: problem, created: false }
@@ -61,7 +72,7 @@ export function ensureQuantizedCopy(info: ModelFolderInfo, scheme: Exclude<Quant
     const code = noRoomCode(error)
     if (code) {
       const plan = quantizationPlan(info.weightMap.entries, scheme)
-      const mb = Math.ceil(plan.tensors.reduce((a, t) => a + t.qBytes + t.scaleBytes, 0) / 1e6)
+      const mb = Math.ceil(planBytes(plan) / 1e6)
       throw new ModelFolderError(`No room for the ${scheme} copy of ${info.dir} in ${quantizedRoot(dataDir)} (${code}): it needs about ${mb} MB. Free some space, or train with model.quantize: none.`, dir)
     }
     throw error

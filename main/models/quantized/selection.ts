@@ -53,6 +53,11 @@ export function quantizationPlan(entries: readonly WeightMapEntry[], scheme: Exc
   return { tensors, kept }
 }
 
+/** Bytes of the copy's weights file: every tensor's quantized values and scales (alignment aside). */
+export function planBytes(plan: QuantizationPlan): number {
+  return plan.tensors.reduce((n, t) => n + t.qBytes + t.scaleBytes, 0)
+}
+
 function isQuantizable(e: WeightMapEntry): boolean {
   if (e.role.param !== 'weight' || e.shape.length !== 2) return false
   if (e.layout === 'linear' || e.layout === 'conv1d') return true

@@ -7,8 +7,7 @@ import { utimesSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyDiskProblem, COPY_DISK_MARGIN_BYTES } from '../../../main/services/run-checks'
-import { RunConfig } from '../../../main/contract'
-import { inspectModelFolder } from '../../../main/models'
+import { inspectModelFolder, openModel } from '../../../main/models'
 import { ensureQuantizedCopy } from '../../../main/models/quantized/quantize-folder'
 import { runCheckMachine } from '../../../main/services/run-check-machine'
 import { openStore } from '../../../main/store'
@@ -39,13 +38,14 @@ describe('the copy a run would read', () => {
       const store = openStore(home)
       try {
         const machine = runCheckMachine(store, home)
-        const run = (quantize: 'int4' | 'int8') => RunConfig.parse({ model: { path: model.dir, quantize }, data: { train: 'x.jsonl' }, adapter: { method: 'ia3' } })
-        expect(machine.hasCurrentCopy(run('int4'))).toBe(false)
+        // Opened afresh each time, as each check opens the model folder.
+        const has = (scheme: 'int4' | 'int8') => machine.hasCurrentCopy(openModel(model.dir), scheme)
+        expect(has('int4')).toBe(false)
         ensureQuantizedCopy(inspectModelFolder(model.dir), 'int4', home)
-        expect(machine.hasCurrentCopy(run('int4'))).toBe(true)
-        expect(machine.hasCurrentCopy(run('int8'))).toBe(false)
+        expect(has('int4')).toBe(true)
+        expect(has('int8')).toBe(false)
         utimesSync(join(model.dir, 'model.safetensors'), new Date(), new Date(Date.now() + 60_000)) // a new download: it makes another
-        expect(machine.hasCurrentCopy(run('int4'))).toBe(false)
+        expect(has('int4')).toBe(false)
         expect(machine.freeDiskBytes()).toBeGreaterThan(0)
       } finally {
         store.close()
